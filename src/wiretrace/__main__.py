@@ -1,0 +1,5 @@
+import sys
+
+from wiretrace.cli import main
+
+sys.exit(main())

@@ -1,0 +1,174 @@
+"""Command-line interface: a thin layer over the library.
+
+Exit codes: 0 every input processed, 1 some inputs were skipped (listed in
+the report with reasons), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wiretrace._version import __version__
+from wiretrace.config import FIELD_NAMES, load_config
+from wiretrace.errors import ConfigError, InputError
+from wiretrace.pipeline import scan
+from wiretrace.summary import print_summary, summary_dict
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+
+# flag -> Config attribute, for the parameters that have a flag.
+_PARAMETER_FLAGS = (
+    ("--shingle-size", "shingle_size", int, "words per shingle (default 5)"),
+    ("--min-words", "min_words", int, "skip documents with fewer words (default 20)"),
+    ("--num-perm", "num_perm", int, "MinHash permutations (default 128)"),
+    ("--seed", "seed", int, "MinHash permutation seed (default 1)"),
+    ("--lsh-threshold", "lsh_threshold", float, "Jaccard the LSH banding is tuned for (default 0.4)"),
+    ("--bands", "lsh_bands", int, "LSH bands (with --rows; default: derived from --lsh-threshold)"),
+    ("--rows", "lsh_rows", int, "LSH rows per band (with --bands)"),
+    ("--anchor-rate", "anchor_rate", int, "1 in N shingles is a containment anchor (default 8)"),
+    ("--anchor-min-shared", "anchor_min_shared", int, "anchors shared to be a candidate (default 3)"),
+    ("--anchor-max-df", "anchor_max_df", int, "ignore anchors in more documents than this (default 100)"),
+    ("--jaccard", "jaccard_threshold", float, "verified near-duplicate at this Jaccard (default 0.5)"),
+    ("--containment", "containment_threshold", float, "verified copy at this containment (default 0.6)"),
+    ("--min-shared", "min_shared_shingles", int, "shingles a contained copy must share (default 30)"),
+    ("--workers", "workers", int, "fingerprinting processes; 0 = one per core on large inputs (default 0)"),
+    ("--batch-size", "batch_size", int, "documents per fingerprinting batch (default 128)"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() returns codes."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message}\n(see '{self.prog} --help')")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="wiretrace",
+        description="Find copied news in a crawl and say where it came from.",
+        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped, 2 usage or configuration error.",
+    )
+    parser.add_argument("--version", action="version", version=f"wiretrace {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    scan_cmd = commands.add_parser(
+        "scan",
+        help="find verified near-duplicate clusters in files and folders",
+        description=(
+            "Read documents (folders, .txt, .jsonl/.json, .csv/.tsv, optionally .gz), find near-duplicate "
+            "and contained copies (MinHash LSH + anchor candidates, every pair verified exactly), cluster "
+            "them, print a summary and write DIR/report.json and DIR/pairs.csv."
+        ),
+        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (see 'skipped' in the report), 2 usage error.",
+    )
+    scan_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to scan")
+    scan_cmd.add_argument("-o", "--out", default="wiretrace-out", metavar="DIR",
+                          help="folder for report.json and pairs.csv (default: wiretrace-out)")
+    scan_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+    scan_cmd.add_argument(
+        "--field", action="append", default=[], metavar="NAME=FIELD",
+        help=f"record field holding NAME ({', '.join(FIELD_NAMES)}), e.g. --field text=body; repeatable",
+    )
+    group = scan_cmd.add_argument_group("parameters (override the config file)")
+    for flag, attr, kind, text in _PARAMETER_FLAGS:
+        group.add_argument(flag, dest=attr, type=kind, default=None, help=text)
+    output = scan_cmd.add_argument_group("output")
+    output.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    output.add_argument("--json", action="store_true", help="print a machine-readable summary (JSON) on stdout")
+    output.add_argument("--show", type=int, default=10, metavar="N", help="clusters to show in the summary (default 10)")
+
+    config_cmd = commands.add_parser(
+        "config",
+        help="print the effective configuration",
+        description="Print the configuration a scan would use (packaged defaults, then FILE), as JSON.",
+    )
+    config_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+    return parser
+
+
+def _field_overrides(pairs: list[str], base: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]] | None:
+    if not pairs:
+        return None
+    fields = dict(base)
+    for item in pairs:
+        name, sep, value = item.partition("=")
+        if not sep or not value:
+            raise ConfigError(f"--field expects NAME=FIELD (e.g. text=body), got {item!r}")
+        if name not in FIELD_NAMES:
+            raise ConfigError(f"--field {item!r}: NAME must be one of {', '.join(FIELD_NAMES)}")
+        fields[name] = (value,)
+    return fields
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "config":
+            config = load_config(args.config)
+            print(json.dumps(config.to_dict(), indent=2))
+            return EXIT_OK
+        return _scan(args)
+    except (ConfigError, InputError) as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _scan(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS}
+    config = load_config(args.config, **overrides)
+    fields = _field_overrides(args.field, config.fields)
+    if fields:
+        config = config.replace(fields=fields)
+    if args.show < 0:
+        raise ConfigError("--show must be >= 0")
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} exists and is not a folder")
+
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    show_progress = not args.quiet and not args.json and err.is_terminal
+    if show_progress:
+        from wiretrace.summary import progress_bar
+
+        with progress_bar(err) as update:
+            report = scan(args.inputs, config, progress=update)
+    else:
+        report = scan(args.inputs, config)
+    try:
+        paths = report.write(out_dir)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {out_dir}: {exc}") from None
+    if args.json:
+        print(json.dumps(summary_dict(report, paths), indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        print_summary(report, paths, Console(), show=args.show)
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""``scan``: the whole pipeline, as named stages over batches of documents.
+
+read -> normalise -> fingerprint -> candidates -> verify -> cluster
+
+Each stage is timed and counted into the report's ``stats``. Candidates are
+never findings: only pairs that pass exact verification reach the report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from wiretrace.candidates import anchor_candidates, lsh_candidates
+from wiretrace.cluster import connected_components
+from wiretrace.config import Config, lsh_params
+from wiretrace.fingerprint import fingerprint_all, resolve_workers
+from wiretrace.pairs import split_keys
+from wiretrace.readers import read_inputs
+from wiretrace.records import Document, Skipped
+from wiretrace.report import Report, build_report
+from wiretrace.stages import StageLog, _peak_rss_mb, _reset_peak_rss
+from wiretrace.verify import verify_pairs
+
+__all__ = ["scan"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def scan(
+    inputs: Iterable[Any] | str,
+    config: Config | None = None,
+    *,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> Report:
+    """Find verified near-duplicate clusters in a corpus.
+
+    Args:
+        inputs: A path, or a list of paths (files or folders: ``.txt``,
+            ``.jsonl``/``.json``, ``.csv``/``.tsv``, each optionally
+            ``.gz``) and/or record mappings with a ``text`` field.
+        config: Parameters; packaged defaults when omitted.
+        progress: Optional callback ``(stage, done, total)``.
+        **overrides: Parameters to change, by :class:`Config` attribute name.
+
+    Returns:
+        The :class:`Report` (what ``wiretrace scan`` writes as report.json).
+
+    Raises:
+        InputError: A named input path does not exist.
+        ConfigError: A parameter is invalid.
+
+    Example:
+        >>> story = " ".join(f"word{i}" for i in range(60))
+        >>> report = scan([{"id": "a", "text": story}, {"id": "b", "text": "Breaking: " + story},
+        ...                {"id": "c", "text": "An unrelated story " * 10}])
+        >>> [c["members"] for c in report.clusters]
+        [['a', 'b']]
+    """
+    config = config or Config()
+    if overrides:
+        config = config.replace(**overrides)
+    if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
+        inputs = [inputs]
+    log = StageLog()
+    started = time.perf_counter()
+
+    with log.stage("read") as stage:
+        documents: list[Document] = []
+        skipped: list[Skipped] = []
+        for item in read_inputs(inputs, config.fields):
+            (documents if isinstance(item, Document) else skipped).append(item)
+        stage["items_in"] = len(documents) + len(skipped)
+        documents, duplicates = _resolve_duplicate_ids(documents)
+        skipped.extend(duplicates)
+        # Everything downstream runs in id order: results do not depend on
+        # the order inputs were given in.
+        documents.sort(key=lambda d: d.id)
+        stage["items_out"] = len(documents)
+
+    workers = resolve_workers(config.workers, len(documents))
+    exact_peak = _reset_peak_rss()
+    begin = time.perf_counter()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("fingerprint", done, len(documents))
+
+    fingerprints = fingerprint_all(
+        [d.text for d in documents],
+        config.shingle_size,
+        config.num_perm,
+        config.seed,
+        batch_size=config.batch_size,
+        workers=workers,
+        progress=advance,
+    )
+    wall = time.perf_counter() - begin
+    busy = sum(fingerprints.seconds.values()) or 1.0
+    for name in ("normalise", "fingerprint"):
+        # Both stages run inside the same batches (and processes); the wall
+        # time is split in proportion to their measured busy time.
+        log.stages[name] = {
+            "seconds": round(wall * fingerprints.seconds[name] / busy, 6),
+            "busy_seconds": round(fingerprints.seconds[name], 6),
+            "items_in": len(documents),
+            "items_out": len(documents),
+            "workers": workers,
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+        if not exact_peak:
+            log.stages[name]["peak_rss_is_lifetime"] = True
+
+    keep = [i for i, words in enumerate(fingerprints.words) if words >= config.min_words]
+    for i, words in enumerate(fingerprints.words):
+        if words < config.min_words:
+            doc = documents[i]
+            reason = f"too short to fingerprint: {words} words (shingle.min_words = {config.min_words})"
+            skipped.append(Skipped(doc.source, reason, id=doc.id))
+    documents = [documents[i] for i in keep]
+    sets = [fingerprints.sets[i] for i in keep]
+    words = [fingerprints.words[i] for i in keep]
+    signatures = fingerprints.signatures[keep]
+    log.stages["fingerprint"]["items_out"] = len(documents)
+    n = len(documents)
+
+    with log.stage("candidates", items_in=n) as stage:
+        bands, rows = lsh_params(config)
+        if progress:
+            progress("candidates", 0, 2)
+        from_lsh = lsh_candidates(signatures, bands, rows)
+        if progress:
+            progress("candidates", 1, 2)
+        from_anchors = anchor_candidates(sets, config.anchor_rate, config.anchor_min_shared, config.anchor_max_df)
+        if progress:
+            progress("candidates", 2, 2)
+        keys = np.union1d(from_lsh, from_anchors)
+        in_lsh = np.isin(keys, from_lsh, assume_unique=True)
+        in_anchors = np.isin(keys, from_anchors, assume_unique=True)
+        via = np.where(in_lsh & in_anchors, "lsh+anchors", np.where(in_lsh, "lsh", "anchors"))
+        candidate_pairs = split_keys(keys, max(n, 1))
+        stage["items_out"] = len(keys)
+        stage["from_lsh"] = len(from_lsh)
+        stage["from_anchors"] = len(from_anchors)
+        stage["bands"], stage["rows"] = bands, rows
+
+    with log.stage("verify", items_in=len(candidate_pairs)) as stage:
+        verified = verify_pairs(
+            sets,
+            candidate_pairs,
+            via,
+            config.jaccard_threshold,
+            config.containment_threshold,
+            config.min_shared_shingles,
+        )
+        stage["items_out"] = len(verified)
+
+    with log.stage("cluster", items_in=len(verified)) as stage:
+        components = connected_components(n, ((p.a, p.b) for p in verified))
+        stage["items_out"] = len(components)
+
+    stats = {
+        "inputs_read": log.stages["read"]["items_in"],
+        "documents": n,
+        "skipped": len(skipped),
+        "candidate_pairs": len(candidate_pairs),
+        "verified_pairs": len(verified),
+        "clusters": len(components),
+        "documents_in_clusters": sum(len(c) for c in components),
+        "workers": workers,
+        "stages": log.stages,
+        "total_seconds": round(time.perf_counter() - started, 6),
+    }
+    return build_report(documents, sets, words, verified, components, skipped, config, stats)
+
+
+def _resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
+    """Keep one document per id, chosen by content so input order does not matter."""
+    by_id: dict[str, list[Document]] = {}
+    for doc in documents:
+        by_id.setdefault(doc.id, []).append(doc)
+    kept, skipped = [], []
+    for doc_id, group in by_id.items():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        group.sort(
+            key=lambda d: (xxhash.xxh3_64_intdigest(d.text.encode("utf-8", "surrogatepass")), d.url or "",
+                           d.title or "", d.published or "", d.source)
+        )
+        winner = group[0]
+        kept.append(winner)
+        for other in group[1:]:
+            same = other.text == winner.text
+            what = "an identical record" if same else "a different record"
+            skipped.append(Skipped(other.source, f"duplicate id {doc_id!r}: kept {what} from {winner.source}", id=doc_id))
+    return kept, skipped

@@ -1,0 +1,293 @@
+"""The read stage: turn the user's inputs into documents, or skip reasons.
+
+Inputs are files, folders (walked recursively) or, through the Python API,
+in-memory records (mappings). Every record either becomes a
+:class:`~wiretrace.records.Document` or a :class:`~wiretrace.records.Skipped`
+that says why; nothing is dropped silently and no bad record stops a run.
+Only the files the user named, or files inside the folders they named, are
+read: symbolic links leading elsewhere are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from wiretrace.dates import parse_published
+from wiretrace.errors import InputError
+from wiretrace.records import Document, Skipped
+from wiretrace.sites import site_of
+
+__all__ = ["read_inputs", "record_to_document", "SUPPORTED_SUFFIXES"]
+
+SUPPORTED_SUFFIXES = (".txt", ".text", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+_TEXT_FALLBACKS = ("cp1252", "latin-1")
+# Real exports carry whole articles in one CSV cell.
+csv.field_size_limit(64 * 1024 * 1024)
+
+Item = Document | Skipped
+
+
+def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
+    """Read every input, yielding documents and skipped records.
+
+    Args:
+        inputs: Paths (str or Path) to files or folders, and/or mappings
+            (records with a ``text`` field, as in a JSONL file).
+        fields: Record field names to try for each document attribute (see
+            ``[input.fields]`` in the configuration).
+
+    Raises:
+        InputError: A named path does not exist. Checked for every path
+            before anything is read, so a typo fails fast.
+    """
+    items = list(inputs)
+    for item in items:
+        if isinstance(item, (str, os.PathLike)) and not os.path.lexists(item):
+            raise InputError(f"input not found: {item}")
+    for index, item in enumerate(items):
+        if isinstance(item, Mapping):
+            yield record_to_document(item, f"record[{index}]", f"record-{index}", fields)
+        elif isinstance(item, (str, os.PathLike)):
+            path = Path(item)
+            if path.is_dir():
+                yield from _read_folder(path, fields)
+            else:
+                yield from _read_file(path, path.parent, fields)
+        else:
+            yield Skipped(f"input[{index}]", f"not a path or a record mapping: {type(item).__name__}")
+
+
+def _read_folder(root: Path, fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
+    real_root = root.resolve()
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        # Hidden folders (.git, .cache) are not part of a crawl.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(folder, name)
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(real_root):
+                    yield Skipped(str(path), "symbolic link to a file outside the input folder; not followed")
+                    continue
+            yield from _read_file(path, root, fields)
+
+
+def _kind(path: Path) -> tuple[str, bool]:
+    """(suffix without .gz, gzipped?)"""
+    suffixes = [s.lower() for s in path.suffixes]
+    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
+    if gzipped:
+        suffixes = suffixes[:-1]
+    return (suffixes[-1] if suffixes else ""), gzipped
+
+
+def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
+    source = str(path)
+    suffix, gzipped = _kind(path)
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "(none)"
+        supported = " ".join(SUPPORTED_SUFFIXES)
+        yield Skipped(source, f"unsupported file type {shown}; supported: {supported} (each optionally .gz)")
+        return
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.name
+    try:
+        if suffix in (".txt", ".text"):
+            data = _read_bytes(path, gzipped)
+            yield _text_document(data, source, rel)
+        elif suffix in (".csv", ".tsv"):
+            data = _read_bytes(path, gzipped)
+            yield from _csv_records(data, source, rel, fields, "\t" if suffix == ".tsv" else ",")
+        else:
+            yield from _json_records(path, gzipped, source, rel, fields, whole=suffix == ".json")
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Skipped(source, f"cannot read file: {exc.__class__.__name__}: {exc}")
+
+
+def _read_bytes(path: Path, gzipped: bool) -> bytes:
+    if gzipped:
+        with gzip.open(path, "rb") as handle:
+            return handle.read()
+    return path.read_bytes()
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Decode UTF-8 (with or without BOM), else a legacy single-byte encoding."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    for encoding in _TEXT_FALLBACKS:
+        try:
+            return data.decode(encoding), f"not valid UTF-8; decoded as {encoding}"
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+
+
+def _text_document(data: bytes, source: str, rel: str) -> Item:
+    if not data.strip():
+        return Skipped(source, "empty file", id=rel)
+    if b"\x00" in data[:8192]:
+        return Skipped(source, "binary content (NUL bytes), not text", id=rel)
+    text, warning = _decode(data)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    doc = Document(
+        id=rel,
+        text=text,
+        title=first_line if len(first_line) <= 300 else None,
+        source=source,
+    )
+    if warning:
+        doc.warnings.append(warning)
+    return doc
+
+
+def _json_records(
+    path: Path, gzipped: bool, source: str, rel: str, fields: Mapping[str, tuple[str, ...]], whole: bool
+) -> Iterator[Item]:
+    """Records of a JSON Lines file; for ``.json`` (``whole``), a file that is
+    one JSON document (an array of records, or one record) is read as such."""
+    opener = gzip.open if gzipped else open
+    with opener(path, "rb") as handle:
+        if whole:
+            data = handle.read()
+            try:
+                document = json.loads(data.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                document = None  # not one document: try it as JSON Lines
+            if isinstance(document, list):
+                for index, record in enumerate(document):
+                    yield _json_record(record, f"{source}#{index}", f"{rel}#{index}", fields)
+                return
+            if isinstance(document, dict):
+                yield _json_record(document, source, rel, fields)
+                return
+            lines: Iterable[bytes] = io.BytesIO(data)
+        else:
+            lines = handle
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            where = f"{source}:{number}"
+            try:
+                record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            except UnicodeDecodeError:
+                yield Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
+                continue
+            except json.JSONDecodeError as exc:
+                yield Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                continue
+            yield _json_record(record, where, f"{rel}:{number}", fields)
+
+
+def _json_record(record: Any, where: str, default_id: str, fields: Mapping[str, tuple[str, ...]]) -> Item:
+    if not isinstance(record, dict):
+        return Skipped(where, f"record is a JSON {type(record).__name__}, not an object")
+    return record_to_document(record, where, default_id, fields)
+
+
+def _csv_records(
+    data: bytes, source: str, rel: str, fields: Mapping[str, tuple[str, ...]], delimiter: str
+) -> Iterator[Item]:
+    text, warning = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield Skipped(source, "empty CSV file (no header row)")
+        return
+    except csv.Error as exc:
+        yield Skipped(source, f"unreadable CSV header: {exc}")
+        return
+    header = [h.strip() for h in header]
+    row_number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row_number += 1
+            yield Skipped(f"{source}:row {row_number}", f"malformed CSV row: {exc}")
+            continue
+        row_number += 1
+        where = f"{source}:row {row_number}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Skipped(where, f"row has {len(row)} cells but the header has {len(header)}")
+            continue
+        item = record_to_document(dict(zip(header, row)), where, f"{rel}:row {row_number}", fields)
+        if warning and isinstance(item, Document):
+            item.warnings.append(warning)
+        yield item
+
+
+def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
+    for name in names:
+        if name in record and record[name] is not None and record[name] != "":
+            return name, record[name]
+    return None, None
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, dict)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def record_to_document(
+    record: Mapping[str, Any], source: str, default_id: str, fields: Mapping[str, tuple[str, ...]]
+) -> Item:
+    """Map one record to a document, or say why it cannot be one.
+
+    Example:
+        >>> from wiretrace.config import Config
+        >>> doc = record_to_document({"body": "Text", "link": "https://www.example.co.uk/a"}, "x", "x:1", Config().fields)
+        >>> doc.id, doc.site, doc.text
+        ('x:1', 'example.co.uk', 'Text')
+    """
+    # The text field counts as present even when empty, to say "empty text".
+    name = next((n for n in fields["text"] if n in record and record[n] is not None), None)
+    text = record[name] if name is not None else None
+    id_name, raw_id = _first(record, fields["id"])
+    doc_id = _optional_str(raw_id) if id_name else None
+    doc_id = doc_id or default_id
+    if name is None:
+        looked = ", ".join(fields["text"])
+        return Skipped(source, f"no text field (looked for: {looked})", id=doc_id)
+    if not isinstance(text, str):
+        return Skipped(source, f"text field '{name}' is a {type(text).__name__}, not a string", id=doc_id)
+    if not text.strip():
+        return Skipped(source, "empty text", id=doc_id)
+    url = _optional_str(_first(record, fields["url"])[1])
+    site = _optional_str(_first(record, fields["site"])[1])
+    published, warning = parse_published(_first(record, fields["published"])[1])
+    doc = Document(
+        id=doc_id,
+        text=text,
+        url=url,
+        title=_optional_str(_first(record, fields["title"])[1]),
+        site=site.lower() if site else site_of(url),
+        published=published,
+        source=source,
+    )
+    if warning:
+        doc.warnings.append(warning)
+    return doc

@@ -1,0 +1,45 @@
+"""The units that flow through a scan: documents read, and inputs skipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Document", "Skipped"]
+
+
+@dataclass
+class Document:
+    """One article to fingerprint.
+
+    Attributes:
+        id: Unique, stable identifier (given by the record or derived from
+            where it was read).
+        text: The article text as read.
+        url: Where the article was published, if known.
+        title: Headline, if known.
+        site: Publishing site (registered domain), if known.
+        published: Publication time as ISO 8601, if known and parseable.
+        source: Where the record was read (``path`` or ``path:line``).
+        warnings: Non-fatal problems met while reading it.
+    """
+
+    id: str
+    text: str
+    url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    published: str | None = None
+    source: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not processed, and why."""
+
+    source: str
+    reason: str
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"source": self.source, "id": self.id, "reason": self.reason}

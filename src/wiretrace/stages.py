@@ -1,0 +1,63 @@
+"""Timing and counting of pipeline stages, and their peak memory."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["StageLog"]
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's high-water mark of this process's RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    # Elsewhere only the lifetime peak is known (kB on Linux, bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / 1024 / (1024 if peak > 1 << 32 else 1), 1)
+
+
+class StageLog:
+    """Records, per named stage: wall seconds, items in/out, peak RSS.
+
+    Example:
+        >>> log = StageLog()
+        >>> with log.stage("verify", items_in=10) as stage:
+        ...     stage["items_out"] = 3
+        >>> sorted(log.stages["verify"])
+        ['items_in', 'items_out', 'peak_rss_mb', 'seconds']
+    """
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, Any]] = {}
+
+    @contextmanager
+    def stage(self, name: str, items_in: int | None = None) -> Iterator[dict[str, Any]]:
+        record: dict[str, Any] = {"seconds": 0.0, "items_in": items_in, "items_out": None}
+        self.stages[name] = record
+        exact_peak = _reset_peak_rss()
+        start = time.perf_counter()
+        try:
+            yield record
+        finally:
+            record["seconds"] = round(time.perf_counter() - start, 6)
+            record["peak_rss_mb"] = _peak_rss_mb()
+            if not exact_peak:
+                record["peak_rss_is_lifetime"] = True

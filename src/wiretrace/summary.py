@@ -1,0 +1,148 @@
+"""What the terminal shows: progress while scanning, a readable summary after.
+
+Scraped text is hostile: titles and ids may carry terminal escape
+sequences, bidirectional overrides or rich markup. Everything from the
+input is passed through :func:`safe_text` and rendered as plain
+``rich.text.Text``, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from wiretrace.report import Report
+
+__all__ = ["safe_text", "print_summary", "summary_dict", "progress_bar"]
+
+_STAGE_LABELS = {"fingerprint": "Fingerprinting", "candidates": "Finding candidates"}
+
+
+def safe_text(value: Any, limit: int = 80) -> str:
+    """Printable, single-line, bounded form of untrusted text.
+
+    Control and format characters (ANSI escapes, bidi overrides, zero-width
+    characters) are replaced by U+FFFD; long values are cut with an ellipsis.
+
+    Example:
+        >>> safe_text("Title\\x1b[31m red\\u202e")
+        'Title\ufffd[31m red\ufffd'
+    """
+    if value is None:
+        return ""
+    text = "".join(
+        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch)
+        for ch in str(value)
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
+    """The machine-readable summary printed by ``wiretrace scan --json``."""
+    return {
+        "documents": report.stats["documents"],
+        "skipped": len(report.skipped),
+        "clusters": len(report.clusters),
+        "documents_in_clusters": report.stats["documents_in_clusters"],
+        "candidate_pairs": report.stats["candidate_pairs"],
+        "verified_pairs": report.stats["verified_pairs"],
+        "seconds": report.stats["total_seconds"],
+        "report": str(paths["report"]),
+        "pairs_csv": str(paths["pairs"]),
+        "exit_code": report.exit_code,
+    }
+
+
+def print_summary(report: Report, paths: dict[str, Path], console: Console, show: int = 10) -> None:
+    """Print the scan summary: totals, the largest clusters, skipped inputs."""
+    stats = report.stats
+    console.print(
+        Text.assemble(
+            ("wiretrace", "bold"),
+            f" scanned {stats['documents']} documents in {stats['total_seconds']:.2f} s: ",
+            (f"{len(report.clusters)} clusters", "bold"),
+            f" of copies holding {stats['documents_in_clusters']} documents "
+            f"({stats['verified_pairs']} verified pairs out of {stats['candidate_pairs']} candidates)",
+        )
+    )
+    by_id = {d["id"]: d for d in report.documents}
+    best: dict[str, tuple[float, float, str]] = {}
+    for pair in report.pairs:
+        for me, other, contained in (
+            (pair["a"], pair["b"], pair["containment_a_in_b"]),
+            (pair["b"], pair["a"], pair["containment_b_in_a"]),
+        ):
+            candidate = (pair["jaccard"], contained, other)
+            if me not in best or candidate[:2] > best[me][:2]:
+                best[me] = candidate
+    for cluster in report.clusters[:show]:
+        titled = next((by_id[m]["title"] for m in cluster["members"] if by_id[m]["title"]), None)
+        heading = Text.assemble(
+            (f"Cluster {cluster['id']}", "bold"),
+            f" · {cluster['size']} documents · Jaccard {cluster['jaccard_min']:.2f}-{cluster['jaccard_max']:.2f}"
+            f" · containment up to {cluster['containment_max']:.2f}",
+        )
+        if titled:
+            heading.append(f"\n{safe_text(titled, 100)}", style="italic")
+        table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
+        table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=34)
+        table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=22)
+        table.add_column("published", no_wrap=True)
+        table.add_column("closest copy", no_wrap=True, overflow="ellipsis", max_width=30)
+        table.add_column("J", justify="right", no_wrap=True)
+        table.add_column("in it", justify="right", no_wrap=True)
+        for member in cluster["members"]:
+            doc = by_id[member]
+            jac, contained, other = best.get(member, (0.0, 0.0, ""))
+            table.add_row(
+                Text(safe_text(member, 60)),
+                Text(safe_text(doc["site"], 40)),
+                Text((doc["published"] or "-")[:10]),
+                Text(safe_text(other, 60)),
+                f"{jac:.2f}",
+                f"{contained:.2f}",
+            )
+        console.print()
+        console.print(heading)
+        console.print(table)
+    if len(report.clusters) > show:
+        console.print(f"\n... and {len(report.clusters) - show} more clusters (all in the report).")
+    if report.skipped:
+        console.print()
+        console.print(Text(f"Skipped {len(report.skipped)} inputs:", style="yellow"))
+        for item in report.skipped[:show]:
+            console.print(Text(f"  {safe_text(item['source'], 60)}: {safe_text(item['reason'], 120)}"))
+        if len(report.skipped) > show:
+            console.print(f"  ... and {len(report.skipped) - show} more (see 'skipped' in the report).")
+    console.print()
+    console.print(Text(f"Report: {paths['report']}  Pairs: {paths['pairs']}"))
+
+
+@contextmanager
+def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar, yielded as the ``progress`` callback of ``scan``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(_STAGE_LABELS.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
