@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ __all__ = ["read_inputs", "record_to_document", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 _TEXT_FALLBACKS = ("cp1252", "latin-1")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Real exports carry whole articles in one CSV cell.
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -243,12 +245,20 @@ def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (JSON can carry them as escapes) by U+FFFD,
+    so that every later encode to UTF-8 succeeds."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _optional_str(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (list, dict)):
         return None
-    text = str(value).strip()
+    text = _valid_unicode(str(value)).strip()
     return text or None
 
 
@@ -276,12 +286,13 @@ def record_to_document(
         return Skipped(source, f"text field '{name}' is a {type(text).__name__}, not a string", id=doc_id)
     if not text.strip():
         return Skipped(source, "empty text", id=doc_id)
+    clean = _valid_unicode(text)
     url = _optional_str(_first(record, fields["url"])[1])
     site = _optional_str(_first(record, fields["site"])[1])
     published, warning = parse_published(_first(record, fields["published"])[1])
     doc = Document(
         id=doc_id,
-        text=text,
+        text=clean,
         url=url,
         title=_optional_str(_first(record, fields["title"])[1]),
         site=site.lower() if site else site_of(url),
@@ -290,4 +301,6 @@ def record_to_document(
     )
     if warning:
         doc.warnings.append(warning)
+    if clean is not text:
+        doc.warnings.append("invalid Unicode (lone surrogates) replaced by U+FFFD")
     return doc

@@ -92,23 +92,26 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
         if titled:
             heading.append(f"\n{safe_text(titled, 100)}", style="italic")
         table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
-        table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=34)
-        table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=22)
-        table.add_column("published", no_wrap=True)
-        table.add_column("closest copy", no_wrap=True, overflow="ellipsis", max_width=30)
-        table.add_column("J", justify="right", no_wrap=True)
-        table.add_column("in it", justify="right", no_wrap=True)
+        wide = console.width >= 110  # room for the closest copy's id
+        table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=40 if wide else 30)
+        table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=28 if wide else 22)
+        table.add_column("published", no_wrap=True, min_width=10)
+        if wide:
+            table.add_column("closest copy", no_wrap=True, overflow="ellipsis", max_width=30)
+        table.add_column("J", justify="right", no_wrap=True, min_width=4)
+        table.add_column("in it", justify="right", no_wrap=True, min_width=5)
         for member in cluster["members"]:
             doc = by_id[member]
             jac, contained, other = best.get(member, (0.0, 0.0, ""))
-            table.add_row(
+            cells = [
                 Text(safe_text(member, 60)),
                 Text(safe_text(doc["site"], 40)),
                 Text((doc["published"] or "-")[:10]),
-                Text(safe_text(other, 60)),
+                *([Text(safe_text(other, 60))] if wide else []),
                 f"{jac:.2f}",
                 f"{contained:.2f}",
-            )
+            ]
+            table.add_row(*cells)
         console.print()
         console.print(heading)
         console.print(table)
