@@ -81,7 +81,7 @@ def _read_folder(root: Path, fields: Mapping[str, tuple[str, ...]]) -> Iterator[
                 if not target.is_relative_to(real_root):
                     yield Skipped(str(path), "symbolic link to a file outside the input folder; not followed")
                     continue
-            yield from _read_file(path, root, fields)
+            yield from _read_file(path, root, fields, prefix=real_root.name)
 
 
 def _kind(path: Path) -> tuple[str, bool]:
@@ -93,7 +93,10 @@ def _kind(path: Path) -> tuple[str, bool]:
     return (suffixes[-1] if suffixes else ""), gzipped
 
 
-def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
+def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]], prefix: str = "") -> Iterator[Item]:
+    """Read one file. Derived ids are its path relative to ``root``, under
+    ``prefix`` (the name of the folder the user named, so that two named
+    folders holding files of the same name give distinct ids)."""
     source = str(path)
     suffix, gzipped = _kind(path)
     if suffix not in SUPPORTED_SUFFIXES:
@@ -105,6 +108,8 @@ def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]]) ->
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.name
+    if prefix:
+        rel = f"{prefix}/{rel}"
     try:
         if suffix in (".txt", ".text"):
             data = _read_bytes(path, gzipped)

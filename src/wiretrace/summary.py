@@ -44,6 +44,10 @@ def safe_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
     """The machine-readable summary printed by ``wiretrace scan --json``."""
     return {
@@ -66,10 +70,11 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     console.print(
         Text.assemble(
             ("wiretrace", "bold"),
-            f" scanned {stats['documents']} documents in {stats['total_seconds']:.2f} s: ",
-            (f"{len(report.clusters)} clusters", "bold"),
-            f" of copies holding {stats['documents_in_clusters']} documents "
-            f"({stats['verified_pairs']} verified pairs out of {stats['candidate_pairs']} candidates)",
+            f" scanned {_count(stats['documents'], 'document')} in {stats['total_seconds']:.2f} s: ",
+            (_count(len(report.clusters), "cluster"), "bold"),
+            f" of copies holding {_count(stats['documents_in_clusters'], 'document')} "
+            f"({_count(stats['verified_pairs'], 'verified pair')} out of "
+            f"{_count(stats['candidate_pairs'], 'candidate')})",
         )
     )
     by_id = {d["id"]: d for d in report.documents}
@@ -82,6 +87,11 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
             candidate = (pair["jaccard"], contained, other)
             if me not in best or candidate[:2] > best[me][:2]:
                 best[me] = candidate
+    if report.clusters and show:
+        console.print(
+            Text("J: Jaccard with the document's closest copy; in it: share of the document found in that copy.",
+                 style="dim")
+        )
     for cluster in report.clusters[:show]:
         titled = next((by_id[m]["title"] for m in cluster["members"] if by_id[m]["title"]), None)
         heading = Text.assemble(

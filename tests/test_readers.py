@@ -1,0 +1,159 @@
+"""Reading inputs: formats, field aliases, derived ids, encodings, and the
+guarantee that every record is either a document or a skip with a reason."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+
+import pytest
+
+from wiretrace import Config, InputError, scan
+from wiretrace.readers import read_inputs
+from wiretrace.records import Document, Skipped
+
+from conftest import story
+
+FIELDS = Config().fields
+
+
+def _read(*inputs):
+    items = list(read_inputs(inputs, FIELDS))
+    return [i for i in items if isinstance(i, Document)], [i for i in items if isinstance(i, Skipped)]
+
+
+def test_every_format_reads_the_same_records(tmp_path):
+    records = [
+        {"id": "r1", "text": story(1), "url": "https://www.example.co.uk/a", "title": "One", "published": "2026-03-01"},
+        {"id": "r2", "text": story(2), "url": "https://news.example.com/b", "title": "Two"},
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    (tmp_path / "b.json").write_text(json.dumps(records))
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt") as handle:
+        handle.write("\n".join(json.dumps(r) for r in records))
+    for name, delimiter in (("d.csv", ","), ("e.tsv", "\t")):
+        with open(tmp_path / name, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(records[0]), delimiter=delimiter)
+            writer.writeheader()
+            writer.writerows(records)
+    for path in sorted(tmp_path.iterdir()):
+        docs, skipped = _read(path)
+        assert not skipped, (path, skipped)
+        assert [(d.id, d.text, d.site, d.title) for d in docs] == [
+            ("r1", records[0]["text"], "example.co.uk", "One"),
+            ("r2", records[1]["text"], "example.com", "Two"),
+        ], path
+        assert docs[0].published == "2026-03-01T00:00:00+00:00"
+
+
+def test_folders_are_read_recursively_and_txt_is_one_document(tmp_path):
+    (tmp_path / "site" / "2026").mkdir(parents=True)
+    (tmp_path / "site" / "2026" / "story.txt").write_text("Headline here\n\n" + story(3))
+    with gzip.open(tmp_path / "site" / "old.txt.gz", "wt") as handle:
+        handle.write(story(4))
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.txt").write_text(story(5))
+    docs, skipped = _read(tmp_path)
+    # Derived ids start with the name of the folder named, so two named
+    # folders with files of the same name do not collide.
+    top = tmp_path.name
+    assert sorted(d.id for d in docs) == [f"{top}/site/2026/story.txt", f"{top}/site/old.txt.gz"]
+    assert next(d for d in docs if d.id.endswith("story.txt")).title == "Headline here"
+    assert skipped == []
+
+
+def test_field_aliases_and_overrides(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"article_id": 7, "body": story(1), "link": "http://a.example.org/x", "date": "26-FEB-1987 15:01:01.79"}))
+    docs, _ = _read(path)
+    assert (docs[0].id, docs[0].site, docs[0].published) == ("7", "example.org", "1987-02-26T15:01:01.790000+00:00")
+    fields = Config().replace(fields={**FIELDS, "text": ("story",)}).fields
+    path.write_text(json.dumps({"story": story(1), "body": "not this"}))
+    items = list(read_inputs([path], fields))
+    assert items[0].text == story(1)
+
+
+def test_records_without_id_get_stable_derived_ids(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"text": story(1)}) + "\n\n" + json.dumps({"text": story(2)}) + "\n")
+    docs, _ = _read(path)
+    assert [d.id for d in docs] == ["feed.jsonl:1", "feed.jsonl:3"]
+    assert [d.id for d in _read(tmp_path)[0]] == [f"{tmp_path.name}/feed.jsonl:1", f"{tmp_path.name}/feed.jsonl:3"]
+
+
+def test_bad_records_are_skipped_with_reasons(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(
+        b'{"id": "ok", "text": "fine"}\n'
+        b"{not json\n"
+        b'["a list"]\n'
+        b'{"id": "num", "text": 42}\n'
+        b'{"id": "latin", "text": "caf\xe9"}\n'
+    )
+    docs, skipped = _read(path)
+    assert [d.id for d in docs] == ["ok"]
+    assert [s.reason.split(":")[0].split(" (")[0] for s in skipped] == [
+        "invalid JSON",
+        "record is a JSON list, not an object",
+        "text field 'text' is a int, not a string",
+        "line is not valid UTF-8",
+    ]
+
+
+def test_unsupported_binary_and_empty_files_are_skipped(tmp_path):
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "dump.txt").write_bytes(b"abc\x00\x01\x02" * 10)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "broken.jsonl.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "empty.csv").write_text("")
+    docs, skipped = _read(tmp_path)
+    assert docs == []
+    reasons = {os.path.basename(s.source): s.reason for s in skipped}
+    assert reasons["photo.jpg"].startswith("unsupported file type .jpg")
+    assert reasons["dump.txt"].startswith("binary content")
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["broken.jsonl.gz"].startswith("cannot read file")
+    assert reasons["empty.csv"].startswith("empty CSV file")
+
+
+def test_legacy_encodings_decode_with_a_warning(tmp_path):
+    (tmp_path / "bbc.txt").write_bytes("Caf\u00e9 owners say \u201cprices\u201d rose".encode("cp1252"))
+    docs, _ = _read(tmp_path)
+    assert docs[0].text == "Caf\u00e9 owners say \u201cprices\u201d rose"
+    assert docs[0].warnings == ["not valid UTF-8; decoded as cp1252"]
+
+
+def test_csv_rows_with_wrong_cell_counts_are_skipped(tmp_path):
+    (tmp_path / "x.csv").write_text('id,text\na,"one"\nb,"two",extra\n')
+    docs, skipped = _read(tmp_path / "x.csv")
+    assert [d.id for d in docs] == ["a"]
+    assert skipped[0].reason == "row has 3 cells but the header has 2"
+
+
+def test_symlinks_leading_outside_the_named_folder_are_not_followed(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private " * 50)
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    (crawl / "inside.txt").write_text(story(1))
+    (crawl / "escape.txt").symlink_to(secret)
+    (crawl / "alias.txt").symlink_to(crawl / "inside.txt")
+    docs, skipped = _read(crawl)
+    assert sorted(d.id for d in docs) == ["crawl/alias.txt", "crawl/inside.txt"]
+    assert [os.path.basename(s.source) for s in skipped] == ["escape.txt"]
+    assert "outside the input folder" in skipped[0].reason
+
+
+def test_missing_input_fails_fast():
+    with pytest.raises(InputError, match="input not found: nowhere/at/all"):
+        scan(["nowhere/at/all"])
+
+
+def test_lone_surrogates_and_unparseable_dates_become_warnings():
+    report = scan([{"id": "x", "text": story(1) + " \ud800", "published": "next Tuesday"}])
+    doc = report.documents[0]
+    assert doc["published"] is None
+    assert doc["warnings"] == ["unrecognised date 'next Tuesday' ignored", "invalid Unicode (lone surrogates) replaced by U+FFFD"]
+    report.to_json()  # encodable

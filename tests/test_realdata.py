@@ -1,0 +1,74 @@
+"""Real corpora from ../shared/data (never copied into the project).
+
+Each test skips, saying why, where the corpus is absent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+
+import pytest
+
+from wiretrace import scan
+
+from conftest import shared_dataset
+
+pytestmark = pytest.mark.realdata
+
+
+def test_bbc_exact_duplicates_are_all_found():
+    root = shared_dataset("bbc_fulltext")
+    categories = sorted(p for p in root.iterdir() if p.is_dir())
+    report = scan(categories)
+    # Gold: files identical after whitespace and case normalisation (the
+    # corpus README counts 101 such redundant files).
+    groups: dict[str, list[str]] = defaultdict(list)
+    for category in categories:
+        for path in sorted(category.glob("*.txt")):
+            key = " ".join(path.read_bytes().decode("latin-1").lower().split())
+            groups[key].append(f"{category.name}/{path.name}")
+    gold = {pair for g in groups.values() for pair in itertools.combinations(sorted(g), 2)}
+    assert len(gold) >= 100
+    found = {(p["a"], p["b"]) for p in report.pairs}
+    assert gold <= found  # recall 1.0 on exact duplicates
+    exact = {(p["a"], p["b"]) for p in report.pairs if p["jaccard"] == 1.0}
+    assert gold <= exact
+    assert report.skipped == []
+
+
+def test_reuters_natural_resends_and_updates_cluster():
+    root = shared_dataset("reuters21578_json")
+    report = scan(sorted(root.glob("reuters-*.json")))
+    # 21,578 records, of which 19,043 have a body; the rest are skipped with a reason.
+    assert report.stats["inputs_read"] == 21578
+    assert {s["reason"].split(" (")[0].split(":")[0] for s in report.skipped} <= {
+        "no text field", "too short to fingerprint", "empty text"
+    }
+    assert report.stats["documents"] + len(report.skipped) == 21578
+    # Wire services re-send and update stories: many verified pairs, most near-identical.
+    assert len(report.clusters) > 500
+    near_identical = sum(1 for p in report.pairs if p["jaccard"] >= 0.9)
+    assert near_identical > 300
+    # A flash followed by a longer update: the short one is contained in the long one.
+    contained = [p for p in report.pairs if p["jaccard"] < 0.3 and max(p["containment_a_in_b"], p["containment_b_in_a"]) > 0.9]
+    assert contained
+
+
+def test_ecbplus_never_pairs_articles_about_different_events():
+    root = shared_dataset("ecbplus_event_clusters")
+    lines = (root / "ecbplus_docs.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    report = scan([{"id": r["doc_name"], "text": r["text"]} for r in records])
+    event = {r["doc_name"]: r["cluster"] for r in records}
+    # Each topic holds two similar but different events (two celebrity rehab
+    # stories, two earthquakes): a verified pair across events is a false positive.
+    assert [p for p in report.pairs if event[p["a"]] != event[p["b"]]] == []
+    # Within an event, articles found via web search often reuse one wire story
+    # (read for the 0.12-Jaccard pair 35_4ecb/35_5ecb: the short one is the
+    # long one trimmed); those pairs are verified by substantial verbatim overlap.
+    assert report.pairs
+    for p in report.pairs:
+        contained = max(p["containment_a_in_b"], p["containment_b_in_a"])
+        assert p["jaccard"] >= 0.5 or (contained >= 0.6 and p["shared_shingles"] >= 30)
