@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wiretrace._version import __version__
-from wiretrace.config import FIELD_NAMES, load_config
+from wiretrace.config import FIELD_NAMES, Config, load_config
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.pipeline import scan
 from wiretrace.summary import print_summary, summary_dict
@@ -25,21 +25,21 @@ EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 
 # flag -> Config attribute, for the parameters that have a flag.
 _PARAMETER_FLAGS = (
-    ("--shingle-size", "shingle_size", int, "words per shingle (default 5)"),
-    ("--min-words", "min_words", int, "skip documents with fewer words (default 20)"),
-    ("--num-perm", "num_perm", int, "MinHash permutations (default 128)"),
-    ("--seed", "seed", int, "MinHash permutation seed (default 1)"),
-    ("--lsh-threshold", "lsh_threshold", float, "Jaccard the LSH banding is tuned for (default 0.4)"),
-    ("--bands", "lsh_bands", int, "LSH bands (with --rows; default: derived from --lsh-threshold)"),
+    ("--shingle-size", "shingle_size", int, "words per shingle"),
+    ("--min-words", "min_words", int, "skip documents with fewer words"),
+    ("--num-perm", "num_perm", int, "MinHash permutations"),
+    ("--seed", "seed", int, "MinHash permutation seed"),
+    ("--lsh-threshold", "lsh_threshold", float, "Jaccard the LSH banding is tuned for"),
+    ("--bands", "lsh_bands", int, "LSH bands (with --rows)"),
     ("--rows", "lsh_rows", int, "LSH rows per band (with --bands)"),
-    ("--anchor-rate", "anchor_rate", int, "1 in N shingles is a containment anchor (default 8)"),
-    ("--anchor-min-shared", "anchor_min_shared", int, "anchors shared to be a candidate (default 3)"),
-    ("--anchor-max-df", "anchor_max_df", int, "ignore anchors in more documents than this (default 100)"),
-    ("--jaccard", "jaccard_threshold", float, "verified near-duplicate at this Jaccard (default 0.5)"),
-    ("--containment", "containment_threshold", float, "verified copy at this containment (default 0.6)"),
-    ("--min-shared", "min_shared_shingles", int, "shingles a contained copy must share (default 30)"),
-    ("--workers", "workers", int, "fingerprinting processes; 0 = one per core on large inputs (default 0)"),
-    ("--batch-size", "batch_size", int, "documents per fingerprinting batch (default 128)"),
+    ("--anchor-rate", "anchor_rate", int, "1 in N shingles is a containment anchor"),
+    ("--anchor-min-shared", "anchor_min_shared", int, "anchors shared to be a candidate"),
+    ("--anchor-max-df", "anchor_max_df", int, "ignore anchors in more documents than this"),
+    ("--jaccard", "jaccard_threshold", float, "verified near-duplicate at this Jaccard"),
+    ("--containment", "containment_threshold", float, "verified copy at this containment"),
+    ("--min-shared", "min_shared_shingles", int, "shingles a contained copy must share"),
+    ("--workers", "workers", int, "fingerprinting processes; 0 = one per core on large inputs"),
+    ("--batch-size", "batch_size", int, "documents per fingerprinting batch"),
 )
 
 
@@ -82,12 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"record field holding NAME ({', '.join(FIELD_NAMES)}), e.g. --field text=body; repeatable",
     )
     group = scan_cmd.add_argument_group("parameters (override the config file)")
+    defaults = Config()
     for flag, attr, kind, text in _PARAMETER_FLAGS:
-        group.add_argument(flag, dest=attr, type=kind, default=None, help=text)
+        value = getattr(defaults, attr)
+        shown = "derived from --lsh-threshold" if attr in ("lsh_bands", "lsh_rows") else value
+        group.add_argument(
+            flag, dest=attr, type=kind, default=None, metavar="N" if kind is int else "X",
+            help=f"{text} (default: {shown})",
+        )
     output = scan_cmd.add_argument_group("output")
     output.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     output.add_argument("--json", action="store_true", help="print a machine-readable summary (JSON) on stdout")
-    output.add_argument("--show", type=int, default=10, metavar="N", help="clusters to show in the summary (default 10)")
+    output.add_argument("--show", type=int, default=10, metavar="N", help="clusters to show in the summary")
 
     config_cmd = commands.add_parser(
         "config",
