@@ -38,10 +38,9 @@ def minhash_element_hash(shingle: str | list[str]) -> int:
         >>> from datasketch import MinHash
         >>> m = MinHash(num_perm=16, seed=1, hashfunc=minhash_element_hash)
         >>> m.update("the minister said on friday")
-        >>> h = MinHasher(num_perm=16, seed=1)
-        >>> import numpy as np
-        >>> from wiretrace.shingles import shingle_set, tokenize
-        >>> bool((h.signatures([shingle_set(tokenize("The minister said on Friday"), 5)])[0] == m.hashvalues).all())
+        >>> from wiretrace.shingles import shingle_sets
+        >>> sets, _ = shingle_sets(["The minister said on Friday"], 5)
+        >>> bool((MinHasher(num_perm=16, seed=1).signatures(sets)[0] == m.hashvalues).all())
         True
     """
     return shingle_hash(shingle) & 0xFFFFFFFF
