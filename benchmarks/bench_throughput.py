@@ -52,6 +52,7 @@ BASELINE_THRESHOLD = 0.5
 TARGET_PER_CORE = 10_000  # fingerprinting docs/s per core
 TARGET_SCAN_DOCS, TARGET_SCAN_SECONDS = 100_000, 20.0
 TARGET_SPEEDUP = 20.0
+PLAIN, BATCH = "(a) per-shingle update", "(b) update_batch"  # the two baselines
 _WORD = re.compile(r"\w+")
 
 
@@ -144,6 +145,7 @@ def build_corpus(n_docs: int, seed: int, folder: Path) -> tuple[Path, np.ndarray
     size = write_jsonl(corpus, path)
     written = time.perf_counter()
     words = np.fromiter((len(t.split()) for t in corpus.texts), dtype=np.int64, count=len(corpus))
+    original = words[np.array([k == "original" for k in corpus.kind])]
     info = {
         "documents": len(corpus),
         "seed": seed,
@@ -151,8 +153,9 @@ def build_corpus(n_docs: int, seed: int, folder: Path) -> tuple[Path, np.ndarray
         "write_seconds": round(written - generated, 3),
         "jsonl_mb": round(size / 2**20, 1),
         "words_mean": round(float(words.mean()), 1),
-        "words_min": int(words.min()),
-        "words_max": int(words.max()),
+        "original_words_mean": round(float(original.mean()), 1),
+        "original_words_min": int(original.min()),
+        "original_words_max": int(original.max()),
         "kinds": dict(Counter(corpus.kind)),
         "sites": len(corpus.site_names),
     }
@@ -188,9 +191,12 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
     """
     gc.collect()
     rss_before = rss_mb()
+    cpu_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     report = scan([str(path)], Config(workers=workers))
     call_seconds = time.perf_counter() - start
+    cpu_main = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before[0]
+    cpu_children = _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before[1]
     stats = report.stats
     stages = {name: dict(stats["stages"][name]) for name in STAGES}
     n = stats["documents"]
@@ -203,6 +209,8 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
         "candidate_pairs": stats["candidate_pairs"],
         "clusters": stats["clusters"],
         "rss_before_mb": rss_before,
+        "cpu_main_seconds": cpu_main,
+        "cpu_children_seconds": cpu_children,
         "scan_seconds": round(call_seconds, 6),
         "stats_total_seconds": stats["total_seconds"],
         "report_seconds": round(call_seconds - stats["total_seconds"], 6),
@@ -224,6 +232,12 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
     del report
     gc.collect()
     return figures, np.unique(verified), clustered
+
+
+def _cpu_seconds(who: int) -> float:
+    """User + system CPU seconds of this process or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def median_figures(runs: list[Any]) -> Any:
@@ -405,7 +419,8 @@ def print_header(console: Console, machine: dict[str, Any], corpus: dict[str, An
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(corpus["kinds"].items()))
     console.print(
         f"\nCorpus: {corpus['documents']:,} synthetic documents (seed {corpus['seed']}), {corpus['jsonl_mb']:,} MB JSONL, "
-        f"words mean {corpus['words_mean']} (min {corpus['words_min']}, max {corpus['words_max']}), "
+        f"original stories {corpus['original_words_mean']} words on average ({corpus['original_words_min']}-"
+        f"{corpus['original_words_max']}), all documents {corpus['words_mean']}; "
         f"{corpus['sites']} sites; {kinds}. Generated in {corpus['generate_seconds']:.1f} s, "
         f"written in {corpus['write_seconds']:.1f} s."
     )
@@ -431,6 +446,9 @@ def print_stages(console: Console, wt: dict[str, Any], repeats: int) -> None:
         f"Fingerprinting wall: {_fmt(wt['fingerprint_docs_per_s_wall'])} docs/s on {wt['workers']:g} worker(s).\n"
         f"Whole scan: {_fmt(wt['scan_docs_per_s'])} docs/s ({wt['scan_seconds']:.2f} s); "
         f"excluding read: {_fmt(wt['scan_excl_read_docs_per_s'])} docs/s ({wt['scan_excl_read_seconds']:.2f} s).\n"
+        f"Busy seconds are wiretrace's own wall-clock time inside each batch, not CPU time; with as many workers as "
+        f"cores they also count time a worker waits for a core. CPU time of the scan (getrusage): main process "
+        f"{wt['cpu_main_seconds']:.2f} s, worker processes {wt['cpu_children_seconds']:.2f} s.\n"
         f"Memory: peak RSS figures are the MAIN process only (RSS {_fmt(wt['rss_before_mb'], 1)} MB before the scan). "
         f"Worker processes are reported separately: largest child peak RSS "
         f"{_fmt(wt['children_peak_rss_mb'], 1)} MB (ru_maxrss of RUSAGE_CHILDREN; forked children count pages "
@@ -442,9 +460,10 @@ def print_baselines(console: Console, wt: dict[str, Any], baselines: dict[str, d
                     repeats: int) -> None:
     table = Table(title=f"datasketch baselines: first {m:,} docs of the same corpus, 1 process, "
                         f"median of {repeats} run(s)")
-    for column in ("pipeline", "fingerprint s", "LSH insert s", "LSH query s", "fingerprint docs/s",
-                   "pipeline docs/s", "candidates", "peak RSS MB (start)"):
-        table.add_column(column, justify="left" if column == "pipeline" else "right")
+    table.add_column("pipeline", no_wrap=True)
+    for column in ("fingerprint s", "LSH insert s", "LSH query s", "fingerprint docs/s", "pipeline docs/s",
+                   "candidates", "peak RSS MB (start)"):
+        table.add_column(column, justify="right")
     for name, b in baselines.items():
         table.add_row(name, f"{b['fingerprint_seconds']:.2f}", f"{b['lsh_insert_seconds']:.2f}",
                       f"{b['lsh_query_seconds']:.2f}", _fmt(b["fingerprint_docs_per_s"]),
@@ -526,7 +545,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 130)
+    console = Console(width=None if sys.stdout.isatty() else 140)
     machine = machine_info()
     folder = Path(tempfile.mkdtemp(prefix="wiretrace-bench-"))
     try:
@@ -549,14 +568,13 @@ def main(argv: list[str] | None = None) -> int:
         texts = load_texts(path, m)
         baseline_runs: dict[str, list[dict[str, Any]]] = {}
         baseline_keys: dict[str, np.ndarray] = {}
-        for name, batch in (("(a) plain: update per shingle", False), ("(b) update_batch", True)):
+        for name, batch in ((PLAIN, False), (BATCH, True)):
             for i in range(args.baseline_repeat):
                 figures, baseline_keys[name] = run_baseline(texts, batch, n)
                 console.print(f"baseline {name} {i + 1}/{args.baseline_repeat}: {figures['pipeline_seconds']:.2f} s")
                 baseline_runs.setdefault(name, []).append(figures)
         del texts
         baselines = {name: median_figures(runs_) for name, runs_ in baseline_runs.items()}
-        plain = next(iter(baselines.values()))
 
         truth_m, truth_n = true_pair_keys(story, m), true_pair_keys(story)
         found_m = {
@@ -568,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         accuracy["wiretrace verified pairs (all docs)"] = pair_accuracy(verified, truth_n, n)
         accuracy["wiretrace same-cluster pairs (all docs)"] = pair_accuracy(clustered, truth_n, n)
         by_kind = {label: recall_by_kind(keys, story, kind, m) for label, keys in found_m.items()}
-        checks = check_targets(wt, plain, n)
+        checks = check_targets(wt, baselines[PLAIN], n)
 
         print_stages(console, wt, args.repeat)
         print_baselines(console, wt, baselines, m, args.baseline_repeat)

@@ -88,8 +88,30 @@ def _both_stages(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
     return fp
 
 
-def _chunk(texts: Sequence[str], batch_size: int, args: tuple[int, int, int]) -> list[Fingerprints]:
-    return [_both_stages(batch, *args) for batch in _batches(texts, batch_size)]
+# Texts of the running fingerprint_all, inherited by forked workers so that
+# only (start, stop) ranges cross the process boundary, not the texts.
+_FORK_TEXTS: Sequence[str] = ()
+
+
+def _chunk(texts: Sequence[str] | None, span: tuple[int, int], batch_size: int, args: tuple[int, int, int]):
+    """Worker: fingerprint texts[span] and return them packed for cheap pickling."""
+    if texts is None:
+        texts = _FORK_TEXTS[span[0] : span[1]]
+    parts = [_both_stages(batch, *args) for batch in _batches(texts, batch_size)]
+    sets = [s for fp in parts for s in fp.sets]
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    words = [w for fp in parts for w in fp.words]
+    signatures = np.concatenate([fp.signatures for fp in parts])
+    seconds = {stage: sum(fp.seconds[stage] for fp in parts) for stage in ("normalise", "fingerprint")}
+    return flat, sizes, words, signatures, seconds
+
+
+def _unpack(packed) -> Fingerprints:
+    flat, sizes, words, signatures, seconds = packed
+    # Views into one array per chunk: no copy, and cheap to send back.
+    sets = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
+    return Fingerprints(sets, words, signatures, seconds)
 
 
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -98,7 +120,7 @@ def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 
 def resolve_workers(workers: int, n_docs: int) -> int:
-    """Processes to use: ``workers``, or for 0 one per core on large inputs."""
+    """Processes to use: ``workers``, or for 0 one per core (one on small inputs)."""
     if workers:
         return workers
     return (os.cpu_count() or 1) if n_docs >= PARALLEL_MIN_DOCS else 1
@@ -140,18 +162,24 @@ def fingerprint_all(
         for batch in _batches(texts, batch_size):
             collect(_both_stages(batch, *args))
     else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # A bounded window of chunks in flight keeps memory flat; results
-            # are collected in submission order, so output order is fixed.
-            pending: deque = deque()
-            for chunk in _batches(texts, batch_size * 8):
-                pending.append(pool.submit(_chunk, chunk, batch_size, args))
-                if len(pending) >= 2 * workers:
-                    for fp in pending.popleft().result():
-                        collect(fp)
-            while pending:
-                for fp in pending.popleft().result():
-                    collect(fp)
+        global _FORK_TEXTS
+        forking = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if forking else "spawn")
+        _FORK_TEXTS = texts if forking else ()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                # A bounded window of chunks in flight keeps memory flat; results
+                # are collected in submission order, so output order is fixed.
+                pending: deque = deque()
+                chunk = batch_size * 16
+                for start in range(0, len(texts), chunk):
+                    span = (start, min(start + chunk, len(texts)))
+                    payload = None if forking else texts[span[0] : span[1]]
+                    pending.append(pool.submit(_chunk, payload, span, batch_size, args))
+                    if len(pending) >= 2 * workers:
+                        collect(_unpack(pending.popleft().result()))
+                while pending:
+                    collect(_unpack(pending.popleft().result()))
+        finally:
+            _FORK_TEXTS = ()
     return Fingerprints(sets, words, signatures, seconds)
