@@ -15,6 +15,7 @@ number means.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import os
@@ -91,6 +92,22 @@ def peak_rss_mb() -> float | None:
     return _status_mb("VmHWM")
 
 
+def release_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the OS (glibc ``malloc_trim``).
+
+    Called before every measured phase, so that memory freed by the previous
+    phase (the generated corpus, an earlier scan) does not count in the next
+    one's RSS, nor in the pages forked workers inherit.
+    """
+    gc.collect()
+    # CDLL(None) resolves symbols already loaded (libc): ctypes.util.find_library
+    # would start a subprocess, and a (v)forked child reports the parent's RSS
+    # as its own ru_maxrss, polluting the worker memory figure.
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 def children_peak_rss_mb() -> float:
     """Largest peak RSS of any finished child process so far, MB (Linux: ru_maxrss in kB)."""
     return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
@@ -105,6 +122,7 @@ def machine_info() -> dict[str, Any]:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "numpy": np.__version__,
         "datasketch": datasketch.__version__,
@@ -189,7 +207,7 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
         figures, and the pair keys (``a * n_docs + b``) of the verified
         pairs and of all pairs implied by cluster membership.
     """
-    gc.collect()
+    release_memory()
     rss_before = rss_mb()
     cpu_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -230,7 +248,6 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
         cluster_keys.append(members[a] * n_docs + members[b])
     clustered = np.unique(np.concatenate(cluster_keys)) if cluster_keys else np.empty(0, dtype=np.int64)
     del report
-    gc.collect()
     return figures, np.unique(verified), clustered
 
 
@@ -297,7 +314,7 @@ def baseline_candidates(minhashes: list[MinHash], n_docs: int) -> tuple[np.ndarr
 
 def run_baseline(texts: list[str], batch: bool, n_docs: int) -> tuple[dict[str, Any], np.ndarray]:
     """Fingerprint + LSH of ``texts`` with datasketch; figures and candidate pair keys."""
-    gc.collect()
+    release_memory()
     rss_before = rss_mb()
     reset_peak_rss()
     start = time.perf_counter()
@@ -306,7 +323,6 @@ def run_baseline(texts: list[str], batch: bool, n_docs: int) -> tuple[dict[str, 
     keys, insert_seconds, query_seconds = baseline_candidates(minhashes, n_docs)
     peak = peak_rss_mb()
     del minhashes
-    gc.collect()
     m = len(texts)
     pipeline_seconds = fingerprint_seconds + insert_seconds + query_seconds
     figures = {
@@ -413,7 +429,7 @@ def _pct(value: float | None) -> str:
 
 def print_header(console: Console, machine: dict[str, Any], corpus: dict[str, Any]) -> None:
     console.rule("wiretrace throughput benchmark")
-    for key in ("date", "platform", "cpu_count", "python", "numpy", "datasketch", "wiretrace", "wiretrace_git"):
+    for key in ("date", "platform", "cpu_count", "load_average", "python", "numpy", "datasketch", "wiretrace", "wiretrace_git"):
         console.print(f"{key:>13}: {machine[key]}")
     console.print(f"{'command':>13}: {machine['command']}")
     kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(corpus["kinds"].items()))
@@ -450,9 +466,13 @@ def print_stages(console: Console, wt: dict[str, Any], repeats: int) -> None:
         f"cores they also count time a worker waits for a core. CPU time of the scan (getrusage): main process "
         f"{wt['cpu_main_seconds']:.2f} s, worker processes {wt['cpu_children_seconds']:.2f} s.\n"
         f"Memory: peak RSS figures are the MAIN process only (RSS {_fmt(wt['rss_before_mb'], 1)} MB before the scan). "
-        f"Worker processes are reported separately: largest child peak RSS "
-        f"{_fmt(wt['children_peak_rss_mb'], 1)} MB (ru_maxrss of RUSAGE_CHILDREN; forked children count pages "
-        f"shared with the parent)."
+        + (
+            f"Worker processes are reported separately: largest child peak RSS {_fmt(wt['children_peak_rss_mb'], 1)} MB "
+            f"(ru_maxrss of RUSAGE_CHILDREN over all scans, {_fmt(wt['children_peak_rss_mb_before'], 1)} MB before "
+            f"them; forked children count pages shared with the parent, so do not add it to the main figure)."
+            if wt["workers"] > 1
+            else "No worker processes: fingerprinting ran in the main process."
+        )
     )
 
 
@@ -553,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         print_header(console, machine, corpus)
         n, m = args.docs, args.baseline_docs
 
+        children_before = children_peak_rss_mb()
         runs, verified, clustered, identical = [], None, None, True
         for i in range(args.repeat):
             figures, run_verified, run_clustered = run_wiretrace(path, args.workers, n)
@@ -564,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         wt = median_figures(runs)
         # ru_maxrss of children is a lifetime maximum, so it is read once, after all scans.
         wt["children_peak_rss_mb"] = children_peak_rss_mb()
+        wt["children_peak_rss_mb_before"] = children_before
 
         texts = load_texts(path, m)
         baseline_runs: dict[str, list[dict[str, Any]]] = {}

@@ -13,6 +13,9 @@ documents, made with the transformations seen when news is republished:
 * ``edited``     a few words replaced and an introductory sentence added;
 * ``copy_of_copy`` one of the above applied to an earlier *copy*.
 
+A copy is made from the article body of its source: the chrome of a
+chrome-wrapped source is not carried over (a scraper extracts the body).
+
 Every document records the base story it comes from (``story``), which is
 the ground truth: two documents are a true pair when they share a story.
 The same ``(n_docs, seed)`` always gives byte-identical output.
@@ -202,14 +205,14 @@ def _original_texts(rng: np.random.Generator, words: _Words, n: int) -> list[lis
     return stories
 
 
-def _transform(kind: str, paragraphs: list[str], rng: np.random.Generator, words: _Words,
-               chrome: tuple[str, str]) -> list[str]:
-    """The paragraphs of a copy of ``paragraphs`` made by transformation ``kind``."""
-    if kind == "exact":
+def _transform(kind: str, paragraphs: list[str], rng: np.random.Generator, words: _Words) -> list[str]:
+    """The body paragraphs of a copy of ``paragraphs`` made by transformation ``kind``.
+
+    A ``chrome`` copy has the same body; its site's chrome is added when the
+    text is rendered.
+    """
+    if kind in ("exact", "chrome"):
         return list(paragraphs)
-    if kind == "chrome":
-        header, footer = chrome
-        return [header, *paragraphs, footer]
     if kind == "trimmed":
         keep = max(1, round(len(paragraphs) * rng.uniform(0.4, 0.7)))
         return paragraphs[:keep]
@@ -253,7 +256,8 @@ def generate_corpus(n_docs: int, seed: int = 20240601, copy_share: float = COPY_
     kind_p = np.array(list(COPY_KINDS.values()))
     copy_kinds = rng.choice(len(kind_names), n_docs, p=kind_p / kind_p.sum())
 
-    paragraphs: list[list[str]] = []
+    paragraphs: list[list[str]] = []  # article bodies
+    wrapped = np.zeros(n_docs, dtype=bool)  # rendered inside the site's chrome
     story = np.empty(n_docs, dtype=np.int64)
     kind: list[str] = []
     copies_so_far: list[int] = []
@@ -273,11 +277,15 @@ def generate_corpus(n_docs: int, seed: int = 20240601, copy_share: float = COPY_
             name = "exact" if name == "copy_of_copy" else name
             pick = np.searchsorted(popularity[:originals_so_far], rng.random() * popularity[originals_so_far - 1])
             source, how = int(originals[pick]), name
-        paragraphs.append(_transform(how, paragraphs[source], rng, words, chrome[sites[i]]))
+        paragraphs.append(_transform(how, paragraphs[source], rng, words))
+        wrapped[i] = how == "chrome"
         story[i] = story[source]
         kind.append(name)
         copies_so_far.append(i)
-    texts = ["\n\n".join(p) for p in paragraphs]
+    texts = [
+        "\n\n".join([chrome[site][0], *body, chrome[site][1]] if wrap else body)
+        for body, wrap, site in zip(paragraphs, wrapped.tolist(), sites.tolist())
+    ]
     return Corpus(texts, sites, site_names, story, kind, seed)
 
 
