@@ -38,7 +38,7 @@ _PARAMETER_FLAGS = (
     ("--jaccard", "jaccard_threshold", float, "verified near-duplicate at this Jaccard"),
     ("--containment", "containment_threshold", float, "verified copy at this containment"),
     ("--min-shared", "min_shared_shingles", int, "shingles a contained copy must share"),
-    ("--workers", "workers", int, "fingerprinting processes; 0 = one per core"),
+    ("--workers", "workers", int, "fingerprinting processes; 0 = one per core on large inputs"),
     ("--batch-size", "batch_size", int, "documents per fingerprinting batch"),
 )
 

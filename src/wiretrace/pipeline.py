@@ -1,6 +1,6 @@
 """``scan``: the whole pipeline, as named stages over batches of documents.
 
-read -> normalise -> fingerprint -> candidates -> verify -> cluster
+read -> normalise -> fingerprint -> candidates -> verify -> cluster -> report
 
 Each stage is timed and counted into the report's ``stats``. Candidates are
 never findings: only pairs that pass exact verification reach the report.
@@ -104,13 +104,13 @@ def scan(
         progress=advance,
     )
     wall = time.perf_counter() - begin
-    busy = sum(fingerprints.seconds.values()) or 1.0
+    cpu = sum(fingerprints.seconds.values()) or 1.0
     for name in ("normalise", "fingerprint"):
         # Both stages run inside the same batches (and processes); the wall
-        # time is split in proportion to their measured busy time.
+        # time is split in proportion to their CPU time.
         log.stages[name] = {
-            "seconds": round(wall * fingerprints.seconds[name] / busy, 6),
-            "busy_seconds": round(fingerprints.seconds[name], 6),
+            "seconds": round(wall * fingerprints.seconds[name] / cpu, 6),
+            "cpu_seconds": round(fingerprints.seconds[name], 6),
             "items_in": len(documents),
             "items_out": len(documents),
             "workers": workers,
@@ -177,9 +177,12 @@ def scan(
         "documents_in_clusters": sum(len(c) for c in components),
         "workers": workers,
         "stages": log.stages,
-        "total_seconds": round(time.perf_counter() - started, 6),
     }
-    return build_report(documents, sets, words, verified, components, skipped, config, stats)
+    with log.stage("report", items_in=len(components)) as stage:
+        report = build_report(documents, sets, words, verified, components, skipped, config, stats)
+        stage["items_out"] = len(report.documents)
+    stats["total_seconds"] = round(time.perf_counter() - started, 6)
+    return report
 
 
 def _resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:

@@ -17,7 +17,6 @@ def _extractor():
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-@functools.lru_cache(maxsize=65536)
 def site_of(url: str | None) -> str | None:
     """Registered domain of ``url`` ("www.bbc.co.uk/news" -> "bbc.co.uk").
 
@@ -46,6 +45,12 @@ def site_of(url: str | None) -> str | None:
         return None
     if not host:
         return None
+    return _site_of_host(host)
+
+
+@functools.lru_cache(maxsize=65536)
+def _site_of_host(host: str) -> str:
+    # Cached by host: a crawl has few hosts and many URLs.
     parts = _extractor()(host)
     domain = getattr(parts, "top_domain_under_public_suffix", None) or getattr(parts, "registered_domain", "")
     return (domain or host).lower()
