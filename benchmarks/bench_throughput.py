@@ -42,6 +42,7 @@ from rich.table import Table
 
 import wiretrace
 from wiretrace import Config, scan
+from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
@@ -58,38 +59,6 @@ _WORD = re.compile(r"\w+")
 
 
 # --------------------------------------------------------------------------- memory
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's RSS high-water mark (VmHWM); False where unsupported."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _status_mb(field: str) -> float | None:
-    """A ``/proc/self/status`` memory field (``VmRSS``, ``VmHWM``) in MB."""
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith(field + ":"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
-def rss_mb() -> float | None:
-    """Current RSS of this process, MB."""
-    return _status_mb("VmRSS")
-
-
-def peak_rss_mb() -> float | None:
-    """Peak RSS of this process since the last :func:`reset_peak_rss`, MB."""
-    return _status_mb("VmHWM")
 
 
 def release_memory() -> None:

@@ -23,7 +23,7 @@ from wiretrace.pairs import split_keys
 from wiretrace.readers import read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
-from wiretrace.stages import StageLog, _peak_rss_mb, _reset_peak_rss
+from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
 from wiretrace.verify import verify_pairs
 
 __all__ = ["scan"]
@@ -84,7 +84,7 @@ def scan(
         stage["items_out"] = len(documents)
 
     workers = resolve_workers(config.workers, len(documents))
-    exact_peak = _reset_peak_rss()
+    exact_peak = reset_peak_rss()
     begin = time.perf_counter()
     done = 0
 
@@ -114,7 +114,7 @@ def scan(
             "items_in": len(documents),
             "items_out": len(documents),
             "workers": workers,
-            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
         }
         if not exact_peak:
             log.stages[name]["peak_rss_is_lifetime"] = True

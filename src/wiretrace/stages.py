@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["StageLog"]
+__all__ = ["StageLog", "reset_peak_rss", "rss_mb", "peak_rss_mb"]
 
 
-def _reset_peak_rss() -> bool:
-    """Reset the kernel's high-water mark of this process's RSS (Linux >= 4.0)."""
+def reset_peak_rss() -> bool:
+    """Reset the kernel's high-water mark of this process's RSS (Linux >= 4.0).
+
+    Returns False where that is not possible; :func:`peak_rss_mb` then
+    reports the peak over the process's whole life.
+    """
     try:
         with open("/proc/self/clear_refs", "w") as handle:
             handle.write("5")
@@ -21,14 +25,28 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _peak_rss_mb() -> float | None:
+def _status_mb(field: str) -> float | None:
+    """A memory field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``) in MB."""
     try:
         with open("/proc/self/status") as handle:
             for line in handle:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
+    return None
+
+
+def rss_mb() -> float | None:
+    """Current resident memory of this process, MB (None where unknown)."""
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float | None:
+    """Peak resident memory since the last :func:`reset_peak_rss`, MB."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     # Elsewhere only the lifetime peak is known (kB on Linux, bytes on macOS).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / 1024 / (1024 if peak > 1 << 32 else 1), 1)
@@ -52,12 +70,12 @@ class StageLog:
     def stage(self, name: str, items_in: int | None = None) -> Iterator[dict[str, Any]]:
         record: dict[str, Any] = {"seconds": 0.0, "items_in": items_in, "items_out": None}
         self.stages[name] = record
-        exact_peak = _reset_peak_rss()
+        exact_peak = reset_peak_rss()
         start = time.perf_counter()
         try:
             yield record
         finally:
             record["seconds"] = round(time.perf_counter() - start, 6)
-            record["peak_rss_mb"] = _peak_rss_mb()
+            record["peak_rss_mb"] = peak_rss_mb()
             if not exact_peak:
                 record["peak_rss_is_lifetime"] = True
