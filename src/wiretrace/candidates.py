@@ -39,47 +39,66 @@ def _groups(sorted_keys: np.ndarray, min_size: int = 2) -> tuple[np.ndarray, np.
     return starts[keep], sizes[keep]
 
 
-def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64 hash of each band of each signature."""
-    n = signatures.shape[0]
-    view = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    key = np.zeros((n, bands), dtype=np.uint64)
-    for r in range(rows):
-        key = (key ^ view[:, :, r]) * np.uint64(0x9E3779B185EBCA87)
+def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """uint64 hash of one band (``rows`` slots) of every signature."""
+    key = np.zeros(signatures.shape[0], dtype=np.uint64)
+    for r in range(band * rows, (band + 1) * rows):
+        key ^= signatures[:, r]
+        key *= np.uint64(0x9E3779B185EBCA87)
         key ^= key >> np.uint64(29)
     return key
 
 
-def lsh_candidates(signatures: np.ndarray, bands: int, rows: int, eligible: np.ndarray | None = None) -> np.ndarray:
+def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Sorted distinct pair keys of documents sharing at least one LSH band.
 
     Args:
         signatures: ``(n, num_perm)`` MinHash signatures.
         bands, rows: Banding; ``bands * rows <= num_perm``.
-        eligible: Optional boolean mask of documents to index.
 
     Returns:
         int64 keys ``a * n + b`` (see :func:`wiretrace.pairs.pair_keys`).
     """
     n = signatures.shape[0]
-    index = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
-    if len(index) < 2:
+    if n < 2:
         return np.empty(0, dtype=np.int64)
-    keys = _band_keys(signatures[index], bands, rows)
     found = []
     for band in range(bands):
-        order = np.argsort(keys[:, band], kind="stable")
-        starts, sizes = _groups(keys[order, band])
+        keys = _band_key(signatures, band, rows)
+        order = np.argsort(keys, kind="stable")
+        starts, sizes = _groups(keys[order])
         if len(starts):
-            pairs = group_pairs(index[order], starts, sizes, MAX_BUCKET)
+            pairs = group_pairs(order, starts, sizes, MAX_BUCKET)
             pairs.sort(axis=1)
             found.append(pair_keys(pairs, n))
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
-def anchor_candidates(
-    sets: list[np.ndarray], rate: int, min_shared: int, max_df: int, eligible: np.ndarray | None = None
-) -> np.ndarray:
+def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Anchor shingles of the indexed documents and the document of each.
+
+    A shingle is an anchor when its high 32 bits are divisible by ``rate``
+    (the low 32 bits feed MinHash). Done over chunks of documents, to
+    avoid both a per-document numpy call and one huge temporary array.
+    """
+    values, owners = [], []
+    modulus = np.uint64(rate)
+    power_of_two = rate & (rate - 1) == 0  # then % is a (much cheaper) bit mask
+    for start in range(0, len(sets), chunk):
+        parts = sets[start : start + chunk]
+        docs = np.arange(start, start + len(parts))
+        sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        flat = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        high = flat >> np.uint64(32)
+        keep = (high & (modulus - np.uint64(1)) if power_of_two else high % modulus) == 0
+        values.append(flat[keep])
+        owners.append(np.repeat(docs, sizes)[keep])
+    if not values:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    return np.concatenate(values), np.concatenate(owners)
+
+
+def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df: int) -> np.ndarray:
     """Sorted distinct pair keys of documents sharing ``min_shared`` anchors.
 
     Args:
@@ -87,20 +106,19 @@ def anchor_candidates(
         rate: One shingle in ``rate`` (by hash value) is an anchor.
         min_shared: Anchors two documents must share to be a candidate.
         max_df: Anchors in more documents than this are ignored.
-        eligible: Optional boolean mask of documents to index.
     """
     n = len(sets)
-    index = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
-    if len(index) < 2:
+    if n < 2:
         return np.empty(0, dtype=np.int64)
-    # The anchor test uses high bits; the low 32 bits feed MinHash.
-    modulus = np.uint64(rate)
-    anchors = [sets[i][(sets[i] >> np.uint64(32)) % modulus == 0] for i in index]
-    lengths = np.fromiter((len(a) for a in anchors), dtype=np.int64, count=len(anchors))
-    values = np.concatenate(anchors) if anchors else np.empty(0, dtype=np.uint64)
-    owners = np.repeat(index, lengths)
-    order = np.lexsort((owners, values))
-    values, owners = values[order], owners[order]
+    values, owners = _anchors(sets, rate)
+    # Sort by anchor value, owners ascending within a value, with one plain
+    # sort of packed keys: the owner goes in the low bits (the anchor's own
+    # low bits are dropped: equal-looking anchors that differ only there
+    # are rare and at worst add a candidate, which verification rejects).
+    owner_bits = max(int(n - 1).bit_length(), 1)
+    low = np.uint64((1 << owner_bits) - 1)
+    packed = np.sort((values & ~low) | owners.astype(np.uint64))
+    values, owners = packed >> np.uint64(owner_bits), (packed & low).astype(np.int64)
     starts, sizes = _groups(values)
     keep = sizes <= max_df
     starts, sizes = starts[keep], sizes[keep]
@@ -108,5 +126,6 @@ def anchor_candidates(
         return np.empty(0, dtype=np.int64)
     # max_group=max_df: every kept anchor contributes all its pairs.
     pairs = group_pairs(owners, starts, sizes, max_df)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
     keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)
     return keys[counts >= min_shared]
