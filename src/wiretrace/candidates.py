@@ -104,13 +104,15 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     Args:
         sets: Sorted distinct shingle hashes per document.
         rate: One shingle in ``rate`` (by hash value) is an anchor.
-        min_shared: Anchors two documents must share to be a candidate.
+        min_shared: Anchors two documents must share to be a candidate
+            (half of the anchors of the one with fewer, if that is less).
         max_df: Anchors in more documents than this are ignored.
     """
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
     values, owners = _anchors(sets, rate)
+    anchors_per_doc = np.bincount(owners, minlength=n)
     # Sort by anchor value, owners ascending within a value, with one plain
     # sort of packed keys: the owner goes in the low bits (the anchor's own
     # low bits are dropped: equal-looking anchors that differ only there
@@ -128,4 +130,8 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     pairs = group_pairs(owners, starts, sizes, max_df)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
     keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)
-    return keys[counts >= min_shared]
+    # A short document has few anchors: it needs half of them shared (at
+    # least one), up to min_shared, so a fully copied brief is not missed.
+    fewest = np.minimum(anchors_per_doc[keys // n], anchors_per_doc[keys % n])
+    needed = np.minimum(min_shared, np.maximum(1, (fewest + 1) // 2))
+    return keys[counts >= needed]
