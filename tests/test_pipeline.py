@@ -101,7 +101,7 @@ def test_every_input_is_processed_or_skipped_with_a_reason():
     reasons = {(s["source"].split("broken/")[-1], s["reason"].split(":")[0]) for s in report.skipped}
     assert reasons == {
         ("bad.jsonl:2", "invalid JSON"),
-        ("bad.jsonl:3", "no text field (looked for"),
+        ("bad.jsonl:3", "no text or html field (looked for"),
         ("bad.jsonl:4", "empty text"),
         ("empty.txt", "empty file"),
     }

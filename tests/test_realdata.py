@@ -44,7 +44,7 @@ def test_reuters_natural_resends_and_updates_cluster():
     # 21,578 records, of which 19,043 have a body; the rest are skipped with a reason.
     assert report.stats["inputs_read"] == 21578
     assert {s["reason"].split(" (")[0].split(":")[0] for s in report.skipped} <= {
-        "no text field", "too short to fingerprint", "empty text"
+        "no text or html field", "too short to fingerprint", "empty text"
     }
     assert report.stats["documents"] + len(report.skipped) == 21578
     # Wire services re-send and update stories: many verified pairs, most near-identical.

@@ -34,7 +34,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
 }
-FIELD_NAMES = ("id", "text", "url", "title", "site", "published")
+FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
 
 
 def _packaged_defaults() -> dict[str, Any]:

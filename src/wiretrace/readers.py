@@ -28,7 +28,8 @@ from wiretrace.sites import site_of
 
 __all__ = ["read_inputs", "record_to_document", "SUPPORTED_SUFFIXES"]
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _TEXT_FALLBACKS = ("cp1252", "latin-1")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Real exports carry whole articles in one CSV cell.
@@ -114,6 +115,8 @@ def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]], pr
         if suffix in (".txt", ".text"):
             data = _read_bytes(path, gzipped)
             yield _text_document(data, source, rel)
+        elif suffix in _HTML_SUFFIXES:
+            yield html_document(_read_bytes(path, gzipped), source, rel)
         elif suffix in (".csv", ".tsv"):
             data = _read_bytes(path, gzipped)
             yield from _csv_records(data, source, rel, fields, "\t" if suffix == ".tsv" else ",")
@@ -160,6 +163,40 @@ def _text_document(data: bytes, source: str, rel: str) -> Item:
     if warning:
         doc.warnings.append(warning)
     return doc
+
+
+def html_document(
+    data: bytes | str,
+    source: str,
+    doc_id: str,
+    url: str | None = None,
+    crawl_date: str | None = None,
+    charset: str | None = None,
+) -> Item:
+    """An HTML page as a document (main text and metadata), or a skip reason."""
+    from wiretrace.extract import ExtractionError, extract_page
+
+    try:
+        page = extract_page(data, url=url, crawl_date=crawl_date, charset=charset)
+    except ExtractionError as exc:
+        return Skipped(source, str(exc), id=doc_id)
+    except (ValueError, TypeError, RecursionError) as exc:  # a page must never stop a run
+        return Skipped(source, f"HTML extraction failed: {exc.__class__.__name__}: {exc}", id=doc_id)
+    return Document(
+        id=doc_id,
+        text=_valid_unicode(page.text),
+        url=page.url,
+        title=_optional_str(page.title),
+        site=page.site,
+        published=page.published,
+        published_source=page.published_source,
+        author=_optional_str(page.author),
+        canonical_url=page.canonical_url,
+        language=page.language,
+        links=page.links,
+        source=source,
+        warnings=list(page.warnings),
+    )
 
 
 def _json_records(
@@ -285,8 +322,11 @@ def record_to_document(
     doc_id = _optional_str(raw_id) if id_name else None
     doc_id = doc_id or default_id
     if name is None:
-        looked = ", ".join(fields["text"])
-        return Skipped(source, f"no text field (looked for: {looked})", id=doc_id)
+        html_name, html = _first(record, fields["html"])
+        if html_name is not None:
+            return _html_record(record, html_name, html, source, doc_id, fields)
+        looked = ", ".join(fields["text"] + fields["html"])
+        return Skipped(source, f"no text or html field (looked for: {looked})", id=doc_id)
     if not isinstance(text, str):
         return Skipped(source, f"text field '{name}' is a {type(text).__name__}, not a string", id=doc_id)
     if not text.strip():
@@ -302,6 +342,8 @@ def record_to_document(
         title=_optional_str(_first(record, fields["title"])[1]),
         site=site.lower() if site else site_of(url),
         published=published,
+        published_source="record" if published else None,
+        author=_optional_str(_first(record, fields["author"])[1]),
         source=source,
     )
     if warning:
@@ -309,3 +351,31 @@ def record_to_document(
     if clean is not text:
         doc.warnings.append("invalid Unicode (lone surrogates) replaced by U+FFFD")
     return doc
+
+
+def _html_record(
+    record: Mapping[str, Any], name: str, html: Any, source: str, doc_id: str, fields: Mapping[str, tuple[str, ...]]
+) -> Item:
+    """A record carrying a page's HTML: extract it; record fields win over
+    what the page says about itself (they are the crawler's own data)."""
+    if not isinstance(html, str):
+        return Skipped(source, f"html field '{name}' is a {type(html).__name__}, not a string", id=doc_id)
+    url = _optional_str(_first(record, fields["url"])[1])
+    published, warning = parse_published(_first(record, fields["published"])[1])
+    item = html_document(_valid_unicode(html), source, doc_id, url=url)
+    if isinstance(item, Skipped):
+        return item
+    title = _optional_str(_first(record, fields["title"])[1])
+    site = _optional_str(_first(record, fields["site"])[1])
+    author = _optional_str(_first(record, fields["author"])[1])
+    if title:
+        item.title = title
+    if site:
+        item.site = site.lower()
+    if author:
+        item.author = author
+    if published:
+        item.published, item.published_source = published, "record"
+    if warning:
+        item.warnings.append(warning)
+    return item

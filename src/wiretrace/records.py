@@ -19,6 +19,14 @@ class Document:
         title: Headline, if known.
         site: Publishing site (registered domain), if known.
         published: Publication time as ISO 8601, if known and parseable.
+        published_source: Where ``published`` came from: ``"record"`` (a
+            field of the input record), ``"metadata"`` (the page's own
+            metadata), ``"htmldate"`` (found in the page by htmldate) or
+            ``"crawl"`` (the crawl date, a last resort).
+        author: Byline, if known.
+        canonical_url: The page's declared canonical URL, if it differs.
+        language: Declared language code, if known.
+        links: URLs linked from the article body (HTML input only).
         source: Where the record was read (``path`` or ``path:line``).
         warnings: Non-fatal problems met while reading it.
     """
@@ -29,6 +37,11 @@ class Document:
     title: str | None = None
     site: str | None = None
     published: str | None = None
+    published_source: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    links: list[str] = field(default_factory=list)
     source: str = ""
     warnings: list[str] = field(default_factory=list)
 
