@@ -28,7 +28,9 @@ from wiretrace.sites import site_of
 
 __all__ = ["read_inputs", "record_to_document", "SUPPORTED_SUFFIXES"]
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+SUPPORTED_SUFFIXES = (
+    ".txt", ".text", ".html", ".htm", ".xhtml", ".warc", ".jsonl", ".ndjson", ".json", ".csv", ".tsv",
+)
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _TEXT_FALLBACKS = ("cp1252", "latin-1")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -117,6 +119,10 @@ def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]], pr
             yield _text_document(data, source, rel)
         elif suffix in _HTML_SUFFIXES:
             yield html_document(_read_bytes(path, gzipped), source, rel)
+        elif suffix == ".warc":
+            from wiretrace.warc import read_warc
+
+            yield from read_warc(path, rel)  # warcio handles .warc.gz itself
         elif suffix in (".csv", ".tsv"):
             data = _read_bytes(path, gzipped)
             yield from _csv_records(data, source, rel, fields, "\t" if suffix == ".tsv" else ",")
