@@ -27,6 +27,7 @@ EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 _PARAMETER_FLAGS = (
     ("--shingle-size", "shingle_size", int, "words per shingle"),
     ("--min-words", "min_words", int, "skip documents with fewer words"),
+    ("--chrome-min-pages", "chrome_min_pages", int, "a line on this many pages of a site is chrome; 0 = off"),
     ("--num-perm", "num_perm", int, "MinHash permutations"),
     ("--seed", "seed", int, "MinHash permutation seed"),
     ("--lsh-threshold", "lsh_threshold", float, "Jaccard the LSH banding is tuned for"),

@@ -20,6 +20,9 @@ __all__ = ["Config", "load_config", "lsh_params"]
 _KEYS: dict[str, tuple[str, str]] = {
     "shingle_size": ("shingle", "size"),
     "min_words": ("shingle", "min_words"),
+    "chrome_min_pages": ("chrome", "min_pages"),
+    "chrome_long_line_words": ("chrome", "long_line_words"),
+    "chrome_long_line_share": ("chrome", "long_line_share"),
     "num_perm": ("minhash", "num_perm"),
     "seed": ("minhash", "seed"),
     "lsh_threshold": ("lsh", "threshold"),
@@ -71,6 +74,9 @@ class Config:
 
     shingle_size: int = _default("shingle_size")
     min_words: int = _default("min_words")
+    chrome_min_pages: int = _default("chrome_min_pages")
+    chrome_long_line_words: int = _default("chrome_long_line_words")
+    chrome_long_line_share: float = _default("chrome_long_line_share")
     num_perm: int = _default("num_perm")
     seed: int = _default("seed")
     lsh_threshold: float = _default("lsh_threshold")
@@ -105,6 +111,11 @@ class Config:
 
         integer("shingle_size", 1, 64)
         integer("min_words", 1)
+        integer("chrome_min_pages", 0)
+        if self.chrome_min_pages == 1:
+            raise ConfigError("chrome.min_pages must be 0 (off) or at least 2: a line on one page is not a template")
+        integer("chrome_long_line_words", 1)
+        fraction("chrome_long_line_share")
         integer("num_perm", 2, 4096)
         integer("seed", 0, 2**32 - 1)
         fraction("lsh_threshold")

@@ -1,6 +1,6 @@
 """``scan``: the whole pipeline, as named stages over batches of documents.
 
-read -> normalise -> fingerprint -> candidates -> verify -> cluster -> report
+read -> clean -> normalise -> fingerprint -> candidates -> verify -> cluster -> report
 
 Each stage is timed and counted into the report's ``stats``. Candidates are
 never findings: only pairs that pass exact verification reach the report.
@@ -16,6 +16,7 @@ import numpy as np
 import xxhash
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
+from wiretrace.chrome import strip_chrome
 from wiretrace.cluster import connected_components
 from wiretrace.config import Config, lsh_params
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
@@ -83,6 +84,22 @@ def scan(
         documents.sort(key=lambda d: d.id)
         stage["items_out"] = len(documents)
 
+    with log.stage("clean", items_in=len(documents)) as stage:
+        if config.chrome_min_pages:
+            cleaned = strip_chrome(
+                documents,
+                config.chrome_min_pages,
+                config.chrome_long_line_words,
+                config.chrome_long_line_share,
+                config.min_words,
+            )
+            texts, chrome_removed = cleaned.texts, cleaned.lines_removed
+            stage["sites_with_chrome"] = cleaned.sites_with_chrome
+        else:
+            texts, chrome_removed = [d.text for d in documents], [0] * len(documents)
+        stage["items_out"] = len(documents)
+        stage["chrome_lines_removed"] = sum(chrome_removed)
+
     workers = resolve_workers(config.workers, len(documents))
     exact_peak = reset_peak_rss()
     begin = time.perf_counter()
@@ -95,7 +112,7 @@ def scan(
             progress("fingerprint", done, len(documents))
 
     fingerprints = fingerprint_all(
-        [d.text for d in documents],
+        texts,
         config.shingle_size,
         config.num_perm,
         config.seed,
@@ -126,6 +143,7 @@ def scan(
             reason = f"too short to fingerprint: {words} words (shingle.min_words = {config.min_words})"
             skipped.append(Skipped(doc.source, reason, id=doc.id))
     documents = [documents[i] for i in keep]
+    chrome_removed = [chrome_removed[i] for i in keep]
     sets = [fingerprints.sets[i] for i in keep]
     words = [fingerprints.words[i] for i in keep]
     signatures = fingerprints.signatures[keep]
@@ -179,7 +197,7 @@ def scan(
         "stages": log.stages,
     }
     with log.stage("report", items_in=len(components)) as stage:
-        report = build_report(documents, sets, words, verified, components, skipped, config, stats)
+        report = build_report(documents, sets, words, chrome_removed, verified, components, skipped, config, stats)
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)
     return report

@@ -119,6 +119,7 @@ def build_report(
     documents: list[Document],
     sets: list[np.ndarray],
     words: list[int],
+    chrome_removed: list[int],
     verified: list[VerifiedPair],
     components: list[list[int]],
     skipped: list[Skipped],
@@ -184,6 +185,7 @@ def build_report(
             "source": doc.source,
             "words": words[index],
             "shingles": len(sets[index]),
+            "chrome_lines_removed": chrome_removed[index],
             "cluster": cluster_of.get(index),
         }
         if doc.warnings:

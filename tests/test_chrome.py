@@ -1,0 +1,80 @@
+"""Site chrome: the template a site wraps around every article must not make
+two of its articles look alike, nor hide a story copied to another site."""
+
+from __future__ import annotations
+
+from wiretrace import scan
+from wiretrace.chrome import strip_chrome
+from wiretrace.records import Document
+
+from conftest import story
+
+
+def template(site: str) -> tuple[str, str]:
+    header = "\n".join([f"{site} | Home | World | Business | Sport | Culture", "Subscribe | Sign in | Search"])
+    teasers = [story(900 + i + len(site), 14).replace("\n\n", " ") for i in range(14)]
+    footer = "\n".join(
+        ["Latest news", *teasers, "Must read", f"Sign up to the {site} newsletter for the day's top stories.",
+         f"Copyright 2026 {site} Media Group. All rights reserved. Terms | Privacy | Cookies"]
+    )
+    return header, footer
+
+
+def page(site: str, body: str) -> str:
+    header, footer = template(site)
+    return f"{header}\n{body}\n{footer}"
+
+
+def _articles() -> list[str]:
+    # Short articles (about 120 words) in a big template: without chrome
+    # removal, most of each page is the template.
+    return [story(300 + i, 120).replace("\n\n", "\n") for i in range(4)]
+
+
+def _corpus() -> list[dict]:
+    records = [
+        {"id": f"a{i}", "url": f"https://www.site-a.example.com/news/{i}", "text": page("Site A", body)}
+        for i, body in enumerate(_articles())
+    ]
+    copied = "Republished with permission.\n" + _articles()[1]
+    records.append({"id": "b-copy", "url": "https://news.site-b.example.org/x", "text": page("Site B Daily", copied)})
+    records += [
+        {"id": f"b{i}", "url": f"https://news.site-b.example.org/{i}", "text": page("Site B Daily", story(400 + i, 150))}
+        for i in range(3)
+    ]
+    return records
+
+
+def test_shared_template_does_not_cluster_different_articles_but_copies_still_match():
+    report = scan(_corpus())
+    assert [c["members"] for c in report.clusters] == [["a1", "b-copy"]]
+    assert all(d["chrome_lines_removed"] > 10 for d in report.documents)
+
+
+def test_without_chrome_removal_the_template_alone_would_cluster_them():
+    # The control: the same corpus with chrome removal off links unrelated
+    # articles of one site through their template.
+    report = scan(_corpus(), chrome_min_pages=0)
+    assert any({"a0", "a2"} <= set(c["members"]) for c in report.clusters)
+
+
+def test_versions_of_one_story_on_one_site_keep_their_paragraphs():
+    paragraphs = [story(500 + i, 55).replace("\n\n", " ") for i in range(8)]  # long lines (>= 40 words)
+    records = [{"id": "wire", "url": "https://wire.example.com/s", "text": "\n".join(paragraphs)}]
+    for v in range(3):  # an aggregator publishes three updates of the story
+        text = page("Agg", "\n".join(paragraphs[: 5 + v]))
+        records.append({"id": f"agg-v{v}", "url": f"https://agg.example.net/{v}", "text": text})
+    records += [{"id": f"agg-other{i}", "url": f"https://agg.example.net/o{i}", "text": page("Agg", story(600 + i, 200))} for i in range(2)]
+    report = scan(records)
+    assert [c["members"] for c in report.clusters] == [["agg-v0", "agg-v1", "agg-v2", "wire"]]
+    pairs = {(p["a"], p["b"]) for p in report.pairs}
+    assert {("agg-v0", "wire"), ("agg-v1", "wire"), ("agg-v2", "wire")} <= pairs
+
+
+def test_documents_without_a_site_and_tiny_results_are_left_alone():
+    nav = "Home | World | Sport"
+    docs = [Document(id=str(i), text=f"{nav}\nshort {i}", site="x.com") for i in range(3)]
+    docs.append(Document(id="nosite", text=f"{nav}\n" + "word " * 30))
+    result = strip_chrome(docs, min_words=20)
+    assert result.texts == [d.text for d in docs]  # stripping would leave under 20 words
+    assert result.lines_removed == [0, 0, 0, 0]
