@@ -139,3 +139,27 @@ def test_config_command_prints_effective_configuration(capsys):
 def test_module_entry_point_and_version():
     result = subprocess.run([sys.executable, "-m", "wiretrace", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("wiretrace ")
+
+
+def test_extract_writes_what_scan_fingerprints_and_is_rescannable(tmp_path, capsys):
+    out = tmp_path / "extracted.jsonl"
+    code, _, err = run(capsys, "extract", DEMO, "--out", out)
+    assert code == 0 and "0 inputs skipped" in err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    direct = json.loads(run_scan_report(capsys, tmp_path / "direct", DEMO))
+    assert sorted(r["id"] for r in records) == sorted(d["id"] for d in direct["documents"])
+    assert {"id", "url", "site", "title", "author", "published", "published_source", "language", "links", "text"} <= set(records[0])
+    again = json.loads(run_scan_report(capsys, tmp_path / "again", out))
+    assert [c["members"] for c in again["clusters"]] == [c["members"] for c in direct["clusters"]]
+
+
+def test_extract_lists_skipped_inputs_and_exits_1(tmp_path, capsys):
+    code, _, err = run(capsys, "extract", FIXTURES / "broken", "--out", "-")
+    assert code == 1
+    assert "invalid JSON" in err and "empty file" in err
+
+
+def run_scan_report(capsys, out_dir, *inputs) -> str:
+    code, _, err = run(capsys, "scan", *inputs, "--out", out_dir, "-q")
+    assert code == 0, err
+    return (out_dir / "report.json").read_text()

@@ -13,7 +13,7 @@ from wiretrace.config import Config, load_config
 from wiretrace.errors import ConfigError, InputError, WiretraceError
 from wiretrace.minhash import MinHasher, minhash_element_hash
 from wiretrace.normalize import normalize_text
-from wiretrace.pipeline import scan
+from wiretrace.pipeline import Extraction, extract, scan
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report
 from wiretrace.shingles import shingle_hash, shingle_sets, tokenize
@@ -21,6 +21,8 @@ from wiretrace.shingles import shingle_hash, shingle_sets, tokenize
 __all__ = [
     "__version__",
     "scan",
+    "extract",
+    "Extraction",
     "Config",
     "load_config",
     "Report",

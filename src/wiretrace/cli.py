@@ -16,7 +16,7 @@ from typing import Any
 from wiretrace._version import __version__
 from wiretrace.config import FIELD_NAMES, Config, load_config
 from wiretrace.errors import ConfigError, InputError
-from wiretrace.pipeline import scan
+from wiretrace.pipeline import extract, scan
 from wiretrace.summary import print_summary, summary_dict
 
 __all__ = ["main", "build_parser"]
@@ -96,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="print a machine-readable summary (JSON) on stdout")
     output.add_argument("--show", type=int, default=10, metavar="N", help="clusters to show in the summary")
 
+    extract_cmd = commands.add_parser(
+        "extract",
+        help="write what a scan would fingerprint, one JSON record per document",
+        description=(
+            "Read inputs as 'scan' does (HTML extraction, WARC records, site chrome removal) and write one JSON "
+            "record per document: id, url, canonical_url, site, title, author, published, published_source, "
+            "language, links, source, warnings, text. The output is valid input for 'wiretrace scan'."
+        ),
+        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (listed on stderr), 2 usage error.",
+    )
+    extract_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to read")
+    extract_cmd.add_argument("-o", "--out", required=True, metavar="OUT.jsonl", help="JSON Lines file to write ('-' for stdout)")
+    extract_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+    extract_cmd.add_argument("--field", action="append", default=[], metavar="NAME=FIELD",
+                             help="record field holding NAME, as for scan; repeatable")
+    extract_cmd.add_argument("--chrome-min-pages", dest="chrome_min_pages", type=int, default=None, metavar="N",
+                             help="a line on this many pages of a site is chrome; 0 = off (default: %(default)s from config)")
+    extract_cmd.add_argument("-q", "--quiet", action="store_true", help="do not list skipped inputs on stderr")
+
     config_cmd = commands.add_parser(
         "config",
         help="print the effective configuration",
@@ -137,10 +156,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(args.config)
             print(json.dumps(config.to_dict(), indent=2))
             return EXIT_OK
+        if args.command == "extract":
+            return _extract(args)
         return _scan(args)
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _extract(args: argparse.Namespace) -> int:
+    config = load_config(args.config, chrome_min_pages=args.chrome_min_pages)
+    fields = _field_overrides(args.field, config.fields)
+    if fields:
+        config = config.replace(fields=fields)
+    result = extract(args.inputs, config)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records)
+    if args.out == "-":
+        sys.stdout.write(lines)
+    else:
+        try:
+            Path(args.out).write_text(lines, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.out}: {exc}") from None
+    if not args.quiet:
+        from wiretrace.summary import safe_text
+
+        print(f"wiretrace: {len(result.records)} documents written, {len(result.skipped)} inputs skipped", file=sys.stderr)
+        for item in result.skipped:
+            print(f"  {safe_text(item['source'], 100)}: {safe_text(item['reason'], 160)}", file=sys.stderr)
+    return EXIT_SKIPPED if result.skipped else EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:

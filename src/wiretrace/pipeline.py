@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
 from wiretrace.verify import verify_pairs
 
-__all__ = ["scan"]
+__all__ = ["scan", "extract", "Extraction"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -63,42 +64,11 @@ def scan(
         >>> [c["members"] for c in report.clusters]
         [['a', 'b']]
     """
-    config = config or Config()
-    if overrides:
-        config = config.replace(**overrides)
-    if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
-        inputs = [inputs]
+    config = _config(config, overrides)
     log = StageLog()
     started = time.perf_counter()
-
-    with log.stage("read") as stage:
-        documents: list[Document] = []
-        skipped: list[Skipped] = []
-        for item in read_inputs(inputs, config.fields):
-            (documents if isinstance(item, Document) else skipped).append(item)
-        stage["items_in"] = len(documents) + len(skipped)
-        documents, duplicates = _resolve_duplicate_ids(documents)
-        skipped.extend(duplicates)
-        # Everything downstream runs in id order: results do not depend on
-        # the order inputs were given in.
-        documents.sort(key=lambda d: d.id)
-        stage["items_out"] = len(documents)
-
-    with log.stage("clean", items_in=len(documents)) as stage:
-        if config.chrome_min_pages:
-            cleaned = strip_chrome(
-                documents,
-                config.chrome_min_pages,
-                config.chrome_long_line_words,
-                config.chrome_long_line_share,
-                config.min_words,
-            )
-            texts, chrome_removed = cleaned.texts, cleaned.lines_removed
-            stage["sites_with_chrome"] = cleaned.sites_with_chrome
-        else:
-            texts, chrome_removed = [d.text for d in documents], [0] * len(documents)
-        stage["items_out"] = len(documents)
-        stage["chrome_lines_removed"] = sum(chrome_removed)
+    documents, skipped = _read(inputs, config, log)
+    texts, chrome_removed = _clean(documents, config, log)
 
     workers = resolve_workers(config.workers, len(documents))
     exact_peak = reset_peak_rss()
@@ -201,6 +171,99 @@ def scan(
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)
     return report
+
+
+def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
+    config = config or Config()
+    return config.replace(**overrides) if overrides else config
+
+
+def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[list[Document], list[Skipped]]:
+    """The read stage: documents in id order, and the inputs skipped."""
+    if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
+        inputs = [inputs]
+    with log.stage("read") as stage:
+        documents: list[Document] = []
+        skipped: list[Skipped] = []
+        for item in read_inputs(inputs, config.fields):
+            (documents if isinstance(item, Document) else skipped).append(item)
+        stage["items_in"] = len(documents) + len(skipped)
+        documents, duplicates = _resolve_duplicate_ids(documents)
+        skipped.extend(duplicates)
+        # Everything downstream runs in id order: results do not depend on
+        # the order inputs were given in.
+        documents.sort(key=lambda d: d.id)
+        stage["items_out"] = len(documents)
+    return documents, skipped
+
+
+def _clean(documents: list[Document], config: Config, log: StageLog) -> tuple[list[str], list[int]]:
+    """The clean stage: the text to fingerprint of each document (site chrome
+    removed) and the number of chrome lines removed from each."""
+    with log.stage("clean", items_in=len(documents)) as stage:
+        if config.chrome_min_pages:
+            cleaned = strip_chrome(
+                documents,
+                config.chrome_min_pages,
+                config.chrome_long_line_words,
+                config.chrome_long_line_share,
+                config.min_words,
+            )
+            texts, removed = cleaned.texts, cleaned.lines_removed
+            stage["sites_with_chrome"] = cleaned.sites_with_chrome
+        else:
+            texts, removed = [d.text for d in documents], [0] * len(documents)
+        stage["items_out"] = len(documents)
+        stage["chrome_lines_removed"] = sum(removed)
+    return texts, removed
+
+
+@dataclass
+class Extraction:
+    """What ``wiretrace extract`` writes: one record per document, as the scan
+    would fingerprint it (site chrome removed), and the inputs skipped."""
+
+    records: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    stats: dict[str, Any]
+
+
+def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrides: Any) -> Extraction:
+    """Read and clean inputs as :func:`scan` does, without fingerprinting.
+
+    Each record holds id, url, site, title, author, published (and its
+    source), language, links and the text that would be fingerprinted; the
+    records are valid input for :func:`scan` themselves.
+
+    Example:
+        >>> result = extract([{"id": "a", "text": "Some text", "url": "https://www.example.com/x"}])
+        >>> result.records[0]["site"], result.records[0]["text"]
+        ('example.com', 'Some text')
+    """
+    config = _config(config, overrides)
+    log = StageLog()
+    documents, skipped = _read(inputs, config, log)
+    texts, _ = _clean(documents, config, log)
+    records = [
+        {
+            "id": doc.id,
+            "url": doc.url,
+            "canonical_url": doc.canonical_url,
+            "site": doc.site,
+            "title": doc.title,
+            "author": doc.author,
+            "published": doc.published,
+            "published_source": doc.published_source,
+            "language": doc.language,
+            "links": list(doc.links),
+            "source": doc.source,
+            "warnings": list(doc.warnings),
+            "text": text,
+        }
+        for doc, text in zip(documents, texts)
+    ]
+    skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
+    return Extraction(records, skipped_out, {"stages": log.stages})
 
 
 def _resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
