@@ -130,3 +130,12 @@ def test_saved_pages_and_html_records_are_scanned(tmp_path):
     top = tmp_path.name
     assert [c["members"] for c in report.clusters] == [sorted([f"{top}/site-a.html", "b-copy"])]
     assert report.skipped == []
+
+
+def test_declared_language_from_html_lang_or_metadata():
+    body = as_html(paragraphs(7))
+    assert extract_page(page(body)).language == "en"
+    no_lang = page(body).replace('<html lang="en-GB">', "<html>")
+    assert extract_page(no_lang).language is None
+    with_locale = no_lang.replace("<head>", '<head><meta property="og:locale" content="pt_BR">')
+    assert extract_page(with_locale).language == "pt"

@@ -59,7 +59,8 @@ class Page:
         site: Registered domain of the canonical URL, else of ``url``.
         published: ISO 8601 publication time, or None.
         published_source: ``"metadata"``, ``"htmldate"`` or ``"crawl"``.
-        language: The page's declared language (``<html lang>``).
+        language: The page's declared language code (``<html lang>``,
+            ``Content-Language`` or ``og:locale``); pages are not guessed at.
         links: Absolute URLs linked from the article body, in order.
         warnings: Non-fatal problems (e.g. undecodable bytes replaced).
     """
@@ -171,6 +172,19 @@ def _htmldate(tree) -> str | None:
     return None
 
 
+def _declared_language(tree) -> str | None:
+    """The page's declared language: ``<html lang>``, else its metadata."""
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    candidates += tree.xpath("//meta[@http-equiv='content-language' or @http-equiv='Content-Language']/@content")
+    candidates += tree.xpath("//meta[@property='og:locale']/@content")
+    candidates += tree.xpath("//meta[@name='language' or @name='dc.language' or @name='DC.language']/@content")
+    for value in candidates:
+        code = (value or "").strip().replace("_", "-").split(",")[0].split("-")[0].lower()
+        if code.isalpha() and 2 <= len(code) <= 3:
+            return code
+    return None
+
+
 def _body_links(body, base: str | None) -> list[str]:
     links: list[str] = []
     if body is None:
@@ -240,7 +254,7 @@ def extract_page(
         published, source = _htmldate(tree), "htmldate"
     if published is None and crawl_date:
         published, source = parse_published(crawl_date)[0], "crawl"
-    language = (tree.get("lang") or "").strip() or None
+    language = _declared_language(tree)
     return Page(
         text=_paragraphs(result.text),
         title=(result.title or "").strip() or None,
@@ -251,7 +265,7 @@ def extract_page(
         site=site_of(canonical or base),
         published=published,
         published_source=source if published else None,
-        language=language.split("-")[0].lower() if language else None,
+        language=language,
         links=_body_links(result.body, canonical or base),
         warnings=warnings,
     )
