@@ -139,3 +139,17 @@ def test_declared_language_from_html_lang_or_metadata():
     assert extract_page(no_lang).language is None
     with_locale = no_lang.replace("<head>", '<head><meta property="og:locale" content="pt_BR">')
     assert extract_page(with_locale).language == "pt"
+
+
+def test_parallel_extraction_gives_the_same_documents(tmp_path):
+    # More pages than one chunk, so the worker pool really starts.
+    for i in range(40):
+        paras = paragraphs(700 + i % 10, 6)  # ten stories, four pages each
+        (tmp_path / f"p{i:02d}.html").write_text(page(as_html(paras), nav=f"Site {i} | Home"), encoding="utf-8")
+    serial = scan([tmp_path], workers=1).to_dict()
+    parallel = scan([tmp_path], workers=2).to_dict()
+    for data in (serial, parallel):
+        data.pop("stats")
+        data.pop("config")
+    assert parallel == serial
+    assert len(serial["clusters"]) == 10

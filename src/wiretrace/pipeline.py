@@ -8,6 +8,7 @@ never findings: only pairs that pass exact verification reach the report.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -185,7 +186,10 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[l
     with log.stage("read") as stage:
         documents: list[Document] = []
         skipped: list[Skipped] = []
-        for item in read_inputs(inputs, config.fields):
+        # HTML extraction uses the worker processes too; 0 = one per core
+        # (a pool starts only once enough pages have been seen).
+        workers = config.workers or os.cpu_count() or 1
+        for item in read_inputs(inputs, config.fields, workers=workers):
             (documents if isinstance(item, Document) else skipped).append(item)
         stage["items_in"] = len(documents) + len(skipped)
         documents, duplicates = _resolve_duplicate_ids(documents)

@@ -14,10 +14,14 @@ import csv
 import gzip
 import io
 import json
+import multiprocessing
 import os
 import re
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +44,7 @@ csv.field_size_limit(64 * 1024 * 1024)
 Item = Document | Skipped
 
 
-def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
+def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]], workers: int = 1) -> Iterator[Item]:
     """Read every input, yielding documents and skipped records.
 
     Args:
@@ -52,11 +56,18 @@ def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]]) ->
     Raises:
         InputError: A named path does not exist. Checked for every path
             before anything is read, so a typo fails fast.
+
+    HTML pages (files, html fields, WARC records) are extracted on
+    ``workers`` processes once there are enough of them to pay off.
     """
     items = list(inputs)
     for item in items:
         if isinstance(item, (str, os.PathLike)) and not os.path.lexists(item):
             raise InputError(f"input not found: {item}")
+    return _resolve_html(_items(items, fields), workers)
+
+
+def _items(items: list[Any], fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item | HtmlPage]:
     for index, item in enumerate(items):
         if isinstance(item, Mapping):
             yield record_to_document(item, f"record[{index}]", f"record-{index}", fields)
@@ -171,6 +182,25 @@ def _text_document(data: bytes, source: str, rel: str) -> Item:
     return doc
 
 
+@dataclass
+class HtmlPage:
+    """A page waiting for extraction: extraction is the slow part of reading
+    HTML, so pages are gathered and extracted in worker processes.
+
+    ``overrides`` are record fields that win over what the page says about
+    itself (a crawler's own metadata), applied after extraction.
+    """
+
+    data: bytes | str
+    source: str
+    doc_id: str
+    url: str | None = None
+    crawl_date: str | None = None
+    charset: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
 def html_document(
     data: bytes | str,
     source: str,
@@ -178,18 +208,23 @@ def html_document(
     url: str | None = None,
     crawl_date: str | None = None,
     charset: str | None = None,
-) -> Item:
-    """An HTML page as a document (main text and metadata), or a skip reason."""
+) -> HtmlPage:
+    """An HTML page to be extracted into a document (see :func:`extract_html`)."""
+    return HtmlPage(data, source, doc_id, url, crawl_date, charset)
+
+
+def extract_html(task: HtmlPage) -> Item:
+    """Extract one page: the document (main text and metadata) or a skip reason."""
     from wiretrace.extract import ExtractionError, extract_page
 
     try:
-        page = extract_page(data, url=url, crawl_date=crawl_date, charset=charset)
+        page = extract_page(task.data, url=task.url, crawl_date=task.crawl_date, charset=task.charset)
     except ExtractionError as exc:
-        return Skipped(source, str(exc), id=doc_id)
-    except (ValueError, TypeError, RecursionError) as exc:  # a page must never stop a run
-        return Skipped(source, f"HTML extraction failed: {exc.__class__.__name__}: {exc}", id=doc_id)
-    return Document(
-        id=doc_id,
+        return Skipped(task.source, str(exc), id=task.doc_id)
+    except (ValueError, TypeError, RecursionError, LookupError) as exc:  # a page must never stop a run
+        return Skipped(task.source, f"HTML extraction failed: {exc.__class__.__name__}: {exc}", id=task.doc_id)
+    doc = Document(
+        id=task.doc_id,
         text=_valid_unicode(page.text),
         url=page.url,
         title=_optional_str(page.title),
@@ -200,9 +235,55 @@ def html_document(
         canonical_url=page.canonical_url,
         language=page.language,
         links=page.links,
-        source=source,
-        warnings=list(page.warnings),
+        source=task.source,
+        warnings=list(page.warnings) + task.warnings,
     )
+    for name, value in task.overrides.items():
+        setattr(doc, name, value)
+    return doc
+
+
+def _extract_chunk(tasks: list[HtmlPage]) -> list[Item]:
+    return [extract_html(task) for task in tasks]
+
+
+# Pages per task sent to a worker, and pages seen before a pool is started
+# (small inputs are extracted in-process: a pool would cost more).
+_HTML_CHUNK = 16
+
+
+def _resolve_html(items: Iterable[Item | HtmlPage], workers: int) -> Iterator[Item]:
+    """Extract the pages of a stream of items, on ``workers`` processes.
+
+    Non-page items pass straight through. A bounded window of chunks is in
+    flight, so memory stays flat however large the crawl.
+    """
+    pool = None
+    pending: deque = deque()
+    chunk: list[HtmlPage] = []
+    try:
+        for item in items:
+            if not isinstance(item, HtmlPage):
+                yield item
+            elif workers <= 1:
+                yield extract_html(item)
+            else:
+                chunk.append(item)
+                if len(chunk) >= _HTML_CHUNK:
+                    if pool is None:
+                        methods = multiprocessing.get_all_start_methods()
+                        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+                        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                    pending.append(pool.submit(_extract_chunk, chunk))
+                    chunk = []
+                    while len(pending) >= 2 * workers:
+                        yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+        yield from _extract_chunk(chunk)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _json_records(
@@ -361,27 +442,25 @@ def record_to_document(
 
 def _html_record(
     record: Mapping[str, Any], name: str, html: Any, source: str, doc_id: str, fields: Mapping[str, tuple[str, ...]]
-) -> Item:
+) -> Item | HtmlPage:
     """A record carrying a page's HTML: extract it; record fields win over
     what the page says about itself (they are the crawler's own data)."""
     if not isinstance(html, str):
         return Skipped(source, f"html field '{name}' is a {type(html).__name__}, not a string", id=doc_id)
     url = _optional_str(_first(record, fields["url"])[1])
     published, warning = parse_published(_first(record, fields["published"])[1])
-    item = html_document(_valid_unicode(html), source, doc_id, url=url)
-    if isinstance(item, Skipped):
-        return item
+    task = html_document(_valid_unicode(html), source, doc_id, url=url)
     title = _optional_str(_first(record, fields["title"])[1])
     site = _optional_str(_first(record, fields["site"])[1])
     author = _optional_str(_first(record, fields["author"])[1])
     if title:
-        item.title = title
+        task.overrides["title"] = title
     if site:
-        item.site = site.lower()
+        task.overrides["site"] = site.lower()
     if author:
-        item.author = author
+        task.overrides["author"] = author
     if published:
-        item.published, item.published_source = published, "record"
+        task.overrides.update(published=published, published_source="record")
     if warning:
-        item.warnings.append(warning)
-    return item
+        task.warnings.append(warning)
+    return task
