@@ -13,7 +13,9 @@ import pytest
 
 from wiretrace import scan
 
-from conftest import shared_dataset
+from conftest import ROOT, shared_dataset
+
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 
 pytestmark = pytest.mark.realdata
 
@@ -71,3 +73,24 @@ def test_ecbplus_never_pairs_articles_about_different_events():
     # The corpus README counts about 11 near-identical reposts (5-gram Jaccard
     # 0.8-0.99) inside event clusters: they must be found.
     assert sum(1 for p in report.pairs if p["jaccard"] >= 0.8) >= 10
+
+
+def test_seed_aggregator_page_matches_the_wire_story_it_reposts():
+    seed = SHARED_SEEDS / "aggregator-repost-of-reuters-story.txt"
+    if not seed.exists():
+        pytest.skip(f"seed page not found at {seed}")
+    page = seed.read_text(encoding="utf-8")
+    lines = page.splitlines()
+    # The wire's own copy, rebuilt at test time: from the dateline paragraph
+    # to the "(Additional reporting ...)" line, without the aggregator's
+    # headline, credit line, teasers and "Latest news" / "Must read" blocks.
+    start = next(i for i, line in enumerate(lines) if "(Reuters)" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("(Additional reporting"))
+    wire = "\n".join(lines[start : end + 1])
+    report = scan([
+        {"id": "reuters", "url": "https://www.reuters.com/article/iran-iraq-talks", "text": wire},
+        {"id": "aggregator", "url": "https://www.iran-news-aggregator.example/iraq/talks", "text": page},
+    ])
+    (pair,) = report.pairs
+    assert pair["containment_b_in_a"] == 1.0  # every shingle of the wire story is on the page...
+    assert pair["containment_a_in_b"] < 0.9  # ...which also carries its own chrome

@@ -52,5 +52,8 @@ def site_of(url: str | None) -> str | None:
 def _site_of_host(host: str) -> str:
     # Cached by host: a crawl has few hosts and many URLs.
     parts = _extractor()(host)
-    domain = getattr(parts, "top_domain_under_public_suffix", None) or getattr(parts, "registered_domain", "")
+    if hasattr(parts, "top_domain_under_public_suffix"):  # tldextract >= 5.3
+        domain = parts.top_domain_under_public_suffix
+    else:  # pragma: no cover - older tldextract
+        domain = parts.registered_domain
     return (domain or host).lower()
