@@ -153,3 +153,25 @@ def test_parallel_extraction_gives_the_same_documents(tmp_path):
         data.pop("config")
     assert parallel == serial
     assert len(serial["clusters"]) == 10
+
+
+def test_link_targets_stay_out_of_the_text_but_are_listed():
+    body = f"<p>{paragraphs(8)[0]} <a href='https://source.example.com/original-story'>the original</a> said.</p>"
+    result = extract_page(page(body + as_html(paragraphs(8)[1:])))
+    assert "the original said" in result.text
+    assert "https://" not in result.text and "source.example.com" not in result.text
+    assert "https://source.example.com/original-story" in result.links
+
+
+def test_comments_inside_paragraphs_do_not_cut_the_text():
+    paras = paragraphs(9)
+    first = paras[0].split(" ")
+    body = f"<p>{' '.join(first[:10])}<!-- ad slot --> {' '.join(first[10:])}</p>" + as_html(paras[1:])
+    assert " ".join(first[10:])[:40] in extract_page(page(body)).text
+
+
+def test_placeholder_dates_in_metadata_are_ignored():
+    meta = '<meta property="article:published_time" content="0001-01-01T00:00:00Z">'
+    result = extract_page(page(as_html(paragraphs(10)), head=meta), crawl_date="2026-04-01T00:00:00Z")
+    assert result.published_source != "metadata"
+    assert not (result.published or "").startswith("0001")

@@ -27,6 +27,7 @@ __all__ = ["Page", "decode_html", "extract_page", "ExtractionError"]
 # <meta charset> / http-equiv content-type, within the first bytes of a page.
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SNIFF_BYTES = 4096
+_EARLIEST_YEAR = "1900"
 # Publication-date metadata, most specific first.
 _DATE_META = (
     ("property", "article:published_time"),
@@ -134,11 +135,18 @@ def _clean_url(url: str | None) -> str | None:
         return url.strip()
 
 
+def _plausible(value: object) -> str | None:
+    """A page-declared date, unless it is a placeholder (``0001-01-01``,
+    seen in real CMS metadata): news pages date from 1900 on."""
+    parsed, _ = parse_published(value)
+    return parsed if parsed and parsed[:4] >= _EARLIEST_YEAR else None
+
+
 def _metadata_date(tree) -> str | None:
     """Publication date the page declares itself (meta tags, JSON-LD)."""
     for attribute, value in _DATE_META:
         for node in tree.xpath(f"//meta[@{attribute}=$v]", v=value):
-            parsed, _ = parse_published(node.get("content") or node.get("datetime"))
+            parsed = _plausible(node.get("content") or node.get("datetime"))
             if parsed:
                 return parsed
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
@@ -150,7 +158,7 @@ def _metadata_date(tree) -> str | None:
             graph = item.get("@graph", [item]) if isinstance(item, dict) else []
             for node in graph if isinstance(graph, list) else []:
                 if isinstance(node, dict) and isinstance(node.get("datePublished"), str):
-                    parsed, _ = parse_published(node["datePublished"])
+                    parsed = _plausible(node["datePublished"])
                     if parsed:
                         return parsed
     return None
@@ -168,7 +176,7 @@ def _htmldate(tree) -> str | None:
         except Exception:  # htmldate is heuristic; a failure means "no date"
             found = None
         if found and not (extensive and found[4:] == "-01-01T00:00:00"):
-            return parse_published(found)[0]
+            return _plausible(found)
     return None
 
 
@@ -232,7 +240,10 @@ def extract_page(
     if not text.strip():
         raise ExtractionError("empty page")
     try:
-        tree = lxml_html.document_fromstring(text)
+        # Comments and processing instructions go: a comment inside a
+        # paragraph otherwise cuts the text after it (measured on real pages).
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+        tree = lxml_html.document_fromstring(text, parser=parser)
     except Exception as exc:  # lxml raises several types on hopeless markup
         raise ExtractionError(f"unparseable HTML: {exc}") from None
     base = _clean_url(url)
@@ -246,7 +257,8 @@ def extract_page(
         favor_recall=True,
         deduplicate=False,
     )
-    if result is None or not (result.text or "").strip():
+    body_text = _body_text(result.body) if result is not None else ""
+    if not body_text.strip():
         raise ExtractionError("no article text found in the page")
     canonical = _clean_url(result.url) if result.url and result.url != base else None
     published, source = _metadata_date(tree), "metadata"
@@ -256,7 +268,7 @@ def extract_page(
         published, source = parse_published(crawl_date)[0], "crawl"
     language = _declared_language(tree)
     return Page(
-        text=_paragraphs(result.text),
+        text=_paragraphs(body_text),
         title=(result.title or "").strip() or None,
         author=(result.author or "").strip() or None,
         sitename=(result.sitename or "").strip() or None,
@@ -269,6 +281,26 @@ def extract_page(
         links=_body_links(result.body, canonical or base),
         warnings=warnings,
     )
+
+
+def _body_text(body) -> str:
+    """Text of the extracted body without link targets.
+
+    With links kept (to list them), trafilatura's own text writes each as
+    ``[words](https://...)``; fingerprinting those addresses cost 0.06 F1 on
+    the Zyte benchmark. The text is rebuilt from the body with ``<ref>``
+    elements reduced to their words.
+    """
+    import copy
+
+    from lxml import etree
+    from trafilatura.xml import xmltotxt
+
+    if body is None:
+        return ""
+    plain = copy.deepcopy(body)
+    etree.strip_tags(plain, "ref")
+    return xmltotxt(plain, False) or ""
 
 
 def _paragraphs(text: str) -> str:
