@@ -164,7 +164,7 @@ def _metadata_date(tree) -> str | None:
     return None
 
 
-def _htmldate(tree) -> str | None:
+def _htmldate(tree, url: str | None) -> str | None:
     """htmldate's reading of the page: markup and URL first; then a search of
     the text, whose year-only guesses (January 1st, usually a copyright
     line) are not dates of publication and are dropped."""
@@ -172,7 +172,9 @@ def _htmldate(tree) -> str | None:
 
     for extensive in (False, True):
         try:
-            found = find_date(tree, extensive_search=extensive, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+            found = find_date(
+                tree, url=url, extensive_search=extensive, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S"
+            )
         except Exception:  # htmldate is heuristic; a failure means "no date"
             found = None
         if found and not (extensive and found[4:] == "-01-01T00:00:00"):
@@ -263,7 +265,7 @@ def extract_page(
     canonical = _clean_url(result.url) if result.url and result.url != base else None
     published, source = _metadata_date(tree), "metadata"
     if published is None:
-        published, source = _htmldate(tree), "htmldate"
+        published, source = _htmldate(tree, base), "htmldate"
     if published is None and crawl_date:
         published, source = parse_published(crawl_date)[0], "crawl"
     language = _declared_language(tree)
