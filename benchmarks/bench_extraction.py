@@ -493,6 +493,32 @@ def print_speed(console: Console, speed: dict[str, Any], pages: int, repeat: int
     console.print(table)
 
 
+def measure_scan_read(folder: Path, pages: list[Gold], repeat: int) -> dict[str, Any]:
+    """Read stage of ``wiretrace.scan`` over the page files, one process and
+    one per core: HTML extraction is what the read stage spends its time on."""
+    from wiretrace import scan
+
+    files = [folder / "html" / f"{page.sha}.html.gz" for page in pages]
+    out: dict[str, Any] = {}
+    for workers in sorted({1, os.cpu_count() or 1}):
+        seconds = []
+        for _ in range(repeat):
+            report = scan(files, workers=workers)
+            seconds.append(report.stats["stages"]["read"]["seconds"])
+        median = statistics.median(seconds)
+        out[str(workers)] = {"read_seconds": seconds, "median_pages_per_s": round(len(files) / median, 1)}
+    return out
+
+
+def print_scan_read(console: Console, result: dict[str, Any], pages: int) -> None:
+    table = Table(title=f"wiretrace scan read stage (gzip files, extraction included): {pages} pages, median")
+    for column in ("worker processes", "pages/s", "read seconds per pass"):
+        table.add_column(column, justify="right")
+    for workers, r in result.items():
+        table.add_row(workers, f"{r['median_pages_per_s']:.1f}", ", ".join(f"{x:.2f}" for x in r["read_seconds"]))
+    console.print(table)
+
+
 def print_targets(console: Console, checks: list[dict[str, str]]) -> None:
     table = Table(title="Targets")
     for column in ("target", "measured", "result"):
@@ -541,12 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     checks, dates = measure_dates(pages, scores[WIRETRACE])
     console.print(f"Accuracy and date pass: {time.perf_counter() - start:.1f} s")
     speed = measure_speed(pages, args.repeat)
+    scan_read = measure_scan_read(folder, pages, args.repeat)
     targets = check_targets(accuracy, dates)
 
     print_accuracy(console, accuracy)
     print_worst(console, scores, min(WORST_SHOWN, len(pages)))
     print_dates(console, dates, checks)
     print_speed(console, speed, len(pages), args.repeat)
+    print_scan_read(console, scan_read, len(pages))
     print_targets(console, targets)
 
     if args.json:
@@ -559,6 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             "accuracy": accuracy,
             "dates": {"summary": dates, "pages": [asdict(c) for c in checks]},
             "speed": speed,
+            "scan_read_stage": scan_read,
             "targets": targets,
             "pages": {name: [asdict(s) for s in values] for name, values in scores.items()},
         }
