@@ -1,0 +1,162 @@
+"""The attribute stage: does each repost credit its source, and which sites
+live off copied, uncredited content.
+
+A copy is **credited** when it names its origin or the document it copied:
+the agency's dateline, credit line, byline, "Reporting by" or copyright
+line kept in the text, or a link to the source's site; **miscredited** when
+it credits only someone else (another agency, or another copy's site);
+**uncredited** when it credits no one. The origin document itself is
+``origin``; a document whose origin is unknown is ``unknown``.
+
+The site report ranks sites by a content-farm score, documented in
+:func:`farm_score`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Credits", "Attribution", "attribute", "site_report", "farm_score"]
+
+
+@dataclass
+class Credits:
+    """Who a document's text and links credit."""
+
+    agencies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # agency -> marker evidence
+    sites: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # site -> link / mention evidence
+
+
+@dataclass
+class Attribution:
+    status: str  # origin, credited, uncredited, miscredited, unknown
+    source: str | None  # the node the document copied (doc:... / agency:...)
+    credited: list[str]  # what it credits that counts: "agency:x", "site:y"
+    evidence: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "source": self.source, "credits": self.credited, "evidence": self.evidence}
+
+
+def attribute(
+    doc_id: str,
+    own_site: str | None,
+    credits: Credits,
+    origin_node: str | None,
+    parent_node: str | None,
+    node_site: dict[str, str | None],
+    cluster_sites: set[str],
+) -> Attribution:
+    """Attribution status of one clustered document.
+
+    Args:
+        doc_id: The document.
+        own_site: Its site (its own links and name are no credit).
+        credits: What its text and links credit.
+        origin_node: The cluster's origin node, or None when unknown.
+        parent_node: The node it copied, or None.
+        node_site: Site of each document node of the cluster.
+        cluster_sites: Sites of all documents of the cluster.
+    """
+    if origin_node == f"doc:{doc_id}":
+        return Attribution("origin", None, [], [])
+    if parent_node is None:
+        return Attribution("unknown", None, [], [])
+    expected_agencies, expected_sites = set(), set()
+    for node in {origin_node, parent_node} - {None}:
+        kind, _, name = node.partition(":")
+        if kind == "agency":
+            expected_agencies.add(name)
+        elif node_site.get(node):
+            expected_sites.add(node_site[node])
+    found_agencies = set(credits.agencies)
+    found_sites = {s for s in credits.sites if s != own_site}
+    good = sorted([f"agency:{a}" for a in found_agencies & expected_agencies] + [f"site:{s}" for s in found_sites & expected_sites])
+    evidence = [e for a in found_agencies & expected_agencies for e in credits.agencies[a]]
+    evidence += [e for s in found_sites & expected_sites for e in credits.sites[s]]
+    if good:
+        return Attribution("credited", parent_node, good, evidence)
+    wrong_sites = found_sites & (cluster_sites - {own_site})  # another copy's site, not its source
+    wrong = sorted([f"agency:{a}" for a in found_agencies] + [f"site:{s}" for s in wrong_sites])
+    if wrong:
+        evidence = [e for a in found_agencies for e in credits.agencies[a]]
+        evidence += [e for s in wrong_sites for e in credits.sites[s]]
+        return Attribution("miscredited", parent_node, wrong, evidence)
+    return Attribution("uncredited", parent_node, [], [])
+
+
+def farm_score(articles: int, copies: int, uncredited: int, miscredited: int) -> float:
+    """Content-farm score of a site, 0 (original) to 1 (lives off uncredited copies).
+
+    ``copy_share * (0.4 + 0.6 * not_credited_share) * volume``, where
+    ``copy_share`` is the share of the site's articles that are copies,
+    ``not_credited_share`` the share of its copies that are uncredited or
+    miscredited, and ``volume = min(1, articles / 5)`` damps sites seen in
+    only a few articles. A site that reposts with credit (a licensed
+    partner) scores at most 0.4; one whose every article is an uncredited
+    copy scores 1.
+
+    Example:
+        >>> farm_score(10, 10, 10, 0), farm_score(10, 10, 0, 0), farm_score(10, 0, 0, 0)
+        (1.0, 0.4, 0.0)
+    """
+    if articles == 0:
+        return 0.0
+    copy_share = copies / articles
+    bad_share = (uncredited + miscredited) / copies if copies else 0.0
+    volume = min(1.0, articles / 5)
+    return round(copy_share * (0.4 + 0.6 * bad_share) * volume, 4)
+
+
+def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-site figures from one row per document.
+
+    Each row has ``site``, ``status`` (attribution status, or None when the
+    document is in no cluster), ``origin`` (origin node of its cluster) and
+    ``delay_hours`` (behind the origin, or None).
+    """
+    sites: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        site = row["site"] or "(unknown site)"
+        entry = sites.setdefault(site, {"articles": 0, "originals": 0, "copies": 0, "credited": 0, "uncredited": 0,
+                                        "miscredited": 0, "unknown": 0, "sources": set(), "delays": []})
+        entry["articles"] += 1
+        status = row["status"]
+        if status == "origin":
+            entry["originals"] += 1
+        elif status in ("credited", "uncredited", "miscredited"):
+            entry["copies"] += 1
+            entry[status] += 1
+            if row["origin"]:
+                entry["sources"].add(row["origin"])
+            if row["delay_hours"] is not None:
+                entry["delays"].append(row["delay_hours"])
+        elif status == "unknown":
+            entry["unknown"] += 1
+    report = []
+    for site, e in sites.items():
+        report.append(
+            {
+                "site": site,
+                "articles": e["articles"],
+                "originals": e["originals"],
+                "copies": e["copies"],
+                "copy_share": round(e["copies"] / e["articles"], 4),
+                "credited": e["credited"],
+                "uncredited": e["uncredited"],
+                "miscredited": e["miscredited"],
+                "uncredited_share": round(e["uncredited"] / e["copies"], 4) if e["copies"] else 0.0,
+                "unknown_origin": e["unknown"],
+                "distinct_sources": len(e["sources"]),
+                "sources": sorted(e["sources"]),
+                "median_delay_hours": round(statistics.median(e["delays"]), 2) if e["delays"] else None,
+                "farm_score": farm_score(e["articles"], e["copies"], e["uncredited"], e["miscredited"]),
+            }
+        )
+    report.sort(key=lambda r: (-r["farm_score"], -r["copies"], r["site"]))
+    for rank, row in enumerate(report, start=1):
+        row["rank"] = rank
+    return report

@@ -1,0 +1,376 @@
+"""The provenance stage: where each cluster's text came from and how it travelled.
+
+For every cluster of verified copies this module decides
+
+* the **origin**: a news agency when the text is wire copy (carried by the
+  agency's own page in the corpus, or a virtual agency node when only
+  reposts are there), otherwise the earliest credible document, or
+  ``unknown`` when the evidence does not single one out;
+* the **copy edges** ``source -> copy``: who copied whom, each with the
+  evidence it rests on.
+
+How direction is decided, strongest evidence first:
+
+1. **Wire markers.** A dateline "LONDON (Reuters) -", a credit line, a
+   "Reporting by ...; Editing by ..." line or a copyright notice in the
+   cluster's documents mean the text is that agency's copy: the agency is
+   the origin, whatever the dates say.
+2. **Shared edits (copy chains).** When two copies share text that is in no
+   other member of the cluster (an intro line one of them added, a word it
+   changed), one copied the other, not the origin. Which way: the copy can
+   only hold origin text that its source still had, so the source's share
+   of the origin's text is a superset of the copy's (a source's cuts stay
+   cut in its copies). Dates decide only when the text cannot.
+3. **Dates, weighed by where they came from.** A date from the record or
+   the page's own metadata is reliable; htmldate's reading of the page is
+   usable; a crawl date only bounds publication from above and never makes
+   a document an origin; a missing date says nothing.
+4. **Containment.** A document whose text is wholly inside a longer member,
+   whose extra text other copies confirm, is a trimmed copy: it cannot be
+   the origin of the fuller text, even when its date is earlier. A
+   document that is another member plus a little text no other copy has
+   (an added intro or note) is an extended copy, and cannot be the origin
+   either: so an original whose date was later updated is not displaced
+   by a copy dated between its first and last versions.
+
+When none of these singles out an origin (no wire markers, no usable
+dates), the origin is ``unknown`` and edges leave it; an edge whose
+direction neither text nor dates settle says ``"direction": "unknown"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from wiretrace.verify import VerifiedPair, intersection_size
+
+__all__ = ["Member", "Origin", "CopyEdge", "ClusterProvenance", "trace_cluster", "DATE_RELIABILITY"]
+
+# How far a document's date can be trusted, by where it came from.
+DATE_RELIABILITY = {"record": 3, "metadata": 3, "htmldate": 2, "crawl": 1, None: 0}
+USABLE_DATE = 2  # record, metadata or htmldate dates order documents
+MIN_SHARED_EDITS = 5  # shingles two copies alone share (about a sentence) to call it a chain
+SUPERSET = 0.95  # share of one copy's origin text found in the other to call it a superset
+TRIMMED_CONFIRMED = 0.3  # share of a longer member's extra text that other copies confirm
+ADDITION_SHARE = 0.3  # extra text up to this share of the shorter member reads as an addition
+WHOLE = 0.98  # share of a member found in another for it to be "wholly inside" (an extended copy)
+MAX_CHAIN_MEMBERS = 200  # above this, clusters get origin edges only (chain analysis is quadratic)
+
+
+@dataclass
+class Member:
+    """What provenance needs to know about one document of a cluster."""
+
+    index: int
+    id: str
+    site: str | None
+    published: datetime | None
+    date_source: str | None
+    shingles: np.ndarray
+    agencies: list[str] = field(default_factory=list)  # agencies with strong wire markers in the text
+    own_agency: str | None = None  # the agency whose site published this document
+
+    @property
+    def reliability(self) -> int:
+        return DATE_RELIABILITY.get(self.date_source, 0) if self.published else 0
+
+
+@dataclass
+class Origin:
+    kind: str  # "agency", "document" or "unknown"
+    agency: str | None
+    document: str | None
+    reason: str
+
+    def node(self) -> str | None:
+        if self.document:
+            return f"doc:{self.document}"
+        if self.agency:
+            return f"agency:{self.agency}"
+        return None
+
+
+@dataclass
+class CopyEdge:
+    """``source`` -> ``copy``: the copy took its text from the source."""
+
+    source: str  # node id: "doc:<id>" or "agency:<id>"
+    copy: str  # node id "doc:<id>"
+    direction: str  # "known" or "unknown"
+    basis: list[str]
+    evidence: dict[str, Any]
+
+
+@dataclass
+class ClusterProvenance:
+    cluster: str
+    origin: Origin
+    edges: list[CopyEdge]
+    parent: dict[str, str | None]  # copy id -> source node
+
+
+def _hours(later: datetime | None, earlier: datetime | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return round((later - earlier).total_seconds() / 3600, 2)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.intersect1d(a, b, assume_unique=True)
+
+
+def trace_cluster(
+    cluster_id: str,
+    members: Sequence[Member],
+    pair: Callable[[int, int], VerifiedPair | None],
+) -> ClusterProvenance:
+    """Origin and copy edges of one cluster.
+
+    Args:
+        cluster_id: The cluster's id (``c1``...).
+        members: Its documents.
+        pair: Verified pair of two document indices, or None.
+    """
+    origin, origin_member = _choose_origin(members, pair)
+    reference = _origin_text(origin_member, members)
+    order = _ordering(members, origin_member, reference)
+    position = {m.index: rank for rank, m in enumerate(order)}
+    chains = len(members) <= MAX_CHAIN_MEMBERS
+
+    parents: dict[str, str | None] = {}
+    edges: list[CopyEdge] = []
+    for copy in order:
+        if origin_member is not None and copy.index == origin_member.index:
+            continue
+        source, basis, extra = (None, [], {})
+        if chains:
+            source, basis, extra = _chain_source(copy, members, origin_member, reference, pair, position)
+        if source is None and origin_member is not None:
+            source = origin_member
+            basis = ["verified overlap with the origin"] if pair(copy.index, source.index) else ["same cluster as the origin"]
+        if source is None and origin.kind == "agency":
+            basis = [f"{origin.agency} wire markers in the cluster"]
+            if origin.agency in copy.agencies:
+                basis.append(f"{origin.agency} wire markers in this document")
+        node = f"doc:{source.id}" if source is not None else origin.node()
+        if node is None:  # unknown origin and no copy chain: nothing to say
+            parents[copy.id] = None
+            continue
+        evidence = _edge_evidence(copy, source, pair)
+        evidence.update(extra)
+        parents[copy.id] = node
+        edges.append(CopyEdge(node, f"doc:{copy.id}", "known" if basis else "unknown", basis, evidence))
+    edges.sort(key=lambda e: (e.copy, e.source))
+    return ClusterProvenance(cluster_id, origin, edges, parents)
+
+
+def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | None]:
+    # 1. Wire copy: the agency whose markers most members carry.
+    counts: dict[str, int] = {}
+    for m in members:
+        for agency in set(m.agencies):
+            counts[agency] = counts.get(agency, 0) + 1
+    if counts:
+        agency = min(counts, key=lambda a: (-counts[a], a))
+        own = [m for m in members if m.own_agency == agency]
+        carriers = counts[agency]
+        if own:
+            doc = min(own, key=lambda m: (m.reliability < USABLE_DATE, m.published or datetime.max.astimezone(), m.id))
+            return Origin("agency", agency, doc.id, f"{agency} wire copy ({carriers} of {len(members)} documents carry its "
+                          f"markers); the agency's own page is in the corpus"), doc
+        return Origin("agency", agency, None, f"{agency} wire copy ({carriers} of {len(members)} documents carry its "
+                      "markers); the agency's own copy is not in the corpus"), None
+
+    # 2. The earliest document with a usable date that is not a trimmed copy.
+    dated = [m for m in members if m.reliability >= USABLE_DATE]
+    if not dated:
+        return Origin("unknown", None, None, "no wire markers and no usable publication dates (only crawl dates or none)"), None
+    copies = {m.index for m in members if _is_trimmed(m, members) or _is_derived(m, members)}
+    candidates = [m for m in dated if m.index not in copies] or dated
+    best = min(candidates, key=lambda m: (m.published, -m.reliability, m.id))
+    reason = f"earliest of {len(candidates)} documents with a usable date ({best.date_source})"
+    set_aside = len(copies & {m.index for m in dated})
+    if set_aside:
+        reason += f"; {set_aside} dated documents set aside as trimmed or extended copies of another member"
+    return Origin("document", None, best.id, reason), best
+
+
+def _is_trimmed(member: Member, members: Sequence[Member]) -> bool:
+    """Whether ``member`` is wholly inside a longer member whose extra text
+    other copies confirm (so it is that text, cut down)."""
+    for other in members:
+        if other.index == member.index or len(other.shingles) <= len(member.shingles):
+            continue
+        shared = intersection_size(member.shingles, other.shingles)
+        if shared < SUPERSET * len(member.shingles):
+            continue
+        extra = np.setdiff1d(other.shingles, member.shingles, assume_unique=True)
+        if len(extra) == 0:
+            continue
+        rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
+        if not rest:
+            continue
+        confirmed = np.isin(extra, np.concatenate(rest)).mean()
+        if confirmed >= TRIMMED_CONFIRMED:
+            return True
+    return False
+
+
+def _is_derived(member: Member, members: Sequence[Member]) -> bool:
+    """Whether ``member`` is another member plus a little text of its own
+    that no other copy has (an added intro, a note): an extended copy."""
+    for other in members:
+        if other.index == member.index or len(other.shingles) >= len(member.shingles):
+            continue
+        shared = intersection_size(member.shingles, other.shingles)
+        if shared < WHOLE * len(other.shingles):
+            continue  # the other member is not wholly inside this one
+        extra = np.setdiff1d(member.shingles, other.shingles, assume_unique=True)
+        if len(extra) > ADDITION_SHARE * len(other.shingles):
+            continue  # too much new text to be an addition: dates decide
+        rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
+        confirmed = np.isin(extra, np.concatenate(rest)).mean() if rest and len(extra) else 0.0
+        if confirmed < TRIMMED_CONFIRMED:
+            return True
+    return False
+
+
+def _origin_text(origin: Member | None, members: Sequence[Member]) -> np.ndarray:
+    """The shingles of the origin's text: its own set, or for a virtual
+    origin the shingles at least two members share (the story, without any
+    one copy's additions)."""
+    if origin is not None:
+        return origin.shingles
+    values, counts = np.unique(np.concatenate([m.shingles for m in members]), return_counts=True)
+    return values[counts >= 2]
+
+
+def _ordering(members: Sequence[Member], origin: Member | None, reference: np.ndarray) -> list[Member]:
+    """Members from most to least original: origin, then usable dates in
+    order, then the rest by how much of the origin's text they hold."""
+    usable = sorted((m for m in members if m.reliability >= USABLE_DATE), key=lambda m: (m.published, m.id))
+    rank = {m.index: i for i, m in enumerate(usable)}
+    return sorted(
+        members,
+        key=lambda m: (
+            not (origin is not None and m.index == origin.index),
+            m.index not in rank,
+            rank.get(m.index, 0),
+            -intersection_size(m.shingles, reference),
+            m.id,
+        ),
+    )
+
+
+def _chain_source(copy: Member, members, origin, reference, pair, position) -> tuple[Member | None, list[str], dict]:
+    """The member ``copy`` copied from when it shares edits with one: text
+    that no other member has. None when it shares none."""
+    best, best_edits, basis = None, 0, []
+    for other in members:
+        if other.index == copy.index or (origin is not None and other.index == origin.index):
+            continue
+        if pair(copy.index, other.index) is None:
+            continue
+        rest = [m.shingles for m in members if m.index not in (copy.index, other.index)]
+        if not rest:
+            continue  # nothing to compare with: shared text may be the origin's as well as an edit
+        shared = _overlap(copy.shingles, other.shingles)
+        edits = int(np.count_nonzero(~np.isin(shared, np.concatenate(rest))))
+        if edits < MIN_SHARED_EDITS:
+            continue
+        direction = _chain_direction(other, copy, reference)
+        if direction is None:
+            # The text cannot tell who copied whom; dates (or the ordering) do.
+            if position[other.index] > position[copy.index]:
+                continue
+            reason = "dates" if other.reliability >= USABLE_DATE and copy.reliability >= USABLE_DATE else "ordering"
+        elif direction is False:
+            continue
+        else:
+            reason = "content"
+        if edits > best_edits:
+            best, best_edits = other, edits
+            basis = [f"shares {edits} shingles of edits with it that no other member has"]
+            basis.append(
+                "the text shows the direction: this copy kept its cuts, or is its text plus an addition"
+                if reason == "content"
+                else ("its usable date is earlier" if reason == "dates" else "direction uncertain: no usable dates")
+            )
+    if best is None:
+        return None, [], {}
+    if basis[-1].startswith("direction uncertain"):
+        return best, [], {"shared_edits": best_edits, "note": basis[0]}
+    return best, basis, {"shared_edits": best_edits}
+
+
+def _chain_direction(source: Member, copy: Member, reference: np.ndarray) -> bool | None:
+    """True if ``source`` -> ``copy`` by content, False if the other way,
+    None if the text cannot tell (neither holds more of the origin text)."""
+    in_source = _overlap(source.shingles, reference)
+    in_copy = _overlap(copy.shingles, reference)
+    if len(in_source) == len(in_copy):
+        # Same origin text: the one that is the other plus a little text
+        # of its own (a sign-off, a note) is the later copy.
+        if _extends(copy, source):
+            return True
+        if _extends(source, copy):
+            return False
+        return None
+    copy_in_source = intersection_size(in_copy, in_source) / max(len(in_copy), 1)
+    source_in_copy = intersection_size(in_source, in_copy) / max(len(in_source), 1)
+    if copy_in_source >= SUPERSET and len(in_source) > len(in_copy):
+        return True
+    if source_in_copy >= SUPERSET and len(in_copy) > len(in_source):
+        return False
+    return None
+
+
+def _extends(longer: Member, shorter: Member) -> bool:
+    """Whether ``longer`` is ``shorter``, whole, plus a small addition."""
+    if len(longer.shingles) <= len(shorter.shingles):
+        return False
+    inside = intersection_size(longer.shingles, shorter.shingles) >= WHOLE * len(shorter.shingles)
+    added = len(longer.shingles) - len(shorter.shingles)
+    return inside and added <= ADDITION_SHARE * len(shorter.shingles)
+
+
+def _edge_evidence(copy: Member, source: Member | None, pair) -> dict[str, Any]:
+    evidence: dict[str, Any] = {}
+    if source is not None:
+        verified = pair(copy.index, source.index)
+        if verified is not None:
+            copy_first = verified.a == copy.index
+            evidence.update(
+                jaccard=round(verified.jaccard, 4),
+                containment_copy_in_source=round(verified.containment_a_in_b if copy_first else verified.containment_b_in_a, 4),
+                containment_source_in_copy=round(verified.containment_b_in_a if copy_first else verified.containment_a_in_b, 4),
+                shared_shingles=verified.shared,
+            )
+        evidence["time"] = _time_evidence(source, copy)
+    if copy.agencies:
+        evidence["agency_markers"] = sorted(set(copy.agencies))
+    return evidence
+
+
+def _time_evidence(source: Member, copy: Member) -> dict[str, Any]:
+    usable = source.reliability >= USABLE_DATE and copy.reliability >= USABLE_DATE
+    delay = _hours(copy.published, source.published) if usable else None
+    if delay is None:
+        order = "unknown"
+    elif delay >= 0:
+        order = "consistent"
+    else:
+        order = "conflict"  # the copy claims an earlier date: a wrong or back-dated date
+    return {
+        "source_published": source.published.isoformat() if source.published else None,
+        "source_date_from": source.date_source,
+        "copy_published": copy.published.isoformat() if copy.published else None,
+        "copy_date_from": copy.date_source,
+        "delay_hours": delay,
+        "order": order,
+    }

@@ -1,0 +1,129 @@
+"""Who copied whom: origin choice with missing, wrong and updated dates,
+copy chains found from the text, and the unknown case."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from wiretrace.provenance import Member, trace_cluster
+from wiretrace.shingles import shingle_sets
+from wiretrace.verify import verify_pairs
+
+import numpy as np
+
+from conftest import story
+
+PARAGRAPHS = story(77, 900).split("\n\n")
+INTRO = "Here is what we know so far about the harbour strike and what happens next for the city."
+
+
+def when(hour: int, day: int = 4) -> datetime:
+    return datetime(2026, 3, day, hour, 0, tzinfo=timezone.utc)
+
+
+def trace(docs: list[tuple[str, str, datetime | None, str | None, list[str], str | None]]):
+    """docs: (id, text, published, date source, agencies in text, own agency)."""
+    sets, _ = shingle_sets([d[1] for d in docs], 5)
+    n = len(docs)
+    candidates = np.array([(i, j) for i in range(n) for j in range(i + 1, n)], dtype=np.int64).reshape(-1, 2)
+    verified = verify_pairs(sets, candidates, np.array(["test"] * len(candidates)), 0.5, 0.6, 30)
+    found = {(p.a, p.b): p for p in verified}
+    members = [
+        Member(i, d[0], f"site{i}.example", d[2], d[3], sets[i], d[4], d[5]) for i, d in enumerate(docs)
+    ]
+    return trace_cluster("c1", members, lambda i, j: found.get((min(i, j), max(i, j))))
+
+
+def edges(result) -> set[tuple[str, str]]:
+    return {(e.source, e.copy) for e in result.edges}
+
+
+FULL = "\n\n".join(PARAGRAPHS)
+TRIMMED = "\n\n".join(PARAGRAPHS[: len(PARAGRAPHS) // 2])
+
+
+def test_earliest_reliable_date_is_the_origin_and_crawl_dates_never_are():
+    result = trace([
+        ("original", FULL, when(10), "metadata", [], None),
+        ("undated", FULL, None, None, [], None),
+        ("crawled-early", FULL, when(8), "crawl", [], None),  # a crawl date only bounds publication
+    ])
+    assert (result.origin.kind, result.origin.document) == ("document", "original")
+    assert edges(result) == {("doc:original", "doc:undated"), ("doc:original", "doc:crawled-early")}
+
+
+def test_a_trimmed_copy_with_a_wrong_earlier_date_is_not_the_origin():
+    result = trace([
+        ("full", FULL, when(10), "metadata", [], None),
+        ("trimmed-backdated", TRIMMED, when(6), "metadata", [], None),  # wrong, earlier date
+        ("other-copy", FULL, when(12), "record", [], None),  # confirms the full text
+    ])
+    assert result.origin.document == "full"
+    (edge,) = [e for e in result.edges if e.copy == "doc:trimmed-backdated"]
+    assert edge.evidence["time"]["order"] == "conflict"  # the copy claims to be older: flagged
+
+
+def test_an_updated_date_does_not_hand_the_origin_to_a_copy():
+    # The original's metadata shows its last update (12:00); a copy that added
+    # an intro was published at 11:00, between the first and last versions.
+    result = trace([
+        ("original-updated", FULL, when(12), "metadata", [], None),
+        ("copy-with-intro", INTRO + "\n\n" + FULL, when(11), "metadata", [], None),
+    ])
+    assert result.origin.document == "original-updated"
+    assert "extended copies" in result.origin.reason
+
+
+def test_three_step_copy_chain_is_found_from_shared_edits():
+    # A -> B: B adds an intro and cuts a paragraph; B -> C: C takes B's text,
+    # intro and cut included. C's date is even earlier than B's (wrong).
+    b_text = INTRO + "\n\n" + "\n\n".join(PARAGRAPHS[:3] + PARAGRAPHS[4:])
+    result = trace([
+        ("a-wire", FULL, when(9), "metadata", [], None),
+        ("b-aggregator", b_text, when(12), "metadata", [], None),
+        ("c-farm", b_text + "\n\nShare this story.", when(10), "metadata", [], None),
+    ])
+    assert result.origin.document == "a-wire"
+    assert edges(result) == {("doc:a-wire", "doc:b-aggregator"), ("doc:b-aggregator", "doc:c-farm")}
+    (chain,) = [e for e in result.edges if e.copy == "doc:c-farm"]
+    assert chain.evidence["shared_edits"] >= 5 and any("text shows the direction" in b for b in chain.basis)
+
+
+def test_wire_copy_has_the_agency_as_origin_even_without_its_page():
+    result = trace([
+        ("repost-1", FULL, when(10), "metadata", ["reuters"], None),
+        ("repost-2", FULL, when(9), "metadata", [], None),
+    ])
+    assert (result.origin.kind, result.origin.agency, result.origin.document) == ("agency", "reuters", None)
+    assert edges(result) == {("agency:reuters", "doc:repost-1"), ("agency:reuters", "doc:repost-2")}
+
+
+def test_the_agency_page_is_the_origin_when_it_is_in_the_corpus():
+    result = trace([
+        ("repost", FULL, when(8), "metadata", ["ap"], None),  # dated earlier, but a repost of AP
+        ("ap-own", FULL, when(10), "metadata", ["ap"], "ap"),
+    ])
+    assert (result.origin.agency, result.origin.document) == ("ap", "ap-own")
+    assert edges(result) == {("doc:ap-own", "doc:repost")}
+
+
+def test_without_markers_or_usable_dates_the_origin_is_unknown():
+    result = trace([
+        ("x", FULL, None, None, [], None),
+        ("y", FULL, when(3), "crawl", [], None),
+    ])
+    assert result.origin.kind == "unknown" and result.origin.document is None
+    assert result.edges == [] and set(result.parent.values()) == {None}
+
+
+def test_chain_direction_from_cuts_overrides_dates():
+    # C keeps B's intro but cuts one more paragraph: C can only have copied B,
+    # even though C's (wrong) date is earlier than B's.
+    b_paragraphs = PARAGRAPHS[:3] + PARAGRAPHS[4:]
+    c_paragraphs = b_paragraphs[:6] + b_paragraphs[7:]
+    result = trace([
+        ("a", FULL, when(9), "metadata", [], None),
+        ("b", INTRO + "\n\n" + "\n\n".join(b_paragraphs), when(12), "metadata", [], None),
+        ("c", INTRO + "\n\n" + "\n\n".join(c_paragraphs), when(10), "metadata", [], None),
+    ])
+    assert edges(result) == {("doc:a", "doc:b"), ("doc:b", "doc:c")}
