@@ -49,6 +49,7 @@ def attribute(
     parent_node: str | None,
     node_site: dict[str, str | None],
     cluster_sites: set[str],
+    origin_agency: str | None = None,
 ) -> Attribution:
     """Attribution status of one clustered document.
 
@@ -60,12 +61,15 @@ def attribute(
         parent_node: The node it copied, or None.
         node_site: Site of each document node of the cluster.
         cluster_sites: Sites of all documents of the cluster.
+        origin_agency: The agency whose copy the cluster is, also when the
+            origin node is the agency's own page (crediting the agency is
+            crediting the origin).
     """
     if origin_node == f"doc:{doc_id}":
         return Attribution("origin", None, [], [])
     if parent_node is None:
         return Attribution("unknown", None, [], [])
-    expected_agencies, expected_sites = set(), set()
+    expected_agencies, expected_sites = {origin_agency} - {None}, set()
     for node in {origin_node, parent_node} - {None}:
         kind, _, name = node.partition(":")
         if kind == "agency":
@@ -114,13 +118,15 @@ def farm_score(articles: int, copies: int, uncredited: int, miscredited: int) ->
 def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per-site figures from one row per document.
 
-    Each row has ``site``, ``status`` (attribution status, or None when the
+    Documents without a site are left out. Each row has ``site``, ``status`` (attribution status, or None when the
     document is in no cluster), ``origin`` (origin node of its cluster) and
     ``delay_hours`` (behind the origin, or None).
     """
     sites: dict[str, dict[str, Any]] = {}
     for row in rows:
-        site = row["site"] or "(unknown site)"
+        site = row["site"]
+        if not site:
+            continue  # a document without a site (a bare text file) belongs to no site
         entry = sites.setdefault(site, {"articles": 0, "originals": 0, "copies": 0, "credited": 0, "uncredited": 0,
                                         "miscredited": 0, "unknown": 0, "sources": set(), "delays": []})
         entry["articles"] += 1

@@ -1,6 +1,7 @@
 """``scan``: the whole pipeline, as named stages over batches of documents.
 
-read -> clean -> normalise -> fingerprint -> candidates -> verify -> cluster -> report
+read -> clean -> normalise -> fingerprint -> candidates -> verify -> cluster
+-> wire -> provenance -> attribute -> report
 
 Each stage is timed and counted into the report's ``stats``. Candidates are
 never findings: only pairs that pass exact verification reach the report.
@@ -27,6 +28,7 @@ from wiretrace.readers import read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
+from wiretrace.trace import attribute_stage, provenance_graph, provenance_stage, wire_stage
 from wiretrace.verify import verify_pairs
 
 __all__ = ["scan", "extract", "Extraction"]
@@ -156,6 +158,20 @@ def scan(
         components = connected_components(n, ((p.a, p.b) for p in verified))
         stage["items_out"] = len(components)
 
+    with log.stage("wire", items_in=n) as stage:
+        wire = wire_stage(documents)
+        stage["items_out"] = sum(1 for w in wire if w.copy_of)
+
+    with log.stage("provenance", items_in=len(components)) as stage:
+        traced = provenance_stage(documents, sets, verified, components, wire)
+        stage["items_out"] = sum(len(t.edges) for t in traced)
+        stage["unknown_origins"] = sum(1 for t in traced if t.origin.kind == "unknown")
+
+    with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:
+        attributions, sites, delays = attribute_stage(documents, components, traced, wire)
+        graph = provenance_graph(documents, traced, attributions)
+        stage["items_out"] = len(attributions)
+
     stats = {
         "inputs_read": log.stages["read"]["items_in"],
         "documents": n,
@@ -168,7 +184,10 @@ def scan(
         "stages": log.stages,
     }
     with log.stage("report", items_in=len(components)) as stage:
-        report = build_report(documents, sets, words, chrome_removed, verified, components, skipped, config, stats)
+        report = build_report(
+            documents, sets, words, chrome_removed, verified, components, skipped, config, stats,
+            wire=wire, traced=traced, attributions=attributions, delays=delays, sites=sites, graph=graph,
+        )
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)
     return report

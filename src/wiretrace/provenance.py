@@ -54,7 +54,7 @@ __all__ = ["Member", "Origin", "CopyEdge", "ClusterProvenance", "trace_cluster",
 # How far a document's date can be trusted, by where it came from.
 DATE_RELIABILITY = {"record": 3, "metadata": 3, "htmldate": 2, "crawl": 1, None: 0}
 USABLE_DATE = 2  # record, metadata or htmldate dates order documents
-MIN_SHARED_EDITS = 5  # shingles two copies alone share (about a sentence) to call it a chain
+MIN_SHARED_EDITS = 10  # shingles two copies alone share (a sentence or more) to call it a chain
 SUPERSET = 0.95  # share of one copy's origin text found in the other to call it a superset
 TRIMMED_CONFIRMED = 0.3  # share of a longer member's extra text that other copies confirm
 ADDITION_SHARE = 0.3  # extra text up to this share of the shorter member reads as an addition

@@ -51,7 +51,9 @@ class Report:
     skipped: list[dict[str, Any]]
     config: dict[str, Any]
     stats: dict[str, Any]
-    meta: dict[str, Any] = field(default_factory=dict)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    graph: Any = None  # networkx.DiGraph of the provenance, exported by write()
 
     @property
     def exit_code(self) -> int:
@@ -73,6 +75,8 @@ class Report:
             "documents": self.documents,
             "clusters": self.clusters,
             "pairs": self.pairs,
+            "provenance": self.provenance,
+            "sites": self.sites,
             "skipped": self.skipped,
             "config": self.config,
             "stats": self.stats,
@@ -83,6 +87,9 @@ class Report:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
+
+        Also writes the provenance graph as provenance.graphml,
+        provenance.gexf (Gephi) and provenance.json (node-link).
 
         Returns:
             The paths written, by name.
@@ -97,7 +104,12 @@ class Report:
             writer.writerow(PAIR_COLUMNS)
             for pair in self.pairs:
                 writer.writerow([_csv_safe(pair[c]) for c in PAIR_COLUMNS])
-        return {"report": report_path, "pairs": pairs_path}
+        paths = {"report": report_path, "pairs": pairs_path}
+        if self.graph is not None:
+            from wiretrace.trace import write_graph
+
+            paths.update(write_graph(self.graph, out))
+        return paths
 
 
 def _csv_safe(value: Any) -> Any:
@@ -125,6 +137,12 @@ def build_report(
     skipped: list[Skipped],
     config: Config,
     stats: dict[str, Any],
+    wire: list | None = None,
+    traced: list | None = None,
+    attributions: dict | None = None,
+    delays: dict | None = None,
+    sites: list[dict[str, Any]] | None = None,
+    graph: Any = None,
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids)."""
     cluster_of: dict[int, str] = {}
@@ -188,9 +206,30 @@ def build_report(
             "chrome_lines_removed": chrome_removed[index],
             "cluster": cluster_of.get(index),
         }
+        if wire is not None:
+            entry["wire"] = wire[index].to_report()
+        if attributions is not None:
+            attribution = attributions.get(index)
+            entry["attribution"] = (
+                {**attribution.to_dict(), "delay_hours": (delays or {}).get(index)} if attribution else None
+            )
         if doc.warnings:
             entry["warnings"] = list(doc.warnings)
         docs_out.append(entry)
 
     skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
-    return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats)
+    provenance = [
+        {
+            "cluster": t.cluster,
+            "origin": {"kind": t.origin.kind, "agency": t.origin.agency, "document": t.origin.document,
+                       "reason": t.origin.reason},
+            "edges": [
+                {"source": e.source, "copy": e.copy, "direction": e.direction, "basis": e.basis, "evidence": e.evidence}
+                for e in t.edges
+            ],
+        }
+        for t in traced or []
+    ]
+    for cluster, entry in zip(clusters, provenance):
+        cluster["origin"] = entry["origin"]
+    return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], graph)

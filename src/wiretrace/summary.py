@@ -93,38 +93,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
                  style="dim")
         )
     for cluster in report.clusters[:show]:
-        titled = next((by_id[m]["title"] for m in cluster["members"] if by_id[m]["title"]), None)
-        heading = Text.assemble(
-            (f"Cluster {cluster['id']}", "bold"),
-            f" · {cluster['size']} documents · Jaccard {cluster['jaccard_min']:.2f}-{cluster['jaccard_max']:.2f}"
-            f" · containment up to {cluster['containment_max']:.2f}",
-        )
-        if titled:
-            heading.append(f"\n{safe_text(titled, 100)}", style="italic")
-        table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
-        wide = console.width >= 110  # room for the closest copy's id
-        table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=40 if wide else 30)
-        table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=28 if wide else 22)
-        table.add_column("published", no_wrap=True, min_width=10)
-        if wide:
-            table.add_column("closest copy", no_wrap=True, overflow="ellipsis", max_width=30)
-        table.add_column("J", justify="right", no_wrap=True, min_width=4)
-        table.add_column("in it", justify="right", no_wrap=True, min_width=5)
-        for member in cluster["members"]:
-            doc = by_id[member]
-            jac, contained, other = best.get(member, (0.0, 0.0, ""))
-            cells = [
-                Text(safe_text(member, 60)),
-                Text(safe_text(doc["site"], 40)),
-                Text((doc["published"] or "-")[:10]),
-                *([Text(safe_text(other, 60))] if wide else []),
-                f"{jac:.2f}",
-                f"{contained:.2f}",
-            ]
-            table.add_row(*cells)
-        console.print()
-        console.print(heading)
-        console.print(table)
+        _print_cluster(console, cluster, by_id, best)
     if len(report.clusters) > show:
         console.print(f"\n... and {len(report.clusters) - show} more clusters (all in the report).")
     if report.skipped:
@@ -134,8 +103,106 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
             console.print(Text(f"  {safe_text(item['source'], 60)}: {safe_text(item['reason'], 120)}"))
         if len(report.skipped) > show:
             console.print(f"  ... and {len(report.skipped) - show} more (see 'skipped' in the report).")
+    if report.sites and show:
+        _print_sites(console, report.sites[:show], len(report.sites))
     console.print()
     console.print(Text(f"Report: {paths['report']}  Pairs: {paths['pairs']}"))
+    if "graphml" in paths:
+        console.print(Text(f"Provenance graph: {paths['graphml']} (GraphML), {paths['gexf']} (Gephi), {paths['graph_json']}"))
+
+
+_STATUS_STYLE = {"origin": "bold", "credited": "green", "uncredited": "bold red", "miscredited": "red", "unknown": "dim"}
+
+
+def _agency_name(agency: str) -> str:
+    from wiretrace.wire import load_agencies
+
+    known = load_agencies().get(agency)
+    return known.name if known else agency
+
+
+def _origin_line(origin: dict[str, Any] | None) -> Text:
+    if not origin:
+        return Text("")
+    if origin["kind"] == "agency":
+        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+                 else "the agency's own copy is not in the scan")
+        return Text(f"origin: {_agency_name(origin['agency'])} wire copy ({where})")
+    if origin["kind"] == "document":
+        return Text(f"origin: {safe_text(origin['document'], 60)} ({safe_text(origin['reason'], 80)})")
+    return Text(f"origin unknown: {safe_text(origin['reason'], 100)}")
+
+
+def _short_node(node: str | None) -> str:
+    if not node:
+        return "-"
+    kind, _, name = node.partition(":")
+    return _agency_name(name) if kind == "agency" else name
+
+
+def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, Any], best: dict[str, Any]) -> None:
+    titled = next((by_id[m]["title"] for m in cluster["members"] if by_id[m]["title"]), None)
+    heading = Text.assemble(
+        (f"Cluster {cluster['id']}", "bold"),
+        f" · {cluster['size']} documents · Jaccard {cluster['jaccard_min']:.2f}-{cluster['jaccard_max']:.2f}"
+        f" · containment up to {cluster['containment_max']:.2f}",
+    )
+    if titled:
+        heading.append(f"\n{safe_text(titled, 100)}", style="italic")
+    heading.append("\n")
+    heading.append_text(_origin_line(cluster.get("origin")))
+    table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
+    wide = console.width >= 110  # room for the source and the containment
+    table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=40 if wide else 24)
+    table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=28 if wide else 18)
+    table.add_column("published", no_wrap=True, min_width=10)
+    if wide:
+        table.add_column("copied from", no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("credit", no_wrap=True, min_width=11)
+    table.add_column("J", justify="right", no_wrap=True, min_width=4)
+    if wide:
+        table.add_column("in it", justify="right", no_wrap=True, min_width=5)
+    origin_doc = (cluster.get("origin") or {}).get("document")
+    members = sorted(cluster["members"], key=lambda m: (m != origin_doc, m))
+    for member in members:
+        doc = by_id[member]
+        jac, contained, _ = best.get(member, (0.0, 0.0, ""))
+        attribution = doc.get("attribution") or {}
+        status = attribution.get("status", "")
+        cells = [
+            Text(safe_text(member, 60)),
+            Text(safe_text(doc["site"], 40)),
+            Text((doc["published"] or "-")[:10]),
+            *([Text(safe_text(_short_node(attribution.get("source")), 60))] if wide else []),
+            Text(status, style=_STATUS_STYLE.get(status, "")),
+            f"{jac:.2f}",
+            *([f"{contained:.2f}"] if wide else []),
+        ]
+        table.add_row(*cells)
+    console.print()
+    console.print(heading)
+    console.print(table)
+
+
+def _print_sites(console: Console, rows: list[dict[str, Any]], total: int) -> None:
+    table = Table(title=Text(f"Sites by content-farm score (top {len(rows)} of {total})", style="bold"),
+                  title_justify="left", show_edge=False, box=None, pad_edge=False, header_style="dim")
+    for name, justify in (("site", "left"), ("articles", "right"), ("copies", "right"), ("uncredited", "right"),
+                          ("sources", "right"), ("delay h", "right"), ("score", "right")):
+        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis", max_width=26 if name == "site" else None)
+    for row in rows:
+        delay = row["median_delay_hours"]
+        table.add_row(
+            Text(safe_text(row["site"], 40)),
+            str(row["articles"]),
+            f"{row['copies']} ({row['copy_share']:.0%})",
+            f"{row['uncredited_share']:.0%}" if row["copies"] else "-",
+            str(row["distinct_sources"]),
+            f"{delay:.1f}" if delay is not None else "-",
+            f"{row['farm_score']:.2f}",
+        )
+    console.print()
+    console.print(table)
 
 
 @contextmanager

@@ -1,0 +1,238 @@
+"""The wire, provenance and attribute stages over a whole scan, and the
+provenance graph (networkx) with its exports.
+
+This module turns the pipeline's per-document results into the inputs of
+:mod:`wiretrace.wire`, :mod:`wiretrace.provenance` and
+:mod:`wiretrace.attribution`, and their outputs into report entries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from wiretrace.attribution import Attribution, Credits, attribute, site_report
+from wiretrace.provenance import USABLE_DATE, ClusterProvenance, Member, trace_cluster
+from wiretrace.records import Document
+from wiretrace.sites import site_of
+from wiretrace.verify import VerifiedPair
+from wiretrace.wire import Marker, agency_for_site, find_markers
+
+__all__ = ["WireEvidence", "wire_stage", "provenance_stage", "attribute_stage", "provenance_graph", "write_graph"]
+
+
+@dataclass
+class WireEvidence:
+    """Wire markers of one document, and the agencies its text credits."""
+
+    markers: list[Marker]
+
+    @property
+    def copy_of(self) -> list[str]:
+        """Agencies whose copy the text carries (strong markers)."""
+        return sorted({m.agency for m in self.markers if m.strength == "strong"})
+
+    def to_report(self) -> list[dict[str, Any]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for m in self.markers:
+            out.setdefault(m.agency, []).append(
+                {"kind": m.kind, "strength": m.strength, "text": m.text, "start": m.start, "end": m.end}
+            )
+        return [{"agency": agency, "markers": markers} for agency, markers in sorted(out.items())]
+
+
+def wire_stage(documents: Sequence[Document]) -> list[WireEvidence]:
+    """Wire markers of every document (its full text, credits included)."""
+    return [WireEvidence([m for m in find_markers(d.text) if m.kind != "mention"]) for d in documents]
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def provenance_stage(
+    documents: Sequence[Document],
+    sets: Sequence[np.ndarray],
+    verified: Sequence[VerifiedPair],
+    components: Sequence[Sequence[int]],
+    wire: Sequence[WireEvidence],
+) -> list[ClusterProvenance]:
+    """Origin and copy edges of every cluster (cluster ids c1, c2, ...)."""
+    pairs = {(p.a, p.b): p for p in verified}
+
+    def pair(i: int, j: int) -> VerifiedPair | None:
+        return pairs.get((i, j) if i < j else (j, i))
+
+    traced = []
+    for number, indices in enumerate(components, start=1):
+        members = [
+            Member(
+                index=i,
+                id=documents[i].id,
+                site=documents[i].site,
+                published=_parse(documents[i].published),
+                date_source=documents[i].published_source,
+                shingles=sets[i],
+                agencies=wire[i].copy_of,
+                own_agency=agency_for_site(documents[i].site),
+            )
+            for i in indices
+        ]
+        traced.append(trace_cluster(f"c{number}", members, pair))
+    return traced
+
+
+def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> Credits:
+    credits = Credits()
+    for m in evidence.markers:
+        credits.agencies.setdefault(m.agency, []).append(
+            {"kind": m.kind, "agency": m.agency, "text": m.text, "start": m.start, "end": m.end}
+        )
+    for link in doc.links:
+        site = site_of(link)
+        if not site:
+            continue
+        agency = agency_for_site(site)
+        entry = {"kind": "link", "url": link}
+        if agency:
+            credits.agencies.setdefault(agency, []).append({**entry, "agency": agency})
+        credits.sites.setdefault(site, []).append(entry)
+    lowered = doc.text.casefold()
+    for site in wanted_sites:
+        position = lowered.find(site.casefold())
+        if position >= 0:  # the source's domain named in the text
+            credits.sites.setdefault(site, []).append(
+                {"kind": "mention", "text": doc.text[position : position + len(site)], "start": position,
+                 "end": position + len(site)}
+            )
+    return credits
+
+
+def attribute_stage(
+    documents: Sequence[Document],
+    components: Sequence[Sequence[int]],
+    traced: Sequence[ClusterProvenance],
+    wire: Sequence[WireEvidence],
+) -> tuple[dict[int, Attribution], list[dict[str, Any]], dict[int, float | None]]:
+    """Attribution of every clustered document, the site report, and each
+    copy's delay behind its origin (hours)."""
+    attributions: dict[int, Attribution] = {}
+    delays: dict[int, float | None] = {}
+    origin_of: dict[int, str | None] = {}
+    for indices, cluster in zip(components, traced):
+        node_site = {f"doc:{documents[i].id}": documents[i].site for i in indices}
+        cluster_sites = {documents[i].site for i in indices if documents[i].site}
+        origin = cluster.origin.node()
+        origin_time = _origin_time(documents, indices, cluster, wire)
+        wanted = {s for n, s in node_site.items() if s and n in {origin, *cluster.parent.values()}}
+        for i in indices:
+            doc = documents[i]
+            parent = cluster.parent.get(doc.id)
+            credits = _credits(doc, wire[i], wanted)
+            attributions[i] = attribute(
+                doc.id, doc.site, credits, origin, parent, node_site, cluster_sites, cluster.origin.agency
+            )
+            origin_of[i] = origin
+            published = _parse(doc.published)
+            usable = published is not None and (doc.published_source in ("record", "metadata", "htmldate"))
+            delays[i] = (
+                round((published - origin_time).total_seconds() / 3600, 2)
+                if usable and origin_time is not None and attributions[i].status != "origin"
+                else None
+            )
+    rows = [
+        {
+            "site": doc.site,
+            "status": attributions[i].status if i in attributions else None,
+            "origin": origin_of.get(i),
+            "delay_hours": delays.get(i),
+        }
+        for i, doc in enumerate(documents)
+    ]
+    return attributions, site_report(rows), delays
+
+
+def _origin_time(
+    documents: Sequence[Document], indices: Sequence[int], cluster: ClusterProvenance, wire: Sequence[WireEvidence]
+) -> datetime | None:
+    """When the origin published: its own usable date; for a virtual agency
+    origin, the earliest usable date of the copies that carry the agency's
+    markers (an upper bound)."""
+    from wiretrace.provenance import DATE_RELIABILITY
+
+    def usable(i: int) -> datetime | None:
+        doc = documents[i]
+        if doc.published and DATE_RELIABILITY.get(doc.published_source, 0) >= USABLE_DATE:
+            return _parse(doc.published)
+        return None
+
+    if cluster.origin.document:
+        origin_index = next(i for i in indices if documents[i].id == cluster.origin.document)
+        return usable(origin_index)
+    if cluster.origin.kind == "agency":
+        # Copies that carry the agency's own markers date it best; a copy
+        # that stripped them may also carry a wrong date.
+        agency = cluster.origin.agency
+        marked = [i for i in indices if agency in wire[i].copy_of]
+        times = [t for t in (usable(i) for i in marked or indices) if t is not None]
+        return min(times) if times else None
+    return None
+
+
+def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProvenance],
+                     attributions: dict[int, Attribution]) -> nx.DiGraph:
+    """Documents, sites and agencies, with ``copy`` edges (source -> copy)
+    and ``publishes`` edges (site -> document)."""
+    from wiretrace.wire import load_agencies
+
+    agencies = load_agencies()
+    graph = nx.DiGraph()
+    index_of = {d.id: i for i, d in enumerate(documents)}
+    for cluster in traced:
+        ids = {e.copy[4:] for e in cluster.edges} | set(filter(None, [cluster.origin.document]))
+        ids |= {e.source[4:] for e in cluster.edges if e.source.startswith("doc:")}
+        for doc_id in sorted(ids):
+            doc = documents[index_of[doc_id]]
+            status = attributions.get(index_of[doc_id])
+            graph.add_node(
+                f"doc:{doc_id}", kind="document", label=doc.title or doc_id, cluster=cluster.cluster,
+                site=doc.site or "", url=doc.url or "", published=doc.published or "",
+                published_source=doc.published_source or "", attribution=status.status if status else "",
+            )
+            if doc.site:
+                graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
+                graph.add_edge(f"site:{doc.site}", f"doc:{doc_id}", kind="publishes")
+        if cluster.origin.agency:
+            agency = agencies.get(cluster.origin.agency)
+            node = f"agency:{cluster.origin.agency}"
+            graph.add_node(node, kind="agency", label=agency.name if agency else cluster.origin.agency,
+                           virtual=cluster.origin.document is None)
+            if cluster.origin.document:
+                graph.add_edge(node, f"doc:{cluster.origin.document}", kind="wire", cluster=cluster.cluster)
+        for edge in cluster.edges:
+            graph.add_edge(
+                edge.source, edge.copy, kind="copy", cluster=cluster.cluster, direction=edge.direction,
+                basis="; ".join(edge.basis), evidence=json.dumps(edge.evidence, sort_keys=True),
+            )
+    return graph
+
+
+def write_graph(graph: nx.DiGraph, out_dir: Path) -> dict[str, Path]:
+    """GraphML, GEXF (Gephi) and node-link JSON files of the graph."""
+    paths = {
+        "graphml": out_dir / "provenance.graphml",
+        "gexf": out_dir / "provenance.gexf",
+        "graph_json": out_dir / "provenance.json",
+    }
+    nx.write_graphml(graph, paths["graphml"])
+    nx.write_gexf(graph, paths["gexf"])
+    data = nx.node_link_data(graph, edges="edges")
+    paths["graph_json"].write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return paths
