@@ -163,3 +163,20 @@ def run_scan_report(capsys, out_dir, *inputs) -> str:
     code, _, err = run(capsys, "scan", *inputs, "--out", out_dir, "-q")
     assert code == 0, err
     return (out_dir / "report.json").read_text()
+
+
+def test_provenance_graph_is_exported_in_three_formats(tmp_path, capsys):
+    import networkx as nx
+
+    code, out, _ = run(capsys, "scan", DEMO, "--out", tmp_path)
+    assert code == 0 and "Provenance graph:" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    edges = {(e["source"], e["copy"]) for c in report["provenance"] for e in c["edges"]}
+    for graph in (
+        nx.read_graphml(tmp_path / "provenance.graphml"),
+        nx.read_gexf(tmp_path / "provenance.gexf"),
+        nx.node_link_graph(json.loads((tmp_path / "provenance.json").read_text()), edges="edges"),
+    ):
+        copies = {(a, b) for a, b, kind in graph.edges(data="kind") if kind == "copy"}
+        assert copies == edges
+        assert {graph.nodes[n]["kind"] for n in graph.nodes} == {"document", "site", "agency"}

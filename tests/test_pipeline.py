@@ -197,3 +197,40 @@ def test_short_fully_copied_briefs_are_found_even_with_few_anchors():
     pairs = {(p["a"], p["b"]) for p in report.pairs}
     missing = [s for s in range(20) if (f"brief{s:02d}", f"story{s:02d}") not in pairs]
     assert missing == []
+
+
+# --- provenance and attribution on the demo corpus ----------------------------------
+
+
+def test_demo_origins_match_the_labels(demo_report, labels):
+    origin_of = {frozenset(c["members"]): c["origin"] for c in demo_report.clusters}
+    for name, group in labels["groups"].items():
+        origin = origin_of[frozenset(group["members"])]
+        assert origin["kind"] == "agency", name
+        if group["origin"] in group["members"]:
+            assert origin["document"] == group["origin"], name
+        else:  # the agency's own copy is not in the corpus: a virtual agency node
+            assert (origin["agency"], origin["document"]) == (group["origin"].lower(), None), name
+
+
+def test_demo_attribution_matches_the_labels(demo_report, labels):
+    origins = {g["origin"] for g in labels["groups"].values()}
+    for doc in demo_report.documents:
+        if doc["cluster"] is None:
+            assert doc["attribution"] is None
+            continue
+        expected = "origin" if doc["id"] in origins else "uncredited" if doc["id"] in labels["uncredited"] else "credited"
+        assert doc["attribution"]["status"] == expected, doc["id"]
+
+
+def test_demo_copy_chains_are_found(demo_report, labels):
+    edges = {(e["source"], e["copy"]) for c in demo_report.provenance for e in c["edges"]}
+    for source, copy in labels["chains"]:
+        assert (f"doc:{source}", f"doc:{copy}") in edges
+
+
+def test_demo_site_report_ranks_credit_strippers_above_credited_reposters(demo_report):
+    rank = {row["site"]: row for row in demo_report.sites}
+    assert rank["newsfeedhub.info"]["uncredited_share"] == 1.0
+    assert rank["newsfeedhub.info"]["farm_score"] > rank["worldbrief24.com"]["farm_score"]
+    assert rank["reuters.com"]["originals"] == 1 and rank["reuters.com"]["farm_score"] == 0.0

@@ -94,3 +94,28 @@ def test_seed_aggregator_page_matches_the_wire_story_it_reposts():
     (pair,) = report.pairs
     assert pair["containment_b_in_a"] == 1.0  # every shingle of the wire story is on the page...
     assert pair["containment_a_in_b"] < 0.9  # ...which also carries its own chrome
+
+
+def test_seed_page_is_credited_and_the_same_text_stripped_of_credits_is_not():
+    seed = SHARED_SEEDS / "aggregator-repost-of-reuters-story.txt"
+    if not seed.exists():
+        pytest.skip(f"seed page not found at {seed}")
+    page = seed.read_text(encoding="utf-8")
+    lines = page.splitlines()
+    start = next(i for i, line in enumerate(lines) if "(Reuters)" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("(Additional reporting"))
+    story_lines = lines[start + 1 : end]  # the story without dateline paragraph and reporting line
+    dateline_paragraph = lines[start]
+    stripped_lead = dateline_paragraph.split("\u2013", 1)[1].strip()  # "BAGHDAD (Reuters) \u2013" removed
+    other = "\n".join(["Our correspondent writes:", stripped_lead, *story_lines])
+    report = scan([
+        {"id": "aggregator", "url": "https://www.iran-news-aggregator.example/iraq/talks", "text": page},
+        {"id": "stripped", "url": "https://content-farm.example.net/us-iran", "text": other},
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status == {"aggregator": "credited", "stripped": "uncredited"}
+    (cluster,) = report.clusters
+    assert (cluster["origin"]["kind"], cluster["origin"]["agency"]) == ("agency", "reuters")
+    aggregator = next(d for d in report.documents if d["id"] == "aggregator")
+    kinds = {m["kind"] for w in aggregator["wire"] if w["agency"] == "reuters" for m in w["markers"]}
+    assert {"dateline", "credit"} <= kinds
