@@ -47,7 +47,10 @@ from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
 
-STAGES = ("read", "normalise", "fingerprint", "candidates", "verify", "cluster", "report")
+STAGES = (
+    "read", "clean", "normalise", "fingerprint", "candidates", "verify", "cluster", "wire", "provenance", "attribute",
+    "report",
+)
 BASELINE_SHINGLE = 5
 BASELINE_NUM_PERM = 128
 BASELINE_THRESHOLD = 0.5

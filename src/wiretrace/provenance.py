@@ -141,6 +141,7 @@ def trace_cluster(
     order = _ordering(members, origin_member, reference)
     position = {m.index: rank for rank, m in enumerate(order)}
     chains = len(members) <= MAX_CHAIN_MEMBERS
+    counts = _Counts(members) if chains else None
 
     parents: dict[str, str | None] = {}
     edges: list[CopyEdge] = []
@@ -149,7 +150,7 @@ def trace_cluster(
             continue
         source, basis, extra = (None, [], {})
         if chains:
-            source, basis, extra = _chain_source(copy, members, origin_member, reference, pair, position)
+            source, basis, extra = _chain_source(copy, members, origin_member, reference, pair, position, counts)
         if source is None and origin_member is not None:
             source = origin_member
             basis = ["verified overlap with the origin"] if pair(copy.index, source.index) else ["same cluster as the origin"]
@@ -267,20 +268,30 @@ def _ordering(members: Sequence[Member], origin: Member | None, reference: np.nd
     )
 
 
-def _chain_source(copy: Member, members, origin, reference, pair, position) -> tuple[Member | None, list[str], dict]:
+class _Counts:
+    """How many members of a cluster hold each shingle (computed once)."""
+
+    def __init__(self, members: Sequence[Member]):
+        self.values, self.counts = np.unique(np.concatenate([m.shingles for m in members]), return_counts=True)
+
+    def of(self, shingles: np.ndarray) -> np.ndarray:
+        return self.counts[np.searchsorted(self.values, shingles)]
+
+
+def _chain_source(copy: Member, members, origin, reference, pair, position, counts: _Counts
+                  ) -> tuple[Member | None, list[str], dict]:
     """The member ``copy`` copied from when it shares edits with one: text
     that no other member has. None when it shares none."""
     best, best_edits, basis = None, 0, []
+    if len(members) < 3:
+        return None, [], {}  # nothing to compare with: shared text may be the origin's as well as an edit
     for other in members:
         if other.index == copy.index or (origin is not None and other.index == origin.index):
             continue
         if pair(copy.index, other.index) is None:
             continue
-        rest = [m.shingles for m in members if m.index not in (copy.index, other.index)]
-        if not rest:
-            continue  # nothing to compare with: shared text may be the origin's as well as an edit
         shared = _overlap(copy.shingles, other.shingles)
-        edits = int(np.count_nonzero(~np.isin(shared, np.concatenate(rest))))
+        edits = int(np.count_nonzero(counts.of(shared) == 2))  # held by these two members only
         if edits < MIN_SHARED_EDITS:
             continue
         direction = _chain_direction(other, copy, reference)
