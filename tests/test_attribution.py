@@ -24,9 +24,15 @@ def test_stripped_credit_is_uncredited():
 
 
 def test_crediting_another_agency_is_miscredited():
-    credits = Credits(agencies={"ap": [{"kind": "credit", "text": "By The Associated Press", "start": 0, "end": 23}]})
+    credits = Credits(agencies={"ap": [{"kind": "credit", "strength": "strong", "text": "By The Associated Press",
+                                        "start": 0, "end": 23}]})
     result = status(credits)
     assert (result.status, result.credited) == ("miscredited", ["agency:ap"])
+
+
+def test_a_passing_attribution_to_another_agency_is_not_a_miscredit():
+    credits = Credits(agencies={"ap": [{"kind": "attribution", "strength": "weak", "text": "told AP", "start": 9, "end": 16}]})
+    assert status(credits).status == "uncredited"
 
 
 def test_a_link_to_the_source_site_credits_it_and_own_links_do_not():

@@ -171,6 +171,7 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
          ("Copper eased.\n\u00a9 2024 Reuters", "\u00a9 2024 Reuters"),
          ("Bids were light.\n Reuter\n\x03", "Reuter"),
          ("Bids were light.\nREUTER...\n", "REUTER..."),
+         ("Net profit 5.1 mln vs 4.8 mln.        REUTER\n\x03", "REUTER"),
          ("A headline\nBy Reuters Staff\nThe ferry ran late.", "By Reuters Staff")],
     ),
     "ap": (
@@ -318,6 +319,20 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [("TOKYO, March 4 (Jiji Press) -- A ferry was delayed.", "TOKYO, March 4 (Jiji Press) --")],
         [("A ferry was delayed.\nCopyright Jiji Press", "Copyright Jiji Press")],
     ),
+    "prnewswire": (
+        [("TAIPEI, Taiwan, Feb. 7, 2017 /PRNewswire/ -- An invented firm released a router.",
+          "TAIPEI, Taiwan, Feb. 7, 2017 /PRNewswire/ --")],
+        [("An invented firm released a router.\nSource: PR Newswire", "Source: PR Newswire")],
+    ),
+    "businesswire": (
+        [("SAN FRANCISCO--(BUSINESS WIRE)--An invented firm released a router.", "SAN FRANCISCO--(BUSINESS WIRE)--")],
+        [("An invented firm released a router.\nCopyright Business Wire 2024", "Copyright Business Wire 2024")],
+    ),
+    "globenewswire": (
+        [("NEW YORK, March 04, 2024 (GLOBE NEWSWIRE) -- An invented firm released a router.",
+          "NEW YORK, March 04, 2024 (GLOBE NEWSWIRE) --")],
+        [("An invented firm released a router.\nSource: GlobeNewswire", "Source: GlobeNewswire")],
+    ),
     "lusa": (
         [("LISBON, March 4 (Lusa) - A ferry was delayed.", "LISBON, March 4 (Lusa) -")],
         [("A ferry was delayed, he said. (Lusa)", "(Lusa)")],
@@ -359,6 +374,9 @@ def test_a_dateline_with_the_uppercase_name_and_a_tass_variant():
     assert strong("LONDON (REUTERS) - Talks resumed.") == {("reuters", "dateline")}
     assert strong("MOSCOW, February 9./TASS/. Talks resumed.") == {("tass", "dateline")}
     assert strong("MOSCOW, March 14. /TASS./. Talks resumed.") == {("tass", "dateline")}
+    assert strong("MOSCOW, February 7, /TASS/. Talks resumed.") == {("tass", "dateline")}
+    assert strong("BONN /Germany/, February 16. /TASS/. Talks resumed.") == {("tass", "dateline")}
+    assert strong("BANGALORE (India), February 17. /TASS/. Talks resumed.") == {("tass", "dateline")}
 
 
 # --------------------------------------------------------------------------
@@ -446,7 +464,7 @@ def test_a_quoted_dateline_is_not_a_dateline_but_an_unquoted_one_after_it_is():
 
 
 def test_a_wrapped_sentence_is_not_a_credit_line():
-    text = 'An executive, who asked not to be named, told\nReuters: "We do not expect a deal."'
+    text = 'A spokeswoman for the invented ferry line told\nReuters: "The timetable stays."'
     markers = find_markers(text)
     assert [(m.kind, m.strength, m.text) for m in markers] == [("attribution", "weak", "told\nReuters")]
 
@@ -487,6 +505,8 @@ def test_house_style_block_alone_is_reuters_but_is_overruled_by_another_agencys_
         ("a Reuters witness saw smoke.", "reuters", "a Reuters witness"),
         ("a barber told the AFP news agency.", "afp", "told the AFP news agency"),
         ("the Korean Central News Agency reported a launch.", "kcna", "the Korean Central News Agency reported"),
+        ("A fighter reached by Reuters said the road was cut.", "reuters", "reached by Reuters"),
+        ("Reuters said, citing two invented sources.", "reuters", "Reuters said, citing"),
     ],
 )
 def test_attribution_is_weak(text, agency, marker):

@@ -4,7 +4,9 @@ live off copied, uncredited content.
 A copy is **credited** when it names its origin or the document it copied:
 the agency's dateline, credit line, byline, "Reporting by" or copyright
 line kept in the text, or a link to the source's site; **miscredited** when
-it credits only someone else (another agency, or another copy's site);
+it credits only someone else (another agency's dateline, credit or
+copyright line, or another copy's site; a passing attribution such as
+"told Reuters" is not a claim about where the text came from);
 **uncredited** when it credits no one. The origin document itself is
 ``origin``; a document whose origin is unknown is ``unknown``.
 
@@ -84,9 +86,12 @@ def attribute(
     if good:
         return Attribution("credited", parent_node, good, evidence)
     wrong_sites = found_sites & (cluster_sites - {own_site})  # another copy's site, not its source
-    wrong = sorted([f"agency:{a}" for a in found_agencies] + [f"site:{s}" for s in wrong_sites])
+    # Only a strong credit of another agency miscredits: a weak attribution
+    # ("told Reuters") or a teaser's credit is no claim about the text's source.
+    wrong_agencies = {a for a, marks in credits.agencies.items() if any(m.get("strength") == "strong" for m in marks)}
+    wrong = sorted([f"agency:{a}" for a in wrong_agencies] + [f"site:{s}" for s in wrong_sites])
     if wrong:
-        evidence = [e for a in found_agencies for e in credits.agencies[a]]
+        evidence = [e for a in wrong_agencies for e in credits.agencies[a]]
         evidence += [e for s in wrong_sites for e in credits.sites[s]]
         return Attribution("miscredited", parent_node, wrong, evidence)
     return Attribution("uncredited", parent_node, [], [])

@@ -93,14 +93,14 @@ def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> C
     credits = Credits()
     for m in evidence.markers:
         credits.agencies.setdefault(m.agency, []).append(
-            {"kind": m.kind, "agency": m.agency, "text": m.text, "start": m.start, "end": m.end}
+            {"kind": m.kind, "strength": m.strength, "agency": m.agency, "text": m.text, "start": m.start, "end": m.end}
         )
     for link in doc.links:
         site = site_of(link)
         if not site:
             continue
         agency = agency_for_site(site)
-        entry = {"kind": "link", "url": link}
+        entry = {"kind": "link", "strength": "strong", "url": link}
         if agency:
             credits.agencies.setdefault(agency, []).append({**entry, "agency": agency})
         credits.sites.setdefault(site, []).append(entry)

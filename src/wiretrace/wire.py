@@ -55,8 +55,8 @@ markers only when asked. A credit line that opens a truncated teaser
 (``AP: Iran's new offer for talks touches on...``, a link to another
 story in the page's chrome) is a ``credit`` of strength weak, and so is a
 house-style block overruled by another agency's named markers (see the
-rules below). *Mentions*
-are not evidence at all and are left out unless ``mentions=True``.
+rules below). *Mentions* are not evidence at all and are left out unless
+``mentions=True``.
 
 Rules against false friends
 ---------------------------
@@ -102,12 +102,17 @@ Rules against false friends
   house-style block names no agency, so it is circumstantial: in a text
   where other agencies have strong markers that name them (a Bloomberg
   dateline) and its own agency has none, it is weak.
+* A credit line ``Reuters: ...`` must open a line that does not continue a
+  sentence wrapped from the line before ("... told\\nReuters: ..." in
+  fixed-width wire text is attribution).
 * A sign-off counts on a line of its own or after the last sentence of the
   text (``Reuter``, ``REUTER...``, ``PTI``, ``IANS``, ``AAP``).
 
 Known limits: datelines run into the previous text on the same line
-(flattened pages) are not found; photo credits (``REUTERS/Jane Doe``) are
-not counted, but ``© Reuters`` under a photo is a copyright marker.
+(flattened pages) are not found, nor line-start forms more than 400
+characters after the previous line break; photo credits (``REUTERS/Jane
+Doe``) are not counted, but ``© Reuters`` under a photo is a copyright
+marker; ``formal_only`` names are missed in attribution ("told PTI").
 
 Example:
     >>> [(m.agency, m.kind) for m in find_markers("PARIS (AFP) - Rain fell.\\n-- AFP")]
@@ -120,7 +125,9 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -402,22 +409,27 @@ _MONTH = (
 _DATE = (
     rf"(?:{_MONTH}\.?{_H}*\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_H}+\d{{4}})?"
     rf"|\d{{1,2}}\.?{_H}+{_MONTH}\.?(?:,?{_H}+\d{{4}})?"
-    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\.?"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[.,]?"
 )
 _PWORD = r"[A-Z\u00C0-\u00D6\u00D8-\u00DE][\w'\u2019.\-]*"  # a capitalised word: LONDON, ST., N'DJAMENA, Berlin
 _PARTICLE = r"(?:de|da|del|della|di|do|dos|das|des|du|la|le|les|el|al|am|an|im|der|den|upon|on|sur|en|y)"
 _PLACE_MAIN = rf"{_PWORD}(?:(?:{_H}+|/)(?:{_PWORD}|{_PARTICLE}(?={_H}+[A-Z]))){{0,5}}"
-_REGION = rf"(?:,{_H}*{_PWORD}(?:{_H}+{_PWORD}){{0,2}}|{_H}*\[[^\]\n]{{1,30}}\])"
+# ", Calif." / " [India]" (ANI) / " (Severomorsk)" / " /Germany/" (TASS)
+_REGION = (
+    rf"(?:,{_H}*{_PWORD}(?:{_H}+{_PWORD}){{0,2}}"
+    rf"|{_H}*\[[^\]\n]{{1,30}}\]|{_H}*\([^()\n]{{1,30}}\)|{_H}*/[^/\n]{{1,30}}/)"
+)
 _DATELINE_PREFIX = re.compile(
     rf"{_H}*(?:(?P<place>{_PLACE_MAIN}{_REGION}{{0,3}})(?:(?P<date1>[,.]{_H}*{_DATE}))?|(?P<date2>{_DATE}))?"
-    rf"{_H}*(?P<open>[(/]){_H}*\Z"
+    rf"{_H}*(?:--)?{_H}*(?P<open>[(/]){_H}*\Z"  # "--" for "SAN FRANCISCO--(BUSINESS WIRE)--"
 )
 _DATELINE_SUFFIX = re.compile(
     rf"{_H}*\.?{_H}*(?P<close>[)/])"
-    rf"(?:(?P<sep>{_H}*(?:[{_DASH}]{{1,3}}|:|\.{_H}*[{_DASH}]{{1,2}}|\.(?=\s)|\|))|(?={_H}+[A-Z\"\u201c\u2018']))"
+    rf"(?:(?P<sep>{_H}*(?:[{_DASH}]{{1,3}}|:|\.{_H}*[{_DASH}]{{1,2}}|\.(?=\s|[A-Z\"\u201c\u2018'])|\|))"
+    rf"|(?={_H}+[A-Z\"\u201c\u2018']))"
 )
 # "^M" is a carriage return written out, as in some Reuters-21578 stories.
-_SIGNOFF_LINE = re.compile(rf"(?:\.{{1,3}}|\u2026)?(?:{_H}+[A-Z]{{2,4}}){{0,4}}(?:\^M)?{_H}*$", re.M)
+_SIGNOFF_LINE = re.compile(rf"(?:\.{{1,3}}|\u2026)?(?:{_H}+[A-Z]{{1,4}}){{0,4}}(?:\^M)?{_H}*$", re.M)
 _SIGNOFF_END_PREFIX = re.compile(rf"[.!?\"\u201d\u2019)\d]{_H}+\Z")
 _SIGNOFF_END = re.compile(rf"(?:\.{{1,3}}|\u2026)?(?:{_H}+[A-Z]{{2,4}}){{0,4}}(?:\^M)?[\s\x03\x04]*\Z")
 _THE = rf"(?:[Tt]he{_H}+|THE{_H}+)"
@@ -434,13 +446,13 @@ _TRAILING_PREFIX = re.compile(rf"(?:^|(?<=\s))(?:[{_DASH}]{{1,2}}|==){_H}*\Z", r
 _TRAILING_SUFFIX = re.compile(rf"{_H}*\.?{_H}*$", re.M)
 _PREFIX_CREDIT_SUFFIX = re.compile(rf"{_H}*:(?={_H}+[A-Z0-9\"\u201c\u2018'])")
 _LINE_START = re.compile(rf"{_H}*{_THE}?\Z")
-_BYLINE_PREFIX = re.compile(rf"(?<!\w)(?:By|BY){_H}+{_THE}?\Z")
+_BYLINE_PREFIX = re.compile(rf"(?:By|BY){_H}+{_THE}?\Z")
 _BYLINE_SUFFIX = re.compile(
     rf"(?:{_H}+(?:Staff|staff|News|Wire|Wires|Newswires))?"
     rf"(?={_H}*(?:$|[,|\u2022\u00b7;\u2013\u2014/&]|-{_H}|\d|Published|Updated|Posted|and{_H}))",
     re.M,
 )
-_CP_CREDIT_PREFIX = re.compile(r"(?<!\w)[Tt]his\s+(?:report|story|article)\s+by\s+(?:the\s+|The\s+)?\Z")
+_CP_CREDIT_PREFIX = re.compile(r"(?:This|this)\s+(?:report|story|article)\s+by\s+(?:the\s+|The\s+)?\Z")
 _CP_CREDIT_SUFFIX = re.compile(r"\s+was\s+(?:first\s+)?(?:published|distributed)\b")
 _CONTRIB_SUFFIX = re.compile(
     r"\s+(?:also\s+)?contributed\s+"
@@ -451,13 +463,13 @@ _CONTRIB_STAFF_SUFFIX = re.compile(
     r"|video\s+journalist|news\s+assistant|producer|editor)s?\s+[A-Z](?:(?!\n\s*\n)[\s\S]){0,300}?\bcontributed\b"
 )
 _CONTRIB_BY_PREFIX = re.compile(
-    r"(?<!\w)(?:(?:[Aa]dditional|[Ww]ith)\s+)?[Rr]eporting\s+(?:by|from)\s+(?:the\s+|The\s+)?\Z"
-    r"|(?<!\w)(?:[Ww]ith|[Ii]ncludes?|[Cc]ontains)\s+(?:files|material|information|reporting)\s+from\s+"
-    r"(?:the\s+|The\s+)?\Z"
-    r"|(?<!\w)[Tt]his\s+(?:story|report|article)\s+(?:includes|contains|uses|used|incorporates)\s+"
+    r"(?:(?:Additional|additional|With|with)\s+reporting|Reporting|reporting)\s+(?:by|from)\s+(?:the\s+|The\s+)?\Z"
+    r"|(?:With|with|Includes|includes|Include|include|Contains|contains)\s+(?:files|material|information|reporting)"
+    r"\s+from\s+(?:the\s+|The\s+)?\Z"
+    r"|(?:This|this)\s+(?:story|report|article)\s+(?:includes|contains|uses|used|incorporates)\s+"
     r"(?:reporting|material|information|content)\s+(?:from|by)\s+(?:the\s+|The\s+)?\Z"
 )
-_CONTRIB_MATERIAL_PREFIX = re.compile(r"(?<!\w)(?:[Mm]aterial|[Ii]nformation)\s+from\s+(?:the\s+|The\s+)?\Z")
+_CONTRIB_MATERIAL_PREFIX = re.compile(r"(?:Material|material|Information|information)\s+from\s+(?:the\s+|The\s+)?\Z")
 _CONTRIB_MATERIAL_SUFFIX = re.compile(r"\s+(?:was|were|has\s+been|have\s+been)\s+(?:used|included)\b|\s+contributed\b")
 _HOUSE_PAREN_PREFIX = re.compile(rf"\({_H}*\Z")
 _HOUSE_PAREN_SUFFIX = re.compile(rf"{_H}+[^()\n]{{1,400}}?\)")
@@ -469,13 +481,34 @@ _DESCR = (
     r"|[A-Z][a-z]+(?:'s|\u2019s))\s+)?"
     r"(?:(?:news|wire)\s+(?:agency|service)\s+)?"
 )
-_TOLD_PREFIX = re.compile(rf"(?<!\w)told\s+(?:(?:the|a|an)\s+)?{_DESCR}\Z")
-_ACCORDING_PREFIX = re.compile(
-    r"(?<!\w)(?i:according\s+to|reported\s+by|quoted\s+by|cited\s+by|seen\s+by|reviewed\s+by|obtained\s+by"
-    r"|contacted\s+by|interviewed\s+by|verified\s+by|confirmed\s+to|speaking\s+to|spoke\s+to|spoke\s+with"
-    r"|in\s+an\s+interview\s+with|in\s+a\s+statement\s+to|citing|reported|reports|wrote|writes)\s*,?\s+"
-    rf"(?:the\s+)?{_DESCR}\Z"
+# Attribution phrases before a name ("according to", "reported by", "told"),
+# one small regex per first word: the words just before a name say which of
+# them can match, and each starts with a literal the engine finds quickly.
+_ATTRIBUTION_PHRASES = (
+    "according to", "reported by", "quoted by", "cited by", "seen by", "reviewed by", "obtained by",
+    "contacted by", "interviewed by", "verified by", "reached by", "confirmed to", "speaking to", "spoke to",
+    "spoke with", "talking to", "in a comment to", "made available to", "provided to", "in an interview with",
+    "in a statement to", "citing", "reported", "reports", "wrote", "writes",
 )
+
+
+def _phrase_patterns(phrases: Iterable[str], tail: str) -> dict[str, re.Pattern[str]]:
+    """{first word: regex of the phrases that start with it, followed by
+    ``tail``}; the first letter may be lowercase or capital."""
+    groups: dict[str, list[str]] = {}
+    for phrase in phrases:
+        words = phrase.split()
+        for first in dict.fromkeys([words[0], words[0][0].upper() + words[0][1:]]):
+            groups.setdefault(words[0], []).append(r"\s+".join(re.escape(w) for w in [first, *words[1:]]))
+    return {
+        first: re.compile("(?:" + "|".join(sorted(alts, key=len, reverse=True)) + ")" + tail)
+        for first, alts in groups.items()
+    }
+
+
+_ATTRIBUTION_BY_WORD = _phrase_patterns(_ATTRIBUTION_PHRASES, rf"\s*,?\s+(?:the\s+)?{_DESCR}\Z")
+_ATTRIBUTION_BY_WORD["told"] = re.compile(rf"told\s+(?:(?:the|a|an)\s+)?{_DESCR}\Z")
+_ATTRIBUTION_WORDS = frozenset(_ATTRIBUTION_BY_WORD)
 _REPORTED_SUFFIX = re.compile(
     r"(?:\s+(?:news\s+agency|News\s+Agency|newswire|news\s+service|wire\s+service))?\s*,?\s+"
     r"(?:reported|reports|has\s+reported|had\s+reported|first\s+reported|earlier\s+reported|also\s+reported"
@@ -483,6 +516,7 @@ _REPORTED_SUFFIX = re.compile(
     r"(?:verify|confirm|reach)|was\s+(?:not\s+)?(?:unable|able)\s+to\s+(?:immediately\s+|independently\s+)*"
     r"(?:verify|confirm|reach))\b"
     r"|\s+(?:news\s+agency|News\s+Agency)\s+said\b"
+    r"|\s+said\s*,\s+citing\b"
 )
 _ARTICLE_PREFIX = re.compile(r"(?<!\w)(?:a|an|the|A|An|The)\s+\Z")
 _ROLE_SUFFIX = re.compile(
@@ -598,7 +632,7 @@ class _Matcher:
             before = sorted(set(default_not_preceded) | set(a.not_preceded_by), key=len, reverse=True)
             after = sorted(a.not_followed_by, key=len, reverse=True)
             self.not_preceded[a.id] = (
-                re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in before) + r")\s+\Z") if before else None
+                re.compile(r"(?:" + "|".join(re.escape(w) for w in before) + r")\s+\Z") if before else None
             )
             self.not_followed[a.id] = (
                 re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in after) + r")(?!\w)") if after else None
@@ -610,7 +644,7 @@ class _Matcher:
         """True when the words around the name show it is not the agency."""
         before, after = self.not_preceded[agency], self.not_followed[agency]
         return bool(
-            (before is not None and before.search(text, max(0, s - 32), s))
+            (before is not None and _prefix(before, text, s, 32, word=True))
             or (after is not None and after.match(text, e))
         )
 
@@ -621,9 +655,18 @@ def _matcher() -> _Matcher:
     return _Matcher(agencies, default_not_preceded)
 
 
-def _prefix(pattern: re.Pattern[str], text: str, s: int, back: int) -> re.Match[str] | None:
-    """A match of ``pattern`` (ending in \\Z) that ends exactly at ``s``."""
-    return pattern.search(text, max(0, s - back), s)
+def _prefix(pattern: re.Pattern[str], text: str, s: int, back: int, word: bool = False) -> re.Match[str] | None:
+    """A match of ``pattern`` (ending in \\Z) that ends exactly at ``s``, at
+    most ``back`` characters before it. With ``word``, the match must start a
+    word: the patterns that begin with a word leave that check out, so that
+    the regex engine can search quickly for their first letters."""
+    pos = max(0, s - back)
+    while (m := pattern.search(text, pos, s)) is not None:
+        b = m.start()
+        if not word or not b or not (text[b - 1].isalnum() or text[b - 1] == "_"):
+            return m
+        pos = b + 1
+    return None
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -652,8 +695,9 @@ def _line_end(text: str, e: int) -> int:
 
 
 _DASHES = frozenset(_DASH + "=")
+_LINE_WINDOW = 400  # how far back the start of a name's line is looked for
+_FAR = -(10**9)  # "the line starts further back than that": fails every "s - ls <= n" test
 _COPYRIGHT_CUES = ("\u00a9", "(c)", "(C)", "opyr", "OPYR", "Copr")
-_ACCORDING_CUES = ("ccording", "by", "to", "with", "iting", "eport", "wrote", "rites", "CCORDING", "ITING")
 
 
 def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> tuple[str, int, int, str] | None:
@@ -685,8 +729,7 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
         return None
 
     before = text[max(0, s - 160) : s]
-    stripped = before.rstrip()
-    prev = stripped[-1:]  # last non-space character before the name
+    prev = before.rstrip()[-1:]  # last non-space character before the name
 
     # -- dateline: LONDON, March 4 (Reuters) -
     if "dateline" in roles and prev in ("(", "/") and s - ls <= 160:
@@ -702,7 +745,7 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
                 if agency.dateline_needs_date and not date:
                     ok = False
                 if form.ambiguous and place and not date:
-                    main = re.split(r"[,\[]", place)[0]
+                    main = re.split(r"[,\[(/]", place)[0]
                     ok = ok and main.isupper()
                 if ok:
                     start = ls + (len(p.group()) - len(p.group().lstrip()))
@@ -710,11 +753,15 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
 
     # -- sign-off: "Reuter" on its own line, "... said. PTI" at the very end
     if "signoff" in roles:
-        if not text[ls:s].strip() and (q := _SIGNOFF_LINE.match(text, e)):
+        if ls != _FAR and not text[ls:s].strip() and (q := _SIGNOFF_LINE.match(text, e)):
             return "signoff", s, _rstrip(text, e, q.end()), "strong"
-        p = _prefix(_SIGNOFF_END_PREFIX, text, s, 6)
+        p = _prefix(_SIGNOFF_END_PREFIX, text, s, 24)
         if p and (q := _SIGNOFF_END.match(text, e)):
             return "signoff", s, _rstrip(text, e, q.end()), "strong"
+
+    # the last words before the name, lowercased: the cue words of the prefix patterns
+    tail = [w.strip(",.:;\"'()").lower() for w in before[-96:].replace("-", " ").split()[-10:]]
+    words, last = set(tail), tail[-2:]
 
     if "credit" in roles:
         near = before[-48:]
@@ -746,13 +793,12 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
             line = text[q.end() : _line_end(text, q.end())].rstrip()
             teaser = line.endswith("...") or line.endswith("\u2026")
             return "credit", start, q.end(), "weak" if teaser else "strong"
-        near = before[-40:]
         # This report by The Canadian Press was first published ...
-        if "his" in near and (p := _prefix(_CP_CREDIT_PREFIX, text, s, 40)):
+        if "this" in tail[-6:] and (p := _prefix(_CP_CREDIT_PREFIX, text, s, 40, word=True)):
             if q := _CP_CREDIT_SUFFIX.match(text, e):
                 return "credit", p.start(), q.end(), "strong"
         # By Reuters
-        if ("By" in near or "BY" in near) and (p := _prefix(_BYLINE_PREFIX, text, s, 12)):
+        if "by" in last and (p := _prefix(_BYLINE_PREFIX, text, s, 12, word=True)):
             if q := _BYLINE_SUFFIX.match(text, e):
                 return "byline", p.start(), q.end(), "strong"
         # The Associated Press contributed to this report
@@ -760,22 +806,19 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
         if q:
             the = _prefix(_OPTIONAL_THE, text, s, 5)
             return "contributed", the.start() if the else s, q.end(), "strong"
-        near = before[-12:]
-        if ("by" in near or "from" in near) and (p := _prefix(_CONTRIB_BY_PREFIX, text, s, 90)):
+        if ("by" in last or "from" in last) and (p := _prefix(_CONTRIB_BY_PREFIX, text, s, 90, word=True)):
             return "contributed", p.start(), e, "strong"
-        if "from" in near and (p := _prefix(_CONTRIB_MATERIAL_PREFIX, text, s, 30)):
+        if "from" in last and (p := _prefix(_CONTRIB_MATERIAL_PREFIX, text, s, 30, word=True)):
             if q := _CONTRIB_MATERIAL_SUFFIX.match(text, e):
                 return "contributed", p.start(), q.end(), "strong"
 
     if "alias" in roles or "attr" in roles:
         if text[e : e + 3].lstrip()[:1].isdigit():  # "AFP 42": a plant, a model, a count - not the agency
             return None
-        near = before[-90:]
         p = None
-        if "told" in near:
-            p = _prefix(_TOLD_PREFIX, text, s, 70)
-        if p is None and any(cue in near for cue in _ACCORDING_CUES):
-            p = _prefix(_ACCORDING_PREFIX, text, s, 90)
+        for word in words & _ATTRIBUTION_WORDS:
+            if p := _prefix(_ATTRIBUTION_BY_WORD[word], text, s, 90, word=True):
+                break
         if p:
             q = _AGENCY_WORD_SUFFIX.match(text, e)
             return "attribution", p.start(), q.end() if q else e, "weak"
@@ -783,7 +826,9 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
         if q:
             the = _prefix(_OPTIONAL_THE, text, s, 5)
             return "attribution", the.start() if the else s, q.end(), "weak"
-        if prev and (p := _prefix(_ARTICLE_PREFIX, text, s, 5)) and (q := _ROLE_SUFFIX.match(text, e)):
+        if last[-1:] and last[-1] in ("a", "an", "the") and (p := _prefix(_ARTICLE_PREFIX, text, s, 5)) and (
+            q := _ROLE_SUFFIX.match(text, e)
+        ):
             return "attribution", p.start(), q.end(), "weak"
         if "alias" in roles:
             return "mention", s, e, "none"
@@ -850,7 +895,11 @@ def find_markers(text: str, *, mentions: bool = False) -> list[Marker]:
         form = forms.get(matched) or forms.get(_norm(matched))
         if form is None:  # pragma: no cover - every hit is a registered form
             continue
-        ls = text.rfind("\n", 0, s) + 1
+        # Start of the name's line, looked for only nearby: every use needs the
+        # line to start within a few hundred characters (and a long one-line
+        # text must not be scanned back to its start for every name).
+        newline = text.rfind("\n", max(0, s - _LINE_WINDOW), s)
+        ls = newline + 1 if newline >= 0 or s <= _LINE_WINDOW else _FAR
         result = _evaluate(text, s, e, form, ls, mt)
         if result is not None:
             kind, start, end, strength = result
@@ -858,10 +907,18 @@ def find_markers(text: str, *, mentions: bool = False) -> list[Marker]:
     if not found:
         return []
     return [
-        Marker(agency, kind, text[start:end], start, end, strength)
+        _marker(agency, kind, text[start:end], start, end, strength)
         for start, end, agency, kind, strength in _resolve(found)
         if mentions or kind != "mention"
     ]
+
+
+def _marker(agency: str, kind: str, text: str, start: int, end: int, strength: str) -> Marker:
+    """A Marker built without the checks of its constructor (the values are
+    right by construction); several times faster, which counts on corpora."""
+    marker = object.__new__(Marker)
+    marker.__dict__.update(agency=agency, kind=kind, text=text, start=start, end=end, strength=strength)
+    return marker
 
 
 def _resolve(found: list[tuple[int, int, str, str, str]]) -> list[tuple[int, int, str, str, str]]:
@@ -870,17 +927,22 @@ def _resolve(found: list[tuple[int, int, str, str, str]]) -> list[tuple[int, int
     marker or a "contributed" one is dropped, and one in a text where only
     other agencies have strong named markers is weak."""
     found = sorted(set(found))
+    if all(f[3] != "mention" and f[3] != "reporting" for f in found):
+        return found
     evidence = [f for f in found if f[3] != "mention"]
+    starts = [f[0] for f in evidence]
+    reach = list(itertools.accumulate((f[1] for f in evidence), max))  # furthest end among evidence[:i+1]
     named_strong = {f[2] for f in evidence if f[4] == "strong" and f[3] != "reporting"}
     out = []
     for f in found:
         start, end, agency, kind, strength = f
-        if kind == "mention" and any(o[0] < end and start < o[1] for o in evidence):
-            continue
-        if kind == "reporting":
-            if any(
-                o != f and start <= o[0] and o[1] <= end and (o[2] != agency or o[3] == "contributed") for o in evidence
-            ):
+        if kind == "mention":
+            i = bisect.bisect_left(starts, end)  # evidence[:i] starts before the mention ends
+            if i and reach[i - 1] > start:
+                continue
+        elif kind == "reporting":
+            inside = evidence[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
+            if any(o != f and o[1] <= end and (o[2] != agency or o[3] == "contributed") for o in inside):
                 continue
             if named_strong and agency not in named_strong:
                 f = (start, end, agency, kind, "weak")
