@@ -159,11 +159,11 @@ def scan(
         stage["items_out"] = len(components)
 
     with log.stage("wire", items_in=n) as stage:
-        wire = wire_stage(documents)
+        wire = wire_stage(documents, workers)
         stage["items_out"] = sum(1 for w in wire if w.copy_of)
 
     with log.stage("provenance", items_in=len(components)) as stage:
-        traced = provenance_stage(documents, sets, verified, components, wire)
+        traced = provenance_stage(documents, sets, verified, components, wire, workers)
         stage["items_out"] = sum(len(t.edges) for t in traced)
         stage["unknown_origins"] = sum(1 for t in traced if t.origin.kind == "unknown")
 

@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 
 from wiretrace.attribution import Attribution, Credits, attribute, site_report
+from wiretrace.parallel import fork_map
 from wiretrace.provenance import USABLE_DATE, ClusterProvenance, Member, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
@@ -48,9 +49,13 @@ class WireEvidence:
         return [{"agency": agency, "markers": markers} for agency, markers in sorted(out.items())]
 
 
-def wire_stage(documents: Sequence[Document]) -> list[WireEvidence]:
+def _wire_of(doc: Document) -> WireEvidence:
+    return WireEvidence(find_markers(doc.text))  # mentions are left out by default
+
+
+def wire_stage(documents: Sequence[Document], workers: int = 1) -> list[WireEvidence]:
     """Wire markers of every document (its full text, credits included)."""
-    return [WireEvidence([m for m in find_markers(d.text) if m.kind != "mention"]) for d in documents]
+    return fork_map(_wire_of, documents, workers)
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -63,6 +68,7 @@ def provenance_stage(
     verified: Sequence[VerifiedPair],
     components: Sequence[Sequence[int]],
     wire: Sequence[WireEvidence],
+    workers: int = 1,
 ) -> list[ClusterProvenance]:
     """Origin and copy edges of every cluster (cluster ids c1, c2, ...)."""
     pairs = {(p.a, p.b): p for p in verified}
@@ -70,8 +76,8 @@ def provenance_stage(
     def pair(i: int, j: int) -> VerifiedPair | None:
         return pairs.get((i, j) if i < j else (j, i))
 
-    traced = []
-    for number, indices in enumerate(components, start=1):
+    def trace_one(numbered: tuple[int, Sequence[int]]) -> ClusterProvenance:
+        number, indices = numbered
         members = [
             Member(
                 index=i,
@@ -85,8 +91,9 @@ def provenance_stage(
             )
             for i in indices
         ]
-        traced.append(trace_cluster(f"c{number}", members, pair))
-    return traced
+        return trace_cluster(f"c{number}", members, pair)
+
+    return fork_map(trace_one, list(enumerate(components, start=1)), workers, min_items=500)
 
 
 def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> Credits:
