@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
 
 STAGES = (
-    "read", "clean", "normalise", "fingerprint", "candidates", "verify", "cluster", "wire", "provenance", "attribute",
+    "read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "provenance", "attribute",
     "report",
 )
 BASELINE_SHINGLE = 5

@@ -90,19 +90,19 @@ def strip_chrome(
     texts, removed = [], []
     for doc, lines, keys in zip(documents, lines_of, keys_of):
         site_chrome = chrome.get(doc.site) if doc.site else None
-        if not site_chrome:
+        if not site_chrome or site_chrome.isdisjoint(keys):
             texts.append(doc.text)
             removed.append(0)
             continue
         wide = widely[doc.site]
-        kept = [
-            line
-            for line, key in zip(lines, keys)
-            if key not in site_chrome or (len(line.split()) >= long_line_words and key not in wide)
-        ]
-        dropped = sum(1 for line in lines if line.strip()) - sum(1 for line in kept if line.strip())
+        kept, dropped = [], 0
+        for line, key in zip(lines, keys):
+            if key in site_chrome and (key in wide or len(line.split()) < long_line_words):
+                dropped += 1
+            else:
+                kept.append(line)
         text = "\n".join(kept)
-        if dropped and len(text.split()) < min_words:
+        if len(text.split()) < min_words:
             text, dropped = doc.text, 0
         texts.append(text)
         removed.append(dropped)

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from wiretrace.shingles import shingle_sets_of_words, word_buffers
 
 __all__ = ["Fingerprints", "normalise_batch", "fingerprint_batch", "fingerprint_all"]
 
+_STAGES = ("normalise", "fingerprint", "wire")
 # Below this many documents a process pool costs more than it saves.
 PARALLEL_MIN_DOCS = 4000
 EMPTY_SLOT = np.uint32(0xFFFFFFFF)  # datasketch's value for "no element seen"
@@ -37,13 +39,17 @@ class Fingerprints:
         signatures: ``(n, num_perm)`` uint32 MinHash signatures (datasketch
             affine32 compatible); a document without shingles has all
             slots at ``0xFFFFFFFF``, as an empty datasketch MinHash.
-        seconds: CPU seconds spent per stage (``normalise``, ``fingerprint``).
+        seconds: CPU seconds spent per stage (``normalise``, ``fingerprint``,
+            ``wire``).
+        markers: Wire markers of each document's full text, when asked for
+            (the wire stage runs in the same batches, on the same workers).
     """
 
     sets: list[np.ndarray]
     words: list[int]
     signatures: np.ndarray
-    seconds: dict[str, float] = field(default_factory=lambda: {"normalise": 0.0, "fingerprint": 0.0})
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_STAGES, 0.0))
+    markers: list[list[Any]] = field(default_factory=list)
 
 
 def normalise_batch(texts: Sequence[str]) -> list[bytes]:
@@ -79,41 +85,56 @@ def _hasher(num_perm: int, seed: int) -> MinHasher:
     return _HASHERS[key]
 
 
-def _both_stages(texts: Sequence[str], shingle_size: int, num_perm: int, seed: int) -> Fingerprints:
+def _both_stages(
+    texts: Sequence[str], originals: Sequence[str] | None, shingle_size: int, num_perm: int, seed: int
+) -> Fingerprints:
     # CPU time of this process, not wall time: with as many processes as
     # cores, wall time would also count waiting for a core.
     start = time.process_time()
     words = normalise_batch(texts)
     middle = time.process_time()
     fp = fingerprint_batch(words, shingle_size, num_perm, seed)
-    fp.seconds = {"normalise": middle - start, "fingerprint": time.process_time() - middle}
+    done = time.process_time()
+    if originals is not None:
+        from wiretrace.wire import find_markers
+
+        fp.markers = [find_markers(text) for text in originals]
+    fp.seconds = {"normalise": middle - start, "fingerprint": done - middle, "wire": time.process_time() - done}
     return fp
 
 
 # Texts of the running fingerprint_all, inherited by forked workers so that
 # only (start, stop) ranges cross the process boundary, not the texts.
 _FORK_TEXTS: Sequence[str] = ()
+_FORK_ORIGINALS: Sequence[str] | None = None
 
 
-def _chunk(texts: Sequence[str] | None, span: tuple[int, int], batch_size: int, args: tuple[int, int, int]):
+def _chunk(payload, span: tuple[int, int], batch_size: int, args: tuple[int, int, int]):
     """Worker: fingerprint texts[span] and return them packed for cheap pickling."""
-    if texts is None:
+    if payload is None:
         texts = _FORK_TEXTS[span[0] : span[1]]
-    parts = [_both_stages(batch, *args) for batch in _batches(texts, batch_size)]
+        originals = _FORK_ORIGINALS[span[0] : span[1]] if _FORK_ORIGINALS is not None else None
+    else:
+        texts, originals = payload
+    parts = [
+        _both_stages(texts[i : i + batch_size], originals[i : i + batch_size] if originals is not None else None, *args)
+        for i in range(0, len(texts), batch_size)
+    ]
     sets = [s for fp in parts for s in fp.sets]
     sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
     flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
     words = [w for fp in parts for w in fp.words]
     signatures = np.concatenate([fp.signatures for fp in parts])
-    seconds = {stage: sum(fp.seconds[stage] for fp in parts) for stage in ("normalise", "fingerprint")}
-    return flat, sizes, words, signatures, seconds
+    seconds = {stage: sum(fp.seconds[stage] for fp in parts) for stage in _STAGES}
+    markers = [m for fp in parts for m in fp.markers]
+    return flat, sizes, words, signatures, seconds, markers
 
 
 def _unpack(packed) -> Fingerprints:
-    flat, sizes, words, signatures, seconds = packed
+    flat, sizes, words, signatures, seconds, markers = packed
     # Views into one array per chunk: no copy, and cheap to send back.
     sets = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
-    return Fingerprints(sets, words, signatures, seconds)
+    return Fingerprints(sets, words, signatures, seconds, markers)
 
 
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -136,8 +157,12 @@ def fingerprint_all(
     batch_size: int = 128,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    originals: Sequence[str] | None = None,
 ) -> Fingerprints:
     """Normalise and fingerprint every text, in batches, on ``workers`` processes.
+
+    With ``originals`` (each document's full text), the wire stage runs in
+    the same batches and ``markers`` holds each document's wire markers.
 
     Returns:
         One :class:`Fingerprints` for all texts in input order; identical
@@ -148,26 +173,30 @@ def fingerprint_all(
     sets: list[np.ndarray] = []
     words: list[int] = []
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
-    seconds = {"normalise": 0.0, "fingerprint": 0.0}
+    seconds = dict.fromkeys(_STAGES, 0.0)
+    markers: list[list[Any]] = []
     args = (shingle_size, num_perm, seed)
 
     def collect(fp: Fingerprints) -> None:
         signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
         sets.extend(fp.sets)
         words.extend(fp.words)
+        markers.extend(fp.markers)
         for stage, value in fp.seconds.items():
             seconds[stage] += value
         if progress is not None:
             progress(len(fp.sets))
 
     if workers <= 1:
-        for batch in _batches(texts, batch_size):
-            collect(_both_stages(batch, *args))
+        for start in range(0, len(texts), batch_size):
+            batch_originals = originals[start : start + batch_size] if originals is not None else None
+            collect(_both_stages(texts[start : start + batch_size], batch_originals, *args))
     else:
-        global _FORK_TEXTS
+        global _FORK_TEXTS, _FORK_ORIGINALS
         forking = "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if forking else "spawn")
         _FORK_TEXTS = texts if forking else ()
+        _FORK_ORIGINALS = originals if forking else None
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 # A bounded window of chunks in flight keeps memory flat; results
@@ -176,12 +205,14 @@ def fingerprint_all(
                 chunk = batch_size * 16
                 for start in range(0, len(texts), chunk):
                     span = (start, min(start + chunk, len(texts)))
-                    payload = None if forking else texts[span[0] : span[1]]
+                    payload = None if forking else (
+                        texts[span[0] : span[1]], originals[span[0] : span[1]] if originals is not None else None
+                    )
                     pending.append(pool.submit(_chunk, payload, span, batch_size, args))
                     if len(pending) >= 2 * workers:
                         collect(_unpack(pending.popleft().result()))
                 while pending:
                     collect(_unpack(pending.popleft().result()))
         finally:
-            _FORK_TEXTS = ()
-    return Fingerprints(sets, words, signatures, seconds)
+            _FORK_TEXTS, _FORK_ORIGINALS = (), None
+    return Fingerprints(sets, words, signatures, seconds, markers)

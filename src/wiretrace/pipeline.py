@@ -1,7 +1,7 @@
 """``scan``: the whole pipeline, as named stages over batches of documents.
 
-read -> clean -> normalise -> fingerprint -> candidates -> verify -> cluster
--> wire -> provenance -> attribute -> report
+read -> clean -> normalise -> fingerprint (+ wire, in the same batches)
+-> candidates -> verify -> cluster -> provenance -> attribute -> report
 
 Each stage is timed and counted into the report's ``stats``. Candidates are
 never findings: only pairs that pass exact verification reach the report.
@@ -28,7 +28,7 @@ from wiretrace.readers import read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
-from wiretrace.trace import attribute_stage, provenance_graph, provenance_stage, wire_stage
+from wiretrace.trace import attribute_stage, provenance_graph, provenance_stage, wire_evidence
 from wiretrace.verify import verify_pairs
 
 __all__ = ["scan", "extract", "Extraction"]
@@ -92,12 +92,13 @@ def scan(
         batch_size=config.batch_size,
         workers=workers,
         progress=advance,
+        originals=[d.text for d in documents],
     )
     wall = time.perf_counter() - begin
     cpu = sum(fingerprints.seconds.values()) or 1.0
-    for name in ("normalise", "fingerprint"):
-        # Both stages run inside the same batches (and processes); the wall
-        # time is split in proportion to their CPU time.
+    for name in ("normalise", "fingerprint", "wire"):
+        # The three stages run inside the same batches (and processes); the
+        # wall time is split in proportion to their CPU time.
         log.stages[name] = {
             "seconds": round(wall * fingerprints.seconds[name] / cpu, 6),
             "cpu_seconds": round(fingerprints.seconds[name], 6),
@@ -118,6 +119,7 @@ def scan(
     documents = [documents[i] for i in keep]
     chrome_removed = [chrome_removed[i] for i in keep]
     sets = [fingerprints.sets[i] for i in keep]
+    markers = [fingerprints.markers[i] for i in keep]
     words = [fingerprints.words[i] for i in keep]
     signatures = fingerprints.signatures[keep]
     log.stages["fingerprint"]["items_out"] = len(documents)
@@ -158,9 +160,8 @@ def scan(
         components = connected_components(n, ((p.a, p.b) for p in verified))
         stage["items_out"] = len(components)
 
-    with log.stage("wire", items_in=n) as stage:
-        wire = wire_stage(documents, workers)
-        stage["items_out"] = sum(1 for w in wire if w.copy_of)
+    wire = wire_evidence(markers)
+    log.stages["wire"]["items_out"] = sum(1 for w in wire if w.copy_of)  # documents carrying wire copy
 
     with log.stage("provenance", items_in=len(components)) as stage:
         traced = provenance_stage(documents, sets, verified, components, wire, workers)

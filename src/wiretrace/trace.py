@@ -26,7 +26,9 @@ from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
-__all__ = ["WireEvidence", "wire_stage", "provenance_stage", "attribute_stage", "provenance_graph", "write_graph"]
+__all__ = [
+    "WireEvidence", "wire_stage", "wire_evidence", "provenance_stage", "attribute_stage", "provenance_graph", "write_graph",
+]
 
 
 @dataclass
@@ -49,13 +51,19 @@ class WireEvidence:
         return [{"agency": agency, "markers": markers} for agency, markers in sorted(out.items())]
 
 
-def _wire_of(doc: Document) -> WireEvidence:
-    return WireEvidence(find_markers(doc.text))  # mentions are left out by default
+def wire_stage(documents: Sequence[Document]) -> list[WireEvidence]:
+    """Wire markers of every document (its full text, credits included).
+
+    ``scan`` runs :func:`~wiretrace.wire.find_markers` inside its
+    fingerprinting batches instead, on the same worker processes, and wraps
+    the results with :func:`wire_evidence`.
+    """
+    return wire_evidence([find_markers(d.text) for d in documents])  # mentions are left out by default
 
 
-def wire_stage(documents: Sequence[Document], workers: int = 1) -> list[WireEvidence]:
-    """Wire markers of every document (its full text, credits included)."""
-    return fork_map(_wire_of, documents, workers)
+def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
+    """Wrap each document's wire markers."""
+    return [WireEvidence(list(m)) for m in markers]
 
 
 def _parse(value: str | None) -> datetime | None:
