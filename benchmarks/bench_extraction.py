@@ -21,11 +21,8 @@ import gc
 import gzip
 import json
 import os
-import platform
 import re
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -42,7 +39,9 @@ import trafilatura
 from rich.console import Console
 from rich.table import Table
 
-import wiretrace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _context  # noqa: E402
 from wiretrace.extract import ExtractionError, extract_page
 from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 
@@ -364,33 +363,11 @@ def _dist_version(name: str) -> str:
         return "?"
 
 
-def _git_revision() -> str | None:
-    """Commit of the wiretrace checkout, with ``+dirty`` when ``src/`` has local changes."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
 def machine_info() -> dict[str, Any]:
     """Date, machine, interpreter, library versions and the exact command."""
-    return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "wiretrace": wiretrace.__version__,
-        "wiretrace_git": _git_revision(),
-        "trafilatura": trafilatura.__version__,
-        "htmldate": _dist_version("htmldate"),
-        "lxml": _dist_version("lxml"),
-        "command": shlex.join(sys.orig_argv),
-    }
+    return _context.machine_info(
+        trafilatura=trafilatura.__version__, htmldate=_dist_version("htmldate"), lxml=_dist_version("lxml")
+    )
 
 
 def check_targets(accuracy: dict[str, Any], dates: dict[str, Any]) -> list[dict[str, str]]:

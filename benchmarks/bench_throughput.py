@@ -18,19 +18,14 @@ import argparse
 import ctypes
 import gc
 import json
-import os
-import platform
 import re
 import resource
-import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +35,11 @@ from datasketch import MinHash, MinHashLSH
 from rich.console import Console
 from rich.table import Table
 
-import wiretrace
 from wiretrace import Config, scan
 from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _context  # noqa: E402
 from synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
 
 STAGES = (
@@ -90,31 +85,7 @@ def children_peak_rss_mb() -> float:
 
 def machine_info() -> dict[str, Any]:
     """Date, machine, interpreter, library versions and the exact command."""
-    return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "datasketch": datasketch.__version__,
-        "wiretrace": wiretrace.__version__,
-        "wiretrace_git": _git_revision(),
-        "command": shlex.join(sys.orig_argv),
-    }
-
-
-def _git_revision() -> str | None:
-    """Commit of the wiretrace checkout, with ``+dirty`` when it has local changes."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
+    return _context.machine_info(numpy=np.__version__, datasketch=datasketch.__version__)
 
 
 # --------------------------------------------------------------------------- corpus

@@ -36,25 +36,20 @@ import argparse
 import csv
 import gc
 import json
-import os
-import platform
 import random
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import wiretrace
 from wiretrace.wire import Marker, find_markers, load_agencies, wire_agencies
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _context  # noqa: E402
 from synthetic import generate_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,31 +60,9 @@ csv.field_size_limit(1 << 27)
 # --------------------------------------------------------------------------- helpers
 
 
-def _git_revision() -> str | None:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
 def machine_info() -> dict[str, Any]:
     """Date, machine, interpreter, versions and the exact command."""
-    return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "wiretrace": wiretrace.__version__,
-        "wiretrace_git": _git_revision(),
-        "agencies": len(load_agencies()),
-        "command": shlex.join(sys.orig_argv),
-    }
+    return _context.machine_info(agencies=len(load_agencies()))
 
 
 def throughput(texts: Sequence[str], repeat: int) -> dict[str, float]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from wiretrace import scan
 from wiretrace.extract import decode_html, extract_page

@@ -75,17 +75,24 @@ def test_ecbplus_never_pairs_articles_about_different_events():
     assert sum(1 for p in report.pairs if p["jaccard"] >= 0.8) >= 10
 
 
-def test_seed_aggregator_page_matches_the_wire_story_it_reposts():
+@pytest.fixture
+def seed_page() -> tuple[str, list[str], int, int]:
+    """The seed page, its lines, and the line numbers of the Reuters dateline
+    paragraph and of the "(Additional reporting ...)" line: the wire's own
+    copy, rebuilt at test time, is the text between them, without the
+    aggregator's headline, credit line, teasers and "Latest news" blocks."""
     seed = SHARED_SEEDS / "aggregator-repost-of-reuters-story.txt"
     if not seed.exists():
         pytest.skip(f"seed page not found at {seed}")
     page = seed.read_text(encoding="utf-8")
     lines = page.splitlines()
-    # The wire's own copy, rebuilt at test time: from the dateline paragraph
-    # to the "(Additional reporting ...)" line, without the aggregator's
-    # headline, credit line, teasers and "Latest news" / "Must read" blocks.
     start = next(i for i, line in enumerate(lines) if "(Reuters)" in line)
     end = next(i for i, line in enumerate(lines) if line.startswith("(Additional reporting"))
+    return page, lines, start, end
+
+
+def test_seed_aggregator_page_matches_the_wire_story_it_reposts(seed_page):
+    page, lines, start, end = seed_page
     wire = "\n".join(lines[start : end + 1])
     report = scan([
         {"id": "reuters", "url": "https://www.reuters.com/article/iran-iraq-talks", "text": wire},
@@ -96,14 +103,8 @@ def test_seed_aggregator_page_matches_the_wire_story_it_reposts():
     assert pair["containment_a_in_b"] < 0.9  # ...which also carries its own chrome
 
 
-def test_seed_page_is_credited_and_the_same_text_stripped_of_credits_is_not():
-    seed = SHARED_SEEDS / "aggregator-repost-of-reuters-story.txt"
-    if not seed.exists():
-        pytest.skip(f"seed page not found at {seed}")
-    page = seed.read_text(encoding="utf-8")
-    lines = page.splitlines()
-    start = next(i for i, line in enumerate(lines) if "(Reuters)" in line)
-    end = next(i for i, line in enumerate(lines) if line.startswith("(Additional reporting"))
+def test_seed_page_is_credited_and_the_same_text_stripped_of_credits_is_not(seed_page):
+    page, lines, start, end = seed_page
     story_lines = lines[start + 1 : end]  # the story without dateline paragraph and reporting line
     dateline_paragraph = lines[start]
     stripped_lead = dateline_paragraph.split("\u2013", 1)[1].strip()  # "BAGHDAD (Reuters) \u2013" removed
