@@ -115,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
                              help="a line on this many pages of a site is chrome; 0 = off (default: %(default)s from config)")
     extract_cmd.add_argument("-q", "--quiet", action="store_true", help="do not list skipped inputs on stderr")
 
+    eval_cmd = commands.add_parser(
+        "eval",
+        help="score a scan's report.json against your own labels",
+        description=(
+            "Score a report.json against gold labels (JSON Lines; format in docs/evaluation.md): copy-pair "
+            "precision/recall/F1, cluster ARI, origin accuracy, copy-edge accuracy and attribution accuracy, "
+            "whichever the labels allow."
+        ),
+        epilog="Exit codes: 0 scored, 2 usage error (missing or invalid report or gold file).",
+    )
+    eval_cmd.add_argument("report", metavar="REPORT", help="report.json written by 'wiretrace scan'")
+    eval_cmd.add_argument("--gold", required=True, metavar="GOLD.jsonl", help="labels to score against")
+    eval_cmd.add_argument("--json", action="store_true", help="print the scores as JSON")
+
     config_cmd = commands.add_parser(
         "config",
         help="print the effective configuration",
@@ -158,10 +172,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "extract":
             return _extract(args)
+        if args.command == "eval":
+            return _eval(args)
         return _scan(args)
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from wiretrace.evaluation import GoldError, evaluate, load_gold
+
+    try:
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"report not found: {args.report}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read report {args.report}: {exc}") from None
+    if not isinstance(report, dict) or report.get("format") != "wiretrace-report":
+        raise InputError(f"{args.report} is not a wiretrace report.json")
+    try:
+        scores = evaluate(report, load_gold(args.gold))
+    except GoldError as exc:
+        raise InputError(str(exc)) from None
+    if args.json:
+        print(json.dumps(scores, indent=2))
+    else:
+        from rich.console import Console
+
+        from wiretrace.summary import print_scores
+
+        print_scores(scores, Console())
+    return EXIT_OK
 
 
 def _extract(args: argparse.Namespace) -> int:

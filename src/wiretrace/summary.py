@@ -205,6 +205,31 @@ def _print_sites(console: Console, rows: list[dict[str, Any]], total: int) -> No
     console.print(table)
 
 
+def print_scores(scores: dict[str, Any], console: Console) -> None:
+    """The table printed by ``wiretrace eval``."""
+    table = Table(title=Text(f"Scores on {scores['documents_in_report']} labelled documents", style="bold"),
+                  title_justify="left", show_edge=False, box=None, pad_edge=False, header_style="dim")
+    for name, justify in (("metric", "left"), ("precision", "right"), ("recall", "right"), ("F1 / score", "right"),
+                          ("on", "right")):
+        table.add_column(name, justify=justify)
+    for key, label in (("pairs_same_cluster", "copy pairs (same cluster)"), ("pairs_verified", "copy pairs (verified)"),
+                       ("labelled_pairs", "labelled pairs")):
+        if key in scores:
+            s = scores[key]
+            table.add_row(label, f"{s['precision']:.4f}", f"{s['recall']:.4f}", f"{s['f1']:.4f}", f"{s['actual']} pairs")
+    if "cluster_ari" in scores:
+        table.add_row("cluster ARI", "", "", f"{scores['cluster_ari']:.4f}", "")
+    for key, label, unit in (("origin_accuracy", "origin accuracy", "stories"), ("copy_edge_accuracy", "copy-edge accuracy",
+                             "copies"), ("attribution_accuracy", "attribution accuracy", "documents")):
+        if key in scores:
+            s = scores[key]
+            table.add_row(label, "", "", f"{s['accuracy']:.4f}", f"{s[unit]} {unit}")
+    console.print(table)
+    if scores.get("labelled_missing_from_report"):
+        console.print(Text(f"{len(scores['labelled_missing_from_report'])}+ labelled documents are not in the report.",
+                           style="yellow"))
+
+
 @contextmanager
 def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar, yielded as the ``progress`` callback of ``scan``."""
