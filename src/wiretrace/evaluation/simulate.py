@@ -1,0 +1,306 @@
+"""A deterministic content-farm simulation with full ground truth.
+
+:func:`simulate` turns real (or invented) base articles into a small web of invented
+sites — a wire agency, licensed partners, aggregators with heavy chrome, content farms
+that strip credits, trim, reorder, reword and copy each other, independent reports of the
+same events and unrelated articles — and returns the scan input (``records``) together with
+one gold entry per document (``gold``) and the kind of every site (``sites``).
+
+Everything is drawn from ``random.Random(seed)``: the same input gives identical output.
+
+Example:
+    >>> sim = simulate([{"id": "a", "title": "T", "text": "one two. three four."}], n_stories=1)
+    >>> {"partner", "wire"} <= {g["transform"] for g in sim.gold}
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+AGENCY = "agency:reuters"
+WIRE_SITE = "wire-agency.example"
+PARTNER_SITES = ["partner-herald.example", "partner-tribune.example", "partner-gazette.example"]
+AGGREGATOR_SITES = ["newsroll-aggregator.example", "headline-hub.example", "feedstack-news.example"]
+FARM_SITES = ["buzz-daily-now.example", "trendwire-247.example", "newsflash-central.example",
+              "viral-update-hub.example"]
+NEWS_SITES = ["valley-courier.example", "harbor-times.example", "metro-chronicle.example",
+              "county-observer.example", "lakeside-post.example"]
+
+CITIES = ["LONDON", "NEW YORK", "TOKYO", "FRANKFURT", "SINGAPORE", "WASHINGTON", "PARIS",
+          "SYDNEY", "TORONTO", "JOHANNESBURG", "MUMBAI", "SAO PAULO"]
+REPORTERS = ["Anna Keller", "David Osei", "Maria Lopes", "Kenji Sato", "Priya Raman",
+             "Tom Whitfield", "Lena Novak", "Samuel Adeyemi"]
+EDITORS = ["Mark Porter", "Susan Fenton", "Alex Richardson", "Jane Merriman", "Peter Graff"]
+
+# Small fixed synonym list for light rewording; words not in it are swapped to fillers.
+SYNONYMS = {
+    "said": "stated", "says": "states", "rose": "climbed", "fell": "dropped",
+    "company": "firm", "companies": "firms", "big": "large", "large": "big",
+    "new": "fresh", "year": "twelve months", "years": "seasons", "also": "additionally",
+    "but": "however", "about": "around", "percent": "per cent", "increase": "rise",
+    "market": "marketplace", "government": "administration", "shares": "stocks",
+    "expected": "anticipated", "help": "assist", "show": "reveal", "buy": "purchase",
+    "told": "informed", "week": "seven days", "start": "begin", "major": "key",
+}
+FILLERS = ["reportedly", "notably", "indeed", "apparently", "broadly", "roughly", "largely"]
+
+AD_LINES = ["Advertisement", "ADVERTISEMENT", "Sponsored content", "Advertisement - scroll to continue"]
+RELATED_LINES = ["Related: 10 things you missed this week", "Related: You won't believe what happened next",
+                 "Related: The stories everyone is reading today", "Related: Top picks from our editors"]
+
+
+@dataclass
+class Simulation:
+    """The simulated web.
+
+    Attributes:
+        records: Scan input: ``id``, ``url``, ``site``, ``title``, ``text`` and, when the page
+            has one, ``published`` (ISO 8601).
+        gold: One entry per record (same order): ``id``, ``story``, ``origin``, ``source``,
+            ``attribution``, ``transform``, ``site_kind`` (plus ``same_event_as`` for
+            independent reports: the story whose title they share).
+        sites: Site domain -> kind (``wire``, ``partner``, ``aggregator``, ``farm``, ``news``).
+    """
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    gold: list[dict[str, Any]] = field(default_factory=list)
+    sites: dict[str, str] = field(default_factory=dict)
+
+
+def _clean_base(text: str) -> str:
+    """Drop markup entities and any agency sign-off/datelines from a base text."""
+    text = html.unescape(text or "")
+    text = re.sub(r"\s*\bReuters?\b\s*$", "", text.strip())
+    text = re.sub(r"\(Reuters?\)\s*-*\s*", "", text)
+    text = re.sub(r"\bReuters?\b", "the agency", text)
+    return text.strip()
+
+
+def _paragraphs(text: str, rng: random.Random) -> list[str]:
+    paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if len(paras) >= 4:
+        return paras
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    sentences = [s for s in sentences if s]
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        k = rng.randint(2, 3)
+        out.append(" ".join(sentences[i:i + k]))
+        i += k
+    return out or [" ".join(text.split())]
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def _slug(title: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return s[:60] or "article"
+
+
+def _strip_credit(paras: list[str]) -> list[str]:
+    """Remove the agency dateline's credit and the reporting line."""
+    out = []
+    for p in paras:
+        if p.startswith("Reporting by") or p.startswith("Reuters:") or p == "Source: Reuters":
+            continue
+        p = re.sub(r"^([A-Z .]+) \(Reuters\) - ", "", p)
+        out.append(p.replace("(Reuters)", "").strip())
+    return [p for p in out if p]
+
+
+def _reword(paras: list[str], rng: random.Random, rate: float = 0.03) -> list[str]:
+    out = []
+    for p in paras:
+        words = p.split(" ")
+        for i, w in enumerate(words):
+            if rng.random() < rate:
+                core = w.strip(".,;:!?\"'").lower()
+                if core in SYNONYMS:
+                    words[i] = w.lower().replace(core, SYNONYMS[core], 1)
+                else:
+                    words[i] = rng.choice(FILLERS)
+        out.append(" ".join(words))
+    return out
+
+
+def _with_ads(paras: list[str], rng: random.Random) -> list[str]:
+    out: list[str] = []
+    for i, p in enumerate(paras):
+        out.append(p)
+        if i < len(paras) - 1 and rng.random() < 0.4:
+            out.append(rng.choice(AD_LINES) if rng.random() < 0.6 else rng.choice(RELATED_LINES))
+    return out
+
+
+def _aggregator_chrome(site: str) -> tuple[list[str], list[str]]:
+    name = site.split(".")[0].replace("-", " ").title()
+    head = [name,
+            "Home | World | Business | Markets | Tech | Sport | Opinion | Video",
+            f"Latest news from {name}: markets close mixed | storm warning issued | "
+            "central bank minutes due | transfer window rumours roundup"]
+    foot = [f"Latest news: read more stories on {name} every hour, around the clock.",
+            f"Copyright {name}. All rights reserved. About us | Contact | Privacy | Terms of use | Advertise",
+            "Follow us on social media for breaking updates and newsletters."]
+    return head, foot
+
+
+def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> Simulation:
+    """Build a simulated web of copies with full ground truth.
+
+    Args:
+        base_articles: Real or invented articles ``{"id", "title", "text", "published"?}``.
+        n_stories: Wanted number of wire stories; capped at about 70% of the base articles
+            (the rest are used for independent reports and unrelated articles).
+        seed: Seed of the ``random.Random`` that drives every choice.
+
+    Returns:
+        The :class:`Simulation` (records, gold, sites).
+    """
+    rng = random.Random(seed)
+    bases = [b for b in base_articles if (b.get("text") or "").strip()]
+    order = list(range(len(bases)))
+    rng.shuffle(order)
+    n_story = min(n_stories, max(1, (len(bases) * 7) // 10)) if bases else 0
+    rest = order[n_story:]
+    n_indep = min(len(rest) // 2, n_story)
+    story_idx, indep_idx, unrel_idx = order[:n_story], rest[:n_indep], rest[n_indep:]
+
+    sim = Simulation()
+    for s in [WIRE_SITE]:
+        sim.sites[s] = "wire"
+    for kind, names in (("partner", PARTNER_SITES), ("aggregator", AGGREGATOR_SITES),
+                        ("farm", FARM_SITES), ("news", NEWS_SITES)):
+        for s in names:
+            sim.sites[s] = kind
+
+    start = datetime(2026, 1, 5, 6, 0, tzinfo=timezone.utc)
+    used_ids: set[str] = set()
+
+    def add(site: str, title: str, text: str, when: datetime | None, gold: dict[str, Any]) -> str:
+        base_id = f"{site.split('.')[0]}-{gold.get('story') or gold['transform']}"
+        rid, n = base_id, 1
+        while rid in used_ids:
+            n += 1
+            rid = f"{base_id}-{n}"
+        used_ids.add(rid)
+        day = (when or start)
+        rec: dict[str, Any] = {"id": rid, "url": f"https://{site}/{day:%Y/%m}/{_slug(title)}-{len(used_ids)}",
+                               "site": site, "title": title, "text": text}
+        if when is not None:
+            rec["published"] = _iso(when)
+        sim.records.append(rec)
+        sim.gold.append({"id": rid, "site_kind": sim.sites[site], **gold})
+        return rid
+
+    story_titles: list[tuple[str, str]] = []
+    for k, bi in enumerate(story_idx):
+        base = bases[bi]
+        sid = f"s{k:03d}"
+        title = (base.get("title") or "").strip() or f"Story {k}"
+        story_titles.append((sid, title))
+        body = _paragraphs(_clean_base(base["text"]), rng)
+        t0 = start + timedelta(hours=k * 5 + rng.randint(0, 4), minutes=rng.randint(0, 59))
+        city = rng.choice(CITIES)
+        wire_paras = [f"{city} (Reuters) - {body[0]}", *body[1:],
+                      f"Reporting by {rng.choice(REPORTERS)}; Editing by {rng.choice(EDITORS)}"]
+        g = {"story": sid, "origin": AGENCY}
+        add(WIRE_SITE, title, "\n\n".join(wire_paras), t0,
+            {**g, "source": None, "attribution": "origin", "transform": "wire"})
+
+        # Licensed partners: whole story, credited, a few hours later.
+        for site in rng.sample(PARTNER_SITES, rng.randint(1, 2)):
+            style = rng.randint(0, 2)
+            if style == 0:
+                paras = ["Reuters:", *wire_paras]
+            elif style == 1:
+                paras = [*wire_paras, "Source: Reuters"]
+            else:
+                paras = list(wire_paras)
+            add(site, title, "\n\n".join(paras), t0 + timedelta(hours=rng.uniform(1, 6)),
+                {**g, "source": AGENCY, "attribution": "credited", "transform": "partner"})
+
+        # Aggregators: site chrome around a whole or trimmed copy, credited.
+        for site in rng.sample(AGGREGATOR_SITES, rng.randint(0, 2)):
+            paras = list(wire_paras)
+            if rng.random() < 0.4:
+                keep = max(2, int(len(body) * rng.uniform(0.6, 0.9)))
+                paras = wire_paras[:keep] + ["Source: Reuters"]
+            head, foot = _aggregator_chrome(site)
+            add(site, title, "\n\n".join([*head, title, *paras, *foot]),
+                t0 + timedelta(hours=rng.uniform(2, 12)),
+                {**g, "source": AGENCY, "attribution": "credited", "transform": "aggregator"})
+
+        # Content farms: strip credits, edit, add an intro line and ads, bad dates.
+        farm_copies: list[tuple[str, str, list[str], datetime | None]] = []
+        farms = rng.sample(FARM_SITES, rng.randint(1, 3))
+        for site in farms:
+            transform = rng.choice(["farm-trim", "farm-reword", "farm-reorder"])
+            paras = _strip_credit(wire_paras)
+            if transform == "farm-trim":
+                keep = max(2, round(len(paras) * rng.uniform(0.4, 0.7)))
+                paras = paras[:keep]
+            elif transform == "farm-reword":
+                paras = _reword(paras, rng)
+            else:
+                head, tail = paras[:1], paras[1:]
+                rng.shuffle(tail)
+                if len(tail) > 3 and rng.random() < 0.6:
+                    tail.pop(rng.randrange(len(tail)))
+                paras = head + tail
+            brand = site.split(".")[0].replace("-", " ").title()
+            intro = (f"{brand} exclusive: here is everything you need to know right now about "
+                     f"this developing story, {rng.choice(['so read on', 'shared by our readers', 'trending today'])}.")
+            paras = [intro, *paras]
+            r = rng.random()
+            if r < 0.2:
+                when = None
+            elif r < 0.35:
+                when = t0 - timedelta(hours=rng.uniform(1, 24))
+            else:
+                when = t0 + timedelta(hours=rng.uniform(0.5, 48))
+            rid = add(site, title, "\n\n".join(_with_ads(paras, rng)), when,
+                      {**g, "source": AGENCY, "attribution": "uncredited", "transform": transform})
+            farm_copies.append((rid, site, paras, when))
+
+        # Copy chains: another farm copies a farm's copy (its intro line included).
+        if farm_copies and rng.random() < 0.5:
+            src_id, src_site, src_paras, src_when = rng.choice(farm_copies)
+            others = [s for s in FARM_SITES if s != src_site]
+            site = rng.choice(others)
+            paras = list(src_paras)
+            if len(paras) > 4 and rng.random() < 0.5:
+                paras = paras[:max(4, round(len(paras) * 0.8))]
+            if rng.random() < 0.3:
+                when = None
+            else:
+                when = (src_when or t0) + timedelta(hours=rng.uniform(1, 24))
+            add(site, title, "\n\n".join(_with_ads(paras, rng)), when,
+                {**g, "source": src_id, "attribution": "uncredited", "transform": "farm-chain"})
+
+    # Independent reports: same title as a story, wording from an unrelated base article.
+    for j, bi in enumerate(indep_idx):
+        sid, title = story_titles[rng.randrange(len(story_titles))] if story_titles else (None, "")
+        paras = _paragraphs(_clean_base(bases[bi]["text"]), rng)
+        add(rng.choice(NEWS_SITES), title or bases[bi].get("title") or f"Report {j}", "\n\n".join(paras),
+            start + timedelta(hours=rng.uniform(0, 5 * max(1, len(story_idx)))),
+            {"story": None, "origin": None, "source": None, "attribution": None,
+             "transform": "independent", "same_event_as": sid})
+
+    # Unrelated articles: base articles used once, on normal sites.
+    for j, bi in enumerate(unrel_idx):
+        base = bases[bi]
+        paras = _paragraphs(_clean_base(base["text"]), rng)
+        when = start + timedelta(hours=rng.uniform(0, 5 * max(1, len(story_idx))))
+        add(rng.choice(NEWS_SITES), (base.get("title") or "").strip() or f"Article {j}",
+            "\n\n".join(paras), when,
+            {"story": None, "origin": None, "source": None, "attribution": None, "transform": "unrelated"})
+    return sim

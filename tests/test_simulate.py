@@ -1,0 +1,102 @@
+"""Tests of the content-farm simulation (invented base articles only)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+
+import pytest
+
+from wiretrace.evaluation.simulate import AGENCY, simulate
+
+
+def _invented_articles(n: int = 20, words: int = 400, seed: int = 99) -> list[dict]:
+    rng = random.Random(seed)
+    syll = ["ka", "lo", "mi", "ter", "van", "su", "del", "ro", "pi", "nex", "ba", "quo", "zen", "tu"]
+    vocab = sorted({"".join(rng.choice(syll) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+    arts = []
+    for i in range(n):
+        paras, left = [], words
+        while left > 0:
+            sentences = []
+            for _ in range(rng.randint(2, 4)):
+                k = rng.randint(8, 16)
+                sentences.append(" ".join(rng.choice(vocab) for _ in range(k)).capitalize() + ".")
+                left -= k
+            paras.append(" ".join(sentences))
+        title = " ".join(rng.choice(vocab) for _ in range(6)).capitalize()
+        arts.append({"id": f"a{i}", "title": title, "text": "\n\n".join(paras)})
+    return arts
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(_invented_articles(), n_stories=14, seed=7)
+
+
+def test_deterministic(sim):
+    again = simulate(_invented_articles(), n_stories=14, seed=7)
+    assert again.records == sim.records and again.gold == sim.gold and again.sites == sim.sites
+    other = simulate(_invented_articles(), n_stories=14, seed=8)
+    assert other.records != sim.records
+
+
+def test_every_record_has_gold(sim):
+    ids = [r["id"] for r in sim.records]
+    assert len(ids) == len(set(ids))
+    assert ids == [g["id"] for g in sim.gold]
+    for r, g in zip(sim.records, sim.gold):
+        assert r["site"] in sim.sites and sim.sites[r["site"]] == g["site_kind"]
+        assert r["url"].startswith(f"https://{r['site']}/")
+        if g["story"] is not None:
+            assert g["origin"] == AGENCY
+    transforms = {g["transform"] for g in sim.gold}
+    assert {"wire", "partner", "farm-chain", "independent", "unrelated"} <= transforms
+
+
+def test_chains_copy_farm_intro(sim):
+    by_id = {r["id"]: r for r in sim.records}
+    chains = [g for g in sim.gold if g["transform"] == "farm-chain"]
+    assert chains
+    for g in chains:
+        src = by_id[g["source"]]
+        intro = src["text"].split("\n\n")[0]
+        assert "exclusive" in intro
+        assert intro in by_id[g["id"]]["text"]
+        assert g["attribution"] == "uncredited"
+
+
+def test_stripped_copies_have_no_credit(sim):
+    by_id = {r["id"]: r for r in sim.records}
+    for g in sim.gold:
+        text = by_id[g["id"]]["text"]
+        if g["attribution"] == "uncredited":
+            assert "(Reuters)" not in text and "Reporting by" not in text
+        elif g["transform"] in ("wire", "partner"):
+            assert "(Reuters)" in text
+
+
+def test_scan_clusters_stories(sim):
+    from wiretrace import scan
+
+    report = scan(sim.records)
+    cluster_of = {}
+    for c in report.clusters:
+        for m in c["members"]:
+            cluster_of[m] = c["id"]
+    members = defaultdict(list)
+    for g in sim.gold:
+        if g["story"]:
+            members[g["story"]].append(g["id"])
+    together = sum(
+        1 for ids in members.values()
+        if cluster_of.get(ids[0]) is not None and len({cluster_of.get(i) for i in ids}) == 1
+    )
+    assert together >= 0.9 * len(members)
+    for g in sim.gold:
+        if g["transform"] == "independent":
+            story_ids = members[g["same_event_as"]]
+            assert cluster_of.get(g["id"]) is None or cluster_of[g["id"]] not in {
+                cluster_of.get(i) for i in story_ids}
+        if g["transform"] == "unrelated":
+            assert g["id"] not in cluster_of
