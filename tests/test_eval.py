@@ -85,3 +85,20 @@ def test_eval_command(tmp_path, capsys, labels):
     assert "attribution accuracy" in capsys.readouterr().out
     assert main(["eval", str(tmp_path / "missing.json"), "--gold", str(gold)]) == 2
     assert main(["eval", str(tmp_path / "report.json"), "--gold", str(tmp_path / "nope.jsonl")]) == 2
+
+
+def test_bench_runs_suites_and_reports_missing_data(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--data", str(tmp_path / "nowhere"), "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert set(results) == {"simulation", "bbc", "ecbplus", "clough", "reuters-wire"}
+    assert all(r["skipped"].startswith("data not found") for r in results.values())
+    assert "skipped" in capsys.readouterr().out
+    assert main(["bench", "--suite", "nonsense"]) == 2
+
+
+def test_farm_ranking_auc():
+    from wiretrace.evaluation.suites import roc_auc
+
+    assert roc_auc([0.9, 0.1, 0.5, 0.5], [True, False, True, False]) == 0.875
+    assert roc_auc([0.3], [True]) is None

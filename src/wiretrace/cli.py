@@ -129,6 +129,24 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("--gold", required=True, metavar="GOLD.jsonl", help="labels to score against")
     eval_cmd.add_argument("--json", action="store_true", help="print the scores as JSON")
 
+    bench_cmd = commands.add_parser(
+        "bench",
+        help="run the accuracy benchmark suites (real corpora and a content-farm simulation)",
+        description=(
+            "Run benchmark suites and print one table per suite: the content-farm simulation (pair P/R/F1, "
+            "ARI, origin, copy-edge and attribution accuracy, recall per transformation, farm ranking ROC AUC), "
+            "BBC exact duplicates, ECB+ hard negatives, Clough-Stevenson graded reuse and Reuters-21578 wire "
+            "recognition. Suites whose data is absent are reported as skipped, with the reason."
+        ),
+        epilog="Exit codes: 0 the suites ran (some may be skipped for missing data), 2 usage error.",
+    )
+    bench_cmd.add_argument("--suite", action="append", default=[], metavar="NAME",
+                           help="run only this suite (repeatable); default: all")
+    bench_cmd.add_argument("--quick", action="store_true", help="small versions of the suites (about a minute)")
+    bench_cmd.add_argument("--data", default="../shared/data", metavar="DIR",
+                           help="folder holding the corpora (default: ../shared/data)")
+    bench_cmd.add_argument("--json", metavar="OUT.json", help="also write the results as JSON")
+
     config_cmd = commands.add_parser(
         "config",
         help="print the effective configuration",
@@ -174,10 +192,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _extract(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "bench":
+            return _bench(args)
         return _scan(args)
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from wiretrace.evaluation.suites import SUITES, run_suites
+    from wiretrace.summary import print_bench
+
+    unknown = [name for name in args.suite if name not in SUITES]
+    if unknown:
+        raise ConfigError(f"unknown suite(s) {', '.join(unknown)}; available: {', '.join(SUITES)}")
+    results = run_suites(args.suite or list(SUITES), Path(args.data), args.quick)
+    print_bench(results, Console())
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.json}: {exc}") from None
+    return EXIT_OK
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -230,6 +230,30 @@ def print_scores(scores: dict[str, Any], console: Console) -> None:
                            style="yellow"))
 
 
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        rows = []
+        for key, inner in value.items():
+            rows.extend(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return rows
+    return [(prefix, value)]
+
+
+def print_bench(results: dict[str, Any], console: Console) -> None:
+    """One table per benchmark suite (``wiretrace bench``)."""
+    for suite, measured in results.items():
+        table = Table(title=Text(f"{suite} ({measured.get('seconds', 0):.1f} s)", style="bold"), title_justify="left",
+                      show_edge=False, box=None, pad_edge=False, header_style="dim")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for key, value in _flatten({k: v for k, v in measured.items() if k != "seconds"}):
+            if isinstance(value, list):
+                value = ", ".join(map(str, value)) or "-"
+            table.add_row(Text(key), Text(str(value)))
+        console.print()
+        console.print(table)
+
+
 @contextmanager
 def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar, yielded as the ``progress`` callback of ``scan``."""
