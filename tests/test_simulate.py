@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from wiretrace.evaluation.simulate import AGENCY, simulate
+from wiretrace.evaluation.simulate import simulate
 
 
 def _invented_articles(n: int = 20, words: int = 400, seed: int = 99) -> list[dict]:
@@ -48,8 +48,10 @@ def test_every_record_has_gold(sim):
     for r, g in zip(sim.records, sim.gold):
         assert r["site"] in sim.sites and sim.sites[r["site"]] == g["site_kind"]
         assert r["url"].startswith(f"https://{r['site']}/")
+    wire_of = {g["story"]: g["id"] for g in sim.gold if g["transform"] == "wire"}
+    for g in sim.gold:
         if g["story"] is not None:
-            assert g["origin"] == AGENCY
+            assert g["origin"] == wire_of[g["story"]]  # the agency's own page
     transforms = {g["transform"] for g in sim.gold}
     assert {"wire", "partner", "farm-chain", "independent", "unrelated"} <= transforms
 

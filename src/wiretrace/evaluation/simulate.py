@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-AGENCY = "agency:reuters"
-WIRE_SITE = "wire-agency.example"
+WIRE_SITE = "reuters.com"  # the agency's own site, as the registry knows it
 PARTNER_SITES = ["partner-herald.example", "partner-tribune.example", "partner-gazette.example"]
 AGGREGATOR_SITES = ["newsroll-aggregator.example", "headline-hub.example", "feedstack-news.example"]
 FARM_SITES = ["buzz-daily-now.example", "trendwire-247.example", "newsflash-central.example",
@@ -76,9 +75,10 @@ class Simulation:
 def _clean_base(text: str) -> str:
     """Drop markup entities and any agency sign-off/datelines from a base text."""
     text = html.unescape(text or "")
-    text = re.sub(r"\s*\bReuters?\b\s*$", "", text.strip())
-    text = re.sub(r"\(Reuters?\)\s*-*\s*", "", text)
-    text = re.sub(r"\bReuters?\b", "the agency", text)
+    # Any case: Reuters-21578 bodies also end in "REUTER".
+    text = re.sub(r"\s*\bReuters?\b\s*$", "", text.strip(), flags=re.IGNORECASE)
+    text = re.sub(r"\(Reuters?\)\s*-*\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bReuters?\b", "the agency", text, flags=re.IGNORECASE)
     return text.strip()
 
 
@@ -212,9 +212,10 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
         city = rng.choice(CITIES)
         wire_paras = [f"{city} (Reuters) - {body[0]}", *body[1:],
                       f"Reporting by {rng.choice(REPORTERS)}; Editing by {rng.choice(EDITORS)}"]
-        g = {"story": sid, "origin": AGENCY}
-        add(WIRE_SITE, title, "\n\n".join(wire_paras), t0,
-            {**g, "source": None, "attribution": "origin", "transform": "wire"})
+        wire_id = add(WIRE_SITE, title, "\n\n".join(wire_paras), t0,
+                      {"story": sid, "origin": None, "source": None, "attribution": "origin", "transform": "wire"})
+        sim.gold[-1]["origin"] = wire_id  # the agency's own page is the origin of the story
+        g = {"story": sid, "origin": wire_id}
 
         # Licensed partners: whole story, credited, a few hours later.
         for site in rng.sample(PARTNER_SITES, rng.randint(1, 2)):
@@ -226,7 +227,7 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
             else:
                 paras = list(wire_paras)
             add(site, title, "\n\n".join(paras), t0 + timedelta(hours=rng.uniform(1, 6)),
-                {**g, "source": AGENCY, "attribution": "credited", "transform": "partner"})
+                {**g, "source": wire_id, "attribution": "credited", "transform": "partner"})
 
         # Aggregators: site chrome around a whole or trimmed copy, credited.
         for site in rng.sample(AGGREGATOR_SITES, rng.randint(0, 2)):
@@ -237,7 +238,7 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
             head, foot = _aggregator_chrome(site)
             add(site, title, "\n\n".join([*head, title, *paras, *foot]),
                 t0 + timedelta(hours=rng.uniform(2, 12)),
-                {**g, "source": AGENCY, "attribution": "credited", "transform": "aggregator"})
+                {**g, "source": wire_id, "attribution": "credited", "transform": "aggregator"})
 
         # Content farms: strip credits, edit, add an intro line and ads, bad dates.
         farm_copies: list[tuple[str, str, list[str], datetime | None]] = []
@@ -268,7 +269,7 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
             else:
                 when = t0 + timedelta(hours=rng.uniform(0.5, 48))
             rid = add(site, title, "\n\n".join(_with_ads(paras, rng)), when,
-                      {**g, "source": AGENCY, "attribution": "uncredited", "transform": transform})
+                      {**g, "source": wire_id, "attribution": "uncredited", "transform": transform})
             farm_copies.append((rid, site, paras, when))
 
         # Copy chains: another farm copies a farm's copy (its intro line included).

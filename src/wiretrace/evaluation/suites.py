@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from wiretrace.evaluation.gold import Gold
+from wiretrace.evaluation.gold import Gold, _node
 from wiretrace.evaluation.metrics import evaluate
 from wiretrace.pipeline import scan
 
@@ -47,24 +47,34 @@ def roc_auc(scores: list[float], positive: list[bool]) -> float | None:
     return round(wins / (len(pos) * len(neg)), 4)
 
 
+def _distinct_articles(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leave out articles that already copy one another in the source corpora
+    (Reuters re-sends and updates, BBC duplicates): the simulation's ground
+    truth says unrelated articles are not copies, so they must not be. One
+    article of each group found by a scan of the base set is kept."""
+    report = scan([{"id": a["id"], "text": a["text"]} for a in articles])
+    drop = {member for cluster in report.clusters for member in cluster["members"][1:]}
+    return [a for a in articles if a["id"] not in drop]
+
+
 def _base_articles(data: Path, limit: int) -> list[dict[str, Any]]:
     """Real articles to build the simulation from: Reuters-21578 bodies of 150+
-    words, then BBC texts, in a fixed order."""
+    words, then BBC texts, in a fixed order, none a copy of another."""
     articles: list[dict[str, Any]] = []
     for path in sorted((data / "reuters21578_json").glob("reuters-*.json")):
         for record in json.loads(path.read_text(encoding="utf-8")):
             body = record.get("body") or ""
             if len(body.split()) >= 150 and record.get("title"):
                 articles.append({"id": f"reuters-{record['id']}", "title": record["title"], "text": body})
-        if len(articles) >= limit // 2:
+        if len(articles) >= limit:
             break
     for path in sorted((data / "bbc_fulltext").glob("*/*.txt")):
         text = path.read_bytes().decode("latin-1")
         title, _, body = text.partition("\n")
         articles.append({"id": f"bbc-{path.parent.name}-{path.stem}", "title": title.strip(), "text": body.strip()})
-        if len(articles) >= limit:
+        if len(articles) >= 2 * limit:
             break
-    return articles[:limit]
+    return _distinct_articles(articles)[:limit]
 
 
 def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
@@ -84,9 +94,8 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
     for entry in sim.gold:
         label = {
             "story": entry["story"],
-            "origin": entry["origin"],
-            "source": None if entry["source"] is None else (
-                entry["source"] if entry["source"].startswith("agency:") else f"doc:{entry['source']}"),
+            "origin": _node(entry["origin"]),
+            "source": _node(entry["source"]),
             "attribution": entry["attribution"],
             "has": {"story", "origin", "source", "attribution"} - ({"attribution"} if entry["attribution"] is None else set()),
         }
