@@ -91,7 +91,7 @@ def test_bench_runs_suites_and_reports_missing_data(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--data", str(tmp_path / "nowhere"), "--json", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert set(results) == {"simulation", "bbc", "ecbplus", "clough", "reuters-wire"}
+    assert set(results) == {"simulation", "bbc", "ecbplus", "clough", "reuters-wire", "peers"}
     assert all(r["skipped"].startswith("data not found") for r in results.values())
     assert "skipped" in capsys.readouterr().out
     assert main(["bench", "--suite", "nonsense"]) == 2

@@ -208,12 +208,128 @@ def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
             "docs_per_second": round(len(bodies) / seconds)}
 
 
+def _simulation_gold(sim) -> Gold:
+    gold = Gold()
+    for entry in sim.gold:
+        gold.documents[entry["id"]] = {"story": entry["story"], "origin": None, "source": None, "attribution": None,
+                                       "has": {"story"}}
+    return gold
+
+
+def _as_report(ids: list[str], pairs: set[tuple[str, str]]) -> dict[str, Any]:
+    """A minimal report (clusters = connected components of ``pairs``) to score a peer like wiretrace."""
+    from wiretrace.cluster import connected_components
+
+    index = {doc_id: i for i, doc_id in enumerate(ids)}
+    components = connected_components(len(ids), ((index[a], index[b]) for a, b in pairs))
+    cluster_of = {ids[i]: f"c{n}" for n, members in enumerate(components, start=1) for i in members}
+    return {
+        "documents": [{"id": doc_id, "cluster": cluster_of.get(doc_id)} for doc_id in ids],
+        "pairs": [{"a": a, "b": b} for a, b in sorted(pairs)],
+        "clusters": [{"id": f"c{n}"} for n in range(1, len(components) + 1)],
+    }
+
+
+def _peer_exact(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Exact-hash dedup: documents whose normalised text is identical."""
+    import xxhash
+
+    from wiretrace.normalize import normalize_text
+
+    groups: dict[int, list[str]] = defaultdict(list)
+    for r in records:
+        groups[xxhash.xxh3_64_intdigest(normalize_text(r["text"]).encode("utf-8", "surrogatepass"))].append(r["id"])
+    return {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2)}
+
+
+def _shingles(text: str) -> list[str]:
+    import re
+
+    words = re.findall(r"\w+", text.lower())
+    return [" ".join(words[i : i + 5]) for i in range(max(len(words) - 4, 1))]
+
+
+def _peer_datasketch(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The plain datasketch pipeline a user would write: MinHash per document
+    (one update per shingle), MinHashLSH at 0.5, every LSH hit taken as a copy."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    hashes = {}
+    for r in records:
+        m = MinHash(num_perm=128)
+        for shingle in _shingles(r["text"]):
+            m.update(shingle.encode("utf-8"))
+        hashes[r["id"]] = m
+        lsh.insert(r["id"], m)
+    return {tuple(sorted((doc_id, other))) for doc_id, m in hashes.items() for other in lsh.query(m) if other != doc_id}
+
+
+def _peer_simhash(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """SimHash (the ``simhash`` package) over 5-word shingles, near duplicates within 3 bits."""
+    from simhash import Simhash, SimhashIndex
+
+    hashes = [(r["id"], Simhash(_shingles(r["text"]))) for r in records]
+    index = SimhashIndex(hashes, k=3)
+    return {tuple(sorted((doc_id, other))) for doc_id, h in hashes for other in index.get_near_dups(h) if other != doc_id}
+
+
+def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
+    """wiretrace beside the tools people would otherwise use, on the simulation."""
+    from wiretrace.evaluation.simulate import simulate
+    from wiretrace.stages import peak_rss_mb, reset_peak_rss
+
+    for name in ("reuters21578_json", "bbc_fulltext"):
+        if skipped := _missing(data / name):
+            return skipped
+    stories = 60 if quick else 300
+    sim = simulate(_base_articles(data, int(stories / 0.7) + 20), n_stories=stories, seed=7)
+    ids = [r["id"] for r in sim.records]
+    gold = _simulation_gold(sim)
+    peers: dict[str, Callable[[], dict[str, Any]]] = {
+        "wiretrace": lambda: scan(sim.records).to_dict(),
+        "exact hash": lambda: _as_report(ids, _peer_exact(sim.records)),
+        "datasketch MinHash + LSH": lambda: _as_report(ids, _peer_datasketch(sim.records)),
+    }
+    try:
+        import simhash  # noqa: F401
+
+        peers["SimHash (simhash)"] = lambda: _as_report(ids, _peer_simhash(sim.records))
+    except ImportError:
+        pass
+    results: dict[str, Any] = {"documents": len(ids), "stories": stories}
+    for name, run in peers.items():
+        reset_peak_rss()
+        started = time.perf_counter()
+        report = run()
+        seconds = time.perf_counter() - started
+        scores = evaluate(report, gold)
+        results[name] = {
+            "precision": scores["pairs_same_cluster"]["precision"],
+            "recall": scores["pairs_same_cluster"]["recall"],
+            "f1": scores["pairs_same_cluster"]["f1"],
+            "cluster_ari": scores["cluster_ari"],
+            "seconds": round(seconds, 3),
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    base = results["wiretrace"]["seconds"]
+    for name in peers:
+        results[name]["time_vs_wiretrace"] = round(results[name]["seconds"] / base, 2) if base else None
+    if "SimHash (simhash)" not in peers:
+        results["SimHash (simhash)"] = {"skipped": "the simhash package is not installed (pip install simhash)"}
+    results["text-dedup"] = {
+        "skipped": "text-dedup 0.4.0 (PyPI) requires datasets, pyspark, unisim and more; not installed here yet"
+    }
+    return results
+
+
 SUITES: dict[str, Suite] = {
     "simulation": suite_simulation,
     "bbc": suite_bbc,
     "ecbplus": suite_ecbplus,
     "clough": suite_clough,
     "reuters-wire": suite_reuters_wire,
+    "peers": suite_peers,
 }
 
 
