@@ -40,7 +40,7 @@ from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _context  # noqa: E402
-from synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
+from wiretrace.evaluation.synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
 
 STAGES = (
     "read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "provenance", "attribute",

@@ -50,7 +50,7 @@ from wiretrace.wire import Marker, find_markers, load_agencies, wire_agencies
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _context  # noqa: E402
-from synthetic import generate_corpus  # noqa: E402
+from wiretrace.evaluation.synthetic import generate_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_DOCS_PER_S = 20_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -89,12 +90,23 @@ def test_eval_command(tmp_path, capsys, labels):
 
 def test_bench_runs_suites_and_reports_missing_data(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert main(["bench", "--quick", "--data", str(tmp_path / "nowhere"), "--json", str(out)]) == 0
+    data_suites = ["simulation", "bbc", "ecbplus", "clough", "reuters-wire", "peers"]
+    argv = ["bench", "--quick", "--data", str(tmp_path / "nowhere"), "--json", str(out)]
+    assert main(argv + [arg for name in data_suites for arg in ("--suite", name)]) == 0
     results = json.loads(out.read_text())
-    assert set(results) == {"simulation", "bbc", "ecbplus", "clough", "reuters-wire", "peers"}
+    assert set(results) == set(data_suites)
     assert all(r["skipped"].startswith("data not found") for r in results.values())
     assert "skipped" in capsys.readouterr().out
     assert main(["bench", "--suite", "nonsense"]) == 2
+
+
+def test_speed_suite_reports_every_stage():
+    from wiretrace.evaluation.suites import suite_speed
+
+    result = suite_speed(Path("unused"), quick=True, sizes=(400,))
+    run = result["400 documents"]
+    assert run["docs_per_second"] > 0 and run["peak_rss_mb"] > 0
+    assert {"read", "fingerprint", "candidates", "verify", "provenance"} <= set(run["stages"])
 
 
 def test_farm_ranking_auc():

@@ -323,6 +323,37 @@ def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
     return results
 
 
+def suite_speed(data: Path, quick: bool, sizes: tuple[int, ...] | None = None) -> dict[str, Any]:
+    """Seconds, docs/s and peak memory of every stage on synthetic news corpora
+    of growing size (10k; 10k and 100k for the full run; 1M with
+    WIRETRACE_BENCH_1M=1), to show how cost grows with size."""
+    import os
+
+    from wiretrace.evaluation.synthetic import generate_corpus
+
+    if sizes is None:
+        sizes = (10_000,) if quick else (10_000, 100_000)
+        if os.environ.get("WIRETRACE_BENCH_1M") == "1":
+            sizes += (1_000_000,)
+    results: dict[str, Any] = {}
+    for size in sizes:
+        corpus = generate_corpus(size)
+        records = [{"id": f"d{i:07d}", "text": text} for i, text in enumerate(corpus.texts)]
+        del corpus
+        started = time.perf_counter()
+        report = scan(records)
+        seconds = time.perf_counter() - started
+        stages = report.stats["stages"]
+        results[f"{size:,} documents"] = {
+            "seconds": round(seconds, 2),
+            "docs_per_second": round(size / seconds),
+            "peak_rss_mb": max(s["peak_rss_mb"] or 0 for s in stages.values()),
+            "stages": {name: {"seconds": s["seconds"], "peak_rss_mb": s["peak_rss_mb"]} for name, s in stages.items()},
+        }
+    results["note"] = "in-memory records (no file reading); medians and file input: benchmarks/bench_throughput.py"
+    return results
+
+
 SUITES: dict[str, Suite] = {
     "simulation": suite_simulation,
     "bbc": suite_bbc,
@@ -330,6 +361,7 @@ SUITES: dict[str, Suite] = {
     "clough": suite_clough,
     "reuters-wire": suite_reuters_wire,
     "peers": suite_peers,
+    "speed": suite_speed,
 }
 
 
