@@ -1,4 +1,5 @@
-"""Scan the real corpora in ../shared/data and print what wiretrace finds.
+"""Scan the real corpora in ../shared/data and print what wiretrace finds
+(the BBC and ECB+ figures are those of ``wiretrace bench``'s suites).
 
     .venv/bin/python benchmarks/real_data.py [--shared PATH] [--json OUT]
 
@@ -9,37 +10,15 @@ Corpora that are absent are reported as skipped, with the reason.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from wiretrace import scan
+from wiretrace.evaluation.suites import suite_bbc, suite_ecbplus
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def bbc(data: Path) -> dict:
-    root = data / "bbc_fulltext"
-    categories = sorted(p for p in root.iterdir() if p.is_dir())
-    report = scan(categories)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for category in categories:
-        for path in sorted(category.glob("*.txt")):
-            groups[" ".join(path.read_bytes().decode("latin-1").lower().split())].append(f"{category.name}/{path.name}")
-    gold = {pair for g in groups.values() for pair in itertools.combinations(sorted(g), 2)}
-    found = {(p["a"], p["b"]) for p in report.pairs}
-    return {
-        "documents": report.stats["documents"],
-        "skipped": len(report.skipped),
-        "clusters": len(report.clusters),
-        "verified_pairs": len(report.pairs),
-        "exact_duplicate_pairs_gold": len(gold),
-        "exact_duplicate_recall": len(gold & found) / len(gold),
-        "pairs_beyond_exact_duplicates": len(found - gold),
-        "seconds": report.stats["total_seconds"],
-    }
 
 
 def reuters(data: Path) -> dict:
@@ -55,26 +34,6 @@ def reuters(data: Path) -> dict:
         "verified_pairs": len(report.pairs),
         "pairs_jaccard_ge_0.95": sum(1 for p in report.pairs if p["jaccard"] >= 0.95),
         "pairs_jaccard_lt_0.5": sum(1 for p in report.pairs if p["jaccard"] < 0.5),
-        "seconds": report.stats["total_seconds"],
-    }
-
-
-def ecbplus(data: Path) -> dict:
-    lines = (data / "ecbplus_event_clusters" / "ecbplus_docs.jsonl").read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines]
-    report = scan([{"id": r["doc_name"], "text": r["text"]} for r in records])
-    event = {r["doc_name"]: r["cluster"] for r in records}
-    topic = {r["doc_name"]: r["topic"] for r in records}
-    return {
-        "documents": report.stats["documents"],
-        "skipped": len(report.skipped),
-        "verified_pairs": len(report.pairs),
-        "pairs_within_one_event": sum(1 for p in report.pairs if event[p["a"]] == event[p["b"]]),
-        "pairs_across_events_of_one_topic": sum(
-            1 for p in report.pairs if event[p["a"]] != event[p["b"]] and topic[p["a"]] == topic[p["b"]]
-        ),
-        "pairs_across_topics": sum(1 for p in report.pairs if topic[p["a"]] != topic[p["b"]]),
-        "pairs_jaccard_ge_0.8": sum(1 for p in report.pairs if p["jaccard"] >= 0.8),
         "seconds": report.stats["total_seconds"],
     }
 
@@ -97,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results: dict[str, object] = {"demo": demo()}
     for name, run, folder in (
-        ("bbc_fulltext", bbc, "bbc_fulltext"),
+        ("bbc_fulltext", lambda data: suite_bbc(data, quick=False), "bbc_fulltext"),
         ("reuters21578", reuters, "reuters21578_json"),
-        ("ecbplus", ecbplus, "ecbplus_event_clusters"),
+        ("ecbplus", lambda data: suite_ecbplus(data, quick=False), "ecbplus_event_clusters"),
     ):
         if (args.shared / folder).exists():
             results[name] = run(args.shared)

@@ -141,6 +141,9 @@ def suite_bbc(data: Path, quick: bool) -> dict[str, Any]:
     found = {(p["a"], p["b"]) for p in report.pairs}
     return {
         "documents": report.stats["documents"],
+        "skipped": len(report.skipped),
+        "clusters": len(report.clusters),
+        "verified_pairs": len(report.pairs),
         "exact_duplicate_pairs": len(gold),
         "recall": round(len(gold & found) / len(gold), 4) if gold else None,
         "precision_of_exact_pairs": round(len(gold & exact) / len(exact), 4) if exact else None,
@@ -161,7 +164,10 @@ def suite_ecbplus(data: Path, quick: bool) -> dict[str, Any]:
     across = [p for p in report.pairs if event[p["a"]] != event[p["b"]]]
     return {
         "documents": report.stats["documents"],
+        "skipped": len(report.skipped),
         "verified_pairs": len(report.pairs),
+        "pairs_jaccard_ge_0.8": sum(1 for p in report.pairs if p["jaccard"] >= 0.8),
+        "pairs_across_topics": sum(1 for p in report.pairs if topic[p["a"]] != topic[p["b"]]),
         "pairs_across_events": len(across),
         "same_topic_document_pairs": same_topic_pairs,
         "false_positive_rate_across_events": round(len(across) / same_topic_pairs, 6),
