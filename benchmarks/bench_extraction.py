@@ -42,6 +42,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _context  # noqa: E402
+from wiretrace.evaluation.extraction import SHINGLE_N, match_counts, precision_recall_f1
 from wiretrace.extract import ExtractionError, extract_page
 from wiretrace.stages import peak_rss_mb, reset_peak_rss, rss_mb
 
@@ -49,8 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASET = "zyte_article_extraction_benchmark"
 WIRETRACE, TRAFILATURA = "wiretrace extract_page", "trafilatura.extract (defaults)"
 # Zyte's evaluate.py: tokens are runs of \w (case kept), compared as bags of 4-token shingles.
-_TOKEN = re.compile(r"\w+")
-SHINGLE_N = 4
 # Dates: an ISO-like date in a URL path (2019/11/19, 2019-11-19, 20191119).
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)  # before news sites existed: a placeholder, not a date
@@ -106,36 +105,6 @@ def load_pages(folder: Path, limit: int | None) -> list[Gold]:
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def tokens(text: str) -> list[str]:
-    """Zyte's tokenizer: runs of word characters (``\\w+``), case kept, punctuation and spaces dropped."""
-    return _TOKEN.findall(text or "")
-
-
-def shingle_bag(text: str, n: int) -> Counter:
-    """Multiset of ``n``-token shingles, as Zyte's ``_ngrams``: a text shorter
-    than ``n`` tokens is one shorter shingle; an empty text is an empty bag."""
-    words = tokens(text)
-    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n])
-
-
-def match_counts(gold: str, predicted: str, n: int = SHINGLE_N) -> tuple[int, int, int]:
-    """``(tp, fp, fn)`` of the predicted shingle bag against the gold one (multiset intersection)."""
-    true_bag, pred_bag = shingle_bag(gold, n), shingle_bag(predicted, n)
-    tp = sum((true_bag & pred_bag).values())
-    return tp, sum(pred_bag.values()) - tp, sum(true_bag.values()) - tp
-
-
-def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    """Per-page scores with Zyte's edge cases: nothing wrong (fp = fn = 0) is 1;
-    nothing predicted or nothing right is 0."""
-    if fp == fn == 0:
-        return 1.0, 1.0, 1.0
-    precision = 0.0 if tp == fp == 0 else tp / (tp + fp)
-    recall = 0.0 if tp == fn == 0 else tp / (tp + fn)
-    f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-    return precision, recall, f1
 
 
 @dataclass

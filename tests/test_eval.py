@@ -90,7 +90,7 @@ def test_eval_command(tmp_path, capsys, labels):
 
 def test_bench_runs_suites_and_reports_missing_data(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    data_suites = ["simulation", "bbc", "ecbplus", "clough", "reuters-wire", "peers"]
+    data_suites = ["simulation", "bbc", "ecbplus", "clough", "reuters-wire", "peers", "zyte"]
     argv = ["bench", "--quick", "--data", str(tmp_path / "nowhere"), "--json", str(out)]
     assert main(argv + [arg for name in data_suites for arg in ("--suite", name)]) == 0
     results = json.loads(out.read_text())

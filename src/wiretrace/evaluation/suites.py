@@ -360,6 +360,42 @@ def suite_speed(data: Path, quick: bool, sizes: tuple[int, ...] | None = None) -
     return results
 
 
+def suite_zyte(data: Path, quick: bool) -> dict[str, Any]:
+    """HTML extraction on the Zyte benchmark's real pages: text F1 (Zyte's
+    scoring) beside trafilatura's defaults, and publication dates found."""
+    import gzip
+
+    import trafilatura
+
+    from wiretrace.evaluation.extraction import match_counts, precision_recall_f1
+    from wiretrace.extract import ExtractionError, extract_page
+
+    root = data / "zyte_article_extraction_benchmark"
+    if skipped := _missing(root / "ground-truth.json"):
+        return skipped
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    shas = sorted(truth)[: 40 if quick else None]
+    scores: dict[str, list[tuple[float, float, float]]] = {"wiretrace": [], "trafilatura defaults": []}
+    dated = 0
+    for sha in shas:
+        html = gzip.decompress((root / "html" / f"{sha}.html.gz").read_bytes())
+        gold, url = truth[sha].get("articleBody") or "", truth[sha].get("url")
+        try:
+            page = extract_page(html, url=url)
+            text, dated = page.text, dated + (page.published is not None)
+        except ExtractionError:
+            text = ""
+        baseline = trafilatura.extract(html, url=url) or ""
+        for name, predicted in (("wiretrace", text), ("trafilatura defaults", baseline)):
+            scores[name].append(precision_recall_f1(*match_counts(gold, predicted)) if predicted.strip() else (0.0, 0.0, 0.0))
+    result: dict[str, Any] = {"pages": len(shas)}
+    for name, values in scores.items():
+        result[name] = {key: round(sum(v[i] for v in values) / len(values), 4)
+                        for i, key in enumerate(("precision", "recall", "f1"))}
+    result["dates_found"] = {"pages": dated, "share": round(dated / len(shas), 4)}
+    return result
+
+
 SUITES: dict[str, Suite] = {
     "simulation": suite_simulation,
     "bbc": suite_bbc,
@@ -368,6 +404,7 @@ SUITES: dict[str, Suite] = {
     "reuters-wire": suite_reuters_wire,
     "peers": suite_peers,
     "speed": suite_speed,
+    "zyte": suite_zyte,
 }
 
 
