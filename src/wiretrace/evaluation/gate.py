@@ -38,6 +38,7 @@ METRICS = {
     "simulation.farm_ranking_roc_auc": "floor",
     "bbc.recall": "floor",
     "ecbplus.pairs_across_events": "ceiling",
+    "ecbplus.false_positive_rate": "ceiling",
     "clough.cut.rate": "floor",
     "clough.non.rate": "ceiling",
     "reuters-wire.share": "floor",
