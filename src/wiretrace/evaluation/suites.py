@@ -295,8 +295,44 @@ def _peer_simhash(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {tuple(sorted((doc_id, other))) for doc_id, h in hashes for other in index.get_near_dups(h) if other != doc_id}
 
 
+_TEXT_DEDUP_GROUPS = """
+import json, pickle, sys
+uf = pickle.load(open(sys.argv[1], "rb"))
+print(json.dumps({str(i): uf.find(i) for i in list(uf.parent)}))
+"""
+
+
+def _peer_text_dedup(records: list[dict[str, Any]], python: str) -> set[tuple[str, str]]:
+    """text-dedup's MinHash (``python -m text_dedup.minhash``, 5-grams, threshold
+    0.5, 128 permutations), run by ``python`` (its own environment: its
+    dependencies clash with ours); duplicates are read from its union-find."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="wiretrace-text-dedup-") as tmp:
+        folder = Path(tmp)
+        with open(folder / "in.jsonl", "w", encoding="utf-8") as handle:
+            for r in records:
+                handle.write(json.dumps({"id": r["id"], "text": r["text"]}) + "\n")
+        subprocess.run(
+            [python, "-m", "text_dedup.minhash", "--path", "json", "--data_files", str(folder / "in.jsonl"),
+             "--split", "train", "--cache_dir", str(folder / "cache"), "--output", str(folder / "out"),
+             "--column", "text", "--ngram", "5", "--threshold", "0.5", "--num_perm", "128", "--debug",
+             "--num_proc", "1"],
+            check=True, capture_output=True, cwd=folder,
+        )
+        found = subprocess.run([python, "-c", _TEXT_DEDUP_GROUPS, str(folder / "out" / "uf.pkl")], check=True,
+                               capture_output=True, text=True)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for row, root in json.loads(found.stdout).items():
+        groups[root].append(records[int(row)]["id"])
+    return {tuple(sorted(p)) for members in groups.values() for p in combinations(members, 2)}
+
+
 def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
     """wiretrace beside the tools people would otherwise use, on the simulation."""
+    import os
+
     from wiretrace.evaluation.simulate import simulate
     from wiretrace.stages import peak_rss_mb, reset_peak_rss
 
@@ -318,6 +354,9 @@ def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
         peers["SimHash (simhash)"] = lambda: _as_report(ids, _peer_simhash(sim.records))
     except ImportError:
         pass
+    text_dedup = os.environ.get("WIRETRACE_TEXT_DEDUP_PYTHON")
+    if text_dedup:
+        peers["text-dedup MinHash"] = lambda: _as_report(ids, _peer_text_dedup(sim.records, text_dedup))
     results: dict[str, Any] = {"documents": len(ids), "stories": stories}
     for name, run in peers.items():
         reset_peak_rss()
@@ -325,22 +364,29 @@ def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
         report = run()
         seconds = time.perf_counter() - started
         scores = evaluate(report, gold)
+        peak = peak_rss_mb()
+        if name == "text-dedup MinHash":  # ran in child processes: their peak, not ours
+            import resource
+
+            peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
         results[name] = {
             "precision": scores["pairs_same_cluster"]["precision"],
             "recall": scores["pairs_same_cluster"]["recall"],
             "f1": scores["pairs_same_cluster"]["f1"],
             "cluster_ari": scores["cluster_ari"],
             "seconds": round(seconds, 3),
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak,
         }
     base = results["wiretrace"]["seconds"]
     for name in peers:
         results[name]["time_vs_wiretrace"] = round(results[name]["seconds"] / base, 2) if base else None
     if "SimHash (simhash)" not in peers:
         results["SimHash (simhash)"] = {"skipped": "the simhash package is not installed (pip install simhash)"}
-    results["text-dedup"] = {
-        "skipped": "text-dedup 0.4.0 (PyPI) requires datasets, pyspark, unisim and more; not installed here yet"
-    }
+    if not text_dedup:
+        results["text-dedup MinHash"] = {
+            "skipped": "set WIRETRACE_TEXT_DEDUP_PYTHON to a Python with text-dedup installed (its own venv: it "
+            "needs datasets, pyspark and more, which clash with wiretrace's dependencies)"
+        }
     return results
 
 
