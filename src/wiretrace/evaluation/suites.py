@@ -114,6 +114,14 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         main = story_cluster[entry["story"]].most_common(1)
         found = bool(main) and docs.get(entry["id"], {}).get("cluster") == main[0][0]
         by_transform[entry["transform"]].append(found)
+    edges_by_transform: dict[str, list[bool]] = defaultdict(list)
+    statuses_by_transform: dict[str, list[bool]] = defaultdict(list)
+    for entry in sim.gold:
+        attribution = docs.get(entry["id"], {}).get("attribution") or {}
+        if entry["source"] is not None:
+            edges_by_transform[entry["transform"]].append(attribution.get("source") == _node(entry["source"]))
+        if entry["attribution"] is not None:
+            statuses_by_transform[entry["transform"]].append(attribution.get("status") == entry["attribution"])
     farm = [row for row in report["sites"] if row["site"] in sim.sites]
     return {
         "documents": len(sim.records),
@@ -121,6 +129,10 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         "scan_seconds": round(seconds, 2),
         "scores": scores,
         "recall_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(by_transform.items())},
+        "copy_edge_accuracy_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(edges_by_transform.items())},
+        "attribution_accuracy_by_transform": {
+            t: round(sum(v) / len(v), 4) for t, v in sorted(statuses_by_transform.items())
+        },
         "farm_ranking_roc_auc": roc_auc([r["farm_score"] for r in farm], [sim.sites[r["site"]] == "farm" for r in farm]),
     }
 
