@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-suites clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11+); set PYTHON=..."; exit 2; }
@@ -23,5 +23,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_throughput.py
 
+# text-dedup, a peer in `wiretrace bench --suite peers`, needs its own environment:
+# its dependencies (datasets, pyspark, ...) clash with wiretrace's.
+TEXT_DEDUP := .venv-text-dedup/bin/python
+$(TEXT_DEDUP):
+	$(PYTHON) -m venv .venv-text-dedup
+	.venv-text-dedup/bin/pip install --quiet text-dedup==0.4.0
+
+bench-suites: $(STAMP) $(TEXT_DEDUP)
+	WIRETRACE_TEXT_DEDUP_PYTHON=$(TEXT_DEDUP) $(BIN)/wiretrace bench --json out/bench.json
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) .venv-text-dedup out .pytest_cache
