@@ -367,6 +367,8 @@ def suite_peers(data: Path, quick: bool) -> dict[str, Any]:
     except ImportError:
         pass
     text_dedup = os.environ.get("WIRETRACE_TEXT_DEDUP_PYTHON")
+    if text_dedup:  # absolute (the tool runs in a temporary folder), symlinks kept (it is a venv)
+        text_dedup = os.path.abspath(text_dedup)
     if text_dedup:
         peers["text-dedup MinHash"] = lambda: _as_report(ids, _peer_text_dedup(sim.records, text_dedup))
     results: dict[str, Any] = {"documents": len(ids), "stories": stories}
