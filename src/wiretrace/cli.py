@@ -245,11 +245,15 @@ def _eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _extract(args: argparse.Namespace) -> int:
-    config = load_config(args.config, chrome_min_pages=args.chrome_min_pages)
+def _config_from(args: argparse.Namespace, **overrides: Any) -> Config:
+    """Packaged defaults, then --config, then the parameter flags and --field."""
+    config = load_config(args.config, **overrides)
     fields = _field_overrides(args.field, config.fields)
-    if fields:
-        config = config.replace(fields=fields)
+    return config.replace(fields=fields) if fields else config
+
+
+def _extract(args: argparse.Namespace) -> int:
+    config = _config_from(args, chrome_min_pages=args.chrome_min_pages)
     result = extract(args.inputs, config)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records)
     if args.out == "-":
@@ -269,11 +273,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] = {attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS}
-    config = load_config(args.config, **overrides)
-    fields = _field_overrides(args.field, config.fields)
-    if fields:
-        config = config.replace(fields=fields)
+    config = _config_from(args, **{attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS})
     if args.show < 0:
         raise ConfigError("--show must be >= 0")
     out_dir = Path(args.out)

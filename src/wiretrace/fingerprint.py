@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,11 +135,6 @@ def _unpack(packed) -> Fingerprints:
     # Views into one array per chunk: no copy, and cheap to send back.
     sets = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
     return Fingerprints(sets, words, signatures, seconds, markers)
-
-
-def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(texts), size):
-        yield texts[start : start + size]
 
 
 def resolve_workers(workers: int, n_docs: int) -> int:

@@ -134,12 +134,13 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         if not exact_peak:
             log.stages[name]["peak_rss_is_lifetime"] = True
 
-    keep = [i for i, words in enumerate(fingerprints.words) if words >= config.min_words]
+    keep = []
     for i, words in enumerate(fingerprints.words):
-        if words < config.min_words:
-            doc = documents[i]
+        if words >= config.min_words:
+            keep.append(i)
+        else:
             reason = f"too short to fingerprint: {words} words (shingle.min_words = {config.min_words})"
-            skipped.append(Skipped(doc.source, reason, id=doc.id))
+            skipped.append(Skipped(documents[i].source, reason, id=documents[i].id))
     documents = [documents[i] for i in keep]
     chrome_removed = [chrome_removed[i] for i in keep]
     sets = [fingerprints.sets[i] for i in keep]

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from wiretrace.verify import VerifiedPair, intersection_size
+from wiretrace.verify import VerifiedPair, intersection, intersection_size
 
 __all__ = ["Member", "Origin", "CopyEdge", "ClusterProvenance", "trace_cluster", "DATE_RELIABILITY"]
 
@@ -118,18 +118,6 @@ def _hours(later: datetime | None, earlier: datetime | None) -> float | None:
     if later is None or earlier is None:
         return None
     return round((later - earlier).total_seconds() / 3600, 2)
-
-
-def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Common values of two sorted distinct arrays (binary search of the
-    smaller in the larger: faster than np.intersect1d's sort)."""
-    if len(a) > len(b):
-        a, b = b, a
-    if len(a) == 0 or len(b) == 0:
-        return a[:0]
-    pos = np.searchsorted(b, a)
-    pos[pos == len(b)] = 0
-    return a[b[pos] == a]
 
 
 def trace_cluster(
@@ -293,7 +281,7 @@ def _chain_source(copy: Member, members, origin, reference, pair, position, coun
             continue
         if pair(copy.index, other.index) is None:
             continue
-        shared = _overlap(copy.shingles, other.shingles)
+        shared = intersection(copy.shingles, other.shingles)
         edits = int(np.count_nonzero(counts.of(shared) == 2))  # held by these two members only
         if edits < MIN_SHARED_EDITS:
             continue
@@ -325,8 +313,8 @@ def _chain_source(copy: Member, members, origin, reference, pair, position, coun
 def _chain_direction(source: Member, copy: Member, reference: np.ndarray) -> bool | None:
     """True if ``source`` -> ``copy`` by content, False if the other way,
     None if the text cannot tell (neither holds more of the origin text)."""
-    in_source = _overlap(source.shingles, reference)
-    in_copy = _overlap(copy.shingles, reference)
+    in_source = intersection(source.shingles, reference)
+    in_copy = intersection(copy.shingles, reference)
     if len(in_source) == len(in_copy):
         # Same origin text: the one that is the other plus a little text
         # of its own (a sign-off, a note) is the later copy.

@@ -20,7 +20,7 @@ import numpy as np
 
 from wiretrace.attribution import Attribution, Credits, attribute, site_report
 from wiretrace.parallel import fork_map
-from wiretrace.provenance import USABLE_DATE, ClusterProvenance, Member, trace_cluster
+from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
@@ -155,11 +155,10 @@ def attribute_stage(
                 doc.id, doc.site, credits, origin, parent, node_site, cluster_sites, cluster.origin.agency
             )
             origin_of[i] = origin
-            published = _parse(doc.published)
-            usable = published is not None and (doc.published_source in ("record", "metadata", "htmldate"))
+            published = _usable_date(doc)
             delays[i] = (
                 round((published - origin_time).total_seconds() / 3600, 2)
-                if usable and origin_time is not None and attributions[i].status != "origin"
+                if published is not None and origin_time is not None and attributions[i].status != "origin"
                 else None
             )
     rows = [
@@ -174,19 +173,23 @@ def attribute_stage(
     return attributions, site_report(rows), delays
 
 
+def _usable_date(doc: Document) -> datetime | None:
+    """The document's publication time when its source makes it usable for
+    ordering (record, metadata or htmldate; see DATE_RELIABILITY), else None."""
+    if doc.published and DATE_RELIABILITY.get(doc.published_source, 0) >= USABLE_DATE:
+        return _parse(doc.published)
+    return None
+
+
 def _origin_time(
     documents: Sequence[Document], indices: Sequence[int], cluster: ClusterProvenance, wire: Sequence[WireEvidence]
 ) -> datetime | None:
     """When the origin published: its own usable date; for a virtual agency
     origin, the earliest usable date of the copies that carry the agency's
     markers (an upper bound)."""
-    from wiretrace.provenance import DATE_RELIABILITY
 
     def usable(i: int) -> datetime | None:
-        doc = documents[i]
-        if doc.published and DATE_RELIABILITY.get(doc.published_source, 0) >= USABLE_DATE:
-            return _parse(doc.published)
-        return None
+        return _usable_date(documents[i])
 
     if cluster.origin.document:
         origin_index = next(i for i in indices if documents[i].id == cluster.origin.document)

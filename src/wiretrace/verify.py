@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["VerifiedPair", "intersection_size", "verify_pairs"]
+__all__ = ["VerifiedPair", "intersection", "intersection_size", "verify_pairs"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,18 @@ class VerifiedPair:
     via: str  # which candidate source(s) proposed it: "lsh", "anchors" or "lsh+anchors"
 
 
+def _found(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smaller of two sorted arrays of distinct values, and which of its
+    values the larger holds (binary search: cheaper than a merge sort)."""
+    if len(x) > len(y):
+        x, y = y, x
+    if len(x) == 0 or len(y) == 0:
+        return x, np.zeros(len(x), dtype=bool)
+    pos = np.searchsorted(y, x)
+    pos[pos == len(y)] = 0
+    return x, y[pos] == x
+
+
 def intersection_size(x: np.ndarray, y: np.ndarray) -> int:
     """Size of the intersection of two sorted arrays of distinct values.
 
@@ -39,14 +51,18 @@ def intersection_size(x: np.ndarray, y: np.ndarray) -> int:
         >>> intersection_size(np.array([1, 3, 5, 7]), np.array([3, 4, 5]))
         2
     """
-    if len(x) > len(y):
-        x, y = y, x
-    if len(x) == 0:
-        return 0
-    # Binary-search the smaller set in the larger one.
-    pos = np.searchsorted(y, x)
-    pos[pos == len(y)] = 0
-    return int(np.count_nonzero(y[pos] == x))
+    return int(np.count_nonzero(_found(x, y)[1]))
+
+
+def intersection(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Common values of two sorted arrays of distinct values, sorted.
+
+    Example:
+        >>> intersection(np.array([1, 3, 5, 7]), np.array([3, 4, 5])).tolist()
+        [3, 5]
+    """
+    smaller, found = _found(x, y)
+    return smaller[found]
 
 
 def verify_pairs(

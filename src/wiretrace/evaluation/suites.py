@@ -90,17 +90,7 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
     started = time.perf_counter()
     report = scan(sim.records).to_dict()
     seconds = time.perf_counter() - started
-    gold = Gold()
-    for entry in sim.gold:
-        label = {
-            "story": entry["story"],
-            "origin": _node(entry["origin"]),
-            "source": _node(entry["source"]),
-            "attribution": entry["attribution"],
-            "has": {"story", "origin", "source", "attribution"} - ({"attribution"} if entry["attribution"] is None else set()),
-        }
-        gold.documents[entry["id"]] = label
-    scores = evaluate(report, gold)
+    scores = evaluate(report, _simulation_gold(sim))
     # Recall of (copy, story) membership per transformation.
     docs = {d["id"]: d for d in report["documents"]}
     story_cluster: dict[str, Counter] = defaultdict(Counter)
@@ -242,10 +232,16 @@ def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
 
 
 def _simulation_gold(sim) -> Gold:
+    """The simulation's ground truth as gold labels for :func:`evaluate`."""
     gold = Gold()
     for entry in sim.gold:
-        gold.documents[entry["id"]] = {"story": entry["story"], "origin": None, "source": None, "attribution": None,
-                                       "has": {"story"}}
+        gold.documents[entry["id"]] = {
+            "story": entry["story"],
+            "origin": _node(entry["origin"]),
+            "source": _node(entry["source"]),
+            "attribution": entry["attribution"],
+            "has": {"story", "origin", "source"} | ({"attribution"} if entry["attribution"] is not None else set()),
+        }
     return gold
 
 
