@@ -50,3 +50,80 @@ def story(seed: int, words: int = 400) -> str:
     if paragraph:
         out.append(" ".join(paragraph) + ".")
     return "\n\n".join(out)
+
+
+# A payload in every place scraped data reaches the report: markup that would
+# run script if it were rendered as HTML, and links that would run it if clicked.
+HOSTILE_MARKUP = [
+    '<script>window.__pwned = "script"</script>',
+    '<img src=x onerror="window.__pwned=\'onerror\'">',
+    '<svg onload="window.__pwned=\'svg\'"><a href="javascript:window.__pwned=\'link\'">x</a></svg>',
+    '"><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>',
+    "</textarea></title></style></script><!-- --!><b onmouseover=\"window.__pwned='hover'\">",
+    "{{ 7*7 }} ${7*7} <%= 7*7 %>",  # template syntax must come out literally
+]
+
+
+def hostile_records() -> list[dict]:
+    """Two copies of a story (so they cluster, with a side-by-side view) whose
+    title, byline, site, URL and text carry :data:`HOSTILE_MARKUP`, plus a page
+    of raw HTML with scripts and handlers and a third copy."""
+    body = story(4242, 260)
+    payload = " ".join(HOSTILE_MARKUP)
+    paragraphs = body.split("\n\n")
+    text_a = f"LONDON (Reuters) - {payload}\n\n" + "\n\n".join(paragraphs) + "\n\n(Reporting by <b>Eve</b>; Editing by Mallory)"
+    text_b = "\n\n".join(paragraphs[:-1]) + f"\n\nRead more: {payload}"
+    page = (
+        "<!DOCTYPE html><html><head><title>" + HOSTILE_MARKUP[0] + " page</title>"
+        "<script>window.__pwned='page-script'</script></head><body onload=\"window.__pwned='onload'\">"
+        "<article><h1>Hostile page</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "<p>&lt;script&gt;window.__pwned='entity'&lt;/script&gt; <a href=\"javascript:window.__pwned='a'\">click</a>"
+        "<img src=x onerror=\"window.__pwned='img'\"></p></article></body></html>"
+    )
+    return [
+        {"id": "hostile-a" + HOSTILE_MARKUP[1], "title": "Title " + HOSTILE_MARKUP[0], "author": HOSTILE_MARKUP[4],
+         "url": "javascript:window.__pwned='url'//https://evil.example/a", "site": "<b>evil</b>\"'.example",
+         "published": "2026-01-02T10:00:00Z", "text": text_a},
+        {"id": "hostile-b", "title": HOSTILE_MARKUP[3], "url": "https://copier.example/b?x=\"><script>1</script>",
+         "published": "2026-01-03T10:00:00Z", "text": text_b},
+        {"id": "hostile-page", "url": "https://pages.example/p", "html": page},
+    ]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a headless Chromium on a machine with no network (and as root in CI):
+# without the background-networking ones it keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a browser Playwright downloads.
+
+    Skipped with the reason when Chromium or Playwright is missing, unless
+    WIRETRACE_REQUIRE_BROWSER=1 (set by .ci/run), where that is a failure.
+    """
+    import os
+
+    required = os.environ.get("WIRETRACE_REQUIRE_BROWSER") == "1"
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "playwright is not installed (pip install playwright; it is in the test extra)"
+    if problem is None and not CHROMIUM.exists():
+        problem = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if problem:
+        if required:
+            pytest.fail(f"browser tests required (WIRETRACE_REQUIRE_BROWSER=1): {problem}")
+        pytest.skip(problem)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -70,13 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Read documents (folders, .txt, .jsonl/.json, .csv/.tsv, optionally .gz), find near-duplicate "
             "and contained copies (MinHash LSH + anchor candidates, every pair verified exactly), cluster "
-            "them, print a summary and write DIR/report.json and DIR/pairs.csv."
+            "them, trace who copied whom and whether copies credit their source, print a summary and write "
+            "DIR/report.html (open it in a browser), DIR/report.json, DIR/pairs.csv and the provenance graph."
         ),
         epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (see 'skipped' in the report), 2 usage error.",
     )
     scan_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to scan")
     scan_cmd.add_argument("-o", "--out", default="wiretrace-out", metavar="DIR",
-                          help="folder for report.json and pairs.csv (default: wiretrace-out)")
+                          help="folder for report.html, report.json and pairs.csv (default: wiretrace-out)")
     scan_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
     scan_cmd.add_argument(
         "--field", action="append", default=[], metavar="NAME=FIELD",
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     output.add_argument("--json", action="store_true", help="print a machine-readable summary (JSON) on stdout")
     output.add_argument("--show", type=int, default=10, metavar="N", help="clusters to show in the summary")
+    output.add_argument("--no-html", dest="html", action="store_false",
+                        help="do not write report.html (the browser report)")
 
     extract_cmd = commands.add_parser(
         "extract",
@@ -292,7 +295,7 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         report = scan(args.inputs, config)
     try:
-        paths = report.write(out_dir)
+        paths = report.write(out_dir, html=args.html)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {out_dir}: {exc}") from None
     if args.json:

@@ -85,11 +85,12 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, *, html: bool = True) -> dict[str, Path]:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
 
         Also writes the provenance graph as provenance.graphml,
-        provenance.gexf (Gephi) and provenance.json (node-link).
+        provenance.gexf (Gephi) and provenance.json (node-link), and, unless
+        ``html`` is False, report.html: the report for a browser.
 
         Returns:
             The paths written, by name.
@@ -109,6 +110,10 @@ class Report:
             from wiretrace.trace import write_graph
 
             paths.update(write_graph(self.graph, out))
+        if html:
+            from wiretrace.html import write_html
+
+            paths["html"] = write_html(self.to_dict(), out / "report.html")
         return paths
 
 

@@ -60,6 +60,7 @@ def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
         "seconds": report.stats["total_seconds"],
         "report": str(paths["report"]),
         "pairs_csv": str(paths["pairs"]),
+        "html": str(paths["html"]) if "html" in paths else None,
         "exit_code": report.exit_code,
     }
 
@@ -106,6 +107,8 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     if report.sites and show:
         _print_sites(console, report.sites[:show], len(report.sites))
     console.print()
+    if "html" in paths:
+        console.print(Text(f"Open in a browser: {paths['html']}", style="bold"))
     console.print(Text(f"Report: {paths['report']}  Pairs: {paths['pairs']}"))
     if "graphml" in paths:
         console.print(Text(f"Provenance graph: {paths['graphml']} (GraphML), {paths['gexf']} (Gephi), {paths['graph_json']}"))

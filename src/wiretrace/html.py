@@ -1,0 +1,675 @@
+"""``report.html``: the scan report as one self-contained page for a browser.
+
+An editor opens it from disk, offline, and sees what was copied from whom:
+an overview (how much is copied, the top sources, the content-farm
+ranking), every cluster with its provenance drawn as a picture, its members
+with their dates and attribution badges, and the origin and each copy side
+by side with the copied passages highlighted and the credit evidence marked.
+
+Scraped text is hostile, so the page is built in three layers of defence:
+
+1. Every value from the input is rendered by Jinja2 templates with
+   autoescaping on; URLs become links only when they are ``http(s)``.
+2. A Content-Security-Policy in the page allows exactly one script and one
+   style sheet, by hash: even markup that escaped escaping could not run an
+   inline script, an event handler or a ``javascript:`` URL, nor load
+   anything from the network.
+3. The page's own script never turns data into markup: it builds the cluster
+   list with ``textContent`` and only inserts fragments rendered (and
+   escaped) by the templates.
+
+Large scans stay usable: the cluster list is paginated from a compact JSON
+index, and the cluster and site views are rendered ahead, gzip-compressed in
+chunks and decompressed in the browser (``DecompressionStream``) only when
+opened. Copies of one story compress to little more than one copy, so the
+file stays a small multiple of the distinct text (see docs/html-report.md
+for the size at 10,000 clusters).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "graph_layout"]
+
+_TEMPLATES = "templates"
+_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown")
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    """Bounds that keep the page usable on very large scans.
+
+    Attributes:
+        page_size: Clusters per page of the cluster list.
+        chunk_bytes: Rendered views per compressed chunk, in bytes before
+            compression; opening a cluster decompresses one chunk.
+        max_compare_views: Side-by-side views per cluster (the rest of the
+            alignments are in report.json).
+        max_text_chars: Characters of a text shown in a side-by-side view.
+        max_graph_nodes: Nodes drawn in a cluster's provenance picture.
+        max_skipped_rows: Skipped inputs listed (all are in report.json).
+    """
+
+    page_size: int = 50
+    chunk_bytes: int = 256 * 1024
+    max_compare_views: int = 40
+    max_text_chars: int = 30_000
+    max_graph_nodes: int = 60
+    max_skipped_rows: int = 1000
+
+    def __post_init__(self) -> None:
+        for name in ("page_size", "chunk_bytes", "max_compare_views", "max_text_chars", "max_graph_nodes",
+                     "max_skipped_rows"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"HtmlOptions.{name} must be a positive integer, got {value!r}")
+
+
+# ---------------------------------------------------------------- text marks
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text with one set of marks: part of passage ``passage`` (an
+    index into the view's passages) and/or of a credit marker."""
+
+    text: str
+    passage: int | None = None
+    credit: str | None = None
+
+
+def highlight(
+    text: str,
+    passages: Iterable[tuple[int, int]],
+    credits: Iterable[tuple[int, int, str]] = (),
+    limit: int | None = None,
+) -> list[Segment]:
+    """Split ``text`` into segments marked by passages and credit markers.
+
+    Args:
+        text: The whole text.
+        passages: ``(start, end)`` character spans; the segment's ``passage``
+            is the index of the first span covering it.
+        credits: ``(start, end, label)`` spans of credit evidence.
+        limit: Show only the first ``limit`` characters.
+
+    Returns:
+        Segments whose texts concatenate to ``text[:limit]``.
+
+    Example:
+        >>> [(s.text, s.passage, s.credit) for s in highlight("LONDON (Reuters) - Rain fell.", [(19, 29)],
+        ...                                                   [(0, 18, "Reuters dateline")])]
+        [('LONDON (Reuters) -', None, 'Reuters dateline'), (' ', None, None), ('Rain fell.', 0, None)]
+    """
+    end = len(text) if limit is None else min(len(text), limit)
+    spans = [(max(0, s), min(end, e), i) for i, (s, e) in enumerate(passages) if s < e and s < end]
+    marks = [(max(0, s), min(end, e), label) for s, e, label in credits if s < e and s < end]
+    cuts = {0, end}
+    for s, e, _ in spans:
+        cuts.update((s, e))
+    for s, e, _ in marks:
+        cuts.update((s, e))
+    bounds = sorted(c for c in cuts if 0 <= c <= end)
+    segments: list[Segment] = []
+    for left, right in zip(bounds, bounds[1:]):
+        if left >= right:
+            continue
+        passage = min((i for s, e, i in spans if s <= left and right <= e), default=None)
+        credit = next((label for s, e, label in marks if s <= left and right <= e), None)
+        last = segments[-1] if segments else None
+        if last is not None and last.passage == passage and last.credit == credit:
+            segments[-1] = Segment(last.text + text[left:right], passage, credit)
+        else:
+            segments.append(Segment(text[left:right], passage, credit))
+    return segments
+
+
+# ------------------------------------------------------------ graph drawing
+
+NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 40, 130, 16, 12
+
+
+@dataclass
+class GraphNode:
+    key: str  # node id: doc:<id> or agency:<id>
+    label: str
+    detail: str
+    kind: str  # "agency" or "document"
+    status: str  # attribution status, "origin" or "agency"
+    x: int = 0
+    y: int = 0
+
+
+@dataclass
+class GraphEdge:
+    source: str
+    copy: str
+    label: str
+    known: bool
+    path: str = ""
+    label_x: int = 0
+    label_y: int = 0
+
+
+@dataclass
+class GraphLayout:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    width: int
+    height: int
+    hidden: int = 0  # members not drawn (max_graph_nodes)
+
+
+def graph_layout(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], max_nodes: int = 60) -> GraphLayout:
+    """Lay a cluster's provenance out left to right: sources before copies.
+
+    A node's column is its depth from the roots (nodes nothing was copied
+    into: the origin, an agency); within a column nodes sit in the order of
+    their source, so edges cross little. Deterministic for equal inputs.
+
+    Example:
+        >>> a = GraphNode("agency:reuters", "Reuters", "", "agency", "agency")
+        >>> b = GraphNode("doc:x", "x.com", "", "document", "credited")
+        >>> layout = graph_layout([a, b], [GraphEdge("agency:reuters", "doc:x", "", True)])
+        >>> [(n.key, n.x > a.x) for n in layout.nodes]
+        [('agency:reuters', False), ('doc:x', True)]
+    """
+    order = {n.key: i for i, n in enumerate(nodes)}
+    incoming: dict[str, list[str]] = defaultdict(list)
+    outgoing: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        if e.source in order and e.copy in order:
+            incoming[e.copy].append(e.source)
+            outgoing[e.source].append(e.copy)
+    depth: dict[str, int] = {}
+    roots = [n.key for n in nodes if not incoming[n.key]]
+    frontier = roots or [n.key for n in nodes[:1]]  # all in a cycle: start anywhere
+    for key in frontier:
+        depth[key] = 0
+    while frontier:  # breadth first: a node's column is its shortest distance from a root
+        following = []
+        for key in frontier:
+            for child in sorted(outgoing[key], key=order.__getitem__):
+                if child not in depth:
+                    depth[child] = depth[key] + 1
+                    following.append(child)
+        frontier = following
+    for n in nodes:
+        depth.setdefault(n.key, 0)
+    ranked = sorted(nodes, key=lambda n: (depth[n.key], order[n.key]))
+    kept = ranked[:max_nodes]
+    kept_keys = {n.key for n in kept}
+    columns: dict[int, list[GraphNode]] = defaultdict(list)
+    row_of: dict[str, int] = {}
+    for n in kept:
+        columns[depth[n.key]].append(n)
+    for column in sorted(columns):
+        members = columns[column]
+        members.sort(key=lambda n: (min((row_of.get(p, 0) for p in incoming[n.key]), default=0), order[n.key]))
+        for row, n in enumerate(members):
+            row_of[n.key] = row
+            n.x = MARGIN + column * (NODE_W + GAP_X)
+            n.y = MARGIN + row * (NODE_H + GAP_Y)
+    at = {n.key: n for n in kept}
+    drawn = []
+    for e in edges:
+        if e.source not in at or e.copy not in at:
+            continue
+        s, c = at[e.source], at[e.copy]
+        x1, y1 = s.x + NODE_W, s.y + NODE_H // 2
+        x2, y2 = c.x, c.y + NODE_H // 2
+        if x2 <= x1:  # same column (an undirected edge between peers): bow out to the right
+            x1, x2 = s.x + NODE_W, c.x + NODE_W
+            bend = x1 + GAP_X // 2
+            e.path = f"M{x1},{y1} C{bend},{y1} {bend},{y2} {x2},{y2}"
+            e.label_x, e.label_y = bend - 4, (y1 + y2) // 2
+        else:
+            middle = (x1 + x2) // 2
+            e.path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
+            # Above the curve's last, level stretch: fanned-out edges keep their labels apart.
+            e.label_x, e.label_y = x2 - GAP_X // 2 + 8, y2 - 5
+        drawn.append(e)
+    width = MARGIN * 2 + (max(columns, default=0) + 1) * (NODE_W + GAP_X) - GAP_X
+    rows = max((len(c) for c in columns.values()), default=1)
+    height = MARGIN * 2 + rows * (NODE_H + GAP_Y) - GAP_Y
+    return GraphLayout(kept, drawn, width, height, hidden=len(nodes) - len(kept_keys))
+
+
+# ------------------------------------------------------------- view models
+
+
+def _short(value: str | None, limit: int) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "\u2026"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL a link may point to, else None.
+
+    Example:
+        >>> safe_url("https://example.com/a"), safe_url("javascript:alert(1)"), safe_url("//evil")
+        ('https://example.com/a', None, None)
+    """
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+@lru_cache(maxsize=1)
+def _agency_names() -> dict[str, str]:
+    from wiretrace.wire import load_agencies
+
+    return {code: agency.name for code, agency in load_agencies().items()}
+
+
+def agency_name(code: str) -> str:
+    return _agency_names().get(code, code)
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{round(100 * share)}%"
+
+
+def _delay(hours: float | None) -> str:
+    if hours is None:
+        return ""
+    sign = "+" if hours >= 0 else "\u2212"
+    hours = abs(hours)
+    if hours < 1:
+        return f"{sign}{round(hours * 60)} min"
+    if hours < 48:
+        return f"{sign}{hours:.1f} h"
+    return f"{sign}{hours / 24:.1f} d"
+
+
+_MARKER_LABELS = {
+    "dateline": "dateline", "credit": "credit line", "byline": "byline", "contributed": "contributor line",
+    "reporting": "reporting line", "copyright": "copyright line", "attribution": "attribution", "signoff": "sign-off",
+}
+
+
+class _Model:
+    """Everything the templates need, computed once from report.json's dict."""
+
+    def __init__(self, report: Mapping[str, Any], options: HtmlOptions) -> None:
+        self.report = report
+        self.options = options
+        self.docs = {d["id"]: d for d in report["documents"]}
+        self.provenance = {p["cluster"]: p for p in report.get("provenance", [])}
+
+    # ---- nodes
+
+    def node_label(self, node: str | None) -> str:
+        if not node:
+            return "unknown"
+        kind, _, name = node.partition(":")
+        if kind == "agency":
+            return agency_name(name)
+        doc = self.docs.get(name)
+        return (doc.get("site") or name) if doc else name
+
+    def origin_label(self, origin: Mapping[str, Any] | None) -> str:
+        if not origin or origin.get("kind") == "unknown":
+            return "unknown"
+        if origin.get("kind") == "agency":
+            return agency_name(origin["agency"])
+        return self.node_label(f"doc:{origin['document']}")
+
+    @staticmethod
+    def _credit_label(credit: str) -> str:
+        kind, _, name = credit.partition(":")
+        return agency_name(name) if kind == "agency" else name
+
+    def status(self, doc: Mapping[str, Any]) -> str:
+        attribution = doc.get("attribution") or {}
+        return attribution.get("status") or "unknown"
+
+    def credit_marks(self, doc: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+        marks = []
+        for group in doc.get("wire") or []:
+            name = agency_name(group["agency"])
+            for m in group["markers"]:
+                label = f"{name} {_MARKER_LABELS.get(m['kind'], m['kind'])} ({m['strength']})"
+                marks.append((m["start"], m["end"], label))
+        for ev in (doc.get("attribution") or {}).get("evidence") or []:
+            if isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int) and "agency" not in ev:
+                marks.append((ev["start"], ev["end"], f"credit: {ev.get('kind', 'mention')}"))
+        return sorted(marks)
+
+    # ---- clusters
+
+    def member_rows(self, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
+        rows = []
+        for doc_id in cluster["members"]:
+            doc = self.docs[doc_id]
+            attribution = doc.get("attribution") or {}
+            status = self.status(doc)
+            rows.append({
+                "id": doc_id,
+                "site": doc.get("site") or "",
+                "title": _short(doc.get("title"), 140),
+                "url": safe_url(doc.get("url")),
+                "url_text": _short(doc.get("url"), 90),
+                "published": doc.get("published") or "",
+                "published_source": doc.get("published_source") or "",
+                "words": doc.get("words"),
+                "status": status,
+                "source": self.node_label(attribution.get("source")) if attribution.get("source") else "",
+                "source_node": attribution.get("source") or "",
+                "delay": _delay(attribution.get("delay_hours")),
+                "credits": ", ".join(self._credit_label(c) for c in attribution.get("credits") or []),
+                "agencies": [agency_name(g["agency"]) for g in doc.get("wire") or []],
+                "text_source": doc.get("source") or "",
+            })
+        rank = {"origin": 0}
+        rows.sort(key=lambda r: (rank.get(r["status"], 1), r["published"] or "\uffff", r["id"]))
+        return rows
+
+    def graph(self, cluster: Mapping[str, Any]) -> GraphLayout:
+        prov = self.provenance.get(cluster["id"], {"edges": [], "origin": cluster.get("origin")})
+        nodes: list[GraphNode] = []
+        seen: set[str] = set()
+
+        def add(key: str) -> None:
+            if key in seen:
+                return
+            seen.add(key)
+            kind, _, name = key.partition(":")
+            if kind == "agency":
+                nodes.append(GraphNode(key, agency_name(name), "news agency (its own copy is not in the scan)",
+                                       "agency", "agency"))
+                return
+            doc = self.docs[name]
+            date = doc.get("published") or "no date"
+            detail = f"{_short(doc.get('title'), 80)} \u2014 {date}"
+            label = doc.get("site") or name.rstrip("/").rpartition("/")[2] or name  # no site: the file name
+            nodes.append(GraphNode(key, _short(label, 25), detail, "document", self.status(doc)))
+
+        origin = (prov.get("origin") or {})
+        if origin.get("kind") == "agency" and not origin.get("document"):
+            add(f"agency:{origin['agency']}")
+        elif origin.get("document"):
+            add(f"doc:{origin['document']}")
+        for edge in prov.get("edges", []):
+            add(edge["source"])
+        for doc_id in sorted(cluster["members"], key=lambda d: (self.docs[d].get("published") or "\uffff", d)):
+            add(f"doc:{doc_id}")
+        edges = []
+        for edge in prov.get("edges", []):
+            ev = edge.get("evidence") or {}
+            parts = []
+            if "jaccard" in ev:
+                parts.append(f"J {ev['jaccard']:.2f}")
+            delay = (ev.get("time") or {}).get("delay_hours")
+            if delay is not None:
+                parts.append(_delay(delay))
+            if edge["direction"] != "known":
+                parts.append("direction?")
+            edges.append(GraphEdge(edge["source"], edge["copy"], " \u00b7 ".join(parts), edge["direction"] == "known"))
+        return graph_layout(nodes, edges, self.options.max_graph_nodes)
+
+    def compare_views(self, cluster: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        prov = self.provenance.get(cluster["id"], {"edges": []})
+        views = []
+        aligned = [e for e in prov.get("edges", []) if e.get("alignment")]
+        limit = self.options.max_text_chars
+        for number, edge in enumerate(aligned[: self.options.max_compare_views]):
+            alignment = edge["alignment"]
+            with_id = alignment["with"].partition(":")[2]
+            copy_id = edge["copy"].partition(":")[2]
+            left, right = self.docs.get(with_id), self.docs.get(copy_id)
+            if left is None or right is None:
+                continue
+            passages = alignment.get("passages") or []
+            left_text, right_text = left.get("text"), right.get("text")
+            view = {
+                "number": number,
+                "with_id": with_id,
+                "copy_id": copy_id,
+                "with_label": self.node_label(alignment["with"]),
+                "copy_label": self.node_label(edge["copy"]),
+                "source_label": self.node_label(edge["source"]),
+                "closest": alignment["with"] != edge["source"],
+                "cut": _percent(alignment.get("cut")),
+                "paste": _percent(alignment.get("paste")),
+                "passages": len(passages),
+                "status": self.status(right),
+                "evidence": [
+                    f"{agency_name(ev['agency']) if ev.get('agency') else ''} {ev.get('kind', '')}: "
+                    f"{_short(ev.get('text') or ev.get('url') or '', 120)}".strip()
+                    for ev in (right.get("attribution") or {}).get("evidence") or []
+                ],
+                "has_text": left_text is not None and right_text is not None,
+            }
+            if view["has_text"]:
+                view["left"] = highlight(left_text, [(p[0], p[1]) for p in passages], self.credit_marks(left), limit)
+                view["right"] = highlight(right_text, [(p[2], p[3]) for p in passages], self.credit_marks(right), limit)
+                view["left_cut"] = len(left_text) > limit
+                view["right_cut"] = len(right_text) > limit
+            views.append(view)
+        return views, max(0, len(aligned) - self.options.max_compare_views)
+
+    def cluster_index(self, cluster: Mapping[str, Any]) -> dict[str, Any]:
+        statuses = Counter(self.status(self.docs[d]) for d in cluster["members"])
+        origin = cluster.get("origin") or {}
+        origin_doc = self.docs.get(origin.get("document") or "")
+        title_doc = origin_doc or min((self.docs[d] for d in cluster["members"]), key=lambda d: d["id"])
+        agencies = sorted({g["agency"] for d in cluster["members"] for g in self.docs[d].get("wire") or []
+                           if any(m["strength"] == "strong" for m in g["markers"])})
+        return {
+            "id": cluster["id"],
+            "size": cluster["size"],
+            "title": _short(title_doc.get("title") or title_doc["id"], 120),
+            "origin": self.origin_label(origin),
+            "origin_kind": origin.get("kind", "unknown"),
+            "sites": cluster["sites"],
+            "agencies": agencies,
+            "statuses": {s: statuses[s] for s in _STATUSES if statuses[s]},
+            "jaccard_max": cluster["jaccard_max"],
+        }
+
+    # ---- sites and overview
+
+    def site_articles(self) -> dict[str, list[dict[str, Any]]]:
+        by_site: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for doc in self.report["documents"]:
+            if doc.get("cluster") and doc.get("site"):
+                attribution = doc.get("attribution") or {}
+                by_site[doc["site"]].append({
+                    "id": doc["id"],
+                    "title": _short(doc.get("title") or doc["id"], 120),
+                    "cluster": doc["cluster"],
+                    "status": self.status(doc),
+                    "source": self.node_label(attribution.get("source")) if attribution.get("source") else "",
+                    "delay": _delay(attribution.get("delay_hours")),
+                    "published": doc.get("published") or "",
+                })
+        for rows in by_site.values():
+            rows.sort(key=lambda r: (r["published"] or "\uffff", r["id"]))
+        return by_site
+
+    def overview(self) -> dict[str, Any]:
+        report = self.report
+        stats = report.get("stats", {})
+        statuses = Counter(self.status(d) for d in report["documents"] if d.get("cluster"))
+        copies = sum(statuses[s] for s in ("credited", "uncredited", "miscredited", "unknown"))
+        sources: dict[str, dict[str, Any]] = {}
+        for cluster in report["clusters"]:
+            label = self.origin_label(cluster.get("origin"))
+            kind = (cluster.get("origin") or {}).get("kind", "unknown")
+            if kind == "unknown":
+                continue
+            entry = sources.setdefault(label, {"label": label, "kind": kind, "clusters": 0, "copies": 0,
+                                               "credited": 0, "uncredited": 0, "miscredited": 0})
+            entry["clusters"] += 1
+            for doc_id in cluster["members"]:
+                status = self.status(self.docs[doc_id])
+                if status in ("credited", "uncredited", "miscredited"):
+                    entry["copies"] += 1
+                    entry[status] += 1
+        top = sorted(sources.values(), key=lambda e: (-e["copies"], -e["clusters"], e["label"]))[:15]
+        for entry in top:
+            entry["credited_share"] = _percent(entry["credited"] / entry["copies"]) if entry["copies"] else ""
+        documents = stats.get("documents", len(report["documents"]))
+        in_clusters = stats.get("documents_in_clusters", sum(1 for d in report["documents"] if d.get("cluster")))
+        return {
+            "documents": documents,
+            "inputs": stats.get("inputs_read", documents + len(report.get("skipped", []))),
+            "skipped": len(report.get("skipped", [])),
+            "clusters": len(report["clusters"]),
+            "in_clusters": in_clusters,
+            "in_clusters_share": _percent(in_clusters / documents) if documents else "0%",
+            "copies": copies,
+            "statuses": {s: statuses[s] for s in ("credited", "uncredited", "miscredited", "unknown")},
+            "status_shares": {s: _percent(statuses[s] / copies) if copies else "" for s in
+                              ("credited", "uncredited", "miscredited", "unknown")},
+            "origins": {kind: sum(1 for c in report["clusters"] if (c.get("origin") or {}).get("kind") == kind)
+                        for kind in ("agency", "document", "unknown")},
+            "top_sources": top,
+            "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0][:10],
+        }
+
+
+# ------------------------------------------------------------------ render
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("wiretrace", _TEMPLATES),
+        autoescape=True,  # every value is escaped unless marked safe; only our own CSS/JS/base64 are
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["agency"] = agency_name
+    env.filters["percent"] = _percent
+    env.filters["delay"] = _delay
+    return env
+
+
+def _asset(name: str) -> str:
+    return (Path(__file__).parent / _TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _chunks(fragments: Iterable[tuple[str, str]], limit: int) -> tuple[list[str], dict[str, int]]:
+    """Group rendered fragments into gzip+base64 chunks of about ``limit`` bytes.
+
+    Returns the chunks and the chunk number of each fragment key.
+    """
+    chunks: list[str] = []
+    where: dict[str, int] = {}
+    batch: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal batch, size
+        if batch:
+            raw = "".join(batch).encode("utf-8")
+            # mtime=0: the same report gives the same bytes (two runs diff clean).
+            chunks.append(base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii"))
+        batch, size = [], 0
+
+    for key, html in fragments:
+        if batch and size + len(html) > limit:
+            flush()
+        where[key] = len(chunks)
+        batch.append(html)
+        size += len(html.encode("utf-8"))
+    flush()
+    return chunks, where
+
+
+def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
+    """The whole ``report.html`` page for a report (as in report.json).
+
+    Args:
+        report: ``Report.to_dict()``, or report.json loaded.
+        options: Size bounds; defaults suit scans of any size.
+
+    Returns:
+        The page, one self-contained HTML document.
+
+    Example:
+        >>> page = render_html({"documents": [], "clusters": [], "pairs": [], "sites": [], "skipped": [],
+        ...                     "stats": {}, "config": {}})
+        >>> page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+        True
+    """
+    options = options or HtmlOptions()
+    model = _Model(report, options)
+    env = _environment()
+    detail = env.get_template("cluster.html.j2")
+    site_detail = env.get_template("site.html.j2")
+
+    index = []
+    fragments = []
+    for cluster in report["clusters"]:
+        entry = model.cluster_index(cluster)
+        views, more_views = model.compare_views(cluster)
+        html = detail.render(
+            cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
+            views=views, more_views=more_views, origin=cluster.get("origin") or {},
+            origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
+        )
+        fragments.append((f"cluster:{cluster['id']}", html))
+        index.append(entry)
+    articles = model.site_articles()
+    site_rows = list(report.get("sites", []))
+    site_keys = {}
+    for number, site in enumerate(site_rows):
+        key = f"s{number}"
+        site_keys[site["site"]] = key
+        fragments.append((f"site:{key}", site_detail.render(site=site, key=key, articles=articles.get(site["site"], []))))
+    chunks, where = _chunks(fragments, options.chunk_bytes)
+    for entry in index:
+        entry["chunk"] = where[f"cluster:{entry['id']}"]
+    data = {
+        "clusters": index,
+        "site_chunks": {key: where[f"site:{key}"] for key in site_keys.values()},
+        "agencies": sorted({a for e in index for a in e["agencies"]}),
+        "agency_names": {a: agency_name(a) for e in index for a in e["agencies"]},
+        "page_size": options.page_size,
+    }
+    css, script = _asset("report.css"), _asset("report.js")
+    csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
+           "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
+    page = env.get_template("report.html.j2").render(
+        css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
+        sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
+        skipped_total=len(report.get("skipped", [])), version=report.get("wiretrace_version", ""),
+        all_sites=sorted({s for e in index for s in e["sites"]}),
+    )
+    return page
+
+
+def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions | None = None) -> Path:
+    """Render the report and write it to ``path`` (UTF-8)."""
+    path = Path(path)
+    path.write_text(render_html(report, options), encoding="utf-8")
+    return path
+
+
+def _size_note(nbytes: int) -> str:  # used by the CLI summary
+    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e5 else f"{math.ceil(nbytes / 1e3)} kB"

@@ -1,0 +1,224 @@
+"""report.html without a browser: structure, escaping, CSP, size bounds, the
+text marks and the graph layout. tests/test_browser.py opens it in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DEMO, HOSTILE_MARKUP, hostile_records
+from wiretrace import scan
+from wiretrace.html import GraphEdge, GraphNode, HtmlOptions, graph_layout, highlight, render_html, safe_url
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of script elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._script: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script, self._text = dict(attrs), []
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts.append((self._script, "".join(self._text)))
+            self._script = None
+
+
+def parse(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def fragments(page: str) -> str:
+    """The cluster and site views, decompressed as the page's script does."""
+    parsed = parse(page)
+    chunks = [text for attrs, text in parsed.scripts if attrs.get("class") == "wt-chunk"]
+    return "".join(gzip.decompress(base64.b64decode(c)).decode("utf-8") for c in chunks)
+
+
+@pytest.fixture(scope="module")
+def demo_page(demo_report) -> tuple[dict, str]:
+    report = demo_report.to_dict()
+    return report, render_html(report)
+
+
+def test_page_is_self_contained(demo_page):
+    _, page = demo_page
+    parsed = parse(page + fragments(page))
+    for tag, attrs in parsed.tags:
+        assert "src" not in attrs or tag == "img" and (attrs["src"] or "").startswith("data:"), (tag, attrs)
+        assert tag not in ("link", "iframe", "object", "embed", "base"), tag
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", page)
+    assert "@import" not in page
+
+
+def test_csp_allows_only_the_page_own_script_and_style(demo_page):
+    _, page = demo_page
+    parsed = parse(page)
+    csp = next(a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    executable = [text for attrs, text in parsed.scripts if attrs.get("type") in (None, "", "text/javascript")]
+    assert len(executable) == 1
+    digest = base64.b64encode(hashlib.sha256(executable[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in csp
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    assert f"style-src 'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}';" in csp
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+def test_every_cluster_and_site_has_a_view(demo_page):
+    report, page = demo_page
+    views = fragments(page)
+    index = json.loads(next(t for a, t in parse(page).scripts if a.get("id") == "wt-index"))
+    assert [c["id"] for c in index["clusters"]] == [c["id"] for c in report["clusters"]]
+    for cluster in report["clusters"]:
+        assert f'data-fragment="cluster:{cluster["id"]}"' in views
+    assert len(index["site_chunks"]) == len(report["sites"])
+    for key in index["site_chunks"]:
+        assert f'data-fragment="site:{key}"' in views
+
+
+def test_member_badges_match_the_report(demo_page):
+    report, page = demo_page
+    views = fragments(page)
+    docs = {d["id"]: d for d in report["documents"]}
+    rows = re.findall(r'<tr data-doc="([^"]+)" data-status="([^"]+)">\s*<td><span class="badge ([a-z]+)">([a-z]+)</span>',
+                      views)
+    in_clusters = {(doc_id, status) for doc_id, status, css, text in rows if css == text == status}
+    assert len(in_clusters) == sum(c["size"] for c in report["clusters"])
+    for doc_id, status in in_clusters:
+        assert docs[doc_id]["attribution"]["status"] == status
+
+
+def test_hostile_input_is_inert_in_the_markup(tmp_path):
+    report = scan(hostile_records()).to_dict()
+    assert report["clusters"], "the hostile copies must cluster so that every view is rendered"
+    page = render_html(report)
+    every = page + fragments(page)
+    parsed = parse(every)
+    for tag, attrs in parsed.tags:
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        for name in ("href", "src", "action", "formaction", "srcdoc"):
+            value = (attrs.get(name) or "").strip().lower()
+            assert not value.startswith(("javascript:", "data:text", "vbscript:")), (tag, attrs)
+        assert tag not in ("iframe", "img", "svg") or tag == "svg" and attrs.get("role") == "img", (tag, attrs)
+    executable = [a for a, _ in parsed.scripts if a.get("type") in (None, "", "text/javascript")]
+    assert len(executable) == 1
+    # The payloads are shown as text: escaped in the markup, not dropped.
+    assert "&lt;script&gt;window.__pwned" in every
+    assert HOSTILE_MARKUP[0] not in every
+
+
+def test_template_syntax_in_the_input_is_not_evaluated():
+    report = scan(hostile_records()).to_dict()
+    views = fragments(render_html(report))
+    assert "{{ 7*7 }} ${7*7} &lt;%= 7*7 %&gt;" in views
+
+
+def test_views_are_chunked_within_the_bound(demo_report):
+    report = demo_report.to_dict()
+    options = HtmlOptions(chunk_bytes=4096)
+    page = render_html(report, options)
+    chunks = [t for a, t in parse(page).scripts if a.get("class") == "wt-chunk"]
+    assert len(chunks) > 1
+    for chunk in chunks:
+        raw = gzip.decompress(base64.b64decode(chunk)).decode()
+        views = raw.count("data-fragment=")
+        assert views >= 1
+        # A chunk exceeds the bound only when it holds a single view that is larger.
+        assert len(raw.encode()) <= options.chunk_bytes or views == 1
+
+
+def test_rendering_is_deterministic(demo_report):
+    report = demo_report.to_dict()
+    assert render_html(report) == render_html(json.loads(json.dumps(report)))
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError, match="page_size must be a positive integer"):
+        HtmlOptions(page_size=0)
+
+
+def test_scan_cli_writes_the_page(tmp_path):
+    from wiretrace.cli import main
+
+    assert main(["scan", str(DEMO), "--out", str(tmp_path), "-q"]) == 0
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["scan", str(DEMO), "--out", str(tmp_path / "plain"), "-q", "--no-html"]) == 0
+    assert not (tmp_path / "plain" / "report.html").exists()
+
+
+@given(
+    text=st.text(min_size=0, max_size=200),
+    spans=st.lists(st.tuples(st.integers(-5, 220), st.integers(-5, 220)), max_size=6),
+    credits=st.lists(st.tuples(st.integers(-5, 220), st.integers(-5, 220)), max_size=3),
+    limit=st.one_of(st.none(), st.integers(0, 250)),
+)
+@settings(max_examples=300, deadline=None)
+def test_highlight_segments_cover_the_text_and_carry_the_right_marks(text, spans, credits, limit):
+    segments = highlight(text, spans, [(s, e, "credit") for s, e in credits], limit)
+    shown = text if limit is None else text[:limit]
+    assert "".join(s.text for s in segments) == shown
+    assert all(s.text for s in segments)
+    position = 0
+    for segment in segments:
+        for offset in range(position, position + len(segment.text)):
+            covering = [i for i, (s, e) in enumerate(spans) if s <= offset < e]
+            assert segment.passage == (covering[0] if covering else None)
+            assert (segment.credit is not None) == any(s <= offset < e for s, e in credits)
+        position += len(segment.text)
+
+
+def test_graph_layout_puts_sources_left_of_their_copies():
+    nodes = [GraphNode(f"doc:{i}", str(i), "", "document", "credited") for i in range(8)]
+    edges = [GraphEdge("doc:0", f"doc:{i}", "", True) for i in (1, 2, 3)] + [
+        GraphEdge("doc:1", "doc:4", "", True), GraphEdge("doc:4", "doc:5", "", True),
+        GraphEdge("doc:2", "doc:6", "", True), GraphEdge("doc:6", "doc:7", "", False),
+    ]
+    layout = graph_layout(nodes, edges)
+    at = {n.key: n for n in layout.nodes}
+    for e in edges:
+        assert at[e.source].x < at[e.copy].x, e
+        assert e.path.startswith("M")
+    boxes = {(n.x, n.y) for n in layout.nodes}
+    assert len(boxes) == len(nodes)  # no two nodes on top of each other
+    assert all(0 <= n.x and n.x + 200 <= layout.width and 0 <= n.y <= layout.height for n in layout.nodes)
+
+
+def test_graph_layout_caps_the_nodes_drawn():
+    nodes = [GraphNode(f"doc:{i}", str(i), "", "document", "credited") for i in range(100)]
+    edges = [GraphEdge("doc:0", f"doc:{i}", "", True) for i in range(1, 100)]
+    layout = graph_layout(nodes, edges, max_nodes=20)
+    assert len(layout.nodes) == 20 and layout.hidden == 80
+    assert len(layout.edges) == 19
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [("https://a.example/x?y=1", True), ("http://a.example", True), ("javascript:alert(1)", False),
+     (" javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), ("data:text/html,x", False),
+     ("//a.example", False), ("https://a.example/\nx", False), ("ftp://a.example", False), (None, False)],
+)
+def test_only_http_urls_become_links(url, ok):
+    assert safe_url(url) == (url if ok else None)
