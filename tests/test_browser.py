@@ -161,10 +161,11 @@ def test_cluster_views_show_members_badges_graph_and_passages(demo_page):
             right = docs[edge["copy"].partition(":")[2]]["text"]
             assert box.get_attribute("data-copy") == edge["copy"].partition(":")[2]
             marks = box.locator("mark[data-p]").evaluate_all(
-                "ms => ms.map(m => [m.closest('[data-side]').dataset.side, Number(m.dataset.p), m.textContent])")
+                "ms => ms.map(m => [m.closest('[data-side]').dataset.side, m.dataset.p, m.textContent])")
             joined: dict[tuple[str, int], str] = defaultdict(str)
-            for side, number, text in marks:
-                joined[(side, number)] += text
+            for side, numbers, text in marks:
+                for number in numbers.split():
+                    joined[(side, int(number))] += text
             assert {n for (_, n) in joined} == set(range(len(alignment["passages"])))
             for number, (ws, we, cs, ce) in enumerate(alignment["passages"]):
                 assert joined[("copy", number)] == right[cs:ce]

@@ -184,8 +184,7 @@ def test_highlight_segments_cover_the_text_and_carry_the_right_marks(text, spans
     position = 0
     for segment in segments:
         for offset in range(position, position + len(segment.text)):
-            covering = [i for i, (s, e) in enumerate(spans) if s <= offset < e]
-            assert segment.passage == (covering[0] if covering else None)
+            assert segment.passages == tuple(i for i, (s, e) in enumerate(spans) if s <= offset < e)
             assert (segment.credit is not None) == any(s <= offset < e for s, e in credits)
         position += len(segment.text)
 

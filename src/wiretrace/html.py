@@ -81,11 +81,13 @@ class HtmlOptions:
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of text with one set of marks: part of passage ``passage`` (an
-    index into the view's passages) and/or of a credit marker."""
+    """A run of text with one set of marks: part of the passages
+    ``passages`` (indices into the view's passages; several when passages
+    overlap in this text, as a paragraph the copy repeats) and/or of a credit
+    marker."""
 
     text: str
-    passage: int | None = None
+    passages: tuple[int, ...] = ()
     credit: str | None = None
 
 
@@ -99,8 +101,8 @@ def highlight(
 
     Args:
         text: The whole text.
-        passages: ``(start, end)`` character spans; the segment's ``passage``
-            is the index of the first span covering it.
+        passages: ``(start, end)`` character spans; a segment's ``passages``
+            are the indices of the spans covering it.
         credits: ``(start, end, label)`` spans of credit evidence.
         limit: Show only the first ``limit`` characters.
 
@@ -108,9 +110,9 @@ def highlight(
         Segments whose texts concatenate to ``text[:limit]``.
 
     Example:
-        >>> [(s.text, s.passage, s.credit) for s in highlight("LONDON (Reuters) - Rain fell.", [(19, 29)],
-        ...                                                   [(0, 18, "Reuters dateline")])]
-        [('LONDON (Reuters) -', None, 'Reuters dateline'), (' ', None, None), ('Rain fell.', 0, None)]
+        >>> [(s.text, s.passages, s.credit) for s in highlight("LONDON (Reuters) - Rain fell.", [(19, 29)],
+        ...                                                    [(0, 18, "Reuters dateline")])]
+        [('LONDON (Reuters) -', (), 'Reuters dateline'), (' ', (), None), ('Rain fell.', (0,), None)]
     """
     end = len(text) if limit is None else min(len(text), limit)
     spans = [(max(0, s), min(end, e), i) for i, (s, e) in enumerate(passages) if s < e and s < end]
@@ -125,13 +127,13 @@ def highlight(
     for left, right in zip(bounds, bounds[1:]):
         if left >= right:
             continue
-        passage = min((i for s, e, i in spans if s <= left and right <= e), default=None)
+        covering = tuple(i for s, e, i in spans if s <= left and right <= e)
         credit = next((label for s, e, label in marks if s <= left and right <= e), None)
         last = segments[-1] if segments else None
-        if last is not None and last.passage == passage and last.credit == credit:
-            segments[-1] = Segment(last.text + text[left:right], passage, credit)
+        if last is not None and last.passages == covering and last.credit == credit:
+            segments[-1] = Segment(last.text + text[left:right], covering, credit)
         else:
-            segments.append(Segment(text[left:right], passage, credit))
+            segments.append(Segment(text[left:right], covering, credit))
     return segments
 
 

@@ -183,8 +183,10 @@
     var compare = mark && mark.closest("details.compare");
     document.querySelectorAll("mark.twin").forEach(function (m) { m.classList.remove("twin"); });
     if (!compare) return;
+    var wanted = mark.getAttribute("data-p").split(" ");
     compare.querySelectorAll("mark[data-p]").forEach(function (m) {
-      if (m.getAttribute("data-p") === mark.getAttribute("data-p")) m.classList.add("twin");
+      var own = m.getAttribute("data-p").split(" ");
+      if (own.some(function (p) { return wanted.indexOf(p) >= 0; })) m.classList.add("twin");
     });
   });
 
