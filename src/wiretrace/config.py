@@ -36,7 +36,9 @@ _KEYS: dict[str, tuple[str, str]] = {
     "min_shared_shingles": ("verify", "min_shared"),
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
+    "report_texts": ("report", "texts"),
 }
+REPORT_TEXTS = ("clustered", "all", "none")  # which documents carry their text in report.json
 FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
 
 
@@ -90,6 +92,7 @@ class Config:
     min_shared_shingles: int = _default("min_shared_shingles")
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
+    report_texts: str = _default("report_texts")
     fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_DEFAULT_FIELDS))
 
     def __post_init__(self) -> None:
@@ -137,6 +140,8 @@ class Config:
         integer("min_shared_shingles", 1)
         integer("workers", 0, 256)
         integer("batch_size", 1)
+        if self.report_texts not in REPORT_TEXTS:
+            raise ConfigError(f"report.texts must be one of {', '.join(REPORT_TEXTS)}, got {self.report_texts!r}")
         object.__setattr__(self, "fields", _check_fields(self.fields))
 
     def replace(self, **changes: Any) -> Config:

@@ -1,7 +1,7 @@
 """``scan``: the whole pipeline, as named stages over batches of documents.
 
 read -> clean -> normalise -> fingerprint (+ wire, in the same batches)
--> candidates -> verify -> cluster -> provenance -> attribute -> report
+-> candidates -> verify -> cluster -> provenance -> align -> attribute -> report
 
 Each stage is timed and counted into the report's ``stats``. Candidates are
 never findings: only pairs that pass exact verification reach the report.
@@ -30,7 +30,7 @@ from wiretrace.readers import read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
-from wiretrace.trace import attribute_stage, provenance_graph, provenance_stage, wire_evidence
+from wiretrace.trace import align_stage, attribute_stage, provenance_graph, provenance_stage, wire_evidence
 from wiretrace.verify import verify_pairs
 
 __all__ = ["scan", "extract", "Extraction"]
@@ -193,6 +193,12 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["items_out"] = sum(len(t.edges) for t in traced)
         stage["unknown_origins"] = sum(1 for t in traced if t.origin.kind == "unknown")
 
+    with log.stage("align", items_in=sum(len(t.edges) for t in traced)) as stage:
+        alignments = align_stage(documents, components, traced, verified, config.shingle_size, workers)
+        made = [a for edges in alignments for a in edges if a is not None]
+        stage["items_out"] = len(made)
+        stage["passages"] = sum(len(a["passages"]) for a in made)
+
     with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:
         attributions, sites, delays = attribute_stage(documents, components, traced, wire)
         graph = provenance_graph(documents, traced, attributions)
@@ -213,6 +219,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         report = build_report(
             documents, sets, words, chrome_removed, verified, components, skipped, config, stats,
             wire=wire, traced=traced, attributions=attributions, delays=delays, sites=sites, graph=graph,
+            alignments=alignments,
         )
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)

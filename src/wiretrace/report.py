@@ -148,8 +148,14 @@ def build_report(
     delays: dict | None = None,
     sites: list[dict[str, Any]] | None = None,
     graph: Any = None,
+    alignments: list | None = None,
 ) -> Report:
-    """Assemble the report from the pipeline's results (indices -> ids)."""
+    """Assemble the report from the pipeline's results (indices -> ids).
+
+    ``alignments`` holds, per cluster and edge of ``traced``, the edge's
+    aligned passages (or None); documents carry their ``text`` as
+    ``config.report_texts`` says.
+    """
     cluster_of: dict[int, str] = {}
     for number, members in enumerate(components, start=1):
         for index in members:
@@ -220,6 +226,8 @@ def build_report(
             )
         if doc.warnings:
             entry["warnings"] = list(doc.warnings)
+        if config.report_texts == "all" or (config.report_texts == "clustered" and index in cluster_of):
+            entry["text"] = doc.text  # what the offsets of wire markers and alignments refer to
         docs_out.append(entry)
 
     skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
@@ -235,6 +243,10 @@ def build_report(
         }
         for t in traced or []
     ]
+    for entry, aligned in zip(provenance, alignments or []):
+        for edge, alignment in zip(entry["edges"], aligned):
+            if alignment is not None:
+                edge["alignment"] = alignment
     for cluster, entry in zip(clusters, provenance):
         cluster["origin"] = entry["origin"]
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], graph)

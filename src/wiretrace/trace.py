@@ -1,16 +1,16 @@
-"""The wire, provenance and attribute stages over a whole scan, and the
-provenance graph (networkx) with its exports.
+"""The wire, provenance, align and attribute stages over a whole scan, and
+the provenance graph (networkx) with its exports.
 
 This module turns the pipeline's per-document results into the inputs of
-:mod:`wiretrace.wire`, :mod:`wiretrace.provenance` and
-:mod:`wiretrace.attribution`, and their outputs into report entries.
+:mod:`wiretrace.wire`, :mod:`wiretrace.provenance`, :mod:`wiretrace.align`
+and :mod:`wiretrace.attribution`, and their outputs into report entries.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from wiretrace.align import align_pairs
 from wiretrace.attribution import Attribution, Credits, attribute, site_report
 from wiretrace.parallel import fork_map
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, trace_cluster
@@ -27,7 +28,8 @@ from wiretrace.verify import VerifiedPair
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
-    "WireEvidence", "wire_stage", "wire_evidence", "provenance_stage", "attribute_stage", "provenance_graph", "write_graph",
+    "WireEvidence", "wire_stage", "wire_evidence", "provenance_stage", "align_stage", "attribute_stage",
+    "provenance_graph", "write_graph",
 ]
 
 
@@ -102,6 +104,103 @@ def provenance_stage(
         return trace_cluster(f"c{number}", members, pair)
 
     return fork_map(trace_one, list(enumerate(components, start=1)), workers, min_items=500)
+
+
+ALIGN_JOB_DOCUMENTS = 128  # documents per alignment job (whole clusters)
+
+
+@dataclass
+class _AlignJob:
+    documents: list[int] = field(default_factory=list)  # document indices; pairs index into this list
+    pairs: list[tuple[int, int]] = field(default_factory=list)  # (with, copy)
+    edges: list[int] = field(default_factory=list)  # the edge number of each pair
+
+
+def align_stage(
+    documents: Sequence[Document],
+    components: Sequence[Sequence[int]],
+    traced: Sequence[ClusterProvenance],
+    verified: Sequence[VerifiedPair],
+    shingle_size: int,
+    workers: int = 1,
+) -> list[list[dict[str, Any] | None]]:
+    """The aligned passages of every copy edge, per cluster and edge (as in
+    ``traced``): ``{"with": node, "passages": [...], "cut": ..., "paste": ...}``
+    (see :func:`wiretrace.align.align`).
+
+    The copy is aligned with the edge's source document, in the documents'
+    full texts as read (the offsets of wire markers refer to them too). When
+    the source is a virtual agency node (the wire's own copy is not in the
+    corpus), the copy is aligned with the member it shares the most
+    shingles with among its verified pairs (ties: the smaller document id),
+    so it still shows what it shares with the closest other copy. Results
+    do not depend on ``workers``.
+    """
+    closest = _closest_members(documents, components, traced, verified)
+    jobs = [_AlignJob()]  # whole clusters per job, so each text is read once
+    withs: list[str | None] = []  # the "with" node of each edge, in order
+    for members, cluster in zip(components, traced):
+        job = jobs[-1]
+        local = {f"doc:{documents[i].id}": i for i in members}
+        position: dict[int, int] = {}
+        for edge in cluster.edges:
+            copy = local[edge.copy]
+            source = local.get(edge.source, closest.get(copy))
+            if source is None:
+                withs.append(None)
+                continue
+            ends = []
+            for i in (source, copy):
+                if i not in position:
+                    position[i] = len(job.documents)
+                    job.documents.append(i)
+                ends.append(position[i])
+            job.pairs.append((ends[0], ends[1]))
+            job.edges.append(len(withs))
+            withs.append(f"doc:{documents[source].id}")
+        if len(job.documents) >= ALIGN_JOB_DOCUMENTS:
+            jobs.append(_AlignJob())
+
+    def run(job: _AlignJob) -> list[tuple[list[list[int]], float, float]]:
+        found = align_pairs([documents[i].text for i in job.documents], job.pairs, shingle_size)
+        return [(a.passages, a.cut, a.paste) for a in found]  # plain tuples travel back from workers faster
+
+    out: list[dict[str, Any] | None] = [None] * len(withs)
+    jobs = [job for job in jobs if job.pairs]
+    for job, alignments in zip(jobs, fork_map(run, jobs, workers, min_items=16)):
+        for n, (passages, cut, paste) in zip(job.edges, alignments):
+            out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
+    per_cluster, start = [], 0
+    for cluster in traced:
+        per_cluster.append(out[start : start + len(cluster.edges)])
+        start += len(cluster.edges)
+    return per_cluster
+
+
+def _closest_members(
+    documents: Sequence[Document],
+    components: Sequence[Sequence[int]],
+    traced: Sequence[ClusterProvenance],
+    verified: Sequence[VerifiedPair],
+) -> dict[int, int]:
+    """For each copy of a virtual agency node: the member it shares the most
+    shingles with among its verified pairs (ties: the smaller document id)."""
+    wanted = {
+        i
+        for members, cluster in zip(components, traced)
+        if cluster.origin.kind == "agency" and cluster.origin.document is None
+        for i in members
+    }
+    if not wanted:
+        return {}
+    best: dict[int, tuple[int, str, int]] = {}
+    for p in verified:
+        for copy, other in ((p.a, p.b), (p.b, p.a)):
+            if copy in wanted:
+                key = (-p.shared, documents[other].id, other)
+                if copy not in best or key < best[copy]:
+                    best[copy] = key
+    return {copy: key[2] for copy, key in best.items()}
 
 
 def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> Credits:
