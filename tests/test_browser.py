@@ -207,11 +207,16 @@ def test_screenshots_of_the_demo_report(demo_page, tmp_path):
     watched, report = demo_page
     page = watched.page
     keep = os.environ.get("WIRETRACE_SCREENSHOT_DIR")
+    docs = {d["id"]: d for d in report["documents"]}
+    # The cluster that shows most: most kinds of attribution, then most members.
+    showcase = max(report["clusters"], key=lambda c: (
+        len({docs[m]["attribution"]["status"] for m in c["members"]}), c["size"], c["id"]))
     shots = []
-    for name, fragment in (("overview", "overview"), ("cluster", f"cluster/{report['clusters'][0]['id']}")):
+    for name, fragment, height in (("overview", "overview", 760), ("cluster", f"cluster/{showcase['id']}", 1750)):
+        page.set_viewport_size({"width": 1400, "height": height})
         watched.open(fragment)
         path = tmp_path / f"report-{name}.png"
-        page.screenshot(path=str(path), full_page=name == "cluster")
+        page.screenshot(path=str(path))
         shots.append(path)
     for path in shots:
         data = path.read_bytes()

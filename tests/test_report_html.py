@@ -221,3 +221,19 @@ def test_graph_layout_caps_the_nodes_drawn():
 )
 def test_only_http_urls_become_links(url, ok):
     assert safe_url(url) == (url if ok else None)
+
+
+def test_text_budget_bounds_the_page(demo_report):
+    report = demo_report.to_dict()
+    full = render_html(report, HtmlOptions(chunk_bytes=4096))
+    bounded = render_html(report, HtmlOptions(chunk_bytes=4096, max_text_bytes=1))
+    assert len(bounded) < len(full)
+    views = fragments(bounded)
+    assert "Texts left out" in views and "side-by-side views of" in bounded
+    # The largest cluster is rendered first, while the budget is unspent: it keeps its texts.
+    first = min(report["clusters"], key=lambda c: (-c["size"], c["id"]))
+    section = views.split(f'data-fragment="cluster:{first["id"]}"')[1].split("</article>")[0]
+    assert 'data-side="copy"' in section and "Texts left out" not in section
+    # Nothing of the index is lost: every cluster is still listed and has a view.
+    for cluster in report["clusters"]:
+        assert f'data-fragment="cluster:{cluster["id"]}"' in views

@@ -59,6 +59,9 @@ class HtmlOptions:
         max_text_chars: Characters of a text shown in a side-by-side view.
         max_graph_nodes: Nodes drawn in a cluster's provenance picture.
         max_skipped_rows: Skipped inputs listed (all are in report.json).
+        max_text_bytes: Once the compressed views reach this size, the
+            side-by-side views of the remaining (smaller) clusters show the
+            passages' figures without the texts; this bounds the file.
     """
 
     page_size: int = 50
@@ -67,10 +70,11 @@ class HtmlOptions:
     max_text_chars: int = 30_000
     max_graph_nodes: int = 60
     max_skipped_rows: int = 1000
+    max_text_bytes: int = 60_000_000
 
     def __post_init__(self) -> None:
         for name in ("page_size", "chunk_bytes", "max_compare_views", "max_text_chars", "max_graph_nodes",
-                     "max_skipped_rows"):
+                     "max_skipped_rows", "max_text_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"HtmlOptions.{name} must be a positive integer, got {value!r}")
@@ -139,7 +143,7 @@ def highlight(
 
 # ------------------------------------------------------------ graph drawing
 
-NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 40, 130, 16, 12
+NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 40, 170, 16, 12
 
 
 @dataclass
@@ -239,8 +243,9 @@ def graph_layout(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], max_nod
         else:
             middle = (x1 + x2) // 2
             e.path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
-            # Above the curve's last, level stretch: fanned-out edges keep their labels apart.
-            e.label_x, e.label_y = x2 - GAP_X // 2 + 8, y2 - 5
+            # Right-aligned above the curve's last, level stretch, next to the copy:
+            # fanned-out edges keep their labels apart.
+            e.label_x, e.label_y = x2 - 8, y2 - 6
         drawn.append(e)
     width = MARGIN * 2 + (max(columns, default=0) + 1) * (NODE_W + GAP_X) - GAP_X
     rows = max((len(c) for c in columns.values()), default=1)
@@ -400,7 +405,7 @@ class _Model:
             date = doc.get("published") or "no date"
             detail = f"{_short(doc.get('title'), 80)} \u2014 {date}"
             label = doc.get("site") or name.rstrip("/").rpartition("/")[2] or name  # no site: the file name
-            nodes.append(GraphNode(key, _short(label, 25), detail, "document", self.status(doc)))
+            nodes.append(GraphNode(key, _short(label, 23), detail, "document", self.status(doc)))
 
         origin = (prov.get("origin") or {})
         if origin.get("kind") == "agency" and not origin.get("document"):
@@ -425,7 +430,7 @@ class _Model:
             edges.append(GraphEdge(edge["source"], edge["copy"], " \u00b7 ".join(parts), edge["direction"] == "known"))
         return graph_layout(nodes, edges, self.options.max_graph_nodes)
 
-    def compare_views(self, cluster: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    def compare_views(self, cluster: Mapping[str, Any], with_text: bool = True) -> tuple[list[dict[str, Any]], int]:
         prov = self.provenance.get(cluster["id"], {"edges": []})
         views = []
         aligned = [e for e in prov.get("edges", []) if e.get("alignment")]
@@ -456,7 +461,8 @@ class _Model:
                     f"{_short(ev.get('text') or ev.get('url') or '', 120)}".strip()
                     for ev in (right.get("attribution") or {}).get("evidence") or []
                 ],
-                "has_text": left_text is not None and right_text is not None,
+                "has_text": with_text and left_text is not None and right_text is not None,
+                "over_budget": not with_text,
             }
             if view["has_text"]:
                 view["left"] = highlight(left_text, [(p[0], p[1]) for p in passages], self.credit_marks(left), limit)
@@ -575,32 +581,33 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _chunks(fragments: Iterable[tuple[str, str]], limit: int) -> tuple[list[str], dict[str, int]]:
-    """Group rendered fragments into gzip+base64 chunks of about ``limit`` bytes.
+class _Chunks:
+    """Rendered views grouped into gzip+base64 chunks of about ``limit`` bytes."""
 
-    Returns the chunks and the chunk number of each fragment key.
-    """
-    chunks: list[str] = []
-    where: dict[str, int] = {}
-    batch: list[str] = []
-    size = 0
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[str] = []
+        self.where: dict[str, int] = {}  # view key -> chunk number
+        self.compressed_bytes = 0
+        self._batch: list[str] = []
+        self._size = 0
 
-    def flush() -> None:
-        nonlocal batch, size
-        if batch:
-            raw = "".join(batch).encode("utf-8")
+    def add(self, key: str, html: str) -> None:
+        size = len(html.encode("utf-8"))
+        if self._batch and self._size + size > self.limit:
+            self.flush()
+        self.where[key] = len(self.chunks)
+        self._batch.append(html)
+        self._size += size
+
+    def flush(self) -> None:
+        if self._batch:
+            raw = "".join(self._batch).encode("utf-8")
             # mtime=0: the same report gives the same bytes (two runs diff clean).
-            chunks.append(base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii"))
-        batch, size = [], 0
-
-    for key, html in fragments:
-        if batch and size + len(html) > limit:
-            flush()
-        where[key] = len(chunks)
-        batch.append(html)
-        size += len(html.encode("utf-8"))
-    flush()
-    return chunks, where
+            chunk = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+            self.chunks.append(chunk)
+            self.compressed_bytes += len(chunk)
+        self._batch, self._size = [], 0
 
 
 def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
@@ -625,26 +632,34 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     detail = env.get_template("cluster.html.j2")
     site_detail = env.get_template("site.html.j2")
 
-    index = []
-    fragments = []
-    for cluster in report["clusters"]:
+    chunks = _Chunks(options.chunk_bytes)
+    index = {}
+    without_text = 0
+    # Largest clusters first: when the text budget runs out, it is the small
+    # ones whose side-by-side views go without texts.
+    for cluster in sorted(report["clusters"], key=lambda c: (-c["size"], c["id"])):
         entry = model.cluster_index(cluster)
-        views, more_views = model.compare_views(cluster)
+        with_text = chunks.compressed_bytes < options.max_text_bytes
+        views, more_views = model.compare_views(cluster, with_text=with_text)
+        without_text += not with_text and bool(views)
         html = detail.render(
             cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
             views=views, more_views=more_views, origin=cluster.get("origin") or {},
             origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
+            budget_mb=round(options.max_text_bytes / 1e6),
         )
-        fragments.append((f"cluster:{cluster['id']}", html))
-        index.append(entry)
+        chunks.add(f"cluster:{cluster['id']}", html)
+        index[cluster["id"]] = entry
+    index = [index[c["id"]] for c in report["clusters"]]  # the list keeps the report's order
     articles = model.site_articles()
     site_rows = list(report.get("sites", []))
     site_keys = {}
     for number, site in enumerate(site_rows):
         key = f"s{number}"
         site_keys[site["site"]] = key
-        fragments.append((f"site:{key}", site_detail.render(site=site, key=key, articles=articles.get(site["site"], []))))
-    chunks, where = _chunks(fragments, options.chunk_bytes)
+        chunks.add(f"site:{key}", site_detail.render(site=site, key=key, articles=articles.get(site["site"], [])))
+    chunks.flush()
+    where = chunks.where
     for entry in index:
         entry["chunk"] = where[f"cluster:{entry['id']}"]
     data = {
@@ -658,7 +673,8 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
     page = env.get_template("report.html.j2").render(
-        css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
+        css=css, script=script, csp=csp, data=data, chunks=chunks.chunks, overview=model.overview(),
+        without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
         skipped_total=len(report.get("skipped", [])), version=report.get("wiretrace_version", ""),
         all_sites=sorted({s for e in index for s in e["sites"]}),
