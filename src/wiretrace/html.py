@@ -32,6 +32,7 @@ import base64
 import gzip
 import hashlib
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "graph_layout"]
+from markupsafe import Markup, escape
+
+__all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
 _TEMPLATES = "templates"
 _STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown")
@@ -139,6 +142,32 @@ def highlight(
         else:
             segments.append(Segment(text[left:right], covering, credit))
     return segments
+
+
+def marked_html(segments: Sequence[Segment]) -> Markup:
+    """The segments as escaped HTML: passages in ``<mark data-p>``, credit
+    evidence in ``class="credit"``.
+
+    Written in Python rather than as a template loop because it is the inner
+    loop of the page (a third of the render time as a macro); every piece of
+    text still goes through markupsafe's ``escape``, as autoescaping does.
+
+    Example:
+        >>> str(marked_html(highlight("<b>hi</b> there", [(0, 9)])))
+        '<mark class="cp" data-p="0">&lt;b&gt;hi&lt;/b&gt;</mark> there'
+    """
+    out = []
+    for s in segments:
+        text = escape(s.text)
+        if s.passages:
+            credit = f' title="{escape(s.credit)}"' if s.credit else ""
+            css = "cp credit" if s.credit else "cp"
+            out.append(f'<mark class="{css}" data-p="{" ".join(map(str, s.passages))}"{credit}>{text}</mark>')
+        elif s.credit:
+            out.append(f'<span class="credit" title="{escape(s.credit)}">{text}</span>')
+        else:
+            out.append(str(text))
+    return Markup("".join(out))
 
 
 # ------------------------------------------------------------ graph drawing
@@ -261,6 +290,9 @@ def _short(value: str | None, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "\u2026"
 
 
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace or control characters: not a link
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` when it is an absolute http(s) URL a link may point to, else None.
 
@@ -268,7 +300,7 @@ def safe_url(url: str | None) -> str | None:
         >>> safe_url("https://example.com/a"), safe_url("javascript:alert(1)"), safe_url("//evil")
         ('https://example.com/a', None, None)
     """
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if not url or _UNSAFE_IN_URL.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -465,8 +497,10 @@ class _Model:
                 "over_budget": not with_text,
             }
             if view["has_text"]:
-                view["left"] = highlight(left_text, [(p[0], p[1]) for p in passages], self.credit_marks(left), limit)
-                view["right"] = highlight(right_text, [(p[2], p[3]) for p in passages], self.credit_marks(right), limit)
+                view["left"] = marked_html(
+                    highlight(left_text, [(p[0], p[1]) for p in passages], self.credit_marks(left), limit))
+                view["right"] = marked_html(
+                    highlight(right_text, [(p[2], p[3]) for p in passages], self.credit_marks(right), limit))
                 view["left_cut"] = len(left_text) > limit
                 view["right_cut"] = len(right_text) > limit
             views.append(view)
@@ -604,7 +638,8 @@ class _Chunks:
         if self._batch:
             raw = "".join(self._batch).encode("utf-8")
             # mtime=0: the same report gives the same bytes (two runs diff clean).
-            chunk = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+            # Level 6: a third of level 9's time for 1-2% more bytes (measured on the 10k-cluster report).
+            chunk = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
             self.chunks.append(chunk)
             self.compressed_bytes += len(chunk)
         self._batch, self._size = [], 0
