@@ -46,6 +46,7 @@ import numpy as np
 import xxhash
 
 from wiretrace.normalize import _PUNCT_MAP
+from wiretrace.shingles import fmix64
 
 __all__ = ["Alignment", "align", "align_pairs", "word_spans", "normal_form", "MIN_PASSAGE_WORDS"]
 
@@ -188,7 +189,8 @@ _TYPOGRAPHIC = tuple(
 )
 
 _C1, _C2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
-_M1, _M2, _SHIFT = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33)
+_SHIFT = np.uint64(33)
+_M1, _M2 = 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53  # MurmurHash3's finaliser, as shingles.fmix64
 _COMBINE = np.uint64(0x100000001B3)  # odd multiplier combining word hashes into shingle hashes
 _LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 _PAD = b" " * 9  # 8-byte reads from a word's start stay inside the buffer
@@ -200,20 +202,11 @@ _MASK64 = (1 << 64) - 1
 # --------------------------------------------------------------------------- words and their hashes
 
 
-def _fmix(h: np.ndarray) -> np.ndarray:
-    h ^= h >> _SHIFT
-    h *= _M1
-    h ^= h >> _SHIFT
-    h *= _M2
-    h ^= h >> _SHIFT
-    return h
-
-
 def _fmix_int(h: int) -> int:
     h ^= h >> 33
-    h = (h * int(_M1)) & _MASK64
+    h = (h * _M1) & _MASK64
     h ^= h >> 33
-    h = (h * int(_M2)) & _MASK64
+    h = (h * _M2) & _MASK64
     return h ^ (h >> 33)
 
 
@@ -239,7 +232,7 @@ def _hash_words(buffer: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
         hashes[longer] = hashes.take(longer) + last + n.astype(np.uint64)
         for w in longer[n > 16].tolist():  # rare
             hashes[w] = xxhash.xxh3_64_intdigest(buffer[starts[w] : ends[w]])
-    return _fmix(hashes)
+    return fmix64(hashes)
 
 
 def _word_hash(word: str) -> int:

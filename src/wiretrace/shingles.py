@@ -127,13 +127,18 @@ def _combine(word_hashes: np.ndarray, k: int) -> np.ndarray:
     for j in range(1, k):
         acc = ((acc << rot) | (acc >> back)) ^ word_hashes[j : j + n]
         acc *= prime
+    return fmix64(acc)
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place on a uint64 array (returned)."""
     s1, m1, s2, m2, s3 = (np.uint64(c) for c in _FMIX)
-    acc ^= acc >> s1
-    acc *= m1
-    acc ^= acc >> s2
-    acc *= m2
-    acc ^= acc >> s3
-    return acc
+    h ^= h >> s1
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s3
+    return h
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
