@@ -237,3 +237,14 @@ def test_text_budget_bounds_the_page(demo_report):
     # Nothing of the index is lost: every cluster is still listed and has a view.
     for cluster in report["clusters"]:
         assert f'data-fragment="cluster:{cluster["id"]}"' in views
+
+
+def test_report_without_texts_still_renders_every_view():
+    report = scan([DEMO], report_texts="none").to_dict()
+    assert not any("text" in d for d in report["documents"])
+    views = fragments(render_html(report))
+    assert 'data-side="copy"' not in views
+    assert views.count('report.texts = "none"') == sum(
+        1 for p in report["provenance"] for e in p["edges"] if e.get("alignment"))
+    for cluster in report["clusters"]:
+        assert f'data-fragment="cluster:{cluster["id"]}"' in views
