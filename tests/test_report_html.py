@@ -248,3 +248,30 @@ def test_report_without_texts_still_renders_every_view():
         1 for p in report["provenance"] for e in p["edges"] if e.get("alignment"))
     for cluster in report["clusters"]:
         assert f'data-fragment="cluster:{cluster["id"]}"' in views
+
+
+def test_html_command_renders_the_same_page_from_report_json(tmp_path, capsys):
+    from wiretrace.cli import main
+
+    assert main(["scan", str(DEMO), "--out", str(tmp_path), "-q"]) == 0
+    written = (tmp_path / "report.html").read_text(encoding="utf-8")
+    again = tmp_path / "again.html"
+    assert main(["html", str(tmp_path / "report.json"), "--out", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == written
+    assert main(["html", str(tmp_path / "report.json"), "--out", str(tmp_path / "small.html"),
+                 "--max-text-mb", "0.000001"]) == 0
+    assert "Texts left out" in fragments((tmp_path / "small.html").read_text(encoding="utf-8"))
+
+
+def test_html_command_errors(tmp_path, capsys):
+    from wiretrace.cli import main
+
+    assert main(["html", str(tmp_path / "missing.json")]) == 2
+    assert "report not found" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text('{"a": 1}', encoding="utf-8")
+    assert main(["html", str(tmp_path / "other.json")]) == 2
+    assert "is not a wiretrace report.json" in capsys.readouterr().err
+    (tmp_path / "broken.json").write_text('{"format": "wiretrace-report", "clusters": 3}', encoding="utf-8")
+    assert main(["html", str(tmp_path / "broken.json")]) == 2
+    assert "does not have the shape of a report.json" in capsys.readouterr().err
+    assert main(["html", str(tmp_path / "other.json"), "--max-text-mb", "0"]) == 2

@@ -132,6 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("--gold", required=True, metavar="GOLD.jsonl", help="labels to score against")
     eval_cmd.add_argument("--json", action="store_true", help="print the scores as JSON")
 
+    html_cmd = commands.add_parser(
+        "html",
+        help="render report.html again from a report.json",
+        description=(
+            "Render the browser report from a report.json written by 'wiretrace scan' (for instance one written "
+            "with --no-html, or to bound the page differently), without scanning again."
+        ),
+        epilog="Exit codes: 0 written, 2 usage error (missing or invalid report, unwritable output).",
+    )
+    html_cmd.add_argument("report", metavar="REPORT", help="report.json written by 'wiretrace scan'")
+    html_cmd.add_argument("-o", "--out", metavar="OUT.html", help="page to write (default: report.html beside REPORT)")
+    html_cmd.add_argument("--max-text-mb", type=float, default=None, metavar="X",
+                          help="compressed text the page may hold before smaller clusters' views go without "
+                               "their texts (default: 60)")
+
     bench_cmd = commands.add_parser(
         "bench",
         help="run the accuracy benchmark suites (real corpora and a content-farm simulation)",
@@ -197,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _eval(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "html":
+            return _html(args)
         return _scan(args)
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
@@ -222,17 +239,42 @@ def _bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_report(path: str) -> dict[str, Any]:
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"report not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read report {path}: {exc}") from None
+    if not isinstance(report, dict) or report.get("format") != "wiretrace-report":
+        raise InputError(f"{path} is not a wiretrace report.json")
+    return report
+
+
+def _html(args: argparse.Namespace) -> int:
+    from wiretrace.html import HtmlOptions, write_html
+
+    report = _load_report(args.report)
+    options = HtmlOptions()
+    if args.max_text_mb is not None:
+        if not args.max_text_mb > 0:
+            raise ConfigError(f"--max-text-mb must be > 0, got {args.max_text_mb}")
+        options = HtmlOptions(max_text_bytes=int(args.max_text_mb * 1e6))
+    out = Path(args.out) if args.out else Path(args.report).with_name("report.html")
+    try:
+        write_html(report, out, options)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{args.report} does not have the shape of a report.json: {exc!r}") from None
+    print(out)
+    return EXIT_OK
+
+
 def _eval(args: argparse.Namespace) -> int:
     from wiretrace.evaluation import GoldError, evaluate, load_gold
 
-    try:
-        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"report not found: {args.report}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read report {args.report}: {exc}") from None
-    if not isinstance(report, dict) or report.get("format") != "wiretrace-report":
-        raise InputError(f"{args.report} is not a wiretrace report.json")
+    report = _load_report(args.report)
     try:
         scores = evaluate(report, load_gold(args.gold))
     except GoldError as exc:

@@ -634,6 +634,12 @@ class _Chunks:
         self._batch.append(html)
         self._size += size
 
+    @property
+    def bytes_so_far(self) -> int:
+        """Compressed bytes written, plus the pending chunk counted uncompressed
+        (an overestimate by at most one chunk)."""
+        return self.compressed_bytes + self._size
+
     def flush(self) -> None:
         if self._batch:
             raw = "".join(self._batch).encode("utf-8")
@@ -674,7 +680,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     # ones whose side-by-side views go without texts.
     for cluster in sorted(report["clusters"], key=lambda c: (-c["size"], c["id"])):
         entry = model.cluster_index(cluster)
-        with_text = chunks.compressed_bytes < options.max_text_bytes
+        with_text = chunks.bytes_so_far < options.max_text_bytes
         views, more_views = model.compare_views(cluster, with_text=with_text)
         without_text += not with_text and bool(views)
         html = detail.render(
