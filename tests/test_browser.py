@@ -148,10 +148,12 @@ def test_cluster_views_show_members_badges_graph_and_passages(demo_page):
         edges = provenance[cluster["id"]]["edges"]
         assert {f"doc:{m}" for m in cluster["members"]} <= drawn
         assert {e["source"] for e in edges} <= drawn
-        assert view.locator("svg g.edge").count() == len(edges)
+        compared = [{"source": c["alignment"]["with"], "copy": c["copy"], "alignment": c["alignment"]}
+                    for c in provenance[cluster["id"]].get("comparisons", [])]
+        assert view.locator("svg g.edge").count() == len(edges) + len(compared)
 
         compares = view.locator("details.compare")
-        aligned = [e for e in edges if e.get("alignment")]
+        aligned = [e for e in edges if e.get("alignment")] + compared
         assert compares.count() == len(aligned)
         for i, edge in enumerate(aligned):
             box = compares.nth(i)

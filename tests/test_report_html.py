@@ -275,3 +275,36 @@ def test_html_command_errors(tmp_path, capsys):
     assert main(["html", str(tmp_path / "broken.json")]) == 2
     assert "does not have the shape of a report.json" in capsys.readouterr().err
     assert main(["html", str(tmp_path / "other.json"), "--max-text-mb", "0"]) == 2
+
+
+def test_clusters_of_unknown_origin_are_compared_pair_by_pair():
+    from conftest import story
+
+    text = story(7, 300)
+    records = [  # no dates, no wire markers: the origin is unknown
+        {"id": "a", "text": text, "url": "https://one.example/a"},
+        {"id": "b", "text": "An intro line of its own here. " + text, "url": "https://two.example/b"},
+        {"id": "c", "text": text + " And a closing line of its own too.", "url": "https://three.example/c"},
+    ]
+    report = scan(records).to_dict()
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads(resources.files("wiretrace").joinpath("schema/report.schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(report)), schema)
+    (prov,) = report["provenance"]
+    assert prov["origin"]["kind"] == "unknown"
+    reached = {e["copy"] for e in prov["edges"]}
+    compared = prov.get("comparisons", [])
+    assert compared, "members no edge reaches are compared"
+    texts = {f"doc:{d['id']}": d["text"] for d in report["documents"]}
+    covered = set(reached)
+    for c in compared:
+        covered.update((c["copy"], c["alignment"]["with"]))
+        for ws, we, cs, ce in c["alignment"]["passages"]:
+            assert texts[c["alignment"]["with"]][ws:we].split() == texts[c["copy"]][cs:ce].split()
+        assert c["alignment"]["paste"] > 0.9
+    assert covered == set(texts)
+    views = fragments(render_html(report))
+    assert views.count("which copied which is not known") == len(compared)
+    assert views.count('class="edge undirected"') >= len(compared)

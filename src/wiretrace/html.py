@@ -350,6 +350,10 @@ class _Model:
         self.options = options
         self.docs = {d["id"]: d for d in report["documents"]}
         self.provenance = {p["cluster"]: p for p in report.get("provenance", [])}
+        self.jaccard: dict[tuple[str, str], float] = {}
+        for pair in report.get("pairs", []):
+            a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
+            self.jaccard[(a, b)] = self.jaccard[(b, a)] = pair["jaccard"]
 
     # ---- nodes
 
@@ -460,12 +464,21 @@ class _Model:
             if edge["direction"] != "known":
                 parts.append("direction?")
             edges.append(GraphEdge(edge["source"], edge["copy"], " \u00b7 ".join(parts), edge["direction"] == "known"))
+        for compared in prov.get("comparisons", []):  # members no edge reaches: copies, direction unknown
+            other, copy = compared["alignment"]["with"], compared["copy"]
+            jaccard = self.jaccard.get((other, copy))
+            label = f"J {jaccard:.2f} \u00b7 direction?" if jaccard is not None else "direction?"
+            edges.append(GraphEdge(other, copy, label, False))
         return graph_layout(nodes, edges, self.options.max_graph_nodes)
 
     def compare_views(self, cluster: Mapping[str, Any], with_text: bool = True) -> tuple[list[dict[str, Any]], int]:
         prov = self.provenance.get(cluster["id"], {"edges": []})
         views = []
-        aligned = [e for e in prov.get("edges", []) if e.get("alignment")]
+        # Copy edges, then members no edge reaches (compared with their closest member; direction unknown).
+        aligned = [e for e in prov.get("edges", []) if e.get("alignment")] + [
+            {"source": c["alignment"]["with"], "copy": c["copy"], "alignment": c["alignment"], "undirected": True}
+            for c in prov.get("comparisons", [])
+        ]
         limit = self.options.max_text_chars
         for number, edge in enumerate(aligned[: self.options.max_compare_views]):
             alignment = edge["alignment"]
@@ -484,6 +497,7 @@ class _Model:
                 "copy_label": self.node_label(edge["copy"]),
                 "source_label": self.node_label(edge["source"]),
                 "closest": alignment["with"] != edge["source"],
+                "undirected": edge.get("undirected", False),
                 "cut": _percent(alignment.get("cut")),
                 "paste": _percent(alignment.get("paste")),
                 "passages": len(passages),

@@ -195,8 +195,9 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
     with log.stage("align", items_in=sum(len(t.edges) for t in traced)) as stage:
         alignments = align_stage(documents, components, traced, verified, config.shingle_size, workers)
-        made = [a for edges in alignments for a in edges if a is not None]
+        made = alignments.all()
         stage["items_out"] = len(made)
+        stage["comparisons"] = sum(len(c) for c in alignments.comparisons)  # members no edge reaches
         stage["passages"] = sum(len(a["passages"]) for a in made)
 
     with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:

@@ -148,12 +148,12 @@ def build_report(
     delays: dict | None = None,
     sites: list[dict[str, Any]] | None = None,
     graph: Any = None,
-    alignments: list | None = None,
+    alignments: Any = None,  # trace.Alignments
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
-    ``alignments`` holds, per cluster and edge of ``traced``, the edge's
-    aligned passages (or None); documents carry their ``text`` as
+    ``alignments`` holds the aligned passages of each edge of ``traced`` and
+    the comparisons of members no edge reaches; documents carry their ``text`` as
     ``config.report_texts`` says.
     """
     cluster_of: dict[int, str] = {}
@@ -243,10 +243,13 @@ def build_report(
         }
         for t in traced or []
     ]
-    for entry, aligned in zip(provenance, alignments or []):
-        for edge, alignment in zip(entry["edges"], aligned):
-            if alignment is not None:
-                edge["alignment"] = alignment
+    if alignments is not None:
+        for entry, aligned, compared in zip(provenance, alignments.edges, alignments.comparisons):
+            for edge, alignment in zip(entry["edges"], aligned):
+                if alignment is not None:
+                    edge["alignment"] = alignment
+            if compared:
+                entry["comparisons"] = compared
     for cluster, entry in zip(clusters, provenance):
         cluster["origin"] = entry["origin"]
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], graph)

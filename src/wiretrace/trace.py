@@ -28,7 +28,7 @@ from wiretrace.verify import VerifiedPair
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
-    "WireEvidence", "wire_stage", "wire_evidence", "provenance_stage", "align_stage", "attribute_stage",
+    "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "provenance_stage", "align_stage", "attribute_stage",
     "provenance_graph", "write_graph",
 ]
 
@@ -116,6 +116,32 @@ class _AlignJob:
     edges: list[int] = field(default_factory=list)  # the edge number of each pair
 
 
+@dataclass
+class Alignments:
+    """What the align stage found, per cluster (in the order of ``traced``).
+
+    Attributes:
+        edges: Per cluster, per copy edge: ``{"with": node, "passages":
+            [...], "cut": ..., "paste": ...}`` (see :func:`wiretrace.align.align`),
+            or None.
+        comparisons: Per cluster, for members that are neither the origin
+            nor the copy of an edge (the origin is unknown and no chain was
+            found): ``{"copy": node, "alignment": {...}}``, the member aligned
+            with its closest member; which copied which is not known.
+    """
+
+    edges: list[list[dict[str, Any] | None]]
+    comparisons: list[list[dict[str, Any]]]
+
+    def __len__(self) -> int:
+        return sum(1 for e in self.edges for a in e if a is not None) + sum(len(c) for c in self.comparisons)
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every alignment made."""
+        return [a for e in self.edges for a in e if a is not None] + [c["alignment"] for cs in self.comparisons
+                                                                       for c in cs]
+
+
 def align_stage(
     documents: Sequence[Document],
     components: Sequence[Sequence[int]],
@@ -123,29 +149,44 @@ def align_stage(
     verified: Sequence[VerifiedPair],
     shingle_size: int,
     workers: int = 1,
-) -> list[list[dict[str, Any] | None]]:
-    """The aligned passages of every copy edge, per cluster and edge (as in
-    ``traced``): ``{"with": node, "passages": [...], "cut": ..., "paste": ...}``
-    (see :func:`wiretrace.align.align`).
+) -> Alignments:
+    """The aligned passages of every copy edge, and of every member no edge
+    reaches (see :class:`Alignments`).
 
     The copy is aligned with the edge's source document, in the documents'
     full texts as read (the offsets of wire markers refer to them too). When
     the source is a virtual agency node (the wire's own copy is not in the
     corpus), the copy is aligned with the member it shares the most
     shingles with among its verified pairs (ties: the smaller document id),
-    so it still shows what it shares with the closest other copy. Results
-    do not depend on ``workers``.
+    so it still shows what it shares with the closest other copy. A member
+    that no edge reaches (a cluster of unknown origin) is compared with its
+    closest member the same way, so that every copy shows what it shares.
+    Results do not depend on ``workers``.
     """
-    closest = _closest_members(documents, components, traced, verified)
-    jobs = [_AlignJob()]  # whole clusters per job, so each text is read once
-    withs: list[str | None] = []  # the "with" node of each edge, in order
+    reached = set()
     for members, cluster in zip(components, traced):
+        reached.update(f"doc:{documents[i].id}" for i in members if cluster.parent.get(documents[i].id))
+        if cluster.origin.document:
+            reached.add(f"doc:{cluster.origin.document}")
+    unreached = [[i for i in members if f"doc:{documents[i].id}" not in reached] for members in components]
+    closest = _closest_members(documents, components, traced, verified, {i for u in unreached for i in u})
+    jobs = [_AlignJob()]  # whole clusters per job, so each text is read once
+    withs: list[str | None] = []  # the "with" node of each edge (then comparison), in order
+    compared: list[list[int]] = []  # per cluster: the members compared, in order
+    for members, cluster, lonely in zip(components, traced, unreached):
         job = jobs[-1]
         local = {f"doc:{documents[i].id}": i for i in members}
         position: dict[int, int] = {}
-        for edge in cluster.edges:
-            copy = local[edge.copy]
-            source = local.get(edge.source, closest.get(copy))
+        done: set[frozenset[int]] = set()
+        tasks = [(local[edge.copy], local.get(edge.source, closest.get(local[edge.copy]))) for edge in cluster.edges]
+        compared.append([])
+        for i in lonely:
+            partner = closest.get(i)
+            if partner is not None and frozenset((i, partner)) not in done:  # a pair of lonely members: once
+                done.add(frozenset((i, partner)))
+                tasks.append((i, partner))
+                compared[-1].append(i)
+        for copy, source in tasks:
             if source is None:
                 withs.append(None)
                 continue
@@ -170,11 +211,14 @@ def align_stage(
     for job, alignments in zip(jobs, fork_map(run, jobs, workers, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
-    per_cluster, start = [], 0
-    for cluster in traced:
-        per_cluster.append(out[start : start + len(cluster.edges)])
+    edges, comparisons, start = [], [], 0
+    for cluster, members in zip(traced, compared):
+        edges.append(out[start : start + len(cluster.edges)])
         start += len(cluster.edges)
-    return per_cluster
+        comparisons.append([{"copy": f"doc:{documents[i].id}", "alignment": a}
+                            for i, a in zip(members, out[start : start + len(members)]) if a is not None])
+        start += len(members)
+    return Alignments(edges, comparisons)
 
 
 def _closest_members(
@@ -182,15 +226,17 @@ def _closest_members(
     components: Sequence[Sequence[int]],
     traced: Sequence[ClusterProvenance],
     verified: Sequence[VerifiedPair],
+    also: set[int] = frozenset(),
 ) -> dict[int, int]:
-    """For each copy of a virtual agency node: the member it shares the most
-    shingles with among its verified pairs (ties: the smaller document id)."""
+    """For each copy of a virtual agency node, and each member of ``also``:
+    the member it shares the most shingles with among its verified pairs
+    (ties: the smaller document id)."""
     wanted = {
         i
         for members, cluster in zip(components, traced)
         if cluster.origin.kind == "agency" and cluster.origin.document is None
         for i in members
-    }
+    } | set(also)
     if not wanted:
         return {}
     best: dict[int, tuple[int, str, int]] = {}
