@@ -308,3 +308,26 @@ def test_clusters_of_unknown_origin_are_compared_pair_by_pair():
     views = fragments(render_html(report))
     assert views.count("which copied which is not known") == len(compared)
     assert views.count('class="edge undirected"') >= len(compared)
+
+
+@pytest.mark.realdata
+def test_bbc_report_shows_every_cluster_side_by_side():
+    """BBC full text: plain text files without dates or URLs, so every cluster's
+    origin is unknown; each still gets its side-by-side views, and the
+    highlighted passages are the documents' own words."""
+    from conftest import shared_dataset
+
+    report = scan([shared_dataset("bbc_fulltext")]).to_dict()
+    page = render_html(report)
+    views = fragments(page)
+    texts = {d["id"]: d["text"] for d in report["documents"] if "text" in d}
+    compared = [c for p in report["provenance"] for c in p.get("comparisons", [])]
+    assert len(report["clusters"]) >= 150 and len(compared) >= len(report["clusters"])
+    # Every cluster shows at least one side-by-side view.
+    for cluster in report["clusters"]:
+        section = views.split(f'data-fragment="cluster:{cluster["id"]}"')[1].split("</article>")[0]
+        assert 'data-side="copy"' in section, cluster["id"]
+    # Exact duplicates are pasted whole.
+    exact = [c for c in compared if texts[c["copy"][4:]] == texts[c["alignment"]["with"][4:]]]
+    assert exact and all(c["alignment"]["paste"] == 1.0 for c in exact)
+    assert "No clustered document has a site" in page
