@@ -423,6 +423,17 @@ class _Model:
         rows.sort(key=lambda r: (rank.get(r["status"], 1), r["published"] or "\uffff", r["id"]))
         return rows
 
+    def wire_kept(self, agency: str, doc_id: str) -> str:
+        """The agency's strong markers the document kept ("dateline, credit line"), or "no wire markers"."""
+        kinds = []
+        for group in self.docs[doc_id].get("wire") or []:
+            if group["agency"] == agency:
+                for marker in group["markers"]:
+                    label = _MARKER_LABELS.get(marker["kind"], marker["kind"])
+                    if marker["strength"] == "strong" and label not in kinds:
+                        kinds.append(label)
+        return ", ".join(kinds[:2]) if kinds else "no wire markers"
+
     def graph(self, cluster: Mapping[str, Any]) -> GraphLayout:
         prov = self.provenance.get(cluster["id"], {"edges": [], "origin": cluster.get("origin")})
         nodes: list[GraphNode] = []
@@ -458,6 +469,9 @@ class _Model:
             parts = []
             if "jaccard" in ev:
                 parts.append(f"J {ev['jaccard']:.2f}")
+            elif edge["source"].startswith("agency:"):
+                # No similarity to a text that is not in the scan: say what of the wire's copy the copy kept.
+                parts.append(self.wire_kept(edge["source"][7:], edge["copy"][4:]))
             delay = (ev.get("time") or {}).get("delay_hours")
             if delay is not None:
                 parts.append(_delay(delay))
