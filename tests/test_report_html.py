@@ -225,8 +225,8 @@ def test_only_http_urls_become_links(url, ok):
 
 def test_text_budget_bounds_the_page(demo_report):
     report = demo_report.to_dict()
-    full = render_html(report, HtmlOptions(chunk_bytes=4096))
-    bounded = render_html(report, HtmlOptions(chunk_bytes=4096, max_text_bytes=1))
+    full = render_html(report, HtmlOptions(chunk_bytes=4096, job_clusters=1))
+    bounded = render_html(report, HtmlOptions(chunk_bytes=4096, job_clusters=1, max_text_bytes=1))
     assert len(bounded) < len(full)
     views = fragments(bounded)
     assert "Texts left out" in views and "side-by-side views of" in bounded
@@ -260,7 +260,8 @@ def test_html_command_renders_the_same_page_from_report_json(tmp_path, capsys):
     assert again.read_text(encoding="utf-8") == written
     assert main(["html", str(tmp_path / "report.json"), "--out", str(tmp_path / "small.html"),
                  "--max-text-mb", "0.000001"]) == 0
-    assert "Texts left out" in fragments((tmp_path / "small.html").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "small.html").read_text(encoding="utf-8") == render_html(report, HtmlOptions(max_text_bytes=1))
 
 
 def test_html_command_errors(tmp_path, capsys):
@@ -331,3 +332,14 @@ def test_bbc_report_shows_every_cluster_side_by_side():
     exact = [c for c in compared if texts[c["copy"][4:]] == texts[c["alignment"]["with"][4:]]]
     assert exact and all(c["alignment"]["paste"] == 1.0 for c in exact)
     assert "No clustered document has a site" in page
+
+
+def test_page_is_the_same_for_any_worker_count(demo_report, monkeypatch):
+    import wiretrace.html
+
+    report = demo_report.to_dict()
+    monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
+    for budget in (60_000_000, 1):
+        pages = {workers: render_html(report, HtmlOptions(workers=workers, job_clusters=1, max_text_bytes=budget))
+                 for workers in (1, 2)}
+        assert pages[1] == pages[2]

@@ -32,6 +32,7 @@ import base64
 import gzip
 import hashlib
 import math
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
+
+from wiretrace.parallel import fork_map
 
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
@@ -65,6 +68,10 @@ class HtmlOptions:
         max_text_bytes: Once the compressed views reach this size, the
             side-by-side views of the remaining (smaller) clusters show the
             passages' figures without the texts; this bounds the file.
+        job_clusters: Clusters rendered per job: the unit of work of the
+            worker processes, and the step in which the text budget is spent.
+        workers: Processes rendering the cluster views (0: one per core);
+            the page is the same for any number.
     """
 
     page_size: int = 50
@@ -74,10 +81,14 @@ class HtmlOptions:
     max_graph_nodes: int = 60
     max_skipped_rows: int = 1000
     max_text_bytes: int = 60_000_000
+    job_clusters: int = 64
+    workers: int = 0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 0:
+            raise ValueError(f"HtmlOptions.workers must be 0 (one per core) or a positive integer, got {self.workers!r}")
         for name in ("page_size", "chunk_bytes", "max_compare_views", "max_text_chars", "max_graph_nodes",
-                     "max_skipped_rows", "max_text_bytes"):
+                     "max_skipped_rows", "max_text_bytes", "job_clusters"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"HtmlOptions.{name} must be a positive integer, got {value!r}")
@@ -662,12 +673,6 @@ class _Chunks:
         self._batch.append(html)
         self._size += size
 
-    @property
-    def bytes_so_far(self) -> int:
-        """Compressed bytes written, plus the pending chunk counted uncompressed
-        (an overestimate by at most one chunk)."""
-        return self.compressed_bytes + self._size
-
     def flush(self) -> None:
         if self._batch:
             raw = "".join(self._batch).encode("utf-8")
@@ -677,6 +682,41 @@ class _Chunks:
             self.chunks.append(chunk)
             self.compressed_bytes += len(chunk)
         self._batch, self._size = [], 0
+
+
+PARALLEL_MIN_CLUSTERS = 256  # below this, rendering in one process is faster than forking
+
+
+@dataclass
+class _Rendered:
+    """Cluster views rendered and compressed by one job."""
+
+    chunks: list[str]
+    where: dict[str, int]  # view key -> chunk number within ``chunks``
+    entries: dict[str, dict[str, Any]]  # cluster id -> its entry in the index
+    without_text: int  # clusters whose side-by-side views go without texts
+
+
+def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_text: bool) -> _Rendered:
+    options = model.options
+    detail = _environment().get_template("cluster.html.j2")
+    chunks = _Chunks(options.chunk_bytes)
+    entries = {}
+    without_text = 0
+    for cluster in clusters:
+        entry = model.cluster_index(cluster)
+        views, more_views = model.compare_views(cluster, with_text=with_text)
+        without_text += not with_text and bool(views)
+        html = detail.render(
+            cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
+            views=views, more_views=more_views, origin=cluster.get("origin") or {},
+            origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
+            budget_mb=round(options.max_text_bytes / 1e6),
+        )
+        chunks.add(f"cluster:{cluster['id']}", html)
+        entries[cluster["id"]] = entry
+    chunks.flush()
+    return _Rendered(chunks.chunks, chunks.where, entries, without_text)
 
 
 def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
@@ -698,37 +738,42 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     options = options or HtmlOptions()
     model = _Model(report, options)
     env = _environment()
-    detail = env.get_template("cluster.html.j2")
-    site_detail = env.get_template("site.html.j2")
 
-    chunks = _Chunks(options.chunk_bytes)
-    index = {}
-    without_text = 0
     # Largest clusters first: when the text budget runs out, it is the small
     # ones whose side-by-side views go without texts.
-    for cluster in sorted(report["clusters"], key=lambda c: (-c["size"], c["id"])):
-        entry = model.cluster_index(cluster)
-        with_text = chunks.bytes_so_far < options.max_text_bytes
-        views, more_views = model.compare_views(cluster, with_text=with_text)
-        without_text += not with_text and bool(views)
-        html = detail.render(
-            cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
-            views=views, more_views=more_views, origin=cluster.get("origin") or {},
-            origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
-            budget_mb=round(options.max_text_bytes / 1e6),
-        )
-        chunks.add(f"cluster:{cluster['id']}", html)
-        index[cluster["id"]] = entry
+    ordered = sorted(report["clusters"], key=lambda c: (-c["size"], c["id"]))
+    jobs = [ordered[i : i + options.job_clusters] for i in range(0, len(ordered), options.job_clusters)]
+    workers = options.workers or os.cpu_count() or 1
+    if workers > 1 and len(ordered) >= PARALLEL_MIN_CLUSTERS:
+        rendered = fork_map(lambda job: _render_clusters(model, job, True), jobs, workers, min_items=2)
+    else:
+        rendered = [None] * len(jobs)  # rendered below, once the budget is known
+    chunks: list[str] = []
+    where: dict[str, int] = {}
+    index = {}
+    without_text = 0
+    for job, done in zip(jobs, rendered):
+        # The budget is spent in this order whatever the worker count, so the page is the same.
+        with_text = sum(len(c) for c in chunks) < options.max_text_bytes
+        if done is None or not with_text:
+            done = _render_clusters(model, job, with_text)
+        without_text += done.without_text
+        where.update((key, len(chunks) + number) for key, number in done.where.items())
+        chunks.extend(done.chunks)
+        index.update(done.entries)
     index = [index[c["id"]] for c in report["clusters"]]  # the list keeps the report's order
     articles = model.site_articles()
     site_rows = list(report.get("sites", []))
     site_keys = {}
+    site_chunks = _Chunks(options.chunk_bytes)
+    site_detail = _environment().get_template("site.html.j2")
     for number, site in enumerate(site_rows):
         key = f"s{number}"
         site_keys[site["site"]] = key
-        chunks.add(f"site:{key}", site_detail.render(site=site, key=key, articles=articles.get(site["site"], [])))
-    chunks.flush()
-    where = chunks.where
+        site_chunks.add(f"site:{key}", site_detail.render(site=site, key=key, articles=articles.get(site["site"], [])))
+    site_chunks.flush()
+    where.update((key, len(chunks) + number) for key, number in site_chunks.where.items())
+    chunks.extend(site_chunks.chunks)
     for entry in index:
         entry["chunk"] = where[f"cluster:{entry['id']}"]
     data = {
@@ -742,7 +787,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
     page = env.get_template("report.html.j2").render(
-        css=css, script=script, csp=csp, data=data, chunks=chunks.chunks, overview=model.overview(),
+        css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
         skipped_total=len(report.get("skipped", [])), version=report.get("wiretrace_version", ""),
