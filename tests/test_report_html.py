@@ -343,3 +343,13 @@ def test_page_is_the_same_for_any_worker_count(demo_report, monkeypatch):
         pages = {workers: render_html(report, HtmlOptions(workers=workers, job_clusters=1, max_text_bytes=budget))
                  for workers in (1, 2)}
         assert pages[1] == pages[2]
+
+
+def test_sites_table_is_bounded_by_rank(demo_report):
+    report = demo_report.to_dict()
+    page = render_html(report, HtmlOptions(max_site_rows=5))
+    rows = re.findall(r'<tr data-site="([^"]+)">', page)
+    assert rows == [s["site"] for s in report["sites"][:5]]
+    assert f"The 5 highest-ranked of {len(report['sites'])} sites are listed" in page
+    index = json.loads(next(t for a, t in parse(page).scripts if a.get("id") == "wt-index"))
+    assert len(index["site_chunks"]) == 5

@@ -72,6 +72,8 @@ class HtmlOptions:
             worker processes, and the step in which the text budget is spent.
         workers: Processes rendering the cluster views (0: one per core);
             the page is the same for any number.
+        max_site_rows: Sites in the sites table, by rank (all are in
+            report.json).
     """
 
     page_size: int = 50
@@ -83,12 +85,13 @@ class HtmlOptions:
     max_text_bytes: int = 60_000_000
     job_clusters: int = 64
     workers: int = 0
+    max_site_rows: int = 5000
 
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 0:
             raise ValueError(f"HtmlOptions.workers must be 0 (one per core) or a positive integer, got {self.workers!r}")
         for name in ("page_size", "chunk_bytes", "max_compare_views", "max_text_chars", "max_graph_nodes",
-                     "max_skipped_rows", "max_text_bytes", "job_clusters"):
+                     "max_skipped_rows", "max_text_bytes", "job_clusters", "max_site_rows"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"HtmlOptions.{name} must be a positive integer, got {value!r}")
@@ -763,7 +766,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         index.update(done.entries)
     index = [index[c["id"]] for c in report["clusters"]]  # the list keeps the report's order
     articles = model.site_articles()
-    site_rows = list(report.get("sites", []))
+    site_rows = list(report.get("sites", []))[: options.max_site_rows]  # ranked: the farms come first
     site_keys = {}
     site_chunks = _Chunks(options.chunk_bytes)
     site_detail = _environment().get_template("site.html.j2")
@@ -790,7 +793,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
-        skipped_total=len(report.get("skipped", [])), version=report.get("wiretrace_version", ""),
+        skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
         all_sites=sorted({s for e in index for s in e["sites"]}),
     )
     return page
