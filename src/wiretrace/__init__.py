@@ -6,11 +6,14 @@ The public API is small and flat::
     report = scan(["crawl/"])
     for cluster in report.clusters:
         print(cluster["id"], cluster["members"])
+    report.write("out/")  # report.html, report.json, pairs.csv, the provenance graph
 """
 
 from wiretrace._version import __version__
 from wiretrace.config import Config, load_config
+from wiretrace.align import Alignment, align
 from wiretrace.errors import ConfigError, InputError, WiretraceError
+from wiretrace.html import HtmlOptions, render_html, write_html
 from wiretrace.minhash import MinHasher, minhash_element_hash
 from wiretrace.normalize import normalize_text
 from wiretrace.pipeline import Extraction, extract, scan
@@ -34,6 +37,11 @@ __all__ = [
     "tokenize",
     "shingle_hash",
     "shingle_sets",
+    "align",
+    "Alignment",
+    "render_html",
+    "write_html",
+    "HtmlOptions",
     "WiretraceError",
     "ConfigError",
     "InputError",
