@@ -11,7 +11,6 @@ The public API is small and flat::
 
 from wiretrace._version import __version__
 from wiretrace.config import Config, load_config
-from wiretrace.align import Alignment, align
 from wiretrace.errors import ConfigError, InputError, WiretraceError
 from wiretrace.html import HtmlOptions, render_html, write_html
 from wiretrace.minhash import MinHasher, minhash_element_hash
@@ -37,8 +36,6 @@ __all__ = [
     "tokenize",
     "shingle_hash",
     "shingle_sets",
-    "align",
-    "Alignment",
     "render_html",
     "write_html",
     "HtmlOptions",
