@@ -283,3 +283,33 @@ def test_csp_blocks_markup_that_escaped_escaping(browser, demo_out, tmp_path):
         assert watched.page.locator("#cluster-rows tr").count() > 0  # the page's own script still ran
     finally:
         watched.close()
+
+
+def test_pagination_and_passage_twins(browser, demo_out, tmp_path):
+    from wiretrace.html import HtmlOptions, write_html
+
+    _, report = demo_out
+    path = write_html(report, tmp_path / "report.html", HtmlOptions(page_size=3))
+    watched = Watched(browser, path.as_uri())
+    page = watched.page
+    try:
+        watched.open("clusters")
+        ids = [c["id"] for c in report["clusters"]]
+        assert _listed(page) == ids[:3] and page.inner_text("#page") == "page 1 of 2"
+        assert page.is_disabled("#prev")
+        page.click("#next")
+        assert _listed(page) == ids[3:6] and page.is_disabled("#next")
+        page.fill("#f-text", report["clusters"][0]["id"])  # filtering starts again from page 1
+        assert _listed(page)[0] == ids[0] and page.inner_text("#page") == "page 1 of 1"
+
+        # Pointing at a copied passage lights up the same passage in the other text.
+        watched.open(f"cluster/{ids[0]}")
+        box = page.locator("#view-detail details.compare").first
+        mark = box.locator("[data-side=copy] mark[data-p]").first
+        number = mark.get_attribute("data-p").split()[0]
+        mark.hover()
+        twins = box.locator("[data-side=with] mark.twin").evaluate_all("ms => ms.map(m => m.dataset.p.split(' '))")
+        assert twins and all(number in p for p in twins)
+        assert watched.errors == [] and watched.violations() == []
+    finally:
+        watched.close()
