@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -804,7 +803,3 @@ def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions
     path = Path(path)
     path.write_text(render_html(report, options), encoding="utf-8")
     return path
-
-
-def _size_note(nbytes: int) -> str:  # used by the CLI summary
-    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e5 else f"{math.ceil(nbytes / 1e3)} kB"
