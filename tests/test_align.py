@@ -62,8 +62,11 @@ VOCABULARY = [
     "the", "council", "flood", "barrier", "river", "said", "on", "Tuesday", "it", "would", "open",
     "in", "May", "don't", "O\u2019Neill", "Hélène", "São", "Paulo", "2026", "6.8", "北京", "東京",
     "naïve", "STRASSE", "straße", "Ｆｕｌｌ", "co\u00adoperate", "e\u0301te\u0301", "under_score",
+    # HTML entities left in scraped text, double-escaped ones too
+    "don&#8217;t", "caf&eacute;", "&eacute;t&eacute;", "AT&amp;T", "O&amp;#8217;Neill", "&#x48;ello",
 ]
-SEPARATORS = [" ", "  ", "\n\n", ", ", " \u2014 ", "\u00a0", "\t", ". ", " \u201c", "\u201d ", " (", ") ", "'", " - "]
+SEPARATORS = [" ", "  ", "\n\n", ", ", " \u2014 ", "\u00a0", "\t", ". ", " \u201c", "\u201d ", " (", ") ", "'", " - ",
+              "&nbsp;", " &mdash; ", " &amp; "]
 
 
 @st.composite
@@ -365,3 +368,19 @@ def test_report_texts_must_be_a_known_value():
         Config(report_texts="some")
     with pytest.raises(ConfigError, match="report.texts"):
         Config.from_mapping({"report": {"texts": 3}})
+
+
+def test_html_entities_are_read_as_their_characters():
+    encoded = ("The company said don&#8217;t expect the caf&eacute; to reopen before &eacute;t&eacute; next year "
+               "at AT&amp;T&nbsp;offices &mdash; O&amp;#8217;Neill said.")
+    plain = "The company said don\u2019t expect the café to reopen before été next year at AT&T offices \u2014 O'Neill said."
+    result = align(encoded, plain)
+    assert result.cut == result.paste == 1.0 and len(result.passages) == 1
+    (ws, we, cs, ce), = result.passages
+    assert encoded[ws:we].endswith("O&amp;#8217;Neill said") and plain[cs:ce].endswith("O'Neill said")
+    spans = [encoded[s:e] for s, e in word_spans(encoded)]
+    assert "&eacute;t&eacute;" in spans and "don&#8217;t" in spans  # a word starting with an entity starts at its "&"
+    assert normal_form("caf&eacute;") == "café"
+    # An ampersand that is not an entity stays what it is.
+    odd = "R&D and Q&A;"
+    assert [odd[s:e] for s, e in word_spans(odd)] == ["R", "D", "and", "Q", "A"]

@@ -15,8 +15,10 @@ ideograph or kana is a word of its own, as in fingerprinting. Invisible
 characters (soft hyphen, zero-width spaces) inside a word are skipped.
 Words compare in a normal form (:func:`normal_form`): case-folded, with
 curly and straight apostrophes, full-width and compatibility forms (NFKC)
-the same. Punctuation and spacing between words (quotes, dashes, no-break
-spaces, line breaks) never matter.
+the same. HTML entities left in scraped text (``don&#8217;t``, double-escaped
+``&amp;#8217;``) read as their characters, with offsets still into the
+original text. Punctuation and spacing between words (quotes, dashes,
+no-break spaces, line breaks) never matter.
 
 How: every word is hashed and word hashes are combined into ``k``-word
 shingle hashes, vectorised over all the texts of a batch; each shingle of
@@ -36,6 +38,7 @@ definitions of words; the vectorised path is tested to agree with them.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -74,6 +77,44 @@ _WORD = re.compile(
 )
 _W_CHAR = re.compile(_W)
 
+# HTML entities left in scraped text ("don&#8217;t", "AT&amp;T", double-escaped
+# "&amp;#8217;"), as the fingerprint's normalisation decodes them.
+_ENTITY = re.compile(r"&(?:amp;)?(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_PADDING = "\u00ad"  # a soft hyphen: invisible, skipped inside words
+
+
+def _decode_entities(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each HTML entity decoded in place, and where they were.
+
+    An entity becomes soft hyphens followed by its character, so the text
+    keeps its length and every offset still points at the same place in
+    the original; words are then found in the decoded text, and a word
+    that starts inside an entity is moved to the entity's start.
+    """
+    if "&" not in text:
+        return text, []
+    regions: list[tuple[int, int]] = []
+
+    def decode(match: re.Match[str]) -> str:
+        entity = match.group(0)
+        char = html.unescape(f"&{match.group(1)};")
+        if char.startswith("&") and len(char) > 1 or len(char) > len(entity):  # not an entity we know
+            return entity
+        regions.append(match.span())
+        return _PADDING * (len(entity) - len(char)) + char
+
+    return _ENTITY.sub(decode, text), regions
+
+
+def _widen(starts: np.ndarray, ends: np.ndarray, region_starts: np.ndarray, region_ends: np.ndarray) -> None:
+    """Move word starts and ends that fall inside an entity to its edges (in place)."""
+    i = np.searchsorted(region_starts, starts, side="right") - 1
+    inside = (i >= 0) & (starts < region_ends.take(np.maximum(i, 0)))
+    starts[inside] = region_starts.take(i[inside])
+    i = np.searchsorted(region_starts, ends - 1, side="right") - 1
+    inside = (i >= 0) & (ends - 1 < region_ends.take(np.maximum(i, 0)))
+    ends[inside] = region_ends.take(i[inside])
+
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every word of ``text`` (reference definition).
@@ -83,14 +124,20 @@ def word_spans(text: str) -> list[tuple[int, int]]:
         >>> [text[s:e] for s, e in word_spans(text)]
         ['Don\u2019t', 'she', 'said', 'twice']
     """
-    return [m.span() for m in _WORD.finditer(text)]
+    decoded, regions = _decode_entities(text)
+    spans = [m.span() for m in _WORD.finditer(decoded)]
+    if regions and spans:
+        starts, ends = (np.array(column, dtype=np.int64) for column in zip(*spans))
+        _widen(starts, ends, *(np.array(column, dtype=np.int64) for column in zip(*regions)))
+        spans = list(zip(starts.tolist(), ends.tolist()))
+    return spans
 
 
 def normal_form(word: str) -> str:
     """The form words are compared in (reference definition).
 
-    Per character: apostrophes become ``'``, invisible characters are
-    dropped, and every other character becomes its NFKC case-folded form
+    HTML entities are decoded; then, per character: apostrophes become
+    ``'``, invisible characters are dropped, and every other character becomes its NFKC case-folded form
     when that is one character (else its lower case when that is one
     character, else itself).
 
@@ -98,7 +145,7 @@ def normal_form(word: str) -> str:
         >>> normal_form("O\u2019NEILL"), normal_form("\uff26\uff55\uff4c\uff4c")
         ("o'neill", 'full')
     """
-    return "".join(_fold(ch) for ch in word)
+    return "".join(_fold(ch) for ch in _decode_entities(word)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -321,6 +368,25 @@ class _Words:
 
 def _words(texts: Sequence[str]) -> _Words:
     """Words of many texts at once: texts joined by a space, tokenised in one pass."""
+    n = len(texts)
+    entities: dict[int, list[tuple[int, int]]] = {}
+    if any("&" in text for text in texts):
+        texts = list(texts)
+        for t, text in enumerate(texts):
+            texts[t], regions = _decode_entities(text)
+            if regions:
+                entities[t] = regions
+    words = _tokenise(texts)
+    if entities:
+        region_starts = np.array([words.base[t] + s for t in sorted(entities, key=words.base.__getitem__)
+                                  for s, _ in entities[t]], dtype=np.int64)
+        region_ends = np.array([words.base[t] + e for t in sorted(entities, key=words.base.__getitem__)
+                                for _, e in entities[t]], dtype=np.int64)
+        _widen(words.starts, words.ends, region_starts, region_ends)
+    return words
+
+
+def _tokenise(texts: Sequence[str]) -> _Words:
     n = len(texts)
     joined = " ".join(texts)
     if joined.isascii():  # the usual case: one pass over everything
