@@ -128,7 +128,8 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in _WORD.finditer(decoded)]
     if regions and spans:
         starts, ends = (np.array(column, dtype=np.int64) for column in zip(*spans))
-        _widen(starts, ends, *(np.array(column, dtype=np.int64) for column in zip(*regions)))
+        bounds = np.array(regions, dtype=np.int64)
+        _widen(starts, ends, bounds[:, 0], bounds[:, 1])
         spans = list(zip(starts.tolist(), ends.tolist()))
     return spans
 
@@ -378,11 +379,9 @@ def _words(texts: Sequence[str]) -> _Words:
                 entities[t] = regions
     words = _tokenise(texts)
     if entities:
-        region_starts = np.array([words.base[t] + s for t in sorted(entities, key=words.base.__getitem__)
-                                  for s, _ in entities[t]], dtype=np.int64)
-        region_ends = np.array([words.base[t] + e for t in sorted(entities, key=words.base.__getitem__)
-                                for _, e in entities[t]], dtype=np.int64)
-        _widen(words.starts, words.ends, region_starts, region_ends)
+        regions = np.array([(words.base[t] + s, words.base[t] + e) for t in sorted(entities, key=words.base.__getitem__)
+                            for s, e in entities[t]], dtype=np.int64)  # in the joined text, in order
+        _widen(words.starts, words.ends, regions[:, 0], regions[:, 1])
     return words
 
 

@@ -426,11 +426,8 @@ class _Model:
                 "words": doc.get("words"),
                 "status": status,
                 "source": self.node_label(attribution.get("source")) if attribution.get("source") else "",
-                "source_node": attribution.get("source") or "",
                 "delay": _delay(attribution.get("delay_hours")),
                 "credits": ", ".join(self._credit_label(c) for c in attribution.get("credits") or []),
-                "agencies": [agency_name(g["agency"]) for g in doc.get("wire") or []],
-                "text_source": doc.get("source") or "",
             })
         rank = {"origin": 0}
         rows.sort(key=lambda r: (rank.get(r["status"], 1), r["published"] or "\uffff", r["id"]))
@@ -507,7 +504,7 @@ class _Model:
             for c in prov.get("comparisons", [])
         ]
         limit = self.options.max_text_chars
-        for number, edge in enumerate(aligned[: self.options.max_compare_views]):
+        for edge in aligned[: self.options.max_compare_views]:
             alignment = edge["alignment"]
             with_id = alignment["with"].partition(":")[2]
             copy_id = edge["copy"].partition(":")[2]
@@ -517,7 +514,6 @@ class _Model:
             passages = alignment.get("passages") or []
             left_text, right_text = left.get("text"), right.get("text")
             view = {
-                "number": number,
                 "with_id": with_id,
                 "copy_id": copy_id,
                 "with_label": self.node_label(alignment["with"]),
@@ -559,7 +555,6 @@ class _Model:
             "size": cluster["size"],
             "title": _short(title_doc.get("title") or title_doc["id"], 120),
             "origin": self.origin_label(origin),
-            "origin_kind": origin.get("kind", "unknown"),
             "sites": cluster["sites"],
             "agencies": agencies,
             "statuses": {s: statuses[s] for s in _STATUSES if statuses[s]},

@@ -133,9 +133,6 @@ class Alignments:
     edges: list[list[dict[str, Any] | None]]
     comparisons: list[list[dict[str, Any]]]
 
-    def __len__(self) -> int:
-        return sum(1 for e in self.edges for a in e if a is not None) + sum(len(c) for c in self.comparisons)
-
     def all(self) -> list[dict[str, Any]]:
         """Every alignment made."""
         return [a for e in self.edges for a in e if a is not None] + [c["alignment"] for cs in self.comparisons
