@@ -59,8 +59,12 @@ def test_registry_has_the_agencies_asked_for():
         assert wanted in agencies
     for agency in agencies.values():
         assert isinstance(agency, Agency)
-        assert agency.id == agency.id.lower() and agency.name and agency.aliases and agency.domains
+        assert agency.id == agency.id.lower() and agency.name and agency.aliases
+        # every agency working today has a web site; the historical ones (Havas, Wolff, ...) had none
+        assert agency.domains or agency.note.startswith("Historical"), agency.id
     assert {"Associated Press", "The Associated Press", "AP"} <= set(agencies["ap"].aliases)
+    for wanted in ("havas", "wolff", "dnb", "stefani", "extel", "sda", "apa", "kna", "epd", "anp", "pap"):
+        assert wanted in agencies
 
 
 def test_registry_ships_as_package_data_and_loads_with_tomllib():
@@ -336,6 +340,154 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "lusa": (
         [("LISBON, March 4 (Lusa) - A ferry was delayed.", "LISBON, March 4 (Lusa) -")],
         [("A ferry was delayed, he said. (Lusa)", "(Lusa)")],
+    ),
+    'apa': (
+        [('WIEN (APA) - Die Bahn fuhr nicht.', 'WIEN (APA) -')],
+        [('Die Bahn fuhr nicht.\nQuelle: APA', 'Quelle: APA')],
+    ),
+    'sda': (
+        [('BERN (SDA) - Der Zug fuhr nicht.', 'BERN (SDA) -')],
+        [('Le train ne roulait pas, a-t-il dit. (ATS)', '(ATS)')],
+    ),
+    'kna': (
+        [('Bonn (KNA) - Die Synode tagte.', 'Bonn (KNA) -')],
+        [('Die Synode tagte.\nQuelle: KNA', 'Quelle: KNA')],
+    ),
+    'epd': (
+        [('Frankfurt (epd) - Die Synode tagte.', 'Frankfurt (epd) -')],
+        [('Die Synode tagte, sagte er. (epd)', '(epd)')],
+    ),
+    'ddp': (
+        [('Berlin (ddp) - Der Zug fuhr nicht.', 'Berlin (ddp) -')],
+        [('Der Zug fuhr nicht, sagte er. (dapd)', '(dapd)')],
+    ),
+    'anp': (
+        [('DEN HAAG (ANP) - De trein reed niet.', 'DEN HAAG (ANP) -')],
+        [('De trein reed niet.\nBron: ANP', 'Bron: ANP')],
+    ),
+    'pap': (
+        [('WARSZAWA (PAP) - Pociąg nie jechał.', 'WARSZAWA (PAP) -')],
+        [('Pociąg nie jechał.\nŹródło: PAP', 'Źródło: PAP')],
+    ),
+    'ctk': (
+        [('PRAHA (ČTK) - Vlak nejel.', 'PRAHA (ČTK) -')],
+        [('Vlak nejel, řekl. (ČTK)', '(ČTK)')],
+    ),
+    'mti': (
+        [('BUDAPEST (MTI) - A vonat nem járt.', 'BUDAPEST (MTI) -')],
+        [('A vonat nem járt, mondta. (MTI)', '(MTI)')],
+    ),
+    'sta': (
+        [('LJUBLJANA (STA) - Vlak ni vozil.', 'LJUBLJANA (STA) -')],
+        [('Vlak ni vozil.\n© Slovenska tiskovna agencija', '© Slovenska tiskovna agencija')],
+    ),
+    'hina': (
+        [('ZAGREB (Hina) - Vlak nije vozio.', 'ZAGREB (Hina) -')],
+        [('Vlak nije vozio, rekao je. (Hina)', '(Hina)')],
+    ),
+    'agerpres': (
+        [('BUCUREȘTI (AGERPRES) - Trenul nu a circulat.', 'BUCUREȘTI (AGERPRES) -')],
+        [('Trenul nu a circulat.\nSursa: AGERPRES\n-- AGERPRES', '-- AGERPRES')],
+    ),
+    'ukrinform': (
+        [('KYIV, March 4 (Ukrinform) - A train was late.', 'KYIV, March 4 (Ukrinform) -')],
+        [('A train was late.\nSource: Ukrinform', 'Source: Ukrinform')],
+    ),
+    'unian': (
+        [('KYIV, March 4 (UNIAN) - A train was late.', 'KYIV, March 4 (UNIAN) -')],
+        [('A train was late.\nSource: UNIAN', 'Source: UNIAN')],
+    ),
+    'jta': (
+        [('NEW YORK (JTA) — A synagogue reopened.', 'NEW YORK (JTA) —')],
+        [('A synagogue reopened.\n-- JTA', '-- JTA')],
+    ),
+    'petra': (
+        [('AMMAN, March 4 (Petra) -- A road reopened.', 'AMMAN, March 4 (Petra) --')],
+        [('A road reopened, he said. (Petra)', '(Petra)')],
+    ),
+    'mena': (
+        [('CAIRO, March 4 (MENA) - A road reopened.', 'CAIRO, March 4 (MENA) -')],
+        [('A road reopened.\nSource: MENA', 'Source: MENA')],
+    ),
+    'irna': (
+        [('TEHRAN, March 4 (IRNA) - A road reopened.', 'TEHRAN, March 4 (IRNA) -')],
+        [('A road reopened.\nSource: IRNA', 'Source: IRNA')],
+    ),
+    'wam': (
+        [('ABU DHABI, March 4, 2024 (WAM) -- A road reopened.', 'ABU DHABI, March 4, 2024 (WAM) --')],
+        [('A road reopened.\nSource: WAM', 'Source: WAM')],
+    ),
+    'spa': (
+        [('RIYADH, March 4 (SPA) -- A road reopened.', 'RIYADH, March 4 (SPA) --')],
+        [('A road reopened.\nSource: Saudi Press Agency', 'Source: Saudi Press Agency')],
+    ),
+    'antara': (
+        [('JAKARTA (ANTARA) - A ferry was delayed.', 'JAKARTA (ANTARA) -')],
+        [('A ferry was delayed.\nSource: ANTARA', 'Source: ANTARA')],
+    ),
+    'vna': (
+        [('HA NOI (VNA) - A ferry was delayed.', 'HA NOI (VNA) -')],
+        [('A ferry was delayed.\nSource: VNA', 'Source: VNA')],
+    ),
+    'chinanews': (
+        [('BEIJING, March 4 (China News Service) -- A ferry was delayed.', 'BEIJING, March 4 (China News Service) --')],
+        [('A ferry was delayed.\nSource: Chinanews', 'Source: Chinanews')],
+    ),
+    'notimex': (
+        [('MÉXICO (Notimex) - El tren no circuló.', 'MÉXICO (Notimex) -')],
+        [('El tren no circuló.\nFuente: Notimex', 'Fuente: Notimex')],
+    ),
+    'reforma': (
+        [('CIUDAD DE MÉXICO (Agencia Reforma) - El tren no circuló.', 'CIUDAD DE MÉXICO (Agencia Reforma) -')],
+        [('El tren no circuló.\nFuente: Agencia Reforma', 'Fuente: Agencia Reforma')],
+    ),
+    'telam': (
+        [('BUENOS AIRES (Télam) - El tren no circuló.', 'BUENOS AIRES (Télam) -')],
+        [('El tren no circuló.\nFuente: Télam', 'Fuente: Télam')],
+    ),
+    'prensalatina': (
+        [('LA HABANA, 4 mar (Prensa Latina) El tren no circuló.', 'LA HABANA, 4 mar (Prensa Latina)')],
+        [('El tren no circuló.\nFuente: Prensa Latina', 'Fuente: Prensa Latina')],
+    ),
+    'agenciabrasil': (
+        [('BRASÍLIA (Agência Brasil) - O trem não circulou.', 'BRASÍLIA (Agência Brasil) -')],
+        [('O trem não circulou.\nFonte: Agência Brasil', 'Fonte: Agência Brasil')],
+    ),
+    'estadao-conteudo': (
+        [('SÃO PAULO (Estadão Conteúdo) - O trem não circulou.', 'SÃO PAULO (Estadão Conteúdo) -')],
+        [('O trem não circulou.\nFonte: Estadão Conteúdo', 'Fonte: Estadão Conteúdo')],
+    ),
+    'accesswire': (
+        [],
+        [('An invented firm released a router.\nSource: ACCESSWIRE', 'Source: ACCESSWIRE')],
+    ),
+    'havas': (
+        [('PARIS, 14. (Havas.) — Les Chambres ont siégé.', 'PARIS, 14. (Havas.) —')],
+        [('Les Chambres ont siégé.\n-- Havas', '-- Havas')],
+    ),
+    'wolff': (
+        [('BERLIN, 18. Juni (Wolff) - Der Reichstag tagte.', 'BERLIN, 18. Juni (Wolff) -')],
+        [('Der Reichstag tagte.\n-- Wolff', '-- Wolff')],
+    ),
+    'dnb': (
+        [('Berlin, 23. Juli. (DNB.) Der Reichstag tagte.', 'Berlin, 23. Juli. (DNB.)')],
+        [('Der Reichstag tagte.\n-- DNB', '-- DNB')],
+    ),
+    'stefani': (
+        [('ROMA, 19 aprile (Stefani) - Il Senato si riunì.', 'ROMA, 19 aprile (Stefani) -')],
+        [('Il Senato si riunì.\n-- Stefani', '-- Stefani')],
+    ),
+    'extel': (
+        [('LONDON, June 4 (Exchange Telegraph) - Parliament met.', 'LONDON, June 4 (Exchange Telegraph) -')],
+        [('Parliament met.\n-- Extel', '-- Extel')],
+    ),
+    'kipa': (
+        [('FREIBURG (Kipa) - Die Synode tagte.', 'FREIBURG (Kipa) -')],
+        [('Die Synode tagte.\nQuelle: Kipa', 'Quelle: Kipa')],
+    ),
+    'domei': (
+        [('TOKYO, June 4 (Domei) - The Diet met.', 'TOKYO, June 4 (Domei) -')],
+        [('The Diet met.\n-- Domei', '-- Domei')],
     ),
 }
 

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from wiretrace.dates import parse_published
 from wiretrace.sites import site_of
 
-__all__ = ["Page", "decode_html", "extract_page", "ExtractionError"]
+__all__ = ["Page", "decode_html", "extract_page", "page_metadata", "ExtractionError"]
 
 # <meta charset> / http-equiv content-type, within the first bytes of a page.
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -63,6 +63,8 @@ class Page:
         language: The page's declared language code (``<html lang>``,
             ``Content-Language`` or ``og:locale``); pages are not guessed at.
         links: Absolute URLs linked from the article body, in order.
+        metadata: What the page's markup says about authorship and source,
+            by key (see :func:`page_metadata`): each value a list of strings.
         warnings: Non-fatal problems (e.g. undecodable bytes replaced).
     """
 
@@ -77,6 +79,7 @@ class Page:
     published_source: str | None = None
     language: str | None = None
     links: list[str] = field(default_factory=list)
+    metadata: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -262,7 +265,11 @@ def extract_page(
     body_text = _body_text(result.body) if result is not None else ""
     if not body_text.strip():
         raise ExtractionError("no article text found in the page")
-    canonical = _clean_url(result.url) if result.url and result.url != base else None
+    metadata = page_metadata(tree)
+    declared = next(iter(metadata.get("canonical", []) + metadata.get("og_url", [])), None)
+    declared = _clean_url(urljoin(base, declared) if base and declared else declared)
+    own = declared or (_clean_url(result.url) if result.url else None)
+    canonical = own if own and own != base else None
     published, source = _metadata_date(tree), "metadata"
     if published is None:
         published, source = _htmldate(tree, base), "htmldate"
@@ -276,13 +283,158 @@ def extract_page(
         sitename=(result.sitename or "").strip() or None,
         url=base,
         canonical_url=canonical,
-        site=site_of(canonical or base),
+        # The site is where the page was published: its own URL when known.
+        # A canonical link on another domain names the page's *source* (a
+        # licensed copy pointing at the original) and is read as a credit;
+        # it gives the site only when the page came without a URL.
+        site=site_of(base) or site_of(canonical),
         published=published,
         published_source=source if published else None,
         language=language,
-        links=_body_links(result.body, canonical or base),
+        links=_body_links(result.body, base or canonical),
+        metadata=metadata,
         warnings=warnings,
     )
+
+
+# <meta> names (lowercased name/property/itemprop) -> metadata key. Only what
+# says who wrote the page or where its text came from.
+_META_KEYS = {
+    "og:url": "og_url",
+    "og:site_name": "site_name",
+    "application-name": "site_name",
+    "syndication-source": "syndication_source",
+    "original-source": "original_source",
+    "dc.source": "dc_source",
+    "dcterms.source": "dc_source",
+    "article:author": "author",
+    "author": "author",
+    "byl": "author",
+    "dc.creator": "author",
+    "dcterms.creator": "author",
+    "parsely-author": "author",
+    "sailthru.author": "author",
+    "twitter:creator": "author_handle",
+    "article:publisher": "publisher",
+    "dc.publisher": "publisher",
+    "copyright": "copyright",
+    "dc.rights": "copyright",
+}
+_JSONLD_KEYS = {
+    "isBasedOn": "based_on",
+    "isBasedOnUrl": "based_on",
+    "sourceOrganization": "source_organization",
+    "provider": "provider",
+    "publisher": "publisher",
+    "author": "author",
+    "creator": "author",
+    "creditText": "credit_text",
+    "copyrightHolder": "copyright",
+}
+_JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|WebPage", re.I)
+_BYLINE_CLASS = re.compile(r"byline|dateline|author|autor|auteur|firma|article-source|story-source|source-name", re.I)
+# Blocks whose bylines are not the article's: comments, teasers, and photo
+# captions (their credits name the photographer's agency, not the text's).
+_NOT_ARTICLE_CLASS = re.compile(
+    r"comment|related|teaser|recommend|sidebar|footer|promo|photo|image|media|caption|foto|bild|picture|gallery|video",
+    re.I,
+)
+_METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
+_METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
+
+
+def page_metadata(tree) -> dict[str, list[str]]:
+    """Authorship and source statements in a page's markup.
+
+    Keys (each a list of distinct strings, in page order; absent when empty):
+    ``canonical`` and ``og_url`` (the page's own URL as it declares it),
+    ``site_name``, ``syndication_source``, ``original_source``, ``dc_source``,
+    ``author``, ``author_handle``, ``publisher``, ``copyright``, from
+    ``<link>``/``<meta>``; ``based_on``, ``source_organization``,
+    ``provider``, ``credit_text`` and the JSON-LD ``author``/``publisher``
+    names of the page's article object(s); ``author_org`` for JSON-LD authors
+    that are organisations; ``byline`` for the text of short byline/dateline
+    elements of the page (outside comment and related-story blocks).
+
+    Scraped markup is hostile: only attribute values and text come out,
+    each cut to a few hundred characters, a few per key.
+    """
+    out: dict[str, list[str]] = {}
+
+    def add(key: str, value: object) -> None:
+        if not isinstance(value, str):
+            return
+        value = " ".join(value.split())[:_METADATA_VALUE_CHARS]
+        if value and value not in (values := out.setdefault(key, [])) and len(values) < _METADATA_VALUES:
+            values.append(value)
+
+    for link in tree.iterfind(".//link"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            add("canonical", link.get("href"))
+    for meta in tree.iterfind(".//meta"):
+        name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        key = _META_KEYS.get(name)
+        if key:
+            add(key, meta.get("content"))
+    for script in tree.iterfind(".//script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except (ValueError, RecursionError):
+            continue
+        for node in _jsonld_nodes(data):
+            types = node.get("@type")
+            types = " ".join(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str))
+            if not _JSONLD_ARTICLE.search(types):
+                continue
+            for field_name, key in _JSONLD_KEYS.items():
+                for value in _jsonld_values(node.get(field_name)):
+                    if isinstance(value, dict):
+                        name = value.get("name") or value.get("url") or value.get("@id")
+                        kind = value.get("@type")
+                        add(key, name)
+                        if key == "author" and isinstance(kind, str) and kind in ("Organization", "NewsMediaOrganization"):
+                            add("author_org", name)
+                    else:
+                        add(key, value)
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "meta", "link", "a", "img"):
+            continue
+        marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("rel"), element.get("id"))))
+        if not marks or not _BYLINE_CLASS.search(marks) or _NOT_ARTICLE_CLASS.search(marks):
+            continue
+        if any(
+            a.tag in ("figure", "figcaption", "aside", "footer")
+            or _NOT_ARTICLE_CLASS.search(" ".join(filter(None, (a.get("class"), a.get("id")))))
+            for a in element.iterancestors()
+            if isinstance(a.tag, str) and a.tag not in ("body", "html")
+        ):
+            continue
+        text = " ".join(element.text_content().split())
+        if 2 <= len(text) <= 160:
+            add("byline", text)
+    return out
+
+
+def _jsonld_nodes(data: object, depth: int = 0):
+    """Every JSON object of a JSON-LD block (``@graph`` and lists included)."""
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data[:64]:
+            yield from _jsonld_nodes(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _jsonld_nodes(graph, depth + 1)
+
+
+def _jsonld_values(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value[:_METADATA_VALUES]) if isinstance(value, list) else [value]
 
 
 def _body_text(body) -> str:

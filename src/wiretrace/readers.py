@@ -235,6 +235,7 @@ def extract_html(task: HtmlPage) -> Item:
         canonical_url=page.canonical_url,
         language=page.language,
         links=page.links,
+        metadata=page.metadata,
         source=task.source,
         warnings=list(page.warnings) + task.warnings,
     )
@@ -431,6 +432,7 @@ def record_to_document(
         published=published,
         published_source="record" if published else None,
         author=_optional_str(_first(record, fields["author"])[1]),
+        metadata=_metadata_field(record.get("metadata")),
         source=source,
     )
     if warning:
@@ -438,6 +440,22 @@ def record_to_document(
     if clean is not text:
         doc.warnings.append("invalid Unicode (lone surrogates) replaced by U+FFFD")
     return doc
+
+
+def _metadata_field(value: Any) -> dict[str, list[str]]:
+    """A record's ``metadata`` (as ``wiretrace extract`` writes it): string
+    keys to lists of strings; anything else in it is left out."""
+    if not isinstance(value, Mapping):
+        return {}
+    out: dict[str, list[str]] = {}
+    for key, values in list(value.items())[:64]:
+        if isinstance(key, str) and isinstance(values, list):
+            kept = [v for v in values[:16] if isinstance(v, str) and v]
+            if kept:
+                out[key] = kept
+        elif isinstance(key, str) and isinstance(values, str) and values:
+            out[key] = [values]
+    return out
 
 
 def _html_record(

@@ -27,6 +27,10 @@ class Document:
         canonical_url: The page's declared canonical URL, if it differs.
         language: Declared language code, if known.
         links: URLs linked from the article body (HTML input only).
+        metadata: Authorship and source statements of the page's markup
+            (``canonical``, ``syndication_source``, JSON-LD ``based_on``, ...;
+            see :func:`wiretrace.extract.page_metadata`), or of the record's
+            ``metadata`` field.
         source: Where the record was read (``path`` or ``path:line``).
         warnings: Non-fatal problems met while reading it.
     """
@@ -42,6 +46,7 @@ class Document:
     canonical_url: str | None = None
     language: str | None = None
     links: list[str] = field(default_factory=list)
+    metadata: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""
     warnings: list[str] = field(default_factory=list)
 

@@ -250,7 +250,10 @@ def print_bench(results: dict[str, Any], console: Console) -> None:
         table.add_column("measure")
         table.add_column("value", justify="right")
         for key, value in _flatten({k: v for k, v in measured.items() if k != "seconds"}):
-            if isinstance(value, list):
+            if key == "errors" or key.endswith(".errors") or key == "skipped" and isinstance(value, list) and value and isinstance(value[0], dict):
+                # per-item disagreements: counted here, listed in --json
+                value = f"{len(value)} (listed with --json)"
+            elif isinstance(value, list):
                 value = ", ".join(map(str, value)) or "-"
             table.add_row(Text(key), Text(str(value)))
         console.print()

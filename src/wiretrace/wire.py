@@ -404,14 +404,23 @@ _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # hyphen, dashes, minus
 _MONTH = (
     r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|ene(?:ro)?|abr(?:il)?|ago(?:sto)?|dic(?:iembre)?|gen(?:naio)?"
-    r"|mag(?:gio)?|giu(?:gno)?|lug(?:lio)?|set(?:tembre)?|ott(?:obre)?)\b"
+    r"|mag(?:gio)?|giu(?:gno)?|lug(?:lio)?|set(?:tembre)?|ott(?:obre)?"
+    # French, German, Dutch, Portuguese, Spanish forms not covered above
+    r"|janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|sept(?:embre)?|oct(?:obre)?"
+    r"|d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|okt(?:ober)?|dez(?:ember)?|maart|mei|augustus"
+    r"|janeiro|fevereiro|mar[çc]o|maio|junho|julho|outubro|novembro|dezembro|febrero|marzo|mayo|junio|julio"
+    r"|septiembre|octubre|noviembre|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|settembre|ottobre"
+    r"|novembre|dicembre"
+    # Russian (genitive, as datelines write them)
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?!\w)"
 )
 _DATE = (
     rf"(?:{_MONTH}\.?{_H}*\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_H}+\d{{4}})?"
     rf"|\d{{1,2}}\.?{_H}+{_MONTH}\.?(?:,?{_H}+\d{{4}})?"
-    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[.,]?"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|\d{{1,2}}(?:er)?(?=[.,]?{_H}*[(/]|[.,]?{_H}*[{_DASH}]{{1,2}}{_H}*[(/]))[.,]?"  # a bare day: "PARIS, 14. (Havas.)"
 )
-_PWORD = r"[A-Z\u00C0-\u00D6\u00D8-\u00DE][\w'\u2019.\-]*"  # a capitalised word: LONDON, ST., N'DJAMENA, Berlin
+_PWORD = r"[A-Z\u00C0-\u00D6\u00D8-\u00DE\u0401\u0410-\u042F][\w'\u2019.\-]*"  # a capitalised word: LONDON, ST., N'DJAMENA, Berlin
 _PARTICLE = r"(?:de|da|del|della|di|do|dos|das|des|du|la|le|les|el|al|am|an|im|der|den|upon|on|sur|en|y)"
 _PLACE_MAIN = rf"{_PWORD}(?:(?:{_H}+|/)(?:{_PWORD}|{_PARTICLE}(?={_H}+[A-Z]))){{0,5}}"
 # ", Calif." / " [India]" (ANI) / " (Severomorsk)" / " /Germany/" (TASS)
@@ -421,7 +430,7 @@ _REGION = (
 )
 _DATELINE_PREFIX = re.compile(
     rf"{_H}*(?:(?P<place>{_PLACE_MAIN}{_REGION}{{0,3}})(?:(?P<date1>[,.]{_H}*{_DATE}))?|(?P<date2>{_DATE}))?"
-    rf"{_H}*(?:--)?{_H}*(?P<open>[(/]){_H}*\Z"  # "--" for "SAN FRANCISCO--(BUSINESS WIRE)--"
+    rf"{_H}*(?:--|[{_DASH}]{{1,2}})?{_H}*(?P<open>[(/]){_H}*\Z"  # "--" for "SAN FRANCISCO--(BUSINESS WIRE)--"
 )
 _DATELINE_SUFFIX = re.compile(
     rf"{_H}*\.?{_H}*(?P<close>[)/])"
@@ -518,6 +527,9 @@ _REPORTED_SUFFIX = re.compile(
     r"|\s+(?:news\s+agency|News\s+Agency)\s+said\b"
     r"|\s+said\s*,\s+citing\b"
 )
+# Cheap substrings of every "Source:" word, tested before the source regex.
+_SOURCE_CUES = ("ource", "OURCE", "uelle", "UELLE", "uente", "UENTE", "onte", "ONTE", "Bron", "BRON", "\u0179r\u00f3d",
+                "Zdroj", "Kilde", "K\u00e4lla", "L\u00e4hde", "\u0418\u0441\u0442\u043e\u0447")
 _ARTICLE_PREFIX = re.compile(r"(?<!\w)(?:a|an|the|A|An|The)\s+\Z")
 _ROLE_SUFFIX = re.compile(
     r"\s+(?:reporter|journalist|correspondent|photographer|cameraman|witness|tally|count|calculation"
@@ -624,7 +636,9 @@ class _Matcher:
         )
         self.source_prefix = re.compile(
             r"(?<![\w-])(?<!Photo )(?<!photo )(?<!Image )(?<!image )(?<!Picture )(?<!Graphic )(?<!Chart )"
-            rf"Sources?{_H}*:{_H}*(?:-{_H}*)?(?:{_THE}?{any_credit}{_H}*(?:,|/|&|and){_H}*)*{_THE}?\Z"
+            rf"(?:Sources?|SOURCES?|Quelle|QUELLE|Quellen|Fuente|FUENTE|Fuentes|Fonte|FONTE|Fontes|Bron|BRON"
+            rf"|\u0179r\u00f3d\u0142o|Zdroj|Kilde|K\u00e4lla|L\u00e4hde|\u0418\u0441\u0442\u043e\u0447\u043d\u0438\u043a)"
+            rf"{_H}*:{_H}*(?:-{_H}*)?(?:{_THE}?{any_credit}{_H}*(?:,|/|&|and|und|y|et|e|i){_H}*)*{_THE}?\Z"
         )
         self.not_preceded: dict[str, re.Pattern[str] | None] = {}
         self.not_followed: dict[str, re.Pattern[str] | None] = {}
@@ -779,7 +793,7 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
             if q := _TRAILING_SUFFIX.match(text, e):
                 return "credit", p.start(), _rstrip(text, e, q.end()), "strong"
         # Source: Xinhua
-        if "ource" in before and (p := _prefix(mt.source_prefix, text, s, 160)):
+        if any(cue in before for cue in _SOURCE_CUES) and (p := _prefix(mt.source_prefix, text, s, 160)):
             q = _AGENCY_WORD_SUFFIX.match(text, e)
             return "credit", p.start(), q.end() if q else e, "strong"
         # "Reuters: The United States will ..." opening a line

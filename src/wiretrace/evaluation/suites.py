@@ -18,6 +18,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from wiretrace.evaluation.credit_suites import suite_credits, suite_impresso
 from wiretrace.evaluation.gold import Gold, _node
 from wiretrace.evaluation.metrics import evaluate
 from wiretrace.pipeline import scan
@@ -476,6 +477,8 @@ SUITES: dict[str, Suite] = {
     "peers": suite_peers,
     "speed": suite_speed,
     "zyte": suite_zyte,
+    "credits": suite_credits,
+    "impresso": suite_impresso,
 }
 
 

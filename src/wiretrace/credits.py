@@ -1,0 +1,896 @@
+"""Who a page says its text came from: credits to agencies and outlets, each
+with its evidence.
+
+The rule: a **credit** is a statement, in the article's own lines or in the
+page's markup, that the text (all or part) was produced by a source other
+than the page's publisher: a news agency (``agency:ap``), another outlet
+(``site:nytimes.com``) or unnamed agencies (``agencies``). Where a credit
+can sit:
+
+* the agency's formal marks anywhere in the text (datelines, credit lines,
+  "contributed" lines, copyright, sign-offs: :mod:`wiretrace.wire`);
+* the **byline zone**: the first and last few lines of the text, the
+  page's author metadata and byline elements. A line there that is shaped
+  like a byline (names, roles, dates and separators around a source's
+  name, and no running prose) credits the source: ``By JONATHAN LEMIRE and
+  VLADIMIR ISACHENKOV Associated Press``, ``VLADIMIR ISACHENKOV | AP``,
+  ``Jan M. OlsenAssociated Press`` (scraped byline glued to the name),
+  ``The Associated Press | Sunday, July 15, 2018``, ``Von X, dpa``;
+* contributor sentences anywhere: ``Jill Colvin is an Associated Press
+  writer``;
+* syndication phrases (in the languages of ``cues``): ``This article
+  originally appeared on X``, ``Republished with permission of X``,
+  ``Source: X``, ``Quelle: X``, ``Provided by X``, ``Authored by Y via X``;
+* markup: a canonical link (or ``og:url``) on another publisher's domain,
+  ``syndication-source`` / ``original-source`` metadata, JSON-LD
+  ``isBasedOn``, ``sourceOrganization``, ``provider``, organisation authors,
+  meta authors that name an agency.
+
+Not credits: photo credits (``REUTERS/Jane Doe``), mentions and attribution
+inside the story (``told Reuters``), the publisher's own name, a canonical
+link to the same publisher's other domain (one publication, see
+:func:`same_publisher`). When in doubt a statement is left out: a wrong
+credit is worse than a missing one.
+
+Sources resolve through two registries kept as data: ``agencies.toml``
+(:mod:`wiretrace.wire`) and ``outlets.toml`` (newspapers, broadcasters,
+syndication services); a name in a syndication phrase that neither knows
+is kept as ``name:<the name>``, and a domain as ``site:<domain>``.
+
+Example:
+    >>> [c.source for c in find_credits("By JANE DOE and JOHN ROE Associated Press\\n\\nRain fell.")]
+    ['agency:ap']
+    >>> [c.source for c in find_credits("Officials told Reuters of talks.")]
+    []
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from wiretrace.sites import site_of
+from wiretrace.wire import _MONTH, agency_for_site, find_markers, load_agencies
+
+__all__ = [
+    "Credit",
+    "Outlet",
+    "find_credits",
+    "credited_sources",
+    "load_outlets",
+    "outlet_for_site",
+    "resolve_name",
+    "same_publisher",
+]
+
+#: Lines at each end of a text read as its byline zone.
+ZONE_LINES = 4
+#: A byline is short: longer lines are prose.
+ZONE_LINE_CHARS = 200
+#: Metadata values longer than this are not bylines.
+META_BYLINE_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One credit of a page.
+
+    Attributes:
+        source: ``agency:<id>``, ``site:<domain>``, ``name:<name>`` (a source
+            neither registry knows) or ``agencies`` (unnamed agencies).
+        kind: Evidence kind: a wire marker kind (``dateline``, ``credit``,
+            ``byline``, ``reporting``, ``contributed``, ``copyright``,
+            ``signoff``), ``contributor``, ``syndication``, ``canonical``,
+            ``syndication_meta``, ``jsonld`` or ``author_meta``.
+        strength: ``strong`` (the page says the text is the source's) or
+            ``weak`` (circumstantial; not counted as a credit by default).
+        where: ``text`` (offsets into the text), ``author`` (the document's
+            author field) or ``metadata:<key>``.
+        text: The evidence as found (cut to 200 characters).
+        start, end: Offsets into the text when ``where == "text"``, else -1.
+    """
+
+    source: str
+    kind: str
+    strength: str
+    where: str
+    text: str
+    start: int = -1
+    end: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"source": self.source, "kind": self.kind, "strength": self.strength, "where": self.where,
+               "text": self.text}
+        if self.start >= 0:
+            out.update(start=self.start, end=self.end)
+        return out
+
+
+# --------------------------------------------------------------------------
+# The outlet registry
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """An outlet or syndication service of ``outlets.toml``."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...] = ()
+    group: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def _outlet_registry() -> dict[str, Outlet]:
+    raw = tomllib.loads(resources.files("wiretrace").joinpath("outlets.toml").read_text(encoding="utf-8"))
+    out: dict[str, Outlet] = {}
+    for i, entry in enumerate(raw.get("outlet", [])):
+        unknown = set(entry) - {"id", "name", "aliases", "domains", "group"}
+        if unknown:
+            raise ValueError(f"outlets.toml: outlet #{i + 1} has unknown fields {sorted(unknown)}")
+        outlet_id = entry.get("id")
+        if not isinstance(outlet_id, str) or site_of(outlet_id) is None or outlet_id in out:
+            raise ValueError(f"outlets.toml: outlet #{i + 1} needs a unique id that is a domain, not {outlet_id!r}")
+        aliases = tuple(entry.get("aliases", []))
+        if not aliases or any(not isinstance(a, str) or len(a.strip()) <= 2 for a in aliases):
+            raise ValueError(f"outlets.toml: outlet {outlet_id!r} needs aliases of three or more characters")
+        out[outlet_id] = Outlet(outlet_id, str(entry.get("name", outlet_id)), aliases,
+                                tuple(d.lower() for d in entry.get("domains", [])), str(entry.get("group", "")))
+    return out
+
+
+def load_outlets() -> dict[str, Outlet]:
+    """The outlets of the registry, by id (their main domain).
+
+    Example:
+        >>> load_outlets()["nytimes.com"].name
+        'The New York Times'
+    """
+    return dict(_outlet_registry())
+
+
+@functools.lru_cache(maxsize=1)
+def _outlet_domains() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for outlet in _outlet_registry().values():
+        for domain in (outlet.id, *outlet.domains):
+            out[domain] = outlet.id
+    return out
+
+
+def outlet_for_site(site: str | None) -> str | None:
+    """The registry outlet whose domain ``site`` is (its id), or None.
+
+    Example:
+        >>> outlet_for_site("guardian.co.uk"), outlet_for_site("example.org")
+        ('theguardian.com', None)
+    """
+    if not site:
+        return None
+    return _outlet_domains().get(site.lower())
+
+
+def _publisher_key(site: str) -> str:
+    """What identifies a publisher across its domains: the registry outlet or
+    agency, else the domain's first label (bbc.co.uk and bbc.com are one)."""
+    outlet = outlet_for_site(site)
+    if outlet:
+        return f"outlet:{outlet}"
+    agency = agency_for_site(site)
+    if agency:
+        return f"agency:{agency}"
+    return "label:" + site.split(".")[0]
+
+
+def same_publisher(site_a: str | None, site_b: str | None) -> bool:
+    """True when two sites are one publisher: the same domain, two domains of
+    one registry outlet or agency, or the same name under two suffixes
+    (``bbc.co.uk``/``bbc.com``, ``theregister.co.uk``/``theregister.com``).
+
+    Example:
+        >>> same_publisher("guardian.co.uk", "theguardian.com"), same_publisher("bbc.co.uk", "bbc.com")
+        (True, True)
+        >>> same_publisher("eastbaytimes.com", "mercurynews.com")
+        False
+    """
+    if not site_a or not site_b:
+        return False
+    a, b = site_a.lower(), site_b.lower()
+    return a == b or _publisher_key(a) == _publisher_key(b)
+
+
+# --------------------------------------------------------------------------
+# Names
+
+
+def _name_key(name: str) -> str:
+    name = " ".join(name.split())
+    if name.lower().startswith("the "):
+        name = name[4:]
+    return name.rstrip(".").casefold()
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Casefolded name form -> source, for exact lookups of whole values."""
+    out: dict[str, str] = {}
+    for agency in load_agencies().values():
+        for alias in (agency.name, *agency.aliases):
+            out.setdefault(_name_key(alias), f"agency:{agency.id}")
+    for outlet in _outlet_registry().values():
+        for alias in (outlet.name, *outlet.aliases):
+            out.setdefault(_name_key(alias), f"site:{outlet.id}")
+    return out
+
+
+_DOMAIN_RE = re.compile(r"(?i)^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:/\S*)?$")
+
+
+def resolve_name(name: str | None) -> str | None:
+    """The source a name or URL stands for: ``agency:<id>``, ``site:<domain>``,
+    or None when it is neither a registry name nor a domain/URL.
+
+    Example:
+        >>> resolve_name("The Associated Press"), resolve_name("CNN Newsource"), resolve_name("oilprice.com")
+        ('agency:ap', 'site:cnn.com', 'site:oilprice.com')
+    """
+    if not name or not isinstance(name, str):
+        return None
+    value = " ".join(name.split()).strip(" .,;:|/-\u2013\u2014")
+    found = _names().get(_name_key(value))
+    if found:
+        return found
+    m = _DOMAIN_RE.match(value)
+    if m and "." in m.group(1):
+        site = site_of(m.group(1))
+        if site and "." in site and not site.startswith("."):
+            agency = agency_for_site(site)
+            if agency:
+                return f"agency:{agency}"
+            return f"site:{outlet_for_site(site) or site}"
+    return None
+
+
+# --------------------------------------------------------------------------
+# Name patterns, built once from both registries
+
+
+_H = r"[^\S\n]"
+_SEP = r"[|/,\u2022\u00b7\u2013\u2014;:&+=-]"
+
+
+@functools.lru_cache(maxsize=1)
+def _name_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex of every agency and outlet name form (case-sensitive), and
+    the source of each form. Used inside the byline zone and after cue
+    phrases only, where formal-only names ("AP") are safe."""
+    forms: dict[str, str] = {}
+    for agency in load_agencies().values():
+        if agency.id in _NOT_IN_BYLINES:
+            continue
+        for alias in agency.aliases:
+            if alias in agency.dateline_only:
+                continue
+            # a restricted name that is also a surname or a word ("Wolff",
+            # "Petra"): in a byline it is a person more often than the agency
+            if alias in agency.formal_only and alias[:1].isupper() and alias[1:].islower():
+                continue
+            for form in {alias, alias.upper()} if len(alias) > 3 else {alias}:
+                forms.setdefault(form, f"agency:{agency.id}")
+    for outlet in _outlet_registry().values():
+        for alias in outlet.aliases:
+            forms.setdefault(alias, f"site:{outlet.id}")
+    alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
+    # A scraped byline can glue the name to the person's ("OlsenAssociated
+    # Press"): only long capitalised names are looked for right after a
+    # lowercase letter ("WhatsApp" must not hold "ats").
+    glued = [f for f in forms if len(f) >= GLUED_MIN_CHARS and f[:1].isupper() and not f.isupper()]
+    glued_alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(glued, key=len, reverse=True))
+    return re.compile(
+        rf"(?:(?<![\w@.-])(?:[Tt]he\s+)?(?P<name>{alternation})|(?<=[a-z])(?P<glued>{glued_alternation}))(?![\w@-]|\.\w)"
+    ), forms
+
+
+#: Shortest name looked for glued to the word before it.
+GLUED_MIN_CHARS = 7
+
+
+# Agencies whose names are ordinary words too often to be read in bylines
+# ("Belga" is fine; press-release wires are not news credits in a byline).
+_NOT_IN_BYLINES = frozenset()
+
+
+def _source_of_form(form: str) -> str | None:
+    _, forms = _name_regex()
+    return forms.get(form) or forms.get(" ".join(form.split()))
+
+
+# --------------------------------------------------------------------------
+# The byline zone
+
+# Words a byline may hold besides names: leads, connectors, roles, dates.
+_BYLINE_WORDS = frozenset(
+    """
+    by von por par di da de door av af från fra z przez от от: texto text autor autora autores author authors
+    redaktion redacción redaccion rédaction redazione redação staff reporting written
+    and und y et e i og en och a with mit con avec com og und/oder ,
+    writer writers reporter reporters correspondent correspondents editor editors journalist journalists
+    contributor contributors columnist producer photographer photographers analyst wire wires service
+    services news agency agencies bureau desk team senior chief national international political economics
+    business security affairs white house diplomatic medical science health sports technology legal
+    updated published posted last modified am pm a.m. p.m. et est edt cet cest gmt utc pst pdt cst cdt
+    mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
+    september october november december januar februar märz mai juni juli oktober dezember
+    janvier février mars avril juin juillet août septembre octobre novembre décembre
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    min mins minute minutes read hour hours ago uhr h hs
+    """.split()
+)
+_WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
+_PROSE_PUNCT = re.compile(r"[.!?][\"\u201d\u2019)]?\s+[a-z]|[\"\u201c\u201d]")
+
+
+_INITIALS = re.compile(r"(?<![\w-])[a-z]{1,4}(?=/)|(?<=/)[a-z]{1,4}(?![\w-])")
+_CHROME_WORDS = frozenset(
+    "join follow subscribe read watch share listen sign more latest related download get see view click "
+    "support donate advertise advertisement sponsored newsletter podcast photo photos image images video "
+    "videos foto fotos bild bilder imagen imagem getty shutterstock".split()
+)
+_BYLINE_LEAD = re.compile(
+    r"(?i)(?:^|\s)(?:by|von|por|par|di|door|av|af|from|texto|text|autor|author|redaktion|redacci[oó]n|"
+    r"r[ée]daction|redazione|reda[cç][aã]o)\s*:?\s"
+)
+
+
+def _byline_shaped(line: str, start: int, end: int) -> bool:
+    """True when ``line`` with the name at ``[start, end)`` taken out holds no
+    prose: every lowercase word is a byline word (or staff initials next to a
+    slash, "sak/Reuters"), it has few words, and none is site chrome
+    ("Join", "Photo")."""
+    rest = _INITIALS.sub(" ", line[:start] + " " + line[end:])
+    if _PROSE_PUNCT.search(rest):
+        return False
+    words = _WORD_RE.findall(rest)
+    if any(w.strip(".'\u2019-").casefold() in _CHROME_WORDS for w in words):
+        return False
+    if len(words) > 14:
+        return False
+    for word in words:
+        w = word.strip(".'\u2019-")
+        if not w:
+            continue
+        if w[0].islower() and w.casefold() not in _BYLINE_WORDS:
+            return False
+    return True
+
+
+_SENTENCE_END = re.compile(r"[.!?\u3002][\"\u201d\u2019)]?\s+(?=\S)")
+
+
+def _zone_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of the first and last ZONE_LINES non-empty lines. A
+    text scraped without line breaks is one long line: its first and last
+    sentences (when short) stand for its first and last lines."""
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            lines.append((pos, raw))
+        pos += len(raw) + 1
+    if len(lines) > 2 * ZONE_LINES:
+        lines = lines[:ZONE_LINES] + lines[-ZONE_LINES:]
+    out = []
+    for i, (offset, line) in enumerate(lines):
+        if len(line) <= ZONE_LINE_CHARS:
+            out.append((offset, line))
+            continue
+        if i < ZONE_LINES and (m := _SENTENCE_END.search(line, 0, ZONE_LINE_CHARS)):
+            out.append((offset, line[: m.start() + 1]))
+        if i >= len(lines) - ZONE_LINES:
+            tail_start = len(line) - ZONE_LINE_CHARS
+            ends = list(_SENTENCE_END.finditer(line, tail_start))
+            if ends:
+                out.append((offset + ends[-1].end(), line[ends[-1].end():]))
+    return out
+
+
+def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) -> list[Credit]:
+    """Credits of one byline-zone line (empty when it is not byline-shaped)."""
+    if len(line) > ZONE_LINE_CHARS:
+        return []
+    pattern, _ = _name_regex()
+    out = []
+    for m in pattern.finditer(line):
+        group = "name" if m.group("name") is not None else "glued"
+        source = _source_of_form(m.group(group))
+        if source is None:
+            continue
+        if not _byline_shaped(line, m.start(), m.end()):
+            continue
+        if source.startswith("site:") and not _outlet_byline(line, m.start(), m.end()):
+            continue
+        if line[: m.start()].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
+            continue  # "Imran Khan (Reuters)": a caption; bracketed credits are read by _paren_credits
+        s, e = m.start(group), m.end(group)
+        out.append(Credit(source, "byline", "strong", where, line.strip()[:200],
+                          offset + s if where == "text" else -1, offset + e if where == "text" else -1))
+    return out
+
+
+def _outlet_byline(line: str, start: int, end: int) -> bool:
+    """An outlet's name in a byline needs a lead ("By ...") or a separator
+    right next to it ("Jane Doe | CNN", "CNN Newsource"-style lines stand
+    alone): outlet names are ordinary words more often than agency names."""
+    if _BYLINE_LEAD.search(line):
+        return True
+    before, after = line[:start].rstrip(), line[end:].lstrip()
+    return (not before and not after) or (before[-1:] in "|/,\u2022\u00b7\u2013\u2014-") or (after[:1] in "|/\u2022\u00b7")
+
+
+# "Jill Colvin is an Associated Press writer", "are AP reporters"
+_CONTRIBUTOR = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:an?|the)\s+(?P<name>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:writer|reporter|correspondent|journalist|photographer|editor|producer|"
+    r"videojournalist|contributor)s?\b"
+)
+
+
+# --------------------------------------------------------------------------
+# Syndication phrases
+
+_NAME_TAIL = (
+    r"(?P<name>(?:https?://)?[\w.-]+\.(?:com|org|net|co\.uk|de|fr|es|it|au|ca|in|io|news)\b[\w./-]*"
+    r"|(?:[Tt]he\s+)?[A-Z0-9\u00C0-\u00DE][\w.&'\u2019-]*(?:\s+(?:[A-Z0-9\u00C0-\u00DE&][\w.&'\u2019-]*|of|de|del|di|du|la|le|für|für)){0,5})"
+)
+# Phrases that say where the text came from, followed by the source's name.
+# Each holds the lead-in up to the name; the name follows (see _NAME_TAIL).
+_CUES = (
+    # English
+    r"(?:This|this|The|the)\s+(?:article|story|post|piece|report|column|essay|interview)\s+(?:was\s+|has\s+been\s+)?"
+    r"(?:originally\s+|first\s+|previously\s+)?(?:appeared|published|posted|ran|produced)\s+(?:on|in|at|by|with)\s+",
+    r"(?:[Oo]riginally|[Ff]irst)\s+(?:appeared|published|posted|ran)\s+(?:on|in|at|by)\s+",
+    r"(?:[Rr]epublished|[Rr]eprinted|[Rr]eproduced|[Ss]yndicated|[Rr]eposted)\s+(?:here\s+)?(?:with\s+(?:the\s+)?"
+    r"(?:kind\s+)?permission\s+)?(?:from|of|by)\s+",
+    r"(?:[Pp]rovided|[Dd]istributed|[Ss]yndicated|[Ll]icensed)\s+by\s+",
+    r"(?:[Cc]ourtesy|[Cc]ontent\s+courtesy)\s+of\s+",
+    r"[Ff]rom\s+(?:the\s+)?(?=[A-Z][\w.-]*\s+(?:News\s+Service|Wire\s+Service|Content\s+Agency))",
+    # German
+    r"(?:[Dd]ieser\s+(?:Artikel|Beitrag|Text)\s+)?(?:erschien|erscheint)\s+(?:zuerst|ursprünglich|erstmals)\s+(?:bei|in|auf|im)\s+(?:der\s+|dem\s+)?",
+    r"[Mm]it\s+freundlicher\s+Genehmigung\s+(?:von|der|des)\s+",
+    r"[Mm]it\s+Material\s+(?:von|der|des)\s+",
+    # French
+    r"(?:[Cc]et\s+article\s+a\s+été\s+|[Aa]rticle\s+)?(?:initialement|d'abord|originellement|originalement)\s+"
+    r"(?:publié|paru)\s+(?:sur|dans|par)\s+(?:le\s+site\s+(?:de\s+)?)?",
+    r"(?:[Pp]ublié|[Pp]aru)\s+(?:initialement|à\s+l'origine|d'abord)\s+(?:sur|dans|par)\s+",
+    # Spanish / Portuguese / Italian
+    r"(?:[Pp]ublicad[oa]|[Pp]ubblicat[oa])\s+(?:originalmente|originariamente|inicialmente|primero)\s+(?:en|em|no|na|su|sul|nel)\s+",
+    r"(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
+)
+# The first cues say outright that the text was published first elsewhere;
+# the soft ones (provided by, courtesy of, with information from) also name
+# people and data sources, so an unknown name after them is only weak.
+_STRONG_CUES = _CUES[:3] + _CUES[6:8] + _CUES[9:12]
+_SOFT_CUES = tuple(c for c in _CUES if c not in _STRONG_CUES)
+_STRONG_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _STRONG_CUES) + ")" + _NAME_TAIL)
+_SOFT_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _SOFT_CUES) + ")" + _NAME_TAIL)
+# "Source: X" / "Quelle: X" / "Fuente: X" opening a line (or a short credit line)
+_SOURCE_LINE = re.compile(
+    rf"(?m)^{_H}*(?:[(\[]{_H}*)?(?:SOURCE|Source|Sources|QUELLE|Quelle|Fuente|FUENTE|Fonte|FONTE|Bron|BRON|Źródło|"
+    rf"Kilde|Källa|Lähde|Zdroj|Forrás|Источник|来源|出典|출처|المصدر){_H}*[:\uff1a]{_H}*"
+    + _NAME_TAIL.replace("(?P<name>", "(?P<name>", 1)
+)
+# "Authored by X via Y", "By X via Y" in the byline zone
+_VIA = re.compile(rf"\bvia{_H}+" + _NAME_TAIL)
+# "(APA/dpa/AFP)", "red, ORF.at/Agenturen", "SOURCE: Al Jazeera and news agencies"
+_UNNAMED = re.compile(
+    r"(?<![\w-])(?:news\s+agencies|wire\s+services|wire\s+reports|agencies|Agenturen|agencias|agences|agenzie|"
+    r"agências|Agentur|Nachrichtenagenturen|agencias\s+de\s+noticias)(?![\w-])"
+)
+
+
+def _phrase_credits(text: str) -> list[Credit]:
+    out = []
+    for pattern, unknown in ((_STRONG_CUE_RE, "strong"), (_SOFT_CUE_RE, "weak")):
+        for m in pattern.finditer(text):
+            source = _resolve_phrase_name(m.group("name"))
+            if source:
+                strength = unknown if source.startswith("name:") else "strong"
+                out.append(Credit(source, "syndication", strength, "text", m.group()[:200], m.start(), m.end()))
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+_TRAILING_WORDS = re.compile(r"(?:\s+(?:and|und|y|et|on|in|at|for|the|The|of|by|with|to)\b.*)$", re.S)
+
+
+def _resolve_phrase_name(name: str) -> str | None:
+    """Resolve a name taken after a cue: the longest registry name at its
+    start, a domain, else ``name:<name>`` for a capitalised name."""
+    name = name.strip(" .,;:)(|")
+    pattern, _ = _name_regex()
+    m = pattern.match(name)
+    if m and m.group("name"):
+        return _source_of_form(m.group("name"))
+    source = resolve_name(name)
+    if source:
+        return source
+    name = _TRAILING_WORDS.sub("", name).strip(" .,;:")
+    source = resolve_name(name)
+    if source:
+        return source
+    words = name.split()
+    if not words or len(words) > 5 or not words[0][:1].isupper():
+        return None
+    if name.casefold() in _GENERIC_NAMES:
+        return None
+    return f"name:{name}"
+
+
+_GENERIC_NAMES = frozenset(
+    "the this that our we it its here there today yesterday staff wire wires agencies news getty images "
+    "shutterstock istock unsplash pixabay twitter facebook instagram youtube google wikipedia".split()
+)
+
+
+# --------------------------------------------------------------------------
+# A bare parenthesised agency: "(Havas.)", "(ATS)", "(UPI, Reuter, Impar.)",
+# "(dpa/lno)", "( D. N. B. )" -- the oldest and most common credit of all,
+# also in scanned newspapers whose OCR damaged the name ("Rcuter", "Haras").
+
+_PAREN = re.compile(r"\((?P<body>[^()\n]{1,48})\)")
+_PAREN_SPLIT = re.compile(r"\s*(?:[,;/&+]|\s-\s|-(?=[A-Za-z])|\bet\b|\bund\b|\band\b|\by\b)\s*")
+#: OCR damage tolerated in a parenthesised agency name: one edit, for names
+#: of five letters or more (shorter names are too close to other words).
+FUZZY_MIN_LETTERS = 5
+_OCR_FIXES = (("Il", "H"), ("rn", "m"), ("cl", "d"), ("ii", "u"))
+
+
+@functools.lru_cache(maxsize=1)
+def _agency_tokens() -> tuple[dict[str, str], dict[str, str]]:
+    """Exact (casefolded, dots and spaces removed) and fuzzy (five letters or
+    more, accents removed) name forms of every agency."""
+    import unicodedata
+
+    exact, fuzzy = {}, {}
+    for agency in load_agencies().values():
+        for alias in agency.aliases:
+            if alias in agency.dateline_only:
+                continue
+            key = re.sub(r"[\s.]", "", alias).casefold()
+            exact.setdefault(key, agency.id)
+            plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+            if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
+                fuzzy.setdefault(plain, agency.id)
+    return exact, fuzzy
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+def _agency_token(token: str) -> str | None:
+    """The agency a short token names, exactly or with one OCR error."""
+    import unicodedata
+
+    exact, fuzzy = _agency_tokens()
+    key = re.sub(r"[\s.]", "", token).casefold()
+    if not key:
+        return None
+    if key in exact:
+        return exact[key]
+    for wrong, right in _OCR_FIXES:
+        key = key.replace(wrong.casefold(), right.casefold())
+    plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    if plain in exact:
+        return exact[plain]
+    if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
+        for form, agency in fuzzy.items():
+            if _one_edit(plain, form):
+                return agency
+    return None
+
+
+# "BONN (AFP)", "Flushing Meadows, 4. November (AFP.)": a place in capitals
+# or a date right before the bracket is a dateline
+_DATE_OR_PLACE_BEFORE = re.compile(rf"(?:(?<![\w-])[A-Z\u00C0-\u00DE]{{3,}}|\d|{_MONTH}\.?)[^\S\n]*[,.]?[^\S\n]*\Z")
+
+
+def _initials(before: str) -> str:
+    """Initials of the capitalised words just before a bracket, casefolded
+    ("American Academy of Pediatrics" -> "aap")."""
+    words = re.findall(r"[\w'-]+", before)[-6:]
+    return "".join(w[0] for w in words if w[:1].isupper() or w.lower() not in ("of", "the", "and", "for", "de", "du", "des")).casefold()
+
+
+def _paren_credits(text: str) -> list[Credit]:
+    out = []
+    for m in _PAREN.finditer(text):
+        parts = [p.strip(" .,:-\u2013\u2014") for p in _PAREN_SPLIT.split(m.group("body"))]
+        parts = [p for p in parts if p]
+        if not parts or len(parts) > 5 or any(len(p.split()) > 4 for p in parts):
+            continue
+        agencies = [_agency_token(p) for p in parts]
+        named = [a for a in agencies if a]
+        if not named:
+            continue
+        # "the Associated Press (AP)", "American Academy of Pediatrics (AAP)":
+        # an abbreviation being defined, not a credit
+        before = text[max(0, m.start() - 64) : m.start()]
+        agencies_by_id = load_agencies()
+        if any(agencies_by_id[a].name.casefold().removeprefix("the ") in before.casefold() for a in named):
+            continue
+        if len(parts) == 1 and _initials(before).endswith(re.sub(r"[\s.]", "", parts[0]).casefold()):
+            continue
+        # a credit position: after a sentence, a date or a comma, at a line's
+        # start, or followed by a dash ("Thurgovie (ATS). - En"); a name in
+        # brackets after a word ("Imran Khan (Reuters)") is a photo caption
+        prev = before.rstrip(" \t")[-1:]
+        after = text[m.end() : m.end() + 6].lstrip(" .,")
+        if not (prev in ("", "\n", ".", "!", "?", '"', "\u201d", "\u00bb", ")", "]", ",", ":") or prev.isdigit()
+                or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)):
+            continue
+        # every part an agency, or staff initials / a paper's short name next to one
+        if any(a is None and (len(p) > 8 or not p[:1].isalpha()) for a, p in zip(agencies, parts)):
+            continue
+        for agency in dict.fromkeys(named):
+            out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    return out
+
+
+# "/ ats - afp - ap" closing a paragraph (Swiss papers)
+_SLASH_TRAILER = re.compile(r"(?m)/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
+
+
+# "LONDRES, 16. — Reuter. — Une ...": a dateline written with dashes
+_DASH_DATELINE = re.compile(
+    r"(?m)^[^\S\n]*(?P<place>[A-Z\u00C0-\u00DE][\w'\u2019.-]*(?:[^\S\n]+[\w'\u2019.-]+){0,3})[,.][^\S\n]*"
+    r"(?P<date>\d{1,2}(?:er)?\.?(?:[^\S\n]*[A-Za-z\u00E0-\u00FC]{3,10}\.?)?)[,.]?[^\S\n]*[\u2013\u2014-]{1,2}[^\S\n]*"
+    r"(?P<name>[A-Za-z\u00C0-\u00FC.]{2,16})\.?[^\S\n]*[\u2013\u2014-]"
+)
+# "Dépêches de l'Agence Havas", "Agence télégraphique suisse" as a heading
+_HEADING = re.compile(
+    r"(?m)^[^\S\n]*(?:(?:D[ée]p[êe]ches|T[ée]l[ée]grammes|Service|Nachrichten|Meldungen|Telegramme|Dispacci)\s+)?"
+    r"(?:de[^\S\n]+l['\u2019][^\S\n]*|de[^\S\n]+|der[^\S\n]+|des[^\S\n]+|dell['\u2019])?"
+    r"(?P<name>[A-Z][^\n]{3,48}?)[^\S\n]*\.?[^\S\n]*$"
+)
+
+
+def _heading_credits(text: str) -> list[Credit]:
+    out = []
+    for m in _DASH_DATELINE.finditer(text):
+        agency = _agency_token(m.group("name"))
+        if agency:
+            out.append(Credit(f"agency:{agency}", "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _HEADING.finditer(text):
+        name = m.group("name")
+        if len(name.split()) < 2:  # a lone word on a line is too often a person or a place
+            continue
+        source = resolve_name(name.strip())
+        if source and source.startswith("agency:"):
+            out.append(Credit(source, "credit", "strong", "text", m.group().strip()[:200], m.start(), m.end()))
+    return out
+
+
+def _trailer_credits(text: str) -> list[Credit]:
+    out = []
+    for m in _SLASH_TRAILER.finditer(text):
+        parts = [p for p in re.split(r"\s*[-,/]\s*", m.group("body")) if p]
+        agencies = [_agency_token(p) for p in parts]
+        if agencies and all(agencies):
+            for agency in dict.fromkeys(agencies):
+                out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Markup
+
+
+_DOMAIN_SITE = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+_META_URL_KEYS = ("syndication_source", "original_source", "based_on", "dc_source")
+_META_NAME_KEYS = ("source_organization", "provider", "author_org", "credit_text", "copyright")
+
+
+def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | None) -> list[Credit]:
+    out: list[Credit] = []
+    # A canonical link on another publisher's domain is a licensed copy
+    # pointing at its source -- or a page saved under another URL than its
+    # own (a feed redirect, a mirror, a renamed site). It is strong only when
+    # the page also names itself as its own site (og:site_name), so that the
+    # two publishers are really two; otherwise it is kept as weak evidence.
+    names_itself = any(_site_name_matches(n, own_site) for n in metadata.get("site_name", ())) if own_site else False
+    seen_canonical: set[str] = set()
+    for key in ("canonical", "og_url"):
+        for url in metadata.get(key, ())[:2]:
+            site = site_of(url)
+            if not site or not _DOMAIN_SITE.match(site) or not own_site or site in seen_canonical:
+                continue
+            seen_canonical.add(site)
+            if not same_publisher(site, own_site):
+                agency = agency_for_site(site)
+                source = f"agency:{agency}" if agency else f"site:{outlet_for_site(site) or site}"
+                out.append(Credit(source, "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
+                                  url[:200]))
+    for key in _META_URL_KEYS:
+        for value in metadata.get(key, ()):
+            source = resolve_name(value)
+            if source is None and key == "dc_source":
+                continue
+            if source:
+                out.append(Credit(source, "syndication_meta" if key != "based_on" else "jsonld", "strong",
+                                  f"metadata:{key}", value[:200]))
+    for key in _META_NAME_KEYS:
+        for value in metadata.get(key, ()):
+            source = resolve_name(value) or _credit_in_value(value)
+            if source:
+                out.append(Credit(source, "jsonld", "strong", f"metadata:{key}", value[:200]))
+    for key in ("author", "byline"):
+        for value in metadata.get(key, ()):
+            if len(value) > META_BYLINE_CHARS:
+                continue
+            source = resolve_name(value)
+            if source and source.startswith("agency:"):
+                out.append(Credit(source, "author_meta", "strong", f"metadata:{key}", value[:200]))
+                continue
+            if not source or not source.startswith("site:"):
+                for credit in _byline_credits(value, 0, f"metadata:{key}"):
+                    out.append(Credit(credit.source, "author_meta", "strong", f"metadata:{key}", value[:200]))
+    return out
+
+
+def _credit_in_value(value: str) -> str | None:
+    """An agency named in a short credit value ("© 2020 The Associated Press")."""
+    if len(value) > META_BYLINE_CHARS:
+        return None
+    for m in find_markers(value):
+        if m.strength == "strong":
+            return f"agency:{m.agency}"
+    return None
+
+
+# --------------------------------------------------------------------------
+# All together
+
+
+def find_credits(
+    text: str,
+    metadata: Mapping[str, Sequence[str]] | None = None,
+    own_site: str | None = None,
+    author: str | None = None,
+    *,
+    markers: Iterable[Any] | None = None,
+) -> list[Credit]:
+    """Every credit of a page: what it says its text came from.
+
+    Args:
+        text: The article text (as read; offsets refer to it).
+        metadata: The page's markup statements (:func:`wiretrace.extract.page_metadata`).
+        own_site: The page's site: credits to its own publisher are left out.
+        author: The document's author field (a byline), if any.
+        markers: The text's wire markers, if already found (else found here).
+
+    Returns:
+        Credits ordered by where they were found (text first, by offset; then
+        the author field; then markup), one per (source, kind, where, start).
+        Sources of the page's own publisher are left out.
+
+    Example:
+        >>> [(c.source, c.kind) for c in find_credits("Rain.", {"canonical": ["https://www.nytimes.com/x"]}, "seattletimes.com")]
+        [('site:nytimes.com', 'canonical')]
+        >>> find_credits("Rain.", {"canonical": ["https://www.bbc.com/x"]}, "bbc.co.uk")
+        []
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, not {type(text).__name__}")
+    metadata = metadata or {}
+    own_sources = _own_sources(own_site, metadata)
+    found: list[Credit] = []
+    zone = _zone_lines(text)
+    zone_spans = [(offset, offset + len(line)) for offset, line in zone]
+    for m in markers if markers is not None else find_markers(text):
+        if m.strength == "strong":
+            strength = "strong"
+            # "© AFP" with no year, inside the story: a photo's copyright
+            # line left in the text, not the article's.
+            if m.kind == "copyright" and not _YEAR.search(m.text) and not any(a <= m.start < b for a, b in zone_spans):
+                strength = "weak"
+            found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
+    for offset, line in zone:
+        found.extend(_byline_credits(line, offset, "text"))
+        for m in _VIA.finditer(line):
+            if len(line) <= ZONE_LINE_CHARS and _byline_shaped(line, m.start(), m.end()):
+                source = _resolve_phrase_name(m.group("name"))
+                if source:
+                    found.append(Credit(source, "syndication", "strong", "text", line.strip()[:200],
+                                        offset + m.start(), offset + m.end()))
+        if len(line) <= ZONE_LINE_CHARS:
+            for m in _UNNAMED.finditer(line):
+                if _byline_shaped(line, m.start(), m.end()) or re.search(r"(?i)source|quelle|fuente|fonte", line):
+                    found.append(Credit("agencies", "credit", "strong", "text", line.strip()[:200],
+                                        offset + m.start(), offset + m.end()))
+    for m in _CONTRIBUTOR.finditer(text):
+        source = _resolve_phrase_name(m.group("name"))
+        if source and not source.startswith("name:"):
+            found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
+    found.extend(_phrase_credits(text))
+    found.extend(_paren_credits(text))
+    found.extend(_trailer_credits(text))
+    found.extend(_heading_credits(text))
+    for m in _SOURCE_LINE.finditer(text):
+        line_end = text.find("\n", m.end())
+        line = text[m.start() : line_end if line_end >= 0 else len(text)]
+        if len(line) > ZONE_LINE_CHARS:
+            continue
+        source = _resolve_phrase_name(m.group("name"))
+        if source:
+            # "SOURCE: Aviation Safety Network" under a chart names data, not a text's author
+            strength = "weak" if source.startswith("name:") else "strong"
+            found.append(Credit(source, "credit", strength, "text", line.strip()[:200], m.start(), m.end()))
+    if author and len(author) <= META_BYLINE_CHARS:
+        source = resolve_name(author)
+        if source and source.startswith("agency:"):
+            found.append(Credit(source, "byline", "strong", "author", author[:200]))
+        else:
+            found.extend(_byline_credits(author, 0, "author"))
+    found.extend(_metadata_credits(metadata, own_site))
+    out, seen = [], set()
+    for c in found:
+        if c.source in own_sources:
+            continue
+        key = (c.source, c.kind, c.where, c.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) -> set[str]:
+    """The sources that are the page's own publisher."""
+    own: set[str] = set()
+    if own_site:
+        own.add(f"site:{own_site}")
+        outlet = outlet_for_site(own_site)
+        if outlet:
+            own.add(f"site:{outlet}")
+        agency = agency_for_site(own_site)
+        if agency:
+            own.add(f"agency:{agency}")
+            own.add(f"site:{own_site}")
+    for name in metadata.get("site_name", ())[:2]:
+        source = resolve_name(name)
+        if source and (not own_site or source == f"site:{own_site}" or _site_name_matches(name, own_site)):
+            own.add(source)
+        if own_site is None or _site_name_matches(name, own_site):
+            own.add(f"name:{' '.join(name.split())}")
+    return own
+
+
+def _site_name_matches(name: str, site: str) -> bool:
+    label = site.split(".")[0].replace("-", "")
+    return label and label in re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+def credited_sources(credits: Iterable[Credit], *, weak: bool = False) -> list[str]:
+    """The distinct sources the credits name (strong ones unless ``weak``), in order.
+
+    Example:
+        >>> credited_sources(find_credits("PARIS (AFP) - Rain.\\n\\nSource: The Guardian"))
+        ['agency:afp', 'site:theguardian.com']
+    """
+    return list(dict.fromkeys(c.source for c in credits if weak or c.strength == "strong"))
