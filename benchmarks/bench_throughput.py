@@ -43,7 +43,7 @@ import _context  # noqa: E402
 from wiretrace.evaluation.synthetic import COPY_KINDS, generate_corpus, true_pair_keys, write_jsonl  # noqa: E402
 
 STAGES = (
-    "read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "provenance", "align",
+    "read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "credits", "provenance", "align",
     "attribute", "report",
 )
 BASELINE_SHINGLE = 5

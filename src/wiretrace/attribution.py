@@ -21,7 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Credits", "Attribution", "attribute", "site_report", "farm_score"]
+__all__ = ["Credits", "Attribution", "attribute", "site_report", "farm_score", "UNNAMED_AGENCIES"]
+
+#: Key of :attr:`Credits.agencies` for agencies credited without a name.
+UNNAMED_AGENCIES = "*"
 
 
 @dataclass
@@ -78,17 +81,28 @@ def attribute(
             expected_agencies.add(name)
         elif node_site.get(node):
             expected_sites.add(node_site[node])
-    found_agencies = set(credits.agencies)
-    found_sites = {s for s in credits.sites if s != own_site}
+    # Only a strong credit credits: "told Reuters" inside a copied story, a
+    # teaser's credit line or a canonical link the page does not back up are
+    # evidence, not a statement of where the text came from.
+    def strong(evidence: list[dict[str, Any]]) -> bool:
+        return any(e.get("strength", "strong") == "strong" for e in evidence)
+
+    found_agencies = {a for a, marks in credits.agencies.items() if a != UNNAMED_AGENCIES and strong(marks)}
+    found_sites = {s for s, marks in credits.sites.items() if s != own_site and strong(marks)}
     good = sorted([f"agency:{a}" for a in found_agencies & expected_agencies] + [f"site:{s}" for s in found_sites & expected_sites])
     evidence = [e for a in found_agencies & expected_agencies for e in credits.agencies[a]]
     evidence += [e for s in found_sites & expected_sites for e in credits.sites[s]]
+    unnamed = credits.agencies.get(UNNAMED_AGENCIES, [])
+    if not good and expected_agencies and strong(unnamed):
+        # "... and agencies", "(With inputs from agencies)": the wire is
+        # credited without its name
+        return Attribution("credited", parent_node, ["agencies"], unnamed)
     if good:
         return Attribution("credited", parent_node, good, evidence)
     wrong_sites = found_sites & (cluster_sites - {own_site})  # another copy's site, not its source
     # Only a strong credit of another agency miscredits: a weak attribution
     # ("told Reuters") or a teaser's credit is no claim about the text's source.
-    wrong_agencies = {a for a, marks in credits.agencies.items() if any(m.get("strength") == "strong" for m in marks)}
+    wrong_agencies = found_agencies
     wrong = sorted([f"agency:{a}" for a in wrong_agencies] + [f"site:{s}" for s in wrong_sites])
     if wrong:
         evidence = [e for a in wrong_agencies for e in credits.agencies[a]]

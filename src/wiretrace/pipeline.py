@@ -30,7 +30,14 @@ from wiretrace.readers import read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
-from wiretrace.trace import align_stage, attribute_stage, provenance_graph, provenance_stage, wire_evidence
+from wiretrace.trace import (
+    align_stage,
+    attribute_stage,
+    credits_stage,
+    provenance_graph,
+    provenance_stage,
+    wire_evidence,
+)
 from wiretrace.verify import verify_pairs
 
 __all__ = ["scan", "extract", "Extraction"]
@@ -187,6 +194,9 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
     wire = wire_evidence(markers)
     log.stages["wire"]["items_out"] = sum(1 for w in wire if w.copy_of)  # documents carrying wire copy
+
+    with log.stage("credits", items_in=sum(len(c) for c in components)) as stage:
+        stage["items_out"] = credits_stage(documents, components, wire)  # clustered documents that credit a source
 
     with log.stage("provenance", items_in=len(components)) as stage:
         traced = provenance_stage(documents, sets, verified, components, wire, workers)

@@ -9,6 +9,7 @@ and :mod:`wiretrace.attribution`, and their outputs into report entries.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,29 +20,38 @@ import networkx as nx
 import numpy as np
 
 from wiretrace.align import align_pairs
-from wiretrace.attribution import Attribution, Credits, attribute, site_report
+from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
 from wiretrace.parallel import fork_map
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
+from wiretrace.credits import Credit, find_credits
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
-    "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "provenance_stage", "align_stage", "attribute_stage",
+    "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
     "provenance_graph", "write_graph",
 ]
 
 
 @dataclass
 class WireEvidence:
-    """Wire markers of one document, and the agencies its text credits."""
+    """Wire markers of one document, and what it credits.
+
+    ``credits`` is filled by the credits stage (:func:`credits_stage`) for
+    the documents that are in a cluster; it is None for the others."""
 
     markers: list[Marker]
+    credits: list[Credit] | None = None
 
     @property
     def copy_of(self) -> list[str]:
-        """Agencies whose copy the text carries (strong markers)."""
+        """Agencies whose copy the document carries: strong wire markers, and,
+        once its credits are read, every strong agency credit (bylines,
+        bracketed credits, markup)."""
+        if self.credits is not None:
+            return sorted({c.source[7:] for c in self.credits if c.strength == "strong" and c.source.startswith("agency:")})
         return sorted({m.agency for m in self.markers if m.strength == "strong"})
 
     def to_report(self) -> list[dict[str, Any]]:
@@ -66,6 +76,21 @@ def wire_stage(documents: Sequence[Document]) -> list[WireEvidence]:
 def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
     """Wrap each document's wire markers."""
     return [WireEvidence(list(m)) for m in markers]
+
+
+def credits_stage(documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence]) -> int:
+    """Read the credits of every clustered document (see :mod:`wiretrace.credits`)
+    into its :class:`WireEvidence`; returns how many documents credit a source.
+
+    Only clustered documents are read: credits matter for provenance and
+    attribution, which only copies have."""
+    found = 0
+    for members in components:
+        for i in members:
+            doc = documents[i]
+            wire[i].credits = find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers)
+            found += any(c.strength == "strong" for c in wire[i].credits)
+    return found
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -248,10 +273,31 @@ def _closest_members(
 
 def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> Credits:
     credits = Credits()
-    for m in evidence.markers:
-        credits.agencies.setdefault(m.agency, []).append(
-            {"kind": m.kind, "strength": m.strength, "agency": m.agency, "text": m.text, "start": m.start, "end": m.end}
-        )
+    if evidence.credits is None:
+        for m in evidence.markers:
+            credits.agencies.setdefault(m.agency, []).append(
+                {"kind": m.kind, "strength": m.strength, "agency": m.agency, "text": m.text, "start": m.start,
+                 "end": m.end}
+            )
+    else:
+        labels = {site.split(".")[0]: site for site in wanted_sites}
+        for c in evidence.credits:
+            entry = {"kind": c.kind, "strength": c.strength, "text": c.text, "where": c.where}
+            if c.start >= 0:
+                entry.update(start=c.start, end=c.end)
+            if c.source.startswith("agency:"):
+                credits.agencies.setdefault(c.source[7:], []).append({**entry, "agency": c.source[7:]})
+            elif c.source.startswith("site:"):
+                credits.sites.setdefault(c.source[5:], []).append(entry)
+            elif c.source == "agencies":
+                credits.agencies.setdefault(UNNAMED_AGENCIES, []).append({**entry, "agency": UNNAMED_AGENCIES})
+            elif c.source.startswith("name:"):
+                # a name no registry knows ("Spin Sucks") stands for a cluster
+                # member's site when the site's name is in it (spinsucks.com)
+                squeezed = re.sub(r"[^a-z0-9]", "", c.source[5:].casefold())
+                for label, site in labels.items():
+                    if len(label) >= 4 and label in squeezed:
+                        credits.sites.setdefault(site, []).append(entry)
     for link in doc.links:
         site = site_of(link)
         if not site:
