@@ -418,10 +418,22 @@ def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) ->
             continue
         if line[: m.start()].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
             continue  # "Imran Khan (Reuters)": a caption; bracketed credits are read by _paren_credits
+        if _photo_credit(line, m.end()):
+            continue
         s, e = m.start(group), m.end(group)
         out.append(Credit(source, "byline", "strong", where, line.strip()[:200],
                           offset + s if where == "text" else -1, offset + e if where == "text" else -1))
     return out
+
+
+_PHOTO_AFTER = re.compile(r"[^\S\n]*/[^\S\n]*(?P<word>[A-Z][\w'.-]*)")
+
+
+def _photo_credit(line: str, end: int) -> bool:
+    """"REUTERS/Jane Doe", "AFP/Getty Images": an agency's name, a slash and
+    a capitalised word that is no agency is a photographer's credit."""
+    m = _PHOTO_AFTER.match(line, end)
+    return bool(m) and _agency_token(m.group("word")) is None
 
 
 def _outlet_byline(line: str, start: int, end: int) -> bool:
@@ -847,13 +859,19 @@ def find_credits(
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
     out, seen = [], set()
+    spans: dict[str, list[tuple[int, int]]] = {}
     for c in found:
         if c.source in own_sources:
             continue
         key = (c.source, c.kind, c.where, c.start)
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
+        if key in seen:
+            continue
+        if c.start >= 0 and any(a <= c.start and c.end <= b for a, b in spans.get(c.source, ())):
+            continue  # inside evidence already found for the same source ("(AP)" in its dateline)
+        seen.add(key)
+        out.append(c)
+        if c.start >= 0:
+            spans.setdefault(c.source, []).append((c.start, c.end))
     return out
 
 
