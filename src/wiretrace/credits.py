@@ -319,7 +319,7 @@ _BYLINE_WORDS = frozenset(
     """
     by von por par di da de door av af från fra z przez от от: texto text autor autora autores author authors
     redaktion redacción redaccion rédaction redazione redação staff reporting written
-    and und y et e i og en och a with mit con avec com og und/oder ,
+    and und y et e i og en och a with mit con avec com og und/oder , in at aus from
     writer writers reporter reporters correspondent correspondents editor editors journalist journalists
     contributor contributors columnist producer photographer photographers analyst wire wires service
     services news agency agencies bureau desk team senior chief national international political economics
@@ -343,6 +343,7 @@ _CHROME_WORDS = frozenset(
     "support donate advertise advertisement sponsored newsletter podcast photo photos image images video "
     "videos foto fotos bild bilder imagen imagem getty shutterstock".split()
 )
+_IMAGE_WORD = re.compile(r"(?i)photo|foto|bild|image|picture|video|grafik|illustration")
 _BYLINE_LEAD = re.compile(
     r"(?i)(?:^|\s)(?:by|von|por|par|di|door|av|af|from|texto|text|autor|author|redaktion|redacci[oó]n|"
     r"r[ée]daction|redazione|reda[cç][aã]o)\s*:?\s"
@@ -358,7 +359,7 @@ def _byline_shaped(line: str, start: int, end: int) -> bool:
     if _PROSE_PUNCT.search(rest):
         return False
     words = _WORD_RE.findall(rest)
-    if any(w.strip(".'\u2019-").casefold() in _CHROME_WORDS for w in words):
+    if any(w.strip(".'\u2019-").casefold() in _CHROME_WORDS or _IMAGE_WORD.search(w) for w in words):
         return False
     if len(words) > 14:
         return False
@@ -414,8 +415,8 @@ def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) ->
             continue
         if not _byline_shaped(line, m.start(), m.end()):
             continue
-        if source.startswith("site:") and not _outlet_byline(line, m.start(), m.end()):
-            continue
+        if (source.startswith("site:") or _restricted(m.group(group))) and not _outlet_byline(line, m.start(), m.end()):
+            continue  # "Suspended AAP Councillor ...": a headline, not a byline
         if line[: m.start()].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
             continue  # "Imran Khan (Reuters)": a caption; bracketed credits are read by _paren_credits
         if _photo_credit(line, m.end()):
@@ -424,6 +425,32 @@ def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) ->
         out.append(Credit(source, "byline", "strong", where, line.strip()[:200],
                           offset + s if where == "text" else -1, offset + e if where == "text" else -1))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _restricted_forms() -> frozenset[str]:
+    out = set()
+    for agency in load_agencies().values():
+        for alias in (*agency.formal_only, *agency.dateline_only):
+            out.update((alias, alias.upper()))
+    return frozenset(out)
+
+
+def _restricted(form: str) -> bool:
+    """A name too ambiguous for running text (``formal_only`` in agencies.toml: "AP", "AAP")."""
+    return " ".join(form.split()) in _restricted_forms()
+
+
+# A line that opens with an image's label: its credits are the picture's
+_IMAGE_LINE = re.compile(
+    r"(?i)[^\S\n]*(?:[\w-]*(?:photo|foto|bild|image|picture|imagen|imagem|grafik|graphic|video|illustration)"
+    r"[\w-]*|credits?)[^\S\n]*[:|]"
+)
+
+
+def _on_image_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return bool(_IMAGE_LINE.match(text, line_start if line_start else 0)) if text[line_start:start].strip() else False
 
 
 _PHOTO_AFTER = re.compile(r"[^\S\n]*/[^\S\n]*(?P<word>[A-Z][\w'.-]*)")
@@ -436,11 +463,14 @@ def _photo_credit(line: str, end: int) -> bool:
     return bool(m) and _agency_token(m.group("word")) is None
 
 
+_COPYRIGHT_LEAD = re.compile(r"(?:\u00a9|\([cC]\)|Copyright|COPYRIGHT)[^\S\n]*(?:(?:19|20)\d\d[^\S\n]*)?(?:[Tt]he[^\S\n]+)?\Z")
+
+
 def _outlet_byline(line: str, start: int, end: int) -> bool:
     """An outlet's name in a byline needs a lead ("By ...") or a separator
     right next to it ("Jane Doe | CNN", "CNN Newsource"-style lines stand
     alone): outlet names are ordinary words more often than agency names."""
-    if _BYLINE_LEAD.search(line):
+    if _BYLINE_LEAD.search(line) or _COPYRIGHT_LEAD.search(line[:start]):
         return True
     before, after = line[:start].rstrip(), line[end:].lstrip()
     return (not before and not after) or (before[-1:] in "|/,\u2022\u00b7\u2013\u2014-") or (after[:1] in "|/\u2022\u00b7")
@@ -507,8 +537,18 @@ _UNNAMED = re.compile(
 )
 
 
+# "(With inputs from agencies)", "with agency inputs", "mit Material von Agenturen"
+_UNNAMED_PHRASE = re.compile(
+    r"(?i:with|mit|con|avec|com)\s+(?:(?:inputs?|files|reporting|information|material|informaci[oó]n|informa[cç][oõ]es)\s+"
+    r"(?:from|von|de|das|dos)\s+(?:news\s+|wire\s+)?(?:agencies|agenturen|agencias|ag[eê]ncias|agences)"
+    r"|agency\s+inputs|agenturen|agencias|ag[eê]ncias|agences)(?![\w-])"
+)
+
+
 def _phrase_credits(text: str) -> list[Credit]:
     out = []
+    for m in _UNNAMED_PHRASE.finditer(text):
+        out.append(Credit("agencies", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     for pattern, unknown in ((_STRONG_CUE_RE, "strong"), (_SOFT_CUE_RE, "weak")):
         for m in pattern.finditer(text):
             source = _resolve_phrase_name(m.group("name"))
@@ -618,6 +658,12 @@ def _agency_token(token: str) -> str | None:
 # "BONN (AFP)", "Flushing Meadows, 4. November (AFP.)": a place in capitals
 # or a date right before the bracket is a dateline
 _DATE_OR_PLACE_BEFORE = re.compile(rf"(?:(?<![\w-])[A-Z\u00C0-\u00DE]{{3,}}|\d|{_MONTH}\.?)[^\S\n]*[,.]?[^\S\n]*\Z")
+# a line that opens with a place and goes on after the bracket: "Wiesbaden
+# (KNA/iz). Bundespräsident ..." (a caption "Imran Khan (Reuters)" ends there)
+_PLACE_LINE_START = re.compile(
+    r"(?:^|\n)[^\S\n]*[A-Z\u00C0-\u00DE][\w'\u2019.-]+(?:[^\S\n]+[A-Z\u00C0-\u00DE][\w'\u2019.-]+){0,2}[^\S\n]*\Z"
+)
+_TEXT_GOES_ON = re.compile(r"[^\S\n]*[.:,]?[^\S\n]*[\u2013\u2014-]?[^\S\n]*[A-Z\u00C0-\u00DE\"\u201e\u00ab]")
 
 
 def _initials(before: str) -> str:
@@ -652,7 +698,8 @@ def _paren_credits(text: str) -> list[Credit]:
         prev = before.rstrip(" \t")[-1:]
         after = text[m.end() : m.end() + 6].lstrip(" .,")
         if not (prev in ("", "\n", ".", "!", "?", '"', "\u201d", "\u00bb", ")", "]", ",", ":") or prev.isdigit()
-                or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)):
+                or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)
+                or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))):
             continue
         # every part an agency, or staff initials / a paper's short name next to one
         if any(a is None and (len(p) > 8 or not p[:1].isalpha()) for a, p in zip(agencies, parts)):
@@ -760,6 +807,18 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
             if not source or not source.startswith("site:"):
                 for credit in _byline_credits(value, 0, f"metadata:{key}"):
                     out.append(Credit(credit.source, "author_meta", "strong", f"metadata:{key}", value[:200]))
+            for m in _SOURCE_LINE.finditer(value):  # "Źródło: ISBnews", "Source: Reuters" under a video
+                named = _resolve_phrase_name(m.group("name"))
+                if named:
+                    out.append(Credit(named, "credit", "weak" if named.startswith("name:") else "strong",
+                                      f"metadata:{key}", value[:200]))
+            for m in _UNNAMED.finditer(value):  # "Olivia Solon in San Francisco and agencies"
+                if _byline_shaped(value, m.start(), m.end()):
+                    out.append(Credit("agencies", "author_meta", "strong", f"metadata:{key}", value[:200]))
+    for value in metadata.get("source", ()):  # <meta name="source" content="来源：新华网">
+        named = resolve_name(re.sub(r"^\s*(?:来源|來源|出典|출처|Source|Quelle|Fuente|Fonte)\s*[:\uff1a]\s*", "", value))
+        if named:
+            out.append(Credit(named, "syndication_meta", "strong", "metadata:source", value[:200]))
     return out
 
 
@@ -818,6 +877,9 @@ def find_credits(
             # "© AFP" with no year, inside the story: a photo's copyright
             # line left in the text, not the article's.
             if m.kind == "copyright" and not _YEAR.search(m.text) and not any(a <= m.start < b for a, b in zone_spans):
+                strength = "weak"
+            # "© AFP / JEFF PACHOUD", "Rubriklistenbild: © KCNA/dpa": a picture's credit
+            if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
             found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
     for offset, line in zone:

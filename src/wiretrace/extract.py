@@ -306,6 +306,7 @@ _META_KEYS = {
     "syndication-source": "syndication_source",
     "original-source": "original_source",
     "dc.source": "dc_source",
+    "source": "source",
     "dcterms.source": "dc_source",
     "article:author": "author",
     "author": "author",
@@ -332,7 +333,9 @@ _JSONLD_KEYS = {
     "copyrightHolder": "copyright",
 }
 _JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|WebPage", re.I)
-_BYLINE_CLASS = re.compile(r"byline|dateline|author|autor|auteur|firma|article-source|story-source|source-name", re.I)
+_BYLINE_CLASS = re.compile(
+    r"byline|dateline|author|autor|auteur|firma|signature|(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])", re.I
+)
 # Blocks whose bylines are not the article's: comments, teasers, and photo
 # captions (their credits name the photographer's agency, not the text's).
 _NOT_ARTICLE_CLASS = re.compile(

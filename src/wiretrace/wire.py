@@ -437,6 +437,7 @@ _DATELINE_SUFFIX = re.compile(
     rf"(?:(?P<sep>{_H}*(?:[{_DASH}]{{1,3}}|:|\.{_H}*[{_DASH}]{{1,2}}|\.(?=\s|[A-Z\"\u201c\u2018'])|\|))"
     rf"|(?={_H}+[A-Z\"\u201c\u2018']))"
 )
+_DATE_AFTER = re.compile(rf"{_H}*{_DATE}")
 # "^M" is a carriage return written out, as in some Reuters-21578 stories.
 _SIGNOFF_LINE = re.compile(rf"(?:\.{{1,3}}|\u2026)?(?:{_H}+[A-Z]{{1,4}}){{0,4}}(?:\^M)?{_H}*$", re.M)
 _SIGNOFF_END_PREFIX = re.compile(rf"[.!?\"\u201d\u2019)\d]{_H}+\Z")
@@ -754,7 +755,9 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
                 date = p.group("date1") or p.group("date2")
                 place = p.group("place")
                 ok = True
-                if q.group("sep") is None and not date:
+                if q.group("sep") is None and not date and not (
+                    q.group("close") == "/" and _DATE_AFTER.match(text, q.end())
+                ):  # "WHITEFISH, MT / ACCESSWIRE / July 13, 2015 /": the date follows the name
                     ok = False
                 if agency.dateline_needs_date and not date:
                     ok = False
@@ -806,7 +809,9 @@ def _evaluate(text: str, s: int, e: int, form: _Form, ls: int, mt: _Matcher) -> 
             start = ls + (len(p.group()) - len(p.group().lstrip()))
             line = text[q.end() : _line_end(text, q.end())].rstrip()
             teaser = line.endswith("...") or line.endswith("\u2026")
-            return "credit", start, q.end(), "weak" if teaser else "strong"
+            # 'Reuters: "Kim Jong Un is fine"' quotes what the agency said
+            quoted = line.lstrip()[:1] in ('"', "\u201c", "\u201e", "\u00ab", "'")
+            return "credit", start, q.end(), "weak" if teaser or quoted else "strong"
         # This report by The Canadian Press was first published ...
         if "this" in tail[-6:] and (p := _prefix(_CP_CREDIT_PREFIX, text, s, 40, word=True)):
             if q := _CP_CREDIT_SUFFIX.match(text, e):
