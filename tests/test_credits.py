@@ -66,6 +66,24 @@ def test_credits_in_other_languages(text, expected):
     assert sources(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("\u65b0\u534e\u793e\u5317\u4eac4\u670824\u65e5\u7535 \u4f1a\u8bae\u53ec\u5f00\u3002", ["agency:xinhua"]),
+        ("2024\u5e74 \u6765\u6e90\uff1a\u65b0\u534e\u7f51", ["agency:xinhua"]),
+        ("\u3010\u5171\u540c\u3011\u6771\u4eac\u3067\u4f1a\u8b70", ["agency:kyodo"]),
+        ("\uff08AFP\uff1d\u6642\u4e8b\uff09\u30d1\u30ea\u3067", ["agency:afp", "agency:jiji"]),
+        ("(\uc11c\uc6b8=\uc5f0\ud569\ub274\uc2a4) \ud64d\uae38\ub3d9 \uae30\uc790 =", ["agency:yonhap"]),
+        ("\u0628\u064a\u0631\u0648\u062a (\u0631\u0648\u064a\u062a\u0631\u0632) - \u0642\u0627\u0644", ["agency:reuters"]),
+        # "\u5171\u540c" is also the word "joint", and "\u636e\u65b0\u534e\u793e\u62a5\u9053" ("Xinhua reported") is attribution
+        ("\u5171\u540c\u3067\u958b\u767a\u3057\u305f", []),
+        ("\u636e\u65b0\u534e\u793e\u62a5\u9053\uff0c\u4f1a\u8bae\u53ec\u5f00\u3002", []),
+    ],
+)
+def test_credits_in_chinese_japanese_korean_and_arabic(text, expected):
+    assert sorted(sources(text)) == sorted(expected)
+
+
 def test_unnamed_agencies():
     text = "Rain fell." + BODY + "\n\nSource: Al Jazeera and news agencies"
     assert sources(text, own_site="aljazeera.com") == ["agencies"]

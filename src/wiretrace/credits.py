@@ -138,8 +138,11 @@ def _outlet_registry() -> dict[str, Outlet]:
         if not isinstance(outlet_id, str) or site_of(outlet_id) is None or outlet_id in out:
             raise ValueError(f"outlets.toml: outlet #{i + 1} needs a unique id that is a domain, not {outlet_id!r}")
         aliases = tuple(entry.get("aliases", []))
-        if not aliases or any(not isinstance(a, str) or len(a.strip()) <= 2 for a in aliases):
-            raise ValueError(f"outlets.toml: outlet {outlet_id!r} needs aliases of three or more characters")
+        if not aliases or any(
+            not isinstance(a, str) or len(a.strip()) < (2 if _UNSPACED_SCRIPT.search(a) else 3) for a in aliases
+        ):
+            raise ValueError(f"outlets.toml: outlet {outlet_id!r} needs aliases of three or more characters "
+                             "(two in Chinese, Japanese, Korean or Arabic script)")
         out[outlet_id] = Outlet(outlet_id, str(entry.get("name", outlet_id)), aliases,
                                 tuple(d.lower() for d in entry.get("domains", [])), str(entry.get("group", "")))
     return out
@@ -281,11 +284,14 @@ def _name_regex() -> tuple[re.Pattern[str], dict[str, str]]:
             # "Petra"): in a byline it is a person more often than the agency
             if alias in agency.formal_only and alias[:1].isupper() and alias[1:].islower():
                 continue
+            if _UNSPACED_SCRIPT.search(alias):
+                continue  # read by _script_credits: these scripts do not space their words
             for form in {alias, alias.upper()} if len(alias) > 3 else {alias}:
                 forms.setdefault(form, f"agency:{agency.id}")
     for outlet in _outlet_registry().values():
         for alias in outlet.aliases:
-            forms.setdefault(alias, f"site:{outlet.id}")
+            if not _UNSPACED_SCRIPT.search(alias):
+                forms.setdefault(alias, f"site:{outlet.id}")
     alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
     # A scraped byline can glue the name to the person's ("OlsenAssociated
     # Press"): only long capitalised names are looked for right after a
@@ -299,6 +305,11 @@ def _name_regex() -> tuple[re.Pattern[str], dict[str, str]]:
 
 #: Shortest name looked for glued to the word before it.
 GLUED_MIN_CHARS = 7
+
+
+# Chinese, Japanese, Korean and Arabic names: words are not spaced (CJK) or
+# the credit sits in its own brackets, so they are read by their own rules.
+_UNSPACED_SCRIPT = re.compile(r"[\u0600-\u06FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]")
 
 
 # Agencies whose names are ordinary words too often to be read in bylines
@@ -709,6 +720,45 @@ def _paren_credits(text: str) -> list[Credit]:
     return out
 
 
+# 新华社北京4月24日电 / 中新社北京电: a Chinese dateline (agency, place, date, 电)
+_CJK_DATELINE = re.compile(r"(?P<name>[\u3400-\u9FFF]{2,4}社)[^\s，。、：:；;！!？?\n]{0,14}?电")
+# 【共同】 （時事） (서울=연합뉴스) ［東京 5日 ロイター］ (رويترز) (أ ف ب): a bracketed credit
+_SCRIPT_BRACKET = re.compile(
+    r"[【（(［\[〔](?:[^【】（）()［］\[\]〔〕\n=＝]{0,16}[=＝])?(?:[^【】（）()［］\[\]〔〕\n]{0,16}[\s\u3000])?"
+    r"(?P<name>[^【】（）()［］\[\]〔〕\n=＝\s\u3000]{1,16})[\s\u3000]*[】）)］\]〕]"
+)
+# AFP=時事, ロイター=共同: one agency's copy through another (Japanese)
+_SCRIPT_VIA = re.compile(r"(?P<a>[A-Za-z\u30A0-\u30FF\u4E00-\u9FFF]{2,8})[=＝](?P<b>時事|共同)")
+# 来源：新华网 / 出典：共同通信 / 출처: 연합뉴스
+_SCRIPT_SOURCE = re.compile(r"(?:来源|來源|出典|出所|출처|المصدر)\s*[:：]\s*(?P<name>[^\s，。|｜/\n]{2,16})")
+
+
+def _script_credits(text: str) -> list[Credit]:
+    """Credits in Chinese, Japanese, Korean and Arabic text."""
+    if not _UNSPACED_SCRIPT.search(text):
+        return []
+    out = []
+
+    def agency(name: str) -> str | None:
+        source = resolve_name(name)
+        return source if source and (source.startswith("agency:") or source.startswith("site:")) else None
+
+    for m in _CJK_DATELINE.finditer(text):
+        if source := agency(m.group("name")):
+            out.append(Credit(source, "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _SCRIPT_BRACKET.finditer(text):
+        if _UNSPACED_SCRIPT.search(m.group("name")) and (source := agency(m.group("name"))):
+            out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _SCRIPT_VIA.finditer(text):
+        for name in (m.group("a"), m.group("b")):
+            if source := agency(name):
+                out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _SCRIPT_SOURCE.finditer(text):
+        if source := agency(m.group("name")):
+            out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    return out
+
+
 # "/ ats - afp - ap" closing a paragraph (Swiss papers)
 _SLASH_TRAILER = re.compile(r"(?m)/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
 
@@ -903,6 +953,7 @@ def find_credits(
     found.extend(_paren_credits(text))
     found.extend(_trailer_credits(text))
     found.extend(_heading_credits(text))
+    found.extend(_script_credits(text))
     for m in _SOURCE_LINE.finditer(text):
         line_end = text.find("\n", m.end())
         line = text[m.start() : line_end if line_end >= 0 else len(text)]
