@@ -8,7 +8,10 @@ it credits only someone else (another agency's dateline, credit or
 copyright line, or another copy's site; a passing attribution such as
 "told Reuters" is not a claim about where the text came from);
 **uncredited** when it credits no one. The origin document itself is
-``origin``; a document whose origin is unknown is ``unknown``.
+``origin``; a document whose origin is unknown is ``unknown``; a document
+traced to another capture of the same publication (a re-scrape, an AMP or
+mobile URL, the same publisher's other domain) is ``same_publication``: no
+credit verdict, and no weight in the farm score.
 
 The site report ranks sites by a content-farm score, documented in
 :func:`farm_score`.
@@ -37,7 +40,7 @@ class Credits:
 
 @dataclass
 class Attribution:
-    status: str  # origin, credited, uncredited, miscredited, unknown
+    status: str  # origin, credited, uncredited, miscredited, unknown, same_publication
     source: str | None  # the node the document copied (doc:... / agency:...)
     credited: list[str]  # what it credits that counts: "agency:x", "site:y"
     evidence: list[dict[str, Any]]
@@ -137,7 +140,9 @@ def farm_score(articles: int, copies: int, uncredited: int, miscredited: int) ->
 def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per-site figures from one row per document.
 
-    Documents without a site are left out. Each row has ``site``, ``status`` (attribution status, or None when the
+    Documents without a site are left out, and a second capture of one
+    publication (``same_publication``) is counted apart, not as an article.
+    Each row has ``site``, ``status`` (attribution status, or None when the
     document is in no cluster), ``origin`` (origin node of its cluster) and
     ``delay_hours`` (behind the origin, or None).
     """
@@ -147,9 +152,11 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         if not site:
             continue  # a document without a site (a bare text file) belongs to no site
         entry = sites.setdefault(site, {"articles": 0, "originals": 0, "copies": 0, "credited": 0, "uncredited": 0,
-                                        "miscredited": 0, "unknown": 0, "sources": set(), "delays": []})
-        entry["articles"] += 1
+                                        "miscredited": 0, "unknown": 0, "same_publication": 0, "sources": set(),
+                                        "delays": []})
         status = row["status"]
+        # a second capture of one publication is not a second article
+        entry["articles"] += status != "same_publication"
         if status == "origin":
             entry["originals"] += 1
         elif status in ("credited", "uncredited", "miscredited"):
@@ -161,6 +168,8 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 entry["delays"].append(row["delay_hours"])
         elif status == "unknown":
             entry["unknown"] += 1
+        elif status == "same_publication":
+            entry["same_publication"] += 1
     report = []
     for site, e in sites.items():
         report.append(
@@ -169,12 +178,13 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "articles": e["articles"],
                 "originals": e["originals"],
                 "copies": e["copies"],
-                "copy_share": round(e["copies"] / e["articles"], 4),
+                "copy_share": round(e["copies"] / e["articles"], 4) if e["articles"] else 0.0,
                 "credited": e["credited"],
                 "uncredited": e["uncredited"],
                 "miscredited": e["miscredited"],
                 "uncredited_share": round(e["uncredited"] / e["copies"], 4) if e["copies"] else 0.0,
                 "unknown_origin": e["unknown"],
+                "same_publication": e["same_publication"],
                 "distinct_sources": len(e["sources"]),
                 "sources": sorted(e["sources"]),
                 "median_delay_hours": round(statistics.median(e["delays"]), 2) if e["delays"] else None,

@@ -181,20 +181,36 @@ def outlet_for_site(site: str | None) -> str | None:
 
 def _publisher_key(site: str) -> str:
     """What identifies a publisher across its domains: the registry outlet or
-    agency, else the domain's first label (bbc.co.uk and bbc.com are one)."""
+    agency, else the domain itself."""
     outlet = outlet_for_site(site)
     if outlet:
         return f"outlet:{outlet}"
     agency = agency_for_site(site)
     if agency:
         return f"agency:{agency}"
-    return "label:" + site.split(".")[0]
+    return f"site:{site}"
+
+
+_GENERIC_SUFFIXES = frozenset({"com", "net", "org", "info", "biz"})
+
+
+def _country_twin(a: str, b: str) -> bool:
+    """bbc.co.uk and bbc.com, theregister.co.uk and theregister.com: one name
+    under a country suffix and under a generic one is one publisher's move
+    or twin. Two generic (example.com, example.org) or two country suffixes
+    (independent.co.uk, independent.ie) are not taken for one publisher."""
+    label_a, _, suffix_a = a.partition(".")
+    label_b, _, suffix_b = b.partition(".")
+    if label_a != label_b or len(label_a) < 3 or suffix_a == suffix_b:
+        return False
+    return (suffix_a in _GENERIC_SUFFIXES) != (suffix_b in _GENERIC_SUFFIXES)
 
 
 def same_publisher(site_a: str | None, site_b: str | None) -> bool:
     """True when two sites are one publisher: the same domain, two domains of
-    one registry outlet or agency, or the same name under two suffixes
-    (``bbc.co.uk``/``bbc.com``, ``theregister.co.uk``/``theregister.com``).
+    one registry outlet or agency, or the same name
+    under a country and a generic suffix (``bbc.co.uk``/``bbc.com``,
+    ``theregister.co.uk``/``theregister.com``).
 
     Example:
         >>> same_publisher("guardian.co.uk", "theguardian.com"), same_publisher("bbc.co.uk", "bbc.com")
@@ -205,7 +221,7 @@ def same_publisher(site_a: str | None, site_b: str | None) -> bool:
     if not site_a or not site_b:
         return False
     a, b = site_a.lower(), site_b.lower()
-    return a == b or _publisher_key(a) == _publisher_key(b)
+    return a == b or _publisher_key(a) == _publisher_key(b) or _country_twin(a, b)
 
 
 # --------------------------------------------------------------------------

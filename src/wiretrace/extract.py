@@ -55,7 +55,8 @@ class Page:
     Attributes:
         text: Main text (paragraphs separated by blank lines).
         title, author, sitename: From the page's metadata, when present.
-        url: The URL the page was fetched from, cleaned (courlan).
+        url: The URL the page was fetched from, cleaned (courlan); for a page
+            that came without one, its own canonical link or ``og:url``.
         canonical_url: The page's own ``rel=canonical`` / ``og:url``.
         site: Registered domain of the canonical URL, else of ``url``.
         published: ISO 8601 publication time, or None.
@@ -244,6 +245,8 @@ def extract_page(
         text = data
     if not text.strip():
         raise ExtractionError("empty page")
+    # lxml refuses a decoded string that still declares its encoding
+    text = _XML_DECLARATION.sub("", text, count=1)
     try:
         # Comments and processing instructions go: a comment inside a
         # paragraph otherwise cuts the text after it (measured on real pages).
@@ -268,6 +271,8 @@ def extract_page(
     metadata = page_metadata(tree)
     declared = next(iter(metadata.get("canonical", []) + metadata.get("og_url", [])), None)
     declared = _clean_url(urljoin(base, declared) if base and declared else declared)
+    if declared and not _ABSOLUTE_URL.match(declared):
+        declared = None  # "./page_files/page.html": a saved page's relative link names no site
     own = declared or (_clean_url(result.url) if result.url else None)
     canonical = own if own and own != base else None
     published, source = _metadata_date(tree), "metadata"
@@ -281,7 +286,7 @@ def extract_page(
         title=(result.title or "").strip() or None,
         author=(result.author or "").strip() or None,
         sitename=(result.sitename or "").strip() or None,
-        url=base,
+        url=base or canonical,  # without a URL of its own, the page's canonical link says where it lives
         canonical_url=canonical,
         # The site is where the page was published: its own URL when known.
         # A canonical link on another domain names the page's *source* (a
@@ -295,6 +300,10 @@ def extract_page(
         metadata=metadata,
         warnings=warnings,
     )
+
+
+_XML_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>", re.I)
+_ABSOLUTE_URL = re.compile(r"(?i)https?://[^/\s.]+\.[^/\s]+")
 
 
 # <meta> names (lowercased name/property/itemprop) -> metadata key. Only what

@@ -48,7 +48,7 @@ from wiretrace.parallel import fork_map
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
 _TEMPLATES = "templates"
-_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown")
+_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication")
 
 
 @dataclass(frozen=True)

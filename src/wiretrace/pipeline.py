@@ -211,7 +211,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["passages"] = sum(len(a["passages"]) for a in made)
 
     with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:
-        attributions, sites, delays = attribute_stage(documents, components, traced, wire)
+        attributions, sites, delays = attribute_stage(documents, components, traced, wire, verified)
         graph = provenance_graph(documents, traced, attributions)
         stage["items_out"] = len(attributions)
 

@@ -26,7 +26,7 @@ from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenanc
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
-from wiretrace.credits import Credit, find_credits
+from wiretrace.credits import Credit, find_credits, same_publisher
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
@@ -323,9 +323,12 @@ def attribute_stage(
     components: Sequence[Sequence[int]],
     traced: Sequence[ClusterProvenance],
     wire: Sequence[WireEvidence],
+    verified: Sequence[VerifiedPair] = (),
 ) -> tuple[dict[int, Attribution], list[dict[str, Any]], dict[int, float | None]]:
     """Attribution of every clustered document, the site report, and each
-    copy's delay behind its origin (hours)."""
+    copy's delay behind its origin (hours). ``verified`` gives the pairs'
+    similarity, which tells a second capture of a page from a second post."""
+    jaccard = {(p.a, p.b): p.jaccard for p in verified}
     attributions: dict[int, Attribution] = {}
     delays: dict[int, float | None] = {}
     origin_of: dict[int, str | None] = {}
@@ -335,13 +338,22 @@ def attribute_stage(
         origin = cluster.origin.node()
         origin_time = _origin_time(documents, indices, cluster, wire)
         wanted = {s for n, s in node_site.items() if s and n in {origin, *cluster.parent.values()}}
+        publication = _publications(documents, indices, cluster, jaccard)
         for i in indices:
             doc = documents[i]
             parent = cluster.parent.get(doc.id)
-            credits = _credits(doc, wire[i], wanted)
-            attributions[i] = attribute(
-                doc.id, doc.site, credits, origin, parent, node_site, cluster_sites, cluster.origin.agency
-            )
+            if i in publication:
+                same, first = publication[i]
+                attributions[i] = Attribution("same_publication", f"doc:{documents[first].id}", [], [same])
+            elif parent and parent.startswith("doc:") and not doc.site and not _site_of_node(documents, indices, parent):
+                # neither the copy nor its source says where it was published:
+                # whether one credits the other, or both are one page, is unknown
+                attributions[i] = Attribution("unknown", parent, [], [{"kind": "no_site"}])
+            else:
+                credits = _credits(doc, wire[i], wanted)
+                attributions[i] = attribute(
+                    doc.id, doc.site, credits, origin, parent, node_site, cluster_sites, cluster.origin.agency
+                )
             origin_of[i] = origin
             published = _usable_date(doc)
             delays[i] = (
@@ -359,6 +371,105 @@ def attribute_stage(
         for i, doc in enumerate(documents)
     ]
     return attributions, site_report(rows), delays
+
+
+# Query parameters that track a visit and do not change the page.
+_TRACKING_PARAMS = re.compile(r"^(?:utm_\w*|fbclid|gclid|cmpid|ref|src|source|ocid|mod|smid|amp|outputType)$", re.I)
+
+
+def _page_key(url: str | None) -> str | None:
+    """A URL reduced to what names the page: host without ``www.``/``m.``/
+    ``amp.``, path without a trailing slash or ``/amp``, query without
+    tracking parameters; None for no URL."""
+    if not url:
+        return None
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    host = re.sub(r"^(?:www\d?|m|mobile|amp)\.", "", host)
+    path = re.sub(r"(?:/amp)?/*$", "", parts.path)
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
+    return f"{host}{path}?{query}" if query else f"{host}{path}" if host else None
+
+
+def _site_of_node(documents: Sequence[Document], indices: Sequence[int], node: str) -> str | None:
+    for i in indices:
+        if f"doc:{documents[i].id}" == node:
+            return documents[i].site
+    return None
+
+
+def _timestamp(doc: Document) -> float:
+    """The usable date as a number for ordering (undated last)."""
+    date = _usable_date(doc)
+    return date.timestamp() if date is not None else float("inf")
+
+
+#: Jaccard above which two documents of one publisher with one headline are
+#: one article captured twice (re-scrapes measured 0.95-1.0 on the real
+#: pages of shared/data); below it, the site posted the story twice.
+SAME_PUBLICATION_JACCARD = 0.9
+
+
+def _publications(
+    documents: Sequence[Document], indices: Sequence[int], cluster: ClusterProvenance,
+    jaccard: dict[tuple[int, int], float],
+) -> dict[int, tuple[dict[str, Any], int]]:
+    """Members that are another capture of a publication already in the
+    cluster: {member: (evidence, the publication's first member)}. The first
+    member of a publication is the cluster's origin when it belongs to it,
+    else the earliest dated, then the smallest id; it keeps its verdict."""
+    origin = cluster.origin.document
+    order = sorted(
+        indices,
+        key=lambda i: (documents[i].id != origin, _timestamp(documents[i]), documents[i].id),
+    )
+    firsts: list[int] = []
+    out: dict[int, tuple[dict[str, Any], int]] = {}
+    for i in order:
+        for first in firsts:
+            same = _same_publication(documents[i], documents[first])
+            if same is not None and same["kind"] == "same_publisher":
+                similarity = jaccard.get((min(i, first), max(i, first)))
+                if similarity is None or similarity < SAME_PUBLICATION_JACCARD:
+                    continue
+                same["jaccard"] = round(similarity, 4)
+            if same is not None:
+                out[i] = (same, first)
+                break
+        else:
+            firsts.append(i)
+    return out
+
+
+def _same_publication(doc: Document, source: Document | None) -> dict[str, Any] | None:
+    """Evidence that ``doc`` and the document it was traced to are one
+    publication -- a page and its re-scrape, one article at several URLs of
+    one site (AMP, mobile, print, tracking parameters), one publisher's two
+    domains (bbc.co.uk, bbc.com) -- or None. A publication is not a copy of
+    itself: it gets no credit verdict and no weight in the farm score."""
+    if source is None:
+        return None
+    keys = {_page_key(u) for u in (doc.url, doc.canonical_url)} - {None}
+    other = {_page_key(u) for u in (source.url, source.canonical_url)} - {None}
+    if keys & other:
+        return {"kind": "same_url", "url": sorted(keys & other)[0], "with": f"doc:{source.id}"}
+    # One publisher, one headline: the same article captured twice or at two
+    # addresses. (Two headlines on one site are two posts, even of one story:
+    # a farm that posts a story twice has copied it twice.)
+    if doc.site and source.site and same_publisher(doc.site, source.site) and _headline(doc) and (
+        _headline(doc) == _headline(source)
+    ):
+        return {"kind": "same_publisher", "sites": sorted({doc.site, source.site}), "with": f"doc:{source.id}"}
+    return None
+
+
+def _headline(doc: Document) -> str:
+    return " ".join((doc.title or "").casefold().split())
 
 
 def _usable_date(doc: Document) -> datetime | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = ["Gold", "GoldError", "load_gold", "ATTRIBUTION_LABELS"]
 
-ATTRIBUTION_LABELS = ("origin", "credited", "uncredited", "miscredited")
+ATTRIBUTION_LABELS = ("origin", "credited", "uncredited", "miscredited", "same_publication")
 
 
 class GoldError(ValueError):
