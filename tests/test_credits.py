@@ -265,3 +265,48 @@ def test_newcomers_crawl_ap_member_paper_and_a_farm_copy(tmp_path):
     assert farm_doc["attribution"]["status"] == "uncredited"
     assert member_doc["attribution"]["status"] in ("credited", "origin")
     assert json.dumps(report.provenance)  # the evidence serialises
+
+
+def _record(doc_id: str, url: str, title: str, text: str, published: str) -> dict:
+    return {"id": doc_id, "url": url, "title": title, "text": text, "published": published}
+
+
+def test_one_publication_captured_twice_is_not_a_copy():
+    text = story(11, 400)
+    report = scan([
+        _record("a", "https://www.bbc.co.uk/news/world-1", "Cranes idle", text, "2026-03-04T08:00:00Z"),
+        _record("b", "https://www.bbc.com/news/world-1", "Cranes idle", text, "2026-03-04T09:00:00Z"),
+        _record("c", "https://www.bbc.co.uk/news/world-1?utm_source=feed", "Cranes idle (feed)", text,
+                "2026-03-04T10:00:00Z"),
+        _record("d", "https://farm.example.net/cranes", "Cranes idle at port", text, "2026-03-05T08:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status == {"a": "origin", "b": "same_publication", "c": "same_publication", "d": "uncredited"}
+    kinds = {d["id"]: d["attribution"]["evidence"][0]["kind"] for d in report.documents if d["id"] in "bc"}
+    assert kinds == {"b": "same_publisher", "c": "same_url"}
+    bbc = next(s for s in report.sites if s["site"] == "bbc.co.uk")
+    assert (bbc["articles"], bbc["same_publication"], bbc["copies"]) == (1, 1, 0)  # b is on bbc.com
+    assert bbc["farm_score"] == 0.0
+
+
+def test_a_site_that_posts_a_story_twice_has_copied_it_twice():
+    text = story(12, 400)
+    paragraphs = text.split("\n\n")
+    reworded = "\n\n".join(paragraphs[:-2] + ["Readers may also like our other stories on this topic today."])
+    report = scan([
+        _record("wire", "https://www.origin-news.example.com/a", "Port strike", text, "2026-03-04T08:00:00Z"),
+        _record("farm-1", "https://farm.example.net/a", "Port strike", text, "2026-03-04T12:00:00Z"),
+        _record("farm-2", "https://farm.example.net/b", "Port strike shock", reworded, "2026-03-04T13:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status["farm-1"] == "uncredited" and status["farm-2"] == "uncredited"
+
+
+def test_copies_whose_publishers_are_unknown_get_no_verdict():
+    text = story(13, 400)
+    report = scan([
+        {"id": "x", "text": text, "published": "2026-03-04T08:00:00Z"},
+        {"id": "y", "text": text, "published": "2026-03-04T09:00:00Z"},
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status == {"x": "origin", "y": "unknown"}

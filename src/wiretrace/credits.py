@@ -568,7 +568,13 @@ _UNNAMED = re.compile(
 _UNNAMED_PHRASE = re.compile(
     r"(?i:with|mit|con|avec|com)\s+(?:(?:inputs?|files|reporting|information|material|informaci[oó]n|informa[cç][oõ]es)\s+"
     r"(?:from|von|de|das|dos)\s+(?:news\s+|wire\s+)?(?:agencies|agenturen|agencias|ag[eê]ncias|agences)"
-    r"|agency\s+inputs|agenturen|agencias|ag[eê]ncias|agences)(?![\w-])"
+    r"|agency\s+inputs)(?![\w-])"
+)
+# what must stand right before "agencies" in a short line for it to be a
+# credit: "and agencies", "ORF.at/Agenturen", "Source: news agencies"
+_UNNAMED_BEFORE = re.compile(
+    r"(?i)(?:\b(?:and|und|y|et|e|with|mit|con|avec|from|von)\s+|[/(,|+&]\s*|(?:source|quelle|fuente|fonte|bron)s?\s*:\s*)"
+    r"(?:news\s+|wire\s+)?\Z"
 )
 
 
@@ -879,7 +885,7 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
                     out.append(Credit(named, "credit", "weak" if named.startswith("name:") else "strong",
                                       f"metadata:{key}", value[:200]))
             for m in _UNNAMED.finditer(value):  # "Olivia Solon in San Francisco and agencies"
-                if _byline_shaped(value, m.start(), m.end()):
+                if _UNNAMED_BEFORE.search(value[: m.start()]) and _byline_shaped(value, m.start(), m.end()):
                     out.append(Credit("agencies", "author_meta", "strong", f"metadata:{key}", value[:200]))
     for value in metadata.get("source", ()):  # <meta name="source" content="来源：新华网">
         named = resolve_name(re.sub(r"^\s*(?:来源|來源|出典|출처|Source|Quelle|Fuente|Fonte)\s*[:\uff1a]\s*", "", value))
@@ -958,6 +964,8 @@ def find_credits(
                                         offset + m.start(), offset + m.end()))
         if len(line) <= ZONE_LINE_CHARS:
             for m in _UNNAMED.finditer(line):
+                if not _UNNAMED_BEFORE.search(line[: m.start()]):
+                    continue  # "Federal agencies." is no credit
                 if _byline_shaped(line, m.start(), m.end()) or re.search(r"(?i)source|quelle|fuente|fonte", line):
                     found.append(Credit("agencies", "credit", "strong", "text", line.strip()[:200],
                                         offset + m.start(), offset + m.end()))

