@@ -87,7 +87,7 @@ def test_credits_in_chinese_japanese_korean_and_arabic(text, expected):
 def test_unnamed_agencies():
     text = "Rain fell." + BODY + "\n\nSource: Al Jazeera and news agencies"
     assert sources(text, own_site="aljazeera.com") == ["agencies"]
-    assert sources(text) == ["agencies", "site:aljazeera.com"]  # on another site, Al Jazeera is credited too
+    assert sorted(sources(text)) == ["agencies", "site:aljazeera.com"]  # on another site, Al Jazeera is credited too
 
 
 @pytest.mark.parametrize(

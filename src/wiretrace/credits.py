@@ -55,7 +55,7 @@ from importlib import resources
 from typing import Any
 
 from wiretrace.sites import site_of
-from wiretrace.wire import _MONTH, agency_for_site, find_markers, load_agencies
+from wiretrace.wire import _MONTH, _trie_pattern, agency_for_site, find_markers, load_agencies
 
 __all__ = [
     "Credit",
@@ -285,7 +285,7 @@ _SEP = r"[|/,\u2022\u00b7\u2013\u2014;:&+=-]"
 
 
 @functools.lru_cache(maxsize=1)
-def _name_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+def _name_regex() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], dict[str, str]]:
     """One regex of every agency and outlet name form (case-sensitive), and
     the source of each form. Used inside the byline zone and after cue
     phrases only, where formal-only names ("AP") are safe."""
@@ -308,15 +308,63 @@ def _name_regex() -> tuple[re.Pattern[str], dict[str, str]]:
         for alias in outlet.aliases:
             if not _UNSPACED_SCRIPT.search(alias):
                 forms.setdefault(alias, f"site:{outlet.id}")
-    alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
+    # Prefix tries (one regex alternation factored by prefix), starting with
+    # the names' first letters so that the regex engine skips ahead to them;
+    # the word boundary before a name is checked in Python (_name_matches).
     # A scraped byline can glue the name to the person's ("OlsenAssociated
     # Press"): only long capitalised names are looked for right after a
     # lowercase letter ("WhatsApp" must not hold "ats").
     glued = [f for f in forms if len(f) >= GLUED_MIN_CHARS and f[:1].isupper() and not f.isupper()]
-    glued_alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(glued, key=len, reverse=True))
-    return re.compile(
-        rf"(?:(?<![\w@.-])(?:[Tt]he\s+)?(?P<name>{alternation})|(?<=[a-z])(?P<glued>{glued_alternation}))(?![\w@-]|\.\w)"
+    # Names that start with a lowercase letter ("dpa", "epd") are found with
+    # str.find: in the regex their first letters would stop it everywhere.
+    upper = [f for f in forms if not f[:1].islower()]
+    return (
+        re.compile(rf"(?P<name>{_trie_pattern(upper)})(?![\w@-]|\.\w)"),
+        re.compile(rf"(?P<name>{_trie_pattern(glued)})(?![\w@-]|\.\w)"),
     ), forms
+
+
+@functools.lru_cache(maxsize=1)
+def _lower_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(first word, regex) of every name form that starts with a lowercase letter."""
+    _, forms = _name_regex()
+    return tuple(
+        (f.split(" ")[0], re.compile(rf"(?P<name>{_trie_pattern([f])})(?![\w@-]|\.\w)"))
+        for f in sorted(forms) if f[:1].islower()
+    )
+
+
+_THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he\s+\Z")
+
+
+def _name_matches(line: str, at_start: bool = False) -> list[tuple[int, int, int, int, str]]:
+    """Registry names in ``line``: (start, end, name start, name end, form),
+    by position; ``start`` takes in a "The " before the name. With
+    ``at_start``, only a name at the very start of the line."""
+    (names, glued), _ = _name_regex()
+    out = []
+    if at_start:
+        m = names.match(line) or next((p.match(line) for w, p in _lower_names() if line.startswith(w)), None)
+        return [(0, m.end(), 0, m.end(), m.group("name"))] if m else []
+    found = list(names.finditer(line))
+    for literal, pattern in _lower_names():
+        position = line.find(literal)
+        while position >= 0:
+            if (m := pattern.match(line, position)) is not None:
+                found.append(m)
+            position = line.find(literal, position + 1)
+    for m in found:
+        s = m.start()
+        if s and (line[s - 1].isalnum() or line[s - 1] in "_@.-"):
+            continue
+        the = _THE_BEFORE.search(line, max(0, s - 8), s)
+        out.append((the.start() if the else s, m.end(), s, m.end(), m.group("name")))
+    for m in glued.finditer(line):
+        s = m.start()
+        if s and "a" <= line[s - 1] <= "z":
+            out.append((s, m.end(), s, m.end(), m.group("name")))
+    out.sort()
+    return out
 
 
 #: Shortest name looked for glued to the word before it.
@@ -406,14 +454,24 @@ def _zone_lines(text: str) -> list[tuple[int, str]]:
     """(offset, line) of the first and last ZONE_LINES non-empty lines. A
     text scraped without line breaks is one long line: its first and last
     sentences (when short) stand for its first and last lines."""
-    lines = []
+    head: list[tuple[int, str]] = []  # the first lines, read forwards
     pos = 0
-    for raw in text.split("\n"):
-        if raw.strip():
-            lines.append((pos, raw))
-        pos += len(raw) + 1
-    if len(lines) > 2 * ZONE_LINES:
-        lines = lines[:ZONE_LINES] + lines[-ZONE_LINES:]
+    while pos <= len(text) and len(head) < ZONE_LINES:
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        if text[pos:end].strip():
+            head.append((pos, text[pos:end]))
+        pos = end + 1
+    tail: list[tuple[int, str]] = []  # the last lines, read backwards, not overlapping the head
+    end = len(text)
+    while end >= pos and len(tail) < ZONE_LINES:
+        start = text.rfind("\n", 0, end) + 1
+        if start < pos:
+            break
+        if text[start:end].strip():
+            tail.append((start, text[start:end]))
+        end = start - 1
+    lines = head + tail[::-1]
     out = []
     for i, (offset, line) in enumerate(lines):
         if len(line) <= ZONE_LINE_CHARS:
@@ -433,22 +491,19 @@ def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) ->
     """Credits of one byline-zone line (empty when it is not byline-shaped)."""
     if len(line) > ZONE_LINE_CHARS:
         return []
-    pattern, _ = _name_regex()
     out = []
-    for m in pattern.finditer(line):
-        group = "name" if m.group("name") is not None else "glued"
-        source = _source_of_form(m.group(group))
+    for start, end, s, e, form in _name_matches(line):
+        source = _source_of_form(form)
         if source is None:
             continue
-        if not _byline_shaped(line, m.start(), m.end()):
+        if not _byline_shaped(line, start, end):
             continue
-        if (source.startswith("site:") or _restricted(m.group(group))) and not _outlet_byline(line, m.start(), m.end()):
+        if (source.startswith("site:") or _restricted(form)) and not _outlet_byline(line, start, end):
             continue  # "Suspended AAP Councillor ...": a headline, not a byline
-        if line[: m.start()].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
+        if line[:start].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
             continue  # "Imran Khan (Reuters)": a caption; bracketed credits are read by _paren_credits
-        if _photo_credit(line, m.end()):
+        if _photo_credit(line, end):
             continue
-        s, e = m.start(group), m.end(group)
         out.append(Credit(source, "byline", "strong", where, line.strip()[:200],
                           offset + s if where == "text" else -1, offset + e if where == "text" else -1))
     return out
@@ -501,6 +556,25 @@ def _outlet_byline(line: str, start: int, end: int) -> bool:
         return True
     before, after = line[:start].rstrip(), line[end:].lstrip()
     return (not before and not after) or (before[-1:] in "|/,\u2022\u00b7\u2013\u2014-") or (after[:1] in "|/\u2022\u00b7")
+
+
+#: Contributor sentences ("X is an Associated Press writer") are looked for
+#: in the first and last characters of a text, where articles put them
+#: (the tail is long enough to reach past a page's trailing chrome).
+CONTRIBUTOR_HEAD_CHARS = 1000
+CONTRIBUTOR_TAIL_CHARS = 2500
+
+
+def _ends(text: str) -> list[tuple[int, int]]:
+    """The head and tail ranges of a text (one range when they meet)."""
+    if len(text) <= CONTRIBUTOR_HEAD_CHARS + CONTRIBUTOR_TAIL_CHARS:
+        return [(0, len(text))]
+    return [(0, CONTRIBUTOR_HEAD_CHARS), (len(text) - CONTRIBUTOR_TAIL_CHARS, len(text))]
+
+
+# Cheap tests that say whether a slower regex can match at all.
+_ROLE_WORDS = ("writer", "reporter", "correspondent", "journalist", "photographer", "editor", "producer", "contributor")
+_UNNAMED_STEMS = re.compile(r"(?i)agenc|agentur|ag\u00eanc|wire")
 
 
 # "Jill Colvin is an Associated Press writer", "are AP reporters"
@@ -578,16 +652,61 @@ _UNNAMED_BEFORE = re.compile(
 )
 
 
-def _phrase_credits(text: str) -> list[Credit]:
-    out = []
-    for m in _UNNAMED_PHRASE.finditer(text):
-        out.append(Credit("agencies", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
-    for pattern, unknown in ((_STRONG_CUE_RE, "strong"), (_SOFT_CUE_RE, "weak")):
-        for m in pattern.finditer(text):
-            source = _resolve_phrase_name(m.group("name"))
-            if source:
-                strength = unknown if source.startswith("name:") else "strong"
-                out.append(Credit(source, "syndication", strength, "text", m.group()[:200], m.start(), m.end()))
+# Words without which no cue phrase can match: the cue regexes run only on
+# windows around them (a text without any is not searched at all).
+# Lowercase stems without which no cue phrase can match: the cue regexes run
+# only on windows around them, found with str.find (a text without any is
+# not searched at all; a regex over every position cost 0.4 ms per page).
+_CUE_STEMS = (
+    "origin", "first", "republish", "reprint", "reproduc", "syndicat", "repost", "provided by", "distributed by",
+    "licensed by", "courtesy", "service", "content agency", "erschien", "genehmigung", "material", "initialement",
+    "d'abord", "publi\u00e9", "paru ", "publicad", "pubblicat", "informaci", "informa\u00e7", "input",
+    "appeared", "published", "posted", "produced",
+)
+_CUE_BEFORE = 80  # characters of a cue phrase that can stand before its key word
+_CUE_AFTER = 200  # and after it, the source's name included
+
+
+def _lowered(text: str) -> str:
+    """``text`` in lowercase, offset for offset (the few characters that
+    lowercase to two are left as they are)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
+
+
+def _phrase_credits(text: str, lowered: str | None = None) -> list[Credit]:
+    out: list[Credit] = []
+    seen: set[tuple[int, int]] = set()
+    lowered = _lowered(text) if lowered is None else lowered
+    hits = []
+    for stem in _CUE_STEMS:
+        position = lowered.find(stem)
+        while position >= 0:
+            hits.append((position, position + len(stem)))
+            position = lowered.find(stem, position + 1)
+    windows: list[tuple[int, int]] = []
+    for hit_start, hit_end in sorted(hits):
+        start, end = max(0, hit_start - _CUE_BEFORE), min(len(text), hit_end + _CUE_AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    for start, end in windows:
+        for m in _UNNAMED_PHRASE.finditer(text, start, end):
+            if (m.start(), m.end()) not in seen:
+                seen.add((m.start(), m.end()))
+                out.append(Credit("agencies", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+        for pattern, unknown in ((_STRONG_CUE_RE, "strong"), (_SOFT_CUE_RE, "weak")):
+            for m in pattern.finditer(text, start, end):
+                if (m.start(), m.end()) in seen:
+                    continue
+                seen.add((m.start(), m.end()))
+                source = _resolve_phrase_name(m.group("name"))
+                if source:
+                    strength = unknown if source.startswith("name:") else "strong"
+                    out.append(Credit(source, "syndication", strength, "text", m.group()[:200], m.start(), m.end()))
     out.sort(key=lambda c: c.start)
     return out
 
@@ -599,10 +718,10 @@ def _resolve_phrase_name(name: str) -> str | None:
     """Resolve a name taken after a cue: the longest registry name at its
     start, a domain, else ``name:<name>`` for a capitalised name."""
     name = name.strip(" .,;:)(|")
-    pattern, _ = _name_regex()
-    m = pattern.match(name)
-    if m and m.group("name"):
-        return _source_of_form(m.group("name"))
+    stripped = name[4:] if name[:4] in ("The ", "the ") else name
+    found = _name_matches(stripped, at_start=True)
+    if found:
+        return _source_of_form(found[0][4])
     source = resolve_name(name)
     if source:
         return source
@@ -699,6 +818,9 @@ _PLACE_LINE_START = re.compile(
 _TEXT_GOES_ON = re.compile(r"[^\S\n]*[.:,]?[^\S\n]*[\u2013\u2014-]?[^\S\n]*[A-Z\u00C0-\u00DE\"\u201e\u00ab]")
 
 
+_SOURCE_WORD = re.compile(r"^\s*(?:Sources?|Quellen?|Fuentes?|Fontes?|Bron|\u0179r\u00f3d\u0142o|Zdroj)\s*:\s*", re.I)
+
+
 def _initials(before: str) -> str:
     """Initials of the capitalised words just before a bracket, casefolded
     ("American Academy of Pediatrics" -> "aap")."""
@@ -709,7 +831,8 @@ def _initials(before: str) -> str:
 def _paren_credits(text: str) -> list[Credit]:
     out = []
     for m in _PAREN.finditer(text):
-        parts = [p.strip(" .,:-\u2013\u2014") for p in _PAREN_SPLIT.split(m.group("body"))]
+        body = _SOURCE_WORD.sub("", m.group("body"), count=1)  # "(Quelle: APA/sda/dpa)"
+        parts = [p.strip(" .,:-\u2013\u2014") for p in _PAREN_SPLIT.split(body)]
         parts = [p for p in parts if p]
         if not parts or len(parts) > 5 or any(len(p.split()) > 4 for p in parts):
             continue
@@ -787,25 +910,64 @@ _SLASH_TRAILER = re.compile(r"(?m)/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-
 
 # "LONDRES, 16. — Reuter. — Une ...": a dateline written with dashes
 _DASH_DATELINE = re.compile(
-    r"(?m)^[^\S\n]*(?P<place>[A-Z\u00C0-\u00DE][\w'\u2019.-]*(?:[^\S\n]+[\w'\u2019.-]+){0,3})[,.][^\S\n]*"
+    r"[^\S\n]*(?P<place>[A-Z\u00C0-\u00DE][\w'\u2019.-]*(?:[^\S\n]+[\w'\u2019.-]+){0,3})[,.][^\S\n]*"
     r"(?P<date>\d{1,2}(?:er)?\.?(?:[^\S\n]*[A-Za-z\u00E0-\u00FC]{3,10}\.?)?)[,.]?[^\S\n]*[\u2013\u2014-]{1,2}[^\S\n]*"
     r"(?P<name>[A-Za-z\u00C0-\u00FC.]{2,16})\.?[^\S\n]*[\u2013\u2014-]"
 )
 # "Dépêches de l'Agence Havas", "Agence télégraphique suisse" as a heading
 _HEADING = re.compile(
-    r"(?m)^[^\S\n]*(?:(?:D[ée]p[êe]ches|T[ée]l[ée]grammes|Service|Nachrichten|Meldungen|Telegramme|Dispacci)\s+)?"
+    r"[^\S\n]*(?:(?:D[ée]p[êe]ches|T[ée]l[ée]grammes|Service|Nachrichten|Meldungen|Telegramme|Dispacci)\s+)?"
     r"(?:de[^\S\n]+l['\u2019][^\S\n]*|de[^\S\n]+|der[^\S\n]+|des[^\S\n]+|dell['\u2019])?"
-    r"(?P<name>[A-Z][^\n]{3,48}?)[^\S\n]*\.?[^\S\n]*$"
+    r"(?P<name>[A-Z][^\n]{3,48}?)[^\S\n]*\.?[^\S\n]*$",
+    re.M,
 )
 
 
+@functools.lru_cache(maxsize=1)
+def _agency_heads() -> frozenset[str]:
+    """First words of the agencies' names of two words or more ("Agence",
+    "Deutsches", "Exchange"): a heading can only name an agency with one."""
+    return frozenset(
+        alias.split()[0] for agency in load_agencies().values() for alias in (agency.name, *agency.aliases)
+        if len(alias.split()) >= 2 and alias.split()[0] not in ("The", "the")
+    )
+
+
+#: Longest line read as a heading or as a dash dateline's start.
+HEADING_CHARS = 64
+_LEAD_WORDS = frozenset("d\u00e9p\u00eaches depeches t\u00e9l\u00e9grammes telegrammes service nachrichten meldungen "
+                        "telegramme dispacci de der des dell".split())
+
+
 def _heading_credits(text: str) -> list[Credit]:
+    """Dash datelines ("LONDRES, 16. — Reuter. —") and headings that name an
+    agency ("Dépêches de l'Agence Havas"); lines are tested with cheap word
+    checks before any regex runs."""
     out = []
-    for m in _DASH_DATELINE.finditer(text):
-        agency = _agency_token(m.group("name"))
-        if agency:
-            out.append(Credit(f"agency:{agency}", "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
-    for m in _HEADING.finditer(text):
+    heads = _agency_heads()
+    position = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        offset, position = position, position + len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if ("\u2014" in line[:HEADING_CHARS] or "\u2013" in line[:HEADING_CHARS] or " - " in line[:HEADING_CHARS]) and (
+            m := _DASH_DATELINE.match(text, offset)
+        ):
+            agency = _agency_token(m.group("name"))
+            if agency:
+                out.append(Credit(f"agency:{agency}", "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
+        if len(stripped) > HEADING_CHARS:
+            continue
+        words = [w.strip("'\u2019").casefold() for w in re.split(r"[\s'\u2019]+", stripped)]
+        first = next((w for w in words if w not in _LEAD_WORDS and w != "l"), "")
+        if not any(first == h.casefold() for h in heads):
+            # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas"
+            continue
+        m = _HEADING.match(text, offset)
+        if m is None:
+            continue
         name = m.group("name")
         if len(name.split()) < 2:  # a lone word on a line is too often a person or a place
             continue
@@ -954,31 +1116,43 @@ def find_credits(
             if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
             found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
-    for offset, line in zone:
-        found.extend(_byline_credits(line, offset, "text"))
-        for m in _VIA.finditer(line):
+    lowered = _lowered(text)
+    # One search of the whole zone says which of its lines hold a name at all.
+    joined = "\n".join(line for _, line in zone)
+    joined_lower = joined.lower()
+    unnamed_possible = any(stem in joined_lower for stem in ("agenc", "agentur", "ag\u00eanc", "wire"))
+    named_lines: set[int] = set()
+    if _name_matches(joined):
+        named_lines = {n for n, (_, line) in enumerate(zone) if _name_matches(line)}
+    for n, (offset, line) in enumerate(zone):
+        if n in named_lines:
+            found.extend(_byline_credits(line, offset, "text"))
+        for m in _VIA.finditer(line) if "via" in line else ():
             if len(line) <= ZONE_LINE_CHARS and _byline_shaped(line, m.start(), m.end()):
                 source = _resolve_phrase_name(m.group("name"))
                 if source:
                     found.append(Credit(source, "syndication", "strong", "text", line.strip()[:200],
                                         offset + m.start(), offset + m.end()))
-        if len(line) <= ZONE_LINE_CHARS:
+        if unnamed_possible and len(line) <= ZONE_LINE_CHARS and _UNNAMED_STEMS.search(line):
             for m in _UNNAMED.finditer(line):
                 if not _UNNAMED_BEFORE.search(line[: m.start()]):
                     continue  # "Federal agencies." is no credit
                 if _byline_shaped(line, m.start(), m.end()) or re.search(r"(?i)source|quelle|fuente|fonte", line):
                     found.append(Credit("agencies", "credit", "strong", "text", line.strip()[:200],
                                         offset + m.start(), offset + m.end()))
-    for m in _CONTRIBUTOR.finditer(text):
-        source = _resolve_phrase_name(m.group("name"))
-        if source and not source.startswith("name:"):
-            found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
-    found.extend(_phrase_credits(text))
+    for start, end in _ends(text):
+        if not any(lowered.find(stem, start, end) >= 0 for stem in _ROLE_WORDS):
+            continue
+        for m in _CONTRIBUTOR.finditer(text, start, end):
+            source = _resolve_phrase_name(m.group("name"))
+            if source and not source.startswith("name:"):
+                found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
+    found.extend(_phrase_credits(text, lowered))
     found.extend(_paren_credits(text))
     found.extend(_trailer_credits(text))
     found.extend(_heading_credits(text))
     found.extend(_script_credits(text))
-    for m in _SOURCE_LINE.finditer(text):
+    for m in _SOURCE_LINE.finditer(text) if ":" in text or "\uff1a" in text else ():
         line_end = text.find("\n", m.end())
         line = text[m.start() : line_end if line_end >= 0 else len(text)]
         if len(line) > ZONE_LINE_CHARS:
@@ -997,6 +1171,8 @@ def find_credits(
     found.extend(_metadata_credits(metadata, own_site))
     out, seen = [], set()
     spans: dict[str, list[tuple[int, int]]] = {}
+    where_rank = {"text": 0, "author": 1}
+    found.sort(key=lambda c: (where_rank.get(c.where, 2), c.start, -c.end))  # stable: same span, found order
     for c in found:
         if c.source in own_sources:
             continue

@@ -196,7 +196,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
     log.stages["wire"]["items_out"] = sum(1 for w in wire if w.copy_of)  # documents carrying wire copy
 
     with log.stage("credits", items_in=sum(len(c) for c in components)) as stage:
-        stage["items_out"] = credits_stage(documents, components, wire)  # clustered documents that credit a source
+        stage["items_out"] = credits_stage(documents, components, wire, workers)  # clustered documents that credit a source
 
     with log.stage("provenance", items_in=len(components)) as stage:
         traced = provenance_stage(documents, sets, verified, components, wire, workers)

@@ -8,6 +8,7 @@ and :mod:`wiretrace.attribution`, and their outputs into report entries.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenanc
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
-from wiretrace.credits import Credit, find_credits, same_publisher
+from wiretrace.credits import Credit, find_credits, outlet_for_site, same_publisher
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
@@ -78,18 +79,25 @@ def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
     return [WireEvidence(list(m)) for m in markers]
 
 
-def credits_stage(documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence]) -> int:
+def credits_stage(
+    documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence], workers: int = 1
+) -> int:
     """Read the credits of every clustered document (see :mod:`wiretrace.credits`)
-    into its :class:`WireEvidence`; returns how many documents credit a source.
+    into its :class:`WireEvidence`, on ``workers`` processes; returns how
+    many documents credit a source. The result does not depend on ``workers``.
 
     Only clustered documents are read: credits matter for provenance and
     attribution, which only copies have."""
+    clustered = [i for members in components for i in members]
+
+    def read(i: int) -> list[Credit]:
+        doc = documents[i]
+        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers)
+
     found = 0
-    for members in components:
-        for i in members:
-            doc = documents[i]
-            wire[i].credits = find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers)
-            found += any(c.strength == "strong" for c in wire[i].credits)
+    for i, credits in zip(clustered, fork_map(read, clustered, workers, min_items=2000)):
+        wire[i].credits = credits
+        found += any(c.strength == "strong" for c in credits)
     return found
 
 
@@ -377,23 +385,33 @@ def attribute_stage(
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w*|fbclid|gclid|cmpid|ref|src|source|ocid|mod|smid|amp|outputType)$", re.I)
 
 
+@functools.lru_cache(maxsize=65536)
 def _page_key(url: str | None) -> str | None:
     """A URL reduced to what names the page: host without ``www.``/``m.``/
     ``amp.``, path without a trailing slash or ``/amp``, query without
     tracking parameters; None for no URL."""
     if not url:
         return None
-    from urllib.parse import parse_qsl, urlencode, urlsplit
-
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+    rest = url.strip()
+    scheme, sep, tail = rest.partition("://")
+    if not sep:
+        tail = rest
+    tail = tail.partition("#")[0]
+    address, _, query = tail.partition("?")
+    host, slash, path = address.partition("/")
+    host = _HOST_PREFIX.sub("", host.rpartition("@")[2].partition(":")[0].lower())
+    if not host:
         return None
-    host = (parts.hostname or "").lower()
-    host = re.sub(r"^(?:www\d?|m|mobile|amp)\.", "", host)
-    path = re.sub(r"(?:/amp)?/*$", "", parts.path)
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
-    return f"{host}{path}?{query}" if query else f"{host}{path}" if host else None
+    path = _PATH_TAIL.sub("", slash + path)
+    if query:
+        from urllib.parse import parse_qsl, urlencode
+
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(query) if not _TRACKING_PARAMS.match(k)))
+    return f"{host}{path}?{query}" if query else f"{host}{path}"
+
+
+_HOST_PREFIX = re.compile(r"^(?:www\d?|m|mobile|amp)\.")
+_PATH_TAIL = re.compile(r"(?:/amp)?/*$")
 
 
 def _site_of_node(documents: Sequence[Document], indices: Sequence[int], node: str) -> str | None:
@@ -428,11 +446,22 @@ def _publications(
         indices,
         key=lambda i: (documents[i].id != origin, _timestamp(documents[i]), documents[i].id),
     )
-    firsts: list[int] = []
+    # Only members that share an address, or a publisher's name and a
+    # headline, can be one publication: they are found through two indexes
+    # instead of comparing every pair of a large cluster.
+    rank: dict[int, int] = {}  # first member -> its position among the firsts
+    by_key: dict[str, list[int]] = {}
+    by_headline: dict[tuple[str, str], list[int]] = {}
     out: dict[int, tuple[dict[str, Any], int]] = {}
     for i in order:
-        for first in firsts:
-            same = _same_publication(documents[i], documents[first])
+        doc = documents[i]
+        keys = _page_keys(doc)
+        headline = (_publisher_name(doc.site), _headline(doc)) if doc.site and _headline(doc) else None
+        candidates = {f for k in keys for f in by_key.get(k, ())}
+        if headline:
+            candidates.update(by_headline.get(headline, ()))
+        for first in sorted(candidates, key=rank.__getitem__):
+            same = _same_publication(doc, documents[first], keys, _page_keys(documents[first]))
             if same is not None and same["kind"] == "same_publisher":
                 similarity = jaccard.get((min(i, first), max(i, first)))
                 if similarity is None or similarity < SAME_PUBLICATION_JACCARD:
@@ -442,11 +471,27 @@ def _publications(
                 out[i] = (same, first)
                 break
         else:
-            firsts.append(i)
+            rank[i] = len(rank)
+            for k in keys:
+                by_key.setdefault(k, []).append(i)
+            if headline:
+                by_headline.setdefault(headline, []).append(i)
     return out
 
 
-def _same_publication(doc: Document, source: Document | None) -> dict[str, Any] | None:
+def _publisher_name(site: str) -> str:
+    """A key that one publisher's domains share (see :func:`same_publisher`,
+    which decides): its registry outlet or agency, else the domain's name."""
+    return outlet_for_site(site) or agency_for_site(site) or site.split(".")[0]
+
+
+def _page_keys(doc: Document) -> set[str]:
+    return {_page_key(u) for u in (doc.url, doc.canonical_url)} - {None}
+
+
+def _same_publication(
+    doc: Document, source: Document | None, keys: set[str] | None = None, other: set[str] | None = None
+) -> dict[str, Any] | None:
     """Evidence that ``doc`` and the document it was traced to are one
     publication -- a page and its re-scrape, one article at several URLs of
     one site (AMP, mobile, print, tracking parameters), one publisher's two
@@ -454,8 +499,8 @@ def _same_publication(doc: Document, source: Document | None) -> dict[str, Any] 
     itself: it gets no credit verdict and no weight in the farm score."""
     if source is None:
         return None
-    keys = {_page_key(u) for u in (doc.url, doc.canonical_url)} - {None}
-    other = {_page_key(u) for u in (source.url, source.canonical_url)} - {None}
+    keys = _page_keys(doc) if keys is None else keys
+    other = _page_keys(source) if other is None else other
     if keys & other:
         return {"kind": "same_url", "url": sorted(keys & other)[0], "with": f"doc:{source.id}"}
     # One publisher, one headline: the same article captured twice or at two

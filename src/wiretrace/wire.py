@@ -540,6 +540,9 @@ _OPTIONAL_THE = re.compile(r"(?<!\w)(?:[Tt]he|THE)\s+\Z")
 _AGENCY_WORD_SUFFIX = re.compile(r"\s+(?:news\s+agency|News\s+Agency|newswire|news\s+service|wire\s+service)\b")
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]")
+
+
 def _trie_pattern(forms: Iterable[str]) -> str:
     """One regex alternation for many literal forms, factored by prefix so the
     engine tests each character once; a space in a form matches any white
@@ -621,10 +624,18 @@ class _Matcher:
         self.forms = {k: _Form(v["agency"], frozenset(v["roles"]), v["ambiguous"]) for k, v in forms.items()}
         # One trie regex finds every form that does not start with a lowercase
         # letter; the few that do ("dpa", "reuter") are found with str.find.
-        self.hit_re = re.compile(_trie_pattern(f for f in self.forms if not f[0].islower()))
-        self.lower_forms = [
-            (f.split(" ")[0], re.compile(_trie_pattern([f]))) for f in sorted(self.forms) if f[0].islower()
-        ]
+        # Names in scripts that do not space their words (新华社, 共同通信) never
+        # stand between word boundaries: wiretrace.credits reads them.
+        self.hit_re = re.compile(_trie_pattern(f for f in self.forms if not f[0].islower() and not _UNSPACED.search(f)))
+        # One str.find per literal: forms that extend another ("dpa-AFX"
+        # after "dpa") are matched at the shorter one's positions.
+        lower = sorted(f for f in self.forms if f[0].islower())
+        literals: dict[str, list[str]] = {}
+        for form in lower:
+            word = form.split(" ")[0]
+            shorter = next((w for w in literals if word.startswith(w)), None)
+            literals.setdefault(shorter or word, []).append(form)
+        self.lower_forms = [(word, re.compile(_trie_pattern(forms))) for word, forms in sorted(literals.items())]
         credit_forms = [f for f, v in self.forms.items() if "credit" in v.roles]
         any_credit = _trie_pattern(sorted(credit_forms, key=lambda f: (-len(f), f)))
         self.paren_prefix = re.compile(
