@@ -310,3 +310,31 @@ def test_copies_whose_publishers_are_unknown_get_no_verdict():
     ])
     status = {d["id"]: d["attribution"]["status"] for d in report.documents}
     assert status == {"x": "origin", "y": "unknown"}
+
+
+def test_an_outlet_the_copies_credit_is_the_origin_even_when_its_page_is_missing():
+    """Reposts that credit an outlet ("CNN Newsource") whose own page is not
+    in the scan: the outlet is the origin (a virtual node), not the earliest
+    repost; a copy that credits no one is uncredited."""
+    paragraphs = story(14, 420).split("\n\n")
+    body = "\n\n".join(paragraphs)
+    records = [
+        _record("station-a", "https://www.ktvx.example.com/news/a", "Storm", "By Jane Doe, CNN Newsource\n\n" + body,
+                "2026-03-04T08:00:00Z"),
+        _record("station-b", "https://www.wbtv.example.org/news/b", "Storm", body + "\n\n\u00a9 2026 CNN Newsource",
+                "2026-03-04T09:00:00Z"),
+        _record("farm", "https://farm.example.net/storm", "Storm hits", body, "2026-03-04T07:00:00Z"),
+    ]
+    report = scan(records)
+    origin = report.provenance[0]["origin"]
+    assert (origin["kind"], origin["outlet"], origin["document"]) == ("outlet", "cnn.com", None)
+    status = {d["id"]: (d["attribution"]["status"], d["attribution"]["source"]) for d in report.documents}
+    assert status["station-a"] == ("credited", "site:cnn.com")
+    assert status["station-b"] == ("credited", "site:cnn.com")
+    assert status["farm"][0] == "uncredited"  # earliest date, but it credits no one: not the origin
+    # with the outlet's own page in the scan, that page is the origin
+    records.append(_record("cnn", "https://edition.cnn.com/2026/03/04/storm", "Storm", body, "2026-03-04T06:00:00Z"))
+    report = scan(records)
+    origin = report.provenance[0]["origin"]
+    assert (origin["kind"], origin["document"]) == ("outlet", "cnn")
+    assert {d["id"]: d["attribution"]["status"] for d in report.documents}["station-a"] == "credited"

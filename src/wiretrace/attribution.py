@@ -82,6 +82,8 @@ def attribute(
         kind, _, name = node.partition(":")
         if kind == "agency":
             expected_agencies.add(name)
+        elif kind == "site":  # a credited outlet whose own page is not in the scan
+            expected_sites.add(name)
         elif node_site.get(node):
             expected_sites.add(node_site[node])
     # Only a strong credit credits: "told Reuters" inside a copied story, a

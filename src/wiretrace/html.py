@@ -376,6 +376,8 @@ class _Model:
         kind, _, name = node.partition(":")
         if kind == "agency":
             return agency_name(name)
+        if kind == "site":
+            return name
         doc = self.docs.get(name)
         return (doc.get("site") or name) if doc else name
 
@@ -384,6 +386,8 @@ class _Model:
             return "unknown"
         if origin.get("kind") == "agency":
             return agency_name(origin["agency"])
+        if origin.get("kind") == "outlet" and not origin.get("document"):
+            return origin.get("outlet") or "unknown"
         return self.node_label(f"doc:{origin['document']}")
 
     @staticmethod
@@ -458,6 +462,10 @@ class _Model:
                 nodes.append(GraphNode(key, agency_name(name), "news agency (its own copy is not in the scan)",
                                        "agency", "agency"))
                 return
+            if kind == "site":
+                nodes.append(GraphNode(key, _short(name, 23), "credited outlet (its own copy is not in the scan)",
+                                       "agency", "agency"))
+                return
             doc = self.docs[name]
             date = doc.get("published") or "no date"
             detail = f"{_short(doc.get('title'), 80)} \u2014 {date}"
@@ -467,6 +475,8 @@ class _Model:
         origin = (prov.get("origin") or {})
         if origin.get("kind") == "agency" and not origin.get("document"):
             add(f"agency:{origin['agency']}")
+        elif origin.get("kind") == "outlet" and not origin.get("document"):
+            add(f"site:{origin['outlet']}")
         elif origin.get("document"):
             add(f"doc:{origin['document']}")
         for edge in prov.get("edges", []):
@@ -617,7 +627,7 @@ class _Model:
             "status_shares": {s: _percent(statuses[s] / copies) if copies else "" for s in
                               ("credited", "uncredited", "miscredited", "unknown")},
             "origins": {kind: sum(1 for c in report["clusters"] if (c.get("origin") or {}).get("kind") == kind)
-                        for kind in ("agency", "document", "unknown")},
+                        for kind in ("agency", "outlet", "document", "unknown")},
             "top_sources": top,
             "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0][:10],
         }

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace.credits import same_publisher
 from wiretrace.verify import VerifiedPair, intersection, intersection_size
 
 __all__ = ["Member", "Origin", "CopyEdge", "ClusterProvenance", "trace_cluster", "DATE_RELIABILITY"]
@@ -74,6 +75,7 @@ class Member:
     shingles: np.ndarray
     agencies: list[str] = field(default_factory=list)  # agencies with strong wire markers in the text
     own_agency: str | None = None  # the agency whose site published this document
+    outlets: list[str] = field(default_factory=list)  # sites (outlets) the document credits as its source
 
     @property
     def reliability(self) -> int:
@@ -82,16 +84,19 @@ class Member:
 
 @dataclass
 class Origin:
-    kind: str  # "agency", "document" or "unknown"
+    kind: str  # "agency", "outlet", "document" or "unknown"
     agency: str | None
     document: str | None
     reason: str
+    outlet: str | None = None  # the credited outlet's site, for kind "outlet"
 
     def node(self) -> str | None:
         if self.document:
             return f"doc:{self.document}"
         if self.agency:
             return f"agency:{self.agency}"
+        if self.outlet:
+            return f"site:{self.outlet}"
         return None
 
 
@@ -154,6 +159,10 @@ def trace_cluster(
             basis = [f"{origin.agency} wire markers in the cluster"]
             if origin.agency in copy.agencies:
                 basis.append(f"{origin.agency} wire markers in this document")
+        if source is None and origin.kind == "outlet":
+            basis = [f"{origin.outlet} credited as the source in the cluster"]
+            if origin.outlet in copy.outlets:
+                basis.append(f"{origin.outlet} credited in this document")
         node = f"doc:{source.id}" if source is not None else origin.node()
         if node is None:  # unknown origin and no copy chain: nothing to say
             parents[copy.id] = None
@@ -183,7 +192,26 @@ def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | No
         return Origin("agency", agency, None, f"{agency} wire copy ({carriers} of {len(members)} documents carry its "
                       "markers); the agency's own copy is not in the corpus"), None
 
-    # 2. The earliest document with a usable date that is not a trimmed copy.
+    # 2. A credited outlet: copies that say where their text came from
+    #    ("CNN Newsource", "This article originally appeared on X", a
+    #    canonical link to X) name the origin even when X's own page is not
+    #    in the scan -- the earliest scraped copy is not the origin then.
+    credited: dict[str, int] = {}
+    for m in members:
+        for site in set(m.outlets):
+            credited[site] = credited.get(site, 0) + 1
+    if credited:
+        site = min(credited, key=lambda s: (-credited[s], s))
+        own = [m for m in members if m.site and same_publisher(m.site, site)]
+        carriers = credited[site]
+        if own:
+            doc = min(own, key=lambda m: (m.reliability < USABLE_DATE, m.published or datetime.max.astimezone(), m.id))
+            return Origin("outlet", None, doc.id, f"{carriers} of {len(members)} documents credit {site}; its own page "
+                          "is in the corpus", outlet=site), doc
+        return Origin("outlet", None, None, f"{carriers} of {len(members)} documents credit {site}; its own copy is "
+                      "not in the corpus", outlet=site), None
+
+    # 3. The earliest document with a usable date that is not a trimmed copy.
     dated = [m for m in members if m.reliability >= USABLE_DATE]
     if not dated:
         return Origin("unknown", None, None, "no wire markers and no usable publication dates (only crawl dates or none)"), None

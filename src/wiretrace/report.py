@@ -234,8 +234,8 @@ def build_report(
     provenance = [
         {
             "cluster": t.cluster,
-            "origin": {"kind": t.origin.kind, "agency": t.origin.agency, "document": t.origin.document,
-                       "reason": t.origin.reason},
+            "origin": {"kind": t.origin.kind, "agency": t.origin.agency, "outlet": t.origin.outlet,
+                       "document": t.origin.document, "reason": t.origin.reason},
             "edges": [
                 {"source": e.source, "copy": e.copy, "direction": e.direction, "basis": e.basis, "evidence": e.evidence}
                 for e in t.edges

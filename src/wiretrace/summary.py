@@ -131,6 +131,10 @@ def _origin_line(origin: dict[str, Any] | None) -> Text:
         where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
                  else "the agency's own copy is not in the scan")
         return Text(f"origin: {_agency_name(origin['agency'])} wire copy ({where})")
+    if origin["kind"] == "outlet":
+        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+                 else "its own copy is not in the scan")
+        return Text(f"origin: {safe_text(origin.get('outlet') or '', 60)}, credited by its copies ({where})")
     if origin["kind"] == "document":
         return Text(f"origin: {safe_text(origin['document'], 60)} ({safe_text(origin['reason'], 80)})")
     return Text(f"origin unknown: {safe_text(origin['reason'], 100)}")

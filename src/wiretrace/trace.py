@@ -55,6 +55,13 @@ class WireEvidence:
             return sorted({c.source[7:] for c in self.credits if c.strength == "strong" and c.source.startswith("agency:")})
         return sorted({m.agency for m in self.markers if m.strength == "strong"})
 
+    @property
+    def credited_sites(self) -> list[str]:
+        """Outlets (their sites) the document credits as its source, strongly."""
+        if not self.credits:
+            return []
+        return sorted({c.source[5:] for c in self.credits if c.strength == "strong" and c.source.startswith("site:")})
+
     def to_report(self) -> list[dict[str, Any]]:
         out: dict[str, list[dict[str, Any]]] = {}
         for m in self.markers:
@@ -131,6 +138,7 @@ def provenance_stage(
                 shingles=sets[i],
                 agencies=wire[i].copy_of,
                 own_agency=agency_for_site(documents[i].site),
+                outlets=wire[i].credited_sites,
             )
             for i in indices
         ]
@@ -264,7 +272,7 @@ def _closest_members(
     wanted = {
         i
         for members, cluster in zip(components, traced)
-        if cluster.origin.kind == "agency" and cluster.origin.document is None
+        if cluster.origin.kind in ("agency", "outlet") and cluster.origin.document is None
         for i in members
     } | set(also)
     if not wanted:
@@ -538,11 +546,11 @@ def _origin_time(
     if cluster.origin.document:
         origin_index = next(i for i in indices if documents[i].id == cluster.origin.document)
         return usable(origin_index)
-    if cluster.origin.kind == "agency":
-        # Copies that carry the agency's own markers date it best; a copy
-        # that stripped them may also carry a wrong date.
-        agency = cluster.origin.agency
-        marked = [i for i in indices if agency in wire[i].copy_of]
+    if cluster.origin.kind in ("agency", "outlet"):
+        # Copies that carry the agency's own markers (or credit the outlet)
+        # date it best; a copy that stripped them may also carry a wrong date.
+        agency, outlet = cluster.origin.agency, cluster.origin.outlet
+        marked = [i for i in indices if (agency in wire[i].copy_of if agency else outlet in wire[i].credited_sites)]
         times = [t for t in (usable(i) for i in marked or indices) if t is not None]
         return min(times) if times else None
     return None
@@ -571,6 +579,8 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
             if doc.site:
                 graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
                 graph.add_edge(f"site:{doc.site}", f"doc:{doc_id}", kind="publishes")
+        if cluster.origin.outlet and cluster.origin.document is None:
+            graph.add_node(f"site:{cluster.origin.outlet}", kind="outlet", label=cluster.origin.outlet, virtual=True)
         if cluster.origin.agency:
             agency = agencies.get(cluster.origin.agency)
             node = f"agency:{cluster.origin.agency}"
