@@ -338,3 +338,25 @@ def test_an_outlet_the_copies_credit_is_the_origin_even_when_its_page_is_missing
     origin = report.provenance[0]["origin"]
     assert (origin["kind"], origin["document"]) == ("outlet", "cnn")
     assert {d["id"]: d["attribution"]["status"] for d in report.documents}["station-a"] == "credited"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2019-11-19 10:00:00 UTC", "2019-11-19T10:00:00+00:00"),
+        ("11/19/2019", "2019-11-19T00:00:00+00:00"),
+        ("19.11.2019", "2019-11-19T00:00:00+00:00"),
+        ("19. November 2019, 08:15 Uhr MEZ", "2019-11-19T08:15:00+01:00"),
+        ("19 de noviembre de 2019", "2019-11-19T00:00:00+00:00"),
+        ("19 novembre 2019", "2019-11-19T00:00:00+00:00"),
+        ("5 \u043c\u0430\u0440\u0442\u0430 2024", "2024-03-05T00:00:00+00:00"),
+        ("Nov 19, 2019 10:00 AM EST", "2019-11-19T10:00:00-05:00"),
+        ("Published: 06/05/2020 \u00b7 10:07", "2020-06-05T10:07:00+00:00"),
+        ("March 2019", None),  # no day: not made up
+        ("Tuesday", None),
+    ],
+)
+def test_dates_in_the_forms_pages_write_them(raw, expected):
+    from wiretrace.dates import parse_published
+
+    assert parse_published(raw)[0] == expected
