@@ -127,3 +127,20 @@ def test_chain_direction_from_cuts_overrides_dates():
         ("c", INTRO + "\n\n" + "\n\n".join(c_paragraphs), when(10), "metadata", [], None),
     ])
     assert edges(result) == {("doc:a", "doc:b"), ("doc:b", "doc:c")}
+
+
+def test_a_page_with_the_agency_dateline_is_never_the_copy_of_one_without_it():
+    """An AP member paper (dateline kept), a farm's whole copy without the
+    dateline (back-dated), and a trimmed copy: the member paper and the farm
+    share the second half that no other member has, and the member paper is
+    the farm's text plus a few words -- which reads like an addition. The
+    dateline settles it: the member paper is the agency's copy, never the
+    farm's."""
+    result = trace([
+        ("member", "SAN FRANCISCO (AP) \u2014 " + FULL, when(6), "metadata", ["ap"], None),
+        ("farm", FULL, when(2), "metadata", [], None),  # back-dated
+        ("trimmed", TRIMMED, when(9), "metadata", ["ap"], None),
+    ])
+    assert result.origin.kind == "agency" and result.origin.agency == "ap"
+    assert result.parent["member"] == "agency:ap"
+    assert not any(e.copy == "doc:member" and e.source.startswith("doc:") for e in result.edges)

@@ -309,6 +309,12 @@ def _chain_source(copy: Member, members, origin, reference, pair, position, coun
             continue
         if pair(copy.index, other.index) is None:
             continue
+        if set(copy.agencies) - set(other.agencies):
+            # The copy carries an agency's own marks (its dateline, its
+            # credit) that the other lacks: it did not take its text from a
+            # page that had stripped them -- a member paper with "SAN
+            # FRANCISCO (AP) -" is never the copy of an uncredited farm page.
+            continue
         shared = intersection(copy.shingles, other.shingles)
         edits = int(np.count_nonzero(counts.of(shared) == 2))  # held by these two members only
         if edits < MIN_SHARED_EDITS:
