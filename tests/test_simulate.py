@@ -48,12 +48,40 @@ def test_every_record_has_gold(sim):
     for r, g in zip(sim.records, sim.gold):
         assert r["site"] in sim.sites and sim.sites[r["site"]] == g["site_kind"]
         assert r["url"].startswith(f"https://{r['site']}/")
-    wire_of = {g["story"]: g["id"] for g in sim.gold if g["transform"] == "wire"}
+    wire_of = {g["story"]: g["id"] for g in sim.gold if g["transform"] in ("wire", "outlet")}
     for g in sim.gold:
-        if g["story"] is not None:
-            assert g["origin"] == wire_of[g["story"]]  # the agency's own page
+        if g["story"] is not None and g["story"] in wire_of:
+            assert g["origin"] == wire_of[g["story"]]  # the agency's or outlet's own page
+        elif g["story"] is not None:  # its own page is not in the scan: a virtual origin
+            assert g["origin"].startswith(("agency:", "site:")) and g["source"] == g["origin"]
     transforms = {g["transform"] for g in sim.gold}
     assert {"wire", "partner", "farm-chain", "independent", "unrelated"} <= transforms
+    assert any(t.startswith("syndicated-") for t in transforms)  # one extra story in this small web
+
+
+def test_outlet_syndication_and_foreign_wire_copy_with_every_credit_style():
+    from wiretrace.evaluation.simulate import simulate
+
+    base = [{"id": f"b{i}", "title": f"Title {i}", "text": f"Word{i} " * 80 + "end."} for i in range(120)]
+    sim = simulate(base, n_stories=60, seed=5)
+    transforms = {g["transform"] for g in sim.gold}
+    assert {"syndicated-byline", "syndicated-trailer", "syndicated-canonical", "foreign-wire", "farm-foreign",
+            "farm-outlet"} <= transforms
+    canonical = [r for r, g in zip(sim.records, sim.gold) if g["transform"] == "syndicated-canonical"]
+    assert all(r["metadata"]["canonical"][0].startswith("https://www.nytimes.com/") for r in canonical)
+
+
+def test_syndication_is_optional_and_leaves_the_rest_unchanged():
+    from wiretrace.evaluation.simulate import simulate
+
+    base = [{"id": f"b{i}", "title": f"Title {i}", "text": f"Word{i} " * 80 + "end."} for i in range(40)]
+    with_it, without = simulate(base, n_stories=20, seed=3), simulate(base, n_stories=20, seed=3, syndication=False)
+    plain = {g["transform"] for g in without.gold}
+    assert not plain & {"syndicated-byline", "foreign-wire", "outlet"}
+    # the wire stories and all their copies are the same records, drawn from the same generator
+    stories = [r for r, g in zip(with_it.records, with_it.gold) if (g["story"] or "").startswith("s")]
+    before = [r for r, g in zip(without.records, without.gold) if (g["story"] or "").startswith("s")]
+    assert stories and stories == before
 
 
 def test_chains_copy_farm_intro(sim):

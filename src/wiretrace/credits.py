@@ -412,6 +412,11 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
 _PROSE_PUNCT = re.compile(r"[.!?][\"\u201d\u2019)]?\s+[a-z]|[\"\u201c\u201d]")
 
 
+# "All rights reserved" after a copyright line, in the wires' languages
+_RIGHTS = re.compile(
+    r"(?i)all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|todos\s+los\s+derechos\s+reservados"
+    r"|tous\s+droits\s+r[ée]serv[ée]s|tutti\s+i\s+diritti\s+riservati|todos\s+os\s+direitos\s+reservados"
+)
 _INITIALS = re.compile(r"(?<![\w-])[a-z]{1,4}(?=/)|(?<=/)[a-z]{1,4}(?![\w-])")
 _CHROME_WORDS = frozenset(
     "join follow subscribe read watch share listen sign more latest related download get see view click "
@@ -430,7 +435,7 @@ def _byline_shaped(line: str, start: int, end: int) -> bool:
     prose: every lowercase word is a byline word (or staff initials next to a
     slash, "sak/Reuters"), it has few words, and none is site chrome
     ("Join", "Photo")."""
-    rest = _INITIALS.sub(" ", line[:start] + " " + line[end:])
+    rest = _RIGHTS.sub(" ", _INITIALS.sub(" ", line[:start] + " " + line[end:]))
     if _PROSE_PUNCT.search(rest):
         return False
     words = _WORD_RE.findall(rest)

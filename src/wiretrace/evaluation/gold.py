@@ -41,10 +41,11 @@ class Gold:
 
 
 def _node(value: str | None) -> str | None:
-    """Documents as ``doc:<id>``, agencies as ``agency:<id>`` (the report's node ids)."""
+    """Documents as ``doc:<id>``, agencies as ``agency:<id>``, outlets whose
+    own page is not in the scan as ``site:<domain>`` (the report's node ids)."""
     if value is None:
         return None
-    return value if value.startswith(("agency:", "doc:")) else f"doc:{value}"
+    return value if value.startswith(("agency:", "doc:", "site:")) else f"doc:{value}"
 
 
 def load_gold(path: str | Path) -> Gold:

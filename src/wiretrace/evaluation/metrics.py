@@ -95,6 +95,8 @@ def evaluate(report: dict[str, Any], gold: Gold) -> dict[str, Any]:
         origin = origins.get(cluster) or {}
         if origin.get("document"):
             return f"doc:{origin['document']}"
+        if origin.get("outlet"):
+            return f"site:{origin['outlet']}"
         return f"agency:{origin['agency']}" if origin.get("agency") else None
 
     by_story: dict[str, list[str]] = {}

@@ -30,6 +30,23 @@ FARM_SITES = ["buzz-daily-now.example", "trendwire-247.example", "newsflash-cent
               "viral-update-hub.example"]
 NEWS_SITES = ["valley-courier.example", "harbor-times.example", "metro-chronicle.example",
               "county-observer.example", "lakeside-post.example"]
+# Outlets that syndicate their stories, and how the stations that run them say so.
+OUTLETS = [
+    ("cnn.com", "byline", "By {reporter}, CNN Newsource"),
+    ("cnn.com", "trailer", "\u00a9 2026 CNN Newsource. All rights reserved."),
+    ("nytimes.com", "trailer", "This article originally appeared in The New York Times."),
+    ("theconversation.com", "trailer", "This article was originally published on The Conversation."),
+    ("nytimes.com", "canonical", ""),
+]
+STATION_SITES = ["station-kxyz.example", "station-wabc.example", "station-krem.example"]
+# Agencies that write in other languages, with a partner paper of theirs and
+# the forms of its credit (dateline, trailer line).
+FOREIGN_WIRES = [
+    ("afp", "partenaire-journal.example", "PARIS (AFP) - ", "(avec AFP)"),
+    ("dpa", "partner-zeitung.example", "Berlin (dpa) - ", "Quelle: dpa"),
+    ("efe", "socio-diario.example", "MADRID, 5 ene (EFE).- ", "Fuente: EFE"),
+    ("ansa", "partner-giornale.example", "ROMA, 5 gen (ANSA) - ", "(ANSA)"),
+]
 
 CITIES = ["LONDON", "NEW YORK", "TOKYO", "FRANKFURT", "SINGAPORE", "WASHINGTON", "PARIS",
           "SYDNEY", "TORONTO", "JOHANNESBURG", "MUMBAI", "SAO PAULO"]
@@ -153,7 +170,55 @@ def _aggregator_chrome(site: str) -> tuple[list[str], list[str]]:
     return head, foot
 
 
-def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> Simulation:
+def _syndicated_stories(sim: Simulation, add, bases: list[dict[str, Any]], rng: random.Random,
+                        start: datetime) -> None:
+    """Every other base becomes an outlet story that stations run with the
+    outlet's credit (a byline, a trailer line, or only a canonical link to the
+    outlet's page) -- the outlet's own page is in the scan for some, not for
+    others -- and a farm copies without credit; the other half become wire
+    stories of agencies that write in other languages (the others), run by a partner paper
+    with the agency's own dateline and credit line and copied by a farm that
+    strips both (the agency's own copy is never in the scan)."""
+    for k, base in enumerate(bases):
+        sid = f"x{k:03d}"
+        title = (base.get("title") or "").strip() or f"Extra story {k}"
+        body = _paragraphs(_clean_base(base["text"]), rng)
+        t0 = start + timedelta(hours=k * 5 + rng.randint(0, 4))
+        farm = rng.choice(FARM_SITES)
+        if k % 2 == 0:
+            site, style, form = OUTLETS[(k // 2) % len(OUTLETS)]
+            own = None
+            if rng.random() < 0.5:
+                own = add(site, title, "\n\n".join(body), t0,
+                          {"story": sid, "origin": None, "source": None, "attribution": "origin", "transform": "outlet"})
+                sim.gold[-1]["origin"] = own
+            origin = own or f"site:{site}"
+            outlet_url = f"https://www.{site}/2026/01/{_slug(title)}"
+            g = {"story": sid, "origin": origin, "source": origin}
+            for station in rng.sample(STATION_SITES, rng.randint(1, 2)):
+                paras, extra = list(body), None
+                if style == "byline":
+                    paras = [form.format(reporter=rng.choice(REPORTERS)), *paras]
+                elif style == "trailer":
+                    paras = [*paras, form]
+                else:  # only the markup says where the story came from
+                    name = station.split(".")[0].replace("-", " ").title()
+                    extra = {"metadata": {"canonical": [outlet_url], "site_name": [name]}}
+                add(station, title, "\n\n".join(paras), t0 + timedelta(hours=rng.uniform(1, 6)),
+                    {**g, "attribution": "credited", "transform": f"syndicated-{style}"}, extra)
+            add(farm, title, "\n\n".join(_with_ads(list(body), rng)), t0 + timedelta(hours=rng.uniform(2, 24)),
+                {**g, "attribution": "uncredited", "transform": "farm-outlet"})
+        else:
+            agency, partner, dateline, trailer = FOREIGN_WIRES[(k // 2) % len(FOREIGN_WIRES)]
+            g = {"story": sid, "origin": f"agency:{agency}", "source": f"agency:{agency}"}
+            add(partner, title, "\n\n".join([dateline + body[0], *body[1:], trailer]),
+                t0 + timedelta(hours=rng.uniform(0.5, 3)),
+                {**g, "attribution": "credited", "transform": "foreign-wire"})
+            add(farm, title, "\n\n".join(_with_ads(list(body), rng)), t0 + timedelta(hours=rng.uniform(2, 24)),
+                {**g, "attribution": "uncredited", "transform": "farm-foreign"})
+
+
+def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True) -> Simulation:
     """Build a simulated web of copies with full ground truth.
 
     Args:
@@ -161,6 +226,11 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
         n_stories: Wanted number of wire stories; capped at about 70% of the base articles
             (the rest are used for independent reports and unrelated articles).
         seed: Seed of the ``random.Random`` that drives every choice.
+        syndication: Also simulate outlet syndication (stations running an
+            outlet's stories with its credit in a byline, a trailer line or
+            only a canonical link) and wire copy of agencies that write in
+            other languages (AFP, dpa, EFE, ANSA), about a third as many
+            stories as ``n_stories`` taken from the unrelated articles.
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -174,6 +244,13 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
     n_indep = min(len(rest) // 2, n_story)
     story_idx, indep_idx, unrel_idx = order[:n_story], rest[:n_indep], rest[n_indep:]
 
+    # Outlet syndication and foreign-language wire copy take their base
+    # articles from the end of the unrelated pool, and draw from their own
+    # generator: the rest of the simulation is the same with or without them.
+    n_extra = min(len(unrel_idx) // 2, max(4, 2 * (n_story // 6))) if syndication else 0
+    extra_idx = unrel_idx[len(unrel_idx) - n_extra:] if n_extra else []
+    unrel_idx = unrel_idx[: len(unrel_idx) - n_extra]
+
     sim = Simulation()
     for s in [WIRE_SITE]:
         sim.sites[s] = "wire"
@@ -181,11 +258,19 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
                         ("farm", FARM_SITES), ("news", NEWS_SITES)):
         for s in names:
             sim.sites[s] = kind
+    if syndication:
+        for site, *_ in OUTLETS:
+            sim.sites[site] = "outlet"
+        for site in STATION_SITES:
+            sim.sites[site] = "partner"
+        for _, site, *_ in FOREIGN_WIRES:
+            sim.sites[site] = "partner"
 
     start = datetime(2026, 1, 5, 6, 0, tzinfo=timezone.utc)
     used_ids: set[str] = set()
 
-    def add(site: str, title: str, text: str, when: datetime | None, gold: dict[str, Any]) -> str:
+    def add(site: str, title: str, text: str, when: datetime | None, gold: dict[str, Any],
+            extra: dict[str, Any] | None = None) -> str:
         base_id = f"{site.split('.')[0]}-{gold.get('story') or gold['transform']}"
         rid, n = base_id, 1
         while rid in used_ids:
@@ -197,6 +282,7 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
                                "site": site, "title": title, "text": text}
         if when is not None:
             rec["published"] = _iso(when)
+        rec.update(extra or {})
         sim.records.append(rec)
         sim.gold.append({"id": rid, "site_kind": sim.sites[site], **gold})
         return rid
@@ -286,6 +372,10 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7) -> 
                 when = (src_when or t0) + timedelta(hours=rng.uniform(1, 24))
             add(site, title, "\n\n".join(_with_ads(paras, rng)), when,
                 {**g, "source": src_id, "attribution": "uncredited", "transform": "farm-chain"})
+
+    if extra_idx:
+        _syndicated_stories(sim, add, [bases[bi] for bi in extra_idx], random.Random(f"{seed}:syndication"),
+                            start + timedelta(hours=5 * len(story_idx) + 5))
 
     # Independent reports: same title as a story, wording from an unrelated base article.
     for j, bi in enumerate(indep_idx):
