@@ -102,6 +102,8 @@ def test_unnamed_agencies():
         "Melanie Earley 15:35, Oct 29 2020 Facebook Twitter WhatsApp Email\n\nRain." + BODY,
         "Join The Conversation\n\nRain fell." + BODY,  # site chrome, not a byline
         "Rain fell." + BODY + "\n\nSOURCE: Aviation Safety Network; ICAO",  # a chart's data source
+        "File photo of the harbour cranes. (Reuters)\n\nRain fell." + BODY,  # a caption's credit
+        "Rain fell." + BODY + "\n\nThe founders met investors. (Marisa Kendall/ Mercury News).",  # a photo's
     ],
 )
 def test_no_credit_where_none_is_given(text):
@@ -152,6 +154,25 @@ def test_a_cross_domain_canonical_credits_only_when_the_page_names_itself():
     # one publisher's two domains are one publication
     assert sources("Rain.", metadata={"canonical": ["https://www.bbc.com/news/x"], "site_name": ["BBC News"]},
                    own_site="bbc.co.uk") == []
+
+
+def test_a_page_saved_under_a_redirect_belongs_to_the_publisher_it_names():
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(6, 300).split("\n\n"))
+    html = (
+        "<html><head><link rel='canonical' href='https://www.nu.nl/formule-1/123/x.html'>"
+        "<meta property='og:site_name' content='NU'></head>"
+        f"<body><article><h1>Title</h1>{paragraphs}</article></body></html>"
+    )
+    page = extract_page(html, url="https://news.google.com/__i/rss/rd/articles/CBMib")
+    assert page.site == "nu.nl"  # the feed redirect is not the publisher
+    assert credited_sources(find_credits(page.text, page.metadata, page.site, page.author)) == []
+
+
+def test_a_site_is_a_host_name_with_a_dot():
+    from wiretrace.sites import site_of
+
+    assert site_of("recall::page.html") is None
+    assert site_of("https://www.bbc.co.uk/news") == "bbc.co.uk"
 
 
 def test_same_publisher_and_name_resolution():

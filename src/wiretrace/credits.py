@@ -66,6 +66,7 @@ __all__ = [
     "outlet_for_site",
     "resolve_name",
     "same_publisher",
+    "site_name_matches",
 ]
 
 #: Lines at each end of a text read as its byline zone.
@@ -505,8 +506,8 @@ def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) ->
             continue
         if (source.startswith("site:") or _restricted(form)) and not _outlet_byline(line, start, end):
             continue  # "Suspended AAP Councillor ...": a headline, not a byline
-        if line[:start].rstrip().endswith("(") and not _BYLINE_LEAD.search(line):
-            continue  # "Imran Khan (Reuters)": a caption; bracketed credits are read by _paren_credits
+        if line[:start].count("(") > line[:start].count(")") and not _BYLINE_LEAD.search(line):
+            continue  # "Imran Khan (Reuters)", "(Marisa Kendall/ Mercury News)": a caption's credit
         if _photo_credit(line, end):
             continue
         out.append(Credit(source, "byline", "strong", where, line.strip()[:200],
@@ -719,12 +720,14 @@ def _phrase_credits(text: str, lowered: str | None = None) -> list[Credit]:
     return out
 
 
+_SENTENCE_STOP = re.compile(r"(?<=[a-z\u00e0-\u00ff])\.\s+(?=[A-Z])|\.\s{2,}")
 _TRAILING_WORDS = re.compile(r"(?:\s+(?:and|und|y|et|on|in|at|for|the|The|of|by|with|to)\b.*)$", re.S)
 
 
 def _resolve_phrase_name(name: str) -> str | None:
     """Resolve a name taken after a cue: the longest registry name at its
     start, a domain, else ``name:<name>`` for a capitalised name."""
+    name = _SENTENCE_STOP.split(name, maxsplit=1)[0]  # "The Aviationist.  Copyright 2015. Follow"
     name = name.strip(" .,;:)(|")
     stripped = name[4:] if name[:4] in ("The ", "the ") else name
     found = _name_matches(stripped, at_start=True)
@@ -855,6 +858,10 @@ def _paren_credits(text: str) -> list[Credit]:
         if any(agencies_by_id[a].name.casefold().removeprefix("the ") in before.casefold() for a in named):
             continue
         if len(parts) == 1 and _initials(before).endswith(re.sub(r"[\s.]", "", parts[0]).casefold()):
+            continue
+        # "File photo of Xi Jinping. (Reuters)": a caption's credit
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _IMAGE_WORD.search(text, line_start, m.start()):
             continue
         # a credit position: after a sentence, a date or a comma, at a line's
         # start, or followed by a dash ("Thurgovie (ATS). - En"); a name in
@@ -1012,7 +1019,7 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     # own (a feed redirect, a mirror, a renamed site). It is strong only when
     # the page also names itself as its own site (og:site_name), so that the
     # two publishers are really two; otherwise it is kept as weak evidence.
-    names_itself = any(_site_name_matches(n, own_site) for n in metadata.get("site_name", ())) if own_site else False
+    names_itself = any(site_name_matches(n, own_site) for n in metadata.get("site_name", ())) if own_site else False
     seen_canonical: set[str] = set()
     for key in ("canonical", "og_url"):
         for url in metadata.get(key, ())[:2]:
@@ -1123,6 +1130,11 @@ def find_credits(
             # "© AFP / JEFF PACHOUD", "Rubriklistenbild: © KCNA/dpa": a picture's credit
             if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
+            # "File photo of Xi Jinping. (Reuters)": a bracketed credit on a caption's line
+            if m.kind == "credit" and m.text.startswith("(") and _IMAGE_WORD.search(
+                text, text.rfind("\n", 0, m.start) + 1, m.start
+            ):
+                strength = "weak"
             found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
     lowered = _lowered(text)
     # One search of the whole zone says which of its lines hold a name at all.
@@ -1179,6 +1191,8 @@ def find_credits(
         else:
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
+    labels = {c.source[5:].split(".")[0] for c in found if c.source.startswith("site:") and c.strength == "strong"}
+    found = [c for c in found if not (c.source.startswith("name:") and _names_site(c.source[5:], labels))]
     out, seen = [], set()
     spans: dict[str, list[tuple[int, int]]] = {}
     where_rank = {"text": 0, "author": 1}
@@ -1201,6 +1215,13 @@ def find_credits(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+def _names_site(name: str, labels: set[str]) -> bool:
+    """Whether an unresolved name is a site the page credits anyway ("The
+    Aviationist" next to a canonical link to theaviationist.com)."""
+    squeezed = re.sub(r"[^a-z0-9]", "", name.casefold())
+    return any(len(label) >= 4 and (label in squeezed or squeezed.removeprefix("the") == label) for label in labels)
+
+
 def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) -> set[str]:
     """The sources that are the page's own publisher."""
     own: set[str] = set()
@@ -1215,16 +1236,24 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
             own.add(f"site:{own_site}")
     for name in metadata.get("site_name", ())[:2]:
         source = resolve_name(name)
-        if source and (not own_site or source == f"site:{own_site}" or _site_name_matches(name, own_site)):
+        if source and (not own_site or source == f"site:{own_site}" or site_name_matches(name, own_site)):
             own.add(source)
-        if own_site is None or _site_name_matches(name, own_site):
+        if own_site is None or site_name_matches(name, own_site):
             own.add(f"name:{' '.join(name.split())}")
     return own
 
 
-def _site_name_matches(name: str, site: str) -> bool:
+def site_name_matches(name: str, site: str) -> bool:
+    """Whether a site name ("The Seattle Times", "NU") names a domain
+    (seattletimes.com, nu.nl): the domain's name is in it, or it is the name.
+
+    Example:
+        >>> site_name_matches("The Seattle Times", "seattletimes.com"), site_name_matches("NU", "nu.nl")
+        (True, True)
+    """
     label = site.split(".")[0].replace("-", "")
-    return label and label in re.sub(r"[^a-z0-9]", "", name.casefold())
+    squeezed = re.sub(r"[^a-z0-9]", "", name.casefold())
+    return bool(label) and (label in squeezed if len(label) >= 4 else squeezed in (label, "the" + label))
 
 
 def credited_sources(credits: Iterable[Credit], *, weak: bool = False) -> list[str]:

@@ -288,11 +288,7 @@ def extract_page(
         sitename=(result.sitename or "").strip() or None,
         url=base or canonical,  # without a URL of its own, the page's canonical link says where it lives
         canonical_url=canonical,
-        # The site is where the page was published: its own URL when known.
-        # A canonical link on another domain names the page's *source* (a
-        # licensed copy pointing at the original) and is read as a credit;
-        # it gives the site only when the page came without a URL.
-        site=site_of(base) or site_of(canonical),
+        site=_site(base, canonical, metadata),
         published=published,
         published_source=source if published else None,
         language=language,
@@ -447,6 +443,24 @@ def _jsonld_values(value: object) -> list[object]:
     if value is None:
         return []
     return list(value[:_METADATA_VALUES]) if isinstance(value, list) else [value]
+
+
+def _site(base: str | None, canonical: str | None, metadata: dict[str, list[str]]) -> str | None:
+    """The site that published the page: its own URL's, as a rule. A
+    canonical link on another domain names the page's *source* (a licensed
+    copy pointing at the original) and is read as a credit; it gives the
+    site only when the page came without a URL, or when the page names the
+    canonical's publisher and not the URL's as its own site (a page saved
+    under a feed redirect or a mirror: news.google.com -> nu.nl)."""
+    from wiretrace.credits import site_name_matches
+
+    own, declared = site_of(base), site_of(canonical)
+    if own is None or declared is None or own == declared:
+        return own or declared
+    names = metadata.get("site_name", [])
+    if any(site_name_matches(n, declared) for n in names) and not any(site_name_matches(n, own) for n in names):
+        return declared
+    return own
 
 
 def _body_text(body) -> str:

@@ -43,8 +43,8 @@ def site_of(url: str | None) -> str | None:
         host = urlsplit(candidate).hostname
     except ValueError:
         return None
-    if not host:
-        return None
+    if not host or ("." not in host and host != "localhost" and ":" not in host):
+        return None  # "recall::x.html" is no URL: a host name has a dot
     return _site_of_host(host)
 
 
