@@ -126,6 +126,17 @@ def test_syndication_phrases_name_outlets():
     assert sources("Rain fell." + BODY + "\n\nThis post originally appeared on Spin Sucks.") == ["name:Spin Sucks"]
 
 
+def test_more_syndication_forms():
+    assert sources("Rain fell." + BODY + "\n\nCopyright: Project Syndicate, 2025") == ["site:project-syndicate.org"]
+    assert sources("UK halls too full\n\nThe Guardian02/10/2020\n\nRain fell." + BODY) == ["site:theguardian.com"]
+    assert sources("Photo: AP2014\n\nRain fell." + BODY) == []  # a code, not a byline
+    text = "Rain fell." + BODY + "\n\nJane Doe blogs at Spin Sucks, where a version of this article originally appeared."
+    assert sources(text) == ["name:Spin Sucks"]
+    assert credited_sources(find_credits(text, links=["https://spinsucks.com/a/b"])) == ["site:spinsucks.com"]
+    assert sources("Rain fell." + BODY + "\n\nDies ist eine \u00dcbersetzung eines Artikels unserer US-Kollegen "
+                   "von Business Insider.") == ["site:businessinsider.com"]
+
+
 def test_the_publishers_own_name_is_no_credit():
     text = "By Jane Doe, Associated Press" + BODY
     assert sources(text, own_site="apnews.com") == []

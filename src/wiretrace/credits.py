@@ -320,8 +320,8 @@ def _name_regex() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], dict[str, st
     # str.find: in the regex their first letters would stop it everywhere.
     upper = [f for f in forms if not f[:1].islower()]
     return (
-        re.compile(rf"(?P<name>{_trie_pattern(upper)})(?![\w@-]|\.\w)"),
-        re.compile(rf"(?P<name>{_trie_pattern(glued)})(?![\w@-]|\.\w)"),
+        re.compile(rf"(?P<name>{_trie_pattern(upper, end=_NAME_END)})(?![^\W\d_]|[@-]|\.\w)"),
+        re.compile(rf"(?P<name>{_trie_pattern(glued, end=_NAME_END)})(?![^\W\d_]|[@-]|\.\w)"),
     ), forms
 
 
@@ -330,11 +330,14 @@ def _lower_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(first word, regex) of every name form that starts with a lowercase letter."""
     _, forms = _name_regex()
     return tuple(
-        (f.split(" ")[0], re.compile(rf"(?P<name>{_trie_pattern([f])})(?![\w@-]|\.\w)"))
+        (f.split(" ")[0], re.compile(rf"(?P<name>{_trie_pattern([f], end=_NAME_END)})(?![^\W\d_]|[@-]|\.\w)"))
         for f in sorted(forms) if f[:1].islower()
     )
 
 
+# A name may be followed by digits in a scraped byline ("The Guardian02/10/2020"),
+# never by letters.
+_NAME_END = r"(?![^\W\d_])"
 _THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he\s+\Z")
 
 
@@ -358,6 +361,8 @@ def _name_matches(line: str, at_start: bool = False) -> list[tuple[int, int, int
         s = m.start()
         if s and (line[s - 1].isalnum() or line[s - 1] in "_@.-"):
             continue
+        if line[m.end() : m.end() + 1].isdigit() and len(m.group("name")) <= 4:
+            continue  # "AP2014", "AFP1": a code, not a name with a date glued on
         the = _THE_BEFORE.search(line, max(0, s - 8), s)
         out.append((the.start() if the else s, m.end(), s, m.end(), m.group("name")))
     for m in glued.finditer(line):
@@ -551,7 +556,9 @@ def _photo_credit(line: str, end: int) -> bool:
     return bool(m) and _agency_token(m.group("word")) is None
 
 
-_COPYRIGHT_LEAD = re.compile(r"(?:\u00a9|\([cC]\)|Copyright|COPYRIGHT)[^\S\n]*(?:(?:19|20)\d\d[^\S\n]*)?(?:[Tt]he[^\S\n]+)?\Z")
+_COPYRIGHT_LEAD = re.compile(
+    r"(?:\u00a9|\([cC]\)|Copyright|COPYRIGHT)[^\S\n]*:?[^\S\n]*(?:(?:19|20)\d\d[^\S\n]*)?(?:[Tt]he[^\S\n]+)?\Z"
+)
 
 
 def _outlet_byline(line: str, start: int, end: int) -> bool:
@@ -621,6 +628,9 @@ _CUES = (
     # Spanish / Portuguese / Italian
     r"(?:[Pp]ublicad[oa]|[Pp]ubblicat[oa])\s+(?:originalmente|originariamente|inicialmente|primero)\s+(?:en|em|no|na|su|sul|nel)\s+",
     r"(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
+    # a translation names its source: "translated from X", "Übersetzung eines Artikels ... von X"
+    r"(?:[Tt]ranslated|[Aa]dapted)\s+from\s+(?:an?\s+(?:article|story|report)\s+(?:by|in|from|on)\s+)?",
+    r"(?:[Üü]bersetzung|[Üü]bertragung)\s+(?:eines|des)\s+(?:Artikels|Beitrags|Textes)\s+(?:[\w-]+\s+){0,3}?(?:von|aus|bei)\s+(?:der\s+|dem\s+)?",
 )
 # The first cues say outright that the text was published first elsewhere;
 # the soft ones (provided by, courtesy of, with information from) also name
@@ -668,7 +678,8 @@ _CUE_WORDS = frozenset(
     """originally originellement originalement originalmente originariamente first republished reprinted reproduced
     syndicated reposted provided distributed licensed courtesy service agency erschien erscheint genehmigung material
     initialement d'abord publi\u00e9 publi\u00e9e paru parue publicado publicada pubblicato pubblicata informaci\u00f3n
-    informaciones informa\u00e7\u00e3o informa\u00e7\u00f5es inputs input appeared published posted ran produced""".split()
+    informaciones informa\u00e7\u00e3o informa\u00e7\u00f5es inputs input appeared published posted ran produced
+    translated adapted \u00fcbersetzung \u00fcbertragung""".split()
 )
 _PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?()[]{}\"\u201c\u201d\u201e\u00ab\u00bb/|\u2013\u2014-"})
 _CUE_BEFORE = 80  # characters of a cue phrase that can stand before its key word
@@ -682,6 +693,16 @@ def _lowered(text: str) -> str:
     if len(lowered) != len(text):
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     return lowered
+
+
+# "blogs at Spin Sucks, where a version of this article originally appeared":
+# the source's name before the cue
+_NAME_BEFORE_CUE = re.compile(
+    r"\b(?:at|on|in|from|by)\s+(?P<name>(?:[Tt]he\s+)?[A-Z0-9][\w.&'\u2019-]*(?:\s+[A-Z0-9&][\w.&'\u2019-]*){0,4})"
+    r"\s*,\s+where\s+(?:a\s+(?:version|longer\s+version|shorter\s+version)\s+of\s+)?(?:this|the)\s+"
+    r"(?:article|post|story|piece|essay|column)\s+(?:was\s+|has\s+been\s+)?(?:originally\s+|first\s+)?"
+    r"(?:appeared|published|posted|ran)\b"
+)
 
 
 def _phrase_credits(text: str, lowered: str | None = None) -> list[Credit]:
@@ -716,6 +737,13 @@ def _phrase_credits(text: str, lowered: str | None = None) -> list[Credit]:
                 if source:
                     strength = unknown if source.startswith("name:") else "strong"
                     out.append(Credit(source, "syndication", strength, "text", m.group()[:200], m.start(), m.end()))
+        for m in _NAME_BEFORE_CUE.finditer(text, max(0, start - _CUE_BEFORE), end):
+            if (m.start(), m.end()) in seen:
+                continue
+            seen.add((m.start(), m.end()))
+            source = _resolve_phrase_name(m.group("name"))
+            if source:
+                out.append(Credit(source, "syndication", "strong", "text", m.group()[:200], m.start(), m.end()))
     out.sort(key=lambda c: c.start)
     return out
 
@@ -1092,6 +1120,7 @@ def find_credits(
     author: str | None = None,
     *,
     markers: Iterable[Any] | None = None,
+    links: Sequence[str] = (),
 ) -> list[Credit]:
     """Every credit of a page: what it says its text came from.
 
@@ -1101,6 +1130,9 @@ def find_credits(
         own_site: The page's site: credits to its own publisher are left out.
         author: The document's author field (a byline), if any.
         markers: The text's wire markers, if already found (else found here).
+        links: URLs the article links to: a name no registry knows ("Spin
+            Sucks") is the site of a link whose domain spells it
+            (spinsucks.com).
 
     Returns:
         Credits ordered by where they were found (text first, by offset; then
@@ -1191,6 +1223,9 @@ def find_credits(
         else:
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
+    if links and any(c.source.startswith("name:") for c in found):
+        linked = {site.split(".")[0]: site for site in (site_of(u) for u in links[:200]) if site and "." in site}
+        found = [_linked(c, linked) if c.source.startswith("name:") else c for c in found]
     labels = {c.source[5:].split(".")[0] for c in found if c.source.startswith("site:") and c.strength == "strong"}
     found = [c for c in found if not (c.source.startswith("name:") and _names_site(c.source[5:], labels))]
     out, seen = [], set()
@@ -1213,6 +1248,17 @@ def find_credits(
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _linked(credit: Credit, linked: dict[str, str]) -> Credit:
+    """A credit to an unknown name, resolved to a linked site that spells it."""
+    squeezed = re.sub(r"[^a-z0-9]", "", credit.source[5:].casefold()).removeprefix("the")
+    for label, site in linked.items():
+        if len(label) >= 4 and label.removeprefix("the") == squeezed:
+            agency = agency_for_site(site)
+            source = f"agency:{agency}" if agency else f"site:{outlet_for_site(site) or site}"
+            return Credit(source, credit.kind, "strong", credit.where, credit.text, credit.start, credit.end)
+    return credit
 
 
 def _names_site(name: str, labels: set[str]) -> bool:

@@ -412,17 +412,24 @@ def page_metadata(tree) -> dict[str, list[str]]:
         marks = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("rel"), element.get("id"))))
         if not marks or not _BYLINE_CLASS.search(marks) or _NOT_ARTICLE_CLASS.search(marks):
             continue
-        if any(
-            a.tag in ("figure", "figcaption", "aside", "footer")
-            or _NOT_ARTICLE_CLASS.search(" ".join(filter(None, (a.get("class"), a.get("id")))))
-            for a in element.iterancestors()
-            if isinstance(a.tag, str) and a.tag not in ("body", "html")
-        ):
+        if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
         text = " ".join(element.text_content().split())
         if 2 <= len(text) <= 160:
             add("byline", text)
     return out
+
+
+def _outside_article(element) -> bool:
+    """Whether a block holds something other than the article's own byline:
+    a figure or its caption, a footer, or a comment, teaser or media block.
+    A byline block itself ("byline-container-with-photo") does not count."""
+    if element.tag in ("body", "html"):
+        return False
+    if element.tag in ("figure", "figcaption", "footer"):
+        return True
+    marks = " ".join(filter(None, (element.get("class"), element.get("id"))))
+    return bool(_NOT_ARTICLE_CLASS.search(marks)) and not _BYLINE_CLASS.search(marks)
 
 
 def _jsonld_nodes(data: object, depth: int = 0):

@@ -543,10 +543,11 @@ _AGENCY_WORD_SUFFIX = re.compile(r"\s+(?:news\s+agency|News\s+Agency|newswire|ne
 _UNSPACED = re.compile(r"[\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]")
 
 
-def _trie_pattern(forms: Iterable[str]) -> str:
+def _trie_pattern(forms: Iterable[str], end: str = r"(?!\w)") -> str:
     """One regex alternation for many literal forms, factored by prefix so the
     engine tests each character once; a space in a form matches any white
-    space, and every form must end at a word boundary (longer forms first)."""
+    space, and every form must end at a word boundary (``end``, by default
+    no word character after it)."""
     trie: dict[str, Any] = {}
     for form in forms:
         node = trie
@@ -560,7 +561,7 @@ def _trie_pattern(forms: Iterable[str]) -> str:
             head = r"\s+" if ch == " " else re.escape(ch)
             alts.append(head + emit(node[ch]))
         if "" in node:
-            alts.append(r"(?!\w)")
+            alts.append(end)
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return emit(trie)

@@ -69,7 +69,7 @@ def _predict_page(path: Path, url: str | None) -> tuple[set[str], str | None]:
         page = extract_page(path.read_bytes(), url=url)
     except ExtractionError as exc:
         return set(), f"not extracted: {exc}"
-    credits = find_credits(page.text, page.metadata, page.site, page.author)
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
     return set(credited_sources(credits)), None
 
 
