@@ -57,6 +57,8 @@ def test_contributor_sentences_and_copyright_lines():
         ("Der Zug fuhr nicht." + BODY + "\n\nsak/Reuters", ["agency:reuters"]),  # staff initials and the agency
         ("El tren no circul\u00f3." + BODY + "\n\nPor Agencia EFE", ["agency:efe"]),
         ("Le train ne roulait pas." + BODY + "\n\n(AFP)", ["agency:afp"]),
+        ("Le train ne roulait pas." + BODY + "\n\n(avec AFP)", ["agency:afp"]),
+        ("Die Regierung werde sich neu bilden, hie\u00df es. (FR mit dpa)", ["agency:dpa"]),
         ("Poci\u0105g nie jecha\u0142." + BODY + "\n\n\u0179r\u00f3d\u0142o: PAP", ["agency:pap"]),
         ("\u041c\u041e\u0421\u041a\u0412\u0410, 5 \u043c\u0430\u0440\u0442\u0430. /\u0422\u0410\u0421\u0421/. "
          "\u041f\u043e\u0435\u0437\u0434 \u043e\u043f\u043e\u0437\u0434\u0430\u043b.", ["agency:tass"]),
@@ -209,6 +211,20 @@ def test_same_publisher_and_name_resolution():
 )
 def test_historical_newspaper_credits(text, expected):
     assert sources(text) == expected
+
+
+def test_credit_notes_the_main_text_leaves_out_are_read():
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(8, 300).split("\n\n"))
+    html = (
+        "<html><head><meta property='og:site_name' content='Salon'></head><body><article><h1>Title</h1>"
+        f"{paragraphs}</article><section class='source_section'><p class='editors_note'>This post originally "
+        "appeared on <a href='https://grist.org/x'>Grist</a>.</p></section>"
+        "<div class='caption-text'>Jose Luis Magana/AP</div></body></html>"
+    )
+    page = extract_page(html, url="https://www.salon.com/2020/01/01/x/")
+    assert page.metadata["notes"] == ["This post originally appeared on Grist."]
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
+    assert credited_sources(credits) == ["site:grist.org"]  # the photographer's credit is not read as one
 
 
 def test_page_metadata_reads_links_meta_and_json_ld():

@@ -430,6 +430,10 @@ _CHROME_WORDS = frozenset(
     "videos foto fotos bild bilder imagen imagem getty shutterstock".split()
 )
 _IMAGE_WORD = re.compile(r"(?i)photo|foto|bild|image|picture|video|grafik|illustration")
+# ... and as a whole word on a caption's line ("File photo of ...", but not "bilden")
+_CAPTION_WORD = re.compile(
+    r"\b(?:[Pp]hotos?|PHOTO|[Ff]otos?|FOTO|Bild(?:er)?|[Ii]mages?|[Pp]ictures?|[Vv]ideos?|Grafik|[Ii]llustration)\b"
+)
 _BYLINE_LEAD = re.compile(
     r"(?i)(?:^|\s)(?:by|von|por|par|di|door|av|af|from|texto|text|autor|author|redaktion|redacci[oó]n|"
     r"r[ée]daction|redazione|reda[cç][aã]o)\s*:?\s"
@@ -867,6 +871,22 @@ def _initials(before: str) -> str:
     return "".join(w[0] for w in words if w[:1].isupper() or w.lower() not in ("of", "the", "and", "for", "de", "du", "des")).casefold()
 
 
+_CONNECTORS = frozenset("mit avec con com with und et y e and sowie".split())
+
+
+def _agency_after_connector(part: str) -> str | None:
+    """The agency of "FR mit dpa", "avec AFP", "red mit Reuters": staff
+    initials and a connector before the agency's name."""
+    words = part.split()
+    rest = [w for w in words if w.casefold() not in _CONNECTORS and not (len(w) <= 3 and (w.isupper() or w.islower()))]
+    if len(rest) == 1 and len(words) <= 4 and any(w.casefold() in _CONNECTORS for w in words):
+        return _agency_token(rest[0])
+    if not rest and len(words) <= 4:  # "FR mit dpa": the name is short too
+        names = [w for w in words if w.casefold() not in _CONNECTORS and _agency_token(w)]
+        return _agency_token(names[-1]) if names and any(w.casefold() in _CONNECTORS for w in words) else None
+    return None
+
+
 def _paren_credits(text: str) -> list[Credit]:
     out = []
     for m in _PAREN.finditer(text):
@@ -875,7 +895,7 @@ def _paren_credits(text: str) -> list[Credit]:
         parts = [p for p in parts if p]
         if not parts or len(parts) > 5 or any(len(p.split()) > 4 for p in parts):
             continue
-        agencies = [_agency_token(p) for p in parts]
+        agencies = [_agency_token(p) or _agency_after_connector(p) for p in parts]
         named = [a for a in agencies if a]
         if not named:
             continue
@@ -889,7 +909,7 @@ def _paren_credits(text: str) -> list[Credit]:
             continue
         # "File photo of Xi Jinping. (Reuters)": a caption's credit
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if _IMAGE_WORD.search(text, line_start, m.start()):
+        if _CAPTION_WORD.search(text, line_start, m.start()):
             continue
         # a credit position: after a sentence, a date or a comma, at a line's
         # start, or followed by a dash ("Thurgovie (ATS). - En"); a name in
@@ -948,7 +968,8 @@ def _script_credits(text: str) -> list[Credit]:
 
 
 # "/ ats - afp - ap" closing a paragraph (Swiss papers)
-_SLASH_TRAILER = re.compile(r"(?m)/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
+# (the slash stands apart: "Jose Luis Magana/AP" is a photographer's credit)
+_SLASH_TRAILER = re.compile(r"(?m)(?:^|(?<=[\s.)]))/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
 
 
 # "LONDRES, 16. — Reuter. — Une ...": a dateline written with dashes
@@ -1099,6 +1120,19 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     return out
 
 
+def _note_credits(notes: Sequence[str], text: str) -> list[Credit]:
+    """Credits in the page's credit notes (``metadata["notes"]``: short blocks
+    the main text left out), each note read as a text of its own. A note
+    that is in the text already was read there."""
+    out: list[Credit] = []
+    for note in notes:
+        if note in text:
+            continue
+        for c in find_credits(note):
+            out.append(Credit(c.source, c.kind, c.strength, "metadata:notes", note[:200]))
+    return out
+
+
 def _credit_in_value(value: str) -> str | None:
     """An agency named in a short credit value ("© 2020 The Associated Press")."""
     if len(value) > META_BYLINE_CHARS:
@@ -1163,7 +1197,7 @@ def find_credits(
             if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
             # "File photo of Xi Jinping. (Reuters)": a bracketed credit on a caption's line
-            if m.kind == "credit" and m.text.startswith("(") and _IMAGE_WORD.search(
+            if m.kind == "credit" and m.text.startswith("(") and _CAPTION_WORD.search(
                 text, text.rfind("\n", 0, m.start) + 1, m.start
             ):
                 strength = "weak"
@@ -1223,6 +1257,7 @@ def find_credits(
         else:
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
+    found.extend(_note_credits(metadata.get("notes", ()), text))
     if links and any(c.source.startswith("name:") for c in found):
         linked = {site.split(".")[0]: site for site in (site_of(u) for u in links[:200]) if site and "." in site}
         found = [_linked(c, linked) if c.source.startswith("name:") else c for c in found]

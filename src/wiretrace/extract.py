@@ -348,7 +348,7 @@ _NOT_ARTICLE_CLASS = re.compile(
     re.I,
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
-_METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
+_METADATA_VALUES = 12  # per key: a page that lists more is not telling its own source
 
 
 def page_metadata(tree) -> dict[str, list[str]]:
@@ -362,7 +362,10 @@ def page_metadata(tree) -> dict[str, list[str]]:
     ``provider``, ``credit_text`` and the JSON-LD ``author``/``publisher``
     names of the page's article object(s); ``author_org`` for JSON-LD authors
     that are organisations; ``byline`` for the text of short byline/dateline
-    elements of the page (outside comment and related-story blocks).
+    elements of the page (outside comment and related-story blocks);
+    ``notes`` for short blocks that read like a credit note ("This post
+    originally appeared on ...", "Quelle: sid/dpa"), which main-text
+    extraction tends to leave out.
 
     Scraped markup is hostile: only attribute values and text come out,
     each cut to a few hundred characters, a few per key.
@@ -417,7 +420,31 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if 2 <= len(text) <= 160:
             add("byline", text)
+    for element in tree.iter(*_NOTE_TAGS):
+        # Credit notes the main-text extractor leaves out: "This post originally
+        # appeared on Grist", "Republished from Kotaku", "Quelle: sid/dpa",
+        # "red, ORF.at/Agenturen" -- short blocks that say where the text came from.
+        if len(element) > _NOTE_CHILDREN:
+            continue
+        text = " ".join(element.text_content().split())
+        if not 4 <= len(text) <= _NOTE_CHARS or not _NOTE_CUE.search(text):
+            continue
+        if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
+            continue
+        add("notes", text)
     return out
+
+
+_NOTE_TAGS = ("p", "div", "span", "em", "i", "small", "cite", "footer", "section")
+_NOTE_CHILDREN = 6  # a note is a small block, not a container of the page
+_NOTE_CHARS = 200
+_NOTE_CUE = re.compile(
+    r"(?i:originally|first (?:appeared|published)|republished|reprinted|syndicat|appeared (?:on|in)|"
+    r"source\s*:|sources\s*:|quelle\s*:|fuente\s*:|fonte\s*:|bron\s*:|\u017ar\u00f3d\u0142o\s*:|zdroj\s*:|"
+    r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated)"
+    # staff initials and an agency, "sak/Reuters", "sid/dpa" (not a photographer's "Name/AP")
+    r"|(?<![\w/])[a-z]{1,4}\s*/\s*(?i:dpa|reuters|afp|ap|apa|sda|kna|epd|sid)\b"
+)
 
 
 def _outside_article(element) -> bool:
