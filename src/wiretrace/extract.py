@@ -348,7 +348,7 @@ _NOT_ARTICLE_CLASS = re.compile(
     re.I,
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
-_METADATA_VALUES = 12  # per key: a page that lists more is not telling its own source
+_METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
 
 
 def page_metadata(tree) -> dict[str, list[str]]:
