@@ -968,8 +968,8 @@ def _script_credits(text: str) -> list[Credit]:
 
 
 # "/ ats - afp - ap" closing a paragraph (Swiss papers)
-# (the slash stands apart: "Jose Luis Magana/AP" is a photographer's credit)
-_SLASH_TRAILER = re.compile(r"(?m)(?:^|(?<=[\s.)]))/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
+# (the slash stands apart, checked in code: "Jose Luis Magana/AP" is a photographer's credit)
+_SLASH_TRAILER = re.compile(r"(?m)/\s*(?P<body>[A-Za-z]{2,6}(?:\s*[-,/]\s*[A-Za-z]{2,6}){0,4})\s*\.?\s*$")
 
 
 # "LONDRES, 16. — Reuter. — Une ...": a dateline written with dashes
@@ -1043,7 +1043,9 @@ def _heading_credits(text: str) -> list[Credit]:
 
 def _trailer_credits(text: str) -> list[Credit]:
     out = []
-    for m in _SLASH_TRAILER.finditer(text):
+    for m in _SLASH_TRAILER.finditer(text) if "/" in text else ():
+        if m.start() and not (text[m.start() - 1].isspace() or text[m.start() - 1] in ".)"):
+            continue
         parts = [p for p in re.split(r"\s*[-,/]\s*", m.group("body")) if p]
         agencies = [_agency_token(p) for p in parts]
         if agencies and all(agencies):
