@@ -169,13 +169,16 @@ def test_a_cross_domain_canonical_credits_only_when_the_page_names_itself():
                    own_site="bbc.co.uk") == []
 
 
-def test_a_page_saved_under_a_redirect_belongs_to_the_publisher_it_names():
-    paragraphs = "".join(f"<p>{p}</p>" for p in story(6, 300).split("\n\n"))
-    html = (
-        "<html><head><link rel='canonical' href='https://www.nu.nl/formule-1/123/x.html'>"
-        "<meta property='og:site_name' content='NU'></head>"
-        f"<body><article><h1>Title</h1>{paragraphs}</article></body></html>"
+def _page(canonical: str, site_name: str, seed: int) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(seed, 300).split("\n\n"))
+    return (
+        f"<html><head><link rel='canonical' href='{canonical}'><meta property='og:site_name' content='{site_name}'>"
+        f"</head><body><article><h1>Title</h1>{paragraphs}</article></body></html>"
     )
+
+
+def test_a_page_saved_under_a_redirect_belongs_to_the_publisher_it_names():
+    html = _page("https://www.nu.nl/formule-1/123/x.html", "NU", 6)
     page = extract_page(html, url="https://news.google.com/__i/rss/rd/articles/CBMib")
     assert page.site == "nu.nl"  # the feed redirect is not the publisher
     assert credited_sources(find_credits(page.text, page.metadata, page.site, page.author)) == []
@@ -252,12 +255,7 @@ def test_page_metadata_reads_links_meta_and_json_ld():
 
 
 def test_a_licensed_copy_keeps_its_own_site_and_credits_its_source():
-    paragraphs = "".join(f"<p>{p}</p>" for p in story(5, 300).split("\n\n"))
-    html = (
-        "<html><head><link rel='canonical' href='https://www.nytimes.com/2020/04/21/us/x.html'>"
-        "<meta property='og:site_name' content='The Seattle Times'></head>"
-        f"<body><article><h1>Title</h1>{paragraphs}</article></body></html>"
-    )
+    html = _page("https://www.nytimes.com/2020/04/21/us/x.html", "The Seattle Times", 5)
     page = extract_page(html, url="https://www.seattletimes.com/nation-world/x/")
     assert page.site == "seattletimes.com"  # where it was published, not where its canonical points
     credits = find_credits(page.text, page.metadata, page.site, page.author)

@@ -175,41 +175,43 @@ def trace_cluster(
     return ClusterProvenance(cluster_id, origin, edges, parents)
 
 
-def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | None]:
-    # 1. Wire copy: the agency whose markers most members carry.
+def _most_credited(members: Sequence[Member], names: Callable[[Member], Sequence[str]],
+                   own: Callable[[Member, str], bool]) -> tuple[str, int, Member | None] | None:
+    """The name most members credit (ties: the first by name), how many do,
+    and its own page among the members (the earliest reliably dated), or None
+    when no member credits any."""
     counts: dict[str, int] = {}
     for m in members:
-        for agency in set(m.agencies):
-            counts[agency] = counts.get(agency, 0) + 1
-    if counts:
-        agency = min(counts, key=lambda a: (-counts[a], a))
-        own = [m for m in members if m.own_agency == agency]
-        carriers = counts[agency]
-        if own:
-            doc = min(own, key=lambda m: (m.reliability < USABLE_DATE, m.published or datetime.max.astimezone(), m.id))
-            return Origin("agency", agency, doc.id, f"{agency} wire copy ({carriers} of {len(members)} documents carry its "
-                          f"markers); the agency's own page is in the corpus"), doc
-        return Origin("agency", agency, None, f"{agency} wire copy ({carriers} of {len(members)} documents carry its "
-                      "markers); the agency's own copy is not in the corpus"), None
+        for name in set(names(m)):
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return None
+    name = min(counts, key=lambda a: (-counts[a], a))
+    pages = [m for m in members if own(m, name)]
+    page = min(pages, key=lambda m: (m.reliability < USABLE_DATE, m.published or datetime.max.astimezone(), m.id),
+               default=None)
+    return name, counts[name], page
+
+
+def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | None]:
+    # 1. Wire copy: the agency whose markers most members carry.
+    found = _most_credited(members, lambda m: m.agencies, lambda m, agency: m.own_agency == agency)
+    if found:
+        agency, carriers, page = found
+        where = "the agency's own page is in the corpus" if page else "the agency's own copy is not in the corpus"
+        reason = f"{agency} wire copy ({carriers} of {len(members)} documents carry its markers); {where}"
+        return Origin("agency", agency, page.id if page else None, reason), page
 
     # 2. A credited outlet: copies that say where their text came from
     #    ("CNN Newsource", "This article originally appeared on X", a
     #    canonical link to X) name the origin even when X's own page is not
     #    in the scan -- the earliest scraped copy is not the origin then.
-    credited: dict[str, int] = {}
-    for m in members:
-        for site in set(m.outlets):
-            credited[site] = credited.get(site, 0) + 1
-    if credited:
-        site = min(credited, key=lambda s: (-credited[s], s))
-        own = [m for m in members if m.site and same_publisher(m.site, site)]
-        carriers = credited[site]
-        if own:
-            doc = min(own, key=lambda m: (m.reliability < USABLE_DATE, m.published or datetime.max.astimezone(), m.id))
-            return Origin("outlet", None, doc.id, f"{carriers} of {len(members)} documents credit {site}; its own page "
-                          "is in the corpus", outlet=site), doc
-        return Origin("outlet", None, None, f"{carriers} of {len(members)} documents credit {site}; its own copy is "
-                      "not in the corpus", outlet=site), None
+    found = _most_credited(members, lambda m: m.outlets, lambda m, site: bool(m.site) and same_publisher(m.site, site))
+    if found:
+        site, carriers, page = found
+        where = "its own page is in the corpus" if page else "its own copy is not in the corpus"
+        reason = f"{carriers} of {len(members)} documents credit {site}; {where}"
+        return Origin("outlet", None, page.id if page else None, reason, outlet=site), page
 
     # 3. The earliest document with a usable date that is not a trimmed copy.
     dated = [m for m in members if m.reliability >= USABLE_DATE]
