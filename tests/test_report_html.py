@@ -353,3 +353,12 @@ def test_sites_table_is_bounded_by_rank(demo_report):
     assert f"The 5 highest-ranked of {len(report['sites'])} sites are listed" in page
     index = json.loads(next(t for a, t in parse(page).scripts if a.get("id") == "wt-index"))
     assert len(index["site_chunks"]) == 5
+
+
+def test_terminal_and_report_html_show_the_same_headline_the_origins_title():
+    from wiretrace.report import cluster_headline
+
+    docs = {"a": {"title": "A copy's title"}, "b": {"title": None}, "o": {"title": "The origin's title"}}
+    assert cluster_headline({"members": ["a", "b", "o"], "origin": {"document": "o"}}, docs) == "The origin's title"
+    assert cluster_headline({"members": ["b", "a"], "origin": {"document": None}}, docs) == "A copy's title"
+    assert cluster_headline({"members": ["b"], "origin": None}, docs) == "b"

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from wiretrace.parallel import fork_map
+from wiretrace.report import cluster_headline
 
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
@@ -556,14 +557,12 @@ class _Model:
     def cluster_index(self, cluster: Mapping[str, Any]) -> dict[str, Any]:
         statuses = Counter(self.status(self.docs[d]) for d in cluster["members"])
         origin = cluster.get("origin") or {}
-        origin_doc = self.docs.get(origin.get("document") or "")
-        title_doc = origin_doc or min((self.docs[d] for d in cluster["members"]), key=lambda d: d["id"])
         agencies = sorted({g["agency"] for d in cluster["members"] for g in self.docs[d].get("wire") or []
                            if any(m["strength"] == "strong" for m in g["markers"])})
         return {
             "id": cluster["id"],
             "size": cluster["size"],
-            "title": _short(title_doc.get("title") or title_doc["id"], 120),
+            "title": _short(cluster_headline(cluster, self.docs), 120),
             "origin": self.origin_label(origin),
             "sites": cluster["sites"],
             "agencies": agencies,

@@ -13,6 +13,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,20 @@ from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.records import Document, Skipped
 from wiretrace.verify import VerifiedPair
+
+
+def cluster_headline(cluster: Mapping[str, Any], docs: Mapping[str, Mapping[str, Any]]) -> str:
+    """The one headline every view shows for a cluster: its origin
+    document's title, else the title of its first member (by id) that has
+    one, else that member's id."""
+    origin = (cluster.get("origin") or {}).get("document")
+    ordered = sorted(cluster["members"])
+    first = [origin] if origin in docs else []
+    for doc_id in first + ordered:
+        title = docs[doc_id].get("title") if doc_id in docs else None
+        if title:
+            return title
+    return origin or (ordered[0] if ordered else "")
 
 __all__ = ["Report", "build_report", "REPORT_FORMAT", "REPORT_VERSION"]
 

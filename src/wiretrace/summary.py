@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wiretrace.report import Report
+from wiretrace.report import Report, cluster_headline
 
 __all__ = ["safe_text", "print_summary", "summary_dict", "progress_bar"]
 
@@ -148,7 +148,7 @@ def _short_node(node: str | None) -> str:
 
 
 def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, Any], best: dict[str, Any]) -> None:
-    titled = next((by_id[m]["title"] for m in cluster["members"] if by_id[m]["title"]), None)
+    titled = cluster_headline(cluster, by_id)
     heading = Text.assemble(
         (f"Cluster {cluster['id']}", "bold"),
         f" · {cluster['size']} documents · Jaccard {cluster['jaccard_min']:.2f}-{cluster['jaccard_max']:.2f}"
