@@ -139,6 +139,18 @@ def test_more_syndication_forms():
                    "von Business Insider.") == ["site:businessinsider.com"]
 
 
+def test_us_syndication_trailers():
+    text = "Rain fell." + BODY + "\n\nCNN's Jane Doe and John Roe contributed to this report."
+    assert sources(text, own_site="ktla.com") == ["site:cnn.com"]
+    assert sources(text, own_site="cnn.com") == []
+    assert sources("Rain fell." + BODY + "\n\nVisit The Dallas Morning News at www.dallasnews.com") == [
+        "site:dallasnews.com"
+    ]
+    # an outlet registered by its host is the page's own on its registered domain
+    own = "Rain fell." + BODY + "\n\nABC News' Jane Doe contributed to this report."
+    assert sources(own, own_site="go.com") == []
+
+
 def test_the_publishers_own_name_is_no_credit():
     text = "By Jane Doe, Associated Press" + BODY
     assert sources(text, own_site="apnews.com") == []

@@ -590,7 +590,7 @@ def _ends(text: str) -> list[tuple[int, int]]:
 
 
 # Cheap tests that say whether a slower regex can match at all.
-_ROLE_WORDS = ("writer", "reporter", "correspondent", "journalist", "photographer", "editor", "producer", "contributor")
+_ROLE_WORDS = ("writer", "reporter", "correspondent", "journalist", "photographer", "editor", "producer", "contribut")
 _UNNAMED_STEMS = re.compile(r"(?i)agenc|agentur|ag\u00eanc|wire")
 
 
@@ -600,6 +600,13 @@ _CONTRIBUTOR = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:writer|reporter|correspondent|journalist|photographer|editor|producer|"
     r"videojournalist|contributor)s?\b"
 )
+# "CNN's Jane Doe contributed to this report", "The Washington Post's X and Y contributed"
+_POSSESSIVE_CONTRIBUTOR = re.compile(
+    r"(?<![\w.'\u2019-])(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w&-]*(?:[^\S\n]+[A-Z][\w&-]*){0,3})['\u2019]s?[^\S\n]+"
+    r"[A-Z][\w.'\u2019-]*(?:[^\S\n]+(?:[A-Z][\w.'\u2019-]*|and|&)|,)*[^\S\n]*,?[^\S\n]+(?:also[^\S\n]+)?contributed\b"
+)
+# Tribune Content Agency's trailer: "Visit The Dallas Morning News at www.dallasnews.com"
+_VISIT = re.compile(r"\bVisit\s+(?:[Tt]he\s+)?[A-Z][^\n]{1,60}?\s+(?:online\s+)?at\s+(?P<name>(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+)")
 
 
 # --------------------------------------------------------------------------
@@ -1231,10 +1238,15 @@ def find_credits(
     for start, end in _ends(text):
         if not any(lowered.find(stem, start, end) >= 0 for stem in _ROLE_WORDS):
             continue
-        for m in _CONTRIBUTOR.finditer(text, start, end):
-            source = _resolve_phrase_name(m.group("name"))
-            if source and not source.startswith("name:"):
-                found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
+        for pattern in (_CONTRIBUTOR, _POSSESSIVE_CONTRIBUTOR):
+            for m in pattern.finditer(text, start, end):
+                source = _resolve_phrase_name(m.group("name"))
+                if source and not source.startswith("name:"):
+                    found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _VISIT.finditer(text, max(0, len(text) - CONTRIBUTOR_TAIL_CHARS)) if "Visit" in text else ():
+        source = resolve_name(m.group("name"))
+        if source:
+            found.append(Credit(source, "syndication", "strong", "text", m.group()[:200], m.start(), m.end()))
     found.extend(_phrase_credits(text, lowered))
     found.extend(_paren_credits(text))
     found.extend(_trailer_credits(text))
@@ -1313,6 +1325,8 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
         outlet = outlet_for_site(own_site)
         if outlet:
             own.add(f"site:{outlet}")
+        # an outlet registered by its host under the page's domain (abcnews.go.com on go.com)
+        own.update(f"site:{o}" for o in _outlet_registry() if o.endswith("." + own_site))
         agency = agency_for_site(own_site)
         if agency:
             own.add(f"agency:{agency}")
