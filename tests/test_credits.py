@@ -58,6 +58,8 @@ def test_contributor_sentences_and_copyright_lines():
         ("El tren no circul\u00f3." + BODY + "\n\nPor Agencia EFE", ["agency:efe"]),
         ("Le train ne roulait pas." + BODY + "\n\n(AFP)", ["agency:afp"]),
         ("Le train ne roulait pas." + BODY + "\n\n(avec AFP)", ["agency:afp"]),
+        ("Frankfurt (epd). Die Synode tagte." + BODY, ["agency:epd"]),  # lowercase names: the bracket rule
+        ("Der Zug fuhr nicht, sagte er. (dapd)", ["agency:ddp"]),
         ("Die Regierung werde sich neu bilden, hie\u00df es. (FR mit dpa)", ["agency:dpa"]),
         ("Poci\u0105g nie jecha\u0142." + BODY + "\n\n\u0179r\u00f3d\u0142o: PAP", ["agency:pap"]),
         ("\u041c\u041e\u0421\u041a\u0412\u0410, 5 \u043c\u0430\u0440\u0442\u0430. /\u0422\u0410\u0421\u0421/. "

@@ -354,12 +354,12 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [('Die Synode tagte.\nQuelle: KNA', 'Quelle: KNA')],
     ),
     'epd': (
-        [('Frankfurt (epd) - Die Synode tagte.', 'Frankfurt (epd) -')],
-        [('Die Synode tagte, sagte er. (epd)', '(epd)')],
+        [('FRANKFURT (EPD) - Die Synode tagte.', 'FRANKFURT (EPD) -')],
+        [('Die Synode tagte, sagte er. (EPD)', '(EPD)')],
     ),
     'ddp': (
-        [('Berlin (ddp) - Der Zug fuhr nicht.', 'Berlin (ddp) -')],
-        [('Der Zug fuhr nicht, sagte er. (dapd)', '(dapd)')],
+        [('BERLIN (DDP) - Der Zug fuhr nicht.', 'BERLIN (DDP) -')],
+        [('Der Zug fuhr nicht, sagte er. (DAPD)', '(DAPD)')],
     ),
     'anp': (
         [('DEN HAAG (ANP) - De trein reed niet.', 'DEN HAAG (ANP) -')],
