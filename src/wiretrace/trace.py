@@ -449,6 +449,15 @@ def _publications(
     cluster: {member: (evidence, the publication's first member)}. The first
     member of a publication is the cluster's origin when it belongs to it,
     else the earliest dated, then the smallest id; it keeps its verdict."""
+    # Two captures of one page share a publisher, or one names the other in
+    # its canonical link: a cluster of distinct publishers without canonical
+    # links (most clusters) has none, and is settled without parsing a URL.
+    names = [_publisher_name(documents[i].site) if documents[i].site else None for i in indices]
+    named = [n for n in names if n is not None]
+    if len(set(named)) == len(named) and named and len(named) == len(indices) and not any(
+        documents[i].canonical_url for i in indices
+    ):
+        return {}
     origin = cluster.origin.document
     order = sorted(
         indices,
@@ -487,6 +496,7 @@ def _publications(
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _publisher_name(site: str) -> str:
     """A key that one publisher's domains share (see :func:`same_publisher`,
     which decides): its registry outlet or agency, else the domain's name."""
