@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import tomllib
@@ -697,6 +698,39 @@ _CUE_BEFORE = 80  # characters of a cue phrase that can stand before its key wor
 _CUE_AFTER = 200  # and after it, the source's name included
 
 
+#: Cue phrases ("This article originally appeared on X") stand in short
+#: paragraphs of their own: lines longer than this are not searched for them.
+CUE_LINE_CHARS = 320
+
+
+def _short_line_phrases(text: str) -> list[Credit]:
+    """:func:`_phrase_credits` over the text's short lines only, joined into
+    one string and mapped back to the text's offsets."""
+    starts: list[int] = []  # offset in the joined string of each kept line
+    offsets: list[int] = []  # offset of the same line in the text
+    parts: list[str] = []
+    joined_length = 0
+    position = 0
+    for line in text.split("\n"):
+        if line.strip() and len(line) <= CUE_LINE_CHARS:
+            starts.append(joined_length)
+            offsets.append(position)
+            parts.append(line)
+            joined_length += len(line) + 1
+        position += len(line) + 1
+    if not parts:
+        return []
+    if len(parts) == text.count("\n") + 1:  # every line is short: the text itself
+        return _phrase_credits(text)
+    joined = "\n".join(parts)
+    out = []
+    for c in _phrase_credits(joined):
+        k = bisect.bisect_right(starts, c.start) - 1
+        shift = offsets[k] - starts[k]
+        out.append(Credit(c.source, c.kind, c.strength, c.where, c.text, c.start + shift, c.end + shift))
+    return out
+
+
 def _lowered(text: str) -> str:
     """``text`` in lowercase, offset for offset (the few characters that
     lowercase to two are left as they are)."""
@@ -1247,7 +1281,7 @@ def find_credits(
         source = resolve_name(m.group("name"))
         if source:
             found.append(Credit(source, "syndication", "strong", "text", m.group()[:200], m.start(), m.end()))
-    found.extend(_phrase_credits(text, lowered))
+    found.extend(_short_line_phrases(text))
     found.extend(_paren_credits(text))
     found.extend(_trailer_credits(text))
     found.extend(_heading_credits(text))
