@@ -328,10 +328,12 @@ def _name_regex() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], dict[str, st
 
 @functools.lru_cache(maxsize=1)
 def _lower_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(first word, regex) of every name form that starts with a lowercase letter."""
+    """(literal, regex) of every name form that starts with a lowercase letter;
+    the literal (found with str.find) is the whole form as usually written,
+    so that "el Nuevo Herald" is not looked for at every "el"."""
     _, forms = _name_regex()
     return tuple(
-        (f.split(" ")[0], re.compile(rf"(?P<name>{_trie_pattern([f], end=_NAME_END)})(?![^\W\d_]|[@-]|\.\w)"))
+        (" ".join(f.split()), re.compile(rf"(?P<name>{_trie_pattern([f], end=_NAME_END)})(?![^\W\d_]|[@-]|\.\w)"))
         for f in sorted(forms) if f[:1].islower()
     )
 
