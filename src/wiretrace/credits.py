@@ -1353,6 +1353,12 @@ def _names_site(name: str, labels: set[str]) -> bool:
     return any(len(label) >= 4 and (label in squeezed or squeezed.removeprefix("the") == label) for label in labels)
 
 
+@functools.lru_cache(maxsize=65536)
+def _hosted_outlets(site: str) -> frozenset[str]:
+    """Registry outlets whose id is a host under ``site`` (abcnews.go.com under go.com)."""
+    return frozenset(f"site:{o}" for o in _outlet_registry() if o.endswith("." + site))
+
+
 def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) -> set[str]:
     """The sources that are the page's own publisher."""
     own: set[str] = set()
@@ -1362,7 +1368,7 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
         if outlet:
             own.add(f"site:{outlet}")
         # an outlet registered by its host under the page's domain (abcnews.go.com on go.com)
-        own.update(f"site:{o}" for o in _outlet_registry() if o.endswith("." + own_site))
+        own.update(_hosted_outlets(own_site))
         agency = agency_for_site(own_site)
         if agency:
             own.add(f"agency:{agency}")
