@@ -323,7 +323,7 @@ def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrid
             "published_source": doc.published_source,
             "language": doc.language,
             "links": list(doc.links),
-            "metadata": dict(doc.metadata),
+            "metadata": dict(doc.metadata or {}),
             "source": doc.source,
             "warnings": list(doc.warnings),
             "text": text,

@@ -235,7 +235,7 @@ def extract_html(task: HtmlPage) -> Item:
         canonical_url=page.canonical_url,
         language=page.language,
         links=page.links,
-        metadata=page.metadata,
+        metadata=page.metadata or None,
         source=task.source,
         warnings=list(page.warnings) + task.warnings,
     )
@@ -442,11 +442,11 @@ def record_to_document(
     return doc
 
 
-def _metadata_field(value: Any) -> dict[str, list[str]]:
+def _metadata_field(value: Any) -> dict[str, list[str]] | None:
     """A record's ``metadata`` (as ``wiretrace extract`` writes it): string
     keys to lists of strings; anything else in it is left out."""
     if not isinstance(value, Mapping):
-        return {}
+        return None
     out: dict[str, list[str]] = {}
     for key, values in list(value.items())[:64]:
         if isinstance(key, str) and isinstance(values, list):
@@ -455,7 +455,7 @@ def _metadata_field(value: Any) -> dict[str, list[str]]:
                 out[key] = kept
         elif isinstance(key, str) and isinstance(values, str) and values:
             out[key] = [values]
-    return out
+    return out or None
 
 
 def _html_record(

@@ -30,7 +30,7 @@ class Document:
         metadata: Authorship and source statements of the page's markup
             (``canonical``, ``syndication_source``, JSON-LD ``based_on``, ...;
             see :func:`wiretrace.extract.page_metadata`), or of the record's
-            ``metadata`` field.
+            ``metadata`` field; None when there is none.
         source: Where the record was read (``path`` or ``path:line``).
         warnings: Non-fatal problems met while reading it.
     """
@@ -46,7 +46,7 @@ class Document:
     canonical_url: str | None = None
     language: str | None = None
     links: list[str] = field(default_factory=list)
-    metadata: dict[str, list[str]] = field(default_factory=dict)
+    metadata: dict[str, list[str]] | None = None  # None, not {}: most documents have none
     source: str = ""
     warnings: list[str] = field(default_factory=list)
 
