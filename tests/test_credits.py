@@ -12,6 +12,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wiretrace import scan
 from wiretrace.credits import credited_sources, find_credits, resolve_name, same_publisher
@@ -420,3 +422,21 @@ def test_dates_in_the_forms_pages_write_them(raw, expected):
     from wiretrace.dates import parse_published
 
     assert parse_published(raw)[0] == expected
+
+
+@given(st.lists(st.sampled_from(["", " ", "\t", "By Jane Doe", "AP", "Rain fell on the city.", "x" * 50]), max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_byline_zone_lines_match_a_plain_reference(lines):
+    """The zone reader walks the text from both ends; it must pick the same
+    lines as splitting the whole text and taking the first and last four."""
+    from wiretrace.credits import ZONE_LINES, _zone_lines
+
+    text = "\n".join(lines)
+    reference, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            reference.append((position, line))
+        position += len(line) + 1
+    if len(reference) > 2 * ZONE_LINES:
+        reference = reference[:ZONE_LINES] + reference[-ZONE_LINES:]
+    assert _zone_lines(text) == reference

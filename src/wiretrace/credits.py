@@ -473,21 +473,25 @@ def _zone_lines(text: str) -> list[tuple[int, str]]:
     text scraped without line breaks is one long line: its first and last
     sentences (when short) stand for its first and last lines."""
     head: list[tuple[int, str]] = []  # the first lines, read forwards
-    pos = 0
-    while pos <= len(text) and len(head) < ZONE_LINES:
+    pos, size = 0, len(text)
+    while pos <= size and len(head) < ZONE_LINES:
         end = text.find("\n", pos)
-        end = len(text) if end < 0 else end
-        if text[pos:end].strip():
-            head.append((pos, text[pos:end]))
+        end = size if end < 0 else end
+        if end > pos:
+            line = text[pos:end]
+            if not line.isspace():
+                head.append((pos, line))
         pos = end + 1
     tail: list[tuple[int, str]] = []  # the last lines, read backwards, not overlapping the head
-    end = len(text)
+    end = size
     while end >= pos and len(tail) < ZONE_LINES:
         start = text.rfind("\n", 0, end) + 1
         if start < pos:
             break
-        if text[start:end].strip():
-            tail.append((start, text[start:end]))
+        if end > start:
+            line = text[start:end]
+            if not line.isspace():
+                tail.append((start, line))
         end = start - 1
     lines = head + tail[::-1]
     out = []
