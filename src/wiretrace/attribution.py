@@ -105,12 +105,10 @@ def attribute(
     if good:
         return Attribution("credited", parent_node, good, evidence)
     wrong_sites = found_sites & (cluster_sites - {own_site})  # another copy's site, not its source
-    # Only a strong credit of another agency miscredits: a weak attribution
-    # ("told Reuters") or a teaser's credit is no claim about the text's source.
-    wrong_agencies = found_agencies
-    wrong = sorted([f"agency:{a}" for a in wrong_agencies] + [f"site:{s}" for s in wrong_sites])
+    # Any other agency credited strongly miscredits (found_agencies holds strong credits only).
+    wrong = sorted([f"agency:{a}" for a in found_agencies] + [f"site:{s}" for s in wrong_sites])
     if wrong:
-        evidence = [e for a in wrong_agencies for e in credits.agencies[a]]
+        evidence = [e for a in found_agencies for e in credits.agencies[a]]
         evidence += [e for s in wrong_sites for e in credits.sites[s]]
         return Attribution("miscredited", parent_node, wrong, evidence)
     return Attribution("uncredited", parent_node, [], [])

@@ -56,7 +56,7 @@ from importlib import resources
 from typing import Any
 
 from wiretrace.sites import site_of
-from wiretrace.wire import _MONTH, _trie_pattern, agency_for_site, find_markers, load_agencies
+from wiretrace.wire import _MONTH, _registry, _trie_pattern, agency_for_site, find_markers, load_agencies
 
 __all__ = [
     "Credit",
@@ -64,8 +64,10 @@ __all__ = [
     "find_credits",
     "credited_sources",
     "load_outlets",
+    "name_spells",
     "outlet_for_site",
     "resolve_name",
+    "publisher_keys",
     "same_publisher",
     "site_name_matches",
 ]
@@ -226,6 +228,21 @@ def same_publisher(site_a: str | None, site_b: str | None) -> bool:
     return a == b or _publisher_key(a) == _publisher_key(b) or _country_twin(a, b)
 
 
+@functools.lru_cache(maxsize=65536)
+def publisher_keys(site: str) -> tuple[str, str]:
+    """Keys of a site such that any two sites :func:`same_publisher` takes for
+    one publisher share at least one: its registry key (outlet, agency or the
+    domain) and its name (the domain's first label, which country twins
+    share). For indexing; ``same_publisher`` decides.
+
+    Example:
+        >>> set(publisher_keys("bbc.de")) & set(publisher_keys("bbc.co.uk"))
+        {'label:bbc'}
+    """
+    site = site.lower()
+    return _publisher_key(site), "label:" + site.partition(".")[0]
+
+
 # --------------------------------------------------------------------------
 # Names
 
@@ -271,11 +288,14 @@ def resolve_name(name: str | None) -> str | None:
     if m and "." in m.group(1):
         site = site_of(m.group(1))
         if site and "." in site and not site.startswith("."):
-            agency = agency_for_site(site)
-            if agency:
-                return f"agency:{agency}"
-            return f"site:{outlet_for_site(site) or site}"
+            return _site_source(site)
     return None
+
+
+def _site_source(site: str) -> str:
+    """The source a site is: its agency, else its registry outlet, else itself."""
+    agency = agency_for_site(site)
+    return f"agency:{agency}" if agency else f"site:{outlet_for_site(site) or site}"
 
 
 # --------------------------------------------------------------------------
@@ -283,7 +303,6 @@ def resolve_name(name: str | None) -> str | None:
 
 
 _H = r"[^\S\n]"
-_SEP = r"[|/,\u2022\u00b7\u2013\u2014;:&+=-]"
 
 
 @functools.lru_cache(maxsize=1)
@@ -293,8 +312,6 @@ def _name_regex() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], dict[str, st
     phrases only, where formal-only names ("AP") are safe."""
     forms: dict[str, str] = {}
     for agency in load_agencies().values():
-        if agency.id in _NOT_IN_BYLINES:
-            continue
         for alias in agency.aliases:
             if alias in agency.dateline_only:
                 continue
@@ -383,11 +400,6 @@ GLUED_MIN_CHARS = 7
 # Chinese, Japanese, Korean and Arabic names: words are not spaced (CJK) or
 # the credit sits in its own brackets, so they are read by their own rules.
 _UNSPACED_SCRIPT = re.compile(r"[\u0600-\u06FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]")
-
-
-# Agencies whose names are ordinary words too often to be read in bylines
-# ("Belga" is fine; press-release wires are not news credits in a byline).
-_NOT_IN_BYLINES = frozenset()
 
 
 def _source_of_form(form: str) -> str | None:
@@ -509,7 +521,7 @@ def _zone_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _byline_credits(line: str, offset: int, where: str, lead_ok: bool = True) -> list[Credit]:
+def _byline_credits(line: str, offset: int, where: str) -> list[Credit]:
     """Credits of one byline-zone line (empty when it is not byline-shaped)."""
     if len(line) > ZONE_LINE_CHARS:
         return []
@@ -687,8 +699,6 @@ _UNNAMED_BEFORE = re.compile(
 
 
 # Words without which no cue phrase can match: the cue regexes run only on
-# windows around them (a text without any is not searched at all).
-# Words without which no cue phrase can match: the cue regexes run only on
 # windows around them. Whether a text holds any is one split of the text into
 # a set of words (a regex, or a str.find per word, over every text cost
 # 0.3-0.5 ms per page); most texts hold none.
@@ -756,10 +766,10 @@ _NAME_BEFORE_CUE = re.compile(
 )
 
 
-def _phrase_credits(text: str, lowered: str | None = None) -> list[Credit]:
+def _phrase_credits(text: str) -> list[Credit]:
     out: list[Credit] = []
     seen: set[tuple[int, int]] = set()
-    lowered = _lowered(text) if lowered is None else lowered
+    lowered = _lowered(text)
     present = _CUE_WORDS.intersection(lowered.translate(_PUNCTUATION_TO_SPACE).split())
     hits = []
     for word in present:
@@ -936,6 +946,7 @@ def _agency_after_connector(part: str) -> str | None:
 
 def _paren_credits(text: str) -> list[Credit]:
     out = []
+    agencies_by_id = _registry()[0]
     for m in _PAREN.finditer(text):
         body = _SOURCE_WORD.sub("", m.group("body"), count=1)  # "(Quelle: APA/sda/dpa)"
         parts = [p.strip(" .,:-\u2013\u2014") for p in _PAREN_SPLIT.split(body)]
@@ -949,7 +960,6 @@ def _paren_credits(text: str) -> list[Credit]:
         # "the Associated Press (AP)", "American Academy of Pediatrics (AAP)":
         # an abbreviation being defined, not a credit
         before = text[max(0, m.start() - 64) : m.start()]
-        agencies_by_id = load_agencies()
         if any(agencies_by_id[a].name.casefold().removeprefix("the ") in before.casefold() for a in named):
             continue
         if len(parts) == 1 and _initials(before).endswith(re.sub(r"[\s.]", "", parts[0]).casefold()):
@@ -993,23 +1003,18 @@ def _script_credits(text: str) -> list[Credit]:
     if text.isascii() or not _UNSPACED_SCRIPT.search(text):
         return []
     out = []
-
-    def agency(name: str) -> str | None:
-        source = resolve_name(name)
-        return source if source and (source.startswith("agency:") or source.startswith("site:")) else None
-
     for m in _CJK_DATELINE.finditer(text):
-        if source := agency(m.group("name")):
+        if source := resolve_name(m.group("name")):
             out.append(Credit(source, "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_BRACKET.finditer(text):
-        if _UNSPACED_SCRIPT.search(m.group("name")) and (source := agency(m.group("name"))):
+        if _UNSPACED_SCRIPT.search(m.group("name")) and (source := resolve_name(m.group("name"))):
             out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_VIA.finditer(text):
         for name in (m.group("a"), m.group("b")):
-            if source := agency(name):
+            if source := resolve_name(name):
                 out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_SOURCE.finditer(text):
-        if source := agency(m.group("name")):
+        if source := resolve_name(m.group("name")):
             out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     return out
 
@@ -1126,9 +1131,7 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
                 continue
             seen_canonical.add(site)
             if not same_publisher(site, own_site):
-                agency = agency_for_site(site)
-                source = f"agency:{agency}" if agency else f"site:{outlet_for_site(site) or site}"
-                out.append(Credit(source, "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
+                out.append(Credit(_site_source(site), "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
                                   url[:200]))
     for key in _META_URL_KEYS:
         for value in metadata.get(key, ()):
@@ -1341,20 +1344,32 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 def _linked(credit: Credit, linked: dict[str, str]) -> Credit:
     """A credit to an unknown name, resolved to a linked site that spells it."""
-    squeezed = re.sub(r"[^a-z0-9]", "", credit.source[5:].casefold()).removeprefix("the")
+    squeezed = _squeezed(credit.source[5:]).removeprefix("the")
     for label, site in linked.items():
         if len(label) >= 4 and label.removeprefix("the") == squeezed:
-            agency = agency_for_site(site)
-            source = f"agency:{agency}" if agency else f"site:{outlet_for_site(site) or site}"
-            return Credit(source, credit.kind, "strong", credit.where, credit.text, credit.start, credit.end)
+            return Credit(_site_source(site), credit.kind, "strong", credit.where, credit.text, credit.start, credit.end)
     return credit
 
 
 def _names_site(name: str, labels: set[str]) -> bool:
     """Whether an unresolved name is a site the page credits anyway ("The
     Aviationist" next to a canonical link to theaviationist.com)."""
-    squeezed = re.sub(r"[^a-z0-9]", "", name.casefold())
-    return any(len(label) >= 4 and (label in squeezed or squeezed.removeprefix("the") == label) for label in labels)
+    return any(name_spells(name, label) for label in labels)
+
+
+def name_spells(name: str, label: str) -> bool:
+    """Whether a name spells a domain's name ("Spin Sucks" and "spinsucks"):
+    the label, four letters or more, is in the name's letters and digits.
+
+    Example:
+        >>> name_spells("The Aviationist", "theaviationist"), name_spells("NU", "nu")
+        (True, False)
+    """
+    return len(label) >= 4 and label in _squeezed(name)
+
+
+def _squeezed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -1395,8 +1410,9 @@ def site_name_matches(name: str, site: str) -> bool:
         (True, True)
     """
     label = site.split(".")[0].replace("-", "")
-    squeezed = re.sub(r"[^a-z0-9]", "", name.casefold())
-    return bool(label) and (label in squeezed if len(label) >= 4 else squeezed in (label, "the" + label))
+    if len(label) >= 4:
+        return name_spells(name, label)
+    return bool(label) and _squeezed(name) in (label, "the" + label)
 
 
 def credited_sources(credits: Iterable[Credit], *, weak: bool = False) -> list[str]:

@@ -22,12 +22,12 @@ import numpy as np
 
 from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
+from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.parallel import fork_map
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
-from wiretrace.credits import Credit, find_credits, outlet_for_site, same_publisher
 from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
@@ -310,9 +310,8 @@ def _credits(doc: Document, evidence: WireEvidence, wanted_sites: set[str]) -> C
             elif c.source.startswith("name:"):
                 # a name no registry knows ("Spin Sucks") stands for a cluster
                 # member's site when the site's name is in it (spinsucks.com)
-                squeezed = re.sub(r"[^a-z0-9]", "", c.source[5:].casefold())
                 for label, site in labels.items():
-                    if len(label) >= 4 and label in squeezed:
+                    if name_spells(c.source[5:], label):
                         credits.sites.setdefault(site, []).append(entry)
     for link in doc.links:
         site = site_of(link)
@@ -361,7 +360,7 @@ def attribute_stage(
             if i in publication:
                 same, first = publication[i]
                 attributions[i] = Attribution("same_publication", f"doc:{documents[first].id}", [], [same])
-            elif parent and parent.startswith("doc:") and not doc.site and not _site_of_node(documents, indices, parent):
+            elif parent and parent.startswith("doc:") and not doc.site and not node_site.get(parent):
                 # neither the copy nor its source says where it was published:
                 # whether one credits the other, or both are one page, is unknown
                 attributions[i] = Attribution("unknown", parent, [], [{"kind": "no_site"}])
@@ -422,13 +421,6 @@ _HOST_PREFIX = re.compile(r"^(?:www\d?|m|mobile|amp)\.")
 _PATH_TAIL = re.compile(r"(?:/amp)?/*$")
 
 
-def _site_of_node(documents: Sequence[Document], indices: Sequence[int], node: str) -> str | None:
-    for i in indices:
-        if f"doc:{documents[i].id}" == node:
-            return documents[i].site
-    return None
-
-
 def _timestamp(doc: Document) -> float:
     """The usable date as a number for ordering (undated last)."""
     date = _usable_date(doc)
@@ -452,9 +444,9 @@ def _publications(
     # Two captures of one page share a publisher, or one names the other in
     # its canonical link: a cluster of distinct publishers without canonical
     # links (most clusters) has none, and is settled without parsing a URL.
-    names = [_publisher_name(documents[i].site) if documents[i].site else None for i in indices]
-    named = [n for n in names if n is not None]
-    if len(set(named)) == len(named) and named and len(named) == len(indices) and not any(
+    keys_of = [publisher_keys(documents[i].site) for i in indices if documents[i].site]
+    all_keys = [k for keys in keys_of for k in keys]
+    if len(keys_of) == len(indices) and len(set(all_keys)) == len(all_keys) and not any(
         documents[i].canonical_url for i in indices
     ):
         return {}
@@ -468,15 +460,16 @@ def _publications(
     # instead of comparing every pair of a large cluster.
     rank: dict[int, int] = {}  # first member -> its position among the firsts
     by_key: dict[str, list[int]] = {}
-    by_headline: dict[tuple[str, str], list[int]] = {}
+    by_headline: dict[tuple[str, str], list[int]] = {}  # (publisher key, headline) -> firsts
     out: dict[int, tuple[dict[str, Any], int]] = {}
     for i in order:
         doc = documents[i]
         keys = _page_keys(doc)
-        headline = (_publisher_name(doc.site), _headline(doc)) if doc.site and _headline(doc) else None
+        headline = _headline(doc)
+        published_as = [(key, headline) for key in publisher_keys(doc.site)] if doc.site and headline else []
         candidates = {f for k in keys for f in by_key.get(k, ())}
-        if headline:
-            candidates.update(by_headline.get(headline, ()))
+        for entry in published_as:
+            candidates.update(by_headline.get(entry, ()))
         for first in sorted(candidates, key=rank.__getitem__):
             same = _same_publication(doc, documents[first], keys, _page_keys(documents[first]))
             if same is not None and same["kind"] == "same_publisher":
@@ -491,34 +484,22 @@ def _publications(
             rank[i] = len(rank)
             for k in keys:
                 by_key.setdefault(k, []).append(i)
-            if headline:
-                by_headline.setdefault(headline, []).append(i)
+            for entry in published_as:
+                by_headline.setdefault(entry, []).append(i)
     return out
-
-
-@functools.lru_cache(maxsize=65536)
-def _publisher_name(site: str) -> str:
-    """A key that one publisher's domains share (see :func:`same_publisher`,
-    which decides): its registry outlet or agency, else the domain's name."""
-    return outlet_for_site(site) or agency_for_site(site) or site.split(".")[0]
 
 
 def _page_keys(doc: Document) -> set[str]:
     return {_page_key(u) for u in (doc.url, doc.canonical_url)} - {None}
 
 
-def _same_publication(
-    doc: Document, source: Document | None, keys: set[str] | None = None, other: set[str] | None = None
-) -> dict[str, Any] | None:
+def _same_publication(doc: Document, source: Document, keys: set[str], other: set[str]) -> dict[str, Any] | None:
     """Evidence that ``doc`` and the document it was traced to are one
     publication -- a page and its re-scrape, one article at several URLs of
     one site (AMP, mobile, print, tracking parameters), one publisher's two
-    domains (bbc.co.uk, bbc.com) -- or None. A publication is not a copy of
-    itself: it gets no credit verdict and no weight in the farm score."""
-    if source is None:
-        return None
-    keys = _page_keys(doc) if keys is None else keys
-    other = _page_keys(source) if other is None else other
+    domains (bbc.co.uk, bbc.com) -- or None; ``keys`` and ``other`` are the
+    two documents' page keys. A publication is not a copy of itself: it gets
+    no credit verdict and no weight in the farm score."""
     if keys & other:
         return {"kind": "same_url", "url": sorted(keys & other)[0], "with": f"doc:{source.id}"}
     # One publisher, one headline: the same article captured twice or at two
