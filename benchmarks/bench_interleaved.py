@@ -1,0 +1,88 @@
+"""Interleaved throughput: this checkout against an earlier commit, same corpus, alternating runs.
+
+Usage:
+    .venv/bin/python benchmarks/bench_interleaved.py --base REV [--docs N] [--runs R] [--json OUT]
+
+Checks REV out in a temporary git worktree, writes the deterministic synthetic corpus of
+``bench_throughput.py`` once as JSONL, then runs ``scan()`` on it R times for each tree,
+alternating base and this checkout, each run in a fresh process with that tree's ``src`` first
+on ``PYTHONPATH`` (same interpreter, same installed dependencies). Prints every run, the
+median of each tree, the ratio of each interleaved pair (this / base) and the median ratio:
+on a shared machine whose speed drifts, paired ratios are what to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_SCAN = (
+    "import json, sys, time\n"
+    "from wiretrace import scan\n"
+    "started = time.perf_counter()\n"
+    "report = scan([sys.argv[1]])\n"
+    "seconds = time.perf_counter() - started\n"
+    "print(json.dumps({'seconds': seconds, 'stages': {k: v.get('seconds', 0) for k, v in report.stats['stages'].items()}}))\n"
+)
+
+
+def _run(src: Path, corpus: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-c", _SCAN, str(corpus)], env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, help="the earlier commit to compare with")
+    parser.add_argument("--docs", type=int, default=100_000, help="documents in the synthetic corpus")
+    parser.add_argument("--runs", type=int, default=6, help="scans per tree")
+    parser.add_argument("--seed", type=int, default=20240601, help="corpus generator seed")
+    parser.add_argument("--json", type=Path, help="also write every run to this JSON file")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl
+
+    with tempfile.TemporaryDirectory(prefix="wiretrace-interleaved-") as tmp:
+        base_tree = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(base_tree), args.base],
+                       check=True)
+        try:
+            corpus = Path(tmp) / "corpus.jsonl"
+            write_jsonl(generate_corpus(args.docs, seed=args.seed), corpus)
+            runs: dict[str, list[dict]] = {"base": [], "this": []}
+            for n in range(args.runs):
+                for name, src in (("base", base_tree / "src"), ("this", ROOT / "src")):
+                    runs[name].append(_run(src, corpus))
+                    print(f"run {n + 1} {name}: {runs[name][-1]['seconds']:.2f} s", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
+
+    ratios = [t["seconds"] / b["seconds"] for b, t in zip(runs["base"], runs["this"])]
+    for name in ("base", "this"):
+        seconds = [r["seconds"] for r in runs[name]]
+        print(f"{name}: median {statistics.median(seconds):.2f} s ({', '.join(f'{s:.2f}' for s in sorted(seconds))})")
+    print(f"pair ratios (this / base): {', '.join(f'{r:.3f}' for r in sorted(ratios))}; "
+          f"median {statistics.median(ratios):.3f}")
+    stages = sorted({k for r in runs["base"] + runs["this"] for k in r["stages"]},
+                    key=lambda k: list(runs["this"][0]["stages"]).index(k) if k in runs["this"][0]["stages"] else 99)
+    for stage in stages:
+        b = statistics.median(r["stages"].get(stage, 0) for r in runs["base"])
+        t = statistics.median(r["stages"].get(stage, 0) for r in runs["this"])
+        print(f"  {stage:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"base": args.base, "docs": args.docs, "runs": runs, "ratios": ratios},
+                                        indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
