@@ -77,7 +77,13 @@ def test_warc_html_responses_become_documents(tmp_path, gzip):
     assert repost["title"] == "Caf\u00e9 owners \u201crelieved\u201d"  # windows-1252 decoded
     assert repost["published_source"] in ("htmldate", "crawl")
     assert repost["site"] == "example.org"
-    assert all(d["id"].startswith("<urn:uuid:") for d in report.documents)
+    # Ids are the records' target URIs, made unique (the revisit of the story is its second capture).
+    assert sorted(d["id"] for d in report.documents) == [
+        "https://third.example.net/late",
+        "https://wire.example.com/story",
+        "https://www.repost.example.org/cafe?utm_medium=social",
+    ]
+    assert "https://wire.example.com/story#2" in {s["id"] for s in report.skipped}
     # The legacy-encoded repost holds the first six paragraphs of the wire story.
     assert [sorted(c["members"]) for c in report.clusters] == [sorted([wire["id"], repost["id"]])]
     reasons = sorted(s["reason"].split(" ")[0] + " " + s["reason"].split(" ")[1] for s in report.skipped)

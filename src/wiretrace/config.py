@@ -37,6 +37,10 @@ _KEYS: dict[str, tuple[str, str]] = {
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
     "report_texts": ("report", "texts"),
+    "max_document_bytes": ("limits", "document_bytes"),
+    "max_json_file_bytes": ("limits", "json_file_bytes"),
+    "max_page_bytes": ("limits", "page_bytes"),
+    "max_page_elements": ("limits", "page_elements"),
 }
 REPORT_TEXTS = ("clustered", "all", "none")  # which documents carry their text in report.json
 FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
@@ -93,6 +97,10 @@ class Config:
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
     report_texts: str = _default("report_texts")
+    max_document_bytes: int = _default("max_document_bytes")
+    max_json_file_bytes: int = _default("max_json_file_bytes")
+    max_page_bytes: int = _default("max_page_bytes")
+    max_page_elements: int = _default("max_page_elements")
     fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_DEFAULT_FIELDS))
 
     def __post_init__(self) -> None:
@@ -142,6 +150,10 @@ class Config:
         integer("batch_size", 1)
         if self.report_texts not in REPORT_TEXTS:
             raise ConfigError(f"report.texts must be one of {', '.join(REPORT_TEXTS)}, got {self.report_texts!r}")
+        integer("max_document_bytes", 1)
+        integer("max_json_file_bytes", 1)
+        integer("max_page_bytes", 1)
+        integer("max_page_elements", 1)
         object.__setattr__(self, "fields", _check_fields(self.fields))
 
     def replace(self, **changes: Any) -> Config:

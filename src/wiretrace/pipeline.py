@@ -26,7 +26,7 @@ from wiretrace.cluster import connected_components
 from wiretrace.config import Config, lsh_params
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
 from wiretrace.pairs import split_keys
-from wiretrace.readers import read_inputs
+from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
@@ -252,7 +252,7 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[l
         # HTML extraction uses the worker processes too; 0 = one per core
         # (a pool starts only once enough pages have been seen).
         workers = config.workers or os.cpu_count() or 1
-        for item in read_inputs(inputs, config.fields, workers=workers):
+        for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config)):
             (documents if isinstance(item, Document) else skipped).append(item)
         stage["items_in"] = len(documents) + len(skipped)
         documents, duplicates = _resolve_duplicate_ids(documents)

@@ -1,57 +1,133 @@
 """The read stage: turn the user's inputs into documents, or skip reasons.
 
-Inputs are files, folders (walked recursively) or, through the Python API,
-in-memory records (mappings). Every record either becomes a
-:class:`~wiretrace.records.Document` or a :class:`~wiretrace.records.Skipped`
-that says why; nothing is dropped silently and no bad record stops a run.
-Only the files the user named, or files inside the folders they named, are
-read: symbolic links leading elsewhere are skipped.
+Inputs are files, folders (walked recursively), ``-`` for standard input
+or, through the Python API, in-memory records (mappings). Every record
+either becomes a :class:`~wiretrace.records.Document` or a
+:class:`~wiretrace.records.Skipped` that says why; nothing is dropped
+silently, no bad record stops a run and no input can hang it. Only the
+files the user named, or regular files inside the folders they named, are
+read: symbolic links leading elsewhere, links that loop, FIFOs, devices,
+unreadable paths and wiretrace's own output folders are listed as skipped.
+
+Compressed files (``.gz``, ``.bz2``, ``.xz``, ``.zst``) are streamed, and
+what one document may take is bounded (``[limits]`` in the configuration):
+a hostile or runaway input is skipped with the reason instead of exhausting
+memory or time.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
+import lzma
 import multiprocessing
 import os
 import re
+import stat
+import sys
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from wiretrace.dates import parse_published
 from wiretrace.errors import InputError
 from wiretrace.records import Document, Skipped
 from wiretrace.sites import site_of
 
-__all__ = ["read_inputs", "record_to_document", "SUPPORTED_SUFFIXES"]
+__all__ = ["read_inputs", "record_to_document", "Limits", "SUPPORTED_SUFFIXES", "COMPRESSED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (
-    ".txt", ".text", ".html", ".htm", ".xhtml", ".warc", ".jsonl", ".ndjson", ".json", ".csv", ".tsv",
+    ".txt", ".text", ".html", ".htm", ".xhtml", ".warc", ".wet", ".wat", ".jsonl", ".ndjson", ".json", ".csv", ".tsv",
+    ".parquet",
 )
+# suffix -> compression; files are decompressed as a stream.
+COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+# Leading bytes of each compression (standard input has no suffix to go by).
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _TEXT_FALLBACKS = ("cp1252", "latin-1")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Start tags, counted to bound a page before extraction (whose time grows
+# with the element count).
+_START_TAG_BYTES = re.compile(rb"<[A-Za-z]")
+_START_TAG_TEXT = re.compile(r"<[A-Za-z]")
 # Real exports carry whole articles in one CSV cell.
 csv.field_size_limit(64 * 1024 * 1024)
+# Rows per Parquet batch: memory stays that of a few hundred records.
+_PARQUET_BATCH = 256
+# A report.json starts with its format marker (report.Report.to_dict); this
+# many bytes hold it whatever the indentation.
+_REPORT_HEAD = 256
+_OWN_REPORT_MARK = b'"format": "wiretrace-report"'
+# Bytes of standard input looked at to tell JSON Lines from text or HTML.
+_STDIN_SNIFF = 4096
 
 Item = Document | Skipped
 
 
-def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]], workers: int = 1) -> Iterator[Item]:
+@dataclass(frozen=True)
+class Limits:
+    """What one input may take before it is skipped (``[limits]`` in the
+    configuration; the defaults are the packaged ones)."""
+
+    document_bytes: int = 50_000_000
+    json_file_bytes: int = 1_000_000_000
+    page_bytes: int = 10_000_000
+    page_elements: int = 20_000
+
+    @classmethod
+    def from_config(cls, config: Any) -> Limits:
+        return cls(
+            document_bytes=config.max_document_bytes,
+            json_file_bytes=config.max_json_file_bytes,
+            page_bytes=config.max_page_bytes,
+            page_elements=config.max_page_elements,
+        )
+
+
+class _TooLarge(Exception):
+    """A document is larger than a limit (the message says which)."""
+
+
+def _too_large(limit: str, value: int, compressed: bool) -> _TooLarge:
+    once = " once decompressed" if compressed else ""
+    return _TooLarge(f"larger than limits.{limit} = {value:,} bytes{once}; not read")
+
+
+@dataclass
+class _Run:
+    """State of one read_inputs call shared by its files."""
+
+    fields: Mapping[str, tuple[str, ...]]
+    limits: Limits
+    warc_ids: dict[str, int] = field(default_factory=dict)
+    stdin_read: bool = False
+
+
+def read_inputs(
+    inputs: Iterable[Any],
+    fields: Mapping[str, tuple[str, ...]],
+    workers: int = 1,
+    limits: Limits | None = None,
+) -> Iterator[Item]:
     """Read every input, yielding documents and skipped records.
 
     Args:
-        inputs: Paths (str or Path) to files or folders, and/or mappings
-            (records with a ``text`` field, as in a JSONL file).
+        inputs: Paths (str or Path) to files or folders, ``"-"`` for standard
+            input (JSON Lines, text or HTML, optionally compressed), and/or
+            mappings (records with a ``text`` field, as in a JSONL file).
         fields: Record field names to try for each document attribute (see
             ``[input.fields]`` in the configuration).
+        limits: What one input may take (``[limits]``); packaged defaults
+            when omitted.
 
     Raises:
         InputError: A named path does not exist. Checked for every path
@@ -62,61 +138,171 @@ def read_inputs(inputs: Iterable[Any], fields: Mapping[str, tuple[str, ...]], wo
     """
     items = list(inputs)
     for item in items:
-        if isinstance(item, (str, os.PathLike)) and not os.path.lexists(item):
+        if isinstance(item, (str, os.PathLike)) and not _is_stdin(item) and not os.path.lexists(item):
             raise InputError(f"input not found: {item}")
-    return _resolve_html(_items(items, fields), workers)
+    run = _Run(fields, limits or Limits())
+    return _resolve_html(_items(items, run), workers, run.limits)
 
 
-def _items(items: list[Any], fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item | HtmlPage]:
+def _is_stdin(item: Any) -> bool:
+    return isinstance(item, str) and item == "-"
+
+
+def _items(items: list[Any], run: _Run) -> Iterator[Item | HtmlPage]:
     for index, item in enumerate(items):
         if isinstance(item, Mapping):
-            yield record_to_document(item, f"record[{index}]", f"record-{index}", fields)
+            yield record_to_document(item, f"record[{index}]", f"record-{index}", run.fields)
+        elif _is_stdin(item):
+            yield from _read_stdin(run)
         elif isinstance(item, (str, os.PathLike)):
             path = Path(item)
             if path.is_dir():
-                yield from _read_folder(path, fields)
+                yield from _read_folder(path, run)
             else:
-                yield from _read_file(path, path.parent, fields)
+                yield from _read_named_file(path, run)
         else:
             yield Skipped(f"input[{index}]", f"not a path or a record mapping: {type(item).__name__}")
 
 
-def _read_folder(root: Path, fields: Mapping[str, tuple[str, ...]]) -> Iterator[Item]:
-    real_root = root.resolve()
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+def _read_named_file(path: Path, run: _Run) -> Iterator[Item]:
+    """A file the user named: FIFOs are read (``<(zcat ...)``), devices and
+    sockets are not."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, RuntimeError) as exc:
+        yield Skipped(str(path), f"cannot read file: {_os_reason(exc)}")
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        yield Skipped(str(path), f"not a regular file ({_file_kind(mode)}); not read")
+        return
+    yield from _read_file(path, path.parent, run)
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.__class__.__name__}: {exc.strerror}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _is_own_report(path: Path) -> bool:
+    """Whether ``path`` is a report.json written by wiretrace."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_REPORT_HEAD)
+    except OSError:
+        return False
+    return _OWN_REPORT_MARK in head.replace(b"\n", b" ").replace(b"  ", b" ")
+
+
+def _is_own_output(folder: str, filenames: list[str]) -> bool:
+    """A folder wiretrace wrote a report into (report.json with its format
+    marker): reading it back would scan the previous run's output."""
+    return "report.json" in filenames and _is_own_report(Path(folder, "report.json"))
+
+
+def _read_folder(root: Path, run: _Run) -> Iterator[Item]:
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        yield Skipped(str(root), f"cannot read folder: {_os_reason(exc)}")
+        return
+    errors: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+        yield from _walk_errors(errors)
+        if _is_own_output(folder, filenames):
+            dirnames[:] = []
+            yield Skipped(folder, "wiretrace's own output folder (holds its report.json); not read as input")
+            continue
         # Hidden folders (.git, .cache) are not part of a crawl.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        kept = []
+        for name in sorted(d for d in dirnames if not d.startswith(".")):
+            if os.path.islink(os.path.join(folder, name)):
+                yield Skipped(os.path.join(folder, name), "symbolic link to a folder; not followed")
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = Path(folder, name)
             if path.is_symlink():
-                target = path.resolve()
+                try:
+                    target = path.resolve(strict=True)
+                except RuntimeError:  # Python 3.11 reports a loop so
+                    yield Skipped(str(path), "symbolic link loop; not followed")
+                    continue
+                except OSError as exc:
+                    reason = "symbolic link loop" if exc.errno == 40 else f"broken symbolic link ({_os_reason(exc)})"
+                    yield Skipped(str(path), f"{reason}; not followed")
+                    continue
                 if not target.is_relative_to(real_root):
                     yield Skipped(str(path), "symbolic link to a file outside the input folder; not followed")
                     continue
-            yield from _read_file(path, root, fields, prefix=real_root.name)
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:
+                yield Skipped(str(path), f"cannot read file: {_os_reason(exc)}")
+                continue
+            if not stat.S_ISREG(mode):
+                # A FIFO would block the scan forever, a device never end.
+                yield Skipped(str(path), f"not a regular file ({_file_kind(mode)}); not read")
+                continue
+            yield from _read_file(path, root, run, prefix=real_root.name)
+    yield from _walk_errors(errors)
 
 
-def _kind(path: Path) -> tuple[str, bool]:
-    """(suffix without .gz, gzipped?)"""
+def _walk_errors(errors: list[OSError]) -> Iterator[Skipped]:
+    """os.walk's errors (folders it could not list) as skips."""
+    while errors:
+        exc = errors.pop(0)
+        yield Skipped(str(exc.filename or "?"), f"cannot read folder: {_os_reason(exc)}")
+
+
+def _kind(path: Path) -> tuple[str, str | None]:
+    """(suffix without the compression suffix, compression or None)"""
     suffixes = [s.lower() for s in path.suffixes]
-    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
-    if gzipped:
+    compression = COMPRESSED_SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if compression:
         suffixes = suffixes[:-1]
-    return (suffixes[-1] if suffixes else ""), gzipped
+    return (suffixes[-1] if suffixes else ""), compression
 
 
-def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]], prefix: str = "") -> Iterator[Item]:
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "this file cannot be read (further)"."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError, _TooLarge)
+    try:
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    except ImportError:
+        pass
+    return errors
+
+
+def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[Item]:
     """Read one file. Derived ids are its path relative to ``root``, under
     ``prefix`` (the name of the folder the user named, so that two named
     folders holding files of the same name give distinct ids)."""
     source = str(path)
-    suffix, gzipped = _kind(path)
+    suffix, compression = _kind(path)
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(none)"
         supported = " ".join(SUPPORTED_SUFFIXES)
-        yield Skipped(source, f"unsupported file type {shown}; supported: {supported} (each optionally .gz)")
+        compressions = " ".join(COMPRESSED_SUFFIXES)
+        yield Skipped(source, f"unsupported file type {shown}; supported: {supported} (each optionally {compressions})")
+        return
+    if path.name == "report.json" and _is_own_report(path):
+        yield Skipped(source, "wiretrace's own report.json; not read as input")
         return
     try:
         rel = path.relative_to(root).as_posix()
@@ -124,30 +310,135 @@ def _read_file(path: Path, root: Path, fields: Mapping[str, tuple[str, ...]], pr
         rel = path.name
     if prefix:
         rel = f"{prefix}/{rel}"
+    fields, limits = run.fields, run.limits
+    compressed = compression is not None
     try:
-        if suffix in (".txt", ".text"):
-            data = _read_bytes(path, gzipped)
-            yield _text_document(data, source, rel)
-        elif suffix in _HTML_SUFFIXES:
-            yield html_document(_read_bytes(path, gzipped), source, rel)
-        elif suffix == ".warc":
+        if suffix in (".warc", ".wet", ".wat"):
             from wiretrace.warc import read_warc
 
-            yield from read_warc(path, rel)  # warcio handles .warc.gz itself
-        elif suffix in (".csv", ".tsv"):
-            data = _read_bytes(path, gzipped)
-            yield from _csv_records(data, source, rel, fields, "\t" if suffix == ".tsv" else ",")
+            yield from read_warc(path, rel, limits=limits, ids=run.warc_ids)  # warcio handles .warc.gz itself
+            return
+        if suffix == ".parquet":
+            yield from _parquet_records(path, compression, source, rel, run)
+            return
+        with _open(path, compression) as stream:
+            if suffix in (".txt", ".text"):
+                data = _read_capped(stream, limits.document_bytes, "document_bytes", compressed)
+                yield _text_document(data, source, rel)
+            elif suffix in _HTML_SUFFIXES:
+                yield html_document(_read_capped(stream, limits.page_bytes, "page_bytes", compressed), source, rel)
+            elif suffix in (".csv", ".tsv"):
+                yield from _csv_records(stream, source, rel, fields, "\t" if suffix == ".tsv" else ",", limits, compressed)
+            else:
+                yield from _json_records(stream, source, rel, fields, suffix == ".json", limits, compressed)
+    except _read_errors() as exc:
+        if isinstance(exc, _TooLarge):
+            yield Skipped(source, str(exc), id=rel)
         else:
-            yield from _json_records(path, gzipped, source, rel, fields, whole=suffix == ".json")
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Skipped(source, f"cannot read file: {exc.__class__.__name__}: {exc}")
+            yield Skipped(source, f"cannot read file: {_os_reason(exc)}")
 
 
-def _read_bytes(path: Path, gzipped: bool) -> bytes:
-    if gzipped:
-        with gzip.open(path, "rb") as handle:
-            return handle.read()
-    return path.read_bytes()
+def _open(path: Path, compression: str | None) -> IO[bytes]:
+    handle = open(path, "rb")
+    try:
+        return _decompressed(handle, compression)
+    except BaseException:
+        handle.close()
+        raise
+
+
+class _Closing(io.BufferedReader):
+    """A buffered decompressing reader that also closes the file under it."""
+
+    def __init__(self, raw: Any, under: IO[bytes]) -> None:
+        super().__init__(raw)
+        self._under = under
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._under.close()
+
+
+def _decompressed(handle: IO[bytes], compression: str | None) -> IO[bytes]:
+    """A stream of ``handle``'s content, decompressed as it is read."""
+    if compression is None:
+        return handle
+    if compression == "gzip":
+        return _Closing(gzip.GzipFile(fileobj=handle, mode="rb"), handle)
+    if compression == "bz2":
+        return _Closing(bz2.BZ2File(handle), handle)
+    if compression == "xz":
+        return _Closing(lzma.LZMAFile(handle), handle)
+    try:
+        import zstandard
+    except ImportError:
+        raise OSError(0, "zstd-compressed input needs the zstandard package (pip install zstandard)") from None
+    reader = zstandard.ZstdDecompressor().stream_reader(handle, read_across_frames=True, closefd=False)
+    return _Closing(reader, handle)
+
+
+def _read_capped(stream: IO[bytes], cap: int, limit: str, compressed: bool) -> bytes:
+    """All of ``stream``, or _TooLarge past ``cap`` bytes."""
+    chunks, size = [], 0
+    while True:
+        chunk = stream.read(min(cap + 1 - size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            raise _too_large(limit, cap, compressed)
+    return b"".join(chunks)
+
+
+def _lines(stream: IO[bytes], cap: int) -> Iterator[bytes | None]:
+    """The lines of ``stream``; None for a line longer than ``cap`` bytes
+    (read past, never held whole)."""
+    while True:
+        line = stream.readline(cap + 1)
+        if not line:
+            return
+        if len(line) > cap and not line.endswith(b"\n"):
+            while True:
+                rest = stream.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+        else:
+            yield line
+
+
+def _read_stdin(run: _Run) -> Iterator[Item | HtmlPage]:
+    """Standard input: JSON Lines (or one JSON array), HTML or text, told
+    apart by the first character; optionally compressed (told by magic)."""
+    source = "<stdin>"
+    if run.stdin_read:
+        yield Skipped(source, "standard input named twice; read once")
+        return
+    run.stdin_read = True
+    raw = sys.stdin.buffer
+    limits = run.limits
+    try:
+        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+        compression = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+        stream = io.BufferedReader(_decompressed(raw, compression), _STDIN_SNIFF) if compression else raw
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(stream, _STDIN_SNIFF)  # type: ignore[arg-type]
+        start = stream.peek(_STDIN_SNIFF)[:_STDIN_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        compressed = compression is not None
+        if start in (b"{", b"["):
+            yield from _json_records(stream, source, "stdin", run.fields, start == b"[", limits, compressed)
+        elif start == b"<":
+            yield html_document(_read_capped(stream, limits.page_bytes, "page_bytes", compressed), source, "stdin")
+        else:
+            yield _text_document(_read_capped(stream, limits.document_bytes, "document_bytes", compressed), source, "stdin")
+    except _read_errors() as exc:
+        if isinstance(exc, _TooLarge):
+            yield Skipped(source, str(exc), id="stdin")
+        else:
+            yield Skipped(source, f"cannot read standard input: {_os_reason(exc)}")
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -213,10 +504,26 @@ def html_document(
     return HtmlPage(data, source, doc_id, url, crawl_date, charset)
 
 
-def extract_html(task: HtmlPage) -> Item:
+def page_bounds(data: bytes | str, limits: Limits) -> str | None:
+    """Why a page is too large to extract (``limits.page_bytes``,
+    ``limits.page_elements``), or None. Extraction time grows with the
+    element count; counting start tags is linear and stops at the limit."""
+    if len(data) > limits.page_bytes:
+        return f"HTML page larger than limits.page_bytes = {limits.page_bytes:,} bytes; not extracted"
+    pattern = _START_TAG_BYTES if isinstance(data, bytes) else _START_TAG_TEXT
+    for count, _ in enumerate(pattern.finditer(data), start=1):
+        if count > limits.page_elements:
+            return f"HTML page has more than limits.page_elements = {limits.page_elements:,} elements; not extracted"
+    return None
+
+
+def extract_html(task: HtmlPage, limits: Limits | None = None) -> Item:
     """Extract one page: the document (main text and metadata) or a skip reason."""
     from wiretrace.extract import ExtractionError, extract_page
 
+    too_large = page_bounds(task.data, limits or Limits())
+    if too_large:
+        return Skipped(task.source, too_large, id=task.doc_id)
     try:
         page = extract_page(task.data, url=task.url, crawl_date=task.crawl_date, charset=task.charset)
     except ExtractionError as exc:
@@ -244,8 +551,8 @@ def extract_html(task: HtmlPage) -> Item:
     return doc
 
 
-def _extract_chunk(tasks: list[HtmlPage]) -> list[Item]:
-    return [extract_html(task) for task in tasks]
+def _extract_chunk(tasks: list[HtmlPage], limits: Limits) -> list[Item]:
+    return [extract_html(task, limits) for task in tasks]
 
 
 # Pages per task sent to a worker, and pages seen before a pool is started
@@ -253,7 +560,7 @@ def _extract_chunk(tasks: list[HtmlPage]) -> list[Item]:
 _HTML_CHUNK = 16
 
 
-def _resolve_html(items: Iterable[Item | HtmlPage], workers: int) -> Iterator[Item]:
+def _resolve_html(items: Iterable[Item | HtmlPage], workers: int, limits: Limits) -> Iterator[Item]:
     """Extract the pages of a stream of items, on ``workers`` processes.
 
     Non-page items pass straight through. A bounded window of chunks is in
@@ -267,7 +574,7 @@ def _resolve_html(items: Iterable[Item | HtmlPage], workers: int) -> Iterator[It
             if not isinstance(item, HtmlPage):
                 yield item
             elif workers <= 1:
-                yield extract_html(item)
+                yield extract_html(item, limits)
             else:
                 chunk.append(item)
                 if len(chunk) >= _HTML_CHUNK:
@@ -275,54 +582,71 @@ def _resolve_html(items: Iterable[Item | HtmlPage], workers: int) -> Iterator[It
                         methods = multiprocessing.get_all_start_methods()
                         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
                         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-                    pending.append(pool.submit(_extract_chunk, chunk))
+                    pending.append(pool.submit(_extract_chunk, chunk, limits))
                     chunk = []
                     while len(pending) >= 2 * workers:
                         yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
-        yield from _extract_chunk(chunk)
+        yield from _extract_chunk(chunk, limits)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 
 
 def _json_records(
-    path: Path, gzipped: bool, source: str, rel: str, fields: Mapping[str, tuple[str, ...]], whole: bool
+    stream: IO[bytes],
+    source: str,
+    rel: str,
+    fields: Mapping[str, tuple[str, ...]],
+    whole: bool,
+    limits: Limits,
+    compressed: bool,
 ) -> Iterator[Item]:
-    """Records of a JSON Lines file; for ``.json`` (``whole``), a file that is
-    one JSON document (an array of records, or one record) is read as such."""
-    opener = gzip.open if gzipped else open
-    with opener(path, "rb") as handle:
-        if whole:
-            data = handle.read()
-            try:
-                document = json.loads(data.decode("utf-8-sig"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                document = None  # not one document: try it as JSON Lines
-            if isinstance(document, list):
-                for index, record in enumerate(document):
-                    yield _json_record(record, f"{source}#{index}", f"{rel}#{index}", fields)
-                return
-            if isinstance(document, dict):
-                yield _json_record(document, source, rel, fields)
-                return
-            lines: Iterable[bytes] = io.BytesIO(data)
-        else:
-            lines = handle
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            where = f"{source}:{number}"
-            try:
-                record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
-            except UnicodeDecodeError:
-                yield Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
-                continue
-            except json.JSONDecodeError as exc:
-                yield Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            yield _json_record(record, where, f"{rel}:{number}", fields)
+    """Records of a JSON Lines stream, one line at a time; for ``.json``
+    (``whole``), a file that is one JSON document (an array of records, or
+    one record) is read as such (up to ``limits.json_file_bytes``)."""
+    if whole:
+        data = _read_capped(stream, limits.json_file_bytes, "json_file_bytes", compressed)
+        try:
+            document = json.loads(data.decode("utf-8-sig"))
+        except RecursionError:
+            yield Skipped(source, _TOO_DEEP)
+            return
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            document = None  # not one document: try it as JSON Lines
+        if isinstance(document, list):
+            for index, record in enumerate(document):
+                yield _json_record(record, f"{source}#{index}", f"{rel}#{index}", fields)
+            return
+        if isinstance(document, dict):
+            yield _json_record(document, source, rel, fields)
+            return
+        stream = io.BytesIO(data)
+    for number, raw in enumerate(_lines(stream, limits.document_bytes), start=1):
+        where = f"{source}:{number}"
+        if raw is None:
+            yield Skipped(where, str(_too_large("document_bytes", limits.document_bytes, compressed)))
+            continue
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            yield Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
+            continue
+        except json.JSONDecodeError as exc:
+            yield Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield Skipped(where, _TOO_DEEP)
+            continue
+        yield _json_record(record, where, f"{rel}:{number}", fields)
+
+
+# json.loads raises RecursionError on nesting deeper than Python's recursion
+# limit (about 1,000 levels); no record of text is shaped like that.
+_TOO_DEEP = "JSON nested too deeply to read (deeper than Python's recursion limit); not read"
 
 
 def _json_record(record: Any, where: str, default_id: str, fields: Mapping[str, tuple[str, ...]]) -> Item:
@@ -331,11 +655,50 @@ def _json_record(record: Any, where: str, default_id: str, fields: Mapping[str, 
     return record_to_document(record, where, default_id, fields)
 
 
+class _LineDecoder:
+    """Decode a byte stream line by line: UTF-8 (a BOM on the first line is
+    dropped), else a legacy single-byte encoding, noted in ``warning``."""
+
+    def __init__(self, stream: IO[bytes], cap: int, compressed: bool) -> None:
+        self.stream, self.cap, self.compressed = stream, cap, compressed
+        self.warning: str | None = None
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in _lines(self.stream, self.cap):
+            self.line += 1
+            if raw is None:
+                raise _TooLarge(
+                    f"line {self.line} is {_too_large('document_bytes', self.cap, self.compressed)}; "
+                    "the rest of the file is not read"
+                )
+            try:
+                yield raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
+            except UnicodeDecodeError:
+                text, self.warning = _decode_legacy(raw)
+                yield text
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    for encoding in _TEXT_FALLBACKS:
+        try:
+            return data.decode(encoding), f"not valid UTF-8; decoded as {encoding}"
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+
+
 def _csv_records(
-    data: bytes, source: str, rel: str, fields: Mapping[str, tuple[str, ...]], delimiter: str
+    stream: IO[bytes],
+    source: str,
+    rel: str,
+    fields: Mapping[str, tuple[str, ...]],
+    delimiter: str,
+    limits: Limits,
+    compressed: bool,
 ) -> Iterator[Item]:
-    text, warning = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = _LineDecoder(stream, limits.document_bytes, compressed)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -345,6 +708,9 @@ def _csv_records(
         yield Skipped(source, f"unreadable CSV header: {exc}")
         return
     header = [h.strip() for h in header]
+    if not set(header) & set(fields["text"] + fields["html"]):
+        yield Skipped(source, _unknown_columns(header, fields, "column"), id=rel)
+        return
     row_number = 0
     while True:
         try:
@@ -363,9 +729,82 @@ def _csv_records(
             yield Skipped(where, f"row has {len(row)} cells but the header has {len(header)}")
             continue
         item = record_to_document(dict(zip(header, row)), where, f"{rel}:row {row_number}", fields)
-        if warning and isinstance(item, Document):
-            item.warnings.append(warning)
+        if lines.warning and isinstance(item, Document):
+            item.warnings.append(lines.warning)
         yield item
+
+
+# Names shown when a record's fields or a file's columns are not recognised.
+_SHOWN_NAMES = 12
+
+
+def _unknown_columns(names: Iterable[Any], fields: Mapping[str, tuple[str, ...]], what: str) -> str:
+    """Why a record (or a file's rows) has no text: the names it has, the
+    names looked for, and the flag that names the right one."""
+    found = [str(n) for n in names][: _SHOWN_NAMES + 1]
+    shown = ", ".join(repr(n[:40]) for n in found[:_SHOWN_NAMES]) + (", ..." if len(found) > _SHOWN_NAMES else "")
+    looked = ", ".join(fields["text"] + fields["html"])
+    example = found[0][:40] if found and found[0] else "COLUMN"
+    return (
+        f"no text or html {what} (looked for: {looked}; {what}s found: {shown or 'none'}); "
+        f"name the one holding the text with --field text={example}"
+    )
+
+
+def _parquet_records(path: Path, compression: str | None, source: str, rel: str, run: _Run) -> Iterator[Item]:
+    """Rows of a Parquet file (as Hugging Face datasets ship), mapped like
+    JSON records, read a batch at a time."""
+    if compression:
+        yield Skipped(source, "compressed Parquet file: Parquet compresses internally; decompress the file first")
+        return
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        yield Skipped(source, "Parquet input needs the pyarrow package (pip install pyarrow)")
+        return
+    errors = (pyarrow.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError, NotImplementedError,
+              MemoryError, OverflowError)
+    row = 0
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=_PARQUET_BATCH)
+    except errors as exc:
+        yield Skipped(source, f"unreadable Parquet file: {exc.__class__.__name__}: {_short(exc)}")
+        return
+    checked = False
+    while True:
+        try:
+            batch = next(batches, None)
+            records = batch.to_pylist() if batch is not None else []
+        except errors as exc:
+            yield Skipped(source, f"unreadable Parquet file after {row} rows: {exc.__class__.__name__}: {_short(exc)}")
+            return
+        if batch is None:
+            return
+        if not checked:
+            checked = True
+            names = batch.schema.names
+            if not set(names) & set(run.fields["text"] + run.fields["html"]):
+                yield Skipped(source, _unknown_columns(names, run.fields, "column"), id=rel)
+                return
+        for record in records:
+            row += 1
+            where = f"{source}:row {row}"
+            if _record_bytes(record) > run.limits.document_bytes:
+                yield Skipped(where, str(_too_large("document_bytes", run.limits.document_bytes, False)))
+                continue
+            record = {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in record.items()}
+            yield record_to_document(record, where, f"{rel}:row {row}", run.fields)
+
+
+def _record_bytes(record: Mapping[str, Any]) -> int:
+    """About the size of a record's string and bytes values."""
+    return sum(len(v) for v in record.values() if isinstance(v, (str, bytes)))
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -413,8 +852,7 @@ def record_to_document(
         html_name, html = _first(record, fields["html"])
         if html_name is not None:
             return _html_record(record, html_name, html, source, doc_id, fields)
-        looked = ", ".join(fields["text"] + fields["html"])
-        return Skipped(source, f"no text or html field (looked for: {looked})", id=doc_id)
+        return Skipped(source, _unknown_columns(record.keys(), fields, "field"), id=doc_id)
     if not isinstance(text, str):
         return Skipped(source, f"text field '{name}' is a {type(text).__name__}, not a string", id=doc_id)
     if not text.strip():

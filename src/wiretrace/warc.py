@@ -1,26 +1,51 @@
 """WARC files (.warc, .warc.gz) as written by wget, Heritrix, browsertrix or
-Common Crawl: HTML responses become documents, streamed one record at a
-time, so a WARC of any size needs only the memory of one record.
+Common Crawl, and Common Crawl's WET files (.warc.wet.gz): pages become
+documents, streamed one record at a time, so a WARC of any size needs only
+the memory of one record (at most ``limits.page_bytes`` or
+``limits.document_bytes`` of it).
 
 Each HTML ``response`` (or ``resource``) record is extracted like a saved
 page, with the record's target URI as its URL and its WARC date as the
-crawl date (the publication date of last resort). Other responses (images,
+crawl date (the publication date of last resort); its id is that URL (made
+unique within the run: ``URL#2`` for a second capture). Text ``conversion``
+records (what WET files hold) are text documents. Other responses (images,
 scripts, redirects, errors) and ``revisit`` records are listed as skipped
 with the reason; ``request``, ``metadata`` and ``warcinfo`` records describe
 the crawl, not pages, and are passed over.
+
+A damaged file never stops a run: a record warcio cannot parse ends the
+file with a skip that says where, and what was read before it is kept.
 """
 
 from __future__ import annotations
 
+import gzip
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from wiretrace.dates import parse_published
 from wiretrace.records import Document, Skipped
+from wiretrace.sites import site_of
 
 __all__ = ["read_warc"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_NOT_PAGES = ("request", "metadata", "warcinfo", "conversion", "continuation")
+_TEXT_TYPES = ("text/plain",)
+_NOT_PAGES = ("request", "metadata", "warcinfo", "continuation")
+# Content-Encodings warcio decodes itself; "br" only when brotli is importable.
+_DECODED = ("gzip", "x-gzip", "deflate", "identity")
+# A title is a line, not a paragraph (as for .txt files).
+_TITLE_CHARS = 300
+
+
+def _brotli_available() -> bool:
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _content_type(record) -> tuple[str, str | None]:
@@ -39,7 +64,6 @@ def _content_type(record) -> tuple[str, str | None]:
 
 def _looks_like_warc(path: Path) -> bool:
     """Whether the file starts like a WARC (or ARC) file, gzipped or not."""
-    import gzip
     import zlib
 
     with open(path, "rb") as handle:
@@ -53,61 +77,201 @@ def _looks_like_warc(path: Path) -> bool:
     return head.startswith((b"WARC/", b"filedesc://"))
 
 
-def read_warc(path: Path, rel: str) -> Iterator[Document | Skipped]:
+def unique_id(uri: str, ids: dict[str, int]) -> str:
+    """``uri`` the first time, then ``uri#2``, ``uri#3``... (never an id
+    given before).
+
+    Example:
+        >>> ids = {}
+        >>> [unique_id("https://a.example/x", ids) for _ in range(3)]
+        ['https://a.example/x', 'https://a.example/x#2', 'https://a.example/x#3']
+    """
+    if uri not in ids:
+        ids[uri] = 1
+        return uri
+    count = ids[uri]
+    while True:
+        count += 1
+        candidate = f"{uri}#{count}"
+        if candidate not in ids:
+            ids[uri] = count
+            ids[candidate] = 1
+            return candidate
+
+
+def read_warc(
+    path: Path, rel: str, limits: Any = None, ids: dict[str, int] | None = None
+) -> Iterator[Document | Skipped]:
     """Documents and skipped records of one WARC file.
 
     Args:
-        path: The .warc or .warc.gz file.
-        rel: Its path as shown in ids (``rel#offset`` locates a record).
+        path: The .warc, .warc.gz or .warc.wet.gz file.
+        rel: Its path as shown in ids of records without a target URI
+            (``rel#offset`` locates a record).
+        limits: A :class:`wiretrace.readers.Limits` (packaged defaults when
+            omitted).
+        ids: Ids given so far in this run (URLs are made unique across files).
     """
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
+    from wiretrace.readers import Limits
 
-    from wiretrace.readers import html_document
-
+    limits = limits or Limits()
+    ids = {} if ids is None else ids
     source = str(path)
+    if ".wat" in [s.lower() for s in path.suffixes]:
+        yield Skipped(source, "WAT file (metadata about pages, no article text): scan the WARC or WET files instead")
+        return
     if not _looks_like_warc(path):
         yield Skipped(source, "not a WARC file (it does not start with a WARC/ or ARC header)")
         return
+    seen: Counter[str] = Counter()
+    produced = 0
+    for item in _records(path, source, rel, limits, ids, seen):
+        produced += 1
+        yield item
+    if not produced:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(seen.items())) or "none"
+        yield Skipped(source, f"no page or text records in this WARC (records: {kinds})")
+
+
+def _records(path: Path, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter) -> Iterator[Any]:
+    """Every record's document or skip; restarts once through Python's gzip
+    for a WARC compressed as one gzip member (``gzip crawl.warc``), which
+    warcio reads only the first record of."""
     with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
-        while True:
-            try:
-                record = next(records)
-            except StopIteration:
+        state = _State()
+        yield from _iterate(handle, source, rel, limits, ids, seen, state)
+        if not state.single_member:
+            return
+    with gzip.open(path, "rb") as stream:
+        yield from _iterate(stream, source, rel, limits, ids, seen, _State(skip=state.records))
+
+
+class _State:
+    def __init__(self, skip: int = 0) -> None:
+        self.records = 0  # records read so far
+        self.skip = skip  # records already read in a first pass
+        self.single_member = False
+        self.read_ids: set[str] = set()
+
+
+def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State) -> Iterator[Any]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    try:
+        records = ArchiveIterator(stream)
+    except Exception as exc:  # warcio raises assorted types on hostile input
+        yield Skipped(source, f"WARC unreadable: {exc.__class__.__name__}: {_short(exc)}")
+        return
+    while True:
+        offset = getattr(records, "offset", "?")
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except Exception as exc:  # warcio raises assorted types on hostile input
+            if "non-chunked gzip" in str(exc) and not state.skip:
+                state.single_member = True
                 return
-            except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-                offset = records.offset if hasattr(records, "offset") else "?"
-                yield Skipped(f"{source}#{offset}", f"WARC unreadable from here on (truncated or corrupt): {exc}")
-                return
-            kind = record.rec_type
-            if kind in _NOT_PAGES:
-                continue
-            where = f"{source}#{records.offset}"
-            uri = record.rec_headers.get_header("WARC-Target-URI")
-            record_id = record.rec_headers.get_header("WARC-Record-ID") or f"{rel}#{records.offset}"
-            if kind == "revisit":
-                yield Skipped(where, f"revisit record of {uri} (duplicate capture, no content)", id=record_id)
-                continue
-            if kind not in ("response", "resource"):
-                yield Skipped(where, f"unsupported WARC record type {kind!r}", id=record_id)
-                continue
-            status = record.http_headers.get_statuscode() if record.http_headers is not None else "200"
-            if status and not str(status).startswith("2"):
-                yield Skipped(where, f"HTTP status {status} for {uri}", id=record_id)
-                continue
-            media, charset = _content_type(record)
-            if media not in _HTML_TYPES:
-                yield Skipped(where, f"not an HTML page ({media or 'no content type'}): {uri}", id=record_id)
-                continue
-            try:
-                payload = record.content_stream().read()
-            except Exception as exc:  # decompression/chunking errors of one record
-                yield Skipped(where, f"truncated or corrupt record payload: {exc.__class__.__name__}: {exc}", id=record_id)
-                continue
-            missing = getattr(record.raw_stream, "limit", 0)
-            if missing:  # fewer bytes than the record's Content-Length: the file was cut
-                yield Skipped(where, f"truncated record: {missing} of {record.length} bytes missing ({uri})", id=record_id)
-                continue
-            crawl_date = record.rec_headers.get_header("WARC-Date")
-            yield html_document(payload, where, record_id, url=uri, crawl_date=crawl_date, charset=charset)
+            yield Skipped(
+                f"{source}#{offset}",
+                f"WARC unreadable from here on (truncated or corrupt): {exc.__class__.__name__}: {_short(exc)}",
+            )
+            return
+        state.records += 1
+        if state.records <= state.skip:
+            continue
+        try:
+            item = _record(record, records, source, rel, limits, ids, seen, state)
+        except Exception as exc:  # a record warcio cannot read further ends the file
+            yield Skipped(
+                f"{source}#{records.offset}",
+                f"WARC record unreadable (truncated or corrupt): {exc.__class__.__name__}: {_short(exc)}",
+            )
+            return
+        if item is not None:
+            yield item
+
+
+def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State):
+    """One record's document, page, skip, or None (not a page)."""
+    from wiretrace.readers import html_document
+
+    kind = record.rec_type
+    seen[str(kind)] += 1
+    if kind in _NOT_PAGES:
+        return None
+    where = f"{source}#{records.offset}"
+    headers = record.rec_headers
+    uri = headers.get_header("WARC-Target-URI")
+    if not uri:
+        return Skipped(where, f"{kind} record without WARC-Target-URI (the page it holds is unknown)", id=f"{rel}#{records.offset}")
+    record_id = unique_id(uri, ids)
+    if kind == "revisit":
+        return Skipped(where, f"revisit record of {uri} (duplicate capture, no content)", id=record_id)
+    if kind not in ("response", "resource", "conversion"):
+        return Skipped(where, f"unsupported WARC record type {kind!r}", id=record_id)
+    if kind == "conversion":
+        refers = headers.get_header("WARC-Refers-To")
+        if refers and refers in state.read_ids:
+            return Skipped(where, f"text conversion of {uri}, whose page was read from this WARC", id=record_id)
+    status = record.http_headers.get_statuscode() if record.http_headers is not None else "200"
+    if status and not str(status).startswith("2"):
+        return Skipped(where, f"HTTP status {status} for {uri}", id=record_id)
+    media, charset = _content_type(record)
+    is_text = kind == "conversion" and media in _TEXT_TYPES + ("",)
+    if media not in _HTML_TYPES and not is_text:
+        return Skipped(where, f"not an HTML page ({media or 'no content type'}): {uri}", id=record_id)
+    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower() if record.http_headers else ""
+    if encoding and encoding not in _DECODED:
+        if encoding != "br" or not _brotli_available():
+            need = " (install the brotli package to read it)" if encoding == "br" else ""
+            return Skipped(where, f"HTTP body encoded as {encoding!r}, which cannot be decoded{need}: {uri}", id=record_id)
+    cap, limit = (limits.document_bytes, "document_bytes") if is_text else (limits.page_bytes, "page_bytes")
+    try:
+        payload = record.content_stream().read(cap + 1)
+    except Exception as exc:  # decompression/chunking errors of one record
+        return Skipped(where, f"truncated or corrupt record payload: {exc.__class__.__name__}: {_short(exc)}", id=record_id)
+    if len(payload) > cap:
+        return Skipped(where, f"record payload larger than limits.{limit} = {cap:,} bytes: {uri}", id=record_id)
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:  # fewer bytes than the record's Content-Length: the file was cut
+        return Skipped(where, f"truncated record: {missing} of {record.length} bytes missing ({uri})", id=record_id)
+    warc_id = headers.get_header("WARC-Record-ID")
+    if warc_id:
+        state.read_ids.add(warc_id)
+    crawl_date = headers.get_header("WARC-Date")
+    if is_text:
+        return _text_record(payload, where, record_id, uri, crawl_date, charset)
+    return html_document(payload, where, record_id, url=uri, crawl_date=crawl_date, charset=charset)
+
+
+def _text_record(payload: bytes, where: str, record_id: str, uri: str, crawl_date: str | None, charset: str | None):
+    """A text conversion (a WET record): the page's text as extracted by the crawler."""
+    from wiretrace.readers import _valid_unicode
+
+    try:
+        text = payload.decode(charset or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        text = payload.decode("utf-8", "replace")
+    text = _valid_unicode(text.replace("\x00", ""))
+    if not text.strip():
+        return Skipped(where, f"empty text conversion of {uri}", id=record_id)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    published = parse_published(crawl_date)[0] if crawl_date else None
+    from wiretrace.extract import _clean_url
+
+    return Document(
+        id=record_id,
+        text=text,
+        url=_clean_url(uri),
+        title=first if len(first) <= _TITLE_CHARS else None,
+        site=site_of(uri),
+        published=published,
+        published_source="crawl" if published else None,
+        source=where,
+    )
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
