@@ -68,14 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         "scan",
         help="find verified near-duplicate clusters in files and folders",
         description=(
-            "Read documents (folders, .txt, .jsonl/.json, .csv/.tsv, optionally .gz), find near-duplicate "
+            "Read documents (folders, .txt, .html, .warc, .jsonl/.json, .csv/.tsv, .parquet, optionally compressed, "
+            "or - for standard input), find near-duplicate "
             "and contained copies (MinHash LSH + anchor candidates, every pair verified exactly), cluster "
             "them, trace who copied whom and whether copies credit their source, print a summary and write "
             "DIR/report.html (open it in a browser), DIR/report.json, DIR/pairs.csv and the provenance graph."
         ),
         epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (see 'skipped' in the report), 2 usage error.",
     )
-    scan_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to scan")
+    scan_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to scan; - for standard input")
     scan_cmd.add_argument("-o", "--out", default="wiretrace-out", metavar="DIR",
                           help="folder for report.html, report.json and pairs.csv (default: wiretrace-out)")
     scan_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
@@ -246,6 +247,8 @@ def _load_report(path: str) -> dict[str, Any]:
         raise InputError(f"report not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read report {path}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"cannot read report {path}: JSON nested too deeply to read") from None
     if not isinstance(report, dict) or report.get("format") != "wiretrace-report":
         raise InputError(f"{path} is not a wiretrace report.json")
     return report

@@ -110,6 +110,10 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, list[str
             return data[len(bom) :].decode(encoding, "replace"), warnings
     meta = _META_CHARSET.search(data[:_SNIFF_BYTES])
     for candidate in (_codec(declared), _codec(meta.group(1) if meta else None), "utf-8"):
+        if candidate and candidate.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:_SNIFF_BYTES]:
+            # Markup in UTF-16/32 is full of NUL bytes; without them the
+            # declaration is wrong (browsers read such a <meta> as UTF-8).
+            continue
         if candidate:
             try:
                 return data.decode(candidate), warnings

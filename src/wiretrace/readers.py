@@ -668,8 +668,9 @@ class _LineDecoder:
         for raw in _lines(self.stream, self.cap):
             self.line += 1
             if raw is None:
+                once = " once decompressed" if self.compressed else ""
                 raise _TooLarge(
-                    f"line {self.line} is {_too_large('document_bytes', self.cap, self.compressed)}; "
+                    f"line {self.line} is larger than limits.document_bytes = {self.cap:,} bytes{once}; "
                     "the rest of the file is not read"
                 )
             try:

@@ -134,16 +134,52 @@ def read_warc(
 
 
 def _records(path: Path, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter) -> Iterator[Any]:
-    """Every record's document or skip; restarts once through Python's gzip
-    for a WARC compressed as one gzip member (``gzip crawl.warc``), which
-    warcio reads only the first record of."""
+    """Every record's document or skip. A record warcio cannot parse is
+    skipped and reading resumes at the next record start found after it. A
+    WARC compressed as one gzip member (``gzip crawl.warc``), of which warcio
+    reads only the first record, is read again through Python's gzip."""
+    gzipped = _looks_gzipped(path)
+    state = _State()
     with open(path, "rb") as handle:
-        state = _State()
-        yield from _iterate(handle, source, rel, limits, ids, seen, state)
+        start: int | None = 0
+        while start is not None:
+            handle.seek(start)
+            start = yield from _iterate(handle, source, rel, limits, ids, seen, state, resync=gzipped)
         if not state.single_member:
             return
     with gzip.open(path, "rb") as stream:
-        yield from _iterate(stream, source, rel, limits, ids, seen, _State(skip=state.records))
+        yield from _iterate(stream, source, rel, limits, ids, seen, _State(skip=state.records), resync=None)
+
+
+def _looks_gzipped(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+# Where a record can start: a gzip member (per-record compression, as WARCs
+# are written) or a WARC version line.
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+_WARC_LINE = b"\nWARC/1."
+_RESYNC_CHUNK = 1 << 20
+
+
+def _next_start(handle, after: int, gzipped: bool) -> int | None:
+    """Offset of the first possible record start after ``after``, or None."""
+    marker = _GZIP_MEMBER if gzipped else _WARC_LINE
+    skip = 0 if gzipped else 1  # the WARC line starts after its newline
+    position = after + 1 - skip
+    handle.seek(position)
+    carry = b""
+    while True:
+        chunk = handle.read(_RESYNC_CHUNK)
+        if not chunk:
+            return None
+        data = carry + chunk
+        found = data.find(marker)
+        if found >= 0:
+            return position - len(carry) + found + skip
+        carry = data[-(len(marker) - 1) :]
+        position += len(chunk)
 
 
 class _State:
@@ -154,42 +190,77 @@ class _State:
         self.read_ids: set[str] = set()
 
 
-def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State) -> Iterator[Any]:
+def _archive_iterator(stream):
+    """warcio's iterator, with a loader that lets a record without a target
+    URI through (warcio fails on it; the record is then skipped here)."""
     from warcio.archiveiterator import ArchiveIterator
+    from warcio.recordloader import ArcWarcRecordLoader
 
+    class Loader(ArcWarcRecordLoader):
+        def load_http_headers(self, rec_type, uri, stream, length):
+            return super().load_http_headers(rec_type, uri or "", stream, length)
+
+    records = ArchiveIterator(stream)
+    records.loader = Loader()
+    return records
+
+
+def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State,
+             resync: bool | None) -> Iterator[Any]:
+    """Records from the stream's position on; returns where to resume
+    (after a record warcio could not parse) or None at the end. ``resync``:
+    whether the stream is gzipped, None not to resume."""
     try:
-        records = ArchiveIterator(stream)
+        records = _archive_iterator(stream)
     except Exception as exc:  # warcio raises assorted types on hostile input
         yield Skipped(source, f"WARC unreadable: {exc.__class__.__name__}: {_short(exc)}")
-        return
+        return None
     while True:
-        offset = getattr(records, "offset", "?")
         try:
             record = next(records)
         except StopIteration:
-            return
+            yield from _cut_header(stream, source, getattr(records, "offset", None), resync)
+            return None
         except Exception as exc:  # warcio raises assorted types on hostile input
             if "non-chunked gzip" in str(exc) and not state.skip:
                 state.single_member = True
-                return
-            yield Skipped(
-                f"{source}#{offset}",
-                f"WARC unreadable from here on (truncated or corrupt): {exc.__class__.__name__}: {_short(exc)}",
-            )
-            return
+                return None
+            return (yield from _unreadable(stream, source, getattr(records, "offset", None), exc, resync))
         state.records += 1
         if state.records <= state.skip:
             continue
+        offset = records.offset
         try:
             item = _record(record, records, source, rel, limits, ids, seen, state)
-        except Exception as exc:  # a record warcio cannot read further ends the file
-            yield Skipped(
-                f"{source}#{records.offset}",
-                f"WARC record unreadable (truncated or corrupt): {exc.__class__.__name__}: {_short(exc)}",
-            )
-            return
+        except Exception as exc:  # a record warcio cannot read further
+            return (yield from _unreadable(stream, source, offset, exc, resync))
         if item is not None:
             yield item
+
+
+def _cut_header(stream, source: str, offset: int | None, resync: bool | None) -> Iterator[Skipped]:
+    """warcio ends quietly when the file ends inside a record's header: say so."""
+    if resync is None or not isinstance(offset, int):
+        return
+    try:
+        stream.seek(offset)
+        tail = stream.read(64)
+    except (OSError, ValueError):
+        return
+    if tail.strip():
+        yield Skipped(f"{source}#{offset}", "WARC cut inside a record header (the file ends in the middle of a record)")
+
+
+def _unreadable(stream, source: str, offset: int | None, exc: Exception, resync: bool | None) -> Iterator[Skipped]:
+    """The skip of a record warcio failed on, and where to resume."""
+    where = f"{source}#{offset if offset is not None else '?'}"
+    what = f"{exc.__class__.__name__}: {_short(exc)}"
+    resume = _next_start(stream, offset, resync) if resync is not None and isinstance(offset, int) else None
+    if resume is None:
+        yield Skipped(where, f"WARC unreadable from here on (truncated or corrupt): {what}")
+    else:
+        yield Skipped(where, f"WARC record unreadable (truncated or corrupt): {what}; reading resumed at offset {resume}")
+    return resume
 
 
 def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State):
@@ -206,6 +277,8 @@ def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, 
     if not uri:
         return Skipped(where, f"{kind} record without WARC-Target-URI (the page it holds is unknown)", id=f"{rel}#{records.offset}")
     record_id = unique_id(uri, ids)
+    if headers.get_header("Content-Length") is None:
+        return Skipped(where, f"{kind} record without Content-Length (truncated or corrupt header): {uri}", id=record_id)
     if kind == "revisit":
         return Skipped(where, f"revisit record of {uri} (duplicate capture, no content)", id=record_id)
     if kind not in ("response", "resource", "conversion"):
@@ -228,7 +301,7 @@ def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, 
             return Skipped(where, f"HTTP body encoded as {encoding!r}, which cannot be decoded{need}: {uri}", id=record_id)
     cap, limit = (limits.document_bytes, "document_bytes") if is_text else (limits.page_bytes, "page_bytes")
     try:
-        payload = record.content_stream().read(cap + 1)
+        payload = _brotli_payload(record, cap) if encoding == "br" else record.content_stream().read(cap + 1)
     except Exception as exc:  # decompression/chunking errors of one record
         return Skipped(where, f"truncated or corrupt record payload: {exc.__class__.__name__}: {_short(exc)}", id=record_id)
     if len(payload) > cap:
@@ -243,6 +316,38 @@ def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, 
     if is_text:
         return _text_record(payload, where, record_id, uri, crawl_date, charset)
     return html_document(payload, where, record_id, url=uri, crawl_date=crawl_date, charset=charset)
+
+
+_BROTLI_CHUNK = 1 << 16
+
+
+def _brotli_payload(record, cap: int) -> bytes:
+    """A brotli-encoded HTTP body, decoded as a stream: at most ``cap + 1``
+    bytes come out, however much the input would inflate to. (warcio's own
+    brotli support does not work with the brotli package's current API.)"""
+    import brotli
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    stream = record.raw_stream
+    if (record.http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        stream = ChunkedDataReader(stream)
+    decompressor = brotli.Decompressor()
+    out: list[bytes] = []
+    room = cap + 1
+    while room > 0:
+        chunk = stream.read(_BROTLI_CHUNK)
+        if not chunk:
+            break
+        piece = decompressor.process(chunk, output_buffer_limit=room)
+        out.append(piece)
+        room -= len(piece)
+        while room > 0 and not decompressor.can_accept_more_data():
+            piece = decompressor.process(b"", output_buffer_limit=room)
+            out.append(piece)
+            room -= len(piece)
+    if room > 0 and not decompressor.is_finished():
+        raise ValueError("brotli stream ends before its end marker")
+    return b"".join(out)[: cap + 1]
 
 
 def _text_record(payload: bytes, where: str, record_id: str, uri: str, crawl_date: str | None, charset: str | None):

@@ -69,6 +69,8 @@ def load_gold(path: str | Path) -> Gold:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise GoldError(f"{where}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise GoldError(f"{where}: JSON nested too deeply to read") from None
         if not isinstance(item, dict):
             raise GoldError(f"{where}: each line must be a JSON object")
         if "pair" in item:
