@@ -538,3 +538,16 @@ def test_csv_with_unrecognised_columns_names_them(tmp_path):
     assert "--field text=" in skipped[0].reason
     fields = dict(FIELDS, text=("story_body",))
     assert len([i for i in read_inputs([path], fields) if isinstance(i, Document)]) == 2
+
+
+def test_warc_gzip_body_corrupt_midway_is_skipped_not_cut_short(tmp_path):
+    html = _page("Long", 26).replace("</article>", "".join(f"<p>{p}</p>" for p in story(27, 20_000).split("\n\n")) + "</article>")
+    body = bytearray(gzip.compress(html.encode()))
+    assert len(body) > 20_000  # more than one of the 16 kB blocks warcio inflates at a time
+    body[-2000] ^= 0xFF
+    path = tmp_path / "corrupt.warc"
+    path.write_bytes(_response("https://a.example.com/long", bytes(body), 1, "Content-Encoding: gzip\r\n") + _two_pages())
+    docs, skipped = _read(path)
+    assert [d.id for d in docs] == ["https://a.example.com/one", "https://b.example.com/two"]
+    assert [s.id for s in skipped] == ["https://a.example.com/long"]
+    assert "corrupt" in skipped[0].reason

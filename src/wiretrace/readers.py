@@ -418,7 +418,10 @@ def _read_stdin(run: _Run) -> Iterator[Item | HtmlPage]:
         yield Skipped(source, "standard input named twice; read once")
         return
     run.stdin_read = True
-    raw = sys.stdin.buffer
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # no standard input at all (a detached process)
+        yield Skipped(source, "no standard input to read")
+        return
     limits = run.limits
     try:
         head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""

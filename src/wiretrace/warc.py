@@ -19,7 +19,9 @@ file with a skip that says where, and what was read before it is kept.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,7 +219,8 @@ def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], se
         return None
     while True:
         try:
-            record = next(records)
+            with contextlib.redirect_stderr(io.StringIO()):  # warcio's warnings about the previous record's end
+                record = next(records)
         except StopIteration:
             yield from _cut_header(stream, source, getattr(records, "offset", None), resync)
             return None
@@ -230,10 +233,16 @@ def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], se
         if state.records <= state.skip:
             continue
         offset = records.offset
+        warcio_says = io.StringIO()
         try:
-            item = _record(record, records, source, rel, limits, ids, seen, state)
+            with contextlib.redirect_stderr(warcio_says):
+                item = _record(record, records, source, rel, limits, ids, seen, state)
         except Exception as exc:  # a record warcio cannot read further
             return (yield from _unreadable(stream, source, offset, exc, resync))
+        complaint = " ".join(warcio_says.getvalue().split())
+        if complaint and not isinstance(item, Skipped) and item is not None:
+            # warcio reports a body that stops decompressing on stderr and cuts it there
+            item = Skipped(item.source, f"corrupt record body: {complaint[:200]}", id=item.id if isinstance(item, Document) else item.doc_id)
         if item is not None:
             yield item
 
