@@ -551,3 +551,11 @@ def test_warc_gzip_body_corrupt_midway_is_skipped_not_cut_short(tmp_path):
     assert [d.id for d in docs] == ["https://a.example.com/one", "https://b.example.com/two"]
     assert [s.id for s in skipped] == ["https://a.example.com/long"]
     assert "corrupt" in skipped[0].reason
+
+
+def test_text_of_unicode_spaces_only_is_empty(tmp_path):
+    # Found by the fuzz suite: bytes.strip() keeps U+2028 and U+3000, so this was a document without text.
+    path = tmp_path / "spaces.txt"
+    path.write_text("\u2028 \u3000\n", encoding="utf-8")
+    docs, skipped = _read(path)
+    assert docs == [] and "empty" in skipped[0].reason

@@ -464,6 +464,8 @@ def _text_document(data: bytes, source: str, rel: str) -> Item:
     if b"\x00" in data[:8192]:
         return Skipped(source, "binary content (NUL bytes), not text", id=rel)
     text, warning = _decode(data)
+    if not text.strip():  # only Unicode spaces (U+2028, U+3000...), which bytes.strip() keeps
+        return Skipped(source, "empty file (only white space)", id=rel)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     doc = Document(
         id=rel,
