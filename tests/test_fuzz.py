@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import faulthandler
 import gzip
 import io
 import json
@@ -208,18 +209,27 @@ _WORK = Path(tempfile.mkdtemp(prefix="wiretrace-fuzz-"))
 _COUNTS: dict[str, dict[str, int]] = {}
 
 
+class _Hang(BaseException):
+    """Raised by the deadline alarm: a BaseException, so that no
+    ``except Exception`` in the code under test can swallow it."""
+
+
 def _expired(signum, frame):
-    raise TimeoutError(f"an input took more than {DEADLINE} s: a hang")
+    raise _Hang(f"an input took more than {DEADLINE} s: a hang")
 
 
 def _check(name: str, path: Path) -> None:
     """Read ``path`` under a deadline; every item must be a document or a skip with a reason."""
     previous = signal.signal(signal.SIGALRM, _expired)
     signal.alarm(DEADLINE)
+    # A hang inside C code never returns to the alarm's handler: past twice
+    # the deadline, print where it is stuck and end the run.
+    faulthandler.dump_traceback_later(2 * DEADLINE, exit=True)
     started = time.perf_counter()
     try:
         items = list(read_inputs([path], FIELDS, workers=1, limits=LIMITS))
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     counts = _COUNTS.setdefault(name, {"inputs": 0, "documents": 0, "skipped": 0, "slowest_ms": 0})

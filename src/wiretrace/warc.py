@@ -146,11 +146,11 @@ def _records(path: Path, source: str, rel: str, limits: Any, ids: dict[str, int]
         start: int | None = 0
         while start is not None:
             handle.seek(start)
-            start = yield from _iterate(handle, source, rel, limits, ids, seen, state, resync=gzipped)
+            start = yield from _iterate(handle, source, rel, limits, ids, seen, state, resync=gzipped, base=start)
         if not state.single_member:
             return
     with gzip.open(path, "rb") as stream:
-        yield from _iterate(stream, source, rel, limits, ids, seen, _State(skip=state.records), resync=None)
+        yield from _iterate(stream, source, rel, limits, ids, seen, _State(skip=state.records), resync=None, base=0)
 
 
 def _looks_gzipped(path: Path) -> bool:
@@ -208,15 +208,17 @@ def _archive_iterator(stream):
 
 
 def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], seen: Counter, state: _State,
-             resync: bool | None) -> Iterator[Any]:
-    """Records from the stream's position on; returns where to resume
-    (after a record warcio could not parse) or None at the end. ``resync``:
-    whether the stream is gzipped, None not to resume."""
+             resync: bool | None, base: int) -> Iterator[Any]:
+    """Records from the stream's position (``base``) on; returns where to
+    resume (after a record warcio could not parse: always past ``base``, so
+    reading moves forward) or None at the end. ``resync``: whether the
+    stream is gzipped, None not to resume."""
     try:
         records = _archive_iterator(stream)
     except Exception as exc:  # warcio raises assorted types on hostile input
         yield Skipped(source, f"WARC unreadable: {exc.__class__.__name__}: {_short(exc)}")
         return None
+    last = base
     while True:
         try:
             with contextlib.redirect_stderr(io.StringIO()):  # warcio's warnings about the previous record's end
@@ -228,17 +230,18 @@ def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], se
             if "non-chunked gzip" in str(exc) and not state.skip:
                 state.single_member = True
                 return None
-            return (yield from _unreadable(stream, source, getattr(records, "offset", None), exc, resync))
+            # Resume past the last record read too: the failure can lie inside its gzip member.
+            return (yield from _unreadable(stream, source, getattr(records, "offset", None), exc, resync, max(base, last)))
         state.records += 1
         if state.records <= state.skip:
             continue
-        offset = records.offset
+        offset = last = records.offset
         warcio_says = io.StringIO()
         try:
             with contextlib.redirect_stderr(warcio_says):
                 item = _record(record, records, source, rel, limits, ids, seen, state)
         except Exception as exc:  # a record warcio cannot read further
-            return (yield from _unreadable(stream, source, offset, exc, resync))
+            return (yield from _unreadable(stream, source, offset, exc, resync, base))
         complaint = " ".join(warcio_says.getvalue().split())
         if complaint and not isinstance(item, Skipped) and item is not None:
             # warcio reports a body that stops decompressing on stderr and cuts it there
@@ -260,11 +263,15 @@ def _cut_header(stream, source: str, offset: int | None, resync: bool | None) ->
         yield Skipped(f"{source}#{offset}", "WARC cut inside a record header (the file ends in the middle of a record)")
 
 
-def _unreadable(stream, source: str, offset: int | None, exc: Exception, resync: bool | None) -> Iterator[Skipped]:
-    """The skip of a record warcio failed on, and where to resume."""
+def _unreadable(stream, source: str, offset: int | None, exc: Exception, resync: bool | None, base: int) -> Iterator[Skipped]:
+    """The skip of a record warcio failed on, and where to resume: the
+    first record start after both the failure and ``base``."""
     where = f"{source}#{offset if offset is not None else '?'}"
     what = f"{exc.__class__.__name__}: {_short(exc)}"
-    resume = _next_start(stream, offset, resync) if resync is not None and isinstance(offset, int) else None
+    resume = None
+    if resync is not None:
+        after = max(offset, base) if isinstance(offset, int) else base
+        resume = _next_start(stream, after, resync)
     if resume is None:
         yield Skipped(where, f"WARC unreadable from here on (truncated or corrupt): {what}")
     else:
