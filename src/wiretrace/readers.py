@@ -328,7 +328,8 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
             elif suffix in _HTML_SUFFIXES:
                 yield html_document(_read_capped(stream, limits.page_bytes, "page_bytes", compressed), source, rel)
             elif suffix in (".csv", ".tsv"):
-                yield from _csv_records(stream, source, rel, fields, "\t" if suffix == ".tsv" else ",", limits, compressed)
+                delimiter = "\t" if suffix == ".tsv" else ","
+                yield from _csv_records(stream, source, rel, fields, delimiter, limits, compressed)
             else:
                 yield from _json_records(stream, source, rel, fields, suffix == ".json", limits, compressed)
     except _read_errors() as exc:
@@ -436,7 +437,8 @@ def _read_stdin(run: _Run) -> Iterator[Item | HtmlPage]:
         elif start == b"<":
             yield html_document(_read_capped(stream, limits.page_bytes, "page_bytes", compressed), source, "stdin")
         else:
-            yield _text_document(_read_capped(stream, limits.document_bytes, "document_bytes", compressed), source, "stdin")
+            data = _read_capped(stream, limits.document_bytes, "document_bytes", compressed)
+            yield _text_document(data, source, "stdin")
     except _read_errors() as exc:
         if isinstance(exc, _TooLarge):
             yield Skipped(source, str(exc), id="stdin")

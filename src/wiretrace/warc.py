@@ -227,11 +227,13 @@ def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], se
             yield from _cut_header(stream, source, getattr(records, "offset", None), resync)
             return None
         except Exception as exc:  # warcio raises assorted types on hostile input
-            if "non-chunked gzip" in str(exc) and not state.skip:
+            # (Not after a resync: the records of the two passes would not line up.)
+            if "non-chunked gzip" in str(exc) and not state.skip and base == 0:
                 state.single_member = True
                 return None
             # Resume past the last record read too: the failure can lie inside its gzip member.
-            return (yield from _unreadable(stream, source, getattr(records, "offset", None), exc, resync, max(base, last)))
+            failed_at = getattr(records, "offset", None)
+            return (yield from _unreadable(stream, source, failed_at, exc, resync, max(base, last)))
         state.records += 1
         if state.records <= state.skip:
             continue
@@ -245,7 +247,8 @@ def _iterate(stream, source: str, rel: str, limits: Any, ids: dict[str, int], se
         complaint = " ".join(warcio_says.getvalue().split())
         if complaint and not isinstance(item, Skipped) and item is not None:
             # warcio reports a body that stops decompressing on stderr and cuts it there
-            item = Skipped(item.source, f"corrupt record body: {complaint[:200]}", id=item.id if isinstance(item, Document) else item.doc_id)
+            item_id = item.id if isinstance(item, Document) else item.doc_id
+            item = Skipped(item.source, f"corrupt record body: {complaint[:200]}", id=item_id)
         if item is not None:
             yield item
 
@@ -263,7 +266,9 @@ def _cut_header(stream, source: str, offset: int | None, resync: bool | None) ->
         yield Skipped(f"{source}#{offset}", "WARC cut inside a record header (the file ends in the middle of a record)")
 
 
-def _unreadable(stream, source: str, offset: int | None, exc: Exception, resync: bool | None, base: int) -> Iterator[Skipped]:
+def _unreadable(
+    stream, source: str, offset: int | None, exc: Exception, resync: bool | None, base: int
+) -> Iterator[Skipped]:
     """The skip of a record warcio failed on, and where to resume: the
     first record start after both the failure and ``base``."""
     where = f"{source}#{offset if offset is not None else '?'}"
@@ -275,7 +280,8 @@ def _unreadable(stream, source: str, offset: int | None, exc: Exception, resync:
     if resume is None:
         yield Skipped(where, f"WARC unreadable from here on (truncated or corrupt): {what}")
     else:
-        yield Skipped(where, f"WARC record unreadable (truncated or corrupt): {what}; reading resumed at offset {resume}")
+        reason = f"WARC record unreadable (truncated or corrupt): {what}; reading resumed at offset {resume}"
+        yield Skipped(where, reason)
     return resume
 
 
@@ -291,10 +297,12 @@ def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, 
     headers = record.rec_headers
     uri = headers.get_header("WARC-Target-URI")
     if not uri:
-        return Skipped(where, f"{kind} record without WARC-Target-URI (the page it holds is unknown)", id=f"{rel}#{records.offset}")
+        reason = f"{kind} record without WARC-Target-URI (the page it holds is unknown)"
+        return Skipped(where, reason, id=f"{rel}#{records.offset}")
     record_id = unique_id(uri, ids)
     if headers.get_header("Content-Length") is None:
-        return Skipped(where, f"{kind} record without Content-Length (truncated or corrupt header): {uri}", id=record_id)
+        reason = f"{kind} record without Content-Length (truncated or corrupt header): {uri}"
+        return Skipped(where, reason, id=record_id)
     if kind == "revisit":
         return Skipped(where, f"revisit record of {uri} (duplicate capture, no content)", id=record_id)
     if kind not in ("response", "resource", "conversion"):
@@ -314,12 +322,14 @@ def _record(record, records, source: str, rel: str, limits: Any, ids: dict[str, 
     if encoding and encoding not in _DECODED:
         if encoding != "br" or not _brotli_available():
             need = " (install the brotli package to read it)" if encoding == "br" else ""
-            return Skipped(where, f"HTTP body encoded as {encoding!r}, which cannot be decoded{need}: {uri}", id=record_id)
+            reason = f"HTTP body encoded as {encoding!r}, which cannot be decoded{need}: {uri}"
+            return Skipped(where, reason, id=record_id)
     cap, limit = (limits.document_bytes, "document_bytes") if is_text else (limits.page_bytes, "page_bytes")
     try:
         payload = _brotli_payload(record, cap) if encoding == "br" else record.content_stream().read(cap + 1)
     except Exception as exc:  # decompression/chunking errors of one record
-        return Skipped(where, f"truncated or corrupt record payload: {exc.__class__.__name__}: {_short(exc)}", id=record_id)
+        reason = f"truncated or corrupt record payload: {exc.__class__.__name__}: {_short(exc)}"
+        return Skipped(where, reason, id=record_id)
     if len(payload) > cap:
         return Skipped(where, f"record payload larger than limits.{limit} = {cap:,} bytes: {uri}", id=record_id)
     missing = getattr(record.raw_stream, "limit", 0)
