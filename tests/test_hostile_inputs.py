@@ -76,7 +76,7 @@ def test_deeply_nested_json_lines_are_skipped_and_the_others_kept(tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     docs, skipped = _read(path)
-    assert [d.id for d in docs] == ["deep.jsonl:1", "deep.jsonl:4"] or [d.id for d in docs] == ["before", "after"]
+    assert [d.id for d in docs] == ["before", "after"]
     assert [s.source for s in skipped] == [f"{path}:2", f"{path}:3"]
     assert all("nested too deeply" in s.reason for s in skipped)
 
