@@ -377,9 +377,15 @@ def test_own_output_folder_is_not_read_back(tmp_path, monkeypatch):
     second = json.loads((tmp_path / "wiretrace-out" / "report.json").read_text(encoding="utf-8"))
     assert [d["id"] for d in second["documents"]] == [d["id"] for d in first["documents"]]
     assert [(s["source"], "own output" in s["reason"]) for s in second["skipped"]] == [("./wiretrace-out", True)]
-    # Named directly, its report.json is not read either.
-    docs, skipped = _read(tmp_path / "wiretrace-out" / "report.json")
-    assert docs == [] and "own report.json" in skipped[0].reason
+    # Named directly, its report.json and report.html are not read either, nor a folder holding only the page.
+    out = tmp_path / "wiretrace-out"
+    docs, skipped = _read(out / "report.json", out / "report.html")
+    assert docs == [] and [s.reason for s in skipped] == [
+        "wiretrace's own report.json; not read as input", "wiretrace's own report.html; not read as input"
+    ]
+    (out / "report.json").unlink()
+    docs, skipped = _read(tmp_path)
+    assert len(docs) == 2 and [s.source for s in skipped] == [str(out)]
 
 
 # --- compressed inputs ---------------------------------------------------------

@@ -63,10 +63,12 @@ _START_TAG_TEXT = re.compile(r"<[A-Za-z]")
 csv.field_size_limit(64 * 1024 * 1024)
 # Rows per Parquet batch: memory stays that of a few hundred records.
 _PARQUET_BATCH = 256
-# A report.json starts with its format marker (report.Report.to_dict); this
-# many bytes hold it whatever the indentation.
-_REPORT_HEAD = 256
+# wiretrace's own outputs, recognised by their first bytes: report.json
+# starts with its format marker (report.Report.to_dict), report.html names
+# its generator in its head. This many bytes hold either.
+_REPORT_HEAD = 1024
 _OWN_REPORT_MARK = b'"format": "wiretrace-report"'
+_OWN_HTML_MARK = b'<meta name="generator" content="wiretrace '
 # Bytes of standard input looked at to tell JSON Lines from text or HTML.
 _STDIN_SNIFF = 4096
 
@@ -194,20 +196,25 @@ def _file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _is_own_report(path: Path) -> bool:
-    """Whether ``path`` is a report.json written by wiretrace."""
+def _is_own_output_file(path: Path) -> bool:
+    """Whether ``path`` is a report.json or report.html written by wiretrace."""
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".html", ".htm"):
+        return False
     try:
         with open(path, "rb") as handle:
             head = handle.read(_REPORT_HEAD)
     except OSError:
         return False
-    return _OWN_REPORT_MARK in head.replace(b"\n", b" ").replace(b"  ", b" ")
+    if suffix == ".json":
+        return _OWN_REPORT_MARK in b" ".join(head.split()).replace(b'":"', b'": "')
+    return _OWN_HTML_MARK in head
 
 
 def _is_own_output(folder: str, filenames: list[str]) -> bool:
-    """A folder wiretrace wrote a report into (report.json with its format
-    marker): reading it back would scan the previous run's output."""
-    return "report.json" in filenames and _is_own_report(Path(folder, "report.json"))
+    """A folder wiretrace wrote a report into (its report.json or
+    report.html): reading it back would scan the previous run's output."""
+    return any(name in filenames and _is_own_output_file(Path(folder, name)) for name in ("report.json", "report.html"))
 
 
 def _read_folder(root: Path, run: _Run) -> Iterator[Item]:
@@ -221,7 +228,7 @@ def _read_folder(root: Path, run: _Run) -> Iterator[Item]:
         yield from _walk_errors(errors)
         if _is_own_output(folder, filenames):
             dirnames[:] = []
-            yield Skipped(folder, "wiretrace's own output folder (holds its report.json); not read as input")
+            yield Skipped(folder, "wiretrace's own output folder (holds its report); not read as input")
             continue
         # Hidden folders (.git, .cache) are not part of a crawl.
         kept = []
@@ -301,8 +308,8 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
         compressions = " ".join(COMPRESSED_SUFFIXES)
         yield Skipped(source, f"unsupported file type {shown}; supported: {supported} (each optionally {compressions})")
         return
-    if path.name == "report.json" and _is_own_report(path):
-        yield Skipped(source, "wiretrace's own report.json; not read as input")
+    if compression is None and _is_own_output_file(path):
+        yield Skipped(source, f"wiretrace's own {path.name}; not read as input")
         return
     try:
         rel = path.relative_to(root).as_posix()
