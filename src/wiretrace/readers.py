@@ -347,6 +347,13 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
 
 
 def _open(path: Path, compression: str | None) -> IO[bytes]:
+    """``path``'s content, decompressed as it is read."""
+    if compression == "gzip":
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        return lzma.open(path, "rb")
     handle = open(path, "rb")
     try:
         return _decompressed(handle, compression)
