@@ -587,3 +587,15 @@ def test_warc_junk_inside_a_cut_gzip_member_is_skipped_once_and_reading_ends(tmp
             assert len(items) < 10, items
     assert [i.id for i in items if isinstance(i, Document)] == ["https://a.example.com/one", "https://b.example.com/two"]
     assert len([i for i in items if isinstance(i, Skipped)]) == 1
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_csv_line_endings_of_every_platform(tmp_path, ending):
+    # Streaming splits lines on LF; CR-only files (Excel's "CSV (Macintosh)") must still give one row per line.
+    path = tmp_path / "rows.csv"
+    quoted = story(28, 60).replace("\n\n", ending)  # a multi-line cell
+    first = story(29, 60).replace("\n\n", " ")
+    path.write_bytes(ending.join(["id,text", f"a,{first}", f'b,"{quoted}"', "c,third row", ""]).encode())
+    docs, skipped = _read(path)
+    assert skipped == [] and [d.id for d in docs] == ["a", "b", "c"]
+    assert docs[1].text == quoted and docs[2].text == "third row"

@@ -695,10 +695,16 @@ class _LineDecoder:
                     "the rest of the file is not read"
                 )
             try:
-                yield raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
+                text = raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
             except UnicodeDecodeError:
                 text, self.warning = _decode_legacy(raw)
+            if "\r" in text:  # lines ended by CR alone (Excel's "CSV (Macintosh)")
+                yield from (part for part in _CR_LINE_END.split(text) if part)
+            else:
                 yield text
+
+
+_CR_LINE_END = re.compile(r"(?<=\r)(?!\n)")
 
 
 def _decode_legacy(data: bytes) -> tuple[str, str]:
