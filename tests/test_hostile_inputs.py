@@ -599,3 +599,10 @@ def test_csv_line_endings_of_every_platform(tmp_path, ending):
     docs, skipped = _read(path)
     assert skipped == [] and [d.id for d in docs] == ["a", "b", "c"]
     assert docs[1].text == quoted and docs[2].text == "third row"
+
+
+def test_utf16_text_with_its_bom_is_text_not_binary(tmp_path):
+    title = "Caf\u00e9 owners \u201crelieved\u201d"
+    (tmp_path / "notepad.txt").write_bytes((title + "\r\n" + story(30)).encode("utf-16"))
+    docs, skipped = _read(tmp_path / "notepad.txt")
+    assert skipped == [] and docs[0].title == title and docs[0].text.endswith(story(30))

@@ -477,9 +477,12 @@ def _decode(data: bytes) -> tuple[str, str | None]:
 def _text_document(data: bytes, source: str, rel: str) -> Item:
     if not data.strip():
         return Skipped(source, "empty file", id=rel)
-    if b"\x00" in data[:8192]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM (Windows "Unicode" text)
+        text, warning = data.decode("utf-16", "replace"), None
+    elif b"\x00" in data[:8192]:
         return Skipped(source, "binary content (NUL bytes), not text", id=rel)
-    text, warning = _decode(data)
+    else:
+        text, warning = _decode(data)
     if not text.strip():  # only Unicode spaces (U+2028, U+3000...), which bytes.strip() keeps
         return Skipped(source, "empty file (only white space)", id=rel)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
