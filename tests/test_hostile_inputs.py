@@ -606,3 +606,14 @@ def test_utf16_text_with_its_bom_is_text_not_binary(tmp_path):
     (tmp_path / "notepad.txt").write_bytes((title + "\r\n" + story(30)).encode("utf-16"))
     docs, skipped = _read(tmp_path / "notepad.txt")
     assert skipped == [] and docs[0].title == title and docs[0].text.endswith(story(30))
+
+
+def test_standard_input_from_a_terminal_is_not_waited_for(monkeypatch):
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BufferedReader(io.BytesIO(b"never read"))))
+    with _deadline(10):
+        docs, skipped = _read("-")
+    assert docs == [] and "terminal" in skipped[0].reason

@@ -437,6 +437,9 @@ def _read_stdin(run: _Run) -> Iterator[Item | HtmlPage]:
     if raw is None:  # no standard input at all (a detached process)
         yield Skipped(source, "no standard input to read")
         return
+    if sys.stdin.isatty():  # reading would wait for typing: a hang to whoever forgot the pipe
+        yield Skipped(source, "standard input is a terminal: pipe or redirect data into it (... | wiretrace scan -)")
+        return
     limits = run.limits
     try:
         head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
