@@ -1,9 +1,10 @@
 """Fuzzing every reader (issue 12): JSON, JSON Lines, CSV, TSV, text, HTML,
-WARC (plain, gzipped per record, gzipped whole, WET) and Parquet, each
-compressed or not (gzip, bz2, xz, zstd), fed valid inputs built here and
-then mutated — bytes flipped, cut, repeated, and hostile fragments (deep
+WARC (plain, gzipped per record, gzipped whole, WET) and Parquet, the text
+formats compressed or not (gzip, bz2, xz, zstd), fed valid inputs built here
+and then mutated — bytes flipped, cut, repeated, and hostile fragments (deep
 nesting, NUL, BOMs, false lengths, markup floods) spliced in, before or
-after compression.
+after compression; and random folder trees of files, symbolic links of every
+kind, FIFOs and earlier outputs.
 
 The promise tested: every input ends as documents and skips with a
 reason; no exception escapes and nothing hangs (each input has a deadline).
@@ -43,7 +44,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 FIELDS = Config().fields
 _TOTAL = int(os.environ.get("WIRETRACE_FUZZ_EXAMPLES", "0") or 0)
-_TESTS = 9  # fuzz tests below (the long run's total is spread over them)
+_TESTS = 9  # reader fuzz tests below (the long run's total is spread over them; folder trees come on top)
 _LONG = _TOTAL > 0
 # CI: this many inputs per test (about 10 s for the module).
 _CI_EXAMPLES = 100
@@ -232,6 +233,11 @@ def _check(name: str, path: Path) -> None:
         faulthandler.cancel_dump_traceback_later()
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    _tally(name, items, started)
+
+
+def _tally(name: str, items: list, started: float) -> None:
+    """Check and count what one input gave."""
     counts = _COUNTS.setdefault(name, {"inputs": 0, "documents": 0, "skipped": 0, "slowest_ms": 0})
     counts["inputs"] += 1
     counts["slowest_ms"] = max(counts["slowest_ms"], int((time.perf_counter() - started) * 1000))
@@ -322,3 +328,82 @@ def test_the_seeds_are_read_whole():
     if _parquet_seed():
         items = list(read_inputs([_write("seed.parquet", _parquet_seed())], FIELDS, limits=LIMITS))
         assert [type(i) for i in items] == [Document] * 3
+
+
+# --- folders -----------------------------------------------------------------------
+
+ENTRY_KINDS = ["text", "jsonl", "html", "empty", "unsupported", "fifo", "link-inside", "link-outside", "link-loop",
+               "link-dangling", "link-folder", "folder", "own-output", "hidden"]
+
+
+@settings(SETTINGS, max_examples=max(EXAMPLES // 4, 10))  # each example is a whole tree of inputs
+@given(entries=st.lists(st.tuples(st.sampled_from(ENTRY_KINDS), st.integers(0, 3)), min_size=1, max_size=12))
+def test_fuzz_folders(entries):
+    """Random folder trees of files, links of every kind, FIFOs and earlier outputs: every entry not hidden
+    ends as a document or a skip naming it (or its folder), without a hang."""
+    root = Path(tempfile.mkdtemp(dir=_WORK))
+    folders = [root]
+    accounted: list[Path] = []  # entries that must appear in some item's source
+    for n, (kind, depth) in enumerate(entries):
+        parent = folders[min(depth, len(folders) - 1)]
+        path = parent / f"e{n}"
+        if kind == "text":
+            path = path.with_suffix(".txt")
+            path.write_text(story(n, 40), encoding="utf-8")
+        elif kind == "jsonl":
+            path = path.with_suffix(".jsonl")
+            path.write_text(json.dumps({"text": story(n, 40)}) + "\n", encoding="utf-8")
+        elif kind == "html":
+            path = path.with_suffix(".html")
+            path.write_bytes(_page(n))
+        elif kind == "empty":
+            path = path.with_suffix(".txt")
+            path.write_bytes(b"")
+        elif kind == "unsupported":
+            path = path.with_suffix(".png")
+            path.write_bytes(b"\x89PNG")
+        elif kind == "fifo":
+            path = path.with_suffix(".txt")
+            os.mkfifo(path)
+        elif kind == "link-inside":
+            target = root / f"t{n}.txt"
+            target.write_text(story(n, 40), encoding="utf-8")
+            accounted.append(target)
+            path = path.with_suffix(".txt")
+            os.symlink(target, path)
+        elif kind == "link-outside":
+            path = path.with_suffix(".txt")
+            os.symlink("/etc/hostname", path)
+        elif kind == "link-loop":
+            path = path.with_suffix(".txt")
+            os.symlink(path.name, path)
+        elif kind == "link-dangling":
+            path = path.with_suffix(".txt")
+            os.symlink(root / "nowhere.txt", path)
+        elif kind == "link-folder":
+            os.symlink(root, path)
+        elif kind == "folder":
+            path.mkdir()
+            folders.append(path)
+            continue  # a folder is accounted for by what it holds
+        elif kind == "own-output":
+            path.mkdir()
+            (path / "report.json").write_text('{\n  "format": "wiretrace-report",\n  "documents": []\n}\n')
+            (path / "pairs.csv").write_text("a,b\n")
+        else:
+            (parent / f".hidden{n}.txt").write_text(story(n, 40), encoding="utf-8")
+            continue
+        accounted.append(path)
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(DEADLINE)
+    started = time.perf_counter()
+    try:
+        items = list(read_inputs([root], FIELDS, workers=1, limits=LIMITS))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    _tally("folders", items, started)
+    sources = [item.source for item in items]
+    for path in accounted:
+        assert any(s == str(path) or s.startswith(f"{path}:") or s.startswith(f"{path}#") for s in sources), (path, items)
+    assert not any(".hidden" in s for s in sources)
