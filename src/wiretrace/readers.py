@@ -37,6 +37,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from wiretrace.config import Config
 from wiretrace.dates import parse_published
 from wiretrace.errors import InputError
 from wiretrace.records import Document, Skipped
@@ -80,13 +81,13 @@ class Limits:
     """What one input may take before it is skipped (``[limits]`` in the
     configuration; the defaults are the packaged ones)."""
 
-    document_bytes: int = 50_000_000
-    json_file_bytes: int = 1_000_000_000
-    page_bytes: int = 10_000_000
-    page_elements: int = 20_000
+    document_bytes: int = Config().max_document_bytes
+    json_file_bytes: int = Config().max_json_file_bytes
+    page_bytes: int = Config().max_page_bytes
+    page_elements: int = Config().max_page_elements
 
     @classmethod
-    def from_config(cls, config: Any) -> Limits:
+    def from_config(cls, config: Config) -> Limits:
         return cls(
             document_bytes=config.max_document_bytes,
             json_file_bytes=config.max_json_file_bytes,
