@@ -37,6 +37,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
     "report_texts": ("report", "texts"),
+    "registry_files": ("registry", "files"),
 }
 REPORT_TEXTS = ("clustered", "all", "none")  # which documents carry their text in report.json
 FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
@@ -93,6 +94,7 @@ class Config:
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
     report_texts: str = _default("report_texts")
+    registry_files: tuple[str, ...] = tuple(_default("registry_files"))
     fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_DEFAULT_FIELDS))
 
     def __post_init__(self) -> None:
@@ -142,6 +144,10 @@ class Config:
         integer("batch_size", 1)
         if self.report_texts not in REPORT_TEXTS:
             raise ConfigError(f"report.texts must be one of {', '.join(REPORT_TEXTS)}, got {self.report_texts!r}")
+        files = (self.registry_files,) if isinstance(self.registry_files, (str, Path)) else self.registry_files
+        if not isinstance(files, (list, tuple)) or not all(isinstance(f, (str, Path)) and str(f) for f in files):
+            raise ConfigError(f"registry.files must be a list of TOML file paths, got {self.registry_files!r}")
+        object.__setattr__(self, "registry_files", tuple(str(f) for f in files))
         object.__setattr__(self, "fields", _check_fields(self.fields))
 
     def replace(self, **changes: Any) -> Config:
@@ -159,7 +165,8 @@ class Config:
         """Nested mapping in the layout of the TOML file (for reports)."""
         out: dict[str, Any] = {}
         for attr, (section, key) in _KEYS.items():
-            out.setdefault(section, {})[key] = getattr(self, attr)
+            value = getattr(self, attr)
+            out.setdefault(section, {})[key] = list(value) if isinstance(value, tuple) else value
         out["input"] = {"fields": {k: list(v) for k, v in self.fields.items()}}
         bands, rows = lsh_params(self)
         out["lsh"]["effective_bands"] = bands
@@ -228,6 +235,10 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             raise ConfigError(f"cannot read config file {path}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        registry = data.get("registry")
+        if isinstance(registry, dict) and isinstance(registry.get("files"), list):
+            # relative to the config file, as a user reading it would expect
+            registry["files"] = [str(path.parent / f) if isinstance(f, str) else f for f in registry["files"]]
         config = Config.from_mapping(data, config, origin=str(path))
     overrides = {k: v for k, v in overrides.items() if v is not None}
     return config.replace(**overrides) if overrides else config

@@ -134,7 +134,9 @@ class Outlet:
 def _outlet_registry() -> dict[str, Outlet]:
     raw = tomllib.loads(resources.files("wiretrace").joinpath("outlets.toml").read_text(encoding="utf-8"))
     out: dict[str, Outlet] = {}
-    for i, entry in enumerate(raw.get("outlet", [])):
+    from wiretrace.registry import merged  # users' own outlets (--registry)
+
+    for i, entry in enumerate(merged("outlet", raw.get("outlet", []))):
         unknown = set(entry) - {"id", "name", "aliases", "domains", "group"}
         if unknown:
             raise ValueError(f"outlets.toml: outlet #{i + 1} has unknown fields {sorted(unknown)}")

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import email.utils
 import re
+import warnings
 from datetime import datetime, timedelta, timezone
 
+from dateutil.parser import UnknownTimezoneWarning
+
 __all__ = ["parse_published"]
+
+# dateutil warns on every zone name it does not know ("EST" from htmldate, which
+# calls it without our table; any made-up word): the time is then read as naive,
+# which wiretrace takes as UTC, as documented. The warning went to the terminal
+# in the middle of the summary; it says nothing the report does not.
+warnings.filterwarnings("ignore", category=UnknownTimezoneWarning, module=r"dateutil\.parser")
 
 # Formats seen in news exports besides ISO 8601 and RFC 2822. Reuters-21578
 # writes "26-FEB-1987 15:01:01.79".

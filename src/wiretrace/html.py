@@ -797,13 +797,19 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
         skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
-        all_sites=sorted({s for e in index for s in e["sites"]}),
+        run_id=str(report.get("run_id") or ""), all_sites=sorted({s for e in index for s in e["sites"]}),
     )
     return page
 
 
 def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions | None = None) -> Path:
-    """Render the report and write it to ``path`` (UTF-8)."""
-    path = Path(path)
-    path.write_text(render_html(report, options), encoding="utf-8")
-    return path
+    """Render the report and write it to ``path`` (UTF-8), all or nothing:
+    a temporary file beside it, renamed into place; a symbolic link at
+    ``path`` is replaced, never written through (:func:`wiretrace.outputs.atomic_write`).
+
+    Raises:
+        OutputError: The page could not be written; an old one is untouched.
+    """
+    from wiretrace.outputs import atomic_write, scalar_text
+
+    return atomic_write(path, scalar_text(render_html(report, options)))

@@ -8,6 +8,7 @@ input is passed through :func:`safe_text` and rendered as plain
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,33 +23,52 @@ from wiretrace.report import Report, cluster_headline
 
 __all__ = ["safe_text", "print_summary", "summary_dict", "progress_bar"]
 
-_STAGE_LABELS = {"fingerprint": "Fingerprinting", "candidates": "Finding candidates"}
+_STAGE_LABELS = {
+    "read": "Reading inputs", "clean": "Removing site chrome", "fingerprint": "Fingerprinting",
+    "candidates": "Finding candidates", "verify": "Verifying pairs", "cluster": "Clustering",
+    "credits": "Reading credits", "provenance": "Tracing provenance", "align": "Aligning passages",
+    "attribute": "Checking attribution", "report": "Assembling the report", "write": "Writing the outputs",
+}
 
 
-def safe_text(value: Any, limit: int = 80) -> str:
+# Control, format (bidi overrides, zero-width) and surrogate (not encodable) characters.
+_UNPRINTABLE = ("Cc", "Cf", "Cs")
+
+
+def safe_text(value: Any, limit: int = 80, keep_end: bool = False) -> str:
     """Printable, single-line, bounded form of untrusted text.
 
     Control and format characters (ANSI escapes, bidi overrides, zero-width
-    characters) are replaced by U+FFFD; long values are cut with an ellipsis.
+    characters), lone surrogates and U+FFFE/U+FFFF are replaced by U+FFFD;
+    long values are cut with an ellipsis: at the end, or, with ``keep_end``,
+    in the middle (ids and paths differ at their ends: ``corpus/html/a-1``
+    and ``corpus/html/a-2`` must stay apart).
 
     Example:
         >>> safe_text("Title\\x1b[31m red\\u202e")
         'Title\ufffd[31m red\ufffd'
+        >>> safe_text("corpus/pages/riverbend-bridge-inspections", 24, keep_end=True)
+        'corpus/pag\u2026e-inspections'
     """
     if value is None:
         return ""
     text = "".join(
-        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch)
+        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in _UNPRINTABLE or ch in "\ufffe\uffff" else ch)
         for ch in str(value)
     )
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        tail = (limit - 1) * 3 // 5  # the end tells ids apart; the start says where they come from
+        return text[: limit - 1 - tail] + "\u2026" + text[len(text) - tail :]
+    return text[: limit - 1] + "\u2026"
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
+def summary_dict(report: Report, paths: dict[str, Path], exit_code: int | None = None) -> dict[str, Any]:
     """The machine-readable summary printed by ``wiretrace scan --json``."""
     return {
         "documents": report.stats["documents"],
@@ -61,7 +81,8 @@ def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
         "report": str(paths["report"]),
         "pairs_csv": str(paths["pairs"]),
         "html": str(paths["html"]) if "html" in paths else None,
-        "exit_code": report.exit_code,
+        "exit_code": report.exit_code() if exit_code is None else exit_code,
+        "run_id": report.run_id,
     }
 
 
@@ -104,8 +125,12 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
             console.print(Text(f"  {safe_text(item['source'], 60)}: {safe_text(item['reason'], 120)}"))
         if len(report.skipped) > show:
             console.print(f"  ... and {len(report.skipped) - show} more (see 'skipped' in the report).")
-    if report.sites and show:
-        _print_sites(console, report.sites[:show], len(report.sites))
+    # A content-farm table only where something was copied, and only sites
+    # that copied without credit: a site whose copies all credit their
+    # source is a licensee, not a farm.
+    farms = [row for row in report.sites if row.get("uncredited")]
+    if report.clusters and farms and show:
+        _print_sites(console, farms[:show], len(farms))
     console.print()
     if "html" in paths:
         console.print(Text(f"Open in a browser: {paths['html']}", style="bold"))
@@ -128,15 +153,15 @@ def _origin_line(origin: dict[str, Any] | None) -> Text:
     if not origin:
         return Text("")
     if origin["kind"] == "agency":
-        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+        where = (f"its own page {safe_text(origin['document'], 50, keep_end=True)}" if origin["document"]
                  else "the agency's own copy is not in the scan")
         return Text(f"origin: {_agency_name(origin['agency'])} wire copy ({where})")
     if origin["kind"] == "outlet":
-        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+        where = (f"its own page {safe_text(origin['document'], 50, keep_end=True)}" if origin["document"]
                  else "its own copy is not in the scan")
         return Text(f"origin: {safe_text(origin.get('outlet') or '', 60)}, credited by its copies ({where})")
     if origin["kind"] == "document":
-        return Text(f"origin: {safe_text(origin['document'], 60)} ({safe_text(origin['reason'], 80)})")
+        return Text(f"origin: {safe_text(origin['document'], 60, keep_end=True)} ({safe_text(origin['reason'], 80)})")
     return Text(f"origin unknown: {safe_text(origin['reason'], 100)}")
 
 
@@ -145,6 +170,58 @@ def _short_node(node: str | None) -> str:
         return "-"
     kind, _, name = node.partition(":")
     return _agency_name(name) if kind == "agency" else name
+
+
+def short_ids(ids: list[str], width: int) -> dict[str, str]:
+    """Each id as it fits in ``width`` columns, cut where ids do not differ.
+
+    Ids of one table often share an ending ("-bridge-inspections", past a
+    file extension) and folders ("corpus/pages/"). An id too long loses its
+    folders first ("…/name"), then is cut at the end when what sets it apart
+    from the others still shows, else in the middle, keeping its end
+    ("feed.jsonl:1234" and "feed.jsonl:1235" stay apart).
+
+    Example:
+        >>> ids = ["corpus/html/prairieledger-bridge-inspections.html", "dailyharbor-bridge-inspections"]
+        >>> list(short_ids(ids, 24).values())
+        ['…/prairieledger-bridge-…', 'dailyharbor-bridge-insp…']
+        >>> list(short_ids(["exports/2026/feed.jsonl:1234", "exports/2026/feed.jsonl:1235"], 17).values())
+        ['…/feed.jsonl:1234', '…/feed.jsonl:1235']
+    """
+    clean = {i: safe_text(i, 10**6) for i in ids}
+    stems = [_EXTENSION.sub("", t) for t in clean.values()]
+    common = ""
+    if len(stems) > 1:
+        # the common ending of all is that of the first and last in reversed order
+        first, last = min(stems, key=lambda t: t[::-1]), max(stems, key=lambda t: t[::-1])
+        n = 0
+        for a, b in zip(reversed(first), reversed(last)):
+            if a != b or n >= min(len(first), len(last)) - 1:
+                break
+            n += 1
+        suffix = first[len(first) - n :] if n else ""
+        cut = next((k for k, ch in enumerate(suffix) if ch in _ID_SEPARATORS), None)
+        common = suffix[cut:] if cut is not None else ""
+    return {original: _fit(text, width, common) for original, text in clean.items()}
+
+
+_ID_SEPARATORS = "/-_:.#"
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def _fit(text: str, width: int, common: str) -> str:
+    if len(text) <= width:
+        return text
+    folder = text.rfind("/", 0, len(text) - 1)
+    candidates = [text] + (["\u2026/" + text[folder + 1 :]] if folder > 0 else [])
+    for candidate in candidates:
+        if len(candidate) <= width:
+            return candidate
+        stem = _EXTENSION.sub("", candidate)
+        core = stem[: len(stem) - len(common)] if common and stem.endswith(common) else stem
+        if common and len(core) <= width - 2:  # what sets it apart shows, and a bit of the rest
+            return candidate[: width - 1] + "\u2026"
+    return safe_text(candidates[-1], width, keep_end=True)
 
 
 def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, Any], best: dict[str, Any]) -> None:
@@ -160,8 +237,9 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
     heading.append_text(_origin_line(cluster.get("origin")))
     table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
     wide = console.width >= 110  # room for the source and the containment
-    table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=40 if wide else 24)
-    table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=28 if wide else 18)
+    id_width, site_width = (40, 28) if wide else (24, 18)  # 80 columns hold the narrow table
+    table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=id_width)
+    table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=site_width)
     table.add_column("published", no_wrap=True, min_width=10)
     if wide:
         table.add_column("copied from", no_wrap=True, overflow="ellipsis", max_width=30)
@@ -171,14 +249,15 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
         table.add_column("in it", justify="right", no_wrap=True, min_width=5)
     origin_doc = (cluster.get("origin") or {}).get("document")
     members = sorted(cluster["members"], key=lambda m: (m != origin_doc, m))
+    shown = short_ids(members, id_width)
     for member in members:
         doc = by_id[member]
         jac, contained, _ = best.get(member, (0.0, 0.0, ""))
         attribution = doc.get("attribution") or {}
         status = attribution.get("status", "")
         cells = [
-            Text(safe_text(member, 60)),
-            Text(safe_text(doc["site"], 40)),
+            Text(shown[member]),
+            Text(safe_text(doc["site"], site_width)),
             Text((doc["published"] or "-")[:10]),
             *([Text(safe_text(_short_node(attribution.get("source")), 60))] if wide else []),
             Text(status, style=_STATUS_STYLE.get(status, "")),
@@ -192,7 +271,8 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
 
 
 def _print_sites(console: Console, rows: list[dict[str, Any]], total: int) -> None:
-    table = Table(title=Text(f"Sites by content-farm score (top {len(rows)} of {total})", style="bold"),
+    table = Table(title=Text(f"Sites copying without credit, by content-farm score (top {len(rows)} of {total})",
+                             style="bold"),
                   title_justify="left", show_edge=False, box=None, pad_edge=False, header_style="dim")
     for name, justify in (("site", "left"), ("articles", "right"), ("copies", "right"), ("uncredited", "right"),
                           ("sources", "right"), ("delay h", "right"), ("score", "right")):
@@ -265,11 +345,15 @@ def print_bench(results: dict[str, Any], console: Console) -> None:
 
 
 @contextmanager
-def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar, yielded as the ``progress`` callback of ``scan``."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def progress_bar(console: Console) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress display, yielded as the ``progress`` callback of ``scan``:
+    one line per stage, a bar where the amount of work is known and a
+    spinner with a count where it is not (the inputs being read). The
+    command line shows it only when stderr is a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
+        SpinnerColumn(finished_text="\u2713"),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -279,7 +363,7 @@ def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
     ) as progress:
         tasks: dict[str, Any] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
+        def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = progress.add_task(_STAGE_LABELS.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)

@@ -587,15 +587,48 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
     return graph
 
 
-def write_graph(graph: nx.DiGraph, out_dir: Path) -> dict[str, Path]:
-    """GraphML, GEXF (Gephi) and node-link JSON files of the graph."""
-    paths = {
-        "graphml": out_dir / "provenance.graphml",
-        "gexf": out_dir / "provenance.gexf",
-        "graph_json": out_dir / "provenance.json",
-    }
-    nx.write_graphml(graph, paths["graphml"])
-    nx.write_gexf(graph, paths["gexf"])
+def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of ``graph`` that XML (GraphML, GEXF) can hold: in node ids and
+    string attributes, characters XML 1.0 forbids (control characters,
+    U+FFFE/U+FFFF, lone surrogates) become U+FFFD. Two ids that become equal
+    that way are told apart by a ``#2``, ``#3`` suffix (in node order, which
+    is deterministic)."""
+    from wiretrace.outputs import xml_text
+
+    def clean(attrs: dict) -> dict:
+        return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
+
+    names = {node: node for node in graph.nodes if xml_text(str(node)) == node}
+    used = set(names)
+    for node in graph.nodes:
+        if node not in names:
+            base = name = xml_text(str(node))
+            n = 1
+            while name in used:
+                n += 1
+                name = f"{base}#{n}"
+            names[node] = name
+            used.add(name)
+    safe = nx.DiGraph(**clean(graph.graph))
+    for node, attrs in graph.nodes(data=True):
+        safe.add_node(names[node], **clean(attrs))
+    for a, b, attrs in graph.edges(data=True):
+        safe.add_edge(names[a], names[b], **clean(attrs))
+    return safe
+
+
+def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> None:
+    """GraphML, GEXF (Gephi) and node-link JSON files of the graph, into an
+    :class:`wiretrace.outputs.Batch` (written with the run's other files)."""
+    from wiretrace.outputs import scalar_text
+
+    graph = graph.copy()
+    if run_id:
+        graph.graph["run_id"] = run_id
+    safe = xml_safe_graph(graph)
+    with batch.open("provenance.graphml") as handle:
+        nx.write_graphml(safe, handle)
+    with batch.open("provenance.gexf") as handle:
+        nx.write_gexf(safe, handle)
     data = nx.node_link_data(graph, edges="edges")
-    paths["graph_json"].write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return paths
+    batch.write_text("provenance.json", scalar_text(json.dumps(data, indent=1, ensure_ascii=False)) + "\n")

@@ -261,8 +261,12 @@ def _parse_registry(data: dict[str, Any]) -> tuple[dict[str, Agency], tuple[str,
 
 @functools.lru_cache(maxsize=1)
 def _registry() -> tuple[dict[str, Agency], tuple[str, ...]]:
+    from wiretrace.registry import merged
+
     raw = resources.files("wiretrace").joinpath("agencies.toml").read_bytes()
-    return _parse_registry(tomllib.loads(raw.decode("utf-8")))
+    data = tomllib.loads(raw.decode("utf-8"))
+    data["agency"] = merged("agency", data.get("agency", []))  # users' own agencies (--registry)
+    return _parse_registry(data)
 
 
 def load_agencies() -> dict[str, Agency]:
