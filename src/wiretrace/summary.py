@@ -326,22 +326,87 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
-def print_bench(results: dict[str, Any], console: Console) -> None:
-    """One table per benchmark suite (``wiretrace bench``)."""
-    for suite, measured in results.items():
-        table = Table(title=Text(f"{suite} ({measured.get('seconds', 0):.1f} s)", style="bold"), title_justify="left",
-                      show_edge=False, box=None, pad_edge=False, header_style="dim")
-        table.add_column("measure")
-        table.add_column("value", justify="right")
-        for key, value in _flatten({k: v for k, v in measured.items() if k != "seconds"}):
-            if key == "errors" or key.endswith(".errors") or key == "skipped" and isinstance(value, list) and value and isinstance(value[0], dict):
-                # per-item disagreements: counted here, listed in --json
-                value = f"{len(value)} (listed with --json)"
-            elif isinstance(value, list):
-                value = ", ".join(map(str, value)) or "-"
-            table.add_row(Text(key), Text(str(value)))
+def _bench_cell(key: str, value: Any) -> str:
+    if isinstance(value, list) and (key == "errors" or key.endswith(".errors") or key == "skipped") \
+            and value and isinstance(value[0], dict):
+        return f"{len(value)} (listed with --json)"  # per-item disagreements: counted here, listed in --json
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:.4f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _scalar_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and not any(isinstance(v, dict) for v in value.values())
+
+
+def _bench_table(title: str, columns: list[str]) -> Table:
+    table = Table(title=Text(title, style="bold"), title_justify="left", show_edge=False, box=None,
+                  pad_edge=False, header_style="dim")
+    table.add_column(columns[0], overflow="fold")
+    for name in columns[1:]:
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def _print_bench_part(console: Console, title: str, measured: dict[str, Any]) -> None:
+    """A table of the scalars of ``measured``, one matrix per group of
+    measures taken over the same things (``recall_by_transform`` beside
+    ``copy_edge_accuracy_by_transform``; ``pairs_verified`` beside
+    ``pairs_same_cluster``), and a part of its own for each deeper mapping."""
+    scalars: list[tuple[str, Any]] = []
+    groups: dict[str, list[str]] = {}
+    deeper: list[str] = []
+    for key, value in measured.items():
+        if _scalar_dict(value):
+            by = key[key.index("_by_") + 1 :] if "_by_" in key else "|".join(value)
+            groups.setdefault(by, []).append(key)
+        elif isinstance(value, dict) and value:
+            deeper.append(key)
+        else:
+            scalars.append((key, value))
+    for by, names in list(groups.items()):
+        if len(names) == 1:  # one mapping alone reads best as rows of the main table
+            scalars.extend((f"{names[0]}.{k}", v) for k, v in measured[names[0]].items())
+            del groups[by]
+    if scalars:
+        table = _bench_table(title, ["measure", "value"])
+        for key, value in scalars:
+            table.add_row(Text(key), Text(_bench_cell(key, value)))
         console.print()
         console.print(table)
+    for by, names in groups.items():
+        keys = list(dict.fromkeys(k for name in names for k in measured[name]))
+        heading = by.replace("_", " ") if not by.count("|") else ""
+        labels = [name.removesuffix("_" + by) if heading else name for name in names]
+        if len(keys) >= len(names):  # the longer dimension down the page
+            table = _bench_table(f"{title} \u00b7 {heading}" if heading else title, [heading, *labels])
+            for k in keys:
+                table.add_row(Text(str(k)), *(Text(_bench_cell(k, measured[n].get(k))) for n in names))
+        else:
+            table = _bench_table(title, ["", *map(str, keys)])
+            for name, label in zip(names, labels):
+                table.add_row(Text(label), *(Text(_bench_cell(k, measured[name].get(k))) for k in keys))
+        console.print()
+        console.print(table)
+    for key in deeper:
+        _print_bench_part(console, f"{title} \u00b7 {key}", measured[key])
+
+
+def print_bench(results: dict[str, Any], console: Console) -> None:
+    """The tables printed by ``wiretrace bench``: per suite, its figures, then
+    a matrix for each group of measures over the same things (per
+    transformation, per pair kind, per language), so that no key is a dotted
+    path too long for the terminal. Every number is in ``--json``."""
+    for suite, measured in results.items():
+        seconds = measured.get("seconds", 0)
+        _print_bench_part(console, f"{suite} ({seconds:.1f} s)", {k: v for k, v in measured.items() if k != "seconds"})
 
 
 @contextmanager
