@@ -86,7 +86,7 @@ def _common_options() -> argparse.ArgumentParser:
     group.add_argument("-v", "--verbose", action="count", default=0,
                        help="log what each stage does on stderr (-v: info, -vv: debug)")
     group.add_argument("--log-level", choices=LEVELS, default=None, metavar="LEVEL",
-                       help=f"log level on stderr: {', '.join(LEVELS)} (default: warning; error with -q)")
+                       help=f"log level on stderr: {', '.join(LEVELS)} (default: warning, also with -q)")
     group.add_argument("--log-file", metavar="FILE",
                        help="also write every log record (debug and up) and any internal error's traceback to FILE")
     return common
@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     argv_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        level = args.log_level or {0: "error" if getattr(args, "quiet", False) else "warning", 1: "info"}.get(
+        level = args.log_level or {0: "warning", 1: "info"}.get(
             args.verbose, "debug")
         setup_logging(level, args.log_file)
     except ConfigError as exc:
