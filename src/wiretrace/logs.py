@@ -27,7 +27,6 @@ from pathlib import Path
 __all__ = ["LEVELS", "setup_logging", "write_crash_log"]
 
 LEVELS = ("debug", "info", "warning", "error")
-_FORMAT = "wiretrace: %(levelname)s: %(message)s"
 
 
 def _inert(text: str) -> str:
@@ -39,9 +38,14 @@ def _inert(text: str) -> str:
 
 
 class _InertFormatter(logging.Formatter):
+    """``wiretrace: LEVEL: message``, inert (the record itself is left as it is:
+    the log file's handler formats it too)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        record.levelname = record.levelname.lower()
-        return _inert(super().format(record))
+        text = f"wiretrace: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return _inert(text)
 
 
 class _Stderr(logging.Handler):
@@ -73,7 +77,7 @@ def setup_logging(level: str = "warning", log_file: str | None = None) -> None:
     _HANDLERS.clear()
     numeric = getattr(logging, level.upper())
     stderr = _Stderr(numeric)
-    stderr.setFormatter(_InertFormatter(_FORMAT))
+    stderr.setFormatter(_InertFormatter())
     _HANDLERS.append(stderr)
     if log_file:
         from wiretrace.errors import ConfigError

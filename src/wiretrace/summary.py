@@ -8,6 +8,7 @@ input is passed through :func:`safe_text` and rendered as plain
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -190,6 +191,12 @@ def short_ids(ids: list[str], width: int) -> dict[str, str]:
     """
     clean = {i: safe_text(i, 10**6) for i in ids}
     stems = [_EXTENSION.sub("", t) for t in clean.values()]
+    prefix = ""
+    if len(clean) > 1:
+        start = os.path.commonprefix(list(clean.values()))
+        cuts = [k for k, ch in enumerate(start) if ch in _ID_SEPARATORS]
+        # whole words only, and the last shared word stays as context ("…story-0001")
+        prefix = start[: cuts[-2] + 1] if len(cuts) > 1 else ""
     common = ""
     if len(stems) > 1:
         # the common ending of all is that of the first and last in reversed order
@@ -202,18 +209,20 @@ def short_ids(ids: list[str], width: int) -> dict[str, str]:
         suffix = first[len(first) - n :] if n else ""
         cut = next((k for k, ch in enumerate(suffix) if ch in _ID_SEPARATORS), None)
         common = suffix[cut:] if cut is not None else ""
-    return {original: _fit(text, width, common) for original, text in clean.items()}
+    return {original: _fit(text, width, common, prefix) for original, text in clean.items()}
 
 
 _ID_SEPARATORS = "/-_:.#"
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
-def _fit(text: str, width: int, common: str) -> str:
+def _fit(text: str, width: int, common: str, prefix: str = "") -> str:
     if len(text) <= width:
         return text
     folder = text.rfind("/", 0, len(text) - 1)
     candidates = [text] + (["\u2026/" + text[folder + 1 :]] if folder > 0 else [])
+    if len(prefix) > 2 and len(prefix) > folder + 2:  # the others share more than the folders: drop that too
+        candidates.append("\u2026" + text[len(prefix) :])
     for candidate in candidates:
         if len(candidate) <= width:
             return candidate
