@@ -72,6 +72,10 @@ def test_a_site_that_credits_every_copy_is_not_shown_as_a_farm(tmp_path, capsys)
     assert statuses["licensee"] == "credited" and statuses["farm"] == "uncredited"
     farm_table = out.split("Sites copying without credit", 1)[1]
     assert "farm.example" in farm_table and "licensee.example" not in farm_table
+    # report.html's overview says the same
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    overview = html.split("<h3>Content-farm ranking</h3>", 1)[1].split("</table>", 1)[0]
+    assert "farm.example" in overview and "licensee.example" not in overview
 
 
 def test_a_library_warning_does_not_reach_the_summary(tmp_path):

@@ -628,7 +628,7 @@ class _Model:
             "origins": {kind: sum(1 for c in report["clusters"] if (c.get("origin") or {}).get("kind") == kind)
                         for kind in ("agency", "outlet", "document", "unknown")},
             "top_sources": top,
-            "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0][:10],
+            "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0 and s.get("uncredited")][:10],
         }
 
 

@@ -355,12 +355,14 @@ def _scalar_dict(value: Any) -> bool:
     return isinstance(value, dict) and bool(value) and not any(isinstance(v, dict) for v in value.values())
 
 
-def _bench_table(title: str, columns: list[str]) -> Table:
+def _bench_table(title: str, columns: list[str], labels: list[str]) -> Table:
+    """Labels never wrap (up to 40 columns); a long value (a reason, a path) folds."""
     table = Table(title=Text(title, style="bold"), title_justify="left", show_edge=False, box=None,
                   pad_edge=False, header_style="dim")
-    table.add_column(columns[0], overflow="fold")
+    table.add_column(columns[0], no_wrap=True, overflow="ellipsis",
+                     min_width=min(40, max(map(len, [columns[0], *labels]), default=0)))
     for name in columns[1:]:
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name, justify="right", overflow="fold")
     return table
 
 
@@ -385,7 +387,7 @@ def _print_bench_part(console: Console, title: str, measured: dict[str, Any]) ->
             scalars.extend((f"{names[0]}.{k}", v) for k, v in measured[names[0]].items())
             del groups[by]
     if scalars:
-        table = _bench_table(title, ["measure", "value"])
+        table = _bench_table(title, ["measure", "value"], [key for key, _ in scalars])
         for key, value in scalars:
             table.add_row(Text(key), Text(_bench_cell(key, value)))
         console.print()
@@ -395,11 +397,12 @@ def _print_bench_part(console: Console, title: str, measured: dict[str, Any]) ->
         heading = by.replace("_", " ") if not by.count("|") else ""
         labels = [name.removesuffix("_" + by) if heading else name for name in names]
         if len(keys) >= len(names):  # the longer dimension down the page
-            table = _bench_table(f"{title} \u00b7 {heading}" if heading else title, [heading, *labels])
+            table = _bench_table(f"{title} \u00b7 {heading}" if heading else title, [heading, *labels],
+                                 [str(k) for k in keys])
             for k in keys:
                 table.add_row(Text(str(k)), *(Text(_bench_cell(k, measured[n].get(k))) for n in names))
         else:
-            table = _bench_table(title, ["", *map(str, keys)])
+            table = _bench_table(title, ["", *map(str, keys)], labels)
             for name, label in zip(names, labels):
                 table.add_row(Text(label), *(Text(_bench_cell(k, measured[name].get(k))) for k in keys))
         console.print()
