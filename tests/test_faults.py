@@ -211,8 +211,9 @@ def test_two_concurrent_scans_into_one_folder(tmp_path):
     assert len(report["documents"]) == 400 and _html_run_id(out) == report["run_id"]
 
 
-def test_closing_stdout_early_is_not_a_traceback(tmp_path):
-    proc = subprocess.Popen(_cli("scan", DEMO, "--out", tmp_path, "--json"), env=ENV, stdout=subprocess.PIPE,
+@pytest.mark.parametrize("form", [["--json"], []])
+def test_closing_stdout_early_is_not_a_traceback(tmp_path, form):
+    proc = subprocess.Popen(_cli("scan", DEMO, "--out", tmp_path, *form), env=ENV, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     proc.stdout.close()  # `| head -c 0`: nobody reads the summary
     err = proc.stderr.read()

@@ -217,3 +217,23 @@ def test_output_folder_refuses_a_batch_when_not_held_and_a_folder_under_a_file(t
     (tmp_path / "x").write_text("")
     with pytest.raises(OutputError, match="cannot create the output folder"):
         OutputFolder(tmp_path / "x" / "y").open()
+
+
+def test_file_names_that_are_not_utf8_reach_every_output(tmp_path, capsys):
+    # os.fsdecode turns the bytes into lone surrogates ("\udcff"), which UTF-8 cannot encode
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    text = story(61, 250)
+    for name in (b"a\xff\x1b.txt", b"b\xfe.txt"):
+        with open(os.path.join(os.fsencode(folder), name), "w", encoding="utf-8") as handle:
+            handle.write("Title\n\n" + text)
+    out = tmp_path / "out"
+    assert main(["scan", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "a\ufffd\ufffd.txt" in printed
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert sorted(d["id"] for d in report["documents"]) == ["crawl/a\ufffd\x1b.txt", "crawl/b\ufffd.txt"]
+    for name in OUTPUT_NAMES:
+        assert (out / name).stat().st_size > 0
+    assert main(["extract", str(folder), "--out", str(tmp_path / "x.jsonl")]) == 0
+    assert len((tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()) == 2

@@ -28,7 +28,7 @@ from wiretrace.logs import LEVELS, setup_logging, write_crash_log
 from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
 from wiretrace.parallel import SIGNAL_EXIT, Terminated, stop_on_signals, stop_workers
 from wiretrace.pipeline import extract, scan
-from wiretrace.summary import print_summary, safe_text, summary_dict
+from wiretrace.summary import make_console, print_summary, safe_text, summary_dict
 
 __all__ = ["main", "build_parser"]
 
@@ -359,8 +359,6 @@ def bench_data_folder(flag: str | None) -> Path:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from wiretrace.evaluation.suites import SUITES, run_suites
     from wiretrace.summary import print_bench
 
@@ -372,7 +370,7 @@ def _bench(args: argparse.Namespace) -> int:
         logging.getLogger("wiretrace").warning(
             "corpus folder %s not found (set --data or $%s): suites that need data will be skipped", data, DATA_ENV)
     results = run_suites(args.suite or list(SUITES), data, args.quick)
-    print_bench(results, Console())
+    print_bench(results, make_console())
     if args.json:
         _write_file(args.json, json.dumps(results, indent=2) + "\n")
     return EXIT_OK
@@ -431,11 +429,9 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scores, indent=2))
     else:
-        from rich.console import Console
-
         from wiretrace.summary import print_scores
 
-        print_scores(scores, Console())
+        print_scores(scores, make_console())
     return EXIT_OK
 
 
@@ -475,9 +471,7 @@ def _scan(args: argparse.Namespace) -> int:
     if args.show < 0:
         raise ConfigError("--show must be >= 0")
 
-    from rich.console import Console
-
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     show_progress = not args.quiet and not args.json and err.is_terminal
     # The output folder is taken (locked) and checked writable before a single
     # input is read: a mistake in --out costs nothing, and no other scan can
@@ -497,7 +491,7 @@ def _scan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
     elif not args.quiet:
-        print_summary(report, paths, Console(), show=args.show)
+        print_summary(report, paths, make_console(), show=args.show)
     sys.stdout.flush()
     return code
 

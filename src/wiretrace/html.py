@@ -672,6 +672,9 @@ class _Chunks:
         self._size = 0
 
     def add(self, key: str, html: str) -> None:
+        from wiretrace.outputs import scalar_text
+
+        html = scalar_text(html)  # a lone surrogate from the input (a file name, a "\ud800" escape) cannot be UTF-8
         size = len(html.encode("utf-8"))
         if self._batch and self._size + size > self.limit:
             self.flush()

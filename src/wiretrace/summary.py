@@ -22,7 +22,7 @@ from rich.text import Text
 
 from wiretrace.report import Report, cluster_headline
 
-__all__ = ["safe_text", "print_summary", "summary_dict", "progress_bar"]
+__all__ = ["safe_text", "short_ids", "print_summary", "summary_dict", "progress_bar", "make_console"]
 
 _STAGE_LABELS = {
     "read": "Reading inputs", "clean": "Removing site chrome", "fingerprint": "Fingerprinting",
@@ -34,6 +34,20 @@ _STAGE_LABELS = {
 
 # Control, format (bidi overrides, zero-width) and surrogate (not encodable) characters.
 _UNPRINTABLE = ("Cc", "Cf", "Cs")
+
+
+class _Console(Console):
+    """rich's Console, but a closed stdout raises ``BrokenPipeError`` (rich
+    itself exits with code 1) for the command line to exit with its own code."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def make_console(stderr: bool = False) -> Console:
+    """The console the command line prints to."""
+    return _Console(stderr=stderr)
 
 
 def safe_text(value: Any, limit: int = 80, keep_end: bool = False) -> str:
