@@ -92,14 +92,16 @@ def _html_run_id(out: Path) -> str:
     return html[html.index(marker) + len(marker) :].split('"', 1)[0]
 
 
+@pytest.mark.parametrize("later", [0.0, 0.6], ids=["as-workers-start", "while-they-work"])
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
-def test_a_signal_stops_every_worker_and_exits_cleanly(tmp_path, stop):
+def test_a_signal_stops_every_worker_and_exits_cleanly(tmp_path, stop, later):
     pages = _pages(tmp_path / "pages", 600)
     out = tmp_path / "out"
     proc = subprocess.Popen(_cli("scan", pages, "--out", out, "--workers", "2"), env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         workers = _wait_for(lambda: _children(proc.pid), 60, "worker processes")
+        time.sleep(later)
         if stop == "SIGTERM":
             os.kill(proc.pid, signal.SIGTERM)  # the main process only, as a service manager or `kill` does
         else:

@@ -26,7 +26,15 @@ from wiretrace.config import FIELD_NAMES, Config, load_config
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.logs import LEVELS, setup_logging, write_crash_log
 from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
-from wiretrace.parallel import SIGNAL_EXIT, Terminated, stop_on_signals, stop_workers
+from wiretrace.parallel import (
+    SIGNAL_EXIT,
+    Terminated,
+    announce_stop,
+    check_stop,
+    stop_on_signals,
+    stop_requested,
+    stop_workers,
+)
 from wiretrace.pipeline import extract, scan
 from wiretrace.summary import make_console, print_summary, safe_text, summary_dict
 
@@ -277,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     try:
         with stop_on_signals():
-            return _dispatch(args)
+            code = _dispatch(args)
+            check_stop()  # a stop signal whose exception Python swallowed
+            return code
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -292,17 +302,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         stop_workers()
-        _quiet_print("wiretrace: interrupted; worker processes stopped, no output changed")
+        announce_stop("wiretrace: interrupted; worker processes stopped, no output changed")
         return EXIT_INTERRUPTED
     except Terminated as exc:
         stop_workers()
-        _quiet_print(f"wiretrace: {exc}; worker processes stopped, no output changed")
+        announce_stop(f"wiretrace: {exc}; worker processes stopped, no output changed")
         return SIGNAL_EXIT.get(exc.signum, EXIT_TERMINATED)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_PIPE
     except Exception as exc:  # a bug: one line here, the traceback in a file
         stop_workers()
+        stopped = stop_requested()
+        if stopped is not None:  # not a bug: the pool broke because a signal stopped its workers
+            announce_stop()
+            return stopped
         where = write_crash_log(exc, argv_list, args.log_file)
         detail = f"the traceback is in {where}" if where else "no log file could be written"
         _quiet_print(f"wiretrace: internal error: {type(exc).__name__}: {safe_text(exc, 200)} ({detail}; "
@@ -482,10 +496,12 @@ def _scan(args: argparse.Namespace) -> int:
 
             with progress_bar(err) as update:
                 report = scan(args.inputs, config, progress=update)
+                check_stop()  # stopped during the scan: write nothing
                 update("write", 0, None)
                 paths = _write_report(report, folder, args.html)
         else:
             report = scan(args.inputs, config)
+            check_stop()
             paths = _write_report(report, folder, args.html)
     code = report.exit_code(strict=args.strict)
     if args.json:

@@ -19,12 +19,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["fork_map", "stop_workers", "stop_on_signals", "Terminated", "SIGNAL_EXIT"]
+__all__ = ["fork_map", "stop_workers", "stop_on_signals", "stop_requested", "check_stop", "announce_stop", "Terminated",
+           "SIGNAL_EXIT"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,6 +55,21 @@ def _run(bounds: tuple[int, int]) -> list[Any]:
     return [func(items[i]) for i in range(*bounds)]
 
 
+def _forked_children() -> list[int]:
+    """Pids of this process's children as the kernel sees them (Linux), which
+    includes a worker forked a moment ago that multiprocessing has not
+    registered yet: a signal can arrive between the fork and the registration."""
+    me = os.getpid()
+    pids: set[int] = set()
+    try:
+        for task in os.listdir(f"/proc/{me}/task"):
+            with open(f"/proc/{me}/task/{task}/children") as handle:
+                pids.update(int(p) for p in handle.read().split())
+    except OSError:
+        return []
+    return sorted(pids)
+
+
 def stop_workers(grace: float = _STOP_GRACE) -> int:
     """Terminate every worker process this process started; returns how many.
 
@@ -58,7 +77,16 @@ def stop_workers(grace: float = _STOP_GRACE) -> int:
     """
     from multiprocessing.connection import wait
 
-    children = multiprocessing.active_children()
+    known = multiprocessing.active_children()
+    registered = {child.pid for child in known}
+    for pid in _forked_children():
+        if pid not in registered:  # forked, not registered yet: stopped directly
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (OSError, ChildProcessError):
+                pass
+    children = known
     for child in children:
         try:
             child.terminate()
@@ -82,12 +110,75 @@ def stop_workers(grace: float = _STOP_GRACE) -> int:
     return len(children)
 
 
+# Seconds the main process may take to unwind once its workers are stopped.
+# A worker killed while it sent a result leaves half a message in the result
+# pipe: concurrent.futures' manager thread then waits for the rest forever,
+# and shutting that pool down (or the interpreter's exit) waits for the
+# thread. Past this grace the process exits at once, with the same code.
+_EXIT_GRACE = 3.0
+_ANNOUNCED = threading.Event()
+_MESSAGE: list[str] = []
+
+
+def _describe(signum: int) -> str:
+    if signum == signal.SIGINT:
+        return "wiretrace: interrupted; worker processes stopped, no output changed"
+    return f"wiretrace: terminated by {signal.Signals(signum).name}; worker processes stopped, no output changed"
+
+
+def announce_stop(message: str | None = None) -> None:
+    """Print why the run stopped, once (the main path and the exit watchdog both may)."""
+    if _ANNOUNCED.is_set():
+        return
+    _ANNOUNCED.set()
+    text = message or (_MESSAGE[0] if _MESSAGE else "wiretrace: stopped")
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+_STOP: list[int] = []  # the exit code of a stop signal the main process received
+
+
+def stop_requested() -> int | None:
+    """The exit code a stop signal asked for during this run, else None.
+
+    The exception a signal raises can be swallowed where Python ignores
+    exceptions (a fork callback, a ``__del__``): the run checks this too.
+    """
+    return _STOP[0] if _STOP else None
+
+
+def check_stop() -> None:
+    """Raise the stop signal's exception now if one was received (and swallowed)."""
+    code = stop_requested()
+    if code == SIGNAL_EXIT[signal.SIGINT]:
+        raise KeyboardInterrupt
+    if code is not None:
+        raise Terminated(next(s for s, c in SIGNAL_EXIT.items() if c == code))
+
+
+def _exit_after_grace(code: int, message: str) -> None:
+    _MESSAGE[:] = [message]
+    _STOP[:] = [code]
+
+    def watchdog() -> None:
+        time.sleep(_EXIT_GRACE)
+        announce_stop()
+        os._exit(code)
+
+    threading.Thread(target=watchdog, name="wiretrace-exit-watchdog", daemon=True).start()
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """While active, SIGINT/SIGTERM/SIGHUP stop the workers, then raise in
     the main process; the previous handlers come back afterwards. Only
     installs handlers from the main thread (elsewhere it does nothing)."""
     main_pid = os.getpid()
+    _ANNOUNCED.clear()
+    _STOP.clear()
 
     def handler(signum: int, frame: Any) -> None:
         if os.getpid() != main_pid:  # a forked worker
@@ -95,9 +186,17 @@ def stop_on_signals() -> Iterator[None]:
                 return  # Ctrl-C reached the whole process group; the main process stops us
             os._exit(SIGNAL_EXIT.get(signum, 1))
         stop_workers()
+        _exit_after_grace(SIGNAL_EXIT.get(signum, 1), _describe(signum))
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         raise Terminated(signum)
+
+    default_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # our own stop raised where Python cannot propagate it: no traceback, the run checks stop_requested()
+        if not (_STOP and isinstance(info.exc_value, (KeyboardInterrupt, Terminated))):
+            default_hook(info)
 
     previous = {}
     try:
@@ -105,9 +204,11 @@ def stop_on_signals() -> Iterator[None]:
             previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread
         pass
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = default_hook
         for signum, old in previous.items():
             signal.signal(signum, old)
 
