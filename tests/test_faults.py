@@ -236,7 +236,13 @@ def test_an_internal_error_has_its_own_code_a_line_and_a_log_file(tmp_path, caps
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
-    code = main(["scan", str(DEMO), "--out", str(tmp_path / "out")])
+    bystander = subprocess.Popen(["sleep", "60"])  # a child of the program calling main(), not a worker
+    try:
+        code = main(["scan", str(DEMO), "--out", str(tmp_path / "out")])
+        assert bystander.poll() is None, "stopping the workers killed a process that was not one"
+    finally:
+        bystander.kill()
+        bystander.wait()
     out, err = capsys.readouterr()
     assert code == EXIT_INTERNAL != 1
     lines = err.strip().splitlines()

@@ -55,10 +55,7 @@ def _run(bounds: tuple[int, int]) -> list[Any]:
     return [func(items[i]) for i in range(*bounds)]
 
 
-def _forked_children() -> list[int]:
-    """Pids of this process's children as the kernel sees them (Linux), which
-    includes a worker forked a moment ago that multiprocessing has not
-    registered yet: a signal can arrive between the fork and the registration."""
+def _children_pids() -> set[int]:
     me = os.getpid()
     pids: set[int] = set()
     try:
@@ -66,8 +63,34 @@ def _forked_children() -> list[int]:
             with open(f"/proc/{me}/task/{task}/children") as handle:
                 pids.update(int(p) for p in handle.read().split())
     except OSError:
+        return set()
+    return pids
+
+
+def _forked_children() -> list[int]:
+    """Pids of the workers this run forked, as the kernel sees them (Linux):
+    that includes a worker forked a moment ago that multiprocessing has not
+    registered yet (a signal can arrive between the fork and the
+    registration). Only forks of this very program (same command line, no
+    exec) that were not there when the run started: a program using
+    wiretrace may have children of its own, which are never touched."""
+    try:
+        with open("/proc/self/cmdline", "rb") as handle:
+            mine = handle.read()
+    except OSError:
         return []
-    return sorted(pids)
+    out = []
+    for pid in sorted(_children_pids() - _PREEXISTING):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if handle.read() == mine:
+                    out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+_PREEXISTING: set[int] = set()  # children the process had before the run: not ours to stop
 
 
 def stop_workers(grace: float = _STOP_GRACE) -> int:
@@ -77,7 +100,7 @@ def stop_workers(grace: float = _STOP_GRACE) -> int:
     """
     from multiprocessing.connection import wait
 
-    known = multiprocessing.active_children()
+    known = [child for child in multiprocessing.active_children() if child.pid not in _PREEXISTING]
     registered = {child.pid for child in known}
     for pid in _forked_children():
         if pid not in registered:  # forked, not registered yet: stopped directly
@@ -176,9 +199,11 @@ def stop_on_signals() -> Iterator[None]:
     """While active, SIGINT/SIGTERM/SIGHUP stop the workers, then raise in
     the main process; the previous handlers come back afterwards. Only
     installs handlers from the main thread (elsewhere it does nothing)."""
+    global _PREEXISTING
     main_pid = os.getpid()
     _ANNOUNCED.clear()
     _STOP.clear()
+    _PREEXISTING = _children_pids() | {child.pid for child in multiprocessing.active_children()}
 
     def handler(signum: int, frame: Any) -> None:
         if os.getpid() != main_pid:  # a forked worker
