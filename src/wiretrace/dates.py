@@ -22,7 +22,13 @@ __all__ = ["parse_published"]
 # calls it without our table; any made-up word): the time is then read as naive,
 # which wiretrace takes as UTC, as documented. The warning went to the terminal
 # in the middle of the summary; it says nothing the report does not.
-warnings.filterwarnings("ignore", category=UnknownTimezoneWarning, module=r"dateutil\.parser")
+def quiet_dateutil() -> None:
+    """Ignore dateutil's UnknownTimezoneWarning (idempotent; ``scan`` calls it
+    too, as something may have reset the warning filters since import)."""
+    warnings.filterwarnings("ignore", category=UnknownTimezoneWarning, module=r"dateutil\.parser")
+
+
+quiet_dateutil()
 
 # Formats seen in news exports besides ISO 8601 and RFC 2822. Reuters-21578
 # writes "26-FEB-1987 15:01:01.79".

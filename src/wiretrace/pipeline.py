@@ -24,6 +24,7 @@ from wiretrace.candidates import anchor_candidates, lsh_candidates
 from wiretrace.chrome import strip_chrome
 from wiretrace.cluster import connected_components
 from wiretrace.config import Config, lsh_params
+from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
 from wiretrace.pairs import split_keys
 from wiretrace.readers import read_inputs
@@ -103,6 +104,7 @@ def scan(
     """
     config = _config(config, overrides)
     activate_registry(config.registry_files)
+    quiet_dateutil()
     with _no_cyclic_gc():
         return _scan(inputs, config, progress)
 
