@@ -92,6 +92,20 @@ def test_a_library_warning_does_not_reach_the_summary(tmp_path):
     assert "Warning" not in proc.stdout + proc.stderr and "tzname" not in proc.stdout + proc.stderr
 
 
+def test_exit_codes_are_one_table_in_help_readme_and_docs(capsys):
+    from wiretrace.cli import EXIT_CODES
+
+    assert main(["--help"]) == 0
+    help_text = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for code, text in EXIT_CODES:
+        assert f"{code:>3}  {text}" in help_text
+        assert f"| {code} " in readme, code
+        assert f"| {code} " in cli_doc or f"| {code}, " in cli_doc, code
+    assert main(["scan", "--help"]) == 0 and "exit codes:" in capsys.readouterr().out
+
+
 # --- progress and logging ------------------------------------------------------
 
 

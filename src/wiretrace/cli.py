@@ -53,7 +53,6 @@ EXIT_CODES = (
                        "outputs untouched"),
     (EXIT_PIPE, "stdout was closed early (e.g. '| head'); the outputs are written"),
 )
-_EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES) + "."
 
 # flag -> Config attribute, for the parameters that have a flag.
 _PARAMETER_FLAGS = (

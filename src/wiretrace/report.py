@@ -5,6 +5,12 @@ the package; see docs/report-format.md). ``pairs.csv`` holds the verified
 pairs for spreadsheets. Output is deterministic: documents, pairs and
 clusters are sorted, so two runs over the same input differ only in their
 ``run_id`` and the timing and memory figures of ``stats``.
+
+Writing is all or nothing (:mod:`wiretrace.outputs`): every file of a run
+goes to a temporary file first and they replace the old ones together,
+``report.json`` last, under a lock on the folder; a file format that cannot
+hold a character of the input (XML and control characters, UTF-8 and lone
+surrogates) shows U+FFFD in its place instead of failing.
 """
 
 from __future__ import annotations
