@@ -237,3 +237,15 @@ def test_file_names_that_are_not_utf8_reach_every_output(tmp_path, capsys):
         assert (out / name).stat().st_size > 0
     assert main(["extract", str(folder), "--out", str(tmp_path / "x.jsonl")]) == 0
     assert len((tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_folder_at_an_output_name_changes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    data = _hostile_corpus(tmp_path / "in.jsonl")
+    assert main(["scan", str(data), "--out", str(out), "-q"]) == 0
+    before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES if name != "report.html"}
+    (out / "report.html").unlink()
+    (out / "report.html").mkdir()  # renamed last but one: a partial commit would have replaced the others
+    code = main(["scan", str(data), "--out", str(out)])
+    assert code == EXIT_WRITE and "a folder has that name" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in before} == before

@@ -291,6 +291,11 @@ class Batch:
     def commit(self, last: str = "report.json") -> dict[str, Path]:
         """Rename every temporary file into place, ``last`` last."""
         names = sorted(self._temps, key=lambda n: (n == last, n))
+        blocked = [n for n in names if (self.folder / n).is_dir() and not (self.folder / n).is_symlink()]
+        if blocked:  # checked before the first rename: none or all
+            self.discard()
+            raise OutputError(f"cannot write {self.folder / blocked[0]}: a folder has that name; "
+                              f"the previous outputs in {self.folder} are untouched")
         try:
             for name in self._stale:
                 target = self.folder / name
