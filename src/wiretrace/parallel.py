@@ -198,7 +198,12 @@ def _exit_after_grace(code: int, message: str) -> None:
 def stop_on_signals() -> Iterator[None]:
     """While active, SIGINT/SIGTERM/SIGHUP stop the workers, then raise in
     the main process; the previous handlers come back afterwards. Only
-    installs handlers from the main thread (elsewhere it does nothing)."""
+    installs handlers from the main thread (elsewhere it does nothing).
+
+    Meant for a program's main (the command line): once a stop signal has
+    arrived, the process exits within ``_EXIT_GRACE`` seconds whatever it is
+    waiting for, with the signal's code (:data:`SIGNAL_EXIT`).
+    """
     global _PREEXISTING
     main_pid = os.getpid()
     _ANNOUNCED.clear()
