@@ -151,9 +151,13 @@ def test_verbose_logs_every_stage_through_logging(tmp_path, capsys):
 
 
 def test_log_lines_are_inert_in_a_terminal(tmp_path, capsys):
-    out = tmp_path / "out\x1b[2J"
-    assert main(["scan", str(DEMO), "--out", str(out), "-q", "-v"]) == 0
-    assert "\x1b" not in capsys.readouterr().err
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").symlink_to(tmp_path / "x\x1b]0;pwned\x07\u202e")  # its target is logged
+    assert main(["scan", str(DEMO), "--out", str(out), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "was a symbolic link (to " in err and "x\ufffd]0;pwned\ufffd\ufffd" in err
+    assert not any(ch in err for ch in "\x1b\x07\u202e")
 
 
 # --- the notebook API ----------------------------------------------------------
