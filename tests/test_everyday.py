@@ -109,13 +109,17 @@ def test_exit_codes_are_one_table_in_help_readme_and_docs(capsys):
 # --- progress and logging ------------------------------------------------------
 
 
-def test_progress_on_a_terminal_names_every_long_stage(tmp_path):
+@pytest.mark.parametrize("command,labels", [
+    ("scan", ("Reading inputs", "Fingerprinting", "Tracing provenance", "Writing the outputs")),
+    ("extract", ("Reading inputs", "Removing site chrome")),
+])
+def test_progress_on_a_terminal_names_every_long_stage(tmp_path, command, labels):
     import pty
     import select
 
     main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen(_cli("scan", DEMO, "--out", tmp_path / "out"), env={**ENV, "TERM": "xterm"},
-                            stdout=subprocess.DEVNULL, stderr=child_fd)
+    proc = subprocess.Popen(_cli(command, DEMO, "--out", tmp_path / ("out" if command == "scan" else "x.jsonl")),
+                            env={**ENV, "TERM": "xterm"}, stdout=subprocess.DEVNULL, stderr=child_fd)
     os.close(child_fd)
     drawn = b""
     while True:
@@ -133,7 +137,7 @@ def test_progress_on_a_terminal_names_every_long_stage(tmp_path):
     os.close(main_fd)
     assert proc.returncode == 0
     text = drawn.decode("utf-8", "replace")
-    for label in ("Reading inputs", "Fingerprinting", "Tracing provenance", "Writing the outputs"):
+    for label in labels:
         assert label in text, label
 
 

@@ -461,7 +461,14 @@ def _extract(args: argparse.Namespace) -> int:
         folder = Path(args.out).parent
         if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
             raise ConfigError(f"cannot write {args.out}: {folder} is not a writable folder (checked before reading)")
-    result = extract(args.inputs, config)
+    err = make_console(stderr=True)
+    if not args.quiet and err.is_terminal:
+        from wiretrace.summary import progress_bar
+
+        with progress_bar(err) as update:
+            result = extract(args.inputs, config, progress=update)
+    else:
+        result = extract(args.inputs, config)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records)
     if args.out == "-":
         sys.stdout.write(scalar_text(lines))

@@ -308,7 +308,9 @@ class Extraction:
     stats: dict[str, Any]
 
 
-def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrides: Any) -> Extraction:
+def extract(
+    inputs: Iterable[Any] | str, config: Config | None = None, *, progress: Progress | None = None, **overrides: Any
+) -> Extraction:
     """Read and clean inputs as :func:`scan` does, without fingerprinting.
 
     Each record holds id, url, site, title, author, published (and its
@@ -322,7 +324,7 @@ def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrid
     """
     config = _config(config, overrides)
     activate_registry(config.registry_files)
-    log = StageLog()
+    log = StageLog(progress)
     documents, skipped = _read(inputs, config, log)
     texts, _ = _clean(documents, config, log)
     records = [
