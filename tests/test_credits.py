@@ -185,6 +185,71 @@ def test_a_cross_domain_canonical_credits_only_when_the_page_names_itself():
                    own_site="bbc.co.uk") == []
 
 
+def test_a_page_names_itself_by_its_own_og_url_publisher_or_initials():
+    canonical = {"canonical": ["https://www.morgenpost.de/politik/article1/x.html"]}
+    for named in (
+        {"og_url": ["https://www.waz.de/politik/article1/x.html"]},  # its own URL beside the canonical
+        {"publisher": ["Westdeutsche Allgemeine Zeitung"]},  # the initials of its name
+        {"author_handle": ["@WAZ_Redaktion"]},
+    ):
+        assert sources("Rain.", metadata={**canonical, **named}, own_site="waz.de") == ["site:morgenpost.de"]
+    assert [c.strength for c in find_credits("Rain.", {**canonical, "publisher": ["Die Zeitung"]}, "waz.de")] == ["weak"]
+    # a blog host is where the CMS runs, not a source
+    hosted = {"canonical": ["https://localtvkstu.wordpress.com/2013/12/30/x/"], "og_url": ["https://www.fox13now.com/x"]}
+    assert find_credits("Rain.", hosted, "fox13now.com") == []
+
+
+def test_a_credit_names_the_site_its_link_points_to():
+    # "Kotaku" is kotaku.com in the registry, but this credit links Kotaku Australia
+    credits = find_credits("A review." + BODY + "\n\nRepublished from Kotaku.", {}, "gizmodo.com.au",
+                           links=["http://kotaku.com.au"])
+    assert credited_sources(credits) == ["site:kotaku.com.au"]
+    assert sources("A review." + BODY + "\n\nRepublished from Kotaku.", own_site="gizmodo.com.au") == ["site:kotaku.com"]
+
+
+def test_teasers_and_lists_of_other_stories_credit_nothing():
+    teasers = (
+        "Firefighters said the blaze was under control." + BODY + "\n\nMore news\n\n"
+        "Mumbai (Maharashtra) [India], Jan 13 (ANI): Equity benchmark indices hit fresh highs as investors awaited ...\n\n"
+        "Kuta (Bali) [Indonesia], Jan 13 (ANI): Over the new year holidays, while strolling along \u2026"
+    )
+    assert sources(teasers, own_site="asiapacificstar.com") == []
+    assert sources("BONN (ANI): The committee met." + BODY, own_site="asiapacificstar.com") == ["agency:ani"]
+    sidebar = {"byline": ["By ANDREW ROSS SORKIN", "nytimes.com", "WSJ.com", "AP", "American Banker"]}
+    assert sources("The trial went on." + BODY, metadata=sidebar, own_site="nytimes.com") == []
+    assert sources("The trial went on." + BODY, metadata={"byline": ["AP"]}, own_site="example.com") == ["agency:ap"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Der Verein gewann." + BODY + "\n\nQuelle: sid/dpa", ["agency:sid", "agency:dpa"]),
+        ("Der Verein gewann." + BODY + "\n\nQuelle: Statista/Eurostat", []),  # a chart's data
+        ("Title\n\nKVELLER via JTA \u2014 The state swore in its first justice." + BODY, ["agency:jta"]),
+        ("SAN FRANCISCO, CA--(Marketwired - April 06, 2016) - An invented firm launched a product." + BODY,
+         ["agency:marketwired"]),
+        ("Die Nominierung wurde begr\u00fc\u00dft." + BODY + "\n\nred, ORF.at/Agenturen", ["agencies"]),
+    ],
+)
+def test_source_lists_partner_datelines_and_press_release_datelines(text, expected):
+    assert sources(text, own_site="orf.at") == expected
+
+
+def test_an_articles_own_footer_and_copyright_block_are_read():
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(9, 300).split("\n\n"))
+    html = (
+        "<html><head><meta property='og:site_name' content='Global News'></head><body><article><h1>Title</h1>"
+        f"{paragraphs}<div class='story-footer'><div class='byline'><p>red, ORF.at/Agenturen</p></div></div>"
+        "<div class='l-article__copyright'><div class='c-copyright'>&copy; 2020 The Canadian Press</div></div>"
+        "</article><footer><div class='copyright'>&copy; 2020 Reuters</div></footer></body></html>"
+    )
+    page = extract_page(html, url="https://globalnews.ca/news/1/x/")
+    assert "red, ORF.at/Agenturen" in page.metadata["byline"]
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
+    # the site footer's copyright is not the article's
+    assert credited_sources(credits) == ["agencies", "agency:cp"]
+
+
 def _page(canonical: str, site_name: str, seed: int) -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in story(seed, 300).split("\n\n"))
     return (

@@ -414,7 +414,7 @@ def _source_of_form(form: str) -> str | None:
 _BYLINE_WORDS = frozenset(
     """
     by von por par di da de door av af från fra z przez от от: texto text autor autora autores author authors
-    redaktion redacción redaccion rédaction redazione redação staff reporting written
+    redaktion red redacción redaccion rédaction redazione redação staff reporting written
     and und y et e i og en och a with mit con avec com og und/oder , in at aus from
     writer writers reporter reporters correspondent correspondents editor editors journalist journalists
     contributor contributors columnist producer photographer photographers analyst wire wires service
@@ -674,6 +674,11 @@ _SOURCE_LINE = re.compile(
     rf"(?m)^{_H}*(?:[(\[]{_H}*)?(?:SOURCE|Source|Sources|QUELLE|Quelle|Fuente|FUENTE|Fonte|FONTE|Bron|BRON|Źródło|"
     rf"Kilde|Källa|Lähde|Zdroj|Forrás|Источник|来源|出典|출처|المصدر){_H}*[:\uff1a]{_H}*"
     + _NAME_TAIL.replace("(?P<name>", "(?P<name>", 1)
+)
+# "Quelle: sid/dpa": a source line that lists agencies by their short names
+_SOURCE_LIST = re.compile(
+    rf"{_H}*(?:Sources?|SOURCES?|Quellen?|QUELLE|Fuentes?|Fontes?|Bron|\u0179r\u00f3d\u0142o|Zdroj){_H}*:{_H}*"
+    rf"(?P<body>[A-Za-z-]{{2,12}}(?:{_H}*[/,]{_H}*[A-Za-z-]{{2,12}}){{1,4}}){_H}*\.?{_H}*$"
 )
 # "Authored by X via Y", "By X via Y" in the byline zone
 _VIA = re.compile(rf"\bvia{_H}+" + _NAME_TAIL)
@@ -1030,6 +1035,12 @@ _DASH_DATELINE = re.compile(
     r"(?P<date>\d{1,2}(?:er)?\.?(?:[^\S\n]*[A-Za-z\u00E0-\u00FC]{3,10}\.?)?)[,.]?[^\S\n]*[\u2013\u2014-]{1,2}[^\S\n]*"
     r"(?P<name>[A-Za-z\u00C0-\u00FC.]{2,16})\.?[^\S\n]*[\u2013\u2014-]"
 )
+# "KVELLER via JTA — The state of ...": a partner's story through an agency,
+# written where a dateline stands
+_VIA_DATELINE = re.compile(
+    r"[^\S\n]*(?P<first>[A-Z][\w'\u2019.&-]*(?:[^\S\n]+[A-Z][\w'\u2019.&-]*){0,3})[^\S\n]+via[^\S\n]+"
+    r"(?P<name>[A-Z][\w.&-]*(?:[^\S\n]+[A-Z][\w.&-]*){0,2})[^\S\n]*[\u2013\u2014]"
+)
 # "Dépêches de l'Agence Havas", "Agence télégraphique suisse" as a heading
 _HEADING = re.compile(
     r"[^\S\n]*(?:(?:D[ée]p[êe]ches|T[ée]l[ée]grammes|Service|Nachrichten|Meldungen|Telegramme|Dispacci)\s+)?"
@@ -1074,6 +1085,12 @@ def _heading_credits(text: str) -> list[Credit]:
             agency = _agency_token(m.group("name"))
             if agency:
                 out.append(Credit(f"agency:{agency}", "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
+        if " via " in line[:HEADING_CHARS] and (m := _VIA_DATELINE.match(text, offset)):
+            for group in ("first", "name"):
+                source = _resolve_phrase_name(m.group(group))
+                if source:
+                    strength = "weak" if source.startswith("name:") else "strong"
+                    out.append(Credit(source, "dateline", strength, "text", m.group()[:200], m.start(), m.end()))
         if len(stripped) > HEADING_CHARS:
             continue
         words = [w.strip("'\u2019").casefold() for w in re.split(r"[\s'\u2019]+", stripped)]
@@ -1110,7 +1127,16 @@ def _trailer_credits(text: str) -> list[Credit]:
 # Markup
 
 
+#: Byline elements naming this many different sources outright are a list
+#: (a sidebar of other stories' sources), not the article's credit.
+BYLINE_LIST_SOURCES = 3
 _DOMAIN_SITE = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+# Blog and site hosts whose subdomains are many unrelated publishers: a
+# canonical link to one names where the CMS runs, not a source.
+_HOSTING_SITES = frozenset(
+    "wordpress.com blogspot.com tumblr.com wixsite.com github.io medium.com substack.com weebly.com "
+    "squarespace.com webflow.io netlify.app vercel.app herokuapp.com ampproject.org".split()
+)
 _META_URL_KEYS = ("syndication_source", "original_source", "based_on", "dc_source")
 _META_NAME_KEYS = ("source_organization", "provider", "author_org", "credit_text", "copyright")
 
@@ -1120,15 +1146,17 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     # A canonical link on another publisher's domain is a licensed copy
     # pointing at its source -- or a page saved under another URL than its
     # own (a feed redirect, a mirror, a renamed site). It is strong only when
-    # the page also names itself as its own site (og:site_name), so that the
-    # two publishers are really two; otherwise it is kept as weak evidence.
-    names_itself = any(site_name_matches(n, own_site) for n in metadata.get("site_name", ())) if own_site else False
+    # the page also names itself as its own site, so that the two publishers
+    # are really two; otherwise it is kept as weak evidence.
+    names_itself = _names_itself(metadata, own_site) if own_site else False
     seen_canonical: set[str] = set()
     for key in ("canonical", "og_url"):
         for url in metadata.get(key, ())[:2]:
             site = site_of(url)
             if not site or not _DOMAIN_SITE.match(site) or not own_site or site in seen_canonical:
                 continue
+            if site in _HOSTING_SITES:
+                continue  # the CMS's host ("localtvkstu.wordpress.com"), not a publisher
             seen_canonical.add(site)
             if not same_publisher(site, own_site):
                 out.append(Credit(_site_source(site), "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
@@ -1146,11 +1174,18 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
             source = resolve_name(value) or _credit_in_value(value)
             if source:
                 out.append(Credit(source, "jsonld", "strong", f"metadata:{key}", value[:200]))
+    # Byline elements that are bare names of several sources ("nytimes.com",
+    # "WSJ.com", "AP" beside a blog post) are a list of where other stories
+    # came from -- a sidebar -- not the article's byline.
+    bare = {resolve_name(v) for v in metadata.get("byline", ())} - {None}
+    listed = len(bare) >= BYLINE_LIST_SOURCES
     for key in ("author", "byline"):
         for value in metadata.get(key, ()):
             if len(value) > META_BYLINE_CHARS:
                 continue
             source = resolve_name(value)
+            if source and key == "byline" and listed:
+                continue
             if source and source.startswith("agency:"):
                 out.append(Credit(source, "author_meta", "strong", f"metadata:{key}", value[:200]))
                 continue
@@ -1170,6 +1205,26 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
         if named:
             out.append(Credit(named, "syndication_meta", "strong", "metadata:source", value[:200]))
     return out
+
+
+def _names_itself(metadata: Mapping[str, Sequence[str]], own_site: str) -> bool:
+    """Whether a page's markup names the page's own site besides its
+    canonical link: its ``og:url`` on the site, or a site name, publisher,
+    organisation author or social handle that spells the site's name or its
+    initials ("Westdeutsche Allgemeine Zeitung", waz.de)."""
+    if any(site_of(url) == own_site for url in metadata.get("og_url", ())[:2]):
+        return True
+    label = own_site.split(".")[0].replace("-", "")
+    if len(label) >= 3 and any(_squeezed(h).startswith(label) for h in metadata.get("author_handle", ())[:4]):
+        return True  # "@WAZ_Redaktion", "@Farodevigo"
+    for key in ("site_name", "publisher", "author_org"):
+        for name in metadata.get(key, ())[:4]:
+            if site_name_matches(name, own_site):
+                return True
+            words = [w for w in re.findall(r"[^\W\d_]+", name) if w[0].isupper()]
+            if 2 <= len(words) <= 5 and "".join(w[0] for w in words).casefold() == label:
+                return True
+    return False
 
 
 def _note_credits(notes: Sequence[str], text: str) -> list[Credit]:
@@ -1307,6 +1362,14 @@ def find_credits(
                 strength = "weak" if source.startswith("name:") else "strong"
                 found.append(Credit(source, "credit", strength, "text", line.strip()[:200], offset + m.start(),
                                     offset + m.end()))
+        m = _SOURCE_LIST.match(line) if "/" in line else None
+        if m:  # "Quelle: sid/dpa", "Source: AP/Reuters"
+            parts = re.split(r"\s*[/,]\s*", m.group("body"))
+            agencies = [_agency_token(p) for p in parts]
+            if all(a or (len(p) <= 3 and p.islower()) for a, p in zip(agencies, parts)):
+                for agency in dict.fromkeys(a for a in agencies if a):
+                    found.append(Credit(f"agency:{agency}", "credit", "strong", "text", line.strip()[:200],
+                                        offset + m.start("body"), offset + m.end("body")))
     if author and len(author) <= META_BYLINE_CHARS:
         source = resolve_name(author)
         if source and source.startswith("agency:"):
@@ -1315,9 +1378,9 @@ def find_credits(
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
     found.extend(_note_credits(metadata.get("notes", ()), text))
-    if links and any(c.source.startswith("name:") for c in found):
+    if links and any(c.source.startswith(("name:", "site:")) and c.where == "text" for c in found):
         linked = {site.split(".")[0]: site for site in (site_of(u) for u in links[:200]) if site and "." in site}
-        found = [_linked(c, linked) if c.source.startswith("name:") else c for c in found]
+        found = [_linked(c, linked) if c.where == "text" else c for c in found]
     labels = {c.source[5:].split(".")[0] for c in found if c.source.startswith("site:") and c.strength == "strong"}
     found = [c for c in found if not (c.source.startswith("name:") and _names_site(c.source[5:], labels))]
     out, seen = [], set()
@@ -1326,6 +1389,8 @@ def find_credits(
     found.sort(key=lambda c: (where_rank.get(c.where, 2), c.start, -c.end))  # stable: same span, found order
     for c in found:
         if c.source in own_sources:
+            continue
+        if c.where == "text" and c.start >= 0 and _teaser_line(text, c.start):
             continue
         key = (c.source, c.kind, c.where, c.start)
         if key in seen:
@@ -1342,8 +1407,27 @@ def find_credits(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+def _teaser_line(text: str, position: int) -> bool:
+    """Whether the line at ``position`` is a teaser of another story: a
+    paragraph cut off with an ellipsis ("Mumbai, Jan 13 (ANI): Equity
+    benchmark indices hit fresh highs as investors awaited ...")."""
+    end = text.find("\n", position)
+    line_end = text[max(position, (end if end >= 0 else len(text)) - 4) : end if end >= 0 else len(text)].rstrip()
+    return line_end.endswith(("...", "\u2026")) and not line_end.endswith("....")
+
+
 def _linked(credit: Credit, linked: dict[str, str]) -> Credit:
-    """A credit to an unknown name, resolved to a linked site that spells it."""
+    """A credit to an unknown name, resolved to a linked site that spells it;
+    a credit to a registry outlet, moved to the linked site of the same name
+    on another domain ("Republished from Kotaku" linking kotaku.com.au)."""
+    if credit.source.startswith("site:"):
+        site = credit.source[5:]
+        other = linked.get(site.split(".")[0])
+        if other and other != site and not outlet_for_site(other):
+            return Credit(f"site:{other}", credit.kind, credit.strength, credit.where, credit.text, credit.start, credit.end)
+        return credit
+    if not credit.source.startswith("name:"):
+        return credit
     squeezed = _squeezed(credit.source[5:]).removeprefix("the")
     for label, site in linked.items():
         if len(label) >= 4 and label.removeprefix("the") == squeezed:

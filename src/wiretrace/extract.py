@@ -345,8 +345,10 @@ _BYLINE_CLASS = re.compile(
 )
 # Blocks whose bylines are not the article's: comments, teasers, and photo
 # captions (their credits name the photographer's agency, not the text's).
+# (An article's own footer, "story-footer", holds its credits: not excluded.)
 _NOT_ARTICLE_CLASS = re.compile(
-    r"comment|related|teaser|recommend|sidebar|footer|promo|photo|image|media|caption|foto|bild|picture|gallery|video"
+    r"comment|related|teaser|recommend|sidebar|(?<!story.)(?<!article.)(?<!entry.)footer|promo|photo|image|media|"
+    r"caption|foto|bild|picture|gallery|video"
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
 _METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
@@ -430,6 +432,7 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if not 4 <= len(text) <= _NOTE_CHARS or not (
             _NOTE_WORDS.search(text.lower()) or ("/" in text and _NOTE_INITIALS.search(text))
+            or (_NOTE_COPYRIGHT.match(text) and "copyright" in _marks(element, "class"))
         ):
             continue
         if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
@@ -447,6 +450,9 @@ _NOTE_WORDS = re.compile(
     r"source\s*:|sources\s*:|quelle\s*:|fuente\s*:|fonte\s*:|bron\s*:|\u017ar\u00f3d\u0142o\s*:|zdroj\s*:|"
     r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated"
 )
+# an article's copyright block, "<div class=c-copyright>(c) 2020 The Canadian Press"
+# (a site's own footer is left out with the footer)
+_NOTE_COPYRIGHT = re.compile(r"(?i)\s*(?:\u00a9|\(c\)|copyright\b)")
 # staff initials and an agency, "sak/Reuters", "sid/dpa" (not a photographer's "Name/AP"), as written
 _NOTE_INITIALS = re.compile(r"(?<![\w/])[a-z]{1,4}\s*/\s*(?i:dpa|reuters|afp|ap|apa|sda|kna|epd|sid)\b")
 

@@ -433,7 +433,8 @@ _DATELINE_PREFIX = re.compile(
     rf"{_H}*(?:--|[{_DASH}]{{1,2}})?{_H}*(?P<open>[(/]){_H}*\Z"  # "--" for "SAN FRANCISCO--(BUSINESS WIRE)--"
 )
 _DATELINE_SUFFIX = re.compile(
-    rf"{_H}*\.?{_H}*(?P<close>[)/])"
+    # the date may stand inside the bracket: "--(Marketwired - April 06, 2016) -"
+    rf"(?:{_H}*[{_DASH}]{_H}*{_DATE})?{_H}*\.?{_H}*(?P<close>[)/])"
     rf"(?:(?P<sep>{_H}*(?:[{_DASH}]{{1,3}}|:|\.{_H}*[{_DASH}]{{1,2}}|\.(?=\s|[A-Z\"\u201c\u2018'])|\|))"
     rf"|(?={_H}+[A-Z\"\u201c\u2018']))"
 )
