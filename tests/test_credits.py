@@ -46,6 +46,13 @@ def test_us_bylines_credit_the_ap(byline):
     assert sources(byline + BODY) == ["agency:ap"]
 
 
+def test_a_long_list_of_contributing_writers():
+    cities = "; ".join(f"Writer{n} Name in City{n}, State{n}" for n in range(9))
+    assert sources("The bill passed." + BODY + f"\n\nAssociated Press writers {cities} contributed to this report.") == [
+        "agency:ap"
+    ]
+
+
 def test_contributor_sentences_and_copyright_lines():
     assert sources("Rain fell." + BODY + "\n\nJill Colvin is an Associated Press writer.") == ["agency:ap"]
     assert sources("Rain fell." + BODY + "\n\n\u00a9 2018 Thomson/Reuters") == ["agency:reuters"]
@@ -229,6 +236,17 @@ def test_teasers_and_lists_of_other_stories_credit_nothing():
         ("SAN FRANCISCO, CA--(Marketwired - April 06, 2016) - An invented firm launched a product." + BODY,
          ["agency:marketwired"]),
         ("Die Nominierung wurde begr\u00fc\u00dft." + BODY + "\n\nred, ORF.at/Agenturen", ["agencies"]),
+        # the editors' initials before the agencies, at the very end (Deutsche Welle)
+        ("The vote was counted." + BODY + " Permalink http://dw.com/p/2Yq aw,ls,jbh,dm/bw,rc (AP, dpa)",
+         ["agency:ap", "agency:dpa"]),
+        ("He met the mayor of ap (AP) and left." + BODY, []),
+        # scraped with its line breaks turned into hyphens
+        ("Eight nominees have been confirmed." + BODY + " Source:-News agencies", ["agencies"]),
+        ("Sie sprach mit ihnen." + BODY + "\n\nDieser Artikel ist eine \u00dcbersetzung, im Original ist er in der "
+         "israelischen Tageszeitung Haaretz erschienen.", ["site:haaretz.com"]),
+        ("Raspberry Pi\u3092\u4e0a\u56de\u308b\u3002\n\uff08\u672c\u8a18\u4e8b\u306f\u3001CNN\u3067"
+         "2017\u5e746\u67088\u65e5\u306b\u63b2\u8f09\u3057\u305f\u8a18\u4e8b\u304b\u3089\u306e\u8ee2\u8f09"
+         "\u3067\u3059\uff09", ["site:cnn.com"]),
     ],
 )
 def test_source_lists_partner_datelines_and_press_release_datelines(text, expected):

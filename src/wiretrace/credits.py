@@ -644,29 +644,34 @@ _CUES = (
     r"(?:[Oo]riginally|[Ff]irst)\s+(?:appeared|published|posted|ran)\s+(?:on|in|at|by)\s+",
     r"(?:[Rr]epublished|[Rr]eprinted|[Rr]eproduced|[Ss]yndicated|[Rr]eposted)\s+(?:here\s+)?(?:with\s+(?:the\s+)?"
     r"(?:kind\s+)?permission\s+)?(?:from|of|by)\s+",
-    r"(?:[Pp]rovided|[Dd]istributed|[Ss]yndicated|[Ll]icensed)\s+by\s+",
-    r"(?:[Cc]ourtesy|[Cc]ontent\s+courtesy)\s+of\s+",
-    r"[Ff]rom\s+(?:the\s+)?(?=[A-Z][\w.-]*\s+(?:News\s+Service|Wire\s+Service|Content\s+Agency))",
+    r"(?#soft)(?:[Pp]rovided|[Dd]istributed|[Ss]yndicated|[Ll]icensed)\s+by\s+",
+    r"(?#soft)(?:[Cc]ourtesy|[Cc]ontent\s+courtesy)\s+of\s+",
+    r"(?#soft)[Ff]rom\s+(?:the\s+)?(?=[A-Z][\w.-]*\s+(?:News\s+Service|Wire\s+Service|Content\s+Agency))",
     # German
     r"(?:[Dd]ieser\s+(?:Artikel|Beitrag|Text)\s+)?(?:erschien|erscheint)\s+(?:zuerst|ursprünglich|erstmals)\s+(?:bei|in|auf|im)\s+(?:der\s+|dem\s+)?",
     r"[Mm]it\s+freundlicher\s+Genehmigung\s+(?:von|der|des)\s+",
-    r"[Mm]it\s+Material\s+(?:von|der|des)\s+",
+    # "im Original ist er in der israelischen Tageszeitung Haaretz erschienen"
+    r"[Ii]m\s+Original\s+(?:ist\s+(?:er|sie|es)\s+|erschien\s+(?:er|sie|es)\s+)?(?:in|bei|auf|im)\s+"
+    r"(?:der\s+|dem\s+|des\s+)?(?:[a-z\u00e4\u00f6\u00fc\u00df-]+\s+)?"
+    r"(?:(?:Tages|Wochen)?[Zz]eitung\s+|Magazin\s+|Zeitschrift\s+|Website\s+)?(?=[A-Z][^\n]{0,60}?\s+erschienen\b)",
+    r"(?#soft)[Mm]it\s+Material\s+(?:von|der|des)\s+",
     # French
     r"(?:[Cc]et\s+article\s+a\s+été\s+|[Aa]rticle\s+)?(?:initialement|d'abord|originellement|originalement)\s+"
     r"(?:publié|paru)\s+(?:sur|dans|par)\s+(?:le\s+site\s+(?:de\s+)?)?",
     r"(?:[Pp]ublié|[Pp]aru)\s+(?:initialement|à\s+l'origine|d'abord)\s+(?:sur|dans|par)\s+",
     # Spanish / Portuguese / Italian
     r"(?:[Pp]ublicad[oa]|[Pp]ubblicat[oa])\s+(?:originalmente|originariamente|inicialmente|primero)\s+(?:en|em|no|na|su|sul|nel)\s+",
-    r"(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
+    r"(?#soft)(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
     # a translation names its source: "translated from X", "Übersetzung eines Artikels ... von X"
-    r"(?:[Tt]ranslated|[Aa]dapted)\s+from\s+(?:an?\s+(?:article|story|report)\s+(?:by|in|from|on)\s+)?",
-    r"(?:[Üü]bersetzung|[Üü]bertragung)\s+(?:eines|des)\s+(?:Artikels|Beitrags|Textes)\s+(?:[\w-]+\s+){0,3}?(?:von|aus|bei)\s+(?:der\s+|dem\s+)?",
+    r"(?#soft)(?:[Tt]ranslated|[Aa]dapted)\s+from\s+(?:an?\s+(?:article|story|report)\s+(?:by|in|from|on)\s+)?",
+    r"(?#soft)(?:[Üü]bersetzung|[Üü]bertragung)\s+(?:eines|des)\s+(?:Artikels|Beitrags|Textes)\s+(?:[\w-]+\s+){0,3}?(?:von|aus|bei)\s+(?:der\s+|dem\s+)?",
 )
-# The first cues say outright that the text was published first elsewhere;
-# the soft ones (provided by, courtesy of, with information from) also name
-# people and data sources, so an unknown name after them is only weak.
-_STRONG_CUES = _CUES[:3] + _CUES[6:8] + _CUES[9:12]
-_SOFT_CUES = tuple(c for c in _CUES if c not in _STRONG_CUES)
+# Most cues say outright that the text was published first elsewhere; the
+# soft ones, marked (?#soft) (provided by, courtesy of, with information
+# from), also name people and data sources, so an unknown name after them
+# is only weak.
+_SOFT_CUES = tuple(c for c in _CUES if c.startswith("(?#soft)"))
+_STRONG_CUES = tuple(c for c in _CUES if c not in _SOFT_CUES)
 _STRONG_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _STRONG_CUES) + ")" + _NAME_TAIL)
 _SOFT_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _SOFT_CUES) + ")" + _NAME_TAIL)
 # "Source: X" / "Quelle: X" / "Fuente: X" opening a line (or a short credit line)
@@ -698,7 +703,7 @@ _UNNAMED_PHRASE = re.compile(
 # what must stand right before "agencies" in a short line for it to be a
 # credit: "and agencies", "ORF.at/Agenturen", "Source: news agencies"
 _UNNAMED_BEFORE = re.compile(
-    r"(?i)(?:\b(?:and|und|y|et|e|with|mit|con|avec|from|von)\s+|[/(,|+&]\s*|(?:source|quelle|fuente|fonte|bron)s?\s*:\s*)"
+    r"(?i)(?:\b(?:and|und|y|et|e|with|mit|con|avec|from|von)\s+|[/(,|+&]\s*|(?:source|quelle|fuente|fonte|bron)s?\s*:[\s-]*)"
     r"(?:news\s+|wire\s+)?\Z"
 )
 
@@ -712,7 +717,7 @@ _CUE_WORDS = frozenset(
     syndicated reposted provided distributed licensed courtesy service agency erschien erscheint genehmigung material
     initialement d'abord publi\u00e9 publi\u00e9e paru parue publicado publicada pubblicato pubblicata informaci\u00f3n
     informaciones informa\u00e7\u00e3o informa\u00e7\u00f5es inputs input appeared published posted ran produced
-    translated adapted \u00fcbersetzung \u00fcbertragung""".split()
+    translated adapted \u00fcbersetzung \u00fcbertragung original""".split()
 )
 _PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?()[]{}\"\u201c\u201d\u201e\u00ab\u00bb/|\u2013\u2014-"})
 _CUE_BEFORE = 80  # characters of a cue phrase that can stand before its key word
@@ -920,6 +925,8 @@ _DATE_OR_PLACE_BEFORE = re.compile(rf"(?:(?<![\w-])[A-Z\u00C0-\u00DE]{{3,}}|\d|{
 _PLACE_LINE_START = re.compile(
     r"(?:^|\n)[^\S\n]*[A-Z\u00C0-\u00DE][\w'\u2019.-]+(?:[^\S\n]+[A-Z\u00C0-\u00DE][\w'\u2019.-]+){0,2}[^\S\n]*\Z"
 )
+# the editors' initials closing a story before its agencies: "aw,ls/rc (AP, dpa)" (Deutsche Welle)
+_STAFF_INITIALS_BEFORE = re.compile(r"(?<![\w.:/])[a-z]{1,4}(?:[^\S\n]*[,/][^\S\n]*[a-z]{1,4})+[^\S\n]*\Z")
 _TEXT_GOES_ON = re.compile(r"[^\S\n]*[.:,]?[^\S\n]*[\u2013\u2014-]?[^\S\n]*[A-Z\u00C0-\u00DE\"\u201e\u00ab]")
 
 
@@ -980,7 +987,8 @@ def _paren_credits(text: str) -> list[Credit]:
         after = text[m.end() : m.end() + 6].lstrip(" .,")
         if not (prev in ("", "\n", ".", "!", "?", '"', "\u201d", "\u00bb", ")", "]", ",", ":") or prev.isdigit()
                 or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)
-                or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))):
+                or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))
+                or (_STAFF_INITIALS_BEFORE.search(before) and not text[m.end() : m.end() + 80].strip(" .\t\r").split("\n")[0])):
             continue
         # every part an agency, or staff initials / a paper's short name next to one
         if any(a is None and (len(p) > 8 or not p[:1].isalpha()) for a, p in zip(agencies, parts)):
@@ -1003,6 +1011,14 @@ _SCRIPT_VIA = re.compile(r"(?P<a>[A-Za-z\u30A0-\u30FF\u4E00-\u9FFF]{2,8})[=＝](
 _SCRIPT_SOURCE = re.compile(r"(?:来源|來源|出典|出所|출처|المصدر)\s*[:：]\s*(?P<name>[^\s，。|｜/\n]{2,16})")
 
 
+# 本記事は、TechRepublic Japanで2017年6月8日に掲載した記事からの転載です: a reprint (Japanese)
+_SCRIPT_REPRINT = re.compile(
+    r"(?:\u672c\u8a18\u4e8b|\u3053\u306e\u8a18\u4e8b)\u306f[\u3001,]?\s*"
+    r"(?P<name>[A-Za-z][\w .&-]{1,40}?|[^\s\u3001\u3002,]{2,16}?)\s*(?:\u3067|\u306b|\u304b\u3089|\u3088\u308a)"
+    r"[^\u3002\n]{0,60}?\u8ee2\u8f09"
+)
+
+
 def _script_credits(text: str) -> list[Credit]:
     """Credits in Chinese, Japanese, Korean and Arabic text."""
     if text.isascii() or not _UNSPACED_SCRIPT.search(text):
@@ -1018,6 +1034,11 @@ def _script_credits(text: str) -> list[Credit]:
         for name in (m.group("a"), m.group("b")):
             if source := resolve_name(name):
                 out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _SCRIPT_REPRINT.finditer(text) if "\u8ee2\u8f09" in text else ():
+        source = _resolve_phrase_name(m.group("name"))
+        if source:
+            out.append(Credit(source, "syndication", "weak" if source.startswith("name:") else "strong", "text",
+                              m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_SOURCE.finditer(text):
         if source := resolve_name(m.group("name")):
             out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
@@ -1430,7 +1451,9 @@ def _linked(credit: Credit, linked: dict[str, str]) -> Credit:
         return credit
     squeezed = _squeezed(credit.source[5:]).removeprefix("the")
     for label, site in linked.items():
-        if len(label) >= 4 and label.removeprefix("the") == squeezed:
+        # the name is the domain's ("Spin Sucks", spinsucks.com), or holds a
+        # long one ("TechRepublic Japan", japan.techrepublic.com)
+        if len(label) >= 4 and (label.removeprefix("the") == squeezed or (len(label) >= 6 and label in squeezed)):
             return Credit(_site_source(site), credit.kind, "strong", credit.where, credit.text, credit.start, credit.end)
     return credit
 

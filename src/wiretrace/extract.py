@@ -341,7 +341,8 @@ _JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|We
 # The class patterns are matched against lowercased marks (_marks): without
 # re.I, the engine tests each position several times faster.
 _BYLINE_CLASS = re.compile(
-    r"byline|dateline|author|autor|auteur|firma|signature|(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
+    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|"
+    r"(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
 )
 # Blocks whose bylines are not the article's: comments, teasers, and photo
 # captions (their credits name the photographer's agency, not the text's).
@@ -448,7 +449,7 @@ _NOTE_CHARS = 200
 _NOTE_WORDS = re.compile(
     r"originally|first (?:appeared|published)|republished|reprinted|syndicat|appeared (?:on|in)|"
     r"source\s*:|sources\s*:|quelle\s*:|fuente\s*:|fonte\s*:|bron\s*:|\u017ar\u00f3d\u0142o\s*:|zdroj\s*:|"
-    r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated"
+    r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated|\u8ee2\u8f09"
 )
 # an article's copyright block, "<div class=c-copyright>(c) 2020 The Canadian Press"
 # (a site's own footer is left out with the footer)

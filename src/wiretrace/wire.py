@@ -471,8 +471,8 @@ _CONTRIB_SUFFIX = re.compile(
 )
 _CONTRIB_STAFF_SUFFIX = re.compile(
     r"\s+(?:staff\s+)?(?:writer|reporter|correspondent|journalist|researcher|photographer|videojournalist"
-    r"|video\s+journalist|news\s+assistant|producer|editor)s?\s+[A-Z](?:(?!\n\s*\n)[\s\S]){0,300}?\bcontributed\b"
-)
+    r"|video\s+journalist|news\s+assistant|producer|editor)s?\s+[A-Z](?:(?!\n\s*\n)[\s\S]){0,600}?\bcontributed\b"
+)  # (600: AP's multi-state stories list a dozen writers and their cities)
 _CONTRIB_BY_PREFIX = re.compile(
     r"(?:(?:Additional|additional|With|with)\s+reporting|Reporting|reporting)\s+(?:by|from)\s+(?:the\s+|The\s+)?\Z"
     r"|(?:With|with|Includes|includes|Include|include|Contains|contains)\s+(?:files|material|information|reporting)"
