@@ -309,6 +309,12 @@ def test_same_publisher_and_name_resolution():
         ("Le Conseil a si\u00e9g\u00e9.\nD\u00e9p\u00eaches\nde l'Agence Havas\nRennes, 17 ao\u00fbt.", ["agency:havas"]),
         ("la route n'a pas \u00e9t\u00e9 coup\u00e9e.\n/ ats - afp - ap", ["agency:sda", "agency:afp", "agency:ap"]),
         ("Le Secr\u00e9taire,\nCONSTANT WOLFF.", []),  # a person, not Wolff's bureau
+        # OCR damage around the name: a bracket read as a letter, a dash before it, a broken head word
+        ("Abberufung.\nBerlin. 11. Juli. lDNB). Der\nMinister hat den", ["agency:dnb"]),
+        ("Er sprach mit lAP) und ging.", []),  # no date or place before it
+        ("Sept listes\n\u2022. B ~ le,-(ATS) Jusqu'\u00e0 la mi-juillet, cinq listes", ["agency:sda"]),
+        ("D\u00e9p\u00eaches\nde rAgenoe Havas\nRennes, 17 ao\u00fbt. - L'\u00e9tat de Me", ["agency:havas"]),
+        ("Nouvelles\nde rGarage Martin\nRennes", []),
     ],
 )
 def test_historical_newspaper_credits(text, expected):

@@ -988,6 +988,7 @@ def _paren_credits(text: str) -> list[Credit]:
         if not (prev in ("", "\n", ".", "!", "?", '"', "\u201d", "\u00bb", ")", "]", ",", ":") or prev.isdigit()
                 or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)
                 or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))
+                or (prev in ("-", "~") and _TEXT_GOES_ON.match(text, m.end()))  # OCR: "B ~ le,-(ATS) Jusqu'à"
                 or (_STAFF_INITIALS_BEFORE.search(before) and not text[m.end() : m.end() + 80].strip(" .\t\r").split("\n")[0])):
             continue
         # every part an agency, or staff initials / a paper's short name next to one
@@ -995,7 +996,16 @@ def _paren_credits(text: str) -> list[Credit]:
             continue
         for agency in dict.fromkeys(named):
             out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    # OCR read the opening bracket of a dateline's credit as a letter:
+    # "Berlin. 11. Juli. lDNB). Der" -- kept only after a date or a place
+    for m in _OCR_PAREN.finditer(text) if ")" in text else ():
+        agency = _agency_token(m.group("body"))
+        if agency and _DATE_OR_PLACE_BEFORE.search(text, max(0, m.start() - 64), m.start()):
+            out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group(), m.start(), m.end()))
     return out
+
+
+_OCR_PAREN = re.compile(r"(?<=[\s.,])[l1I\[{](?P<body>[A-Z][A-Za-z.]{1,10})\)")
 
 
 # 新华社北京4月24日电 / 中新社北京电: a Chinese dateline (agency, place, date, 电)
@@ -1081,6 +1091,21 @@ def _agency_heads() -> frozenset[str]:
     )
 
 
+def _repaired_head(line: str, heads: frozenset[str]) -> str | None:
+    """An agency heading whose head word OCR damaged, repaired: "de rAgenoe
+    Havas" -> "Agence Havas" (a stray letter glued before the word, one
+    letter wrong), or None."""
+    words = line.split()
+    for n, word in enumerate(words[1:3], start=1):
+        word = re.sub(r"^[a-z]['\u2019]?(?=[A-Z])", "", word)
+        if len(word) < FUZZY_MIN_LETTERS:
+            continue
+        for head in heads:
+            if len(head) >= FUZZY_MIN_LETTERS and _one_edit(word.casefold(), head.casefold()):
+                return " ".join([head, *words[n + 1 :]]).rstrip(" .")
+    return None
+
+
 #: Longest line read as a heading or as a dash dateline's start.
 HEADING_CHARS = 64
 _LEAD_WORDS = frozenset("d\u00e9p\u00eaches depeches t\u00e9l\u00e9grammes telegrammes service nachrichten meldungen "
@@ -1116,18 +1141,23 @@ def _heading_credits(text: str) -> list[Credit]:
             continue
         words = [w.strip("'\u2019").casefold() for w in re.split(r"[\s'\u2019]+", stripped)]
         first = next((w for w in words if w not in _LEAD_WORDS and w != "l"), "")
+        repaired = None
         if not any(first == h.casefold() for h in heads):
-            # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas"
+            # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas";
+            # OCR may also damage the head word after a lead word: "de rAgenoe Havas"
+            repaired = _repaired_head(stripped, heads) if words[0] in _LEAD_WORDS else None
+            if repaired is None:
+                continue
+        m = _HEADING.match(text, offset) if repaired is None else None
+        if m is None and repaired is None:
             continue
-        m = _HEADING.match(text, offset)
-        if m is None:
-            continue
-        name = m.group("name")
+        name = repaired or m.group("name")
         if len(name.split()) < 2:  # a lone word on a line is too often a person or a place
             continue
         source = resolve_name(name.strip())
         if source and source.startswith("agency:"):
-            out.append(Credit(source, "credit", "strong", "text", m.group().strip()[:200], m.start(), m.end()))
+            start = offset + len(line) - len(line.lstrip())
+            out.append(Credit(source, "credit", "strong", "text", stripped[:200], start, start + len(stripped)))
     return out
 
 
