@@ -268,6 +268,22 @@ def test_an_articles_own_footer_and_copyright_block_are_read():
     assert credited_sources(credits) == ["agencies", "agency:cp"]
 
 
+def test_a_source_under_a_picture_or_in_mid_text_is_the_pictures():
+    paragraphs = [f"<p>{p}</p>" for p in story(10, 300).split("\n\n")]
+    html = (
+        "<html><head><meta property='og:site_name' content='ZDFheute'></head><body><article><h1>Title</h1>"
+        + "".join(paragraphs[:2])
+        + "<div><div><picture><img src='x.jpg' alt=''></picture></div><div class='c11'>Der Handel ist stark "
+        "zur\u00fcckgegangen.</div><div class='mc9'>Quelle: AFP</div></div>"
+        + "".join(paragraphs[2:]) + "</article></body></html>"
+    )
+    page = extract_page(html, url="https://www.zdf.de/nachrichten/x-100.html")
+    assert "notes" not in page.metadata
+    assert credited_sources(find_credits(page.text, page.metadata, page.site, page.author)) == []
+    # the same line closing the story is the story's source
+    assert sources("Der Handel ging zur\u00fcck." + BODY + "\n\nQuelle: AFP") == ["agency:afp"]
+
+
 def _page(canonical: str, site_name: str, seed: int) -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in story(seed, 300).split("\n\n"))
     return (

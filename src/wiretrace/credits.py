@@ -1354,6 +1354,9 @@ def find_credits(
             # "© AFP / JEFF PACHOUD", "Rubriklistenbild: © KCNA/dpa": a picture's credit
             if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
+            # "Quelle: AFP" under a paragraph in mid-text: a chart's or a picture's source
+            if m.kind == "credit" and _SOURCE_WORD.match(m.text) and not any(a <= m.start < b for a, b in zone_spans):
+                strength = "weak"
             # "File photo of Xi Jinping. (Reuters)": a bracketed credit on a caption's line
             if m.kind == "credit" and m.text.startswith("(") and _CAPTION_WORD.search(
                 text, text.rfind("\n", 0, m.start) + 1, m.start

@@ -438,6 +438,8 @@ def page_metadata(tree) -> dict[str, list[str]]:
             continue
         if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
+        if _by_a_picture(element):
+            continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
     return out
 
@@ -456,6 +458,24 @@ _NOTE_WORDS = re.compile(
 _NOTE_COPYRIGHT = re.compile(r"(?i)\s*(?:\u00a9|\(c\)|copyright\b)")
 # staff initials and an agency, "sak/Reuters", "sid/dpa" (not a photographer's "Name/AP"), as written
 _NOTE_INITIALS = re.compile(r"(?<![\w/])[a-z]{1,4}\s*/\s*(?i:dpa|reuters|afp|ap|apa|sda|kna|epd|sid)\b")
+
+
+_PICTURE_TAGS = ("img", "picture", "video", "svg", "figure")
+
+
+def _by_a_picture(element) -> bool:
+    """Whether a block holds a picture or follows one closely (within its two
+    previous siblings: the picture, then its caption, then the credit)."""
+    if next(element.iter(*_PICTURE_TAGS), None) is not None:
+        return True
+    sibling = element.getprevious()
+    for _ in range(2):
+        if sibling is None:
+            return False
+        if isinstance(sibling.tag, str) and (sibling.tag in _PICTURE_TAGS or next(sibling.iter(*_PICTURE_TAGS), None) is not None):
+            return True
+        sibling = sibling.getprevious()
+    return False
 
 
 def _outside_article(element) -> bool:
