@@ -998,14 +998,19 @@ def _paren_credits(text: str) -> list[Credit]:
             out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     # OCR read the opening bracket of a dateline's credit as a letter:
     # "Berlin. 11. Juli. lDNB). Der" -- kept only after a date or a place
-    for m in _OCR_PAREN.finditer(text) if ")" in text else ():
+    close = text.find(")")
+    while close >= 0:  # only a few closing brackets per text: test the words before each
+        m = _OCR_PAREN.search(text, max(0, close - 12), close + 1)
+        close = text.find(")", close + 1)
+        if m is None:
+            continue
         agency = _agency_token(m.group("body"))
         if agency and _DATE_OR_PLACE_BEFORE.search(text, max(0, m.start() - 64), m.start()):
             out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group(), m.start(), m.end()))
     return out
 
 
-_OCR_PAREN = re.compile(r"(?<=[\s.,])[l1I\[{](?P<body>[A-Z][A-Za-z.]{1,10})\)")
+_OCR_PAREN = re.compile(r"(?<=[\s.,])[l1I\[{](?P<body>[A-Z][A-Za-z.]{1,10})\)\Z")
 
 
 # 新华社北京4月24日电 / 中新社北京电: a Chinese dateline (agency, place, date, 电)
@@ -1083,10 +1088,11 @@ _HEADING = re.compile(
 
 @functools.lru_cache(maxsize=1)
 def _agency_heads() -> frozenset[str]:
-    """First words of the agencies' names of two words or more ("Agence",
-    "Deutsches", "Exchange"): a heading can only name an agency with one."""
+    """First words of the agencies' names of two words or more, casefolded
+    ("agence", "deutsches", "exchange"): a heading can only name an agency
+    with one."""
     return frozenset(
-        alias.split()[0] for agency in load_agencies().values() for alias in (agency.name, *agency.aliases)
+        alias.split()[0].casefold() for agency in load_agencies().values() for alias in (agency.name, *agency.aliases)
         if len(alias.split()) >= 2 and alias.split()[0] not in ("The", "the")
     )
 
@@ -1098,11 +1104,12 @@ def _repaired_head(line: str, heads: frozenset[str]) -> str | None:
     words = line.split()
     for n, word in enumerate(words[1:3], start=1):
         word = re.sub(r"^[a-z]['\u2019]?(?=[A-Z])", "", word)
-        if len(word) < FUZZY_MIN_LETTERS:
+        if len(word) < FUZZY_MIN_LETTERS or not word[0].isupper():
             continue
+        folded = word.casefold()
         for head in heads:
-            if len(head) >= FUZZY_MIN_LETTERS and _one_edit(word.casefold(), head.casefold()):
-                return " ".join([head, *words[n + 1 :]]).rstrip(" .")
+            if len(head) >= FUZZY_MIN_LETTERS and _one_edit(folded, head):
+                return " ".join([head.capitalize(), *words[n + 1 :]]).rstrip(" .")
     return None
 
 
@@ -1142,7 +1149,7 @@ def _heading_credits(text: str) -> list[Credit]:
         words = [w.strip("'\u2019").casefold() for w in re.split(r"[\s'\u2019]+", stripped)]
         first = next((w for w in words if w not in _LEAD_WORDS and w != "l"), "")
         repaired = None
-        if not any(first == h.casefold() for h in heads):
+        if first not in heads:
             # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas";
             # OCR may also damage the head word after a lead word: "de rAgenoe Havas"
             repaired = _repaired_head(stripped, heads) if words[0] in _LEAD_WORDS else None
