@@ -46,6 +46,27 @@ def test_us_bylines_credit_the_ap(byline):
     assert sources(byline + BODY) == ["agency:ap"]
 
 
+def test_a_photo_word_far_back_on_a_line_without_breaks_makes_no_caption():
+    one_line = ("Share this picture on Facebook. " + BODY.strip() + " ") * 4 + "Permalink aw,ls/rc (AP, dpa)"
+    assert sources(one_line) == ["agency:ap", "agency:dpa"]
+    assert sources("The committee met." + BODY + "\n\nFile photo of the mayor. (Reuters)") == []
+
+
+def test_outlet_names_in_byline_elements_and_unspaced_scripts():
+    portal = {"byline": ["Good Morning America"], "site_name": ["Yahoo"]}
+    assert sources("A veteran wrapped a baby in a flag." + BODY, metadata=portal, own_site="yahoo.com") == [
+        "site:abcnews.go.com"
+    ]
+    # an unknown domain named in a byline element is no credit
+    assert sources("Rain." + BODY, metadata={"byline": ["example.org"]}, own_site="yahoo.com") == []
+    # a column of a registered outlet, named by its beginning
+    text = "2017-03-10 09:58\u3000\u6765\u6e90\uff1a\u7f51\u6613\u79d1\u5b66\u4eba\n\n\u7ff1\u7fd4\u4e8e\u592a\u7a7a"
+    assert sources(text) == ["site:163.com"]
+    assert sources("Die Bl\u00e4tter fallen." + BODY + "\n\nagrarheute/Mit Material vom MDR", own_site="forstpraxis.de") == [
+        "site:mdr.de"
+    ]
+
+
 def test_a_long_list_of_contributing_writers():
     cities = "; ".join(f"Writer{n} Name in City{n}, State{n}" for n in range(9))
     assert sources("The bill passed." + BODY + f"\n\nAssociated Press writers {cities} contributed to this report.") == [

@@ -446,6 +446,9 @@ _CHROME_WORDS = frozenset(
 )
 _IMAGE_WORD = re.compile(r"(?i)photo|foto|bild|image|picture|video|grafik|illustration")
 # ... and as a whole word on a caption's line ("File photo of ...", but not "bilden")
+#: How far before a bracketed credit a caption's photo word is looked for
+#: (a text scraped without line breaks is one line: not all of it).
+CAPTION_CHARS = 120
 _CAPTION_WORD = re.compile(
     r"\b(?:[Pp]hotos?|PHOTO|[Ff]otos?|FOTO|Bild(?:er)?|[Ii]mages?|[Pp]ictures?|[Vv]ideos?|Grafik|[Ii]llustration)\b"
 )
@@ -654,7 +657,7 @@ _CUES = (
     r"[Ii]m\s+Original\s+(?:ist\s+(?:er|sie|es)\s+|erschien\s+(?:er|sie|es)\s+)?(?:in|bei|auf|im)\s+"
     r"(?:der\s+|dem\s+|des\s+)?(?:[a-z\u00e4\u00f6\u00fc\u00df-]+\s+)?"
     r"(?:(?:Tages|Wochen)?[Zz]eitung\s+|Magazin\s+|Zeitschrift\s+|Website\s+)?(?=[A-Z][^\n]{0,60}?\s+erschienen\b)",
-    r"(?#soft)[Mm]it\s+Material\s+(?:von|der|des)\s+",
+    r"(?#soft)[Mm]it\s+Material\s+(?:von|vom|der|des)\s+",
     # French
     r"(?:[Cc]et\s+article\s+a\s+été\s+|[Aa]rticle\s+)?(?:initialement|d'abord|originellement|originalement)\s+"
     r"(?:publié|paru)\s+(?:sur|dans|par)\s+(?:le\s+site\s+(?:de\s+)?)?",
@@ -977,7 +980,7 @@ def _paren_credits(text: str) -> list[Credit]:
         if len(parts) == 1 and _initials(before).endswith(re.sub(r"[\s.]", "", parts[0]).casefold()):
             continue
         # "File photo of Xi Jinping. (Reuters)": a caption's credit
-        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - CAPTION_CHARS)
         if _CAPTION_WORD.search(text, line_start, m.start()):
             continue
         # a credit position: after a sentence, a date or a comma, at a line's
@@ -1034,6 +1037,16 @@ _SCRIPT_REPRINT = re.compile(
 )
 
 
+def _script_name(name: str) -> str | None:
+    """The source an unspaced-script name stands for: the whole name, else
+    its longest registered beginning ("网易科学人", NetEase's science column,
+    is NetEase's)."""
+    for end in range(len(name), 1, -1):
+        if source := resolve_name(name[:end]):
+            return source
+    return None
+
+
 def _script_credits(text: str) -> list[Credit]:
     """Credits in Chinese, Japanese, Korean and Arabic text."""
     if text.isascii() or not _UNSPACED_SCRIPT.search(text):
@@ -1055,7 +1068,7 @@ def _script_credits(text: str) -> list[Credit]:
             out.append(Credit(source, "syndication", "weak" if source.startswith("name:") else "strong", "text",
                               m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_SOURCE.finditer(text):
-        if source := resolve_name(m.group("name")):
+        if source := _script_name(m.group("name")):
             out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     return out
 
@@ -1244,7 +1257,9 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
             source = resolve_name(value)
             if source and key == "byline" and listed:
                 continue
-            if source and source.startswith("agency:"):
+            if source and (source.startswith("agency:") or (key == "byline" and source in _registered_outlets())):
+                # a byline element that is an agency's or a registry outlet's name
+                # ("Good Morning America" on a portal); an unknown domain is not
                 out.append(Credit(source, "author_meta", "strong", f"metadata:{key}", value[:200]))
                 continue
             if not source or not source.startswith("site:"):
@@ -1366,7 +1381,7 @@ def find_credits(
                 strength = "weak"
             # "File photo of Xi Jinping. (Reuters)": a bracketed credit on a caption's line
             if m.kind == "credit" and m.text.startswith("(") and _CAPTION_WORD.search(
-                text, text.rfind("\n", 0, m.start) + 1, m.start
+                text, max(text.rfind("\n", 0, m.start) + 1, m.start - CAPTION_CHARS), m.start
             ):
                 strength = "weak"
             found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
@@ -1517,6 +1532,11 @@ def name_spells(name: str, label: str) -> bool:
 
 def _squeezed(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_outlets() -> frozenset[str]:
+    return frozenset(f"site:{o}" for o in _outlet_registry())
 
 
 @functools.lru_cache(maxsize=65536)
