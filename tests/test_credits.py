@@ -67,6 +67,16 @@ def test_outlet_names_in_byline_elements_and_unspaced_scripts():
     ]
 
 
+def test_a_home_page_credits_nothing():
+    teasers = "PHOENIX (AP) \u2014 An inmate died.\n\nGout is on the rise. AFP\n\nMarkets fell. Reuters"
+    home = {"og_type": ["website"], "site_name": ["Yahoo"], "byline": ["Reuters"]}
+    assert find_credits(teasers, home, "yahoo.com", title="Yahoo UK") == []
+    # an article page of the same site, or a page that calls itself a website under a story's title, does credit
+    assert sources(teasers, metadata=home, own_site="yahoo.com", title="Inmate dies after execution began") != []
+    article = {**home, "og_type": ["article"]}
+    assert sources(teasers, metadata=article, own_site="yahoo.com", title="Yahoo UK") != []
+
+
 def test_a_long_list_of_contributing_writers():
     cities = "; ".join(f"Writer{n} Name in City{n}, State{n}" for n in range(9))
     assert sources("The bill passed." + BODY + f"\n\nAssociated Press writers {cities} contributed to this report.") == [

@@ -1335,6 +1335,7 @@ def find_credits(
     *,
     markers: Iterable[Any] | None = None,
     links: Sequence[str] = (),
+    title: str | None = None,
 ) -> list[Credit]:
     """Every credit of a page: what it says its text came from.
 
@@ -1347,6 +1348,9 @@ def find_credits(
         links: URLs the article links to: a name no registry knows ("Spin
             Sucks") is the site of a link whose domain spells it
             (spinsucks.com).
+        title: The page's title: a home page (``og:type`` website, titled
+            with its site's name) is a list of other stories, and its text
+            credits nothing.
 
     Returns:
         Credits ordered by where they were found (text first, by offset; then
@@ -1362,6 +1366,8 @@ def find_credits(
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, not {type(text).__name__}")
     metadata = metadata or {}
+    if title and _home_page(title, metadata):
+        return []
     own_sources = _own_sources(own_site, metadata)
     found: list[Credit] = []
     zone = _zone_lines(text)
@@ -1481,6 +1487,22 @@ def find_credits(
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _home_page(title: str, metadata: Mapping[str, Sequence[str]]) -> bool:
+    """Whether a page is a site's home or section front: its markup calls it
+    a website, not an article, and its title is the site's name with at
+    most a word or two more ("Yahoo UK" on Yahoo)."""
+    if not any(t.strip().lower() == "website" for t in metadata.get("og_type", ())):
+        return False
+    squeezed = _squeezed(title)
+    return len(title.split()) <= HOME_TITLE_WORDS and any(
+        len(name) >= 2 and squeezed.startswith(name) for name in map(_squeezed, metadata.get("site_name", ()))
+    )
+
+
+#: A home page's title is its site's name and at most this many words in all.
+HOME_TITLE_WORDS = 3
 
 
 def _teaser_line(text: str, position: int) -> bool:

@@ -307,6 +307,7 @@ _ABSOLUTE_URL = re.compile(r"(?i)https?://[^/\s.]+\.[^/\s]+")
 _META_KEYS = {
     "og:url": "og_url",
     "og:site_name": "site_name",
+    "og:type": "og_type",
     "application-name": "site_name",
     "syndication-source": "syndication_source",
     "original-source": "original_source",

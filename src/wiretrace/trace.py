@@ -99,7 +99,8 @@ def credits_stage(
 
     def read(i: int) -> list[Credit]:
         doc = documents[i]
-        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers, links=doc.links)
+        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers, links=doc.links,
+                            title=doc.title)
 
     found = 0
     for i, credits in zip(clustered, fork_map(read, clustered, workers, min_items=2000)):

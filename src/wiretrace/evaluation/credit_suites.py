@@ -79,7 +79,7 @@ def _predict_page(path: Path, url: str | None) -> tuple[set[str], set[str], str 
         page = extract_page(path.read_bytes(), url=url)
     except ExtractionError as exc:
         return set(), set(), f"not extracted: {exc}"
-    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links, title=page.title)
     return set(credited_sources(credits)), _wire_only(page.text, page.site), None
 
 
