@@ -135,6 +135,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from wiretrace.months import month_pattern
+
 __all__ = [
     "Agency",
     "AgencyEvidence",
@@ -401,19 +403,7 @@ class AgencyEvidence:
 
 _H = r"[^\S\n]"  # horizontal white space
 _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # hyphen, dashes, minus
-_MONTH = (
-    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|ene(?:ro)?|abr(?:il)?|ago(?:sto)?|dic(?:iembre)?|gen(?:naio)?"
-    r"|mag(?:gio)?|giu(?:gno)?|lug(?:lio)?|set(?:tembre)?|ott(?:obre)?"
-    # French, German, Dutch, Portuguese, Spanish forms not covered above
-    r"|janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|sept(?:embre)?|oct(?:obre)?"
-    r"|d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|okt(?:ober)?|dez(?:ember)?|maart|mei|augustus"
-    r"|janeiro|fevereiro|mar[çc]o|maio|junho|julho|outubro|novembro|dezembro|febrero|marzo|mayo|junio|julio"
-    r"|septiembre|octubre|noviembre|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|settembre|ottobre"
-    r"|novembre|dicembre"
-    # Russian (genitive, as datelines write them)
-    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?!\w)"
-)
+_MONTH = month_pattern()  # every month form of wiretrace.months, as a whole word
 _DATE = (
     rf"(?:{_MONTH}\.?{_H}*\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_H}+\d{{4}})?"
     rf"|\d{{1,2}}\.?{_H}+{_MONTH}\.?(?:,?{_H}+\d{{4}})?"
