@@ -870,7 +870,7 @@ _OCR_FIXES = (("Il", "H"), ("rn", "m"), ("cl", "d"), ("ii", "u"))
 
 
 @functools.lru_cache(maxsize=1)
-def _agency_tokens() -> tuple[dict[str, str], dict[str, str]]:
+def _agency_tokens() -> tuple[dict[str, str], dict[int, dict[str, str]]]:
     """Exact (casefolded, dots and spaces removed) and fuzzy (five letters or
     more, accents removed) name forms of every agency."""
     import unicodedata
@@ -884,7 +884,7 @@ def _agency_tokens() -> tuple[dict[str, str], dict[str, str]]:
             exact.setdefault(key, agency.id)
             plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
             if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
-                fuzzy.setdefault(plain, agency.id)
+                fuzzy.setdefault(len(plain), {}).setdefault(plain, agency.id)
     return exact, fuzzy
 
 
@@ -898,6 +898,7 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
+@functools.lru_cache(maxsize=8192)
 def _agency_token(token: str) -> str | None:
     """The agency a short token names, exactly or with one OCR error."""
     import unicodedata
@@ -914,9 +915,10 @@ def _agency_token(token: str) -> str | None:
     if plain in exact:
         return exact[plain]
     if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
-        for form, agency in fuzzy.items():
-            if _one_edit(plain, form):
-                return agency
+        for size in (len(plain), len(plain) - 1, len(plain) + 1):  # one edit changes the length by one at most
+            for form, agency in fuzzy.get(size, {}).items():
+                if _one_edit(plain, form):
+                    return agency
     return None
 
 
