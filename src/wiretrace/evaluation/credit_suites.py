@@ -44,7 +44,7 @@ __all__ = ["suite_credits", "suite_credits_heldout", "suite_impresso", "load_cre
 
 LABELS_FILE = "credit_labels.jsonl"
 # Labelled by reading after the rules of credits.py were written (at commit
-# 7990deb), by labellers who never ran wiretrace; never used to change them.
+# 7990deb), by labellers who never ran wiretrace; no rule was ever changed for one of them.
 HELDOUT_LABELS_FILE = "credit_labels_heldout.jsonl"
 
 
