@@ -487,6 +487,47 @@ def test_one_publication_captured_twice_is_not_a_copy():
     assert bbc["farm_score"] == 0.0
 
 
+def test_a_publishers_update_of_its_own_story_is_no_copy():
+    text = story(14, 400)
+    paragraphs = text.split("\n\n")
+    update = "\n\n".join(["A new top paragraph says the strike ended overnight after talks."] + paragraphs[:4])
+    report = scan([
+        _record("first", "https://news.example.org/a", "Port strike begins", text, "2026-03-04T08:00:00Z"),
+        _record("update", "https://news.example.org/b", "Port strike ends", update, "2026-03-04T18:00:00Z"),
+        _record("farm", "https://farm.example.net/a", "Strike news", update, "2026-03-05T08:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    # the publisher's own later article is neither a copy nor uncredited; the farm's copy is
+    assert status == {"first": "origin", "update": "same_publisher", "farm": "uncredited"}
+    site = next(s for s in report.sites if s["site"] == "example.org")
+    assert (site["articles"], site["copies"], site["same_publisher"], site["farm_score"]) == (2, 0, 1, 0.0)
+
+
+def test_text_shared_only_with_its_own_publishers_pages_is_no_uncredited_copy():
+    background = story(15, 260)
+    first = "BERLIN (AFP) - The agency asked for new rules on Monday.\n\n" + background
+    second = "BONN (AFP) - A study found wide differences between states.\n\n" + background
+    third = "Deported families told their stories to reporters this week.\n\n" + background
+    report = scan([
+        _record("a", "https://www.dw.example.com/a", "Agency calls for rules", first, "2026-02-07T08:00:00Z"),
+        _record("b", "https://www.dw.example.com/b", "Study on asylum", second, "2026-03-27T08:00:00Z"),
+        _record("c", "https://www.dw.example.com/c", "The wrong ones are deported", third, "2026-03-29T08:00:00Z"),
+        _record("farm", "https://farm.example.net/x", "Asylum news", second.split("\n\n", 1)[1], "2026-03-28T08:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status["a"] == status["b"] == "credited"
+    # "c" shares text with its own site's pages and with the farm's copy of one of them: a farm is not its publisher
+    assert status["farm"] == "uncredited"
+    assert status["c"] == "uncredited"
+    own_only = scan([
+        _record("a", "https://www.dw.example.com/a", "Agency calls for rules", first, "2026-02-07T08:00:00Z"),
+        _record("b", "https://www.dw.example.com/b", "Study on asylum", second, "2026-03-27T08:00:00Z"),
+        _record("c", "https://www.dw.example.com/c", "The wrong ones are deported", third, "2026-03-29T08:00:00Z"),
+    ])
+    c = next(d for d in own_only.documents if d["id"] == "c")["attribution"]
+    assert c["status"] == "same_publisher" and c["evidence"][0]["kind"] == "own_text"
+
+
 def test_a_site_that_posts_a_story_twice_has_copied_it_twice():
     text = story(12, 400)
     paragraphs = text.split("\n\n")
