@@ -23,7 +23,16 @@ import xxhash
 from wiretrace.normalize import _PUNCT_MAP, normalize_text
 from wiretrace.xxh3 import xxh3_64_many
 
-__all__ = ["tokenize", "word_tokens", "word_buffers", "shingle_hash", "shingle_sets", "shingle_sets_of_words"]
+__all__ = [
+    "tokenize",
+    "word_tokens",
+    "word_buffers",
+    "shingle_hash",
+    "shingle_sets",
+    "shingle_sets_of_words",
+    "span_word_ranges",
+    "free_shingle_sets",
+]
 
 _MASK64 = (1 << 64) - 1
 # A word is a run of letters/digits; CJK ideographs and kana are words on
@@ -173,6 +182,77 @@ def shingle_sets(texts: list[str], k: int) -> tuple[list[np.ndarray], list[int]]
     return shingle_sets_of_words(word_buffers(texts), k)
 
 
+def span_word_ranges(text: str, spans: list[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
+    """Which words of ``text`` lie inside character ``spans``.
+
+    ``spans`` (sorted, disjoint) must start and end between words (at a
+    punctuation mark or a line break), as quotes and caption lines do; the
+    text is cut there and the words of each piece counted, which gives the
+    words of the whole text (the total is returned so a caller can check).
+
+    Returns:
+        ``(words, ranges)``: the text's word count and, for each span that
+        holds words, the ``[first, end)`` range of its word indices.
+
+    Example:
+        >>> span_word_ranges('He said "we will stay here" today.', [(8, 27)])
+        (7, [(2, 6)])
+    """
+    ranges = []
+    words = 0
+    at = 0
+    for start, end in spans:
+        words += len(_word_bytes(text[at:start]).split())
+        inside = len(_word_bytes(text[start:end]).split())
+        if inside:
+            ranges.append((words, words + inside))
+        words += inside
+        at = end
+    words += len(_word_bytes(text[at:]).split())
+    return words, ranges
+
+
+def _free(windows: np.ndarray, n_words: int, k: int, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """Sorted distinct hashes of the windows that hold no word of ``ranges``."""
+    inside = np.zeros(n_words + 1, dtype=np.int64)
+    for first, end in ranges:
+        inside[first] += 1
+        inside[end] -= 1
+    quoted = np.cumsum(inside[:-1]) > 0
+    width = min(k, n_words)
+    seen = np.concatenate(([0], np.cumsum(quoted)))
+    touched = seen[width:] - seen[: len(seen) - width] > 0
+    return _distinct(windows[~touched])
+
+
+def free_shingle_sets(
+    parts: list[bytes], k: int, quoted: list[tuple[int, list[tuple[int, int]]] | None]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+    """:func:`shingle_sets_of_words`, plus each document's *free* set: the
+    shingles it has outside the word ranges of ``quoted``.
+
+    A shingle is free when it occurs at least once with none of its words
+    in a range. A document whose ``quoted`` entry is None, has no ranges,
+    or counts other words than its buffer (spans that were not between
+    words) has every shingle free, and its free set *is* its set (the same
+    array object).
+
+    Example:
+        >>> words = word_buffers(['He said "a b c d e f g" and left the room today'])
+        >>> sets, free, counts = free_shingle_sets(words, 3, [(14, [(2, 9)])])
+        >>> len(sets[0]), len(free[0]), counts
+        (12, 3, [14])
+    """
+    sets, counts, windows = _shingle_sets(parts, k, keep_windows=[bool(q and q[1]) for q in quoted])
+    free = []
+    for i, (entry, n) in enumerate(zip(quoted, counts)):
+        if i in windows and entry[0] == n:
+            free.append(_free(windows[i], n, k, entry[1]))
+        else:
+            free.append(sets[i])
+    return sets, free, counts
+
+
 def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray], list[int]]:
     """Shingle sets of many normalised word buffers at once, and word counts.
 
@@ -189,6 +269,15 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
         ``(sets, word_counts)``: one sorted, distinct uint64 array per text
         (empty for a text without words), and the number of words of each.
     """
+    sets, counts, _ = _shingle_sets(parts, k)
+    return sets, counts
+
+
+def _shingle_sets(
+    parts: list[bytes], k: int, keep_windows: list[bool] | None = None
+) -> tuple[list[np.ndarray], list[int], dict[int, np.ndarray]]:
+    """:func:`shingle_sets_of_words`, and the shingle hashes in text order
+    (before sorting) of the documents ``keep_windows`` marks."""
     doc_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) + 1 for p in parts], out=doc_offsets[1:])
     buffer = b" ".join(parts) + b" " * 9
@@ -199,13 +288,19 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
     counts = np.bincount(np.searchsorted(doc_offsets, starts, side="right") - 1, minlength=len(parts))
     combined = _combine(hashes, k) if len(hashes) >= k else hashes[:0]
     sets = []
+    windows: dict[int, np.ndarray] = {}
     start = 0
-    for n in counts.tolist():
+    for i, n in enumerate(counts.tolist()):
         if n >= k:
-            sets.append(_distinct(combined[start : start + n - k + 1]))
+            window = combined[start : start + n - k + 1]
+            sets.append(_distinct(window))
         elif n > 0:
-            sets.append(_combine(hashes[start : start + n], n))
+            window = _combine(hashes[start : start + n], n)
+            sets.append(window)
         else:
-            sets.append(np.empty(0, dtype=np.uint64))
+            window = np.empty(0, dtype=np.uint64)
+            sets.append(window)
+        if keep_windows is not None and keep_windows[i]:
+            windows[i] = window
         start += n
-    return sets, counts.tolist()
+    return sets, counts.tolist(), windows
