@@ -253,7 +253,8 @@ _CAPTION = re.compile(
     r").*$"
 )
 _TWEET_SIGNATURE = re.compile(
-    r"(?m)^.*\(@\w{1,15}\)[^\S\n]+[A-Z][a-z]+\.?[^\S\n]+\d{1,2},[^\S\n]+\d{4}[^\S\n]*$"
+    # "(@handle) March 3, 2024" or, in other languages, "(@handle) 3 mars 2024" / "3. März 2024"
+    r"(?m)^.*\(@\w{1,15}\)[^\S\n]+(?:[A-Z][a-z]+\.?[^\S\n]+\d{1,2},|\d{1,2}\.?[^\S\n]+\w+\.?)[^\S\n]+\d{4}[^\S\n]*$"
 )
 _TWEET_LINK = re.compile(r"(?m)^.*pic\.twitter\.com/\S+.*$")
 _CAPTION_HINT = re.compile(r"(?i)photo|image|picture|foto|bild|caption|pictured|légende|/|\(@|pic\.twitter")
