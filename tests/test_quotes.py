@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wiretrace import scan
-from wiretrace.fingerprint import fingerprint_all, fingerprint_batch, normalise_batch, quoted_batch
+from wiretrace.fingerprint import fingerprint_all, fingerprint_batch, normalise_batch, normalise_quoted_batch
 from wiretrace.quotes import (
     MAX_QUOTE_CHARS,
     caption_spans,
@@ -21,7 +21,7 @@ from wiretrace.quotes import (
     reference_quote_spans,
     statement_spans,
 )
-from wiretrace.shingles import free_shingle_sets, shingle_hash, span_word_ranges, tokenize, word_buffers
+from wiretrace.shingles import free_shingle_sets, shingle_hash, tokenize, word_buffer_with_spans, word_buffers
 from wiretrace.verify import verify_pairs
 
 from conftest import story
@@ -144,26 +144,26 @@ def _reference_free(text: str, k: int) -> np.ndarray:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PIECES.map(" ".join), min_size=1, max_size=4), st.sampled_from([1, 3, 5]))
 def test_free_sets_equal_the_word_by_word_reference(texts, k):
-    parts = word_buffers(texts)
-    quoted = quoted_batch(texts)
+    parts, quoted = normalise_quoted_batch(texts)
+    # the buffers cut at quotes hold exactly the words of the plain buffers
+    assert [p.split() for p in parts] == [p.split() for p in word_buffers(texts)]
     sets, free, counts = free_shingle_sets(parts, k, quoted)
-    for text, s, f, n, q in zip(texts, sets, free, counts, quoted):
-        if q is not None:
-            assert q[0] == n  # the spans cut the text between words
+    for text, s, f, q in zip(texts, sets, free, quoted):
         assert f.tolist() == _reference_free(text, k).tolist(), text
         assert np.isin(f, s).all()
-        if q is None or not q[1]:
+        if not q:
             assert f is s
 
 
 def test_sets_and_signatures_do_not_depend_on_quotes():
-    texts = [story(1), '"' + " ".join(story(2, 100).split()) + '," he said. ' + story(4, 100), "He said \u201cshort\u201d."]
-    words = normalise_batch(texts)
-    plain = fingerprint_batch(words, 5, 128, 1)
-    quoted = fingerprint_batch(words, 5, 128, 1, quoted_batch(texts))
+    texts = [story(1), '"' + " ".join(story(2, 100).split()) + '," he said. ' + story(4, 100),
+             "Er sagte: \u201e" + " ".join(story(5, 80).split()) + "\u201c, und ging. Stra\u00dfe &amp; " + story(6, 60)]
+    plain = fingerprint_batch(normalise_batch(texts), 5, 128, 1)
+    quoted = fingerprint_batch(*normalise_quoted_batch(texts)[:1], 5, 128, 1, normalise_quoted_batch(texts)[1])
     assert [s.tolist() for s in plain.sets] == [s.tolist() for s in quoted.sets]
     assert np.array_equal(plain.signatures, quoted.signatures)
-    assert len(quoted.free_sets[1]) < len(quoted.sets[1])
+    assert quoted.free_sets[0] is quoted.sets[0]
+    assert len(quoted.free_sets[1]) < len(quoted.sets[1]) and len(quoted.free_sets[2]) < len(quoted.sets[2])
 
 
 def test_free_sets_do_not_depend_on_workers_or_batches():
@@ -174,11 +174,11 @@ def test_free_sets_do_not_depend_on_workers_or_batches():
     assert any(len(f) < len(s) for f, s in zip(one.free_sets, one.sets))
 
 
-def test_span_word_ranges_counts_the_words_of_the_whole_text():
-    text = "\u201eWir bleiben\u201c, sagte sie. \u00abNous restons\u00bb, a-t-il dit."
-    words, ranges = span_word_ranges(text, discounted_spans(text))
-    assert words == len(tokenize(text)) == 10
-    assert ranges == [(0, 2), (4, 6)]
+def test_spans_move_with_the_normalised_words():
+    text = "\u201eWir bleiben\u201c, sagte sie. \u00abNous restons\u00bb, a-t-il dit &amp; ging."
+    buffer, spans = word_buffer_with_spans(text, discounted_spans(text))
+    assert buffer.split() == word_buffers([text])[0].split()
+    assert [buffer[a:b].split() for a, b in spans] == [[b"wir", b"bleiben"], [b"nous", b"restons"]]
 
 
 # --- verification: independent reports sharing quotes, and a trimmed repost -------

@@ -26,9 +26,9 @@ import numpy as np
 
 from wiretrace.minhash import MinHasher
 from wiretrace.quotes import discounted_spans
-from wiretrace.shingles import free_shingle_sets, span_word_ranges, word_buffers
+from wiretrace.shingles import free_shingle_sets, word_buffer_with_spans, word_buffers
 
-__all__ = ["Fingerprints", "normalise_batch", "quoted_batch", "fingerprint_batch", "fingerprint_all"]
+__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all"]
 
 _STAGES = ("normalise", "fingerprint", "wire")
 # Below this many documents a process pool costs more than it saves.
@@ -68,20 +68,27 @@ def normalise_batch(texts: Sequence[str]) -> list[bytes]:
     return word_buffers(list(texts))
 
 
-def quoted_batch(texts: Sequence[str]) -> list[tuple[int, list[tuple[int, int]]] | None]:
-    """Quotes, captions and tweets of a batch, as word ranges: per text,
-    None when it has none, else ``(words, ranges)`` of
-    :func:`wiretrace.shingles.span_word_ranges`.
+def normalise_quoted_batch(texts: Sequence[str]) -> tuple[list[bytes], list[list[tuple[int, int]] | None]]:
+    """The normalise stage, quotes included: each text's word buffer (the
+    same words as :func:`normalise_batch`) and the byte spans in it of its
+    quotes, captions, tweets and statements (None when it has none).
 
     Example:
-        >>> quoted_batch(['He said "we stay" today.', "No quotes."])
-        [(5, [(2, 4)]), None]
+        >>> normalise_quoted_batch(['He said "we stay" today.', "No quotes."])
+        ([b'he said  we stay  today ', b'no quotes '], [[(8, 17)], None])
     """
-    found: list[tuple[int, list[tuple[int, int]]] | None] = []
+    words: list[bytes] = []
+    quoted: list[list[tuple[int, int]] | None] = []
     for text in texts:
         spans = discounted_spans(text)
-        found.append(span_word_ranges(text, spans) if spans else None)
-    return found
+        if spans:
+            buffer, offsets = word_buffer_with_spans(text, spans)
+            words.append(buffer)
+            quoted.append(offsets)
+        else:
+            words.append(word_buffers([text])[0])
+            quoted.append(None)
+    return words, quoted
 
 
 def fingerprint_batch(
@@ -89,12 +96,13 @@ def fingerprint_batch(
     shingle_size: int,
     num_perm: int,
     seed: int,
-    quoted: Sequence[tuple[int, list[tuple[int, int]]] | None] | None = None,
+    quoted: Sequence[list[tuple[int, int]] | None] | None = None,
 ) -> Fingerprints:
     """The fingerprint stage for a batch: word buffers to shingle sets and signatures.
 
-    With ``quoted`` (from :func:`quoted_batch`), ``free_sets`` holds each
-    document's shingles outside its quotes; without, every shingle is free.
+    With ``quoted`` (from :func:`normalise_quoted_batch`), ``free_sets``
+    holds each document's shingles outside its quotes; without, every
+    shingle is free.
 
     Example:
         >>> fp = fingerprint_batch(normalise_batch(["the same five words here", "other"]), 5, 16, 1)
@@ -127,8 +135,7 @@ def _both_stages(
     # CPU time of this process, not wall time: with as many processes as
     # cores, wall time would also count waiting for a core.
     start = time.process_time()
-    words = normalise_batch(texts)
-    quoted = quoted_batch(texts)
+    words, quoted = normalise_quoted_batch(texts)
     middle = time.process_time()
     fp = fingerprint_batch(words, shingle_size, num_perm, seed, quoted)
     done = time.process_time()

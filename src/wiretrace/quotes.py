@@ -108,8 +108,17 @@ _LINE_BOUND = frozenset("'\u2018\u201a\u2039\u203a")
 # Characters after which a flanked mark may open: brackets, dashes, slashes, colons.
 _OPEN_AFTER = frozenset("([{<\u2014\u2013-/:") | frozenset(_MARKS)
 
-_EVENTS = re.compile(rf"\n\s*|[{re.escape(_MARKS)}]")
-_ANY_MARK = re.compile(rf"[{re.escape(_MARKS)}]")
+_APOSTROPHES = frozenset("'\u2019")
+_MARK = re.compile(rf"[{re.escape(_MARKS)}]")
+_BREAK = re.compile(r"\n\s*")  # a line break, with the blank lines and indentation after it
+_NON_ASCII_MARKS = tuple(c for c in _MARKS if not c.isascii())
+
+
+def _has_marks(text: str) -> bool:
+    """Whether ``text`` holds any quotation mark (cheap: ``in`` on ASCII text)."""
+    if '"' in text or "'" in text:
+        return True
+    return not text.isascii() and any(mark in text for mark in _NON_ASCII_MARKS)
 
 
 def _can_open(text: str, i: int) -> bool:
@@ -150,37 +159,55 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
         >>> [t[a:b] for t in ['Il a dit\u00a0: \u00ab\u00a0Non\u00a0\u00bb.'] for a, b in quote_spans(t)]
         ['\u00ab\u00a0Non\u00a0\u00bb']
     """
-    if not _ANY_MARK.search(text):
+    if not _has_marks(text):
         return []
     spans: list[tuple[int, int]] = []
     stack: list[list] = []  # [opening mark, position]
     n = len(text)
-    for match in _EVENTS.finditer(text):
+    last = 0  # line breaks before this position are done with
+    for match in _MARK.finditer(text):
         i = match.start()
-        while stack and stack[0][1] < i - MAX_QUOTE_CHARS:
-            del stack[0]
-        if text[i] == "\n":
-            j = match.end()
-            if stack and j < n and text[j] == stack[-1][0] and _can_open(text, j):
-                spans.append((stack[-1][1], i))  # a quote over several lines or paragraphs
-                stack.pop()
-            if "\n" in match.group()[1:]:
-                stack.clear()
-            else:
-                stack[:] = [entry for entry in stack if entry[0] not in _LINE_BOUND]
-            continue
-        mark = text[i]
-        if stack and _can_close(text, i):
-            for depth in range(len(stack) - 1, -1, -1):
-                if mark in _CLOSERS[stack[depth][0]]:
+        mark = match.group()
+        if mark in _FLANKED:
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < n else " "
+            if mark in _APOSTROPHES and before.isalnum() and after.isalnum():
+                continue  # an apostrophe inside a word ("don't", "O\u2019Neill") neither opens nor closes
+            # the rules of _can_close and _can_open, inline (this loop is the hot path)
+            can_close = not after.isalnum() and (not before.isspace() or (mark in _SPACED_CLOSE and after.isspace()))
+            can_open = (not after.isspace() and (before.isspace() or before in _OPEN_AFTER)
+                        and (mark not in _LETTER_OPENS or after.isalpha()))
+        else:
+            can_close = can_open = True
+        if stack:
+            if text.find("\n", last, i) >= 0:  # line breaks only matter while a quote is open
+                for brk in _BREAK.finditer(text, last, i):
+                    at = brk.start()
+                    while stack and stack[0][1] < at - MAX_QUOTE_CHARS:
+                        del stack[0]
+                    j = brk.end()
+                    if stack and j < n and text[j] == stack[-1][0] and _can_open(text, j):
+                        spans.append((stack[-1][1], at))  # a quote over several lines or paragraphs
+                        stack.pop()
+                    if "\n" in brk.group()[1:]:
+                        stack.clear()
+                    else:
+                        stack[:] = [entry for entry in stack if entry[0] not in _LINE_BOUND]
+                    if not stack:
+                        break
+            while stack and stack[0][1] < i - MAX_QUOTE_CHARS:
+                del stack[0]
+            if stack and can_close:
+                depth = len(stack) - 1
+                while depth >= 0 and mark not in _CLOSERS[stack[depth][0]]:
+                    depth -= 1
+                if depth >= 0:
                     spans.append((stack[depth][1], i + 1))
                     del stack[depth:]
-                    break
-            else:
-                depth = -1
-            if depth >= 0:
-                continue
-        if mark in _CLOSERS and len(stack) < MAX_DEPTH and _can_open(text, i):
+                    last = i + 1
+                    continue
+        last = i + 1
+        if can_open and mark in _CLOSERS and len(stack) < MAX_DEPTH:
             stack.append([mark, i])
     return spans
 
@@ -240,24 +267,31 @@ def reference_quote_spans(text: str) -> list[tuple[int, int]]:
 
 _PHOTO_WORDS = r"(?:photo|image|picture|foto|bild|photograph)"
 _AGENCIES = r"(?:AP|AFP|Reuters|REUTERS|Getty Images|EPA|dpa|ANSA|EFE|Xinhua|Bloomberg|Shutterstock)"
-_CAPTION = re.compile(
-    r"(?im)^[^\S\n]*(?:"
-    # a caption label at the start of the line
-    rf"(?:file\s+)?(?:{_PHOTO_WORDS}|caption|pictured|légende|bildunterschrift)(?:\s+credit)?\s*[:|]"
-    r"|.*(?:"
-    # a photo credit at the end of the line
-    rf"\([^()\n]{{0,60}}\b{_PHOTO_WORDS}\b[^()\n]{{0,80}}\)"
-    rf"|\([^()\n]{{0,60}}/\s*{_AGENCIES}\)"
-    r"|\b(?-i:REUTERS|AP Photo|AFP PHOTO|AFP|EPA|Getty Images)\s*/\s*(?-i:[A-Z][\w.'’-]*[^\S\n]?){1,4}"
-    r")[^\S\n]*$"
-    r").*$"
+# Rules for one line (the line's text, without its line break).
+_CAPTION_LABEL = re.compile(
+    rf"(?i)\s*(?:file\s+)?(?:{_PHOTO_WORDS}|caption|pictured|légende|bildunterschrift)(?:\s+credit)?\s*$"
 )
-_TWEET_SIGNATURE = re.compile(
-    # "(@handle) March 3, 2024" or, in other languages, "(@handle) 3 mars 2024" / "3. März 2024"
-    r"(?m)^.*\(@\w{1,15}\)[^\S\n]+(?:[A-Z][a-z]+\.?[^\S\n]+\d{1,2},|\d{1,2}\.?[^\S\n]+\w+\.?)[^\S\n]+\d{4}[^\S\n]*$"
+_PHOTO_CREDIT = re.compile(
+    rf"(?i)(?:\([^()]{{0,60}}\b{_PHOTO_WORDS}\b[^()]{{0,80}}\)|\([^()]{{0,60}}/\s*{_AGENCIES}\))\s*$"
 )
-_TWEET_LINK = re.compile(r"(?m)^.*pic\.twitter\.com/\S+.*$")
-_CAPTION_HINT = re.compile(r"(?i)photo|image|picture|foto|bild|caption|pictured|légende|/|\(@|pic\.twitter")
+_AGENCY_SLASH = re.compile(r"(?:REUTERS|AP Photo|AFP PHOTO|AFP|EPA|Getty Images)\s*$")
+_NAME_TO_END = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s?){1,4}\s*$")
+# "(@handle) March 3, 2024" or, in other languages, "(@handle) 3 mars 2024" / "3. März 2024"
+_TWEET_SIGNATURE = re.compile(r"\w{1,15}\)\s+(?:[A-Z][a-z]+\.?\s+\d{1,2},|\d{1,2}\.?\s+\w+\.?)\s+\d{4}\s*$")
+_STATEMENT_LINE = re.compile(
+    r"(?i)\b(?:statement|press release|communiqu[eé]|comunicado|erkl[äa]rung|mitteilung)\b"
+)
+# Every rule is found from a character it needs, searched for at C speed:
+# a text without these costs a few scans and no per-line work.
+_LINE_END_PAREN = re.compile(r"\)[^\S\n]*(?:\n|$)")
+_COLON_AT_LINE_END = re.compile(r":[^\S\n]*\n")
+_PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n")
+
+
+def _line(text: str, at: int) -> tuple[int, int]:
+    """``(start, end)`` of the line holding position ``at``, line break excluded."""
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
 
 
 def _short(text: str, start: int, end: int) -> bool:
@@ -278,25 +312,40 @@ def caption_spans(text: str) -> list[tuple[int, int]]:
         >>> len(caption_spans(text))
         3
     """
-    if not _CAPTION_HINT.search(text):
-        return []
-    found = {m.span() for m in _CAPTION.finditer(text) if _short(text, *m.span())}
-    found |= {m.span() for m in _TWEET_LINK.finditer(text) if _short(text, *m.span())}
-    for m in _TWEET_SIGNATURE.finditer(text):
-        if not _short(text, *m.span()):
-            continue
-        found.add(m.span())
-        if m.start() >= 2:  # the tweet's text, on the line before its signature
-            before = text.rfind("\n", 0, m.start() - 1) + 1
-            if before < m.start() - 1 and _short(text, before, m.start() - 1):
-                found.add((before, m.start() - 1))
+    found = set()
+    if ")" in text:
+        for m in _LINE_END_PAREN.finditer(text):
+            start, end = _line(text, m.start())
+            line = text[start:end]
+            if _PHOTO_CREDIT.search(line) and _short(text, start, end):
+                found.add((start, end))
+    at = text.find("(@") if "@" in text else -1
+    while at >= 0:
+        start, end = _line(text, at)
+        if _TWEET_SIGNATURE.match(text, at + 2, end) and _short(text, start, end):
+            found.add((start, end))
+            before = text.rfind("\n", 0, start - 1) + 1  # the tweet's text, on the line before
+            if start >= 2 and before < start - 1 and _short(text, before, start - 1):
+                found.add((before, start - 1))
+        at = text.find("(@", at + 2)
+    if "/" in text:
+        at = text.find("/")
+        while at >= 0:
+            start, end = _line(text, at)
+            if (_AGENCY_SLASH.search(text, start, at) and _NAME_TO_END.match(text, at + 1, end)
+                    or text.startswith("pic.twitter.com", at - 15)) and _short(text, start, end):
+                found.add((start, end))
+            at = text.find("/", at + 1)
+    for colon in ":|":
+        at = text.find(colon)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            if at - start <= 40 and _CAPTION_LABEL.match(text, start, at):
+                start, end = _line(text, start)
+                if _short(text, start, end):
+                    found.add((start, end))
+            at = text.find(colon, at + 1)
     return sorted(found)
-
-
-_STATEMENT = re.compile(
-    r"(?im)^[^\n]*\b(?:statement|press release|communiqu[eé]|comunicado|erkl[äa]rung|mitteilung)\b[^\n]*:[^\S\n]*\n"
-)
-_PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n")
 
 
 def statement_spans(text: str) -> list[tuple[int, int]]:
@@ -307,9 +356,15 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
         >>> [text[a:b] for a, b in statement_spans(text)]
         ['We regret the delay.\\nService resumes Monday.']
     """
-    spans = []
-    for m in _STATEMENT.finditer(text):
-        if len(m.group().split()) > CAPTION_MAX_WORDS:
+    spans: list[tuple[int, int]] = []
+    at = text.find(":")
+    while at >= 0:
+        colon, at = at, text.find(":", at + 1)
+        m = _COLON_AT_LINE_END.match(text, colon)
+        if not m:
+            continue
+        line_start = text.rfind("\n", 0, colon) + 1
+        if not _short(text, line_start, colon) or not _STATEMENT_LINE.search(text, line_start, colon):
             continue
         start = m.end()
         limit = min(len(text), start + MAX_QUOTE_CHARS)
@@ -320,7 +375,7 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
             end = len(text)
         else:
             end = text.rfind("\n", start, limit)
-        end = len(text[:end].rstrip())
+        end = len(text[:end].rstrip()) if end > start else start
         if end > start:
             spans.append((start, end))
     return spans
@@ -328,7 +383,7 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
 
 def discounted_spans(text: str) -> list[tuple[int, int]]:
     """Disjoint sorted ``(start, end)`` character spans of ``text`` that do
-    not count as evidence of copying: quotes, captions and tweets.
+    not count as evidence of copying: quotes, captions, tweets and statements.
 
     Example:
         >>> text = '\u201eWir bleiben\u201c, sagte sie. \u00abNous restons\u00bb, a-t-il dit.'
@@ -337,10 +392,13 @@ def discounted_spans(text: str) -> list[tuple[int, int]]:
         >>> discounted_spans("No quotes here at all.")
         []
     """
-    spans = quote_spans(text) + caption_spans(text) + statement_spans(text)
-    if not spans:
-        return []
-    spans.sort()
+    quotes, captions, statements = quote_spans(text), caption_spans(text), statement_spans(text)
+    if not (captions or statements):
+        if len(quotes) < 2:
+            return quotes
+        spans = sorted(quotes)
+    else:
+        spans = sorted(quotes + captions + statements)
     merged = [list(spans[0])]
     for start, end in spans[1:]:
         if start <= merged[-1][1]:

@@ -30,7 +30,7 @@ __all__ = [
     "shingle_hash",
     "shingle_sets",
     "shingle_sets_of_words",
-    "span_word_ranges",
+    "word_buffer_with_spans",
     "free_shingle_sets",
 ]
 
@@ -182,75 +182,85 @@ def shingle_sets(texts: list[str], k: int) -> tuple[list[np.ndarray], list[int]]
     return shingle_sets_of_words(word_buffers(texts), k)
 
 
-def span_word_ranges(text: str, spans: list[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
-    """Which words of ``text`` lie inside character ``spans``.
+def word_buffer_with_spans(text: str, spans: list[tuple[int, int]]) -> tuple[bytes, list[tuple[int, int]]]:
+    """The word buffer of ``text`` and where character ``spans`` are in it.
 
     ``spans`` (sorted, disjoint) must start and end between words (at a
-    punctuation mark or a line break), as quotes and caption lines do; the
-    text is cut there and the words of each piece counted, which gives the
-    words of the whole text (the total is returned so a caller can check).
+    punctuation mark or a line break), as quotes and caption lines do. For
+    ASCII text without ``&`` the buffer is the text byte for byte and the
+    spans do not move; otherwise the text is cut at the spans and each piece
+    normalised on its own (the cuts are between words, so the words are
+    those of the whole text; tested), and the spans become the byte ranges
+    of their pieces.
 
     Returns:
-        ``(words, ranges)``: the text's word count and, for each span that
-        holds words, the ``[first, end)`` range of its word indices.
+        ``(buffer, byte_spans)``: a buffer with the words of
+        :func:`word_buffers`, and one ``(start, end)`` per span.
 
     Example:
-        >>> span_word_ranges('He said "we will stay here" today.', [(8, 27)])
-        (7, [(2, 6)])
+        >>> word_buffer_with_spans('Il dit \u00abnous restons\u00bb.', [(7, 21)])
+        (b'il dit   nous restons   ', [(8, 22)])
     """
-    ranges = []
-    words = 0
+    if text.isascii() and "&" not in text:
+        return _word_bytes(text), spans
+    pieces = []
+    byte_spans = []
     at = 0
+    size = 0
     for start, end in spans:
-        words += len(_word_bytes(text[at:start]).split())
-        inside = len(_word_bytes(text[start:end]).split())
-        if inside:
-            ranges.append((words, words + inside))
-        words += inside
+        before = _word_bytes(text[at:start])
+        inside = _word_bytes(text[start:end])
+        pieces += [before, inside]
+        size += len(before) + 1
+        byte_spans.append((size, size + len(inside)))
+        size += len(inside) + 1
         at = end
-    words += len(_word_bytes(text[at:]).split())
-    return words, ranges
-
-
-def _free(windows: np.ndarray, n_words: int, k: int, ranges: list[tuple[int, int]]) -> np.ndarray:
-    """Sorted distinct hashes of the windows that hold no word of ``ranges``."""
-    inside = np.zeros(n_words + 1, dtype=np.int64)
-    for first, end in ranges:
-        inside[first] += 1
-        inside[end] -= 1
-    quoted = np.cumsum(inside[:-1]) > 0
-    width = min(k, n_words)
-    seen = np.concatenate(([0], np.cumsum(quoted)))
-    touched = seen[width:] - seen[: len(seen) - width] > 0
-    return _distinct(windows[~touched])
+    pieces.append(_word_bytes(text[at:]))
+    return b" ".join(pieces), byte_spans
 
 
 def free_shingle_sets(
-    parts: list[bytes], k: int, quoted: list[tuple[int, list[tuple[int, int]]] | None]
+    parts: list[bytes], k: int, spans: list[list[tuple[int, int]] | None]
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
     """:func:`shingle_sets_of_words`, plus each document's *free* set: the
-    shingles it has outside the word ranges of ``quoted``.
+    shingles it has outside the byte ``spans`` of its word buffer (from
+    :func:`word_buffer_with_spans`; None or empty: nothing quoted).
 
     A shingle is free when it occurs at least once with none of its words
-    in a range. A document whose ``quoted`` entry is None, has no ranges,
-    or counts other words than its buffer (spans that were not between
-    words) has every shingle free, and its free set *is* its set (the same
-    array object).
+    starting inside a span. A document with nothing quoted has every
+    shingle free, and its free set *is* its set (the same array object).
+    The span-to-word work is done for the whole batch at once.
 
     Example:
-        >>> words = word_buffers(['He said "a b c d e f g" and left the room today'])
-        >>> sets, free, counts = free_shingle_sets(words, 3, [(14, [(2, 9)])])
+        >>> buffer, quoted = word_buffer_with_spans('He said "a b c d e f g" and left the room today', [(8, 23)])
+        >>> sets, free, counts = free_shingle_sets([buffer], 3, [quoted])
         >>> len(sets[0]), len(free[0]), counts
         (12, 3, [14])
     """
-    sets, counts, windows = _shingle_sets(parts, k, keep_windows=[bool(q and q[1]) for q in quoted])
-    free = []
-    for i, (entry, n) in enumerate(zip(quoted, counts)):
-        if i in windows and entry[0] == n:
-            free.append(_free(windows[i], n, k, entry[1]))
-        else:
-            free.append(sets[i])
-    return sets, free, counts
+    starts, hashes, counts, combined, doc_offsets = _words_and_windows(parts, k)
+    sets = _sets(hashes, counts, combined, k)
+    free = list(sets)
+    docs = [i for i, found in enumerate(spans) if found]
+    if not docs:
+        return sets, free, counts.tolist()
+    first_word = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=first_word[1:])
+    bounds = np.concatenate([np.asarray(spans[i], dtype=np.int64) + doc_offsets[i] for i in docs])
+    bounds = np.searchsorted(starts, bounds)  # (first, end) word of each span, in the batch
+    inside = np.zeros(len(hashes) + 1, dtype=np.int64)
+    np.add.at(inside, bounds[:, 0], 1)
+    np.add.at(inside, bounds[:, 1], -1)
+    seen = np.zeros(len(hashes) + 1, dtype=np.int64)
+    np.cumsum(np.cumsum(inside[:-1]) > 0, out=seen[1:])  # quoted words before each word
+    for i in docs:
+        n, first = int(counts[i]), int(first_word[i])
+        if n >= k:
+            window = combined[first : first + n - k + 1]
+            touched = seen[first + k : first + n + 1] - seen[first : first + n - k + 1] > 0
+            free[i] = _distinct(window[~touched])
+        elif n > 0 and seen[first + n] - seen[first] > 0:
+            free[i] = np.empty(0, dtype=np.uint64)
+    return sets, free, counts.tolist()
 
 
 def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray], list[int]]:
@@ -269,15 +279,13 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
         ``(sets, word_counts)``: one sorted, distinct uint64 array per text
         (empty for a text without words), and the number of words of each.
     """
-    sets, counts, _ = _shingle_sets(parts, k)
-    return sets, counts
+    _, hashes, counts, combined, _ = _words_and_windows(parts, k)
+    return _sets(hashes, counts, combined, k), counts.tolist()
 
 
-def _shingle_sets(
-    parts: list[bytes], k: int, keep_windows: list[bool] | None = None
-) -> tuple[list[np.ndarray], list[int], dict[int, np.ndarray]]:
-    """:func:`shingle_sets_of_words`, and the shingle hashes in text order
-    (before sorting) of the documents ``keep_windows`` marks."""
+def _words_and_windows(parts: list[bytes], k: int):
+    """Word starts (in the joined buffer), word hashes, word counts and
+    ``k``-word window hashes of a batch, and each document's byte offset."""
     doc_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) + 1 for p in parts], out=doc_offsets[1:])
     buffer = b" ".join(parts) + b" " * 9
@@ -287,20 +295,19 @@ def _shingle_sets(
     hashes = xxh3_64_many(buffer, starts, ends - starts)
     counts = np.bincount(np.searchsorted(doc_offsets, starts, side="right") - 1, minlength=len(parts))
     combined = _combine(hashes, k) if len(hashes) >= k else hashes[:0]
+    return starts, hashes, counts, combined, doc_offsets
+
+
+def _sets(hashes: np.ndarray, counts: np.ndarray, combined: np.ndarray, k: int) -> list[np.ndarray]:
+    """Each document's sorted distinct shingle hashes."""
     sets = []
-    windows: dict[int, np.ndarray] = {}
     start = 0
-    for i, n in enumerate(counts.tolist()):
+    for n in counts.tolist():
         if n >= k:
-            window = combined[start : start + n - k + 1]
-            sets.append(_distinct(window))
+            sets.append(_distinct(combined[start : start + n - k + 1]))
         elif n > 0:
-            window = _combine(hashes[start : start + n], n)
-            sets.append(window)
+            sets.append(_combine(hashes[start : start + n], n))
         else:
-            window = np.empty(0, dtype=np.uint64)
-            sets.append(window)
-        if keep_windows is not None and keep_windows[i]:
-            windows[i] = window
+            sets.append(np.empty(0, dtype=np.uint64))
         start += n
-    return sets, counts.tolist(), windows
+    return sets
