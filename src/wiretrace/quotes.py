@@ -352,7 +352,8 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of statements introduced as such, in order.
 
     Example:
-        >>> text = "The firm did not comment.\\nStatement:\\nWe regret the delay.\\nService resumes Monday.\\n\\nOther news."
+        >>> text = ("The firm did not comment.\\nStatement:\\nWe regret the delay.\\n"
+        ...         "Service resumes Monday.\\n\\nOther news.")
         >>> [text[a:b] for a, b in statement_spans(text)]
         ['We regret the delay.\\nService resumes Monday.']
     """
