@@ -1,5 +1,5 @@
-"""Quoted speech, captions and embedded tweets: text that two independent
-reports of one event share without one copying the other.
+"""Quoted speech, captions, embedded tweets and statements: text that two
+independent reports of one event share without one copying the other.
 
 Rule: a span is *discounted* when it is
 
@@ -18,8 +18,8 @@ Rule: a span is *discounted* when it is
   ``O’Neill``) and is preceded by a non-space, or stands between spaces
   (tokenised text: ``said , " she``).
 * **a caption or an embedded tweet:** a line of at most
-  :data:`CAPTION_MAX_WORDS` words that starts with a caption label
-  (``Photo:``, ``Caption:``, ``Pictured:``, ``FILE PHOTO:`` …) or ends with
+  :data:`CAPTION_MAX_WORDS` words and :data:`CAPTION_MAX_CHARS` characters
+  that starts with a caption label (``Photo:``, ``Caption:``, ``Pictured:``, ``FILE PHOTO:`` …) or ends with
   a photo credit (``(AP Photo/Evan Vucci)``, ``(Photo: J. Doe/Reuters)``,
   ``REUTERS/Kim Hong-Ji``); a tweet's signature line (``— Name (@handle)
   March 3, 2024``) or a line holding a ``pic.twitter.com/`` link, with the
@@ -42,10 +42,14 @@ open part is discounted through the end of its line.
 Reported speech without marks ("he said the company would ...") is not
 found: no cheap rule tells it reliably from narrative.
 
-:func:`discounted_spans` is the fast path (a regex finds the marks and
-line breaks, a small stack follows them; linear time);
-:func:`reference_quote_spans` is the plain character-by-character
-definition it is tested to agree with.
+:func:`quote_spans` is the fast path, in linear time: a regex scan finds
+the marks (two ``in`` checks tell a text that has none), a stack of at
+most :data:`MAX_DEPTH` open quotes follows them, and line breaks are looked
+at only while a quote is open. :func:`reference_quote_spans` is the plain
+character-by-character definition it is tested to agree with (hypothesis).
+Captions, tweets and statements are found from a character they need
+(``)``, ``/``, ``@``, ``:``), so a text without one costs a scan.
+:func:`discounted_spans` gives all of them, merged.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ __all__ = [
     "MAX_QUOTE_CHARS",
     "MAX_DEPTH",
     "CAPTION_MAX_WORDS",
+    "CAPTION_MAX_CHARS",
 ]
 
 # An opening mark left open for longer than this is taken for a stray: the
@@ -76,6 +81,10 @@ MAX_DEPTH = 4
 # characters, about 55 words; captions are one or two sentences); a longer
 # line that happens to end with a credit is a paragraph, not a caption.
 CAPTION_MAX_WORDS = 60
+# ... and at most this many characters, for scripts written without spaces
+# (a 280-character tweet with its link and signature fits; a paragraph of
+# Japanese that ends with an agency's credit does not).
+CAPTION_MAX_CHARS = 500
 
 # Opening mark -> the marks that close it.
 _CLOSERS = {
@@ -295,7 +304,7 @@ def _line(text: str, at: int) -> tuple[int, int]:
 
 
 def _short(text: str, start: int, end: int) -> bool:
-    return len(text[start:end].split()) <= CAPTION_MAX_WORDS
+    return end - start <= CAPTION_MAX_CHARS and len(text[start:end].split()) <= CAPTION_MAX_WORDS
 
 
 def caption_spans(text: str) -> list[tuple[int, int]]:
