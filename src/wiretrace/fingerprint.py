@@ -4,11 +4,12 @@ Both stages are plain functions of their arguments (no global state), so any
 executor can run them: in-process, the process pool of
 :func:`fingerprint_all`, or a distributed engine.
 
-The normalise stage also finds each text's quotes, captions and tweets
-(:mod:`wiretrace.quotes`) as ranges of words, and the fingerprint stage
-turns them into each document's *free* shingle set, the shingles it has
-outside them, which verification uses to decide contained copies. Sets and
-signatures are those of the whole text, quotes included.
+The normalise stage also finds each text's quotes, captions, tweets and
+statements (:mod:`wiretrace.quotes`) as byte spans of its word buffer, and
+the fingerprint stage turns them into each document's *free* shingle set,
+the shingles it has outside them, which verification uses to decide
+contained copies. Sets and signatures are those of the whole text, quotes
+included, bit for bit as without them.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ class Fingerprints:
             ``wire``).
         markers: Wire markers of each document's full text, when asked for
             (the wire stage runs in the same batches, on the same workers).
-        free_sets: Each document's shingles outside quotes, captions and
-            tweets (sorted, distinct); for a document without any, the very
-            array of ``sets`` (no copy). Empty when not computed.
+        free_sets: Each document's shingles outside quotes, captions, tweets
+            and statements (sorted, distinct); for a document without any,
+            the very array of ``sets`` (no copy).
     """
 
     sets: list[np.ndarray]

@@ -9,6 +9,11 @@ no Python-level work per word or per shingle on the common path.
 :func:`tokenize` and :func:`shingle_hash` are the plain-Python reference
 definitions; the bulk path (:func:`shingle_sets`) is tested to agree with
 them exactly.
+
+A document's *free* set (:func:`free_shingle_sets`) is the part of its set
+found outside given spans of its text (its quotes, :mod:`wiretrace.quotes`):
+the shingles that occur at least once with no word inside a span. It is
+tested against the reference tokeniser and hash word by word.
 """
 
 from __future__ import annotations

@@ -7,15 +7,16 @@ overlap of the two shingle sets passes one of two tests:
 * **contained copy:** the share of the smaller document found in the
   larger, ``|A & B| / min(|A|, |B|) >= containment``, with at least
   ``min_shared`` shingles in common (so two short texts that happen to
-  share a sentence are not a copy), **and quotes never make it:** the
-  same holds of the two documents' *free* shingles ``A'`` and ``B'``, the
-  ones they have outside quotation marks, captions, embedded tweets and
-  statements (:mod:`wiretrace.quotes`), with at least ``min_shared`` of
-  them shared and a share of at least :data:`FREE_CONTAINMENT`. Independent
-  reports of one event share quotes, statements and captions all the time;
-  only what the writers wrote themselves is evidence that one copied the
-  other. For documents without quotes the free shingles are all the
-  shingles and the second test is the first.
+  share a sentence are not a copy), **and quotes never make it:** the two
+  documents' *free* shingles ``A'`` and ``B'``, the ones they have outside
+  quotation marks, captions, embedded tweets and statements
+  (:mod:`wiretrace.quotes`), must show the copy too: at least
+  ``min_shared`` of them shared, and ``|A' & B'| / min(|A'|, |B'|) >=``
+  :data:`FREE_CONTAINMENT`. Independent reports of one event share quotes,
+  statements and captions all the time; only what the writers wrote
+  themselves is evidence that one copied the other. For documents without
+  quotes the free shingles are all the shingles and the first test
+  implies the second.
 
 The reported similarities (``shared``, ``jaccard``, the containments) are
 those of the whole sets, quotes included.
