@@ -49,7 +49,7 @@ from wiretrace.report import cluster_headline
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
 _TEMPLATES = "templates"
-_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication")
+_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication", "same_publisher")
 
 
 @dataclass(frozen=True)

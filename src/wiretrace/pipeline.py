@@ -162,6 +162,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
     documents = [documents[i] for i in keep]
     chrome_removed = [chrome_removed[i] for i in keep]
     sets = [fingerprints.sets[i] for i in keep]
+    free_sets = [fingerprints.free_sets[i] for i in keep]
     markers = [fingerprints.markers[i] for i in keep]
     words = [fingerprints.words[i] for i in keep]
     signatures = fingerprints.signatures[keep]
@@ -196,6 +197,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
             config.jaccard_threshold,
             config.containment_threshold,
             config.min_shared_shingles,
+            free_sets,
         )
         stage["items_out"] = len(verified)
 

@@ -154,7 +154,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
         console.print(Text(f"Provenance graph: {paths['graphml']} (GraphML), {paths['gexf']} (Gephi), {paths['graph_json']}"))
 
 
-_STATUS_STYLE = {"origin": "bold", "credited": "green", "uncredited": "bold red", "miscredited": "red", "unknown": "dim", "same_publication": "dim"}
+_STATUS_STYLE = {"origin": "bold", "credited": "green", "uncredited": "bold red", "miscredited": "red", "unknown": "dim", "same_publication": "dim", "same_publisher": "dim"}
 
 
 def _agency_name(agency: str) -> str:
