@@ -36,10 +36,14 @@ def test_scan_demo_writes_valid_report_and_pairs(tmp_path, capsys):
     assert {r["a"] for r in rows} <= {d["id"] for d in report["documents"]}
 
 
-def test_exit_code_1_when_inputs_are_skipped(tmp_path, capsys):
+def test_skipped_inputs_exit_0_and_1_only_with_strict(tmp_path, capsys):
     code, out, _ = run(capsys, "scan", FIXTURES / "broken", "--out", tmp_path)
-    assert code == 1
+    assert code == 0  # a completed scan is a success for set -e, make and CI
     assert "Skipped 4 inputs" in out and "invalid JSON" in out
+    code, _, _ = run(capsys, "scan", FIXTURES / "broken", "--out", tmp_path, "--strict")
+    assert code == 1
+    code, _, _ = run(capsys, "scan", DEMO, "--out", tmp_path, "--strict", "-q")
+    assert code == 0  # nothing skipped: strict changes nothing
 
 
 @pytest.mark.parametrize(
@@ -153,8 +157,10 @@ def test_extract_writes_what_scan_fingerprints_and_is_rescannable(tmp_path, caps
     assert [c["members"] for c in again["clusters"]] == [c["members"] for c in direct["clusters"]]
 
 
-def test_extract_lists_skipped_inputs_and_exits_1(tmp_path, capsys):
+def test_extract_lists_skipped_inputs_and_exits_1_with_strict(tmp_path, capsys):
     code, _, err = run(capsys, "extract", FIXTURES / "broken", "--out", "-")
+    assert code == 0
+    code, _, err = run(capsys, "extract", FIXTURES / "broken", "--out", "-", "--strict")
     assert code == 1
     assert "invalid JSON" in err and "empty file" in err
 

@@ -46,6 +46,44 @@ def test_us_bylines_credit_the_ap(byline):
     assert sources(byline + BODY) == ["agency:ap"]
 
 
+def test_a_photo_word_far_back_on_a_line_without_breaks_makes_no_caption():
+    one_line = ("Share this picture on Facebook. " + BODY.strip() + " ") * 4 + "Permalink aw,ls/rc (AP, dpa)"
+    assert sources(one_line) == ["agency:ap", "agency:dpa"]
+    assert sources("The committee met." + BODY + "\n\nFile photo of the mayor. (Reuters)") == []
+
+
+def test_outlet_names_in_byline_elements_and_unspaced_scripts():
+    portal = {"byline": ["Good Morning America"], "site_name": ["Yahoo"]}
+    assert sources("A veteran wrapped a baby in a flag." + BODY, metadata=portal, own_site="yahoo.com") == [
+        "site:abcnews.go.com"
+    ]
+    # an unknown domain named in a byline element is no credit
+    assert sources("Rain." + BODY, metadata={"byline": ["example.org"]}, own_site="yahoo.com") == []
+    # a column of a registered outlet, named by its beginning
+    text = "2017-03-10 09:58\u3000\u6765\u6e90\uff1a\u7f51\u6613\u79d1\u5b66\u4eba\n\n\u7ff1\u7fd4\u4e8e\u592a\u7a7a"
+    assert sources(text) == ["site:163.com"]
+    assert sources("Die Bl\u00e4tter fallen." + BODY + "\n\nagrarheute/Mit Material vom MDR", own_site="forstpraxis.de") == [
+        "site:mdr.de"
+    ]
+
+
+def test_a_home_page_credits_nothing():
+    teasers = "PHOENIX (AP) \u2014 An inmate died.\n\nGout is on the rise. AFP\n\nMarkets fell. Reuters"
+    home = {"og_type": ["website"], "site_name": ["Yahoo"], "byline": ["Reuters"]}
+    assert find_credits(teasers, home, "yahoo.com", title="Yahoo UK") == []
+    # an article page of the same site, or a page that calls itself a website under a story's title, does credit
+    assert sources(teasers, metadata=home, own_site="yahoo.com", title="Inmate dies after execution began") != []
+    article = {**home, "og_type": ["article"]}
+    assert sources(teasers, metadata=article, own_site="yahoo.com", title="Yahoo UK") != []
+
+
+def test_a_long_list_of_contributing_writers():
+    cities = "; ".join(f"Writer{n} Name in City{n}, State{n}" for n in range(9))
+    assert sources("The bill passed." + BODY + f"\n\nAssociated Press writers {cities} contributed to this report.") == [
+        "agency:ap"
+    ]
+
+
 def test_contributor_sentences_and_copyright_lines():
     assert sources("Rain fell." + BODY + "\n\nJill Colvin is an Associated Press writer.") == ["agency:ap"]
     assert sources("Rain fell." + BODY + "\n\n\u00a9 2018 Thomson/Reuters") == ["agency:reuters"]
@@ -185,6 +223,98 @@ def test_a_cross_domain_canonical_credits_only_when_the_page_names_itself():
                    own_site="bbc.co.uk") == []
 
 
+def test_a_page_names_itself_by_its_own_og_url_publisher_or_initials():
+    canonical = {"canonical": ["https://www.morgenpost.de/politik/article1/x.html"]}
+    for named in (
+        {"og_url": ["https://www.waz.de/politik/article1/x.html"]},  # its own URL beside the canonical
+        {"publisher": ["Westdeutsche Allgemeine Zeitung"]},  # the initials of its name
+        {"author_handle": ["@WAZ_Redaktion"]},
+    ):
+        assert sources("Rain.", metadata={**canonical, **named}, own_site="waz.de") == ["site:morgenpost.de"]
+    assert [c.strength for c in find_credits("Rain.", {**canonical, "publisher": ["Die Zeitung"]}, "waz.de")] == ["weak"]
+    # a blog host is where the CMS runs, not a source
+    hosted = {"canonical": ["https://localtvkstu.wordpress.com/2013/12/30/x/"], "og_url": ["https://www.fox13now.com/x"]}
+    assert find_credits("Rain.", hosted, "fox13now.com") == []
+
+
+def test_a_credit_names_the_site_its_link_points_to():
+    # "Kotaku" is kotaku.com in the registry, but this credit links Kotaku Australia
+    credits = find_credits("A review." + BODY + "\n\nRepublished from Kotaku.", {}, "gizmodo.com.au",
+                           links=["http://kotaku.com.au"])
+    assert credited_sources(credits) == ["site:kotaku.com.au"]
+    assert sources("A review." + BODY + "\n\nRepublished from Kotaku.", own_site="gizmodo.com.au") == ["site:kotaku.com"]
+
+
+def test_teasers_and_lists_of_other_stories_credit_nothing():
+    teasers = (
+        "Firefighters said the blaze was under control." + BODY + "\n\nMore news\n\n"
+        "Mumbai (Maharashtra) [India], Jan 13 (ANI): Equity benchmark indices hit fresh highs as investors awaited ...\n\n"
+        "Kuta (Bali) [Indonesia], Jan 13 (ANI): Over the new year holidays, while strolling along \u2026"
+    )
+    assert sources(teasers, own_site="asiapacificstar.com") == []
+    assert sources("BONN (ANI): The committee met." + BODY, own_site="asiapacificstar.com") == ["agency:ani"]
+    sidebar = {"byline": ["By ANDREW ROSS SORKIN", "nytimes.com", "WSJ.com", "AP", "American Banker"]}
+    assert sources("The trial went on." + BODY, metadata=sidebar, own_site="nytimes.com") == []
+    assert sources("The trial went on." + BODY, metadata={"byline": ["AP"]}, own_site="example.com") == ["agency:ap"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Der Verein gewann." + BODY + "\n\nQuelle: sid/dpa", ["agency:sid", "agency:dpa"]),
+        ("Der Verein gewann." + BODY + "\n\nQuelle: Statista/Eurostat", []),  # a chart's data
+        ("Title\n\nKVELLER via JTA \u2014 The state swore in its first justice." + BODY, ["agency:jta"]),
+        ("SAN FRANCISCO, CA--(Marketwired - April 06, 2016) - An invented firm launched a product." + BODY,
+         ["agency:marketwired"]),
+        ("Die Nominierung wurde begr\u00fc\u00dft." + BODY + "\n\nred, ORF.at/Agenturen", ["agencies"]),
+        # the editors' initials before the agencies, at the very end (Deutsche Welle)
+        ("The vote was counted." + BODY + " Permalink http://dw.com/p/2Yq aw,ls,jbh,dm/bw,rc (AP, dpa)",
+         ["agency:ap", "agency:dpa"]),
+        ("He met the mayor of ap (AP) and left." + BODY, []),
+        # scraped with its line breaks turned into hyphens
+        ("Eight nominees have been confirmed." + BODY + " Source:-News agencies", ["agencies"]),
+        ("Sie sprach mit ihnen." + BODY + "\n\nDieser Artikel ist eine \u00dcbersetzung, im Original ist er in der "
+         "israelischen Tageszeitung Haaretz erschienen.", ["site:haaretz.com"]),
+        ("Raspberry Pi\u3092\u4e0a\u56de\u308b\u3002\n\uff08\u672c\u8a18\u4e8b\u306f\u3001CNN\u3067"
+         "2017\u5e746\u67088\u65e5\u306b\u63b2\u8f09\u3057\u305f\u8a18\u4e8b\u304b\u3089\u306e\u8ee2\u8f09"
+         "\u3067\u3059\uff09", ["site:cnn.com"]),
+    ],
+)
+def test_source_lists_partner_datelines_and_press_release_datelines(text, expected):
+    assert sources(text, own_site="orf.at") == expected
+
+
+def test_an_articles_own_footer_and_copyright_block_are_read():
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(9, 300).split("\n\n"))
+    html = (
+        "<html><head><meta property='og:site_name' content='Global News'></head><body><article><h1>Title</h1>"
+        f"{paragraphs}<div class='story-footer'><div class='byline'><p>red, ORF.at/Agenturen</p></div></div>"
+        "<div class='l-article__copyright'><div class='c-copyright'>&copy; 2020 The Canadian Press</div></div>"
+        "</article><footer><div class='copyright'>&copy; 2020 Reuters</div></footer></body></html>"
+    )
+    page = extract_page(html, url="https://globalnews.ca/news/1/x/")
+    assert "red, ORF.at/Agenturen" in page.metadata["byline"]
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links)
+    # the site footer's copyright is not the article's
+    assert credited_sources(credits) == ["agencies", "agency:cp"]
+
+
+def test_a_source_under_a_picture_or_in_mid_text_is_the_pictures():
+    paragraphs = [f"<p>{p}</p>" for p in story(10, 300).split("\n\n")]
+    html = (
+        "<html><head><meta property='og:site_name' content='ZDFheute'></head><body><article><h1>Title</h1>"
+        + "".join(paragraphs[:2])
+        + "<div><div><picture><img src='x.jpg' alt=''></picture></div><div class='c11'>Der Handel ist stark "
+        "zur\u00fcckgegangen.</div><div class='mc9'>Quelle: AFP</div></div>"
+        + "".join(paragraphs[2:]) + "</article></body></html>"
+    )
+    page = extract_page(html, url="https://www.zdf.de/nachrichten/x-100.html")
+    assert "notes" not in page.metadata
+    assert credited_sources(find_credits(page.text, page.metadata, page.site, page.author)) == []
+    # the same line closing the story is the story's source
+    assert sources("Der Handel ging zur\u00fcck." + BODY + "\n\nQuelle: AFP") == ["agency:afp"]
+
+
 def _page(canonical: str, site_name: str, seed: int) -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in story(seed, 300).split("\n\n"))
     return (
@@ -226,6 +356,12 @@ def test_same_publisher_and_name_resolution():
         ("Le Conseil a si\u00e9g\u00e9.\nD\u00e9p\u00eaches\nde l'Agence Havas\nRennes, 17 ao\u00fbt.", ["agency:havas"]),
         ("la route n'a pas \u00e9t\u00e9 coup\u00e9e.\n/ ats - afp - ap", ["agency:sda", "agency:afp", "agency:ap"]),
         ("Le Secr\u00e9taire,\nCONSTANT WOLFF.", []),  # a person, not Wolff's bureau
+        # OCR damage around the name: a bracket read as a letter, a dash before it, a broken head word
+        ("Abberufung.\nBerlin. 11. Juli. lDNB). Der\nMinister hat den", ["agency:dnb"]),
+        ("Er sprach mit lAP) und ging.", []),  # no date or place before it
+        ("Sept listes\n\u2022. B ~ le,-(ATS) Jusqu'\u00e0 la mi-juillet, cinq listes", ["agency:sda"]),
+        ("D\u00e9p\u00eaches\nde rAgenoe Havas\nRennes, 17 ao\u00fbt. - L'\u00e9tat de Me", ["agency:havas"]),
+        ("Nouvelles\nde rGarage Martin\nRennes", []),
     ],
 )
 def test_historical_newspaper_credits(text, expected):
@@ -349,6 +485,47 @@ def test_one_publication_captured_twice_is_not_a_copy():
     bbc = next(s for s in report.sites if s["site"] == "bbc.co.uk")
     assert (bbc["articles"], bbc["same_publication"], bbc["copies"]) == (1, 1, 0)  # b is on bbc.com
     assert bbc["farm_score"] == 0.0
+
+
+def test_a_publishers_update_of_its_own_story_is_no_copy():
+    text = story(14, 400)
+    paragraphs = text.split("\n\n")
+    update = "\n\n".join(["A new top paragraph says the strike ended overnight after talks."] + paragraphs[:4])
+    report = scan([
+        _record("first", "https://news.example.org/a", "Port strike begins", text, "2026-03-04T08:00:00Z"),
+        _record("update", "https://news.example.org/b", "Port strike ends", update, "2026-03-04T18:00:00Z"),
+        _record("farm", "https://farm.example.net/a", "Strike news", update, "2026-03-05T08:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    # the publisher's own later article is neither a copy nor uncredited; the farm's copy is
+    assert status == {"first": "origin", "update": "same_publisher", "farm": "uncredited"}
+    site = next(s for s in report.sites if s["site"] == "example.org")
+    assert (site["articles"], site["copies"], site["same_publisher"], site["farm_score"]) == (2, 0, 1, 0.0)
+
+
+def test_text_shared_only_with_its_own_publishers_pages_is_no_uncredited_copy():
+    background = story(15, 260)
+    first = "BERLIN (AFP) - The agency asked for new rules on Monday.\n\n" + background
+    second = "BONN (AFP) - A study found wide differences between states.\n\n" + background
+    third = "Deported families told their stories to reporters this week.\n\n" + background
+    report = scan([
+        _record("a", "https://www.dw.example.com/a", "Agency calls for rules", first, "2026-02-07T08:00:00Z"),
+        _record("b", "https://www.dw.example.com/b", "Study on asylum", second, "2026-03-27T08:00:00Z"),
+        _record("c", "https://www.dw.example.com/c", "The wrong ones are deported", third, "2026-03-29T08:00:00Z"),
+        _record("farm", "https://farm.example.net/x", "Asylum news", second.split("\n\n", 1)[1], "2026-03-28T08:00:00Z"),
+    ])
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status["a"] == status["b"] == "credited"
+    # "c" shares text with its own site's pages and with the farm's copy of one of them: a farm is not its publisher
+    assert status["farm"] == "uncredited"
+    assert status["c"] == "uncredited"
+    own_only = scan([
+        _record("a", "https://www.dw.example.com/a", "Agency calls for rules", first, "2026-02-07T08:00:00Z"),
+        _record("b", "https://www.dw.example.com/b", "Study on asylum", second, "2026-03-27T08:00:00Z"),
+        _record("c", "https://www.dw.example.com/c", "The wrong ones are deported", third, "2026-03-29T08:00:00Z"),
+    ])
+    c = next(d for d in own_only.documents if d["id"] == "c")["attribution"]
+    assert c["status"] == "same_publisher" and c["evidence"][0]["kind"] == "own_text"
 
 
 def test_a_site_that_posts_a_story_twice_has_copied_it_twice():

@@ -386,6 +386,24 @@ def test_own_output_folder_is_not_read_back(tmp_path, monkeypatch):
     (out / "report.json").unlink()
     docs, skipped = _read(tmp_path)
     assert len(docs) == 2 and [s.source for s in skipped] == [str(out)]
+    # A folder holding only the lock file every scan leaves (as while the first scan reads) is ours too.
+    for name in os.listdir(out):
+        if name != ".wiretrace.lock":
+            os.unlink(out / name)
+    docs, skipped = _read(tmp_path)
+    assert len(docs) == 2 and [s.source for s in skipped] == [str(out)]
+
+
+def test_scanning_the_output_folder_itself_reads_its_inputs_not_its_outputs(tmp_path):
+    (tmp_path / "a.txt").write_text(story(14), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Breaking: " + story(14), encoding="utf-8")
+    assert main(["scan", str(tmp_path), "--out", str(tmp_path), "-q"]) == 0
+    first = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    main(["scan", str(tmp_path), "--out", str(tmp_path), "-q"])
+    second = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert [d["id"] for d in second["documents"]] == [d["id"] for d in first["documents"]] != []
+    assert {os.path.basename(s["source"]) for s in second["skipped"]} >= {"report.json", "pairs.csv", "report.html"}
+    assert all("own output" in s["reason"] for s in second["skipped"])
 
 
 # --- compressed inputs ---------------------------------------------------------

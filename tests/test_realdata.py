@@ -73,6 +73,21 @@ def test_ecbplus_never_pairs_articles_about_different_events():
     # The corpus README counts about 11 near-identical reposts (5-gram Jaccard
     # 0.8-0.99) inside event clusters: they must be found.
     assert sum(1 for p in report.pairs if p["jaccard"] >= 0.8) >= 10
+    # Quotes never make a copy: the two pairs read as independent write-ups that
+    # share only a long quoted press statement are not verified, and of the 75
+    # read as reposts all are found but one blog post that reproduces its
+    # source entirely inside quotation marks (30_12ecbplus/30_9ecbplus).
+    from importlib import resources
+
+    labels = {
+        tuple(sorted((item["a"], item["b"]))): item["label"]
+        for item in map(json.loads, resources.files("wiretrace.evaluation").joinpath("ecbplus_pair_labels.jsonl")
+                        .read_text(encoding="utf-8").splitlines())
+    }
+    found = {tuple(sorted((p["a"], p["b"]))) for p in report.pairs}
+    assert {pair for pair in found if labels.get(pair) != "repost"} == set()
+    missed = {pair for pair, label in labels.items() if label == "repost"} - found
+    assert missed == {("30_12ecbplus.xml", "30_9ecbplus.xml")}
 
 
 @pytest.fixture

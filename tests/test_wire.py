@@ -461,6 +461,19 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [],
         [('An invented firm released a router.\nSource: ACCESSWIRE', 'Source: ACCESSWIRE')],
     ),
+    'marketwired': (
+        [('TORONTO, ON--(Marketwired - March 04, 2016) - An invented firm released a router.',
+          'TORONTO, ON--(Marketwired - March 04, 2016) -')],
+        [('An invented firm released a router.\nSource: Marketwired', 'Source: Marketwired')],
+    ),
+    'sid': (
+        [('KÖLN (SID) - Der Verein gewann.', 'KÖLN (SID) -')],
+        [('Der Verein gewann.\nQuelle: SID', 'Quelle: SID')],
+    ),
+    'isbnews': (
+        [('WARSZAWA (ISBnews) - Bezrobocie spadło.', 'WARSZAWA (ISBnews) -')],
+        [('Bezrobocie spadło.\nŹródło: ISBnews', 'Źródło: ISBnews')],
+    ),
     'havas': (
         [('PARIS, 14. (Havas.) — Les Chambres ont siégé.', 'PARIS, 14. (Havas.) —')],
         [('Les Chambres ont siégé.\n-- Havas', '-- Havas')],

@@ -11,7 +11,10 @@ copyright line, or another copy's site; a passing attribution such as
 ``origin``; a document whose origin is unknown is ``unknown``; a document
 traced to another capture of the same publication (a re-scrape, an AMP or
 mobile URL, the same publisher's other domain) is ``same_publication``: no
-credit verdict, and no weight in the farm score.
+credit verdict, and no weight in the farm score. A document whose story's
+origin is its own publisher (an update, a shorter version, a second article
+reusing its own text) is ``same_publisher``: an article of its site, but no
+copy of anyone else's, so no credit verdict either.
 
 The site report ranks sites by a content-farm score, documented in
 :func:`farm_score`.
@@ -40,7 +43,7 @@ class Credits:
 
 @dataclass
 class Attribution:
-    status: str  # origin, credited, uncredited, miscredited, unknown, same_publication
+    status: str  # origin, credited, uncredited, miscredited, unknown, same_publication, same_publisher
     source: str | None  # the node the document copied (doc:... / agency:...)
     credited: list[str]  # what it credits that counts: "agency:x", "site:y"
     evidence: list[dict[str, Any]]
@@ -152,7 +155,8 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         if not site:
             continue  # a document without a site (a bare text file) belongs to no site
         entry = sites.setdefault(site, {"articles": 0, "originals": 0, "copies": 0, "credited": 0, "uncredited": 0,
-                                        "miscredited": 0, "unknown": 0, "same_publication": 0, "sources": set(),
+                                        "miscredited": 0, "unknown": 0, "same_publication": 0, "same_publisher": 0,
+                                        "sources": set(),
                                         "delays": []})
         status = row["status"]
         # a second capture of one publication is not a second article
@@ -168,8 +172,8 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 entry["delays"].append(row["delay_hours"])
         elif status == "unknown":
             entry["unknown"] += 1
-        elif status == "same_publication":
-            entry["same_publication"] += 1
+        elif status in ("same_publication", "same_publisher"):
+            entry[status] += 1
     report = []
     for site, e in sites.items():
         report.append(
@@ -185,6 +189,7 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "uncredited_share": round(e["uncredited"] / e["copies"], 4) if e["copies"] else 0.0,
                 "unknown_origin": e["unknown"],
                 "same_publication": e["same_publication"],
+                "same_publisher": e["same_publisher"],
                 "distinct_sources": len(e["sources"]),
                 "sources": sorted(e["sources"]),
                 "median_delay_hours": round(statistics.median(e["delays"]), 2) if e["delays"] else None,

@@ -1,13 +1,21 @@
 """Command-line interface: a thin layer over the library.
 
-Exit codes: 0 every input processed, 1 some inputs were skipped (listed in
-the report with reasons), 2 usage or configuration error.
+Exit codes (one table, :data:`EXIT_CODES`, for ``--help``, the docs and the code):
+a completed run exits 0 even when some inputs were skipped (they are listed
+in the report with their reasons), so ``set -e``, make and CI treat it as
+the success it is; ``--strict`` makes skipped inputs exit 1. Everything
+that stops a run has its own code, and no code is a traceback: an internal
+error prints one line and where the details were logged.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,12 +24,35 @@ from typing import Any
 from wiretrace._version import __version__
 from wiretrace.config import FIELD_NAMES, Config, load_config
 from wiretrace.errors import ConfigError, InputError
+from wiretrace.logs import LEVELS, setup_logging, write_crash_log
+from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
+from wiretrace.parallel import (
+    SIGNAL_EXIT,
+    Terminated,
+    announce_stop,
+    check_stop,
+    stop_on_signals,
+    stop_requested,
+    stop_workers,
+)
 from wiretrace.pipeline import extract, scan
-from wiretrace.summary import print_summary, summary_dict
+from wiretrace.summary import make_console, print_summary, safe_text, summary_dict
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_LOCKED, EXIT_WRITE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_PIPE = 130, 143, 141
+EXIT_CODES = (
+    (EXIT_OK, "the run completed (inputs that could not be used are listed as skipped, with reasons)"),
+    (EXIT_SKIPPED, "--strict only: the run completed but some inputs were skipped"),
+    (EXIT_USAGE, "usage or configuration error, missing input, unusable --out (checked before reading)"),
+    (EXIT_LOCKED, "another scan is writing into the same --out"),
+    (EXIT_WRITE, "the outputs could not be written (disk full, ...): the previous ones are untouched"),
+    (EXIT_INTERNAL, "internal error (a bug): one line on stderr, the traceback in a log file it names"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 (SIGHUP); workers stopped, "
+                       "outputs untouched"),
+    (EXIT_PIPE, "stdout was closed early (e.g. '| head'); the outputs are written"),
+)
 
 # flag -> Config attribute, for the parameters that have a flag.
 _PARAMETER_FLAGS = (
@@ -55,16 +86,44 @@ class _UsageError(Exception):
     pass
 
 
+def _common_options() -> argparse.ArgumentParser:
+    """-v, --log-level and --log-file, accepted by every command."""
+    common = _Parser(add_help=False)
+    group = common.add_argument_group("logging")
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="log what each stage does on stderr (-v: info, -vv: debug)")
+    group.add_argument("--log-level", choices=LEVELS, default=None, metavar="LEVEL",
+                       help=f"log level on stderr: {', '.join(LEVELS)} (default: warning, also with -q)")
+    group.add_argument("--log-file", metavar="FILE",
+                       help="also write every log record (debug and up) and any internal error's traceback to FILE")
+    return common
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual; keeps the exit-code table's lines as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("exit codes:"):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    exit_table = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES)
     parser = _Parser(
         prog="wiretrace",
         description="Find copied news in a crawl and say where it came from.",
-        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped, 2 usage or configuration error.",
+        epilog=exit_table,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"wiretrace {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    scan_cmd = commands.add_parser(
+    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
+
+    scan_cmd = add_command(
         "scan",
         help="find verified near-duplicate clusters in files and folders",
         description=(
@@ -74,12 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
             "them, trace who copied whom and whether copies credit their source, print a summary and write "
             "DIR/report.html (open it in a browser), DIR/report.json, DIR/pairs.csv and the provenance graph."
         ),
-        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (see 'skipped' in the report), 2 usage error.",
+        epilog=exit_table,
     )
     scan_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to scan; - for standard input")
     scan_cmd.add_argument("-o", "--out", default="wiretrace-out", metavar="DIR",
                           help="folder for report.html, report.json and pairs.csv (default: wiretrace-out)")
     scan_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+    scan_cmd.add_argument("--registry", action="append", default=[], metavar="FILE",
+                          help="your own [[agency]]/[[outlet]] TOML file, merged with the packaged registries "
+                               "(after registry.files of the config); repeatable")
+    scan_cmd.add_argument("--strict", action="store_true",
+                          help="exit 1 when some inputs were skipped (default: 0, the run completed)")
     scan_cmd.add_argument(
         "--field", action="append", default=[], metavar="NAME=FIELD",
         help=f"record field holding NAME ({', '.join(FIELD_NAMES)}), e.g. --field text=body; repeatable",
@@ -100,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--no-html", dest="html", action="store_false",
                         help="do not write report.html (the browser report)")
 
-    extract_cmd = commands.add_parser(
+    extract_cmd = add_command(
         "extract",
         help="write what a scan would fingerprint, one JSON record per document",
         description=(
@@ -108,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
             "record per document: id, url, canonical_url, site, title, author, published, published_source, "
             "language, links, source, warnings, text. The output is valid input for 'wiretrace scan'."
         ),
-        epilog="Exit codes: 0 all inputs processed, 1 some inputs skipped (listed on stderr), 2 usage error.",
+        epilog=exit_table,
     )
     extract_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="file or folder to read")
     extract_cmd.add_argument("-o", "--out", required=True, metavar="OUT.jsonl", help="JSON Lines file to write ('-' for stdout)")
@@ -118,8 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract_cmd.add_argument("--chrome-min-pages", dest="chrome_min_pages", type=int, default=None, metavar="N",
                              help="a line on this many pages of a site is chrome; 0 = off (default: %(default)s from config)")
     extract_cmd.add_argument("-q", "--quiet", action="store_true", help="do not list skipped inputs on stderr")
+    extract_cmd.add_argument("--strict", action="store_true",
+                             help="exit 1 when some inputs were skipped (default: 0)")
 
-    eval_cmd = commands.add_parser(
+    eval_cmd = add_command(
         "eval",
         help="score a scan's report.json against your own labels",
         description=(
@@ -127,20 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
             "precision/recall/F1, cluster ARI, origin accuracy, copy-edge accuracy and attribution accuracy, "
             "whichever the labels allow."
         ),
-        epilog="Exit codes: 0 scored, 2 usage error (missing or invalid report or gold file).",
+        epilog="Exit codes: 0 scored, 2 usage error (missing or invalid report or gold file). Also 70 internal error, 130/143 interrupted (see wiretrace --help).",
     )
     eval_cmd.add_argument("report", metavar="REPORT", help="report.json written by 'wiretrace scan'")
     eval_cmd.add_argument("--gold", required=True, metavar="GOLD.jsonl", help="labels to score against")
     eval_cmd.add_argument("--json", action="store_true", help="print the scores as JSON")
 
-    html_cmd = commands.add_parser(
+    html_cmd = add_command(
         "html",
         help="render report.html again from a report.json",
         description=(
             "Render the browser report from a report.json written by 'wiretrace scan' (for instance one written "
             "with --no-html, or to bound the page differently), without scanning again."
         ),
-        epilog="Exit codes: 0 written, 2 usage error (missing or invalid report, unwritable output).",
+        epilog="Exit codes: 0 written, 2 usage error (missing or invalid report, unwritable output). Also 70 internal error, 130/143 interrupted (see wiretrace --help).",
     )
     html_cmd.add_argument("report", metavar="REPORT", help="report.json written by 'wiretrace scan'")
     html_cmd.add_argument("-o", "--out", metavar="OUT.html", help="page to write (default: report.html beside REPORT)")
@@ -148,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="compressed text the page may hold before smaller clusters' views go without "
                                "their texts (default: 60)")
 
-    bench_cmd = commands.add_parser(
+    bench_cmd = add_command(
         "bench",
         help="run the accuracy benchmark suites (real corpora and a content-farm simulation)",
         description=(
@@ -157,16 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
             "BBC exact duplicates, ECB+ hard negatives, Clough-Stevenson graded reuse and Reuters-21578 wire "
             "recognition. Suites whose data is absent are reported as skipped, with the reason."
         ),
-        epilog="Exit codes: 0 the suites ran (some may be skipped for missing data), 2 usage error.",
+        epilog="Exit codes: 0 the suites ran (some may be skipped for missing data), 2 usage error. Also 70 internal error, 130/143 interrupted (see wiretrace --help).",
     )
     bench_cmd.add_argument("--suite", action="append", default=[], metavar="NAME",
                            help="run only this suite (repeatable); default: all")
     bench_cmd.add_argument("--quick", action="store_true", help="small versions of the suites (about a minute)")
-    bench_cmd.add_argument("--data", default="../shared/data", metavar="DIR",
-                           help="folder holding the corpora (default: ../shared/data)")
+    bench_cmd.add_argument("--data", default=None, metavar="DIR",
+                           help=f"folder holding the corpora (default: ${DATA_ENV} if set, else {DEFAULT_DATA})")
     bench_cmd.add_argument("--json", metavar="OUT.json", help="also write the results as JSON")
 
-    config_cmd = commands.add_parser(
+    config_cmd = add_command(
         "config",
         help="print the effective configuration",
         description="Print the configuration a scan would use (packaged defaults, then FILE), as JSON.",
@@ -202,42 +268,134 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    argv_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "config":
-            config = load_config(args.config)
-            print(json.dumps(config.to_dict(), indent=2))
-            return EXIT_OK
-        if args.command == "extract":
-            return _extract(args)
-        if args.command == "eval":
-            return _eval(args)
-        if args.command == "bench":
-            return _bench(args)
-        if args.command == "html":
-            return _html(args)
-        return _scan(args)
+        level = args.log_level or {0: "warning", 1: "info"}.get(
+            args.verbose, "debug")
+        setup_logging(level, args.log_file)
+    except ConfigError as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # A file-size limit (ulimit -f) must be a write error we report, not a
+    # signal that kills the process half-way through a file.
+    if hasattr(signal, "SIGXFSZ"):
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            pass
+    try:
+        with stop_on_signals():
+            code = _dispatch(args)
+            check_stop()  # a stop signal whose exception Python swallowed
+            return code
     except (ConfigError, InputError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputLocked as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except _WriteFailed as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_WRITE
+    except OutputError as exc:  # before reading: the --out folder cannot be used
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stop_workers()
+        announce_stop("wiretrace: interrupted; worker processes stopped, no output changed")
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        stop_workers()
+        announce_stop(f"wiretrace: {exc}; worker processes stopped, no output changed")
+        return SIGNAL_EXIT.get(exc.signum, EXIT_TERMINATED)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    except Exception as exc:  # a bug: one line here, the traceback in a file
+        stop_workers()
+        stopped = stop_requested()
+        if stopped is not None:  # not a bug: the pool broke because a signal stopped its workers
+            announce_stop()
+            return stopped
+        where = write_crash_log(exc, argv_list, args.log_file)
+        detail = f"the traceback is in {where}" if where else "no log file could be written"
+        _quiet_print(f"wiretrace: internal error: {type(exc).__name__}: {safe_text(exc, 200)} ({detail}; "
+                     "please report it with that file)")
+        return EXIT_INTERNAL
+
+
+class _WriteFailed(OutputError):
+    """The scan finished but its outputs could not be written."""
+
+
+def _quiet_print(message: str) -> None:
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that Python's own
+    flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        config = load_config(args.config)
+        print(json.dumps(config.to_dict(), indent=2))
+        return EXIT_OK
+    if args.command == "extract":
+        return _extract(args)
+    if args.command == "eval":
+        return _eval(args)
+    if args.command == "bench":
+        return _bench(args)
+    if args.command == "html":
+        return _html(args)
+    return _scan(args)
+
+
+DATA_ENV = "WIRETRACE_DATA"
+DEFAULT_DATA = "../shared/data"
+
+
+def bench_data_folder(flag: str | None) -> Path:
+    """Where ``wiretrace bench`` finds its corpora: ``--data``, else
+    ``$WIRETRACE_DATA``, else ``../shared/data``."""
+    return Path(flag or os.environ.get(DATA_ENV) or DEFAULT_DATA)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from wiretrace.evaluation.suites import SUITES, run_suites
     from wiretrace.summary import print_bench
 
     unknown = [name for name in args.suite if name not in SUITES]
     if unknown:
         raise ConfigError(f"unknown suite(s) {', '.join(unknown)}; available: {', '.join(SUITES)}")
-    results = run_suites(args.suite or list(SUITES), Path(args.data), args.quick)
-    print_bench(results, Console())
+    data = bench_data_folder(args.data)
+    if not data.is_dir():
+        logging.getLogger("wiretrace").warning(
+            "corpus folder %s not found (set --data or $%s): suites that need data will be skipped", data, DATA_ENV)
+    results = run_suites(args.suite or list(SUITES), data, args.quick)
+    print_bench(results, make_console())
     if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write {args.json}: {exc}") from None
+        _write_file(args.json, json.dumps(results, indent=2) + "\n")
     return EXIT_OK
+
+
+def _write_file(path: str, text: str) -> None:
+    """A file named by the user, written all or nothing (never through a link)."""
+    try:
+        atomic_write(path, scalar_text(text))
+    except OutputError as exc:
+        raise _WriteFailed(str(exc)) from None
 
 
 def _load_report(path: str) -> dict[str, Any]:
@@ -264,10 +422,12 @@ def _html(args: argparse.Namespace) -> int:
             raise ConfigError(f"--max-text-mb must be > 0, got {args.max_text_mb}")
         options = HtmlOptions(max_text_bytes=int(args.max_text_mb * 1e6))
     out = Path(args.out) if args.out else Path(args.report).with_name("report.html")
+    if not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: the folder {out.parent} does not exist")
     try:
         write_html(report, out, options)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc}") from None
+    except OutputError as exc:
+        raise _WriteFailed(str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{args.report} does not have the shape of a report.json: {exc!r}") from None
     print(out)
@@ -285,11 +445,9 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scores, indent=2))
     else:
-        from rich.console import Console
-
         from wiretrace.summary import print_scores
 
-        print_scores(scores, Console())
+        print_scores(scores, make_console())
     return EXIT_OK
 
 
@@ -302,52 +460,72 @@ def _config_from(args: argparse.Namespace, **overrides: Any) -> Config:
 
 def _extract(args: argparse.Namespace) -> int:
     config = _config_from(args, chrome_min_pages=args.chrome_min_pages)
-    result = extract(args.inputs, config)
+    if args.out != "-":
+        folder = Path(args.out).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"cannot write {args.out}: {folder} is not a writable folder (checked before reading)")
+    err = make_console(stderr=True)
+    if not args.quiet and err.is_terminal:
+        from wiretrace.summary import progress_bar
+
+        with progress_bar(err) as update:
+            result = extract(args.inputs, config, progress=update)
+    else:
+        result = extract(args.inputs, config)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records)
     if args.out == "-":
-        sys.stdout.write(lines)
+        sys.stdout.write(scalar_text(lines))
+        sys.stdout.flush()
     else:
-        try:
-            Path(args.out).write_text(lines, encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write {args.out}: {exc}") from None
+        _write_file(args.out, lines)
     if not args.quiet:
         from wiretrace.summary import safe_text
 
         print(f"wiretrace: {len(result.records)} documents written, {len(result.skipped)} inputs skipped", file=sys.stderr)
         for item in result.skipped:
             print(f"  {safe_text(item['source'], 100)}: {safe_text(item['reason'], 160)}", file=sys.stderr)
-    return EXIT_SKIPPED if result.skipped else EXIT_OK
+    return EXIT_SKIPPED if args.strict and result.skipped else EXIT_OK
 
 
 def _scan(args: argparse.Namespace) -> int:
     config = _config_from(args, **{attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS})
+    if args.registry:
+        config = config.replace(registry_files=config.registry_files + tuple(args.registry))
     if args.show < 0:
         raise ConfigError("--show must be >= 0")
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"--out {out_dir} exists and is not a folder")
 
-    from rich.console import Console
-
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     show_progress = not args.quiet and not args.json and err.is_terminal
-    if show_progress:
-        from wiretrace.summary import progress_bar
+    # The output folder is taken (locked) and checked writable before a single
+    # input is read: a mistake in --out costs nothing, and no other scan can
+    # write into it until this one is done.
+    with OutputFolder(args.out) as folder:
+        if show_progress:
+            from wiretrace.summary import progress_bar
 
-        with progress_bar(err) as update:
-            report = scan(args.inputs, config, progress=update)
-    else:
-        report = scan(args.inputs, config)
-    try:
-        paths = report.write(out_dir, html=args.html)
-    except OSError as exc:
-        raise ConfigError(f"cannot write the report to {out_dir}: {exc}") from None
+            with progress_bar(err) as update:
+                report = scan(args.inputs, config, progress=update)
+                check_stop()  # stopped during the scan: write nothing
+                update("write", 0, None)
+                paths = _write_report(report, folder, args.html)
+        else:
+            report = scan(args.inputs, config)
+            check_stop()
+            paths = _write_report(report, folder, args.html)
+    code = report.exit_code(strict=args.strict)
     if args.json:
-        print(json.dumps(summary_dict(report, paths), indent=2, ensure_ascii=False))
+        print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
     elif not args.quiet:
-        print_summary(report, paths, Console(), show=args.show)
-    return EXIT_SKIPPED if report.skipped else EXIT_OK
+        print_summary(report, paths, make_console(), show=args.show)
+    sys.stdout.flush()
+    return code
+
+
+def _write_report(report: Any, folder: OutputFolder, html: bool) -> dict[str, Path]:
+    try:
+        return report.write(folder, html=html)
+    except OutputError as exc:
+        raise _WriteFailed(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "max_json_file_bytes": ("limits", "json_file_bytes"),
     "max_page_bytes": ("limits", "page_bytes"),
     "max_page_elements": ("limits", "page_elements"),
+    "registry_files": ("registry", "files"),
 }
 REPORT_TEXTS = ("clustered", "all", "none")  # which documents carry their text in report.json
 FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
@@ -101,6 +102,7 @@ class Config:
     max_json_file_bytes: int = _default("max_json_file_bytes")
     max_page_bytes: int = _default("max_page_bytes")
     max_page_elements: int = _default("max_page_elements")
+    registry_files: tuple[str, ...] = tuple(_default("registry_files"))
     fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_DEFAULT_FIELDS))
 
     def __post_init__(self) -> None:
@@ -154,6 +156,10 @@ class Config:
         integer("max_json_file_bytes", 1)
         integer("max_page_bytes", 1)
         integer("max_page_elements", 1)
+        files = (self.registry_files,) if isinstance(self.registry_files, (str, Path)) else self.registry_files
+        if not isinstance(files, (list, tuple)) or not all(isinstance(f, (str, Path)) and str(f) for f in files):
+            raise ConfigError(f"registry.files must be a list of TOML file paths, got {self.registry_files!r}")
+        object.__setattr__(self, "registry_files", tuple(str(f) for f in files))
         object.__setattr__(self, "fields", _check_fields(self.fields))
 
     def replace(self, **changes: Any) -> Config:
@@ -171,7 +177,8 @@ class Config:
         """Nested mapping in the layout of the TOML file (for reports)."""
         out: dict[str, Any] = {}
         for attr, (section, key) in _KEYS.items():
-            out.setdefault(section, {})[key] = getattr(self, attr)
+            value = getattr(self, attr)
+            out.setdefault(section, {})[key] = list(value) if isinstance(value, tuple) else value
         out["input"] = {"fields": {k: list(v) for k, v in self.fields.items()}}
         bands, rows = lsh_params(self)
         out["lsh"]["effective_bands"] = bands
@@ -240,6 +247,10 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             raise ConfigError(f"cannot read config file {path}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        registry = data.get("registry")
+        if isinstance(registry, dict) and isinstance(registry.get("files"), list):
+            # relative to the config file, as a user reading it would expect
+            registry["files"] = [str(path.parent / f) if isinstance(f, str) else f for f in registry["files"]]
         config = Config.from_mapping(data, config, origin=str(path))
     overrides = {k: v for k, v in overrides.items() if v is not None}
     return config.replace(**overrides) if overrides else config

@@ -134,7 +134,9 @@ class Outlet:
 def _outlet_registry() -> dict[str, Outlet]:
     raw = tomllib.loads(resources.files("wiretrace").joinpath("outlets.toml").read_text(encoding="utf-8"))
     out: dict[str, Outlet] = {}
-    for i, entry in enumerate(raw.get("outlet", [])):
+    from wiretrace.registry import merged  # users' own outlets (--registry)
+
+    for i, entry in enumerate(merged("outlet", raw.get("outlet", []))):
         unknown = set(entry) - {"id", "name", "aliases", "domains", "group"}
         if unknown:
             raise ValueError(f"outlets.toml: outlet #{i + 1} has unknown fields {sorted(unknown)}")
@@ -414,7 +416,7 @@ def _source_of_form(form: str) -> str | None:
 _BYLINE_WORDS = frozenset(
     """
     by von por par di da de door av af från fra z przez от от: texto text autor autora autores author authors
-    redaktion redacción redaccion rédaction redazione redação staff reporting written
+    redaktion red redacción redaccion rédaction redazione redação staff reporting written
     and und y et e i og en och a with mit con avec com og und/oder , in at aus from
     writer writers reporter reporters correspondent correspondents editor editors journalist journalists
     contributor contributors columnist producer photographer photographers analyst wire wires service
@@ -446,6 +448,9 @@ _CHROME_WORDS = frozenset(
 )
 _IMAGE_WORD = re.compile(r"(?i)photo|foto|bild|image|picture|video|grafik|illustration")
 # ... and as a whole word on a caption's line ("File photo of ...", but not "bilden")
+#: How far before a bracketed credit a caption's photo word is looked for
+#: (a text scraped without line breaks is one line: not all of it).
+CAPTION_CHARS = 120
 _CAPTION_WORD = re.compile(
     r"\b(?:[Pp]hotos?|PHOTO|[Ff]otos?|FOTO|Bild(?:er)?|[Ii]mages?|[Pp]ictures?|[Vv]ideos?|Grafik|[Ii]llustration)\b"
 )
@@ -644,29 +649,34 @@ _CUES = (
     r"(?:[Oo]riginally|[Ff]irst)\s+(?:appeared|published|posted|ran)\s+(?:on|in|at|by)\s+",
     r"(?:[Rr]epublished|[Rr]eprinted|[Rr]eproduced|[Ss]yndicated|[Rr]eposted)\s+(?:here\s+)?(?:with\s+(?:the\s+)?"
     r"(?:kind\s+)?permission\s+)?(?:from|of|by)\s+",
-    r"(?:[Pp]rovided|[Dd]istributed|[Ss]yndicated|[Ll]icensed)\s+by\s+",
-    r"(?:[Cc]ourtesy|[Cc]ontent\s+courtesy)\s+of\s+",
-    r"[Ff]rom\s+(?:the\s+)?(?=[A-Z][\w.-]*\s+(?:News\s+Service|Wire\s+Service|Content\s+Agency))",
+    r"(?#soft)(?:[Pp]rovided|[Dd]istributed|[Ss]yndicated|[Ll]icensed)\s+by\s+",
+    r"(?#soft)(?:[Cc]ourtesy|[Cc]ontent\s+courtesy)\s+of\s+",
+    r"(?#soft)[Ff]rom\s+(?:the\s+)?(?=[A-Z][\w.-]*\s+(?:News\s+Service|Wire\s+Service|Content\s+Agency))",
     # German
     r"(?:[Dd]ieser\s+(?:Artikel|Beitrag|Text)\s+)?(?:erschien|erscheint)\s+(?:zuerst|ursprünglich|erstmals)\s+(?:bei|in|auf|im)\s+(?:der\s+|dem\s+)?",
     r"[Mm]it\s+freundlicher\s+Genehmigung\s+(?:von|der|des)\s+",
-    r"[Mm]it\s+Material\s+(?:von|der|des)\s+",
+    # "im Original ist er in der israelischen Tageszeitung Haaretz erschienen"
+    r"[Ii]m\s+Original\s+(?:ist\s+(?:er|sie|es)\s+|erschien\s+(?:er|sie|es)\s+)?(?:in|bei|auf|im)\s+"
+    r"(?:der\s+|dem\s+|des\s+)?(?:[a-z\u00e4\u00f6\u00fc\u00df-]+\s+)?"
+    r"(?:(?:Tages|Wochen)?[Zz]eitung\s+|Magazin\s+|Zeitschrift\s+|Website\s+)?(?=[A-Z][^\n]{0,60}?\s+erschienen\b)",
+    r"(?#soft)[Mm]it\s+Material\s+(?:von|vom|der|des)\s+",
     # French
     r"(?:[Cc]et\s+article\s+a\s+été\s+|[Aa]rticle\s+)?(?:initialement|d'abord|originellement|originalement)\s+"
     r"(?:publié|paru)\s+(?:sur|dans|par)\s+(?:le\s+site\s+(?:de\s+)?)?",
     r"(?:[Pp]ublié|[Pp]aru)\s+(?:initialement|à\s+l'origine|d'abord)\s+(?:sur|dans|par)\s+",
     # Spanish / Portuguese / Italian
     r"(?:[Pp]ublicad[oa]|[Pp]ubblicat[oa])\s+(?:originalmente|originariamente|inicialmente|primero)\s+(?:en|em|no|na|su|sul|nel)\s+",
-    r"(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
+    r"(?#soft)(?:[Cc]on|[Cc]om)\s+informaci(?:ón|ones|ção|ções)\s+(?:de|da|do|das|dos)\s+",
     # a translation names its source: "translated from X", "Übersetzung eines Artikels ... von X"
-    r"(?:[Tt]ranslated|[Aa]dapted)\s+from\s+(?:an?\s+(?:article|story|report)\s+(?:by|in|from|on)\s+)?",
-    r"(?:[Üü]bersetzung|[Üü]bertragung)\s+(?:eines|des)\s+(?:Artikels|Beitrags|Textes)\s+(?:[\w-]+\s+){0,3}?(?:von|aus|bei)\s+(?:der\s+|dem\s+)?",
+    r"(?#soft)(?:[Tt]ranslated|[Aa]dapted)\s+from\s+(?:an?\s+(?:article|story|report)\s+(?:by|in|from|on)\s+)?",
+    r"(?#soft)(?:[Üü]bersetzung|[Üü]bertragung)\s+(?:eines|des)\s+(?:Artikels|Beitrags|Textes)\s+(?:[\w-]+\s+){0,3}?(?:von|aus|bei)\s+(?:der\s+|dem\s+)?",
 )
-# The first cues say outright that the text was published first elsewhere;
-# the soft ones (provided by, courtesy of, with information from) also name
-# people and data sources, so an unknown name after them is only weak.
-_STRONG_CUES = _CUES[:3] + _CUES[6:8] + _CUES[9:12]
-_SOFT_CUES = tuple(c for c in _CUES if c not in _STRONG_CUES)
+# Most cues say outright that the text was published first elsewhere; the
+# soft ones, marked (?#soft) (provided by, courtesy of, with information
+# from), also name people and data sources, so an unknown name after them
+# is only weak.
+_SOFT_CUES = tuple(c for c in _CUES if c.startswith("(?#soft)"))
+_STRONG_CUES = tuple(c for c in _CUES if c not in _SOFT_CUES)
 _STRONG_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _STRONG_CUES) + ")" + _NAME_TAIL)
 _SOFT_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _SOFT_CUES) + ")" + _NAME_TAIL)
 # "Source: X" / "Quelle: X" / "Fuente: X" opening a line (or a short credit line)
@@ -674,6 +684,11 @@ _SOURCE_LINE = re.compile(
     rf"(?m)^{_H}*(?:[(\[]{_H}*)?(?:SOURCE|Source|Sources|QUELLE|Quelle|Fuente|FUENTE|Fonte|FONTE|Bron|BRON|Źródło|"
     rf"Kilde|Källa|Lähde|Zdroj|Forrás|Источник|来源|出典|출처|المصدر){_H}*[:\uff1a]{_H}*"
     + _NAME_TAIL.replace("(?P<name>", "(?P<name>", 1)
+)
+# "Quelle: sid/dpa": a source line that lists agencies by their short names
+_SOURCE_LIST = re.compile(
+    rf"{_H}*(?:Sources?|SOURCES?|Quellen?|QUELLE|Fuentes?|Fontes?|Bron|\u0179r\u00f3d\u0142o|Zdroj){_H}*:{_H}*"
+    rf"(?P<body>[A-Za-z-]{{2,12}}(?:{_H}*[/,]{_H}*[A-Za-z-]{{2,12}}){{1,4}}){_H}*\.?{_H}*$"
 )
 # "Authored by X via Y", "By X via Y" in the byline zone
 _VIA = re.compile(rf"\bvia{_H}+" + _NAME_TAIL)
@@ -693,7 +708,7 @@ _UNNAMED_PHRASE = re.compile(
 # what must stand right before "agencies" in a short line for it to be a
 # credit: "and agencies", "ORF.at/Agenturen", "Source: news agencies"
 _UNNAMED_BEFORE = re.compile(
-    r"(?i)(?:\b(?:and|und|y|et|e|with|mit|con|avec|from|von)\s+|[/(,|+&]\s*|(?:source|quelle|fuente|fonte|bron)s?\s*:\s*)"
+    r"(?i)(?:\b(?:and|und|y|et|e|with|mit|con|avec|from|von)\s+|[/(,|+&]\s*|(?:source|quelle|fuente|fonte|bron)s?\s*:[\s-]*)"
     r"(?:news\s+|wire\s+)?\Z"
 )
 
@@ -707,7 +722,7 @@ _CUE_WORDS = frozenset(
     syndicated reposted provided distributed licensed courtesy service agency erschien erscheint genehmigung material
     initialement d'abord publi\u00e9 publi\u00e9e paru parue publicado publicada pubblicato pubblicata informaci\u00f3n
     informaciones informa\u00e7\u00e3o informa\u00e7\u00f5es inputs input appeared published posted ran produced
-    translated adapted \u00fcbersetzung \u00fcbertragung""".split()
+    translated adapted \u00fcbersetzung \u00fcbertragung original""".split()
 )
 _PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?()[]{}\"\u201c\u201d\u201e\u00ab\u00bb/|\u2013\u2014-"})
 _CUE_BEFORE = 80  # characters of a cue phrase that can stand before its key word
@@ -857,7 +872,7 @@ _OCR_FIXES = (("Il", "H"), ("rn", "m"), ("cl", "d"), ("ii", "u"))
 
 
 @functools.lru_cache(maxsize=1)
-def _agency_tokens() -> tuple[dict[str, str], dict[str, str]]:
+def _agency_tokens() -> tuple[dict[str, str], dict[int, dict[str, str]]]:
     """Exact (casefolded, dots and spaces removed) and fuzzy (five letters or
     more, accents removed) name forms of every agency."""
     import unicodedata
@@ -871,7 +886,7 @@ def _agency_tokens() -> tuple[dict[str, str], dict[str, str]]:
             exact.setdefault(key, agency.id)
             plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
             if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
-                fuzzy.setdefault(plain, agency.id)
+                fuzzy.setdefault(len(plain), {}).setdefault(plain, agency.id)
     return exact, fuzzy
 
 
@@ -885,6 +900,7 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
+@functools.lru_cache(maxsize=8192)
 def _agency_token(token: str) -> str | None:
     """The agency a short token names, exactly or with one OCR error."""
     import unicodedata
@@ -901,9 +917,10 @@ def _agency_token(token: str) -> str | None:
     if plain in exact:
         return exact[plain]
     if len(plain) >= FUZZY_MIN_LETTERS and plain.isalpha():
-        for form, agency in fuzzy.items():
-            if _one_edit(plain, form):
-                return agency
+        for size in (len(plain), len(plain) - 1, len(plain) + 1):  # one edit changes the length by one at most
+            for form, agency in fuzzy.get(size, {}).items():
+                if _one_edit(plain, form):
+                    return agency
     return None
 
 
@@ -915,6 +932,8 @@ _DATE_OR_PLACE_BEFORE = re.compile(rf"(?:(?<![\w-])[A-Z\u00C0-\u00DE]{{3,}}|\d|{
 _PLACE_LINE_START = re.compile(
     r"(?:^|\n)[^\S\n]*[A-Z\u00C0-\u00DE][\w'\u2019.-]+(?:[^\S\n]+[A-Z\u00C0-\u00DE][\w'\u2019.-]+){0,2}[^\S\n]*\Z"
 )
+# the editors' initials closing a story before its agencies: "aw,ls/rc (AP, dpa)" (Deutsche Welle)
+_STAFF_INITIALS_BEFORE = re.compile(r"(?<![\w.:/])[a-z]{1,4}(?:[^\S\n]*[,/][^\S\n]*[a-z]{1,4})+[^\S\n]*\Z")
 _TEXT_GOES_ON = re.compile(r"[^\S\n]*[.:,]?[^\S\n]*[\u2013\u2014-]?[^\S\n]*[A-Z\u00C0-\u00DE\"\u201e\u00ab]")
 
 
@@ -965,7 +984,7 @@ def _paren_credits(text: str) -> list[Credit]:
         if len(parts) == 1 and _initials(before).endswith(re.sub(r"[\s.]", "", parts[0]).casefold()):
             continue
         # "File photo of Xi Jinping. (Reuters)": a caption's credit
-        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - CAPTION_CHARS)
         if _CAPTION_WORD.search(text, line_start, m.start()):
             continue
         # a credit position: after a sentence, a date or a comma, at a line's
@@ -975,14 +994,30 @@ def _paren_credits(text: str) -> list[Credit]:
         after = text[m.end() : m.end() + 6].lstrip(" .,")
         if not (prev in ("", "\n", ".", "!", "?", '"', "\u201d", "\u00bb", ")", "]", ",", ":") or prev.isdigit()
                 or after[:1] in ("-", "\u2013", "\u2014") or _DATE_OR_PLACE_BEFORE.search(before)
-                or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))):
+                or (_PLACE_LINE_START.search(before) and _TEXT_GOES_ON.match(text, m.end()))
+                or (prev in ("-", "~") and _TEXT_GOES_ON.match(text, m.end()))  # OCR: "B ~ le,-(ATS) Jusqu'à"
+                or (_STAFF_INITIALS_BEFORE.search(before) and not text[m.end() : m.end() + 80].strip(" .\t\r").split("\n")[0])):
             continue
         # every part an agency, or staff initials / a paper's short name next to one
         if any(a is None and (len(p) > 8 or not p[:1].isalpha()) for a, p in zip(agencies, parts)):
             continue
         for agency in dict.fromkeys(named):
             out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    # OCR read the opening bracket of a dateline's credit as a letter:
+    # "Berlin. 11. Juli. lDNB). Der" -- kept only after a date or a place
+    close = text.find(")")
+    while close >= 0:  # only a few closing brackets per text: test the words before each
+        m = _OCR_PAREN.search(text, max(0, close - 12), close + 1)
+        close = text.find(")", close + 1)
+        if m is None:
+            continue
+        agency = _agency_token(m.group("body"))
+        if agency and _DATE_OR_PLACE_BEFORE.search(text, max(0, m.start() - 64), m.start()):
+            out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group(), m.start(), m.end()))
     return out
+
+
+_OCR_PAREN = re.compile(r"(?<=[\s.,])[l1I\[{](?P<body>[A-Z][A-Za-z.]{1,10})\)\Z")
 
 
 # 新华社北京4月24日电 / 中新社北京电: a Chinese dateline (agency, place, date, 电)
@@ -996,6 +1031,24 @@ _SCRIPT_BRACKET = re.compile(
 _SCRIPT_VIA = re.compile(r"(?P<a>[A-Za-z\u30A0-\u30FF\u4E00-\u9FFF]{2,8})[=＝](?P<b>時事|共同)")
 # 来源：新华网 / 出典：共同通信 / 출처: 연합뉴스
 _SCRIPT_SOURCE = re.compile(r"(?:来源|來源|出典|出所|출처|المصدر)\s*[:：]\s*(?P<name>[^\s，。|｜/\n]{2,16})")
+
+
+# 本記事は、TechRepublic Japanで2017年6月8日に掲載した記事からの転載です: a reprint (Japanese)
+_SCRIPT_REPRINT = re.compile(
+    r"(?:\u672c\u8a18\u4e8b|\u3053\u306e\u8a18\u4e8b)\u306f[\u3001,]?\s*"
+    r"(?P<name>[A-Za-z][\w .&-]{1,40}?|[^\s\u3001\u3002,]{2,16}?)\s*(?:\u3067|\u306b|\u304b\u3089|\u3088\u308a)"
+    r"[^\u3002\n]{0,60}?\u8ee2\u8f09"
+)
+
+
+def _script_name(name: str) -> str | None:
+    """The source an unspaced-script name stands for: the whole name, else
+    its longest registered beginning ("网易科学人", NetEase's science column,
+    is NetEase's)."""
+    for end in range(len(name), 1, -1):
+        if source := resolve_name(name[:end]):
+            return source
+    return None
 
 
 def _script_credits(text: str) -> list[Credit]:
@@ -1013,8 +1066,13 @@ def _script_credits(text: str) -> list[Credit]:
         for name in (m.group("a"), m.group("b")):
             if source := resolve_name(name):
                 out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
+    for m in _SCRIPT_REPRINT.finditer(text) if "\u8ee2\u8f09" in text else ():
+        source = _resolve_phrase_name(m.group("name"))
+        if source:
+            out.append(Credit(source, "syndication", "weak" if source.startswith("name:") else "strong", "text",
+                              m.group()[:200], m.start(), m.end()))
     for m in _SCRIPT_SOURCE.finditer(text):
-        if source := resolve_name(m.group("name")):
+        if source := _script_name(m.group("name")):
             out.append(Credit(source, "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
     return out
 
@@ -1030,6 +1088,12 @@ _DASH_DATELINE = re.compile(
     r"(?P<date>\d{1,2}(?:er)?\.?(?:[^\S\n]*[A-Za-z\u00E0-\u00FC]{3,10}\.?)?)[,.]?[^\S\n]*[\u2013\u2014-]{1,2}[^\S\n]*"
     r"(?P<name>[A-Za-z\u00C0-\u00FC.]{2,16})\.?[^\S\n]*[\u2013\u2014-]"
 )
+# "KVELLER via JTA — The state of ...": a partner's story through an agency,
+# written where a dateline stands
+_VIA_DATELINE = re.compile(
+    r"[^\S\n]*(?P<first>[A-Z][\w'\u2019.&-]*(?:[^\S\n]+[A-Z][\w'\u2019.&-]*){0,3})[^\S\n]+via[^\S\n]+"
+    r"(?P<name>[A-Z][\w.&-]*(?:[^\S\n]+[A-Z][\w.&-]*){0,2})[^\S\n]*[\u2013\u2014]"
+)
 # "Dépêches de l'Agence Havas", "Agence télégraphique suisse" as a heading
 _HEADING = re.compile(
     r"[^\S\n]*(?:(?:D[ée]p[êe]ches|T[ée]l[ée]grammes|Service|Nachrichten|Meldungen|Telegramme|Dispacci)\s+)?"
@@ -1041,12 +1105,29 @@ _HEADING = re.compile(
 
 @functools.lru_cache(maxsize=1)
 def _agency_heads() -> frozenset[str]:
-    """First words of the agencies' names of two words or more ("Agence",
-    "Deutsches", "Exchange"): a heading can only name an agency with one."""
+    """First words of the agencies' names of two words or more, casefolded
+    ("agence", "deutsches", "exchange"): a heading can only name an agency
+    with one."""
     return frozenset(
-        alias.split()[0] for agency in load_agencies().values() for alias in (agency.name, *agency.aliases)
+        alias.split()[0].casefold() for agency in load_agencies().values() for alias in (agency.name, *agency.aliases)
         if len(alias.split()) >= 2 and alias.split()[0] not in ("The", "the")
     )
+
+
+def _repaired_head(line: str, heads: frozenset[str]) -> str | None:
+    """An agency heading whose head word OCR damaged, repaired: "de rAgenoe
+    Havas" -> "Agence Havas" (a stray letter glued before the word, one
+    letter wrong), or None."""
+    words = line.split()
+    for n, word in enumerate(words[1:3], start=1):
+        word = re.sub(r"^[a-z]['\u2019]?(?=[A-Z])", "", word)
+        if len(word) < FUZZY_MIN_LETTERS or not word[0].isupper():
+            continue
+        folded = word.casefold()
+        for head in heads:
+            if len(head) >= FUZZY_MIN_LETTERS and _one_edit(folded, head):
+                return " ".join([head.capitalize(), *words[n + 1 :]]).rstrip(" .")
+    return None
 
 
 #: Longest line read as a heading or as a dash dateline's start.
@@ -1074,22 +1155,33 @@ def _heading_credits(text: str) -> list[Credit]:
             agency = _agency_token(m.group("name"))
             if agency:
                 out.append(Credit(f"agency:{agency}", "dateline", "strong", "text", m.group()[:200], m.start(), m.end()))
+        if " via " in line[:HEADING_CHARS] and (m := _VIA_DATELINE.match(text, offset)):
+            for group in ("first", "name"):
+                source = _resolve_phrase_name(m.group(group))
+                if source:
+                    strength = "weak" if source.startswith("name:") else "strong"
+                    out.append(Credit(source, "dateline", strength, "text", m.group()[:200], m.start(), m.end()))
         if len(stripped) > HEADING_CHARS:
             continue
         words = [w.strip("'\u2019").casefold() for w in re.split(r"[\s'\u2019]+", stripped)]
         first = next((w for w in words if w not in _LEAD_WORDS and w != "l"), "")
-        if not any(first == h.casefold() for h in heads):
-            # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas"
+        repaired = None
+        if first not in heads:
+            # the heading may be split over two lines by OCR: "Dépêches" / "de l'Agence Havas";
+            # OCR may also damage the head word after a lead word: "de rAgenoe Havas"
+            repaired = _repaired_head(stripped, heads) if words[0] in _LEAD_WORDS else None
+            if repaired is None:
+                continue
+        m = _HEADING.match(text, offset) if repaired is None else None
+        if m is None and repaired is None:
             continue
-        m = _HEADING.match(text, offset)
-        if m is None:
-            continue
-        name = m.group("name")
+        name = repaired or m.group("name")
         if len(name.split()) < 2:  # a lone word on a line is too often a person or a place
             continue
         source = resolve_name(name.strip())
         if source and source.startswith("agency:"):
-            out.append(Credit(source, "credit", "strong", "text", m.group().strip()[:200], m.start(), m.end()))
+            start = offset + len(line) - len(line.lstrip())
+            out.append(Credit(source, "credit", "strong", "text", stripped[:200], start, start + len(stripped)))
     return out
 
 
@@ -1110,7 +1202,16 @@ def _trailer_credits(text: str) -> list[Credit]:
 # Markup
 
 
+#: Byline elements naming this many different sources outright are a list
+#: (a sidebar of other stories' sources), not the article's credit.
+BYLINE_LIST_SOURCES = 3
 _DOMAIN_SITE = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+# Blog and site hosts whose subdomains are many unrelated publishers: a
+# canonical link to one names where the CMS runs, not a source.
+_HOSTING_SITES = frozenset(
+    "wordpress.com blogspot.com tumblr.com wixsite.com github.io medium.com substack.com weebly.com "
+    "squarespace.com webflow.io netlify.app vercel.app herokuapp.com ampproject.org".split()
+)
 _META_URL_KEYS = ("syndication_source", "original_source", "based_on", "dc_source")
 _META_NAME_KEYS = ("source_organization", "provider", "author_org", "credit_text", "copyright")
 
@@ -1120,15 +1221,17 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     # A canonical link on another publisher's domain is a licensed copy
     # pointing at its source -- or a page saved under another URL than its
     # own (a feed redirect, a mirror, a renamed site). It is strong only when
-    # the page also names itself as its own site (og:site_name), so that the
-    # two publishers are really two; otherwise it is kept as weak evidence.
-    names_itself = any(site_name_matches(n, own_site) for n in metadata.get("site_name", ())) if own_site else False
+    # the page also names itself as its own site, so that the two publishers
+    # are really two; otherwise it is kept as weak evidence.
+    names_itself = _names_itself(metadata, own_site) if own_site else False
     seen_canonical: set[str] = set()
     for key in ("canonical", "og_url"):
         for url in metadata.get(key, ())[:2]:
             site = site_of(url)
             if not site or not _DOMAIN_SITE.match(site) or not own_site or site in seen_canonical:
                 continue
+            if site in _HOSTING_SITES:
+                continue  # the CMS's host ("localtvkstu.wordpress.com"), not a publisher
             seen_canonical.add(site)
             if not same_publisher(site, own_site):
                 out.append(Credit(_site_source(site), "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
@@ -1146,12 +1249,21 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
             source = resolve_name(value) or _credit_in_value(value)
             if source:
                 out.append(Credit(source, "jsonld", "strong", f"metadata:{key}", value[:200]))
+    # Byline elements that are bare names of several sources ("nytimes.com",
+    # "WSJ.com", "AP" beside a blog post) are a list of where other stories
+    # came from -- a sidebar -- not the article's byline.
+    bare = {resolve_name(v) for v in metadata.get("byline", ())} - {None}
+    listed = len(bare) >= BYLINE_LIST_SOURCES
     for key in ("author", "byline"):
         for value in metadata.get(key, ()):
             if len(value) > META_BYLINE_CHARS:
                 continue
             source = resolve_name(value)
-            if source and source.startswith("agency:"):
+            if source and key == "byline" and listed:
+                continue
+            if source and (source.startswith("agency:") or (key == "byline" and source in _registered_outlets())):
+                # a byline element that is an agency's or a registry outlet's name
+                # ("Good Morning America" on a portal); an unknown domain is not
                 out.append(Credit(source, "author_meta", "strong", f"metadata:{key}", value[:200]))
                 continue
             if not source or not source.startswith("site:"):
@@ -1170,6 +1282,26 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
         if named:
             out.append(Credit(named, "syndication_meta", "strong", "metadata:source", value[:200]))
     return out
+
+
+def _names_itself(metadata: Mapping[str, Sequence[str]], own_site: str) -> bool:
+    """Whether a page's markup names the page's own site besides its
+    canonical link: its ``og:url`` on the site, or a site name, publisher,
+    organisation author or social handle that spells the site's name or its
+    initials ("Westdeutsche Allgemeine Zeitung", waz.de)."""
+    if any(site_of(url) == own_site for url in metadata.get("og_url", ())[:2]):
+        return True
+    label = own_site.split(".")[0].replace("-", "")
+    if len(label) >= 3 and any(_squeezed(h).startswith(label) for h in metadata.get("author_handle", ())[:4]):
+        return True  # "@WAZ_Redaktion", "@Farodevigo"
+    for key in ("site_name", "publisher", "author_org"):
+        for name in metadata.get(key, ())[:4]:
+            if site_name_matches(name, own_site):
+                return True
+            words = [w for w in re.findall(r"[^\W\d_]+", name) if w[0].isupper()]
+            if 2 <= len(words) <= 5 and "".join(w[0] for w in words).casefold() == label:
+                return True
+    return False
 
 
 def _note_credits(notes: Sequence[str], text: str) -> list[Credit]:
@@ -1207,6 +1339,7 @@ def find_credits(
     *,
     markers: Iterable[Any] | None = None,
     links: Sequence[str] = (),
+    title: str | None = None,
 ) -> list[Credit]:
     """Every credit of a page: what it says its text came from.
 
@@ -1219,6 +1352,9 @@ def find_credits(
         links: URLs the article links to: a name no registry knows ("Spin
             Sucks") is the site of a link whose domain spells it
             (spinsucks.com).
+        title: The page's title: a home page (``og:type`` website, titled
+            with its site's name) is a list of other stories, and its text
+            credits nothing.
 
     Returns:
         Credits ordered by where they were found (text first, by offset; then
@@ -1234,6 +1370,8 @@ def find_credits(
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, not {type(text).__name__}")
     metadata = metadata or {}
+    if title and _home_page(title, metadata):
+        return []
     own_sources = _own_sources(own_site, metadata)
     found: list[Credit] = []
     zone = _zone_lines(text)
@@ -1248,9 +1386,12 @@ def find_credits(
             # "© AFP / JEFF PACHOUD", "Rubriklistenbild: © KCNA/dpa": a picture's credit
             if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
                 strength = "weak"
+            # "Quelle: AFP" under a paragraph in mid-text: a chart's or a picture's source
+            if m.kind == "credit" and _SOURCE_WORD.match(m.text) and not any(a <= m.start < b for a, b in zone_spans):
+                strength = "weak"
             # "File photo of Xi Jinping. (Reuters)": a bracketed credit on a caption's line
             if m.kind == "credit" and m.text.startswith("(") and _CAPTION_WORD.search(
-                text, text.rfind("\n", 0, m.start) + 1, m.start
+                text, max(text.rfind("\n", 0, m.start) + 1, m.start - CAPTION_CHARS), m.start
             ):
                 strength = "weak"
             found.append(Credit(f"agency:{m.agency}", m.kind, strength, "text", m.text[:200], m.start, m.end))
@@ -1307,6 +1448,14 @@ def find_credits(
                 strength = "weak" if source.startswith("name:") else "strong"
                 found.append(Credit(source, "credit", strength, "text", line.strip()[:200], offset + m.start(),
                                     offset + m.end()))
+        m = _SOURCE_LIST.match(line) if "/" in line else None
+        if m:  # "Quelle: sid/dpa", "Source: AP/Reuters"
+            parts = re.split(r"\s*[/,]\s*", m.group("body"))
+            agencies = [_agency_token(p) for p in parts]
+            if all(a or (len(p) <= 3 and p.islower()) for a, p in zip(agencies, parts)):
+                for agency in dict.fromkeys(a for a in agencies if a):
+                    found.append(Credit(f"agency:{agency}", "credit", "strong", "text", line.strip()[:200],
+                                        offset + m.start("body"), offset + m.end("body")))
     if author and len(author) <= META_BYLINE_CHARS:
         source = resolve_name(author)
         if source and source.startswith("agency:"):
@@ -1315,9 +1464,9 @@ def find_credits(
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
     found.extend(_note_credits(metadata.get("notes", ()), text))
-    if links and any(c.source.startswith("name:") for c in found):
+    if links and any(c.source.startswith(("name:", "site:")) and c.where == "text" for c in found):
         linked = {site.split(".")[0]: site for site in (site_of(u) for u in links[:200]) if site and "." in site}
-        found = [_linked(c, linked) if c.source.startswith("name:") else c for c in found]
+        found = [_linked(c, linked) if c.where == "text" else c for c in found]
     labels = {c.source[5:].split(".")[0] for c in found if c.source.startswith("site:") and c.strength == "strong"}
     found = [c for c in found if not (c.source.startswith("name:") and _names_site(c.source[5:], labels))]
     out, seen = [], set()
@@ -1326,6 +1475,8 @@ def find_credits(
     found.sort(key=lambda c: (where_rank.get(c.where, 2), c.start, -c.end))  # stable: same span, found order
     for c in found:
         if c.source in own_sources:
+            continue
+        if c.where == "text" and c.start >= 0 and _teaser_line(text, c.start):
             continue
         key = (c.source, c.kind, c.where, c.start)
         if key in seen:
@@ -1342,11 +1493,48 @@ def find_credits(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+def _home_page(title: str, metadata: Mapping[str, Sequence[str]]) -> bool:
+    """Whether a page is a site's home or section front: its markup calls it
+    a website, not an article, and its title is the site's name with at
+    most a word or two more ("Yahoo UK" on Yahoo)."""
+    if not any(t.strip().lower() == "website" for t in metadata.get("og_type", ())):
+        return False
+    squeezed = _squeezed(title)
+    return len(title.split()) <= HOME_TITLE_WORDS and any(
+        len(name) >= 2 and squeezed.startswith(name) for name in map(_squeezed, metadata.get("site_name", ()))
+    )
+
+
+#: A home page's title is its site's name and at most this many words in all.
+HOME_TITLE_WORDS = 3
+
+
+def _teaser_line(text: str, position: int) -> bool:
+    """Whether the line at ``position`` is a teaser of another story: a
+    paragraph cut off with an ellipsis ("Mumbai, Jan 13 (ANI): Equity
+    benchmark indices hit fresh highs as investors awaited ...")."""
+    end = text.find("\n", position)
+    line_end = text[max(position, (end if end >= 0 else len(text)) - 4) : end if end >= 0 else len(text)].rstrip()
+    return line_end.endswith(("...", "\u2026")) and not line_end.endswith("....")
+
+
 def _linked(credit: Credit, linked: dict[str, str]) -> Credit:
-    """A credit to an unknown name, resolved to a linked site that spells it."""
+    """A credit to an unknown name, resolved to a linked site that spells it;
+    a credit to a registry outlet, moved to the linked site of the same name
+    on another domain ("Republished from Kotaku" linking kotaku.com.au)."""
+    if credit.source.startswith("site:"):
+        site = credit.source[5:]
+        other = linked.get(site.split(".")[0])
+        if other and other != site and not outlet_for_site(other):
+            return Credit(f"site:{other}", credit.kind, credit.strength, credit.where, credit.text, credit.start, credit.end)
+        return credit
+    if not credit.source.startswith("name:"):
+        return credit
     squeezed = _squeezed(credit.source[5:]).removeprefix("the")
     for label, site in linked.items():
-        if len(label) >= 4 and label.removeprefix("the") == squeezed:
+        # the name is the domain's ("Spin Sucks", spinsucks.com), or holds a
+        # long one ("TechRepublic Japan", japan.techrepublic.com)
+        if len(label) >= 4 and (label.removeprefix("the") == squeezed or (len(label) >= 6 and label in squeezed)):
             return Credit(_site_source(site), credit.kind, "strong", credit.where, credit.text, credit.start, credit.end)
     return credit
 
@@ -1370,6 +1558,11 @@ def name_spells(name: str, label: str) -> bool:
 
 def _squeezed(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_outlets() -> frozenset[str]:
+    return frozenset(f"site:{o}" for o in _outlet_registry())
 
 
 @functools.lru_cache(maxsize=65536)

@@ -11,9 +11,26 @@ from __future__ import annotations
 
 import email.utils
 import re
+import warnings
 from datetime import datetime, timedelta, timezone
 
+from dateutil.parser import UnknownTimezoneWarning
+
+from wiretrace.months import ENGLISH, FULL_NAMES
+
 __all__ = ["parse_published"]
+
+# dateutil warns on every zone name it does not know ("EST" from htmldate, which
+# calls it without our table; any made-up word): the time is then read as naive,
+# which wiretrace takes as UTC, as documented. The warning went to the terminal
+# in the middle of the summary; it says nothing the report does not.
+def quiet_dateutil() -> None:
+    """Ignore dateutil's UnknownTimezoneWarning (idempotent; ``scan`` calls it
+    too, as something may have reset the warning filters since import)."""
+    warnings.filterwarnings("ignore", category=UnknownTimezoneWarning, module=r"dateutil\.parser")
+
+
+quiet_dateutil()
 
 # Formats seen in news exports besides ISO 8601 and RFC 2822. Reuters-21578
 # writes "26-FEB-1987 15:01:01.79".
@@ -39,24 +56,8 @@ _TZINFOS = {
     }.items()
 }
 # Month names (and abbreviations) of the wires' languages -> English.
-_MONTHS = {
-    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
-    "mai": "May", "juin": "June", "juillet": "July", "août": "August", "aout": "August", "septembre": "September",
-    "octobre": "October", "novembre": "November", "décembre": "December", "decembre": "December",
-    "januar": "January", "jänner": "January", "februar": "February", "märz": "March", "maerz": "March",
-    "juni": "June", "juli": "July", "oktober": "October", "dezember": "December",
-    "enero": "January", "febrero": "February", "marzo": "March", "abril": "April", "mayo": "May", "junio": "June",
-    "julio": "July", "agosto": "August", "septiembre": "September", "setiembre": "September", "octubre": "October",
-    "noviembre": "November", "diciembre": "December",
-    "gennaio": "January", "febbraio": "February", "aprile": "April", "maggio": "May", "giugno": "June",
-    "luglio": "July", "settembre": "September", "ottobre": "October", "dicembre": "December",
-    "janeiro": "January", "fevereiro": "February", "março": "March", "maio": "May", "junho": "June",
-    "julho": "July", "setembro": "September", "outubro": "October", "novembro": "November", "dezembro": "December",
-    "januari": "January", "februari": "February", "maart": "March", "mei": "May", "augustus": "August",
-    "января": "January", "февраля": "February", "марта": "March", "апреля": "April", "мая": "May",
-    "июня": "June", "июля": "July", "августа": "August", "сентября": "September", "октября": "October",
-    "ноября": "November", "декабря": "December",
-}
+# full month names of other languages, translated for dateutil ("19. November 2019")
+_MONTHS = {name: ENGLISH[number - 1] for number, names in FULL_NAMES.items() for name in names[1:]}
 _MONTH_WORD = re.compile(r"(?<![\w])(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")(?![\w])",
                          re.I)
 _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")

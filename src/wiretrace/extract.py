@@ -311,6 +311,7 @@ _ABSOLUTE_URL = re.compile(r"(?i)https?://[^/\s.]+\.[^/\s]+")
 _META_KEYS = {
     "og:url": "og_url",
     "og:site_name": "site_name",
+    "og:type": "og_type",
     "application-name": "site_name",
     "syndication-source": "syndication_source",
     "original-source": "original_source",
@@ -345,12 +346,15 @@ _JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|We
 # The class patterns are matched against lowercased marks (_marks): without
 # re.I, the engine tests each position several times faster.
 _BYLINE_CLASS = re.compile(
-    r"byline|dateline|author|autor|auteur|firma|signature|(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
+    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|"
+    r"(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
 )
 # Blocks whose bylines are not the article's: comments, teasers, and photo
 # captions (their credits name the photographer's agency, not the text's).
+# (An article's own footer, "story-footer", holds its credits: not excluded.)
 _NOT_ARTICLE_CLASS = re.compile(
-    r"comment|related|teaser|recommend|sidebar|footer|promo|photo|image|media|caption|foto|bild|picture|gallery|video"
+    r"comment|related|teaser|recommend|sidebar|(?<!story.)(?<!article.)(?<!entry.)footer|promo|photo|image|media|"
+    r"caption|foto|bild|picture|gallery|video"
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
 _METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
@@ -434,10 +438,13 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if not 4 <= len(text) <= _NOTE_CHARS or not (
             _NOTE_WORDS.search(text.lower()) or ("/" in text and _NOTE_INITIALS.search(text))
+            or (_NOTE_COPYRIGHT.match(text) and "copyright" in _marks(element, "class"))
         ):
             continue
         if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
+        if _by_a_picture(element):
+            continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
     return out
 
@@ -449,10 +456,31 @@ _NOTE_CHARS = 200
 _NOTE_WORDS = re.compile(
     r"originally|first (?:appeared|published)|republished|reprinted|syndicat|appeared (?:on|in)|"
     r"source\s*:|sources\s*:|quelle\s*:|fuente\s*:|fonte\s*:|bron\s*:|\u017ar\u00f3d\u0142o\s*:|zdroj\s*:|"
-    r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated"
+    r"mit material|agenturen|news agencies|provided by|courtesy of|\u00fcbersetz|translated|\u8ee2\u8f09"
 )
+# an article's copyright block, "<div class=c-copyright>(c) 2020 The Canadian Press"
+# (a site's own footer is left out with the footer)
+_NOTE_COPYRIGHT = re.compile(r"(?i)\s*(?:\u00a9|\(c\)|copyright\b)")
 # staff initials and an agency, "sak/Reuters", "sid/dpa" (not a photographer's "Name/AP"), as written
 _NOTE_INITIALS = re.compile(r"(?<![\w/])[a-z]{1,4}\s*/\s*(?i:dpa|reuters|afp|ap|apa|sda|kna|epd|sid)\b")
+
+
+_PICTURE_TAGS = ("img", "picture", "video", "svg", "figure")
+
+
+def _by_a_picture(element) -> bool:
+    """Whether a block holds a picture or follows one closely (within its two
+    previous siblings: the picture, then its caption, then the credit)."""
+    if next(element.iter(*_PICTURE_TAGS), None) is not None:
+        return True
+    sibling = element.getprevious()
+    for _ in range(2):
+        if sibling is None:
+            return False
+        if isinstance(sibling.tag, str) and (sibling.tag in _PICTURE_TAGS or next(sibling.iter(*_PICTURE_TAGS), None) is not None):
+            return True
+        sibling = sibling.getprevious()
+    return False
 
 
 def _outside_article(element) -> bool:

@@ -3,6 +3,13 @@
 Both stages are plain functions of their arguments (no global state), so any
 executor can run them: in-process, the process pool of
 :func:`fingerprint_all`, or a distributed engine.
+
+The normalise stage also finds each text's quotes, captions, tweets and
+statements (:mod:`wiretrace.quotes`) as byte spans of its word buffer, and
+the fingerprint stage turns them into each document's *free* shingle set,
+the shingles it has outside them, which verification uses to decide
+contained copies. Sets and signatures are those of the whole text, quotes
+included, bit for bit as without them.
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ from typing import Any
 import numpy as np
 
 from wiretrace.minhash import MinHasher
-from wiretrace.shingles import shingle_sets_of_words, word_buffers
+from wiretrace.quotes import discounted_spans
+from wiretrace.shingles import free_shingle_sets, word_buffer_with_spans, word_buffers
 
-__all__ = ["Fingerprints", "normalise_batch", "fingerprint_batch", "fingerprint_all"]
+__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all"]
 
 _STAGES = ("normalise", "fingerprint", "wire")
 # Below this many documents a process pool costs more than it saves.
@@ -43,6 +51,9 @@ class Fingerprints:
             ``wire``).
         markers: Wire markers of each document's full text, when asked for
             (the wire stage runs in the same batches, on the same workers).
+        free_sets: Each document's shingles outside quotes, captions, tweets
+            and statements (sorted, distinct); for a document without any,
+            the very array of ``sets`` (no copy).
     """
 
     sets: list[np.ndarray]
@@ -50,6 +61,7 @@ class Fingerprints:
     signatures: np.ndarray
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_STAGES, 0.0))
     markers: list[list[Any]] = field(default_factory=list)
+    free_sets: list[np.ndarray] = field(default_factory=list)
 
 
 def normalise_batch(texts: Sequence[str]) -> list[bytes]:
@@ -57,20 +69,53 @@ def normalise_batch(texts: Sequence[str]) -> list[bytes]:
     return word_buffers(list(texts))
 
 
-def fingerprint_batch(words: Sequence[bytes], shingle_size: int, num_perm: int, seed: int) -> Fingerprints:
+def normalise_quoted_batch(texts: Sequence[str]) -> tuple[list[bytes], list[list[tuple[int, int]] | None]]:
+    """The normalise stage, quotes included: each text's word buffer (the
+    same words as :func:`normalise_batch`) and the byte spans in it of its
+    quotes, captions, tweets and statements (None when it has none).
+
+    Example:
+        >>> normalise_quoted_batch(['He said "we stay" today.', "No quotes."])
+        ([b'he said  we stay  today ', b'no quotes '], [[(8, 17)], None])
+    """
+    words: list[bytes] = []
+    quoted: list[list[tuple[int, int]] | None] = []
+    for text in texts:
+        spans = discounted_spans(text)
+        if spans:
+            buffer, offsets = word_buffer_with_spans(text, spans)
+            words.append(buffer)
+            quoted.append(offsets)
+        else:
+            words.append(word_buffers([text])[0])
+            quoted.append(None)
+    return words, quoted
+
+
+def fingerprint_batch(
+    words: Sequence[bytes],
+    shingle_size: int,
+    num_perm: int,
+    seed: int,
+    quoted: Sequence[list[tuple[int, int]] | None] | None = None,
+) -> Fingerprints:
     """The fingerprint stage for a batch: word buffers to shingle sets and signatures.
+
+    With ``quoted`` (from :func:`normalise_quoted_batch`), ``free_sets``
+    holds each document's shingles outside its quotes; without, every
+    shingle is free.
 
     Example:
         >>> fp = fingerprint_batch(normalise_batch(["the same five words here", "other"]), 5, 16, 1)
         >>> fp.words, fp.signatures.shape
         ([5, 1], (2, 16))
     """
-    sets, counts = shingle_sets_of_words(list(words), shingle_size)
+    sets, free, counts = free_shingle_sets(list(words), shingle_size, list(quoted or [None] * len(words)))
     signatures = np.full((len(sets), num_perm), EMPTY_SLOT, dtype=np.uint32)
     present = [i for i, s in enumerate(sets) if len(s)]
     if present:
         signatures[present] = _hasher(num_perm, seed).signatures([sets[i] for i in present])
-    return Fingerprints(sets, counts, signatures)
+    return Fingerprints(sets, counts, signatures, free_sets=free)
 
 
 _HASHERS: dict[tuple[int, int], MinHasher] = {}
@@ -91,9 +136,9 @@ def _both_stages(
     # CPU time of this process, not wall time: with as many processes as
     # cores, wall time would also count waiting for a core.
     start = time.process_time()
-    words = normalise_batch(texts)
+    words, quoted = normalise_quoted_batch(texts)
     middle = time.process_time()
-    fp = fingerprint_batch(words, shingle_size, num_perm, seed)
+    fp = fingerprint_batch(words, shingle_size, num_perm, seed, quoted)
     done = time.process_time()
     if originals is not None:
         from wiretrace.wire import find_markers
@@ -127,14 +172,20 @@ def _chunk(payload, span: tuple[int, int], batch_size: int, args: tuple[int, int
     signatures = np.concatenate([fp.signatures for fp in parts])
     seconds = {stage: sum(fp.seconds[stage] for fp in parts) for stage in _STAGES}
     markers = [m for fp in parts for m in fp.markers]
-    return flat, sizes, words, signatures, seconds, markers
+    # Free sets that differ from their set travel as (document, array); the
+    # others are rebuilt as the set itself.
+    own_free = [(i, f) for i, (s, f) in enumerate(zip(sets, (f for fp in parts for f in fp.free_sets))) if f is not s]
+    return flat, sizes, words, signatures, seconds, markers, own_free
 
 
 def _unpack(packed) -> Fingerprints:
-    flat, sizes, words, signatures, seconds, markers = packed
+    flat, sizes, words, signatures, seconds, markers, own_free = packed
     # Views into one array per chunk: no copy, and cheap to send back.
     sets = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
-    return Fingerprints(sets, words, signatures, seconds, markers)
+    free = list(sets)
+    for i, array in own_free:
+        free[i] = array
+    return Fingerprints(sets, words, signatures, seconds, markers, free)
 
 
 def resolve_workers(workers: int, n_docs: int) -> int:
@@ -170,11 +221,13 @@ def fingerprint_all(
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
     seconds = dict.fromkeys(_STAGES, 0.0)
     markers: list[list[Any]] = []
+    free_sets: list[np.ndarray] = []
     args = (shingle_size, num_perm, seed)
 
     def collect(fp: Fingerprints) -> None:
         signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
         sets.extend(fp.sets)
+        free_sets.extend(fp.free_sets)
         words.extend(fp.words)
         markers.extend(fp.markers)
         for stage, value in fp.seconds.items():
@@ -210,4 +263,4 @@ def fingerprint_all(
                     collect(_unpack(pending.popleft().result()))
         finally:
             _FORK_TEXTS, _FORK_ORIGINALS = (), None
-    return Fingerprints(sets, words, signatures, seconds, markers)
+    return Fingerprints(sets, words, signatures, seconds, markers, free_sets)

@@ -49,7 +49,7 @@ from wiretrace.report import cluster_headline
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
 _TEMPLATES = "templates"
-_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication")
+_STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication", "same_publisher")
 
 
 @dataclass(frozen=True)
@@ -628,7 +628,7 @@ class _Model:
             "origins": {kind: sum(1 for c in report["clusters"] if (c.get("origin") or {}).get("kind") == kind)
                         for kind in ("agency", "outlet", "document", "unknown")},
             "top_sources": top,
-            "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0][:10],
+            "farms": [s for s in report.get("sites", []) if s.get("farm_score", 0) > 0 and s.get("uncredited")][:10],
         }
 
 
@@ -672,6 +672,9 @@ class _Chunks:
         self._size = 0
 
     def add(self, key: str, html: str) -> None:
+        from wiretrace.outputs import scalar_text
+
+        html = scalar_text(html)  # a lone surrogate from the input (a file name, a "\ud800" escape) cannot be UTF-8
         size = len(html.encode("utf-8"))
         if self._batch and self._size + size > self.limit:
             self.flush()
@@ -797,13 +800,19 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         sites=site_rows, site_keys=site_keys, skipped=report.get("skipped", [])[: options.max_skipped_rows],
         skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
-        all_sites=sorted({s for e in index for s in e["sites"]}),
+        run_id=str(report.get("run_id") or ""), all_sites=sorted({s for e in index for s in e["sites"]}),
     )
     return page
 
 
 def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions | None = None) -> Path:
-    """Render the report and write it to ``path`` (UTF-8)."""
-    path = Path(path)
-    path.write_text(render_html(report, options), encoding="utf-8")
-    return path
+    """Render the report and write it to ``path`` (UTF-8), all or nothing:
+    a temporary file beside it, renamed into place; a symbolic link at
+    ``path`` is replaced, never written through (:func:`wiretrace.outputs.atomic_write`).
+
+    Raises:
+        OutputError: The page could not be written; an old one is untouched.
+    """
+    from wiretrace.outputs import atomic_write, scalar_text
+
+    return atomic_write(path, scalar_text(render_html(report, options)))

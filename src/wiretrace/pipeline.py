@@ -24,10 +24,12 @@ from wiretrace.candidates import anchor_candidates, lsh_candidates
 from wiretrace.chrome import strip_chrome
 from wiretrace.cluster import connected_components
 from wiretrace.config import Config, lsh_params
+from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
 from wiretrace.pairs import split_keys
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped
+from wiretrace.registry import activate as activate_registry
 from wiretrace.report import Report, build_report
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
 from wiretrace.trace import (
@@ -42,7 +44,10 @@ from wiretrace.verify import verify_pairs
 
 __all__ = ["scan", "extract", "Extraction"]
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None when unknown)
+# Inputs read between two progress updates: often enough to see a crawl move,
+# rarely enough to cost nothing.
+_READ_PROGRESS_EVERY = 16
 
 
 @contextmanager
@@ -77,7 +82,10 @@ def scan(
             ``.jsonl``/``.json``, ``.csv``/``.tsv``, each optionally
             ``.gz``) and/or record mappings with a ``text`` field.
         config: Parameters; packaged defaults when omitted.
-        progress: Optional callback ``(stage, done, total)``.
+        progress: Optional callback ``(stage, done, total)``, called as every
+            stage starts (``done`` 0, ``total`` None) and ends (1, 1), and
+            in between for the long ones (``total`` None when not known yet:
+            the inputs being read).
         **overrides: Parameters to change, by :class:`Config` attribute name.
 
     Returns:
@@ -94,12 +102,15 @@ def scan(
         >>> [c["members"] for c in report.clusters]
         [['a', 'b']]
     """
+    config = _config(config, overrides)
+    activate_registry(config.registry_files)
+    quiet_dateutil()
     with _no_cyclic_gc():
-        return _scan(inputs, _config(config, overrides), progress)
+        return _scan(inputs, config, progress)
 
 
 def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None) -> Report:
-    log = StageLog()
+    log = StageLog(progress)
     started = time.perf_counter()
     documents, skipped = _read(inputs, config, log)
     texts, chrome_removed = _clean(documents, config, log)
@@ -151,6 +162,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
     documents = [documents[i] for i in keep]
     chrome_removed = [chrome_removed[i] for i in keep]
     sets = [fingerprints.sets[i] for i in keep]
+    free_sets = [fingerprints.free_sets[i] for i in keep]
     markers = [fingerprints.markers[i] for i in keep]
     words = [fingerprints.words[i] for i in keep]
     signatures = fingerprints.signatures[keep]
@@ -185,6 +197,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
             config.jaccard_threshold,
             config.containment_threshold,
             config.min_shared_shingles,
+            free_sets,
         )
         stage["items_out"] = len(verified)
 
@@ -254,6 +267,8 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[l
         workers = config.workers or os.cpu_count() or 1
         for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config)):
             (documents if isinstance(item, Document) else skipped).append(item)
+            if log.progress and (len(documents) + len(skipped)) % _READ_PROGRESS_EVERY == 0:
+                log.progress("read", len(documents) + len(skipped), None)
         stage["items_in"] = len(documents) + len(skipped)
         documents, duplicates = _resolve_duplicate_ids(documents)
         skipped.extend(duplicates)
@@ -295,7 +310,9 @@ class Extraction:
     stats: dict[str, Any]
 
 
-def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrides: Any) -> Extraction:
+def extract(
+    inputs: Iterable[Any] | str, config: Config | None = None, *, progress: Progress | None = None, **overrides: Any
+) -> Extraction:
     """Read and clean inputs as :func:`scan` does, without fingerprinting.
 
     Each record holds id, url, site, title, author, published (and its
@@ -308,7 +325,8 @@ def extract(inputs: Iterable[Any] | str, config: Config | None = None, **overrid
         ('example.com', 'Some text')
     """
     config = _config(config, overrides)
-    log = StageLog()
+    activate_registry(config.registry_files)
+    log = StageLog(progress)
     documents, skipped = _read(inputs, config, log)
     texts, _ = _clean(documents, config, log)
     records = [

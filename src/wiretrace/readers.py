@@ -40,6 +40,7 @@ from typing import IO, Any
 from wiretrace.config import Config
 from wiretrace.dates import parse_published
 from wiretrace.errors import InputError
+from wiretrace.outputs import LOCK_NAME
 from wiretrace.records import Document, Skipped
 from wiretrace.sites import site_of
 
@@ -213,9 +214,18 @@ def _is_own_output_file(path: Path) -> bool:
 
 
 def _is_own_output(folder: str, filenames: list[str]) -> bool:
-    """A folder wiretrace wrote a report into (its report.json or
-    report.html): reading it back would scan the previous run's output."""
+    """A folder wiretrace writes its outputs into: it holds the lock file
+    every scan leaves there, or a report.json or report.html of wiretrace's.
+    Reading it back would scan a previous run's output."""
+    if _OUTPUT_LOCK in filenames:
+        return True
     return any(name in filenames and _is_own_output_file(Path(folder, name)) for name in ("report.json", "report.html"))
+
+
+# What a scan leaves in its output folder: the lock file, and the files of
+# report.Report.write.
+_OUTPUT_LOCK = LOCK_NAME
+_OUTPUT_FILES = ("report.json", "report.html", "pairs.csv", "provenance.graphml", "provenance.gexf", "provenance.json")
 
 
 def _read_folder(root: Path, run: _Run) -> Iterator[Item]:
@@ -228,9 +238,15 @@ def _read_folder(root: Path, run: _Run) -> Iterator[Item]:
     for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
         yield from _walk_errors(errors)
         if _is_own_output(folder, filenames):
-            dirnames[:] = []
-            yield Skipped(folder, "wiretrace's own output folder (holds its report); not read as input")
-            continue
+            if folder != str(root):
+                dirnames[:] = []
+                yield Skipped(folder, "wiretrace's own output folder; not read as input")
+                continue
+            # The folder the user named is itself the output folder (scan DIR --out DIR):
+            # its other files are the input, the outputs are not.
+            for name in sorted(set(filenames) & set(_OUTPUT_FILES)):
+                yield Skipped(os.path.join(folder, name), "wiretrace's own output; not read as input")
+            filenames = [name for name in filenames if name not in _OUTPUT_FILES]
         # Hidden folders (.git, .cache) are not part of a crawl.
         kept = []
         for name in sorted(d for d in dirnames if not d.startswith(".")):

@@ -3,23 +3,32 @@
 ``report.json`` follows ``wiretrace/schema/report.schema.json`` (shipped in
 the package; see docs/report-format.md). ``pairs.csv`` holds the verified
 pairs for spreadsheets. Output is deterministic: documents, pairs and
-clusters are sorted, so two runs over the same input differ only in the
-timing and memory figures of ``stats``.
+clusters are sorted, so two runs over the same input differ only in their
+``run_id`` and the timing and memory figures of ``stats``.
+
+Writing is all or nothing (:mod:`wiretrace.outputs`): every file of a run
+goes to a temporary file first and they replace the old ones together,
+``report.json`` last, under a lock on the folder; a file format that cannot
+hold a character of the input (XML and control characters, UTF-8 and lone
+surrogates) shows U+FFFD in its place instead of failing.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
 
 import numpy as np
 
 from wiretrace._version import __version__
 from wiretrace.config import Config
+from wiretrace.outputs import OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped
 from wiretrace.verify import VerifiedPair
 
@@ -68,12 +77,14 @@ class Report:
     stats: dict[str, Any]
     provenance: list[dict[str, Any]] = field(default_factory=list)
     sites: list[dict[str, Any]] = field(default_factory=list)
-    graph: Any = None  # networkx.DiGraph of the provenance, exported by write()
+    graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
+    run_id: str = field(default_factory=new_run_id)  # in report.json and report.html: which files belong together
 
-    @property
-    def exit_code(self) -> int:
-        """0 when every input was processed, 1 when some were skipped."""
-        return 1 if self.skipped else 0
+    def exit_code(self, strict: bool = False) -> int:
+        """The command line's exit code for this report: 0, a completed scan,
+        even with inputs skipped (they are listed in ``skipped``); with
+        ``strict``, 1 when some inputs were skipped."""
+        return 1 if strict and self.skipped else 0
 
     def cluster(self, cluster_id: str) -> dict[str, Any]:
         """The cluster with this id."""
@@ -87,6 +98,7 @@ class Report:
             "format": REPORT_FORMAT,
             "version": REPORT_VERSION,
             "wiretrace_version": __version__,
+            "run_id": self.run_id,
             "documents": self.documents,
             "clusters": self.clusters,
             "pairs": self.pairs,
@@ -100,47 +112,182 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def write(self, out_dir: str | Path, *, html: bool = True) -> dict[str, Path]:
+    def write(self, out_dir: str | Path | OutputFolder, *, html: bool = True) -> dict[str, Path]:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
 
         Also writes the provenance graph as provenance.graphml,
         provenance.gexf (Gephi) and provenance.json (node-link), and, unless
         ``html`` is False, report.html: the report for a browser.
 
+        All or nothing (see :mod:`wiretrace.outputs`): every file goes to a
+        temporary file first and all are renamed into place together,
+        report.json last; an output of an earlier run that this one does not
+        write (report.html with ``html=False``) is removed, so the folder
+        never mixes two runs. Symbolic links at the outputs' names are
+        replaced, never written through. The folder is locked meanwhile.
+
         Returns:
             The paths written, by name.
+
+        Raises:
+            OutputLocked: Another scan is writing into ``out_dir``.
+            OutputError: A file could not be written (disk full, no
+                permission); the previous outputs are untouched.
         """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        report_path = out / "report.json"
-        report_path.write_text(self.to_json() + "\n", encoding="utf-8")
-        pairs_path = out / "pairs.csv"
-        with pairs_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(PAIR_COLUMNS)
-            for pair in self.pairs:
-                writer.writerow([_csv_safe(pair[c]) for c in PAIR_COLUMNS])
-        paths = {"report": report_path, "pairs": pairs_path}
-        if self.graph is not None:
-            from wiretrace.trace import write_graph
+        folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
+        opened_here = not folder.held
+        folder.open()
+        try:
+            data = self.to_dict()
+            with folder.batch() as batch:
+                batch.write_text("report.json", scalar_text(self.to_json()) + "\n")
+                with batch.open("pairs.csv") as handle:
+                    _write_pairs_csv(handle, self.pairs, self.documents)
+                if self.graph is not None:
+                    from wiretrace.trace import write_graph
 
-            paths.update(write_graph(self.graph, out))
-        if html:
-            from wiretrace.html import write_html
+                    write_graph(self.graph, batch, run_id=self.run_id)
+                else:
+                    batch.remove_stale(*GRAPH_FILES.values())
+                if html:
+                    from wiretrace.html import render_html
 
-            paths["html"] = write_html(self.to_dict(), out / "report.html")
-        return paths
+                    batch.write_text("report.html", scalar_text(render_html(data)))
+                else:
+                    batch.remove_stale("report.html")
+            names = {"report": "report.json", "pairs": "pairs.csv", "html": "report.html", **GRAPH_FILES}
+            return {key: batch.paths[name] for key, name in names.items() if name in batch.paths}
+        finally:
+            if opened_here:
+                folder.close()
+
+    def __repr__(self) -> str:
+        stats = self.stats or {}
+        return (
+            f"<wiretrace.Report run {self.run_id or '-'}: {len(self.documents)} documents, "
+            f"{len(self.clusters)} clusters, {len(self.pairs)} verified pairs, {len(self.skipped)} skipped"
+            + (f", {stats['total_seconds']:.2f} s" if isinstance(stats.get("total_seconds"), (int, float)) else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        """A short table for notebooks (Jupyter calls this); every value escaped."""
+        from html import escape
+
+        docs = {d["id"]: d for d in self.documents}
+        rows = []
+        for cluster in self.clusters[:_NOTEBOOK_ROWS]:
+            headline = cluster_headline(cluster, docs)
+            rows.append(
+                "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
+                    cluster["id"], cluster["size"], _short(headline, 80), ", ".join(cluster["sites"][:3]),
+                    f"{cluster['jaccard_min']:.2f}–{cluster['jaccard_max']:.2f}",
+                )) + "</tr>"
+            )
+        more = len(self.clusters) - len(rows)
+        return (
+            f"<p><b>{escape(repr(self)[1:-1])}</b></p>"
+            "<table><thead><tr><th>cluster</th><th>size</th><th>headline</th><th>sites</th><th>Jaccard</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            + (f"<p>… and {more} more clusters (<code>report.clusters_frame()</code>)</p>" if more > 0 else "")
+        )
+
+    def pairs_frame(self) -> Any:
+        """The verified pairs as a pandas DataFrame, one row per pair, with
+        the title, site and URL of both documents (the columns of pairs.csv).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
+        pd = _pandas()
+        rows = [dict(zip(PAIRS_CSV_COLUMNS, row)) for row in _pair_rows(self.pairs, self.documents)]
+        return pd.DataFrame(rows, columns=list(PAIRS_CSV_COLUMNS))
+
+    def clusters_frame(self) -> Any:
+        """The clusters as a pandas DataFrame: id, size, headline, origin,
+        sites, pairs and similarity range; members as a list per row.
+
+        Raises:
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
+        pd = _pandas()
+        docs = {d["id"]: d for d in self.documents}
+        columns = ["id", "size", "headline", "origin_kind", "origin", "sites", "members", "pairs",
+                   "jaccard_min", "jaccard_max", "containment_max"]
+        rows = []
+        for c in self.clusters:
+            origin = c.get("origin") or {}
+            rows.append([
+                c["id"], c["size"], cluster_headline(c, docs), origin.get("kind"),
+                origin.get("document") or origin.get("agency") or origin.get("outlet"),
+                list(c["sites"]), list(c["members"]), c["pairs"], c["jaccard_min"], c["jaccard_max"],
+                c["containment_max"],
+            ])
+        return pd.DataFrame(rows, columns=columns)
+
+
+# Rows of a notebook's HTML view of a report: enough to see what is there;
+# the frames hold everything.
+_NOTEBOOK_ROWS = 10
+GRAPH_FILES = {"graphml": "provenance.graphml", "gexf": "provenance.gexf", "graph_json": "provenance.json"}
+# pairs.csv: the pair's figures, then each document's title, site and URL so a
+# spreadsheet reader need not look ids up in report.json.
+PAIRS_CSV_COLUMNS = PAIR_COLUMNS + ("a_title", "a_site", "a_url", "b_title", "b_site", "b_url")
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            "report.pairs_frame() and report.clusters_frame() need pandas, which is not installed: "
+            "pip install pandas (report.pairs and report.clusters hold the same data as lists of dicts)"
+        ) from None
+    return pandas
+
+
+def _pair_rows(pairs: list[dict[str, Any]], documents: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    docs = {d["id"]: d for d in documents}
+    for pair in pairs:
+        a, b = docs.get(pair["a"], {}), docs.get(pair["b"], {})
+        yield [pair[c] for c in PAIR_COLUMNS] + [a.get("title"), a.get("site"), a.get("url"),
+                                                 b.get("title"), b.get("site"), b.get("url")]
+
+
+def _write_pairs_csv(handle: IO[bytes], pairs: list[dict[str, Any]], documents: list[dict[str, Any]]) -> None:
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow(PAIRS_CSV_COLUMNS)
+    for row in _pair_rows(pairs, documents):
+        writer.writerow([_csv_safe(v) for v in row])
+    text.flush()
+    text.detach()
+
+
+# A cell a spreadsheet would run as a formula: one starting with = + - @ (or
+# their full-width forms) or tab/CR, also behind leading separators and
+# spaces (";=cmd", " =1+1": LibreOffice and Excel with a semicolon or other
+# list separator read the cell from there).
+_FORMULA = re.compile("^[\\s;,|\u3000]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 
 
 def _csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: ids come from hostile input.
+    """Neutralise spreadsheet formulas: ids, titles and URLs come from hostile input.
 
-    A cell starting with ``= + - @`` (or tab/CR) is run as a formula by
-    spreadsheet programs; prefixing a quote makes it plain text.
+    Prefixing a quote makes the cell plain text; lone surrogates become U+FFFD.
+
+    Example:
+        >>> [_csv_safe(v) for v in ("=1+1", ";=cmd|' /C calc'!A0", " -2", "plain", 0.5)]
+        ["'=1+1", "';=cmd|' /C calc'!A0", "' -2", 'plain', 0.5]
     """
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = scalar_text(value)
+    return "'" + value if _FORMULA.match(value) else value
 
 
 def _round(x: float) -> float:

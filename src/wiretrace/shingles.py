@@ -9,6 +9,11 @@ no Python-level work per word or per shingle on the common path.
 :func:`tokenize` and :func:`shingle_hash` are the plain-Python reference
 definitions; the bulk path (:func:`shingle_sets`) is tested to agree with
 them exactly.
+
+A document's *free* set (:func:`free_shingle_sets`) is the part of its set
+found outside given spans of its text (its quotes, :mod:`wiretrace.quotes`):
+the shingles that occur at least once with no word inside a span. It is
+tested against the reference tokeniser and hash word by word.
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ import xxhash
 from wiretrace.normalize import _PUNCT_MAP, normalize_text
 from wiretrace.xxh3 import xxh3_64_many
 
-__all__ = ["tokenize", "word_tokens", "word_buffers", "shingle_hash", "shingle_sets", "shingle_sets_of_words"]
+__all__ = [
+    "tokenize",
+    "word_tokens",
+    "word_buffers",
+    "shingle_hash",
+    "shingle_sets",
+    "shingle_sets_of_words",
+    "word_buffer_with_spans",
+    "free_shingle_sets",
+]
 
 _MASK64 = (1 << 64) - 1
 # A word is a run of letters/digits; CJK ideographs and kana are words on
@@ -173,6 +187,87 @@ def shingle_sets(texts: list[str], k: int) -> tuple[list[np.ndarray], list[int]]
     return shingle_sets_of_words(word_buffers(texts), k)
 
 
+def word_buffer_with_spans(text: str, spans: list[tuple[int, int]]) -> tuple[bytes, list[tuple[int, int]]]:
+    """The word buffer of ``text`` and where character ``spans`` are in it.
+
+    ``spans`` (sorted, disjoint) must start and end between words (at a
+    punctuation mark or a line break), as quotes and caption lines do. For
+    ASCII text without ``&`` the buffer is the text byte for byte and the
+    spans do not move; otherwise the text is cut at the spans and each piece
+    normalised on its own (the cuts are between words, so the words are
+    those of the whole text; tested), and the spans become the byte ranges
+    of their pieces.
+
+    Returns:
+        ``(buffer, byte_spans)``: a buffer with the words of
+        :func:`word_buffers`, and one ``(start, end)`` per span.
+
+    Example:
+        >>> word_buffer_with_spans('Il dit \u00abnous restons\u00bb.', [(7, 21)])
+        (b'il dit   nous restons   ', [(8, 22)])
+    """
+    if text.isascii() and "&" not in text:
+        return _word_bytes(text), spans
+    pieces = []
+    byte_spans = []
+    at = 0
+    size = 0
+    for start, end in spans:
+        before = _word_bytes(text[at:start])
+        inside = _word_bytes(text[start:end])
+        pieces += [before, inside]
+        size += len(before) + 1
+        byte_spans.append((size, size + len(inside)))
+        size += len(inside) + 1
+        at = end
+    pieces.append(_word_bytes(text[at:]))
+    return b" ".join(pieces), byte_spans
+
+
+def free_shingle_sets(
+    parts: list[bytes], k: int, spans: list[list[tuple[int, int]] | None]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+    """:func:`shingle_sets_of_words`, plus each document's *free* set: the
+    shingles it has outside the byte ``spans`` of its word buffer (from
+    :func:`word_buffer_with_spans`; None or empty: nothing quoted).
+
+    A shingle is free when it occurs at least once with none of its words
+    starting inside a span. A document with nothing quoted has every
+    shingle free, and its free set *is* its set (the same array object).
+    The span-to-word work is done for the whole batch at once.
+
+    Example:
+        >>> buffer, quoted = word_buffer_with_spans('He said "a b c d e f g" and left the room today', [(8, 23)])
+        >>> sets, free, counts = free_shingle_sets([buffer], 3, [quoted])
+        >>> len(sets[0]), len(free[0]), counts
+        (12, 3, [14])
+    """
+    starts, hashes, counts, combined, doc_offsets = _words_and_windows(parts, k)
+    sets = _sets(hashes, counts, combined, k)
+    free = list(sets)
+    docs = [i for i, found in enumerate(spans) if found]
+    if not docs:
+        return sets, free, counts.tolist()
+    first_word = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=first_word[1:])
+    bounds = np.concatenate([np.asarray(spans[i], dtype=np.int64) + doc_offsets[i] for i in docs])
+    bounds = np.searchsorted(starts, bounds)  # (first, end) word of each span, in the batch
+    inside = np.zeros(len(hashes) + 1, dtype=np.int64)
+    np.add.at(inside, bounds[:, 0], 1)
+    np.add.at(inside, bounds[:, 1], -1)
+    seen = np.zeros(len(hashes) + 1, dtype=np.int64)
+    np.cumsum(np.cumsum(inside[:-1]) > 0, out=seen[1:])  # quoted words before each word
+    for i in docs:
+        n, first = int(counts[i]), int(first_word[i])
+        if n >= k:
+            window = combined[first : first + n - k + 1]
+            touched = seen[first + k : first + n + 1] - seen[first : first + n - k + 1] > 0
+            free[i] = _distinct(window[~touched])
+        elif n > 0 and seen[first + n] - seen[first] > 0:
+            free[i] = np.empty(0, dtype=np.uint64)
+    return sets, free, counts.tolist()
+
+
 def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray], list[int]]:
     """Shingle sets of many normalised word buffers at once, and word counts.
 
@@ -189,6 +284,13 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
         ``(sets, word_counts)``: one sorted, distinct uint64 array per text
         (empty for a text without words), and the number of words of each.
     """
+    _, hashes, counts, combined, _ = _words_and_windows(parts, k)
+    return _sets(hashes, counts, combined, k), counts.tolist()
+
+
+def _words_and_windows(parts: list[bytes], k: int):
+    """Word starts (in the joined buffer), word hashes, word counts and
+    ``k``-word window hashes of a batch, and each document's byte offset."""
     doc_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) + 1 for p in parts], out=doc_offsets[1:])
     buffer = b" ".join(parts) + b" " * 9
@@ -198,6 +300,11 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
     hashes = xxh3_64_many(buffer, starts, ends - starts)
     counts = np.bincount(np.searchsorted(doc_offsets, starts, side="right") - 1, minlength=len(parts))
     combined = _combine(hashes, k) if len(hashes) >= k else hashes[:0]
+    return starts, hashes, counts, combined, doc_offsets
+
+
+def _sets(hashes: np.ndarray, counts: np.ndarray, combined: np.ndarray, k: int) -> list[np.ndarray]:
+    """Each document's sorted distinct shingle hashes."""
     sets = []
     start = 0
     for n in counts.tolist():
@@ -208,4 +315,4 @@ def shingle_sets_of_words(parts: list[bytes], k: int) -> tuple[list[np.ndarray],
         else:
             sets.append(np.empty(0, dtype=np.uint64))
         start += n
-    return sets, counts.tolist()
+    return sets

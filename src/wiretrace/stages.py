@@ -1,14 +1,22 @@
-"""Timing and counting of pipeline stages, and their peak memory."""
+"""Timing and counting of pipeline stages, and their peak memory.
+
+Each stage is also reported as it runs: to the ``progress`` callback (the
+command line draws it on a terminal) and to the ``wiretrace`` logger (at
+``info``: ``wiretrace scan -v``).
+"""
 
 from __future__ import annotations
 
+import logging
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["StageLog", "reset_peak_rss", "rss_mb", "peak_rss_mb"]
+
+log = logging.getLogger("wiretrace")
 
 
 def reset_peak_rss() -> bool:
@@ -63,13 +71,17 @@ class StageLog:
         ['items_in', 'items_out', 'peak_rss_mb', 'seconds']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str, int, int | None], None] | None = None) -> None:
         self.stages: dict[str, dict[str, Any]] = {}
+        self.progress = progress
 
     @contextmanager
     def stage(self, name: str, items_in: int | None = None) -> Iterator[dict[str, Any]]:
         record: dict[str, Any] = {"seconds": 0.0, "items_in": items_in, "items_out": None}
         self.stages[name] = record
+        if self.progress:
+            self.progress(name, 0, None)
+        log.debug("%s: started (%s in)", name, "?" if items_in is None else items_in)
         exact_peak = reset_peak_rss()
         start = time.perf_counter()
         try:
@@ -79,3 +91,7 @@ class StageLog:
             record["peak_rss_mb"] = peak_rss_mb()
             if not exact_peak:
                 record["peak_rss_is_lifetime"] = True
+            log.info("%s: %s in, %s out, %.2f s, peak %s MB", name, record["items_in"], record["items_out"],
+                     record["seconds"], record["peak_rss_mb"])
+            if self.progress:
+                self.progress(name, 1, 1)

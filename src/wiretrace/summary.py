@@ -8,6 +8,8 @@ input is passed through :func:`safe_text` and rendered as plain
 
 from __future__ import annotations
 
+import os
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,35 +22,68 @@ from rich.text import Text
 
 from wiretrace.report import Report, cluster_headline
 
-__all__ = ["safe_text", "print_summary", "summary_dict", "progress_bar"]
+__all__ = ["safe_text", "short_ids", "print_summary", "summary_dict", "progress_bar", "make_console"]
 
-_STAGE_LABELS = {"fingerprint": "Fingerprinting", "candidates": "Finding candidates"}
+_STAGE_LABELS = {
+    "read": "Reading inputs", "clean": "Removing site chrome", "fingerprint": "Fingerprinting",
+    "candidates": "Finding candidates", "verify": "Verifying pairs", "cluster": "Clustering",
+    "credits": "Reading credits", "provenance": "Tracing provenance", "align": "Aligning passages",
+    "attribute": "Checking attribution", "report": "Assembling the report", "write": "Writing the outputs",
+}
 
 
-def safe_text(value: Any, limit: int = 80) -> str:
+# Control, format (bidi overrides, zero-width) and surrogate (not encodable) characters.
+_UNPRINTABLE = ("Cc", "Cf", "Cs")
+
+
+class _Console(Console):
+    """rich's Console, but a closed stdout raises ``BrokenPipeError`` (rich
+    itself exits with code 1) for the command line to exit with its own code."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def make_console(stderr: bool = False) -> Console:
+    """The console the command line prints to."""
+    return _Console(stderr=stderr)
+
+
+def safe_text(value: Any, limit: int = 80, keep_end: bool = False) -> str:
     """Printable, single-line, bounded form of untrusted text.
 
     Control and format characters (ANSI escapes, bidi overrides, zero-width
-    characters) are replaced by U+FFFD; long values are cut with an ellipsis.
+    characters), lone surrogates and U+FFFE/U+FFFF are replaced by U+FFFD;
+    long values are cut with an ellipsis: at the end, or, with ``keep_end``,
+    in the middle (ids and paths differ at their ends: ``corpus/html/a-1``
+    and ``corpus/html/a-2`` must stay apart).
 
     Example:
         >>> safe_text("Title\\x1b[31m red\\u202e")
         'Title\ufffd[31m red\ufffd'
+        >>> safe_text("corpus/pages/riverbend-bridge-inspections", 24, keep_end=True)
+        'corpus/pag\u2026e-inspections'
     """
     if value is None:
         return ""
     text = "".join(
-        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch)
+        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in _UNPRINTABLE or ch in "\ufffe\uffff" else ch)
         for ch in str(value)
     )
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        tail = (limit - 1) * 3 // 5  # the end tells ids apart; the start says where they come from
+        return text[: limit - 1 - tail] + "\u2026" + text[len(text) - tail :]
+    return text[: limit - 1] + "\u2026"
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
+def summary_dict(report: Report, paths: dict[str, Path], exit_code: int | None = None) -> dict[str, Any]:
     """The machine-readable summary printed by ``wiretrace scan --json``."""
     return {
         "documents": report.stats["documents"],
@@ -61,7 +96,8 @@ def summary_dict(report: Report, paths: dict[str, Path]) -> dict[str, Any]:
         "report": str(paths["report"]),
         "pairs_csv": str(paths["pairs"]),
         "html": str(paths["html"]) if "html" in paths else None,
-        "exit_code": report.exit_code,
+        "exit_code": report.exit_code() if exit_code is None else exit_code,
+        "run_id": report.run_id,
     }
 
 
@@ -104,8 +140,12 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
             console.print(Text(f"  {safe_text(item['source'], 60)}: {safe_text(item['reason'], 120)}"))
         if len(report.skipped) > show:
             console.print(f"  ... and {len(report.skipped) - show} more (see 'skipped' in the report).")
-    if report.sites and show:
-        _print_sites(console, report.sites[:show], len(report.sites))
+    # A content-farm table only where something was copied, and only sites
+    # that copied without credit: a site whose copies all credit their
+    # source is a licensee, not a farm.
+    farms = [row for row in report.sites if row.get("uncredited")]
+    if report.clusters and farms and show:
+        _print_sites(console, farms[:show], len(farms))
     console.print()
     if "html" in paths:
         console.print(Text(f"Open in a browser: {paths['html']}", style="bold"))
@@ -114,7 +154,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
         console.print(Text(f"Provenance graph: {paths['graphml']} (GraphML), {paths['gexf']} (Gephi), {paths['graph_json']}"))
 
 
-_STATUS_STYLE = {"origin": "bold", "credited": "green", "uncredited": "bold red", "miscredited": "red", "unknown": "dim", "same_publication": "dim"}
+_STATUS_STYLE = {"origin": "bold", "credited": "green", "uncredited": "bold red", "miscredited": "red", "unknown": "dim", "same_publication": "dim", "same_publisher": "dim"}
 
 
 def _agency_name(agency: str) -> str:
@@ -128,15 +168,15 @@ def _origin_line(origin: dict[str, Any] | None) -> Text:
     if not origin:
         return Text("")
     if origin["kind"] == "agency":
-        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+        where = (f"its own page {safe_text(origin['document'], 50, keep_end=True)}" if origin["document"]
                  else "the agency's own copy is not in the scan")
         return Text(f"origin: {_agency_name(origin['agency'])} wire copy ({where})")
     if origin["kind"] == "outlet":
-        where = (f"its own page {safe_text(origin['document'], 50)}" if origin["document"]
+        where = (f"its own page {safe_text(origin['document'], 50, keep_end=True)}" if origin["document"]
                  else "its own copy is not in the scan")
         return Text(f"origin: {safe_text(origin.get('outlet') or '', 60)}, credited by its copies ({where})")
     if origin["kind"] == "document":
-        return Text(f"origin: {safe_text(origin['document'], 60)} ({safe_text(origin['reason'], 80)})")
+        return Text(f"origin: {safe_text(origin['document'], 60, keep_end=True)} ({safe_text(origin['reason'], 80)})")
     return Text(f"origin unknown: {safe_text(origin['reason'], 100)}")
 
 
@@ -145,6 +185,66 @@ def _short_node(node: str | None) -> str:
         return "-"
     kind, _, name = node.partition(":")
     return _agency_name(name) if kind == "agency" else name
+
+
+def short_ids(ids: list[str], width: int) -> dict[str, str]:
+    """Each id as it fits in ``width`` columns, cut where ids do not differ.
+
+    Ids of one table often share an ending ("-bridge-inspections", past a
+    file extension) and folders ("corpus/pages/"). An id too long loses its
+    folders first ("…/name"), then is cut at the end when what sets it apart
+    from the others still shows, else in the middle, keeping its end
+    ("feed.jsonl:1234" and "feed.jsonl:1235" stay apart).
+
+    Example:
+        >>> ids = ["corpus/html/prairieledger-bridge-inspections.html", "dailyharbor-bridge-inspections"]
+        >>> list(short_ids(ids, 24).values())
+        ['…/prairieledger-bridge-…', 'dailyharbor-bridge-insp…']
+        >>> list(short_ids(["exports/2026/feed.jsonl:1234", "exports/2026/feed.jsonl:1235"], 17).values())
+        ['…/feed.jsonl:1234', '…/feed.jsonl:1235']
+    """
+    clean = {i: safe_text(i, 10**6) for i in ids}
+    stems = [_EXTENSION.sub("", t) for t in clean.values()]
+    prefix = ""
+    if len(clean) > 1:
+        start = os.path.commonprefix(list(clean.values()))
+        cuts = [k for k, ch in enumerate(start) if ch in _ID_SEPARATORS]
+        # whole words only, and the last shared word stays as context ("…story-0001")
+        prefix = start[: cuts[-2] + 1] if len(cuts) > 1 else ""
+    common = ""
+    if len(stems) > 1:
+        # the common ending of all is that of the first and last in reversed order
+        first, last = min(stems, key=lambda t: t[::-1]), max(stems, key=lambda t: t[::-1])
+        n = 0
+        for a, b in zip(reversed(first), reversed(last)):
+            if a != b or n >= min(len(first), len(last)) - 1:
+                break
+            n += 1
+        suffix = first[len(first) - n :] if n else ""
+        cut = next((k for k, ch in enumerate(suffix) if ch in _ID_SEPARATORS), None)
+        common = suffix[cut:] if cut is not None else ""
+    return {original: _fit(text, width, common, prefix) for original, text in clean.items()}
+
+
+_ID_SEPARATORS = "/-_:.#"
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def _fit(text: str, width: int, common: str, prefix: str = "") -> str:
+    if len(text) <= width:
+        return text
+    folder = text.rfind("/", 0, len(text) - 1)
+    candidates = [text] + (["\u2026/" + text[folder + 1 :]] if folder > 0 else [])
+    if len(prefix) > 2 and len(prefix) > folder + 2:  # the others share more than the folders: drop that too
+        candidates.append("\u2026" + text[len(prefix) :])
+    for candidate in candidates:
+        if len(candidate) <= width:
+            return candidate
+        stem = _EXTENSION.sub("", candidate)
+        core = stem[: len(stem) - len(common)] if common and stem.endswith(common) else stem
+        if common and len(core) <= width - 2:  # what sets it apart shows, and a bit of the rest
+            return candidate[: width - 1] + "\u2026"
+    return safe_text(candidates[-1], width, keep_end=True)
 
 
 def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, Any], best: dict[str, Any]) -> None:
@@ -160,8 +260,9 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
     heading.append_text(_origin_line(cluster.get("origin")))
     table = Table(show_edge=False, box=None, pad_edge=False, header_style="dim")
     wide = console.width >= 110  # room for the source and the containment
-    table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=40 if wide else 24)
-    table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=28 if wide else 18)
+    id_width, site_width = (40, 28) if wide else (24, 18)  # 80 columns hold the narrow table
+    table.add_column("document", no_wrap=True, overflow="ellipsis", max_width=id_width)
+    table.add_column("site", no_wrap=True, overflow="ellipsis", max_width=site_width)
     table.add_column("published", no_wrap=True, min_width=10)
     if wide:
         table.add_column("copied from", no_wrap=True, overflow="ellipsis", max_width=30)
@@ -171,14 +272,15 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
         table.add_column("in it", justify="right", no_wrap=True, min_width=5)
     origin_doc = (cluster.get("origin") or {}).get("document")
     members = sorted(cluster["members"], key=lambda m: (m != origin_doc, m))
+    shown = short_ids(members, id_width)
     for member in members:
         doc = by_id[member]
         jac, contained, _ = best.get(member, (0.0, 0.0, ""))
         attribution = doc.get("attribution") or {}
         status = attribution.get("status", "")
         cells = [
-            Text(safe_text(member, 60)),
-            Text(safe_text(doc["site"], 40)),
+            Text(shown[member]),
+            Text(safe_text(doc["site"], site_width)),
             Text((doc["published"] or "-")[:10]),
             *([Text(safe_text(_short_node(attribution.get("source")), 60))] if wide else []),
             Text(status, style=_STATUS_STYLE.get(status, "")),
@@ -192,7 +294,8 @@ def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, A
 
 
 def _print_sites(console: Console, rows: list[dict[str, Any]], total: int) -> None:
-    table = Table(title=Text(f"Sites by content-farm score (top {len(rows)} of {total})", style="bold"),
+    table = Table(title=Text(f"Sites copying without credit, by content-farm score (top {len(rows)} of {total})",
+                             style="bold"),
                   title_justify="left", show_edge=False, box=None, pad_edge=False, header_style="dim")
     for name, justify in (("site", "left"), ("articles", "right"), ("copies", "right"), ("uncredited", "right"),
                           ("sources", "right"), ("delay h", "right"), ("score", "right")):
@@ -246,30 +349,102 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
-def print_bench(results: dict[str, Any], console: Console) -> None:
-    """One table per benchmark suite (``wiretrace bench``)."""
-    for suite, measured in results.items():
-        table = Table(title=Text(f"{suite} ({measured.get('seconds', 0):.1f} s)", style="bold"), title_justify="left",
-                      show_edge=False, box=None, pad_edge=False, header_style="dim")
-        table.add_column("measure")
-        table.add_column("value", justify="right")
-        for key, value in _flatten({k: v for k, v in measured.items() if k != "seconds"}):
-            if key == "errors" or key.endswith(".errors") or key == "skipped" and isinstance(value, list) and value and isinstance(value[0], dict):
-                # per-item disagreements: counted here, listed in --json
-                value = f"{len(value)} (listed with --json)"
-            elif isinstance(value, list):
-                value = ", ".join(map(str, value)) or "-"
-            table.add_row(Text(key), Text(str(value)))
+def _bench_cell(key: str, value: Any) -> str:
+    if isinstance(value, list) and (key == "errors" or key.endswith(".errors") or key == "skipped") \
+            and value and isinstance(value[0], dict):
+        return f"{len(value)} (listed with --json)"  # per-item disagreements: counted here, listed in --json
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:.4f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _scalar_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and not any(isinstance(v, dict) for v in value.values())
+
+
+def _bench_table(title: str, columns: list[str], labels: list[str]) -> Table:
+    """Labels never wrap (up to 40 columns); a long value (a reason, a path) folds."""
+    table = Table(title=Text(title, style="bold"), title_justify="left", show_edge=False, box=None,
+                  pad_edge=False, header_style="dim")
+    table.add_column(columns[0], no_wrap=True, overflow="ellipsis",
+                     min_width=min(40, max(map(len, [columns[0], *labels]), default=0)))
+    for name in columns[1:]:
+        table.add_column(name, justify="right", overflow="fold")
+    return table
+
+
+def _print_bench_part(console: Console, title: str, measured: dict[str, Any]) -> None:
+    """A table of the scalars of ``measured``, one matrix per group of
+    measures taken over the same things (``recall_by_transform`` beside
+    ``copy_edge_accuracy_by_transform``; ``pairs_verified`` beside
+    ``pairs_same_cluster``), and a part of its own for each deeper mapping."""
+    scalars: list[tuple[str, Any]] = []
+    groups: dict[str, list[str]] = {}
+    deeper: list[str] = []
+    for key, value in measured.items():
+        if _scalar_dict(value):
+            by = key[key.index("_by_") + 1 :] if "_by_" in key else "|".join(value)
+            groups.setdefault(by, []).append(key)
+        elif isinstance(value, dict) and value:
+            deeper.append(key)
+        else:
+            scalars.append((key, value))
+    for by, names in list(groups.items()):
+        if len(names) == 1:  # one mapping alone reads best as rows of the main table
+            scalars.extend((f"{names[0]}.{k}", v) for k, v in measured[names[0]].items())
+            del groups[by]
+    if scalars:
+        table = _bench_table(title, ["measure", "value"], [key for key, _ in scalars])
+        for key, value in scalars:
+            table.add_row(Text(key), Text(_bench_cell(key, value)))
         console.print()
         console.print(table)
+    for by, names in groups.items():
+        keys = list(dict.fromkeys(k for name in names for k in measured[name]))
+        heading = by.replace("_", " ") if not by.count("|") else ""
+        labels = [name.removesuffix("_" + by) if heading else name for name in names]
+        if len(keys) >= len(names):  # the longer dimension down the page
+            table = _bench_table(f"{title} \u00b7 {heading}" if heading else title, [heading, *labels],
+                                 [str(k) for k in keys])
+            for k in keys:
+                table.add_row(Text(str(k)), *(Text(_bench_cell(k, measured[n].get(k))) for n in names))
+        else:
+            table = _bench_table(title, ["", *map(str, keys)], labels)
+            for name, label in zip(names, labels):
+                table.add_row(Text(label), *(Text(_bench_cell(k, measured[name].get(k))) for k in keys))
+        console.print()
+        console.print(table)
+    for key in deeper:
+        _print_bench_part(console, f"{title} \u00b7 {key}", measured[key])
+
+
+def print_bench(results: dict[str, Any], console: Console) -> None:
+    """The tables printed by ``wiretrace bench``: per suite, its figures, then
+    a matrix for each group of measures over the same things (per
+    transformation, per pair kind, per language), so that no key is a dotted
+    path too long for the terminal. Every number is in ``--json``."""
+    for suite, measured in results.items():
+        seconds = measured.get("seconds", 0)
+        _print_bench_part(console, f"{suite} ({seconds:.1f} s)", {k: v for k, v in measured.items() if k != "seconds"})
 
 
 @contextmanager
-def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar, yielded as the ``progress`` callback of ``scan``."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def progress_bar(console: Console) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress display, yielded as the ``progress`` callback of ``scan``:
+    one line per stage, a bar where the amount of work is known and a
+    spinner with a count where it is not (the inputs being read). The
+    command line shows it only when stderr is a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
+        SpinnerColumn(finished_text="\u2713"),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -279,7 +454,7 @@ def progress_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
     ) as progress:
         tasks: dict[str, Any] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
+        def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = progress.add_task(_STAGE_LABELS.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)

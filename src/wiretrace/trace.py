@@ -24,7 +24,7 @@ from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.parallel import fork_map
-from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, trace_cluster
+from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
@@ -99,7 +99,8 @@ def credits_stage(
 
     def read(i: int) -> list[Credit]:
         doc = documents[i]
-        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers, links=doc.links)
+        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers, links=doc.links,
+                            title=doc.title)
 
     found = 0
     for i, credits in zip(clustered, fork_map(read, clustered, workers, min_items=2000)):
@@ -344,6 +345,10 @@ def attribute_stage(
     copy's delay behind its origin (hours). ``verified`` gives the pairs'
     similarity, which tells a second capture of a page from a second post."""
     jaccard = {(p.a, p.b): p.jaccard for p in verified}
+    partners: dict[int, list[int]] = {}  # each document's verified partners
+    for a, b in jaccard:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
     attributions: dict[int, Attribution] = {}
     delays: dict[int, float | None] = {}
     origin_of: dict[int, str | None] = {}
@@ -360,6 +365,11 @@ def attribute_stage(
             if i in publication:
                 same, first = publication[i]
                 attributions[i] = Attribution("same_publication", f"doc:{documents[first].id}", [], [same])
+            elif origin != f"doc:{doc.id}" and _own_publisher(doc.site, cluster.origin, node_site):
+                # the story's origin is the copy's own publisher: an update, a
+                # shorter version, a second article reusing its own text --
+                # no copy of anyone else's, so no credit verdict
+                attributions[i] = Attribution("same_publisher", origin, [], [{"kind": "own_origin", "origin": origin}])
             elif parent and parent.startswith("doc:") and not doc.site and not node_site.get(parent):
                 # neither the copy nor its source says where it was published:
                 # whether one credits the other, or both are one page, is unknown
@@ -369,6 +379,15 @@ def attribute_stage(
                 attributions[i] = attribute(
                     doc.id, doc.site, credits, origin, parent, node_site, cluster_sites, cluster.origin.agency
                 )
+                if attributions[i].status in ("uncredited", "miscredited") and _shares_only_own_text(
+                    documents, i, partners.get(i, ())
+                ):
+                    # every page it shares text with is its own publisher's: what
+                    # it reused is its own publisher's text, whatever the cluster's
+                    # origin -- calling it an uncredited copy would be a guess
+                    attributions[i] = Attribution("same_publisher", origin, [], [
+                        {"kind": "own_text", "with": sorted(f"doc:{documents[j].id}" for j in partners.get(i, ()))}
+                    ])
             origin_of[i] = origin
             published = _usable_date(doc)
             delays[i] = (
@@ -524,6 +543,27 @@ def _usable_date(doc: Document) -> datetime | None:
     return None
 
 
+def _shares_only_own_text(documents: Sequence[Document], i: int, partners: Sequence[int]) -> bool:
+    """Whether every verified partner of document ``i`` is on its own publisher."""
+    site = documents[i].site
+    return bool(site) and bool(partners) and all(same_publisher(site, documents[j].site) for j in partners)
+
+
+def _own_publisher(site: str | None, origin: Origin, node_site: dict[str, str | None]) -> bool:
+    """Whether a story's origin is ``site``'s own publisher: its origin page is
+    on the site (or another domain of its publisher), or the credited outlet
+    or agency is the site's."""
+    if not site:
+        return False
+    if origin.document:
+        origin_site = node_site.get(f"doc:{origin.document}")
+        if origin_site and same_publisher(site, origin_site):
+            return True
+    if origin.outlet and same_publisher(site, origin.outlet):
+        return True
+    return bool(origin.agency) and agency_for_site(site) == origin.agency
+
+
 def _origin_time(
     documents: Sequence[Document], indices: Sequence[int], cluster: ClusterProvenance, wire: Sequence[WireEvidence]
 ) -> datetime | None:
@@ -587,15 +627,48 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
     return graph
 
 
-def write_graph(graph: nx.DiGraph, out_dir: Path) -> dict[str, Path]:
-    """GraphML, GEXF (Gephi) and node-link JSON files of the graph."""
-    paths = {
-        "graphml": out_dir / "provenance.graphml",
-        "gexf": out_dir / "provenance.gexf",
-        "graph_json": out_dir / "provenance.json",
-    }
-    nx.write_graphml(graph, paths["graphml"])
-    nx.write_gexf(graph, paths["gexf"])
+def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of ``graph`` that XML (GraphML, GEXF) can hold: in node ids and
+    string attributes, characters XML 1.0 forbids (control characters,
+    U+FFFE/U+FFFF, lone surrogates) become U+FFFD. Two ids that become equal
+    that way are told apart by a ``#2``, ``#3`` suffix (in node order, which
+    is deterministic)."""
+    from wiretrace.outputs import xml_text
+
+    def clean(attrs: dict) -> dict:
+        return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
+
+    names = {node: node for node in graph.nodes if xml_text(str(node)) == node}
+    used = set(names)
+    for node in graph.nodes:
+        if node not in names:
+            base = name = xml_text(str(node))
+            n = 1
+            while name in used:
+                n += 1
+                name = f"{base}#{n}"
+            names[node] = name
+            used.add(name)
+    safe = nx.DiGraph(**clean(graph.graph))
+    for node, attrs in graph.nodes(data=True):
+        safe.add_node(names[node], **clean(attrs))
+    for a, b, attrs in graph.edges(data=True):
+        safe.add_edge(names[a], names[b], **clean(attrs))
+    return safe
+
+
+def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> None:
+    """GraphML, GEXF (Gephi) and node-link JSON files of the graph, into an
+    :class:`wiretrace.outputs.Batch` (written with the run's other files)."""
+    from wiretrace.outputs import scalar_text
+
+    graph = graph.copy()
+    if run_id:
+        graph.graph["run_id"] = run_id
+    safe = xml_safe_graph(graph)
+    with batch.open("provenance.graphml") as handle:
+        nx.write_graphml(safe, handle)
+    with batch.open("provenance.gexf") as handle:
+        nx.write_gexf(safe, handle)
     data = nx.node_link_data(graph, edges="edges")
-    paths["graph_json"].write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return paths
+    batch.write_text("provenance.json", scalar_text(json.dumps(data, indent=1, ensure_ascii=False)) + "\n")

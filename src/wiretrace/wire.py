@@ -135,6 +135,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from wiretrace.months import month_pattern
+
 __all__ = [
     "Agency",
     "AgencyEvidence",
@@ -261,8 +263,12 @@ def _parse_registry(data: dict[str, Any]) -> tuple[dict[str, Agency], tuple[str,
 
 @functools.lru_cache(maxsize=1)
 def _registry() -> tuple[dict[str, Agency], tuple[str, ...]]:
+    from wiretrace.registry import merged
+
     raw = resources.files("wiretrace").joinpath("agencies.toml").read_bytes()
-    return _parse_registry(tomllib.loads(raw.decode("utf-8")))
+    data = tomllib.loads(raw.decode("utf-8"))
+    data["agency"] = merged("agency", data.get("agency", []))  # users' own agencies (--registry)
+    return _parse_registry(data)
 
 
 def load_agencies() -> dict[str, Agency]:
@@ -401,19 +407,7 @@ class AgencyEvidence:
 
 _H = r"[^\S\n]"  # horizontal white space
 _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # hyphen, dashes, minus
-_MONTH = (
-    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|ene(?:ro)?|abr(?:il)?|ago(?:sto)?|dic(?:iembre)?|gen(?:naio)?"
-    r"|mag(?:gio)?|giu(?:gno)?|lug(?:lio)?|set(?:tembre)?|ott(?:obre)?"
-    # French, German, Dutch, Portuguese, Spanish forms not covered above
-    r"|janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|sept(?:embre)?|oct(?:obre)?"
-    r"|d[ée]c(?:embre)?|januar|februar|m[äa]rz|juni|juli|okt(?:ober)?|dez(?:ember)?|maart|mei|augustus"
-    r"|janeiro|fevereiro|mar[çc]o|maio|junho|julho|outubro|novembro|dezembro|febrero|marzo|mayo|junio|julio"
-    r"|septiembre|octubre|noviembre|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|settembre|ottobre"
-    r"|novembre|dicembre"
-    # Russian (genitive, as datelines write them)
-    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?!\w)"
-)
+_MONTH = month_pattern()  # every month form of wiretrace.months, as a whole word
 _DATE = (
     rf"(?:{_MONTH}\.?{_H}*\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_H}+\d{{4}})?"
     rf"|\d{{1,2}}\.?{_H}+{_MONTH}\.?(?:,?{_H}+\d{{4}})?"
@@ -433,7 +427,8 @@ _DATELINE_PREFIX = re.compile(
     rf"{_H}*(?:--|[{_DASH}]{{1,2}})?{_H}*(?P<open>[(/]){_H}*\Z"  # "--" for "SAN FRANCISCO--(BUSINESS WIRE)--"
 )
 _DATELINE_SUFFIX = re.compile(
-    rf"{_H}*\.?{_H}*(?P<close>[)/])"
+    # the date may stand inside the bracket: "--(Marketwired - April 06, 2016) -"
+    rf"(?:{_H}*[{_DASH}]{_H}*{_DATE})?{_H}*\.?{_H}*(?P<close>[)/])"
     rf"(?:(?P<sep>{_H}*(?:[{_DASH}]{{1,3}}|:|\.{_H}*[{_DASH}]{{1,2}}|\.(?=\s|[A-Z\"\u201c\u2018'])|\|))"
     rf"|(?={_H}+[A-Z\"\u201c\u2018']))"
 )
@@ -470,8 +465,8 @@ _CONTRIB_SUFFIX = re.compile(
 )
 _CONTRIB_STAFF_SUFFIX = re.compile(
     r"\s+(?:staff\s+)?(?:writer|reporter|correspondent|journalist|researcher|photographer|videojournalist"
-    r"|video\s+journalist|news\s+assistant|producer|editor)s?\s+[A-Z](?:(?!\n\s*\n)[\s\S]){0,300}?\bcontributed\b"
-)
+    r"|video\s+journalist|news\s+assistant|producer|editor)s?\s+[A-Z](?:(?!\n\s*\n)[\s\S]){0,600}?\bcontributed\b"
+)  # (600: AP's multi-state stories list a dozen writers and their cities)
 _CONTRIB_BY_PREFIX = re.compile(
     r"(?:(?:Additional|additional|With|with)\s+reporting|Reporting|reporting)\s+(?:by|from)\s+(?:the\s+|The\s+)?\Z"
     r"|(?:With|with|Includes|includes|Include|include|Contains|contains)\s+(?:files|material|information|reporting)"

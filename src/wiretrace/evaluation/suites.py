@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from wiretrace.evaluation.credit_suites import suite_credits, suite_impresso
+from wiretrace.evaluation.credit_suites import suite_credits, suite_credits_heldout, suite_impresso
 from wiretrace.evaluation.gold import Gold, _node
 from wiretrace.evaluation.metrics import evaluate
 from wiretrace.pipeline import scan
@@ -478,6 +478,7 @@ SUITES: dict[str, Suite] = {
     "speed": suite_speed,
     "zyte": suite_zyte,
     "credits": suite_credits,
+    "credits-heldout": suite_credits_heldout,
     "impresso": suite_impresso,
 }
 

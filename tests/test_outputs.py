@@ -1,0 +1,251 @@
+"""Output files: every format takes any string the input can carry; files
+are written all or nothing, never through a planted link, one scan at a
+time per folder; the output folder is checked before a single input is read."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from wiretrace import scan
+from wiretrace.cli import EXIT_LOCKED, EXIT_USAGE, EXIT_WRITE, main
+from wiretrace.outputs import LOCK_NAME, OutputError, OutputFolder, OutputLocked, atomic_write
+
+from conftest import story
+
+OUTPUT_NAMES = ("report.json", "pairs.csv", "report.html", "provenance.graphml", "provenance.gexf", "provenance.json")
+# Every character XML 1.0 cannot hold, and a few terminals act on.
+NASTY = "\x00\x01\x07\x08\x0b\x0c\x1b[31m\x7f\u0085\ufffe\uffff\u202e\ud800"
+
+
+def _hostile_corpus(path: Path) -> Path:
+    """Two dated copies of a wire story (so there is a provenance graph
+    with a copy edge) whose id, title, site and URL carry control
+    characters, noncharacters and a lone surrogate."""
+    text = story(31, 300)
+    records = [
+        {"id": "orig" + NASTY, "title": "Title" + NASTY, "site": "wire" + NASTY + ".example",
+         "url": "https://wire.example/" + NASTY, "published": "2026-01-01T10:00:00Z",
+         "author": NASTY, "text": "LONDON (Reuters) - " + text},
+        {"id": "copy" + NASTY, "title": NASTY, "site": "copier.example" + NASTY, "url": "https://copier.example/\x0b",
+         "published": "2026-01-02T10:00:00Z", "text": text + "\n\nMore at copier."},
+    ]
+    # json.dumps writes "\ud800" as an escape: the reader gets a lone surrogate
+    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    return path
+
+
+def test_every_output_format_takes_control_characters_and_noncharacters(tmp_path, capsys):
+    data = _hostile_corpus(tmp_path / "hostile.jsonl")
+    out = tmp_path / "out"
+    code = main(["scan", str(data), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    for name in OUTPUT_NAMES:
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert len(report["clusters"]) == 1 and report["provenance"][0]["edges"]
+    graphml = nx.read_graphml(out / "provenance.graphml")
+    gexf = nx.read_gexf(out / "provenance.gexf")
+    for graph in (graphml, gexf):
+        kinds = {graph.nodes[n]["kind"] for n in graph.nodes}
+        assert {"document", "site"} <= kinds
+        assert any(kind == "copy" for _, _, kind in graph.edges(data="kind"))
+        assert all("\x0b" not in n and "\ufffe" not in n for n in graph.nodes)
+        assert graph.graph.get("run_id") == report["run_id"] or graph is gexf
+    node_link = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert any("\x0b" in node["id"] for node in node_link["nodes"])  # JSON keeps what XML cannot
+    with open(out / "pairs.csv", newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    assert {row["a_title"][:5], row["b_title"][:5]} >= {"Title"}
+    assert any(v.startswith("copier.example") for v in (row["a_site"], row["b_site"]))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert report["run_id"] in html
+    # terminal: nothing that a terminal acts on
+    assert not any(ch in printed for ch in "\x00\x07\x08\x0b\x1b\x7f\u202e")
+
+
+def test_graph_export_keeps_two_ids_apart_that_differ_only_in_a_control_character():
+    from wiretrace.trace import xml_safe_graph
+
+    graph = nx.DiGraph()
+    graph.add_node("doc:a\x0b", label="x")
+    graph.add_node("doc:a\x0c", label="y")
+    graph.add_node("doc:a\ufffd", label="z")  # already what the others would become
+    graph.add_edge("doc:a\x0b", "doc:a\x0c")
+    safe = xml_safe_graph(graph)
+    assert safe.number_of_nodes() == 3 and safe.number_of_edges() == 1
+    assert "doc:a\ufffd" in safe and safe.nodes["doc:a\ufffd"]["label"] == "z"
+
+
+@pytest.mark.parametrize("cell", [
+    "=HYPERLINK(\"http://evil.example\")", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1",
+    ";=cmd|' /C calc'!A0", ",=1+1", " =1", "|=1", "\uff1d1+1", ";;@x",
+])
+def test_csv_formula_guard_covers_separator_locale_forms(tmp_path, cell):
+    import re
+
+    text = story(77, 200)
+    records = [{"id": "a", "title": cell, "url": cell, "site": cell, "text": text},
+               {"id": cell, "title": "plain", "text": text}]
+    report = scan(records)
+    report.write(tmp_path, html=False)
+    with open(tmp_path / "pairs.csv", newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    # the reader may trim or lowercase, but every copy of the payload is guarded:
+    payload = cell.strip().lower()
+    guarded = [v for v in row.values() if v.lower().lstrip("'") == payload]
+    assert len(guarded) == 4, row  # one document's id, the other's title, site and URL
+    assert all(v.startswith("'") for v in guarded)
+    dangerous = re.compile(r"^[\s;,|\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]")
+    assert not [v for v in row.values() if not v.startswith("'") and dangerous.match(v)]
+
+
+def test_planted_symlinks_are_replaced_never_written_through(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    targets = {}
+    for name in OUTPUT_NAMES:
+        target = tmp_path / f"precious-{name}"
+        target.write_text("do not touch")
+        (out / name).symlink_to(target)
+        targets[name] = target
+    data = _hostile_corpus(tmp_path / "in.jsonl")
+    code = main(["scan", str(data), "--out", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 0
+    for name, target in targets.items():
+        assert target.read_text() == "do not touch", name
+        assert not (out / name).is_symlink() and (out / name).stat().st_size > 0
+    assert "report.html was a symbolic link" in err and "target left untouched" in err
+
+
+def test_a_symlink_planted_at_the_lock_file_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "precious"
+    target.write_text("do not touch")
+    (out / LOCK_NAME).symlink_to(target)
+    code = main(["scan", str(_hostile_corpus(tmp_path / "in.jsonl")), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and "symbolic link" in err
+    assert target.read_text() == "do not touch" and not (out / "report.json").exists()
+
+
+def test_atomic_write_replaces_a_link_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "precious"
+    target.write_text("keep")
+    link = tmp_path / "page.html"
+    link.symlink_to(target)
+    atomic_write(link, "new")
+    assert target.read_text() == "keep" and link.read_text() == "new" and not link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html", "precious"]
+
+
+def test_a_second_scan_into_a_locked_folder_says_so_and_exits_3(tmp_path, capsys):
+    out = tmp_path / "out"
+    data = _hostile_corpus(tmp_path / "in.jsonl")
+    with OutputFolder(out):  # another scan holds the folder
+        code = main(["scan", str(data), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == EXIT_LOCKED
+        assert "another wiretrace scan is writing into" in err
+        assert not (out / "report.json").exists()
+        with pytest.raises(OutputLocked):
+            scan([{"id": "x", "text": story(1)}]).write(out)
+    assert main(["scan", str(data), "--out", str(out), "-q"]) == 0  # free again
+
+
+def test_unusable_out_is_reported_before_any_input_is_read(tmp_path, capsys, monkeypatch):
+    import wiretrace.cli
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("inputs were read before --out was checked")
+
+    monkeypatch.setattr(wiretrace.cli, "scan", must_not_read)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for out, message in ((blocker, "is not a folder"), (blocker / "sub", "cannot create the output folder"),
+                         (Path("/proc/wiretrace-out"), "cannot create the output folder")):
+        code = main(["scan", str(tmp_path), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == EXIT_USAGE, err
+        assert message in err
+
+
+def test_a_failed_write_keeps_the_previous_outputs_and_leaves_no_temporary_files(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    data = _hostile_corpus(tmp_path / "in.jsonl")
+    assert main(["scan", str(data), "--out", str(out), "-q"]) == 0
+    before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES}
+
+    import wiretrace.trace
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", disk_full)  # fails half-way through the files
+    code = main(["scan", str(data), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_WRITE
+    assert "No space left on device" in err and "untouched" in err
+    assert {name: (out / name).read_bytes() for name in OUTPUT_NAMES} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+
+
+def test_no_html_removes_the_page_of_an_earlier_run(tmp_path):
+    records = [{"id": "a", "text": story(5)}, {"id": "b", "text": story(5) + " more"}]
+    first = scan(records)
+    first.write(tmp_path)
+    assert first.run_id in (tmp_path / "report.html").read_text(encoding="utf-8")
+    second = scan(records)
+    paths = second.write(tmp_path, html=False)
+    assert "html" not in paths and not (tmp_path / "report.html").exists()
+    assert json.loads((tmp_path / "report.json").read_text())["run_id"] == second.run_id != first.run_id
+
+
+def test_output_folder_refuses_a_batch_when_not_held_and_a_folder_under_a_file(tmp_path):
+    folder = OutputFolder(tmp_path)
+    with pytest.raises(RuntimeError):
+        with folder.batch():
+            pass
+    (tmp_path / "x").write_text("")
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        OutputFolder(tmp_path / "x" / "y").open()
+
+
+def test_file_names_that_are_not_utf8_reach_every_output(tmp_path, capsys):
+    # os.fsdecode turns the bytes into lone surrogates ("\udcff"), which UTF-8 cannot encode
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    text = story(61, 250)
+    for name in (b"a\xff\x1b.txt", b"b\xfe.txt"):
+        with open(os.path.join(os.fsencode(folder), name), "w", encoding="utf-8") as handle:
+            handle.write("Title\n\n" + text)
+    out = tmp_path / "out"
+    assert main(["scan", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "a\ufffd\ufffd.txt" in printed
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert sorted(d["id"] for d in report["documents"]) == ["crawl/a\ufffd\x1b.txt", "crawl/b\ufffd.txt"]
+    for name in OUTPUT_NAMES:
+        assert (out / name).stat().st_size > 0
+    assert main(["extract", str(folder), "--out", str(tmp_path / "x.jsonl")]) == 0
+    assert len((tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_folder_at_an_output_name_changes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    data = _hostile_corpus(tmp_path / "in.jsonl")
+    assert main(["scan", str(data), "--out", str(out), "-q"]) == 0
+    before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES if name != "report.html"}
+    (out / "report.html").unlink()
+    (out / "report.html").mkdir()  # renamed last but one: a partial commit would have replaced the others
+    code = main(["scan", str(data), "--out", str(out)])
+    assert code == EXIT_WRITE and "a folder has that name" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in before} == before
