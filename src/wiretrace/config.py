@@ -239,14 +239,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     config = Config()
     if path is not None:
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "config file")
         registry = data.get("registry")
         if isinstance(registry, dict) and isinstance(registry.get("files"), list):
             # relative to the config file, as a user reading it would expect
@@ -296,3 +289,15 @@ def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return _OPTIMAL_CACHE[key]
 
 
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """A user's TOML file (configuration, registry), or a :class:`ConfigError`
+    that names ``what`` it is and says what is wrong with it."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None

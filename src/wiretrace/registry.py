@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import functools
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wiretrace.config import read_toml
 from wiretrace.errors import ConfigError
 
 __all__ = ["activate", "merged", "active_files", "check_file"]
@@ -34,14 +34,7 @@ _ENTRIES: dict[str, list[dict[str, Any]]] = {"agency": [], "outlet": []}
 
 
 def _read(path: str) -> dict[str, list[dict[str, Any]]]:
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"registry file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read registry file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"registry file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "registry file")
     unknown = sorted(set(data) - set(_KINDS))
     if unknown or not data:
         raise ConfigError(
