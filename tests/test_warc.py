@@ -5,6 +5,7 @@ record at the end."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -108,3 +109,14 @@ def test_garbage_with_warc_suffix_is_skipped(tmp_path):
     report = scan([path])
     assert report.documents == [] and len(report.skipped) == 1
     assert "WARC" in report.skipped[0]["reason"]
+
+
+def test_field_id_url_is_accepted_for_warc_and_keeps_the_url_ids(tmp_path):
+    from wiretrace.cli import main
+
+    path = tmp_path / "crawl.warc.gz"
+    _write_warc(path, True)
+    assert main(["scan", str(path), "--field", "id=url", "--out", str(tmp_path / "out"), "-q"]) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert sorted(d["id"] for d in report["documents"]) == sorted(d["id"] for d in scan([path]).documents)
+    assert all(d["id"].startswith("https://") for d in report["documents"])
