@@ -78,3 +78,19 @@ def test_documents_without_a_site_and_tiny_results_are_left_alone():
     result = strip_chrome(docs, min_words=20)
     assert result.texts == [d.text for d in docs]  # stripping would leave under 20 words
     assert result.lines_removed == [0, 0, 0, 0]
+
+
+def test_chrome_line_keys_are_the_same_in_every_process():
+    import os
+    import subprocess
+    import sys
+
+    from wiretrace.chrome import _key
+
+    lines = ["Home | World | Sport", "  Newsletter: sign up  ", "Caf\u00e9 \ud800 broken surrogate"]
+    code = "import sys; from wiretrace.chrome import _key; print([_key(l) for l in eval(sys.argv[1])])"
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code, repr(lines)], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == str([_key(line) for line in lines])
+    assert _key("Home | World") == _key("  home | world ") != 0

@@ -24,6 +24,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import xxhash
+
 from wiretrace.records import Document
 
 __all__ = ["ChromeResult", "strip_chrome"]
@@ -39,10 +41,12 @@ class ChromeResult:
 
 
 def _key(line: str) -> int:
-    # Python's own string hash: only equality within this run matters, and
-    # it is several times faster than normalising whitespace inside lines
-    # (templates repeat their lines byte for byte; edges are stripped).
-    return hash(line.strip().casefold())
+    # XXH3-64 of the line, edges stripped and case folded: the same key in
+    # every process, run and machine (Python's hash() of a str is salted per
+    # process), as fast as hash() here, and cheaper than normalising
+    # whitespace inside lines (templates repeat their lines byte for byte).
+    # Lone surrogates (from JSON escapes) are hashed as they are.
+    return xxhash.xxh3_64_intdigest(line.strip().casefold().encode("utf-8", "surrogatepass")) or 1  # 0: a blank line
 
 
 def strip_chrome(
