@@ -347,8 +347,9 @@ def test_a_trimmed_copy_pasted_little_of_its_source_but_is_mostly_paste(demo):
 
 
 def test_report_texts_says_which_documents_carry_their_text(demo):
-    clustered = [d for d in demo["documents"] if d["cluster"]]
-    alone = [d for d in demo["documents"] if not d["cluster"]]
+    reused = {r[side] for r in demo["reuse"] for side in ("a", "b")}  # passage pairs carry their texts too
+    clustered = [d for d in demo["documents"] if d["cluster"] or d["id"] in reused]
+    alone = [d for d in demo["documents"] if not d["cluster"] and d["id"] not in reused]
     assert clustered and alone
     assert all(isinstance(d["text"], str) and d["text"] for d in clustered)
     assert all("text" not in d for d in alone)

@@ -34,6 +34,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "jaccard_threshold": ("verify", "jaccard"),
     "containment_threshold": ("verify", "containment"),
     "min_shared_shingles": ("verify", "min_shared"),
+    "passage_min_words": ("passages", "min_words"),
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
     "report_texts": ("report", "texts"),
@@ -95,6 +96,7 @@ class Config:
     jaccard_threshold: float = _default("jaccard_threshold")
     containment_threshold: float = _default("containment_threshold")
     min_shared_shingles: int = _default("min_shared_shingles")
+    passage_min_words: int = _default("passage_min_words")
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
     report_texts: str = _default("report_texts")
@@ -148,6 +150,7 @@ class Config:
         fraction("jaccard_threshold")
         fraction("containment_threshold")
         integer("min_shared_shingles", 1)
+        integer("passage_min_words", self.shingle_size)
         integer("workers", 0, 256)
         integer("batch_size", 1)
         if self.report_texts not in REPORT_TEXTS:

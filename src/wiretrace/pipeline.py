@@ -22,11 +22,13 @@ import xxhash
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
 from wiretrace.chrome import strip_chrome
+from wiretrace.credits import same_publisher
 from wiretrace.cluster import connected_components
 from wiretrace.config import Config, lsh_params
 from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
 from wiretrace.pairs import split_keys
+from wiretrace.passages import find_reuse, one_link_per_story, passage_candidates, passage_shingles
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.registry import activate as activate_registry
@@ -205,6 +207,20 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         components = connected_components(n, ((p.a, p.b) for p in verified))
         stage["items_out"] = len(components)
 
+    with log.stage("passages", items_in=len(candidate_pairs)) as stage:
+        # partial reuse: candidates neither a duplicate nor a contained copy that share
+        # a passage outside quotes and chrome (wiretrace.passages); they build no cluster,
+        # and one link per pair of stories (or documents outside clusters) is kept
+        need = passage_shingles(config.passage_min_words, config.shingle_size)
+        passage_pairs = passage_candidates(free_sets, candidate_pairs, verified, need)
+        found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
+                           config.passage_min_words)
+        reuse = one_link_per_story(
+            [r for r in found if not same_publisher(documents[r.a].site, documents[r.b].site)], components
+        )
+        stage["aligned"] = len(passage_pairs)
+        stage["items_out"] = len(reuse)
+
     wire = wire_evidence(markers)
     log.stages["wire"]["items_out"] = sum(1 for w in wire if w.copy_of)  # documents carrying wire copy
 
@@ -234,6 +250,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         "skipped": len(skipped),
         "candidate_pairs": len(candidate_pairs),
         "verified_pairs": len(verified),
+        "reuse_pairs": len(reuse),
         "clusters": len(components),
         "documents_in_clusters": sum(len(c) for c in components),
         "workers": workers,
@@ -243,7 +260,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         report = build_report(
             documents, sets, words, chrome_removed, verified, components, skipped, config, stats,
             wire=wire, traced=traced, attributions=attributions, delays=delays, sites=sites, graph=graph,
-            alignments=alignments,
+            alignments=alignments, reuse=reuse,
         )
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)

@@ -77,6 +77,7 @@ class Report:
     stats: dict[str, Any]
     provenance: list[dict[str, Any]] = field(default_factory=list)
     sites: list[dict[str, Any]] = field(default_factory=list)
+    reuse: list[dict[str, Any]] = field(default_factory=list)  # passage pairs: partial reuse across stories
     graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
     run_id: str = field(default_factory=new_run_id)  # in report.json and report.html: which files belong together
 
@@ -102,6 +103,7 @@ class Report:
             "documents": self.documents,
             "clusters": self.clusters,
             "pairs": self.pairs,
+            "reuse": self.reuse,
             "provenance": self.provenance,
             "sites": self.sites,
             "skipped": self.skipped,
@@ -311,6 +313,7 @@ def build_report(
     sites: list[dict[str, Any]] | None = None,
     graph: Any = None,
     alignments: Any = None,  # trace.Alignments
+    reuse: list | None = None,  # passages.Reuse
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
@@ -318,6 +321,7 @@ def build_report(
     the comparisons of members no edge reaches; documents carry their ``text`` as
     ``config.report_texts`` says.
     """
+    reused = {i for r in reuse or [] for i in (r.a, r.b)}  # their passages' offsets need their texts
     cluster_of: dict[int, str] = {}
     for number, members in enumerate(components, start=1):
         for index in members:
@@ -333,6 +337,7 @@ def build_report(
                 "a": documents[p.a].id,
                 "b": documents[p.b].id,
                 "cluster": cluster_id,
+                "kind": "duplicate" if p.jaccard >= config.jaccard_threshold else "contained",
                 "jaccard": _round(p.jaccard),
                 "containment_a_in_b": _round(p.containment_a_in_b),
                 "containment_b_in_a": _round(p.containment_b_in_a),
@@ -388,7 +393,7 @@ def build_report(
             )
         if doc.warnings:
             entry["warnings"] = list(doc.warnings)
-        if config.report_texts == "all" or (config.report_texts == "clustered" and index in cluster_of):
+        if config.report_texts == "all" or (config.report_texts == "clustered" and (index in cluster_of or index in reused)):
             entry["text"] = doc.text  # what the offsets of wire markers and alignments refer to
         docs_out.append(entry)
 
@@ -414,4 +419,26 @@ def build_report(
                 entry["comparisons"] = compared
     for cluster, entry in zip(clusters, provenance):
         cluster["origin"] = entry["origin"]
-    return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], graph)
+    reuse_out = [_reuse_entry(r, documents, cluster_of) for r in sorted(reuse or [], key=lambda r: (r.a, r.b))]
+    return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], reuse_out,
+                  graph)
+
+
+def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, str]) -> dict[str, Any]:
+    """A passage pair as report.json gives it: the two documents, their
+    clusters, the passages (offsets into both texts), words shared, the
+    share of each, and which came first when both dates say so."""
+    from datetime import datetime
+
+    a, b = documents[reuse.a], documents[reuse.b]
+    first = None
+    reliable = ("record", "metadata", "htmldate")  # a crawl date only bounds publication
+    if a.published and b.published and a.published_source in reliable and b.published_source in reliable:
+        try:
+            ta, tb = datetime.fromisoformat(a.published), datetime.fromisoformat(b.published)
+        except ValueError:
+            ta = tb = None
+        if ta is not None and tb is not None and ta != tb:
+            first = a.id if ta < tb else b.id
+    return {"a": a.id, "b": b.id, "cluster_a": cluster_of.get(reuse.a), "cluster_b": cluster_of.get(reuse.b),
+            **reuse.to_dict(), "first": first}

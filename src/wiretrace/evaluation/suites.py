@@ -191,6 +191,11 @@ def suite_ecbplus(data: Path, quick: bool) -> dict[str, Any]:
         "precision": round(1 - false_pairs / len(report.pairs), 4) if report.pairs else None,
         "same_topic_document_pairs": same_topic_pairs,
         "false_positive_rate": round(false_pairs / negatives, 6) if negatives else None,
+        # passage pairs (partial reuse, no cluster): across two events of a topic they are
+        # false; within an event, read against the labels of the verified pairs where they exist
+        "reuse_pairs": len(report.reuse),
+        "reuse_across_events": sum(1 for r in report.reuse if event[r["a"]] != event[r["b"]]),
+        "reuse_within_an_event": [[r["a"], r["b"], r["words"]] for r in report.reuse if event[r["a"]] == event[r["b"]]],
     }
 
 
@@ -202,6 +207,7 @@ def suite_clough(data: Path, quick: bool) -> dict[str, Any]:
     with open(root / "file_information.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     detected: dict[str, list[bool]] = defaultdict(list)
+    reused: dict[str, list[bool]] = defaultdict(list)  # a verified pair or a passage pair (partial reuse)
     for row in rows:
         if row["Category"] == "orig":
             continue
@@ -213,7 +219,12 @@ def suite_clough(data: Path, quick: bool) -> dict[str, Any]:
             min_words=10,
         )
         detected[row["Category"]].append(bool(report.pairs))
-    return {level: {"detected": sum(v), "of": len(v), "rate": round(sum(v) / len(v), 4)} for level, v in sorted(detected.items())}
+        reused[row["Category"]].append(bool(report.pairs or report.reuse))
+    return {
+        level: {"detected": sum(v), "of": len(v), "rate": round(sum(v) / len(v), 4),
+                "with_passages": sum(reused[level]), "with_passages_rate": round(sum(reused[level]) / len(v), 4)}
+        for level, v in sorted(detected.items())
+    }
 
 
 def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
