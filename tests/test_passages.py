@@ -39,6 +39,8 @@ def test_a_roundup_of_five_stories_links_five_clusters_without_merging_them():
     assert len(links) == len(report.reuse) == 5  # one link per story, whichever copy it was found with
     linked_clusters = {r["cluster_a"] if r["b"] == "roundup" else r["cluster_b"] for r in links}
     assert linked_clusters == {c["id"] for c in report.clusters}
+    reuse_edges = [(u, v, d) for u, v, d in report.graph.edges(data=True) if d["kind"] == "reuse"]
+    assert len(reuse_edges) == 5 and all(v == "doc:roundup" and d["direction"] == "known" for u, v, d in reuse_edges)
     for r in links:
         assert r["first"] != "roundup"  # the stories were published first
         for a_start, a_end, b_start, b_end in r["passages"]:

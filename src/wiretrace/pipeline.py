@@ -241,7 +241,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
     with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:
         attributions, sites, delays = attribute_stage(documents, components, traced, wire, verified)
-        graph = provenance_graph(documents, traced, attributions)
+        graph = provenance_graph(documents, traced, attributions, reuse)
         stage["items_out"] = len(attributions)
 
     stats = {

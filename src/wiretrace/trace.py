@@ -588,9 +588,12 @@ def _origin_time(
 
 
 def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProvenance],
-                     attributions: dict[int, Attribution]) -> nx.DiGraph:
-    """Documents, sites and agencies, with ``copy`` edges (source -> copy)
-    and ``publishes`` edges (site -> document)."""
+                     attributions: dict[int, Attribution], reuse: Sequence[Any] = ()) -> nx.DiGraph:
+    """Documents, sites and agencies, with ``copy`` edges (source -> copy),
+    ``publishes`` edges (site -> document) and ``reuse`` edges between the
+    documents of a passage pair (:mod:`wiretrace.passages`; from the one
+    published first when the dates say so, else from ``a`` to ``b`` with
+    ``direction`` unknown)."""
     from wiretrace.wire import load_agencies
 
     agencies = load_agencies()
@@ -624,6 +627,24 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
                 edge.source, edge.copy, kind="copy", cluster=cluster.cluster, direction=edge.direction,
                 basis="; ".join(edge.basis), evidence=json.dumps(edge.evidence, sort_keys=True),
             )
+    for pair in reuse:
+        ends = []
+        for i in (pair.a, pair.b):
+            doc = documents[i]
+            node = f"doc:{doc.id}"
+            if node not in graph:
+                graph.add_node(node, kind="document", label=doc.title or doc.id, cluster="", site=doc.site or "",
+                               url=doc.url or "", published=doc.published or "",
+                               published_source=doc.published_source or "", attribution="")
+                if doc.site:
+                    graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
+                    graph.add_edge(f"site:{doc.site}", node, kind="publishes")
+            ends.append((_usable_date(doc), node))
+        (date_a, node_a), (date_b, node_b) = ends
+        known = date_a is not None and date_b is not None and date_a != date_b
+        source, copy = (node_b, node_a) if known and date_b < date_a else (node_a, node_b)
+        graph.add_edge(source, copy, kind="reuse", direction="known" if known else "unknown", words=pair.words,
+                       passages=json.dumps(pair.passages))
     return graph
 
 
