@@ -82,13 +82,16 @@ def passage_candidates(
     candidates: np.ndarray,
     verified: Sequence[VerifiedPair],
     min_shingles: int,
+    components: Sequence[Sequence[int]] = (),
 ) -> list[tuple[int, int]]:
     """Candidate pairs that verification did not accept and whose free sets
-    share at least ``min_shingles`` shingles, in the order of ``candidates``."""
+    share at least ``min_shingles`` shingles, in the order of ``candidates``.
+    Pairs inside one of ``components`` (one story already) are left out."""
     accepted = {(p.a, p.b) for p in verified}
+    cluster_of = {i: n for n, members in enumerate(components) for i in members}
     out = []
     for a, b in candidates.tolist():
-        if (a, b) in accepted:
+        if (a, b) in accepted or (a in cluster_of and cluster_of.get(b) == cluster_of[a]):
             continue
         if min(len(free_sets[a]), len(free_sets[b])) < min_shingles:
             continue

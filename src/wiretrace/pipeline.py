@@ -212,12 +212,13 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         # a passage outside quotes and chrome (wiretrace.passages); they build no cluster,
         # and one link per pair of stories (or documents outside clusters) is kept
         need = passage_shingles(config.passage_min_words, config.shingle_size)
-        passage_pairs = passage_candidates(free_sets, candidate_pairs, verified, need)
+        passage_pairs = [
+            (a, b) for a, b in passage_candidates(free_sets, candidate_pairs, verified, need, components)
+            if not same_publisher(documents[a].site, documents[b].site)
+        ]
         found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
-        reuse = one_link_per_story(
-            [r for r in found if not same_publisher(documents[r.a].site, documents[r.b].site)], components
-        )
+        reuse = one_link_per_story(found, components)
         stage["aligned"] = len(passage_pairs)
         stage["items_out"] = len(reuse)
 
