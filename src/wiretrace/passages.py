@@ -41,7 +41,7 @@ import numpy as np
 from wiretrace.align import align_pairs
 from wiretrace.fingerprint import normalise_batch
 from wiretrace.shingles import shingle_sets_of_words
-from wiretrace.verify import VerifiedPair, intersection_size
+from wiretrace.verify import intersection_size
 
 __all__ = ["Reuse", "passage_shingles", "passage_candidates", "find_reuse", "one_link_per_story"]
 
@@ -79,25 +79,20 @@ class Reuse:
 
 def passage_candidates(
     free_sets: Sequence[np.ndarray],
-    candidates: np.ndarray,
-    verified: Sequence[VerifiedPair],
+    rejected: Sequence[tuple[int, int]],
     min_shingles: int,
     components: Sequence[Sequence[int]] = (),
 ) -> list[tuple[int, int]]:
-    """Candidate pairs that verification did not accept and whose free sets
-    share at least ``min_shingles`` shingles, in the order of ``candidates``.
-    Pairs inside one of ``components`` (one story already) are left out."""
-    accepted = {(p.a, p.b) for p in verified}
+    """Of the pairs verification rejected (sharing at least ``min_shingles``
+    shingles: :func:`wiretrace.verify.verify_pairs`' ``rejected``), those
+    whose free sets still share that many, in order. Pairs inside one of
+    ``components`` (one story already) are left out."""
     cluster_of = {i: n for n, members in enumerate(components) for i in members}
-    out = []
-    for a, b in candidates.tolist():
-        if (a, b) in accepted or (a in cluster_of and cluster_of.get(b) == cluster_of[a]):
-            continue
-        if min(len(free_sets[a]), len(free_sets[b])) < min_shingles:
-            continue
-        if intersection_size(free_sets[a], free_sets[b]) >= min_shingles:
-            out.append((a, b))
-    return out
+    return [
+        (a, b) for a, b in rejected
+        if not (a in cluster_of and cluster_of.get(b) == cluster_of[a])
+        and intersection_size(free_sets[a], free_sets[b]) >= min_shingles
+    ]
 
 
 def find_reuse(

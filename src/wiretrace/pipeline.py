@@ -191,6 +191,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["from_anchors"] = len(from_anchors)
         stage["bands"], stage["rows"] = bands, rows
 
+    rejected: list[tuple[int, int]] = []  # candidates for passages (wiretrace.passages)
     with log.stage("verify", items_in=len(candidate_pairs)) as stage:
         verified = verify_pairs(
             sets,
@@ -200,6 +201,8 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
             config.containment_threshold,
             config.min_shared_shingles,
             free_sets,
+            rejected,
+            passage_shingles(config.passage_min_words, config.shingle_size),
         )
         stage["items_out"] = len(verified)
 
@@ -212,10 +215,8 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         # a passage outside quotes and chrome (wiretrace.passages); they build no cluster,
         # and one link per pair of stories (or documents outside clusters) is kept
         need = passage_shingles(config.passage_min_words, config.shingle_size)
-        passage_pairs = [
-            (a, b) for a, b in passage_candidates(free_sets, candidate_pairs, verified, need, components)
-            if not same_publisher(documents[a].site, documents[b].site)
-        ]
+        across = [(a, b) for a, b in rejected if not same_publisher(documents[a].site, documents[b].site)]
+        passage_pairs = passage_candidates(free_sets, across, need, components)
         found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
         reuse = one_link_per_story(found, components)

@@ -95,6 +95,8 @@ def verify_pairs(
     containment: float,
     min_shared: int,
     free_sets: list[np.ndarray] | None = None,
+    rejected: list[tuple[int, int]] | None = None,
+    rejected_min_shared: int = 1,
 ) -> list[VerifiedPair]:
     """Exact verification of candidate pairs.
 
@@ -105,6 +107,9 @@ def verify_pairs(
         jaccard, containment, min_shared: Acceptance thresholds (module doc).
         free_sets: Per document, its shingles outside quotes (sorted,
             distinct; the array of ``sets`` itself when it has no quotes).
+        rejected: When given, the pairs that fail both tests but share at
+            least ``rejected_min_shared`` shingles are appended to it (the
+            candidates for passages, :mod:`wiretrace.passages`).
 
     Returns:
         The pairs that pass, in the order of ``candidates``.
@@ -130,6 +135,8 @@ def verify_pairs(
         in_b, in_a = shared / size_a, shared / size_b
         if jac >= jaccard or _contained(shared, in_b, in_a, a, b, sets, free_sets, containment, min_shared):
             found.append(VerifiedPair(a, b, shared, jac, in_b, in_a, via))
+        elif rejected is not None and shared >= rejected_min_shared:
+            rejected.append((a, b))
     return found
 
 
