@@ -129,3 +129,34 @@ def test_two_pages_of_one_site_sharing_its_template_are_no_reuse():
     # the same shared text on two publishers' pages is reuse
     records[1] = {**records[1], "url": "https://other.example.net/page1"}
     assert len(scan(records).reuse) == 1
+
+
+def test_the_html_report_shows_a_storys_shared_passages_and_links_its_cluster():
+    from wiretrace.html import render_html
+
+    from test_report_html import fragments
+
+    stories = {n: _paragraphs(160 + n) for n in range(2)}
+    records = []
+    for n, paragraphs in stories.items():
+        text = "\n\n".join(paragraphs)
+        records.append(_doc(f"story{n}", text, f"origin{n}.example.com", "2026-03-04T08:00:00Z"))
+        records.append(_doc(f"copy{n}", text, f"copier{n}.example.net", "2026-03-04T12:00:00Z"))
+    records.append(_doc("roundup", "\n\n".join(stories[0][:2] + stories[1][:2]), "digest.example.org",
+                        "2026-03-05T08:00:00Z"))
+    report = scan(records).to_dict()
+    views = fragments(render_html(report))
+    for reuse in report["reuse"]:
+        cluster = reuse["cluster_a"] or reuse["cluster_b"]
+        start = views.index(f'data-fragment="cluster:{cluster}"')
+        view = views[start: views.find("</article>", start)]
+        assert "Shared passages with other stories" in view
+        assert 'data-other="roundup"' in view or 'data-doc="roundup"' in view
+        # the side-by-side view of the passage pair, its shared passages highlighted in both texts
+        details = view[view.index(f'data-with="{reuse["a"]}" data-copy="{reuse["b"]}"'):]
+        details = details[: details.index("</details>")]
+        assert "partial reuse, not a copy" in details
+        assert details.count('data-side="with"') == details.count('data-side="copy"') == 1
+        for side in ("with", "copy"):
+            pane = details[details.index(f'data-side="{side}"'):]
+            assert "<mark" in pane[: pane.index("</div>")]

@@ -368,6 +368,32 @@ class _Model:
         for pair in report.get("pairs", []):
             a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
             self.jaccard[(a, b)] = self.jaccard[(b, a)] = pair["jaccard"]
+        self.reuse_of: dict[str, list[Mapping[str, Any]]] = {}  # cluster id -> its passage pairs
+        for reuse in report.get("reuse", []):
+            for cluster_id in {reuse.get("cluster_a"), reuse.get("cluster_b")} - {None}:
+                self.reuse_of.setdefault(cluster_id, []).append(reuse)
+
+    def reuse_links(self, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The passage pairs that link a cluster to other stories (or to
+        documents outside clusters): what it shares with them, not copies."""
+        links = []
+        for reuse in self.reuse_of.get(cluster["id"], []):
+            here_is_a = reuse.get("cluster_a") == cluster["id"]
+            other_id = reuse["b"] if here_is_a else reuse["a"]
+            other_cluster = reuse.get("cluster_b") if here_is_a else reuse.get("cluster_a")
+            other = self.docs.get(other_id, {})
+            links.append({
+                "member": reuse["a"] if here_is_a else reuse["b"],
+                "other": other_id,
+                "other_label": _short(other.get("title") or other_id, 90),
+                "other_site": other.get("site") or "",
+                "cluster": other_cluster,
+                "words": reuse["words"],
+                "share_here": _percent(reuse["share_a"] if here_is_a else reuse["share_b"]),
+                "share_other": _percent(reuse["share_b"] if here_is_a else reuse["share_a"]),
+                "first": reuse.get("first"),
+            })
+        return links
 
     # ---- nodes
 
@@ -514,6 +540,12 @@ class _Model:
             {"source": c["alignment"]["with"], "copy": c["copy"], "alignment": c["alignment"], "undirected": True}
             for c in prov.get("comparisons", [])
         ]
+        # passage pairs with other stories: partial reuse, shown like a copy edge
+        aligned += [
+            {"source": f"doc:{r['a']}", "copy": f"doc:{r['b']}", "reuse": r,
+             "alignment": {"with": f"doc:{r['a']}", "passages": r["passages"], "cut": r["share_a"], "paste": r["share_b"]}}
+            for r in self.reuse_of.get(cluster["id"], [])
+        ]
         limit = self.options.max_text_chars
         for edge in aligned[: self.options.max_compare_views]:
             alignment = edge["alignment"]
@@ -531,7 +563,8 @@ class _Model:
                 "copy_label": self.node_label(edge["copy"]),
                 "source_label": self.node_label(edge["source"]),
                 "closest": alignment["with"] != edge["source"],
-                "undirected": edge.get("undirected", False),
+                "undirected": edge.get("undirected", False) or "reuse" in edge,
+                "reuse": edge.get("reuse"),
                 "cut": _percent(alignment.get("cut")),
                 "paste": _percent(alignment.get("paste")),
                 "passages": len(passages),
@@ -719,6 +752,7 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
         html = detail.render(
             cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
             views=views, more_views=more_views, origin=cluster.get("origin") or {},
+            reuse_links=model.reuse_links(cluster),
             origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
             budget_mb=round(options.max_text_bytes / 1e6),
         )
