@@ -1,10 +1,20 @@
-"""The cluster stage: connected components of the verified-pair graph."""
+"""The cluster stage: connected components of the verified-pair graph.
+
+Clusters are stories. A *roundup* -- one page holding the top of several
+stories -- contains a trimmed copy of each, and its contained pairs would
+chain those stories into one cluster. So a document that *contains*
+(is the larger side of contained pairs with) partners of two or more
+stories that are apart without such pairs is a **hub**: its contained pairs
+build no cluster (:func:`split_hubs`; they are passages of partial reuse,
+:mod:`wiretrace.passages`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-__all__ = ["connected_components"]
+__all__ = ["connected_components", "split_hubs"]
 
 
 def connected_components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -40,3 +50,72 @@ def connected_components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[
     components = [g for g in groups.values() if len(g) > 1]
     components.sort(key=lambda g: (-len(g), g[0]))
     return components
+
+
+def split_hubs(n: int, verified: Sequence[Any], jaccard: float,
+               shared: Sequence[tuple[int, int]] = ()) -> tuple[list[Any], list[Any]]:
+    """The verified pairs that build clusters, and the contained pairs of hubs
+    (module doc), each in the order of ``verified``.
+
+    Duplicates (Jaccard at or above ``jaccard``) always build clusters. A
+    contained pair's larger document is its container; a container whose
+    contained partners fall in two or more components of the graph of the
+    other pairs (duplicates, and the contained pairs of every document that
+    is not itself such a candidate) -- components of two or more documents,
+    stories already without it -- is a hub. ``shared`` pairs (rejected by
+    verification but sharing a passage's worth of shingles) count too: a
+    roundup holds a trimmed copy of one story and only the top of others.
+
+    Example:
+        >>> from wiretrace.verify import VerifiedPair
+        >>> dup = VerifiedPair(0, 1, 90, 0.9, 0.95, 0.95, "lsh")      # one story: 0 and 1
+        >>> dup2 = VerifiedPair(2, 3, 90, 0.9, 0.95, 0.95, "lsh")     # another: 2 and 3
+        >>> a = VerifiedPair(1, 4, 30, 0.1, 0.9, 0.1, "anchors")      # 1 is inside roundup 4
+        >>> b = VerifiedPair(3, 4, 30, 0.1, 0.9, 0.1, "anchors")      # and so is 3
+        >>> story, hub = split_hubs(5, [dup, dup2, a, b], 0.5)
+        >>> [(p.a, p.b) for p in story], [(p.a, p.b) for p in hub]
+        ([(0, 1), (2, 3)], [(1, 4), (3, 4)])
+    """
+    containers: dict[int, list[Any]] = {}
+    plain = []
+    for p in verified:
+        if p.jaccard >= jaccard:
+            plain.append(p)
+        else:
+            larger = p.b if p.containment_a_in_b >= p.containment_b_in_a else p.a
+            containers.setdefault(larger, []).append(p)
+
+    sharing: dict[int, list[int]] = {}
+    for a, b in shared:
+        if a in containers:
+            sharing.setdefault(a, []).append(b)
+        if b in containers:
+            sharing.setdefault(b, []).append(a)
+
+    def spans_stories(edges: Iterable[Any], candidates: Iterable[int]) -> set[int]:
+        label, size = _labels(n, ((p.a, p.b) for p in edges))
+        out = set()
+        for c in candidates:
+            # partners that are a story already (a component of two or more
+            # without this container): a single trimmed copy is just that
+            partners = [p.a if p.b == c else p.b for p in containers[c]] + sharing.get(c, [])
+            if len({label[x] for x in partners if size[label[x]] >= 2 and label[x] != label[c]}) >= 2:
+                out.add(c)
+        return out
+
+    candidates = spans_stories(plain, containers)
+    kept = plain + [p for c, pairs in containers.items() if c not in candidates for p in pairs]
+    hubs = spans_stories(kept, candidates) if candidates else set()
+    hub_pairs = {id(p) for c in hubs for p in containers[c]}
+    return [p for p in verified if id(p) not in hub_pairs], [p for p in verified if id(p) in hub_pairs]
+
+
+def _labels(n: int, edges: Iterable[tuple[int, int]]) -> tuple[list[int], dict[int, int]]:
+    """Each node's component label (its smallest member), and each label's size."""
+    label = list(range(n))
+    size: dict[int, int] = {}
+    for component in connected_components(n, edges):
+        for node in component:
+            label[node] = component[0]
+        size[component[0]] = len(component)
+    return label, {node: size.get(node, 1) for node in set(label)}

@@ -23,7 +23,7 @@ import xxhash
 from wiretrace.candidates import anchor_candidates, lsh_candidates
 from wiretrace.chrome import strip_chrome
 from wiretrace.credits import same_publisher
-from wiretrace.cluster import connected_components
+from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
@@ -207,8 +207,12 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["items_out"] = len(verified)
 
     with log.stage("cluster", items_in=len(verified)) as stage:
+        # a roundup's contained pairs would chain the stories it quotes: they are passages
+        verified, hub_pairs = split_hubs(n, verified, config.jaccard_threshold, rejected)
+        rejected.extend((p.a, p.b) for p in hub_pairs)
         components = connected_components(n, ((p.a, p.b) for p in verified))
         stage["items_out"] = len(components)
+        stage["hub_pairs"] = len(hub_pairs)
 
     with log.stage("passages", items_in=len(candidate_pairs)) as stage:
         # partial reuse: candidates neither a duplicate nor a contained copy that share

@@ -37,6 +37,8 @@ METRICS = {
     "simulation.scores.copy_edge_accuracy.accuracy": "floor",
     "simulation.scores.attribution_accuracy.accuracy": "floor",
     "simulation.farm_ranking_roc_auc": "floor",
+    "simulation.reuse.precision": "floor",
+    "simulation.reuse.recall": "floor",
     "bbc.recall": "floor",
     "ecbplus.pairs_across_events": "ceiling",
     "ecbplus.false_positive_rate": "ceiling",

@@ -28,6 +28,10 @@ PARTNER_SITES = ["partner-herald.example", "partner-tribune.example", "partner-g
 AGGREGATOR_SITES = ["newsroll-aggregator.example", "headline-hub.example", "feedstack-news.example"]
 FARM_SITES = ["buzz-daily-now.example", "trendwire-247.example", "newsflash-central.example",
               "viral-update-hub.example"]
+# Digest sites publish roundups: the top paragraphs of several stories in one page
+# (partial reuse, wiretrace.passages), credited to no one.
+ROUNDUP_SITES = ["morning-digest.example", "weekly-roundup.example"]
+ROUNDUP_PARAGRAPHS = 2  # paragraphs taken from the top of each story
 NEWS_SITES = ["valley-courier.example", "harbor-times.example", "metro-chronicle.example",
               "county-observer.example", "lakeside-post.example"]
 # Outlets that syndicate their stories, and how the stations that run them say so.
@@ -218,7 +222,32 @@ def _syndicated_stories(sim: Simulation, add, bases: list[dict[str, Any]], rng: 
                 {**g, "attribution": "uncredited", "transform": "farm-foreign"})
 
 
-def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True) -> Simulation:
+def _roundups(sim: Simulation, add, rng: random.Random, when: datetime) -> None:
+    """Roundups: the top paragraphs of several wire stories in one page.
+    Only stories long enough that their top is a small part of them (six
+    paragraphs or more) are quoted, so a roundup is partial reuse of each,
+    neither a copy of one nor a story they all belong to."""
+    origins: dict[str, list[str]] = {}
+    for record, gold in zip(sim.records, sim.gold):
+        if gold.get("transform") == "wire" and gold.get("story") and gold["story"] not in origins:
+            paragraphs = record["text"].split("\n\n")
+            if len(paragraphs) >= 6:
+                origins[gold["story"]] = paragraphs
+    stories = sorted(origins)
+    rng.shuffle(stories)
+    per_page = [rng.randint(3, 5) for _ in range(len(stories) // 15)]
+    for n, size in enumerate(per_page):
+        chosen, stories = stories[:size], stories[size:]
+        if len(chosen) < 3:
+            break
+        text = "\n\n".join(p for sid in chosen for p in origins[sid][:ROUNDUP_PARAGRAPHS])
+        add(ROUNDUP_SITES[n % len(ROUNDUP_SITES)], f"Your morning briefing, part {n + 1}", text,
+            when + timedelta(hours=n), {"story": None, "origin": None, "source": None, "attribution": None,
+                                        "transform": "roundup", "reuse_of": sorted(chosen)})
+
+
+def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True,
+             roundups: bool = True) -> Simulation:
     """Build a simulated web of copies with full ground truth.
 
     Args:
@@ -231,6 +260,11 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             only a canonical link) and wire copy of agencies that write in
             other languages (AFP, dpa, EFE, ANSA), about a third as many
             stories as ``n_stories`` taken from the unrelated articles.
+        roundups: Also simulate roundups on digest sites: the top
+            ``ROUNDUP_PARAGRAPHS`` paragraphs of 3-5 wire stories in one
+            page, about one roundup per 15 stories (gold ``transform``
+            ``roundup``, ``reuse_of``: the stories it quotes). Drawn from
+            their own generator, after everything else.
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -258,6 +292,9 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
                         ("farm", FARM_SITES), ("news", NEWS_SITES)):
         for s in names:
             sim.sites[s] = kind
+    if roundups:
+        for site in ROUNDUP_SITES:
+            sim.sites[site] = "news"
     if syndication:
         for site, *_ in OUTLETS:
             sim.sites[site] = "outlet"
@@ -385,6 +422,9 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             start + timedelta(hours=rng.uniform(0, 5 * max(1, len(story_idx)))),
             {"story": None, "origin": None, "source": None, "attribution": None,
              "transform": "independent", "same_event_as": sid})
+
+    if roundups:
+        _roundups(sim, add, random.Random(f"{seed}:roundups"), start + timedelta(hours=5 * len(story_idx) + 10))
 
     # Unrelated articles: base articles used once, on normal sites.
     for j, bi in enumerate(unrel_idx):

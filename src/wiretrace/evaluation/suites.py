@@ -114,12 +114,14 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         if entry["attribution"] is not None:
             statuses_by_transform[entry["transform"]].append(attribution.get("status") == entry["attribution"])
     farm = [row for row in report["sites"] if row["site"] in sim.sites]
+    reuse = _reuse_scores(report, sim)
     return {
         "documents": len(sim.records),
         "stories": stories,
         "scan_seconds": round(seconds, 2),
         "scores": scores,
         "recall_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(by_transform.items())},
+        "reuse": reuse,
         "copy_edge_accuracy_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(edges_by_transform.items())},
         "attribution_accuracy_by_transform": {
             t: round(sum(v) / len(v), 4) for t, v in sorted(statuses_by_transform.items())
@@ -241,6 +243,29 @@ def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     return {"stories": len(bodies), "recognised": sum(strong), "share": round(sum(strong) / len(bodies), 4),
             "docs_per_second": round(len(bodies) / seconds)}
+
+
+def _reuse_scores(report: dict[str, Any], sim) -> dict[str, Any]:
+    """Roundups against the stories they quote: each (roundup, story) link is
+    found when a passage pair joins the roundup to a copy of the story.
+    Every other passage pair is a false link (the simulation has no other
+    partial reuse), and a roundup in a cluster is a false copy."""
+    gold = {g["id"]: g for g in sim.gold}
+    wanted = {(g["id"], sid) for g in sim.gold if g["transform"] == "roundup" for sid in g["reuse_of"]}
+    found, false = set(), 0
+    for r in report.get("reuse", []):
+        for roundup, other in ((r["a"], r["b"]), (r["b"], r["a"])):
+            link = (roundup, gold.get(other, {}).get("story"))
+            if link in wanted:
+                found.add(link)
+                break
+        else:
+            false += 1
+    clustered = sum(1 for d in report["documents"] if gold.get(d["id"], {}).get("transform") == "roundup" and d["cluster"])
+    predicted = len(found) + false
+    return {"links": len(wanted), "found": len(found), "false_links": false, "roundups_in_clusters": clustered,
+            "precision": round(len(found) / predicted, 4) if predicted else None,
+            "recall": round(len(found) / len(wanted), 4) if wanted else None}
 
 
 def _simulation_gold(sim) -> Gold:
