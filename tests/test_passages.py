@@ -23,16 +23,22 @@ def _paragraphs(seed: int, words: int = 600) -> list[str]:
     return story(seed, words).split("\n\n")
 
 
-def test_a_roundup_of_five_stories_links_five_clusters_without_merging_them():
-    stories = {n: _paragraphs(100 + n) for n in range(5)}
+def _roundup_records(first_seed: int, stories: int) -> list[dict]:
+    """Each story on its origin's site and copied whole by another site, and a
+    roundup on a digest site holding the top two paragraphs of every story."""
+    texts = {n: _paragraphs(first_seed + n) for n in range(stories)}
     records = []
-    for n, paragraphs in stories.items():
+    for n, paragraphs in texts.items():
         text = "\n\n".join(paragraphs)
         records.append(_doc(f"story{n}", text, f"origin{n}.example.com", "2026-03-04T08:00:00Z"))
         records.append(_doc(f"copy{n}", text, f"copier{n}.example.net", "2026-03-04T12:00:00Z"))
-    roundup = "\n\n".join(p for n in range(5) for p in stories[n][:2])
+    roundup = "\n\n".join(p for n in range(stories) for p in texts[n][:2])
     records.append(_doc("roundup", roundup, "digest.example.org", "2026-03-05T08:00:00Z"))
-    report = scan(records)
+    return records
+
+
+def test_a_roundup_of_five_stories_links_five_clusters_without_merging_them():
+    report = scan(_roundup_records(100, 5))
     assert sorted(sorted(c["members"]) for c in report.clusters) == [[f"copy{n}", f"story{n}"] for n in range(5)]
     assert not any(p["a"] == "roundup" or p["b"] == "roundup" for p in report.pairs)
     links = [r for r in report.reuse if "roundup" in (r["a"], r["b"])]
@@ -136,15 +142,7 @@ def test_the_html_report_shows_a_storys_shared_passages_and_links_its_cluster():
 
     from test_report_html import fragments
 
-    stories = {n: _paragraphs(160 + n) for n in range(2)}
-    records = []
-    for n, paragraphs in stories.items():
-        text = "\n\n".join(paragraphs)
-        records.append(_doc(f"story{n}", text, f"origin{n}.example.com", "2026-03-04T08:00:00Z"))
-        records.append(_doc(f"copy{n}", text, f"copier{n}.example.net", "2026-03-04T12:00:00Z"))
-    records.append(_doc("roundup", "\n\n".join(stories[0][:2] + stories[1][:2]), "digest.example.org",
-                        "2026-03-05T08:00:00Z"))
-    report = scan(records).to_dict()
+    report = scan(_roundup_records(160, 2)).to_dict()
     views = fragments(render_html(report))
     for reuse in report["reuse"]:
         cluster = reuse["cluster_a"] or reuse["cluster_b"]
