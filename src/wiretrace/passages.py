@@ -72,6 +72,7 @@ class Reuse:
     words: int  # words of the shared passages
     share_a: float  # share of a's words inside the passages
     share_b: float
+    first: int | None = None  # the document published first, when usable dates say so (set by the pipeline)
 
     def to_dict(self) -> dict[str, Any]:
         return {"passages": self.passages, "words": self.words, "share_a": self.share_a, "share_b": self.share_b}

@@ -9,6 +9,7 @@ never findings: only pairs that pass exact verification reach the report.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import time
@@ -40,6 +41,7 @@ from wiretrace.trace import (
     credits_stage,
     provenance_graph,
     provenance_stage,
+    reuse_first,
     wire_evidence,
 )
 from wiretrace.verify import verify_pairs
@@ -192,6 +194,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["bands"], stage["rows"] = bands, rows
 
     rejected: list[tuple[int, int]] = []  # candidates for passages (wiretrace.passages)
+    passage_min_shingles = passage_shingles(config.passage_min_words, config.shingle_size)
     with log.stage("verify", items_in=len(candidate_pairs)) as stage:
         verified = verify_pairs(
             sets,
@@ -202,7 +205,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
             config.min_shared_shingles,
             free_sets,
             rejected,
-            passage_shingles(config.passage_min_words, config.shingle_size),
+            passage_min_shingles,
         )
         stage["items_out"] = len(verified)
 
@@ -218,12 +221,12 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         # partial reuse: candidates neither a duplicate nor a contained copy that share
         # a passage outside quotes and chrome (wiretrace.passages); they build no cluster,
         # and one link per pair of stories (or documents outside clusters) is kept
-        need = passage_shingles(config.passage_min_words, config.shingle_size)
         across = [(a, b) for a, b in rejected if not same_publisher(documents[a].site, documents[b].site)]
-        passage_pairs = passage_candidates(free_sets, across, need, components)
+        passage_pairs = passage_candidates(free_sets, across, passage_min_shingles, components)
         found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
-        reuse = one_link_per_story(found, components)
+        reuse = [dataclasses.replace(r, first=reuse_first(documents, r.a, r.b))
+                 for r in one_link_per_story(found, components)]
         stage["aligned"] = len(passage_pairs)
         stage["items_out"] = len(reuse)
 

@@ -428,17 +428,7 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
     """A passage pair as report.json gives it: the two documents, their
     clusters, the passages (offsets into both texts), words shared, the
     share of each, and which came first when both dates say so."""
-    from datetime import datetime
-
     a, b = documents[reuse.a], documents[reuse.b]
-    first = None
-    reliable = ("record", "metadata", "htmldate")  # a crawl date only bounds publication
-    if a.published and b.published and a.published_source in reliable and b.published_source in reliable:
-        try:
-            ta, tb = datetime.fromisoformat(a.published), datetime.fromisoformat(b.published)
-        except ValueError:
-            ta = tb = None
-        if ta is not None and tb is not None and ta != tb:
-            first = a.id if ta < tb else b.id
+    first = documents[reuse.first].id if reuse.first is not None else None
     return {"a": a.id, "b": b.id, "cluster_a": cluster_of.get(reuse.a), "cluster_b": cluster_of.get(reuse.b),
             **reuse.to_dict(), "first": first}

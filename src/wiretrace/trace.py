@@ -535,6 +535,15 @@ def _headline(doc: Document) -> str:
     return " ".join((doc.title or "").casefold().split())
 
 
+def reuse_first(documents: Sequence[Document], a: int, b: int) -> int | None:
+    """Which of two documents was published first: ``a`` or ``b`` when both
+    have a usable date (:func:`_usable_date`) and the dates differ, else None."""
+    date_a, date_b = _usable_date(documents[a]), _usable_date(documents[b])
+    if date_a is None or date_b is None or date_a == date_b:
+        return None
+    return a if date_a < date_b else b
+
+
 def _usable_date(doc: Document) -> datetime | None:
     """The document's publication time when its source makes it usable for
     ordering (record, metadata or htmldate; see DATE_RELIABILITY), else None."""
@@ -592,27 +601,33 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
     """Documents, sites and agencies, with ``copy`` edges (source -> copy),
     ``publishes`` edges (site -> document) and ``reuse`` edges between the
     documents of a passage pair (:mod:`wiretrace.passages`; from the one
-    published first when the dates say so, else from ``a`` to ``b`` with
-    ``direction`` unknown)."""
+    published first when the dates say so (:func:`reuse_first`), else from
+    ``a`` to ``b`` with ``direction`` unknown)."""
     from wiretrace.wire import load_agencies
 
     agencies = load_agencies()
     graph = nx.DiGraph()
     index_of = {d.id: i for i, d in enumerate(documents)}
+
+    def add_document(i: int, cluster: str) -> str:
+        """A document's node, and its site's ``publishes`` edge."""
+        doc, status = documents[i], attributions.get(i)
+        node = f"doc:{doc.id}"
+        graph.add_node(
+            node, kind="document", label=doc.title or doc.id, cluster=cluster,
+            site=doc.site or "", url=doc.url or "", published=doc.published or "",
+            published_source=doc.published_source or "", attribution=status.status if status else "",
+        )
+        if doc.site:
+            graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
+            graph.add_edge(f"site:{doc.site}", node, kind="publishes")
+        return node
+
     for cluster in traced:
         ids = {e.copy[4:] for e in cluster.edges} | set(filter(None, [cluster.origin.document]))
         ids |= {e.source[4:] for e in cluster.edges if e.source.startswith("doc:")}
         for doc_id in sorted(ids):
-            doc = documents[index_of[doc_id]]
-            status = attributions.get(index_of[doc_id])
-            graph.add_node(
-                f"doc:{doc_id}", kind="document", label=doc.title or doc_id, cluster=cluster.cluster,
-                site=doc.site or "", url=doc.url or "", published=doc.published or "",
-                published_source=doc.published_source or "", attribution=status.status if status else "",
-            )
-            if doc.site:
-                graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
-                graph.add_edge(f"site:{doc.site}", f"doc:{doc_id}", kind="publishes")
+            add_document(index_of[doc_id], cluster.cluster)
         if cluster.origin.outlet and cluster.origin.document is None:
             graph.add_node(f"site:{cluster.origin.outlet}", kind="outlet", label=cluster.origin.outlet, virtual=True)
         if cluster.origin.agency:
@@ -627,23 +642,12 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
                 edge.source, edge.copy, kind="copy", cluster=cluster.cluster, direction=edge.direction,
                 basis="; ".join(edge.basis), evidence=json.dumps(edge.evidence, sort_keys=True),
             )
-    for pair in reuse:
-        ends = []
-        for i in (pair.a, pair.b):
-            doc = documents[i]
-            node = f"doc:{doc.id}"
-            if node not in graph:
-                graph.add_node(node, kind="document", label=doc.title or doc.id, cluster="", site=doc.site or "",
-                               url=doc.url or "", published=doc.published or "",
-                               published_source=doc.published_source or "", attribution="")
-                if doc.site:
-                    graph.add_node(f"site:{doc.site}", kind="site", label=doc.site)
-                    graph.add_edge(f"site:{doc.site}", node, kind="publishes")
-            ends.append((_usable_date(doc), node))
-        (date_a, node_a), (date_b, node_b) = ends
-        known = date_a is not None and date_b is not None and date_a != date_b
-        source, copy = (node_b, node_a) if known and date_b < date_a else (node_a, node_b)
-        graph.add_edge(source, copy, kind="reuse", direction="known" if known else "unknown", words=pair.words,
+    for pair in reuse:  # documents outside clusters join the graph with their reuse edge
+        ends = [f"doc:{documents[i].id}" if f"doc:{documents[i].id}" in graph else add_document(i, "")
+                for i in (pair.a, pair.b)]
+        source, copy = ends[::-1] if pair.first == pair.b else ends
+        graph.add_edge(source, copy, kind="reuse", direction="unknown" if pair.first is None else "known",
+                       words=pair.words,
                        passages=json.dumps(pair.passages))
     return graph
 
