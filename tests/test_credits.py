@@ -284,13 +284,25 @@ def test_source_lists_partner_datelines_and_press_release_datelines(text, expect
     assert sources(text, own_site="orf.at") == expected
 
 
+def _article_page(seed: int, site_name: str, *, head: str = "", inside: str = "", at: int | None = None,
+                  after: str = "") -> str:
+    """A saved page: ``head`` markup, the site's name, and an article of
+    invented paragraphs with ``inside`` after its first ``at`` paragraphs (or
+    after all), then ``after`` outside the article."""
+    paragraphs = [f"<p>{p}</p>" for p in story(seed, 300).split("\n\n")]
+    at = len(paragraphs) if at is None else at
+    return (
+        f"<html><head>{head}<meta property='og:site_name' content='{site_name}'></head><body><article><h1>Title</h1>"
+        + "".join(paragraphs[:at]) + inside + "".join(paragraphs[at:]) + f"</article>{after}</body></html>"
+    )
+
+
 def test_an_articles_own_footer_and_copyright_block_are_read():
-    paragraphs = "".join(f"<p>{p}</p>" for p in story(9, 300).split("\n\n"))
-    html = (
-        "<html><head><meta property='og:site_name' content='Global News'></head><body><article><h1>Title</h1>"
-        f"{paragraphs}<div class='story-footer'><div class='byline'><p>red, ORF.at/Agenturen</p></div></div>"
-        "<div class='l-article__copyright'><div class='c-copyright'>&copy; 2020 The Canadian Press</div></div>"
-        "</article><footer><div class='copyright'>&copy; 2020 Reuters</div></footer></body></html>"
+    html = _article_page(
+        9, "Global News",
+        inside="<div class='story-footer'><div class='byline'><p>red, ORF.at/Agenturen</p></div></div>"
+        "<div class='l-article__copyright'><div class='c-copyright'>&copy; 2020 The Canadian Press</div></div>",
+        after="<footer><div class='copyright'>&copy; 2020 Reuters</div></footer>",
     )
     page = extract_page(html, url="https://globalnews.ca/news/1/x/")
     assert "red, ORF.at/Agenturen" in page.metadata["byline"]
@@ -300,13 +312,10 @@ def test_an_articles_own_footer_and_copyright_block_are_read():
 
 
 def test_a_source_under_a_picture_or_in_mid_text_is_the_pictures():
-    paragraphs = [f"<p>{p}</p>" for p in story(10, 300).split("\n\n")]
-    html = (
-        "<html><head><meta property='og:site_name' content='ZDFheute'></head><body><article><h1>Title</h1>"
-        + "".join(paragraphs[:2])
-        + "<div><div><picture><img src='x.jpg' alt=''></picture></div><div class='c11'>Der Handel ist stark "
-        "zur\u00fcckgegangen.</div><div class='mc9'>Quelle: AFP</div></div>"
-        + "".join(paragraphs[2:]) + "</article></body></html>"
+    html = _article_page(
+        10, "ZDFheute", at=2,
+        inside="<div><div><picture><img src='x.jpg' alt=''></picture></div><div class='c11'>Der Handel ist stark "
+        "zur\u00fcckgegangen.</div><div class='mc9'>Quelle: AFP</div></div>",
     )
     page = extract_page(html, url="https://www.zdf.de/nachrichten/x-100.html")
     assert "notes" not in page.metadata
@@ -316,11 +325,7 @@ def test_a_source_under_a_picture_or_in_mid_text_is_the_pictures():
 
 
 def _page(canonical: str, site_name: str, seed: int) -> str:
-    paragraphs = "".join(f"<p>{p}</p>" for p in story(seed, 300).split("\n\n"))
-    return (
-        f"<html><head><link rel='canonical' href='{canonical}'><meta property='og:site_name' content='{site_name}'>"
-        f"</head><body><article><h1>Title</h1>{paragraphs}</article></body></html>"
-    )
+    return _article_page(seed, site_name, head=f"<link rel='canonical' href='{canonical}'>")
 
 
 def test_a_page_saved_under_a_redirect_belongs_to_the_publisher_it_names():
@@ -369,12 +374,11 @@ def test_historical_newspaper_credits(text, expected):
 
 
 def test_credit_notes_the_main_text_leaves_out_are_read():
-    paragraphs = "".join(f"<p>{p}</p>" for p in story(8, 300).split("\n\n"))
-    html = (
-        "<html><head><meta property='og:site_name' content='Salon'></head><body><article><h1>Title</h1>"
-        f"{paragraphs}</article><section class='source_section'><p class='editors_note'>This post originally "
+    html = _article_page(
+        8, "Salon",
+        after="<section class='source_section'><p class='editors_note'>This post originally "
         "appeared on <a href='https://grist.org/x'>Grist</a>.</p></section>"
-        "<div class='caption-text'>Jose Luis Magana/AP</div></body></html>"
+        "<div class='caption-text'>Jose Luis Magana/AP</div>",
     )
     page = extract_page(html, url="https://www.salon.com/2020/01/01/x/")
     assert page.metadata["notes"] == ["This post originally appeared on Grist."]
