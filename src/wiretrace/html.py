@@ -372,6 +372,27 @@ class _Model:
         for reuse in report.get("reuse", []):
             for cluster_id in {reuse.get("cluster_a"), reuse.get("cluster_b")} - {None}:
                 self.reuse_of.setdefault(cluster_id, []).append(reuse)
+        self.lineages = {line["id"]: line for line in report.get("lineages", [])}
+
+    def versions(self, cluster: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The lineage a cluster is a version of: every version in order, with
+        the publisher's documents, date, cluster and number of copies."""
+        line = self.lineages.get(cluster.get("lineage") or "")
+        if line is None:
+            return None
+        rows = []
+        for version in line["versions"]:
+            head = self.docs.get(version["documents"][0], {})
+            rows.append({
+                "version": version["version"],
+                "label": _short(head.get("title") or version["documents"][0], 90),
+                "documents": version["documents"],
+                "published": version.get("published") or "no date",
+                "cluster": version.get("cluster"),
+                "here": version.get("cluster") == cluster["id"],
+                "copies": len(version.get("copies", [])),
+            })
+        return {"id": line["id"], "site": line.get("site") or "", "order": line["order"], "rows": rows}
 
     def reuse_links(self, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The passage pairs that link a cluster to other stories (or to
@@ -752,7 +773,7 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
         html = detail.render(
             cluster=cluster, entry=entry, members=model.member_rows(cluster), graph=model.graph(cluster),
             views=views, more_views=more_views, origin=cluster.get("origin") or {},
-            reuse_links=model.reuse_links(cluster),
+            reuse_links=model.reuse_links(cluster), lineage=model.versions(cluster),
             origin_label=model.origin_label(cluster.get("origin")), W=NODE_W, H=NODE_H,
             budget_mb=round(options.max_text_bytes / 1e6),
         )

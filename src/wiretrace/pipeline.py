@@ -28,6 +28,7 @@ from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
+from wiretrace.lineage import lineages, split_versions, version_pairs
 from wiretrace.pairs import split_keys
 from wiretrace.passages import find_reuse, one_link_per_story, passage_candidates, passage_shingles
 from wiretrace.readers import Limits, read_inputs
@@ -42,6 +43,7 @@ from wiretrace.trace import (
     provenance_graph,
     provenance_stage,
     reuse_first,
+    usable_date,
     wire_evidence,
 )
 from wiretrace.verify import verify_pairs
@@ -210,12 +212,22 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         stage["items_out"] = len(verified)
 
     with log.stage("cluster", items_in=len(verified)) as stage:
+        # a publisher's own write-throughs are versions, not copies: each version is a
+        # story with the copies that carry it, and versions are linked as a lineage
+        dates = [usable_date(d) for d in documents]
+        versions = version_pairs([d.site for d in documents], free_sets, dates,
+                                 [(p.a, p.b) for p in verified] + rejected, passage_min_shingles,
+                                 same_publisher)
+        verified, version_groups = split_versions(n, sets, verified, versions)
         # a roundup's contained pairs would chain the stories it quotes: they are passages
         verified, hub_pairs = split_hubs(n, verified, config.jaccard_threshold, rejected)
         rejected.extend((p.a, p.b) for p in hub_pairs)
         components = connected_components(n, ((p.a, p.b) for p in verified))
+        story_lineages = lineages(versions, version_groups, dates)
         stage["items_out"] = len(components)
         stage["hub_pairs"] = len(hub_pairs)
+        stage["version_pairs"] = len(versions)
+        stage["lineages"] = len(story_lineages)
 
     with log.stage("passages", items_in=len(candidate_pairs)) as stage:
         # partial reuse: candidates neither a duplicate nor a contained copy that share
@@ -225,6 +237,14 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         passage_pairs = passage_candidates(free_sets, across, passage_min_shingles, components)
         found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
+        lineage_of = {i: k for k, line in enumerate(story_lineages) for version in line.versions for i in version}
+        for members in components:  # a version's copies belong to its lineage too
+            for i in members:
+                if i in lineage_of:
+                    lineage_of.update((j, lineage_of[i]) for j in members)
+                    break
+        # two versions of one lineage share their kept body: that is the lineage, not reuse
+        found = [r for r in found if r.a not in lineage_of or lineage_of[r.a] != lineage_of.get(r.b)]
         reuse = [dataclasses.replace(r, first=reuse_first(documents, r.a, r.b))
                  for r in one_link_per_story(found, components)]
         stage["aligned"] = len(passage_pairs)
@@ -250,7 +270,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
     with log.stage("attribute", items_in=sum(len(c) for c in components)) as stage:
         attributions, sites, delays = attribute_stage(documents, components, traced, wire, verified)
-        graph = provenance_graph(documents, traced, attributions, reuse)
+        graph = provenance_graph(documents, traced, attributions, reuse, story_lineages)
         stage["items_out"] = len(attributions)
 
     stats = {
@@ -260,6 +280,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         "candidate_pairs": len(candidate_pairs),
         "verified_pairs": len(verified),
         "reuse_pairs": len(reuse),
+        "lineages": len(story_lineages),
         "clusters": len(components),
         "documents_in_clusters": sum(len(c) for c in components),
         "workers": workers,
@@ -269,7 +290,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         report = build_report(
             documents, sets, words, chrome_removed, verified, components, skipped, config, stats,
             wire=wire, traced=traced, attributions=attributions, delays=delays, sites=sites, graph=graph,
-            alignments=alignments, reuse=reuse,
+            alignments=alignments, reuse=reuse, lineages=story_lineages,
         )
         stage["items_out"] = len(report.documents)
     stats["total_seconds"] = round(time.perf_counter() - started, 6)

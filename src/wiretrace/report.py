@@ -78,6 +78,7 @@ class Report:
     provenance: list[dict[str, Any]] = field(default_factory=list)
     sites: list[dict[str, Any]] = field(default_factory=list)
     reuse: list[dict[str, Any]] = field(default_factory=list)  # passage pairs: partial reuse across stories
+    lineages: list[dict[str, Any]] = field(default_factory=list)  # a publisher's versions of one story
     graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
     run_id: str = field(default_factory=new_run_id)  # in report.json and report.html: which files belong together
 
@@ -104,6 +105,7 @@ class Report:
             "clusters": self.clusters,
             "pairs": self.pairs,
             "reuse": self.reuse,
+            "lineages": self.lineages,
             "provenance": self.provenance,
             "sites": self.sites,
             "skipped": self.skipped,
@@ -314,6 +316,7 @@ def build_report(
     graph: Any = None,
     alignments: Any = None,  # trace.Alignments
     reuse: list | None = None,  # passages.Reuse
+    lineages: list | None = None,  # lineage.Lineage
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
@@ -420,8 +423,40 @@ def build_report(
     for cluster, entry in zip(clusters, provenance):
         cluster["origin"] = entry["origin"]
     reuse_out = [_reuse_entry(r, documents, cluster_of) for r in sorted(reuse or [], key=lambda r: (r.a, r.b))]
+    lineages_out = [_lineage_entry(f"l{number}", line, documents, components, cluster_of)
+                    for number, line in enumerate(lineages or [], start=1)]
+    by_id = {c["id"]: c for c in clusters}
+    for line in lineages_out:
+        for version in line["versions"]:
+            if version["cluster"]:
+                by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], reuse_out,
-                  graph)
+                  lineages_out, graph)
+
+
+def _lineage_entry(lineage_id: str, line: Any, documents: list[Document], components: list[list[int]],
+                   cluster_of: dict[int, str]) -> dict[str, Any]:
+    """A lineage as report.json gives it: its versions in order, each with the
+    publisher's documents that carry it, its cluster (None when nobody copied
+    it) and the copies in that cluster; and the version pairs that link them."""
+    members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
+    versions = []
+    for number, own in enumerate(line.versions, start=1):
+        cluster_id = next((cluster_of[i] for i in own if i in cluster_of), None)
+        mine = set(own)
+        copies = [documents[i].id for i in members_of.get(cluster_id, []) if i not in mine]
+        dates = sorted(documents[i].published for i in own if documents[i].published)
+        versions.append({"version": number, "documents": [documents[i].id for i in own], "cluster": cluster_id,
+                         "published": dates[0] if dates else None, "copies": copies})
+    first = documents[line.versions[0][0]]
+    return {
+        "id": lineage_id,
+        "site": first.site,
+        "order": line.order,
+        "versions": versions,
+        "links": [{"a": documents[v.a].id, "b": documents[v.b].id, "shared_shingles": v.shared,
+                   "share_a": v.share_a, "share_b": v.share_b} for v in line.pairs],
+    }
 
 
 def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, str]) -> dict[str, Any]:

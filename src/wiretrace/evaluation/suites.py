@@ -20,6 +20,7 @@ from typing import Any
 
 from wiretrace.evaluation.credit_suites import suite_credits, suite_credits_heldout, suite_impresso
 from wiretrace.evaluation.gold import Gold, _node
+from wiretrace.evaluation.lineage_suite import suite_lineage
 from wiretrace.evaluation.metrics import evaluate
 from wiretrace.pipeline import scan
 
@@ -516,6 +517,7 @@ SUITES: dict[str, Suite] = {
     "credits": suite_credits,
     "credits-heldout": suite_credits_heldout,
     "impresso": suite_impresso,
+    "lineage": suite_lineage,
 }
 
 

@@ -1,0 +1,287 @@
+"""The lineage stage: one publisher's versions of a story, kept apart and linked.
+
+An agency writes a story through: a first take, then a new top over the kept
+body, then another. Outlets copy whichever version they saw, so a copy of
+the second version contains most of the first, and that contained pair would
+merge the versions -- and their copies -- into one cluster, as if one had
+copied the other. Such a pair is not a copy: it is the publisher's own update.
+
+A **version pair** is two documents of one publisher (two known sites that
+:func:`wiretrace.credits.same_publisher` takes for one) that
+
+* share a kept body: at least ``min_shingles`` (a passage's worth) of their
+  *free* shingles (outside quotes and site chrome), and at least
+  :data:`VERSION_MIN_SHARE` of the smaller document's free shingles -- a
+  shared "Latest news" box or footer is a small share of a story (a
+  shared passage is not required: a rewrite edits every sentence of the
+  body a little, and formula stories share whole runs too),
+* each have a top of their own: at most :data:`VERSION_MAX_SHARE` of either
+  document's free shingles are in the other (the same page captured twice, a
+  re-send with a word changed, a trimmed copy, or a first take that the full
+  story holds whole, is one story: a duplicate or a contained pair),
+* are not two cuts of someone else's text: no document of another
+  publisher that is a candidate partner of both holds more of each of them
+  than they hold of each other (a farm that posts one story twice, trimmed
+  and from another copy, has two copies of that story, not versions; a copy
+  of the second version holds the second whole but no more of the first than
+  the second does),
+* are not a digest and one of its items: a document with two candidate
+  partners of its own publisher that are not candidate partners of each
+  other (two unrelated stories) is a roundup of them, and has no versions
+  (a write-through's versions all share the kept body), and
+* when both have a usable date, were published within
+  :data:`VERSION_MAX_HOURS` of each other (a daily formula story -- "the Fed
+  added reserves" -- repeats its text every day and is not a write-through).
+
+Version pairs build no cluster (:func:`split_versions`). In a component of
+the other pairs that holds documents of two or more versions, every member
+goes with the version whose document it is most like (Jaccard of the whole
+shingle sets; ties: the smallest document) and pairs across versions are
+dropped: each version is a story of its own, with the copies that carry it.
+Versions joined by version pairs are a **lineage**, ordered by time when
+every version has a usable date, else by which text contains which (the
+version more of whose text is inside the other came first: a story grows
+over its write-throughs), else left unordered.
+
+Known limit, measured on Reuters-21578 (``wiretrace bench --suite lineage``):
+formula stories about two different companies ("X raises crude postings 50
+cts", "X issues novel eurobond"), published the same day, share a third of
+their text and are taken for versions; so are a story and its follow-up that
+repeats the background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from wiretrace.cluster import connected_components
+from wiretrace.verify import intersection_size
+
+__all__ = ["VersionPair", "Lineage", "VERSION_MIN_SHARE", "VERSION_MAX_SHARE", "VERSION_MAX_HOURS", "version_pairs",
+           "split_versions", "lineages"]
+
+#: Share of the smaller document's free shingles that two versions must share:
+#: a kept body. Write-throughs of one wire story keep 0.3-0.59 of each other
+#: (measured on the labelled US syndication set that issue 11 reports on);
+#: a site's shared template box is a small share of a story.
+VERSION_MIN_SHARE = 0.3
+
+#: Largest share of either version's free shingles found in the other: a
+#: write-through has a new top, a paragraph or more of a story of five to ten.
+#: Above it, the smaller text is a trimmed copy of the larger, which one
+#: cluster already says.
+VERSION_MAX_SHARE = 0.85
+
+#: Longest time between two versions with usable dates: a write-through replaces
+#: its story within the news cycle. Reuters-21578 repeats formula stories
+#: ("FED ADDS RESERVES ...") on later days with most of their text.
+VERSION_MAX_HOURS = 48.0
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    """Documents ``a`` < ``b`` (indices) of one publisher: two versions of a story."""
+
+    a: int
+    b: int
+    shared: int  # free shingles in common
+    share_a: float  # share of a's free shingles in b
+    share_b: float
+
+
+@dataclass
+class Lineage:
+    """Versions of one story by its publisher, in order (module doc).
+
+    ``versions`` holds, per version, the publisher's documents carrying it
+    (indices; two when one version was captured twice); ``order`` says how
+    the order was decided: "time", "text" or "unknown"."""
+
+    versions: list[list[int]]
+    order: str
+    pairs: list[VersionPair] = field(default_factory=list)
+
+
+def version_pairs(
+    sites: Sequence[str | None],
+    free_sets: Sequence[np.ndarray],
+    dates: Sequence[datetime | None],
+    pairs: Sequence[tuple[int, int]],
+    min_shingles: int,
+    same_publisher: Callable[[str | None, str | None], bool],
+) -> list[VersionPair]:
+    """The version pairs among candidate ``pairs`` (module doc), sorted.
+
+    Example:
+        >>> import numpy as np
+        >>> from wiretrace.fingerprint import fingerprint_batch, normalise_batch
+        >>> body = " ".join(f"body{i}" for i in range(100))
+        >>> texts = [" ".join(f"top{i}" for i in range(40)) + " " + body, " ".join(f"new{i}" for i in range(60)) + " " + body]
+        >>> fp = fingerprint_batch(normalise_batch(texts), 5, 16, 1)
+        >>> same = lambda x, y: x == y
+        >>> found = version_pairs(["ap.org", "ap.org"], fp.free_sets, [None, None], [(0, 1)], 31, same)
+        >>> [(p.a, p.b, p.share_a) for p in found]
+        [(0, 1, 0.7059)]
+    """
+    partners: dict[int, set[int]] = {}
+    for a, b in pairs:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+
+    def share(x: int, y: int) -> float:
+        """Share of x's free shingles in y."""
+        return intersection_size(free_sets[x], free_sets[y]) / max(len(free_sets[x]), 1)
+
+    candidates = []
+    for a, b in sorted(set(pairs)):
+        if not same_publisher(sites[a], sites[b]):
+            continue
+        if dates[a] is not None and dates[b] is not None:
+            if abs((dates[a] - dates[b]).total_seconds()) > VERSION_MAX_HOURS * 3600:
+                continue
+        shared = intersection_size(free_sets[a], free_sets[b])
+        size_a, size_b = len(free_sets[a]), len(free_sets[b])
+        if shared < min_shingles or not size_a or not size_b or shared / min(size_a, size_b) < VERSION_MIN_SHARE:
+            continue
+        if shared / min(size_a, size_b) > VERSION_MAX_SHARE:
+            continue  # one holds the other: a trimmed copy
+        share_a, share_b = shared / size_a, shared / size_b
+        if any(share(a, c) > share_a and share(b, c) > share_b
+               for c in sorted(partners[a] & partners[b]) if not same_publisher(sites[a], sites[c])):
+            continue  # two cuts of a third text
+        candidates.append(VersionPair(a, b, shared, round(share_a, 4), round(share_b, 4)))
+
+    def digest(x: int) -> bool:
+        others = sorted(p for p in partners[x] if same_publisher(sites[x], sites[p]))
+        return any(q not in partners[p] for i, p in enumerate(others) for q in others[i + 1:])
+
+    return [v for v in candidates if not digest(v.a) and not digest(v.b)]
+
+
+def split_versions(
+    n: int,
+    sets: Sequence[np.ndarray],
+    verified: Sequence[Any],
+    versions: Sequence[VersionPair],
+) -> tuple[list[Any], list[list[int]]]:
+    """The verified pairs that build clusters once versions are apart, and
+    the version groups: the version documents joined by the remaining pairs
+    among themselves (one version, e.g. captured twice), each sorted.
+
+    Pairs that are version pairs are left out; in a component of the rest
+    that holds two or more version groups, each member goes with the group
+    holding the version document of highest Jaccard with it (ties: the group
+    of the smallest document) and pairs across groups are left out.
+
+    Example:
+        >>> from wiretrace.verify import VerifiedPair
+        >>> import numpy as np
+        >>> s = [np.arange(0, 100), np.arange(0, 100), np.arange(40, 160), np.arange(40, 160)]
+        >>> pairs = [VerifiedPair(0, 1, 100, 1.0, 1.0, 1.0, "lsh"), VerifiedPair(0, 2, 60, 0.375, 0.6, 0.5, "anchors"),
+        ...          VerifiedPair(1, 3, 60, 0.375, 0.6, 0.5, "anchors"), VerifiedPair(2, 3, 120, 1.0, 1.0, 1.0, "lsh")]
+        >>> kept, groups = split_versions(4, s, pairs, [VersionPair(0, 2, 60, 0.6, 0.5)])
+        >>> [(p.a, p.b) for p in kept], groups
+        ([(0, 1), (2, 3)], [[0], [2]])
+    """
+    if not versions:
+        return list(verified), []
+    version_keys = {(v.a, v.b) for v in versions}
+    rest = [p for p in verified if (p.a, p.b) not in version_keys]
+    version_docs = sorted({i for v in versions for i in (v.a, v.b)})
+    among = set(version_docs)
+    group_of: dict[int, int] = {d: d for d in version_docs}
+    for members in connected_components(n, ((p.a, p.b) for p in rest if p.a in among and p.b in among)):
+        for d in members:
+            group_of[d] = members[0]
+    groups: dict[int, list[int]] = {}
+    for d in version_docs:
+        groups.setdefault(group_of[d], []).append(d)
+
+    assigned: dict[int, int] = {}
+    for members in connected_components(n, ((p.a, p.b) for p in rest)):
+        inside = [d for d in members if d in among]
+        if len({group_of[d] for d in inside}) < 2:
+            continue
+        for m in members:
+            if m in among:
+                assigned[m] = group_of[m]
+                continue
+            best = max(inside, key=lambda d: (_jaccard(sets[m], sets[d]), -d))
+            assigned[m] = group_of[best]
+    kept = [p for p in rest if assigned.get(p.a, -1) == assigned.get(p.b, -1)]
+    return kept, [groups[g] for g in sorted(groups)]
+
+
+def lineages(
+    versions: Sequence[VersionPair],
+    groups: Sequence[Sequence[int]],
+    dates: Sequence[datetime | None],
+) -> list[Lineage]:
+    """Version groups joined by version pairs, each lineage's versions in
+    order (module doc); lineages in order of their smallest document.
+
+    Example:
+        >>> from datetime import datetime
+        >>> d = [datetime(2024, 1, 1, h) for h in (9, 11, 10)]
+        >>> [(l.versions, l.order) for l in lineages([VersionPair(0, 1, 40, 0.5, 0.4), VersionPair(1, 2, 40, 0.5, 0.4)], [[0], [1], [2]], d)]
+        [([[0], [2], [1]], 'time')]
+    """
+    group_of = {d: g[0] for g in groups for d in g}
+    members = {g[0]: list(g) for g in groups}
+    n = max(group_of, default=-1) + 1
+    links = [(group_of[v.a], group_of[v.b]) for v in versions if group_of[v.a] != group_of[v.b]]
+    out = []
+    for component in sorted(connected_components(n, links), key=lambda c: c[0]):
+        heads = [g for g in component if g in members]
+        ordered, order = _order(heads, members, versions, dates, group_of)
+        inside = set(heads)
+        pairs = [v for v in versions if group_of[v.a] in inside]
+        out.append(Lineage([members[g] for g in ordered], order, pairs))
+    return out
+
+
+def _order(heads: list[int], members: dict[int, list[int]], versions: Sequence[VersionPair],
+           dates: Sequence[datetime | None], group_of: dict[int, int]) -> tuple[list[int], str]:
+    """The version groups of one lineage in order, and what decided it."""
+    first_date = {g: min((dates[d] for d in members[g] if dates[d] is not None), default=None) for g in heads}
+    if all(first_date[g] is not None for g in heads) and len(set(first_date.values())) == len(heads):
+        return sorted(heads, key=lambda g: first_date[g]), "time"
+    # which text contains which: of a version pair, the side more of whose
+    # text is inside the other came first; a topological order when these
+    # say one thing (no tie, no cycle), else unordered
+    after: dict[int, set[int]] = {g: set() for g in heads}
+    before_count = {g: 0 for g in heads}
+    for v in versions:
+        ga, gb = group_of[v.a], group_of[v.b]
+        if ga not in after or ga == gb:
+            continue
+        if v.share_a == v.share_b:
+            return sorted(heads), "unknown"
+        earlier, later = (ga, gb) if v.share_a > v.share_b else (gb, ga)
+        if later not in after[earlier]:
+            after[earlier].add(later)
+            before_count[later] += 1
+    ready = sorted(g for g in heads if before_count[g] == 0)
+    ordered = []
+    while ready:
+        g = ready.pop(0)
+        ordered.append(g)
+        for later in sorted(after[g]):
+            before_count[later] -= 1
+            if before_count[later] == 0:
+                ready.append(later)
+        ready.sort()
+    if len(ordered) != len(heads):
+        return sorted(heads), "unknown"
+    return ordered, "text"
+
+
+def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
+    shared = intersection_size(x, y)
+    union = len(x) + len(y) - shared
+    return shared / union if union else 0.0
