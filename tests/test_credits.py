@@ -500,11 +500,14 @@ def test_a_publishers_update_of_its_own_story_is_no_copy():
         _record("update", "https://news.example.org/b", "Port strike ends", update, "2026-03-04T18:00:00Z"),
         _record("farm", "https://farm.example.net/a", "Strike news", update, "2026-03-05T08:00:00Z"),
     ])
-    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
-    # the publisher's own later article is neither a copy nor uncredited; the farm's copy is
-    assert status == {"first": "origin", "update": "same_publisher", "farm": "uncredited"}
+    status = {d["id"]: (d["attribution"] or {}).get("status") for d in report.documents}
+    # the publisher's own later article is neither a copy nor uncredited: it is the second
+    # version of its story (wiretrace.lineage), the origin of what the farm copied uncredited
+    assert status == {"first": None, "update": "origin", "farm": "uncredited"}
+    (line,) = report.lineages
+    assert [(v["documents"], v["copies"]) for v in line["versions"]] == [(["first"], []), (["update"], ["farm"])]
     site = next(s for s in report.sites if s["site"] == "example.org")
-    assert (site["articles"], site["copies"], site["same_publisher"], site["farm_score"]) == (2, 0, 1, 0.0)
+    assert (site["articles"], site["copies"], site["farm_score"]) == (2, 0, 0.0)
 
 
 def test_text_shared_only_with_its_own_publishers_pages_is_no_uncredited_copy():

@@ -48,7 +48,7 @@ def test_every_record_has_gold(sim):
     for r, g in zip(sim.records, sim.gold):
         assert r["site"] in sim.sites and sim.sites[r["site"]] == g["site_kind"]
         assert r["url"].startswith(f"https://{r['site']}/")
-    wire_of = {g["story"]: g["id"] for g in sim.gold if g["transform"] in ("wire", "outlet")}
+    wire_of = {g["story"]: g["id"] for g in sim.gold if g["transform"] in ("wire", "outlet", "wire-update")}
     for g in sim.gold:
         if g["story"] is not None and g["story"] in wire_of:
             assert g["origin"] == wire_of[g["story"]]  # the agency's or outlet's own page
@@ -56,6 +56,10 @@ def test_every_record_has_gold(sim):
             assert g["origin"].startswith(("agency:", "site:")) and g["source"] == g["origin"]
     transforms = {g["transform"] for g in sim.gold}
     assert {"wire", "partner", "farm-chain", "independent", "unrelated"} <= transforms
+    for g in sim.gold:  # an agency's second version: a story of its own, a version of its first
+        if g["transform"] == "wire-update":
+            first = next(f for f in sim.gold if f["id"] == g["version_of"])
+            assert first["transform"] == "wire" and g["story"] == f"{first['story']}-v2"
     assert any(t.startswith("syndicated-") for t in transforms)  # one extra story in this small web
 
 

@@ -40,6 +40,8 @@ METRICS = {
     "simulation.farm_ranking_roc_auc": "floor",
     "simulation.reuse.precision": "floor",
     "simulation.reuse.recall": "floor",
+    "simulation.lineage.precision": "floor",
+    "simulation.lineage.recall": "floor",
     "bbc.recall": "floor",
     "ecbplus.pairs_across_events": "ceiling",
     "ecbplus.false_positive_rate": "ceiling",

@@ -32,6 +32,10 @@ FARM_SITES = ["buzz-daily-now.example", "trendwire-247.example", "newsflash-cent
 # (partial reuse, wiretrace.passages), credited to no one.
 ROUNDUP_SITES = ["morning-digest.example", "weekly-roundup.example"]
 ROUNDUP_PARAGRAPHS = 2  # paragraphs taken from the top of each story
+# Write-throughs: the agency publishes a second version of about one story in
+# six -- a new top of this many paragraphs over the kept body, a few hours
+# later -- and partners copy the second version (wiretrace.lineage).
+WRITE_THROUGH_TOP = 2
 NEWS_SITES = ["valley-courier.example", "harbor-times.example", "metro-chronicle.example",
               "county-observer.example", "lakeside-post.example"]
 # Outlets that syndicate their stories, and how the stations that run them say so.
@@ -246,8 +250,41 @@ def _roundups(sim: Simulation, add, rng: random.Random, when: datetime) -> None:
                                         "transform": "roundup", "reuse_of": sorted(chosen)})
 
 
+def _write_throughs(sim: Simulation, add, rng: random.Random) -> None:
+    """Second versions of some wire stories by the agency: the top
+    ``WRITE_THROUGH_TOP`` paragraphs rewritten (their words in a new order: no
+    shingle of the old top survives), the body kept, one more paragraph at the
+    end, two to six hours after the first version; one or two partners copy the
+    new version whole. Gold: the second version is a story of its own
+    (``story`` ``<sid>-v2``) with ``version_of`` the first version's id."""
+    firsts = [(record, gold) for record, gold in zip(sim.records, sim.gold)
+              if gold.get("transform") == "wire" and len(record["text"].split("\n\n")) >= 6]
+    for record, gold in firsts:
+        if rng.random() >= 1 / 6:
+            continue
+        paragraphs = record["text"].split("\n\n")
+
+        def rewritten(paragraph: str) -> str:
+            words = paragraph.split()
+            rng.shuffle(words)
+            return " ".join(words)
+
+        new = [rewritten(p) for p in paragraphs[:WRITE_THROUGH_TOP]] + paragraphs[WRITE_THROUGH_TOP:-1]
+        new += [rewritten(paragraphs[WRITE_THROUGH_TOP]), paragraphs[-1]]  # an added paragraph, the sign-off kept
+        when = datetime.fromisoformat(record["published"]) + timedelta(hours=rng.uniform(2, 6))
+        sid = f"{gold['story']}-v2"
+        title = f"UPDATE 1-{record['title']}"
+        v2 = add(WIRE_SITE, title, "\n\n".join(new), when,
+                 {"story": sid, "origin": None, "source": None, "attribution": "origin", "transform": "wire-update",
+                  "version_of": record["id"]})
+        sim.gold[-1]["origin"] = v2
+        for site in rng.sample(PARTNER_SITES, rng.randint(1, 2)):
+            add(site, title, "\n\n".join(["Reuters:", *new]), when + timedelta(hours=rng.uniform(0.5, 3)),
+                {"story": sid, "origin": v2, "source": v2, "attribution": "credited", "transform": "partner-update"})
+
+
 def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True,
-             roundups: bool = True) -> Simulation:
+             roundups: bool = True, write_throughs: bool = True) -> Simulation:
     """Build a simulated web of copies with full ground truth.
 
     Args:
@@ -265,6 +302,11 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             page, about one roundup per 15 stories (gold ``transform``
             ``roundup``, ``reuse_of``: the stories it quotes). Drawn from
             their own generator, after everything else.
+        write_throughs: Also simulate the agency's second versions of about
+            one wire story in six, copied by partners (gold ``transform``
+            ``wire-update`` with ``version_of``, and ``partner-update``; see
+            :func:`_write_throughs`). Drawn from their own generator, after
+            the roundups.
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -425,6 +467,8 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
 
     if roundups:
         _roundups(sim, add, random.Random(f"{seed}:roundups"), start + timedelta(hours=5 * len(story_idx) + 10))
+    if write_throughs:
+        _write_throughs(sim, add, random.Random(f"{seed}:write-throughs"))
 
     # Unrelated articles: base articles used once, on normal sites.
     for j, bi in enumerate(unrel_idx):

@@ -116,6 +116,7 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
             statuses_by_transform[entry["transform"]].append(attribution.get("status") == entry["attribution"])
     farm = [row for row in report["sites"] if row["site"] in sim.sites]
     reuse = _reuse_scores(report, sim)
+    versions = _lineage_scores(report, sim)
     return {
         "documents": len(sim.records),
         "stories": stories,
@@ -123,6 +124,7 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         "scores": scores,
         "recall_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(by_transform.items())},
         "reuse": reuse,
+        "lineage": versions,
         "copy_edge_accuracy_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(edges_by_transform.items())},
         "attribution_accuracy_by_transform": {
             t: round(sum(v) / len(v), 4) for t, v in sorted(statuses_by_transform.items())
@@ -267,6 +269,30 @@ def _reuse_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     return {"links": len(wanted), "found": len(found), "false_links": false, "roundups_in_clusters": clustered,
             "precision": round(len(found) / predicted, 4) if predicted else None,
             "recall": round(len(found) / len(wanted), 4) if wanted else None}
+
+
+def _lineage_scores(report: dict[str, Any], sim) -> dict[str, Any]:
+    """The agency's second versions against the first: each (first, second)
+    pair is found when a lineage links the two wire pages; every other
+    version link is false. A second version's copies are attached when they
+    share its cluster and no first version's document is in it."""
+    gold = {g["id"]: g for g in sim.gold}
+    wanted = {tuple(sorted((g["id"], g["version_of"]))) for g in sim.gold if g.get("version_of")}
+    found = {tuple(sorted((link["a"], link["b"]))) for line in report.get("lineages", []) for link in line["links"]}
+    cluster = {d["id"]: d["cluster"] for d in report["documents"]}
+    copies = [g for g in sim.gold if g["transform"] == "partner-update"]
+    firsts = {g["version_of"]: g["story"] for g in sim.gold if g.get("version_of")}
+    attached = 0
+    for g in copies:
+        here = cluster.get(g["id"])
+        own = cluster.get(g["origin"])
+        mixed = any(cluster.get(d["id"]) == here for d in sim.gold
+                    if d["story"] and d["story"] in {gold[f]["story"] for f in firsts})
+        attached += bool(here) and here == own and not mixed
+    return {"versions": len(wanted), "found": len(wanted & found), "false_links": len(found - wanted),
+            "precision": round(len(wanted & found) / len(found), 4) if found else None,
+            "recall": round(len(wanted & found) / len(wanted), 4) if wanted else None,
+            "copies": len(copies), "copies_attached": attached}
 
 
 def _simulation_gold(sim) -> Gold:
