@@ -26,9 +26,9 @@ A **version pair** is two documents of one publisher (two known sites that
   and from another copy, has two copies of that story, not versions; a copy
   of the second version holds the second whole but no more of the first than
   the second does),
-* share a body that is theirs: at most :data:`VERSION_MAX_HOLDERS` of the
-  publisher's documents (the pair included, among the candidate partners of
-  either) hold half of what the pair shares -- text that more of a site's
+* share a body that is theirs: at most :data:`VERSION_MAX_HOLDERS` pages of
+  their site (the pair included) hold what the pair shares (the median, over
+  a sample of its shingles, of the pages that have each) -- text that more of a site's
   pages carry is its boilerplate (a newsletter promotion at the end of every
   story, on exports where it is not a line of its own for the clean stage
   to drop), not a kept body,
@@ -158,9 +158,16 @@ def version_pairs(
         """Share of x's free shingles in y."""
         return intersection_size(free_sets[x], free_sets[y]) / max(len(free_sets[x]), 1)
 
+    memo: dict[tuple[str | None, str | None], bool] = {}
+
+    def one_publisher(x: str | None, y: str | None) -> bool:
+        if (x, y) not in memo:
+            memo[(x, y)] = same_publisher(x, y)
+        return memo[(x, y)]
+
     candidates = []
     for a, b in sorted(set(pairs)):
-        if not same_publisher(sites[a], sites[b]):
+        if not one_publisher(sites[a], sites[b]):
             continue
         if dates[a] is not None and dates[b] is not None:
             if abs((dates[a] - dates[b]).total_seconds()) > VERSION_MAX_HOURS * 3600:
@@ -172,19 +179,20 @@ def version_pairs(
         if shared / min(size_a, size_b) > VERSION_MAX_SHARE:
             continue  # one holds the other: a trimmed copy
         share_a, share_b = shared / size_a, shared / size_b
-        if _holders(a, b, free_sets, partners, sites, same_publisher) > VERSION_MAX_HOLDERS:
-            continue  # the site's boilerplate
         if any(share(a, c) > share_a and share(b, c) > share_b
-               for c in sorted(partners[a] & partners[b]) if not same_publisher(sites[a], sites[c])):
+               for c in sorted(partners[a] & partners[b]) if not one_publisher(sites[a], sites[c])):
             continue  # two cuts of a third text
         candidates.append(VersionPair(a, b, shared, round(share_a, 4), round(share_b, 4)))
 
+    holders = _holders(candidates, sites, free_sets)
+    candidates = [v for v, held in zip(candidates, holders) if held <= VERSION_MAX_HOLDERS]  # else the site's boilerplate
+
     def digest(x: int) -> bool:
-        others = sorted(p for p in partners[x] if same_publisher(sites[x], sites[p]))
+        others = sorted(p for p in partners[x] if one_publisher(sites[x], sites[p]))
         return any(q not in partners[p] for i, p in enumerate(others) for q in others[i + 1:])
 
     found = [v for v in candidates if not digest(v.a) and not digest(v.b)]
-    return _earliest_publisher(found, sites, dates, partners, share, same_publisher)
+    return _earliest_publisher(found, sites, dates, partners, share, one_publisher)
 
 
 def _earliest_publisher(found: list[VersionPair], sites: Sequence[str | None], dates: Sequence[datetime | None],
@@ -210,15 +218,42 @@ def _earliest_publisher(found: list[VersionPair], sites: Sequence[str | None], d
     return [v for v in found if same_publisher(sites[v.a], publisher_of.get(v.a, sites[v.a]))]
 
 
-def _holders(a: int, b: int, free_sets: Sequence[np.ndarray], partners: dict[int, set[int]],
-             sites: Sequence[str | None], same_publisher: Callable[[str | None, str | None], bool]) -> int:
-    """Documents of a's publisher (a and b included) holding at least half of
-    the free shingles a and b share, among the candidate partners of either."""
-    body = intersection(free_sets[a], free_sets[b])
-    need = len(body) / 2
-    others = (partners[a] | partners[b]) - {a, b}
-    return 2 + sum(1 for c in sorted(others)
-                   if same_publisher(sites[a], sites[c]) and intersection_size(body, free_sets[c]) >= need)
+def _holders(candidates: Sequence[VersionPair], sites: Sequence[str | None],
+             free_sets: Sequence[np.ndarray]) -> list[float]:
+    """For each candidate pair, how many pages of its site hold its shared
+    body: the median, over a sample of the body's shingles (one in
+    :data:`_HOLDER_SAMPLE` by value, so the same ones on every page), of the
+    number of the site's documents that have the shingle. One pass over the
+    pages of the sites that have candidates."""
+    samples = []
+    for v in candidates:
+        body = intersection(free_sets[v.a], free_sets[v.b])
+        sample = body[body % np.uint64(_HOLDER_SAMPLE) == 0]
+        samples.append(sample if len(sample) >= 4 else body)
+    wanted: dict[str | None, np.ndarray] = {}
+    for v, sample in zip(candidates, samples):
+        wanted.setdefault(sites[v.a], []).append(sample)  # type: ignore[arg-type]
+    wanted = {site: np.unique(np.concatenate(parts)) for site, parts in wanted.items()}
+    pages: dict[str | None, list[int]] = {}
+    for i, site in enumerate(sites):
+        if site in wanted:
+            pages.setdefault(site, []).append(i)
+    counts: dict[str | None, np.ndarray] = {}
+    for site, values in wanted.items():
+        # each page's set holds a shingle once: its count over the pages is its page count
+        every = np.concatenate([free_sets[i] for i in pages[site]])
+        at = np.minimum(np.searchsorted(values, every), len(values) - 1)  # binary search: no sort of the pages
+        counts[site] = np.bincount(at[values[at] == every], minlength=len(values))
+    out = []
+    for v, sample in zip(candidates, samples):
+        values, df = wanted[sites[v.a]], counts[sites[v.a]]
+        out.append(float(np.median(df[np.searchsorted(values, sample)])) if len(sample) else 0.0)
+    return out
+
+
+#: One in this many shingles (by value) of a shared body is looked up on the
+#: site's other pages (:func:`_holders`): enough for a median, cheap to count.
+_HOLDER_SAMPLE = 8
 
 
 def split_versions(
