@@ -215,7 +215,7 @@ def _earliest_publisher(found: list[VersionPair], sites: Sequence[str | None], d
         links += [(x, c) for c in sorted(partners[x]) if c in among and c > x
                   and min(share(x, c), share(c, x)) >= VERSION_MAX_SHARE]
     publisher_of: dict[int, str | None] = {}
-    for members in connected_components(max(ends, default=-1) + 1, links):
+    for members in _components(ends, links):
         first = min(members, key=lambda i: (dates[i] is None, dates[i].timestamp() if dates[i] else 0.0, i))
         for i in members:
             publisher_of[i] = sites[first]
@@ -292,7 +292,7 @@ def split_versions(
     version_docs = sorted({i for v in versions for i in (v.a, v.b)})
     among = set(version_docs)
     group_of: dict[int, int] = {d: d for d in version_docs}
-    for members in connected_components(n, ((p.a, p.b) for p in rest if p.a in among and p.b in among)):
+    for members in _components(version_docs, [(p.a, p.b) for p in rest if p.a in among and p.b in among]):
         for d in members:
             group_of[d] = members[0]
     groups: dict[int, list[int]] = {}
@@ -330,10 +330,9 @@ def lineages(
     """
     group_of = {d: g[0] for g in groups for d in g}
     members = {g[0]: list(g) for g in groups}
-    n = max(group_of, default=-1) + 1
     links = [(group_of[v.a], group_of[v.b]) for v in versions if group_of[v.a] != group_of[v.b]]
     out = []
-    for component in sorted(connected_components(n, links), key=lambda c: c[0]):
+    for component in sorted(_components(sorted(members), links), key=lambda c: c[0]):
         heads = [g for g in component if g in members]
         ordered, order = _order(heads, members, versions, dates, group_of)
         inside = set(heads)
@@ -376,6 +375,15 @@ def _order(heads: list[int], members: dict[int, list[int]], versions: Sequence[V
     if len(ordered) != len(heads):
         return sorted(heads), "unknown"
     return ordered, "text"
+
+
+def _components(nodes: Sequence[int], edges: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """:func:`wiretrace.cluster.connected_components` over a few of the
+    corpus's documents: numbered among ``nodes`` (sorted), so the work is
+    theirs, not the corpus's."""
+    number = {node: k for k, node in enumerate(nodes)}
+    found = connected_components(len(nodes), ((number[a], number[b]) for a, b in edges))
+    return [[nodes[k] for k in component] for component in found]
 
 
 def _jaccard(x: np.ndarray, y: np.ndarray) -> float:

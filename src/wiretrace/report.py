@@ -423,7 +423,8 @@ def build_report(
     for cluster, entry in zip(clusters, provenance):
         cluster["origin"] = entry["origin"]
     reuse_out = [_reuse_entry(r, documents, cluster_of) for r in sorted(reuse or [], key=lambda r: (r.a, r.b))]
-    lineages_out = [_lineage_entry(f"l{number}", line, documents, components, cluster_of)
+    members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
+    lineages_out = [_lineage_entry(f"l{number}", line, documents, members_of, cluster_of)
                     for number, line in enumerate(lineages or [], start=1)]
     by_id = {c["id"]: c for c in clusters}
     for line in lineages_out:
@@ -434,12 +435,12 @@ def build_report(
                   lineages_out, graph)
 
 
-def _lineage_entry(lineage_id: str, line: Any, documents: list[Document], components: list[list[int]],
+def _lineage_entry(lineage_id: str, line: Any, documents: list[Document], members_of: dict[str, list[int]],
                    cluster_of: dict[int, str]) -> dict[str, Any]:
     """A lineage as report.json gives it: its versions in order, each with the
     publisher's documents that carry it, its cluster (None when nobody copied
-    it) and the copies in that cluster; and the version pairs that link them."""
-    members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
+    it) and the copies in that cluster (``members_of``: cluster id -> members);
+    and the version pairs that link them."""
     versions = []
     for number, own in enumerate(line.versions, start=1):
         cluster_id = next((cluster_of[i] for i in own if i in cluster_of), None)

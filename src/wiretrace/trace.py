@@ -646,16 +646,19 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
                 edge.source, edge.copy, kind="copy", cluster=cluster.cluster, direction=edge.direction,
                 basis="; ".join(edge.basis), evidence=json.dumps(edge.evidence, sort_keys=True),
             )
-    for pair in reuse:  # documents outside clusters join the graph with their reuse edge
-        ends = [f"doc:{documents[i].id}" if f"doc:{documents[i].id}" in graph else add_document(i, "")
-                for i in (pair.a, pair.b)]
+    def node_of(i: int) -> str:
+        """A document's node; one outside clusters joins the graph here."""
+        node = f"doc:{documents[i].id}"
+        return node if node in graph else add_document(i, "")
+
+    for pair in reuse:
+        ends = [node_of(pair.a), node_of(pair.b)]
         source, copy = ends[::-1] if pair.first == pair.b else ends
         graph.add_edge(source, copy, kind="reuse", direction="unknown" if pair.first is None else "known",
                        words=pair.words,
                        passages=json.dumps(pair.passages))
     for number, line in enumerate(lineages, start=1):
-        heads = [f"doc:{documents[v[0]].id}" if f"doc:{documents[v[0]].id}" in graph else add_document(v[0], "")
-                 for v in line.versions]
+        heads = [node_of(version[0]) for version in line.versions]
         for earlier, later in zip(heads, heads[1:]):
             graph.add_edge(earlier, later, kind="version", lineage=f"l{number}", order=line.order)
     return graph

@@ -32,11 +32,11 @@ import json
 import re
 import time
 from collections import Counter, defaultdict
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from wiretrace.credits import credited_sources, find_credits, outlet_for_site
+from wiretrace.evaluation.gold import load_packaged_labels
 from wiretrace.sites import site_of
 from wiretrace.wire import agency_for_site, find_markers
 
@@ -50,8 +50,7 @@ HELDOUT_LABELS_FILE = "credit_labels_heldout.jsonl"
 
 def load_credit_labels(name: str = LABELS_FILE) -> list[dict[str, Any]]:
     """The labelled pages of a label file, in file order."""
-    text = resources.files("wiretrace.evaluation").joinpath(name).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return load_packaged_labels(name)
 
 
 def _source_id(source: str, kind: str) -> str:

@@ -22,10 +22,12 @@ computed from whichever labels the file has.
 from __future__ import annotations
 
 import json
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Gold", "GoldError", "load_gold", "ATTRIBUTION_LABELS"]
+__all__ = ["Gold", "GoldError", "load_gold", "load_packaged_labels", "ATTRIBUTION_LABELS"]
 
 ATTRIBUTION_LABELS = ("origin", "credited", "uncredited", "miscredited", "same_publication")
 
@@ -100,3 +102,10 @@ def load_gold(path: str | Path) -> Gold:
     if not gold.documents and not gold.pairs:
         raise GoldError(f"{path}: no labels found")
     return gold
+
+
+def load_packaged_labels(name: str) -> list[dict[str, Any]]:
+    """The records of a JSONL label file shipped beside this module (labels
+    made by reading: ids and spans, no text), in file order."""
+    text = resources.files("wiretrace.evaluation").joinpath(name).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

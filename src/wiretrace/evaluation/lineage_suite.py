@@ -38,6 +38,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from wiretrace.evaluation.gold import load_packaged_labels
 from wiretrace.pipeline import scan
 
 __all__ = ["suite_lineage", "LABELS_FILE"]
@@ -106,12 +107,7 @@ def suite_lineage(data: Path, quick: bool) -> dict[str, Any]:
     started = time.perf_counter()
     report = scan(records)
     seconds = time.perf_counter() - started
-    labels = {}
-    with open(Path(__file__).with_name(LABELS_FILE), encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                entry = json.loads(line)
-                labels[(entry["a"], entry["b"])] = entry["label"]
+    labels = {(entry["a"], entry["b"]): entry["label"] for entry in load_packaged_labels(LABELS_FILE)}
     found = {(min(link["a"], link["b"]), max(link["a"], link["b"]))
              for line in report.lineages for link in line["links"]}
     judged = [labels[p] for p in found if p in labels]
