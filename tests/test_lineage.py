@@ -77,6 +77,32 @@ def test_three_write_throughs_are_one_lineage_of_three_versions_with_their_copie
     assert edges == [("doc:agency-v1", "doc:agency-v2"), ("doc:agency-v2", "doc:agency-v3")]
 
 
+def test_trimmed_copies_of_the_first_version_stay_with_it_when_a_later_version_shares_its_body():
+    # the second version keeps about half of the first (no verified pair: a passage's
+    # worth of shared body), partners copy it; two farms cut the first version to its
+    # top, one from the other. The first version contains both cuts and shares text
+    # with the second version's story: that shared body is the lineage's own, not a
+    # second story the first version quotes, so the first version is no hub and the
+    # cuts stay its copies.
+    body = _paragraphs(800, 260)
+    first = _paragraphs(810, 260) + body
+    second = _paragraphs(811, 260) + body + _paragraphs(812, 60)
+    cut = "\n\n".join(first[:len(first) // 3])
+    records = [_doc("agency-v1", "\n\n".join(first), "wire.example.com", "2026-05-02T06:00:00Z"),
+               _doc("agency-v2", "\n\n".join(second), "wire.example.com", "2026-05-02T09:00:00Z"),
+               _doc("farm-cut", f"Read this now.\n\n{cut}", "farm.example.org", "2026-05-02T08:00:00Z"),
+               _doc("farm-cut-copy", f"Shared today.\n\n{cut}", "farm2.example.org", "2026-05-02T09:00:00Z")]
+    records += [_doc(f"outlet{k}-v2", "\n\n".join(second), f"daily{k}.example", "2026-05-02T10:00:00Z")
+                for k in range(2)]
+    records += [_doc(f"agency-other{n}", story(760 + n, 500), "wire.example.com", "2026-05-02T05:00:00Z")
+                for n in range(4)]
+    report = scan(records)
+    (line,) = report.lineages
+    assert [v["documents"] for v in line["versions"]] == [["agency-v1"], ["agency-v2"]]
+    assert sorted(line["versions"][0]["copies"]) == ["farm-cut", "farm-cut-copy"]
+    assert sorted(line["versions"][1]["copies"]) == ["outlet0-v2", "outlet1-v2"]
+
+
 def test_without_dates_versions_are_ordered_by_which_text_holds_which():
     records, _ = _write_throughs(dated=False)
     report = scan(records)

@@ -69,7 +69,7 @@ Known limits, measured by reading:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,7 +80,7 @@ from wiretrace.cluster import connected_components
 from wiretrace.verify import intersection, intersection_size
 
 __all__ = ["VersionPair", "Lineage", "VERSION_MIN_SHARE", "VERSION_MAX_SHARE", "VERSION_MAX_HOURS",
-           "VERSION_MAX_HOLDERS", "version_pairs", "split_versions", "lineages"]
+           "VERSION_MAX_HOLDERS", "version_pairs", "split_versions", "lineages", "lineage_members"]
 
 #: Share of the smaller document's free shingles that two versions must share:
 #: a kept body. Write-throughs of one wire story keep 0.3-0.59 of each other
@@ -339,6 +339,25 @@ def lineages(
         pairs = [v for v in versions if group_of[v.a] in inside]
         out.append(Lineage([members[g] for g in ordered], order, pairs))
     return out
+
+
+def lineage_members(found: Sequence[Lineage], components: Iterable[Sequence[int]]) -> dict[int, int]:
+    """Each document of a lineage -- its versions and the copies that share a
+    component with one of them -- mapped to the lineage's position in
+    ``found``. Text that two members share is the lineage's own (a kept
+    body), neither reuse nor a sign of a roundup.
+
+    Example:
+        >>> line = Lineage([[0], [2]], "time")
+        >>> sorted(lineage_members([line], [[0, 1], [2, 3], [4, 5]]).items())
+        [(0, 0), (1, 0), (2, 0), (3, 0)]
+    """
+    member = {i: k for k, line in enumerate(found) for version in line.versions for i in version}
+    for component in components:
+        k = next((member[i] for i in component if i in member), None)
+        if k is not None:
+            member.update((j, k) for j in component)
+    return member
 
 
 def _order(heads: list[int], members: dict[int, list[int]], versions: Sequence[VersionPair],

@@ -28,7 +28,7 @@ from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.dates import quiet_dateutil
 from wiretrace.fingerprint import fingerprint_all, resolve_workers
-from wiretrace.lineage import lineages, split_versions, version_pairs
+from wiretrace.lineage import lineage_members, lineages, split_versions, version_pairs
 from wiretrace.pairs import split_keys
 from wiretrace.passages import find_reuse, one_link_per_story, passage_candidates, passage_shingles
 from wiretrace.readers import Limits, read_inputs
@@ -219,11 +219,16 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
                                  [(p.a, p.b) for p in verified] + rejected, passage_min_shingles,
                                  same_publisher)
         verified, version_groups = split_versions(n, sets, verified, versions)
-        # a roundup's contained pairs would chain the stories it quotes: they are passages
-        verified, hub_pairs = split_hubs(n, verified, config.jaccard_threshold, rejected)
+        story_lineages = lineages(versions, version_groups, dates)
+        # a roundup's contained pairs would chain the stories it quotes: they are passages.
+        # Text a lineage's members share (a later version's kept body) is no quoted story.
+        shared = rejected
+        if story_lineages:
+            member = lineage_members(story_lineages, connected_components(n, ((p.a, p.b) for p in verified)))
+            shared = [(a, b) for a, b in rejected if a not in member or member[a] != member.get(b)]
+        verified, hub_pairs = split_hubs(n, verified, config.jaccard_threshold, shared)
         rejected.extend((p.a, p.b) for p in hub_pairs)
         components = connected_components(n, ((p.a, p.b) for p in verified))
-        story_lineages = lineages(versions, version_groups, dates)
         stage["items_out"] = len(components)
         stage["hub_pairs"] = len(hub_pairs)
         stage["version_pairs"] = len(versions)
@@ -237,12 +242,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
         passage_pairs = passage_candidates(free_sets, across, passage_min_shingles, components)
         found = find_reuse([d.text for d in documents], free_sets, words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
-        lineage_of = {i: k for k, line in enumerate(story_lineages) for version in line.versions for i in version}
-        for members in components:  # a version's copies belong to its lineage too
-            for i in members:
-                if i in lineage_of:
-                    lineage_of.update((j, lineage_of[i]) for j in members)
-                    break
+        lineage_of = lineage_members(story_lineages, components)  # a version's copies belong to its lineage too
         # two versions of one lineage share their kept body: that is the lineage, not reuse
         found = [r for r in found if r.a not in lineage_of or lineage_of[r.a] != lineage_of.get(r.b)]
         reuse = [dataclasses.replace(r, first=reuse_first(documents, r.a, r.b))

@@ -36,6 +36,18 @@ ROUNDUP_PARAGRAPHS = 2  # paragraphs taken from the top of each story
 # six -- a new top of this many paragraphs over the kept body, a few hours
 # later -- and partners copy the second version (wiretrace.lineage).
 WRITE_THROUGH_TOP = 2
+# Briefs: a local site runs the top of a long wire story under its own text,
+# at least as many words of its own as it took (so the brief is partial reuse,
+# not a trimmed copy). Only stories of BRIEF_MIN_PARAGRAPHS or more whose top
+# is at most BRIEF_MAX_SHARE of their words are taken.
+BRIEF_PARAGRAPHS = 4
+BRIEF_MIN_PARAGRAPHS = 8
+BRIEF_MAX_SHARE = 0.4
+# Shared quotes: two independent reports of one event that both carry the same
+# statement in quotation marks (about 60 words), the same embedded tweet and the
+# same photo caption, in English, French or German quote marks.
+QUOTE_STYLES = [("\u201c", "\u201d"), ("\u00ab\u00a0", "\u00a0\u00bb"), ("\u201e", "\u201c")]
+STATEMENT_WORDS = 60
 NEWS_SITES = ["valley-courier.example", "harbor-times.example", "metro-chronicle.example",
               "county-observer.example", "lakeside-post.example"]
 # Outlets that syndicate their stories, and how the stations that run them say so.
@@ -283,8 +295,78 @@ def _write_throughs(sim: Simulation, add, rng: random.Random) -> None:
                 {"story": sid, "origin": v2, "source": v2, "attribution": "credited", "transform": "partner-update"})
 
 
+def _briefs(sim: Simulation, add, own_texts: list[str], rng: random.Random, when: datetime) -> None:
+    """Briefs: the top ``BRIEF_PARAGRAPHS`` paragraphs of a long wire story
+    (one with no second version, whose kept body the brief would share too)
+    followed by the site's own text, at least as long as what it took. Gold:
+    ``transform`` ``brief``, ``reuse_of`` the story."""
+    revised = {g["version_of"] for g in sim.gold if g.get("version_of")}
+    longs = [(record, gold) for record, gold in zip(sim.records, sim.gold)
+             if gold.get("transform") == "wire" and record["id"] not in revised
+             and len(record["text"].split("\n\n")) >= BRIEF_MIN_PARAGRAPHS]
+    rng.shuffle(longs)
+    # the top must be a small part of the story and of every copy of it (a
+    # trimmed copy that kept little more than the top would be contained in the
+    # brief: a true copy relation, and the brief would join the story)
+    shortest: dict[str, int] = {}
+    for record, gold in zip(sim.records, sim.gold):
+        if gold.get("story"):
+            shortest[gold["story"]] = min(shortest.get(gold["story"], 10**9), len(record["text"].split()))
+    longs = [(record, gold) for record, gold in longs
+             if (taken := sum(len(p.split()) for p in record["text"].split("\n\n")[:BRIEF_PARAGRAPHS]))
+             <= BRIEF_MAX_SHARE * len(record["text"].split()) and 2 * taken <= shortest[gold["story"]]]
+    for n, ((record, gold), own) in enumerate(zip(longs, own_texts)):
+        top = record["text"].split("\n\n")[:BRIEF_PARAGRAPHS]
+        own_paragraphs = _paragraphs(_clean_base(own), rng)
+        taken = sum(len(p.split()) for p in top)
+        mine: list[str] = []
+        while own_paragraphs and sum(len(p.split()) for p in mine) < taken:
+            mine.append(own_paragraphs.pop(0))
+        if sum(len(p.split()) for p in mine) < taken:
+            continue  # the own text is too short to outweigh the taken top
+        add(rng.choice(NEWS_SITES), f"In brief: {record['title']}", "\n\n".join([*top, *mine]),
+            when + timedelta(hours=n), {"story": None, "origin": None, "source": None, "attribution": None,
+                                        "transform": "brief", "reuse_of": [gold["story"]]})
+
+
+def _shared_quotes(sim: Simulation, add, groups: list[tuple[str, str, str]], rng: random.Random,
+                   when: datetime) -> None:
+    """Pairs of independent reports of one event, each its own text, that
+    carry the same ``STATEMENT_WORDS``-word statement in quotation marks,
+    the same embedded tweet and the same photo caption (all three drawn from
+    a third article). Gold: ``transform`` ``shared-quotes``, ``shares_with``
+    the other report: no pair and no reuse is right for them."""
+    for n, (first, second, shared) in enumerate(groups):
+        words = " ".join(_clean_base(shared).split()).split()
+        if len(words) < STATEMENT_WORDS + 50:
+            continue
+        opening, closing = rng.choice(QUOTE_STYLES)
+        statement = " ".join(words[:STATEMENT_WORDS]).rstrip(".,;") + "."
+        tweet_text = " ".join(words[STATEMENT_WORDS:STATEMENT_WORDS + 22]).rstrip(".,;") + "."
+        caption = " ".join(words[STATEMENT_WORDS + 22:STATEMENT_WORDS + 40]).rstrip(".,;")
+        handle = rng.choice(["CityFireDept", "MinistryPress", "PoliceHQ", "CountyOfficial"])
+        tweet = f"{tweet_text}\n\u2014 {handle} (@{handle}) January {rng.randint(5, 25)}, 2026"
+        ids = []
+        for k, (base, lead) in enumerate(((first, "The ministry said in a statement"),
+                                          (second, "Officials added"))):
+            paragraphs = _paragraphs(_clean_base(base), rng)[:5]
+            quoted = f"{lead}: {opening}{statement}{closing}"
+            photo = f"{caption}. (AP Photo/{rng.choice(REPORTERS)})"
+            paragraphs[1:1] = [photo] if k else []
+            paragraphs.insert(min(2, len(paragraphs)), quoted)
+            paragraphs.append(tweet)
+            if not k:
+                paragraphs.append(photo)
+            ids.append(add(NEWS_SITES[(2 * n + k) % len(NEWS_SITES)], f"Report {n + 1}.{k + 1} on the event",
+                           "\n\n".join(paragraphs), when + timedelta(hours=n, minutes=40 * k),
+                           {"story": None, "origin": None, "source": None, "attribution": None,
+                            "transform": "shared-quotes"}))
+        sim.gold[-2]["shares_with"], sim.gold[-1]["shares_with"] = ids[1], ids[0]
+
+
 def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True,
-             roundups: bool = True, write_throughs: bool = True) -> Simulation:
+             roundups: bool = True, write_throughs: bool = True, briefs: bool = True,
+             shared_quotes: bool = True) -> Simulation:
     """Build a simulated web of copies with full ground truth.
 
     Args:
@@ -307,6 +389,15 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             ``wire-update`` with ``version_of``, and ``partner-update``; see
             :func:`_write_throughs`). Drawn from their own generator, after
             the roundups.
+        briefs: Also simulate briefs on local sites, about one per twelve
+            stories: the top of a long wire story under the site's own
+            text (:func:`_briefs`; gold ``brief`` with ``reuse_of``).
+        shared_quotes: Also simulate pairs of independent reports sharing a
+            quoted statement, a tweet and a caption, about one pair per
+            twelve stories (:func:`_shared_quotes`; gold ``shared-quotes``).
+            Briefs and shared quotes take their base articles from the end
+            of the unrelated pool (after syndication's) and draw from their
+            own generators, after the write-throughs.
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -326,6 +417,10 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
     n_extra = min(len(unrel_idx) // 2, max(4, 2 * (n_story // 6))) if syndication else 0
     extra_idx = unrel_idx[len(unrel_idx) - n_extra:] if n_extra else []
     unrel_idx = unrel_idx[: len(unrel_idx) - n_extra]
+    n_brief = min(len(unrel_idx) // 3, max(1, n_story // 12)) if briefs else 0
+    brief_idx, unrel_idx = unrel_idx[len(unrel_idx) - n_brief:], unrel_idx[: len(unrel_idx) - n_brief]
+    n_quote = min(len(unrel_idx) // 6, max(1, n_story // 12)) if shared_quotes else 0
+    quote_idx, unrel_idx = unrel_idx[len(unrel_idx) - 3 * n_quote:], unrel_idx[: len(unrel_idx) - 3 * n_quote]
 
     sim = Simulation()
     for s in [WIRE_SITE]:
@@ -469,6 +564,13 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
         _roundups(sim, add, random.Random(f"{seed}:roundups"), start + timedelta(hours=5 * len(story_idx) + 10))
     if write_throughs:
         _write_throughs(sim, add, random.Random(f"{seed}:write-throughs"))
+    late = start + timedelta(hours=5 * len(story_idx) + 30)
+    if brief_idx:
+        _briefs(sim, add, [bases[bi]["text"] for bi in brief_idx], random.Random(f"{seed}:briefs"), late)
+    if quote_idx:
+        texts = [bases[bi]["text"] for bi in quote_idx]
+        _shared_quotes(sim, add, [tuple(texts[k:k + 3]) for k in range(0, len(texts) - 2, 3)],
+                       random.Random(f"{seed}:shared-quotes"), late)
 
     # Unrelated articles: base articles used once, on normal sites.
     for j, bi in enumerate(unrel_idx):
