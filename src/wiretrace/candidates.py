@@ -21,7 +21,7 @@ import numpy as np
 
 from wiretrace.pairs import group_pairs, pair_keys
 
-__all__ = ["lsh_candidates", "anchor_candidates"]
+__all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys"]
 
 # LSH buckets above this size contribute linear (star + chain) pairs, not
 # all pairs: a bucket of 1,000 exact duplicates would otherwise add 500k.
@@ -47,6 +47,30 @@ def _band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
         key *= np.uint64(0x9E3779B185EBCA87)
         key ^= key >> np.uint64(29)
     return key
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's LSH bucket in every band, as postings for an index:
+    uint64 keys (the band's number in the top byte, the band's hash in the
+    rest, so buckets of two bands never meet) and the document of each.
+
+    Example:
+        >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
+        >>> keys, docs = band_keys(np.vstack([sig, sig]), 2, 4)
+        >>> len(keys), bool(keys[0] == keys[1]), bool(keys[0] != keys[2]), docs.tolist()
+        (4, True, True, [0, 1, 0, 1])
+    """
+    n = signatures.shape[0]
+    parts = [(_band_key(signatures, b, rows) >> np.uint64(8)) | (np.uint64(b) << np.uint64(56))
+             for b in range(bands)]
+    keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+    return keys, np.tile(np.arange(n, dtype=np.int64), bands)
+
+
+def anchor_keys(sets: list[np.ndarray], rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's anchor shingles (the sample :func:`anchor_candidates`
+    indexes) and the document of each, as postings for an index."""
+    return _anchors(sets, rate)
 
 
 def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from typing import Any
 
 from wiretrace._version import __version__
 from wiretrace.config import FIELD_NAMES, Config, load_config
-from wiretrace.errors import ConfigError, InputError
+from wiretrace.errors import ConfigError, IndexBusy, InputError, StoreError
 from wiretrace.logs import LEVELS, setup_logging, write_crash_log
 from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
 from wiretrace.parallel import (
@@ -232,6 +232,56 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"folder holding the corpora (default: ${DATA_ENV} if set, else {DEFAULT_DATA})")
     bench_cmd.add_argument("--json", metavar="OUT.json", help="also write the results as JSON")
 
+    index_cmd = add_command(
+        "index",
+        help="a persistent index that grows with each crawl: add, report, stats",
+        description=(
+            "Keep what was read in an index (a SQLite file): 'index add' stores new records (resumable: run it "
+            "again after a crash), 'index report' writes everything 'scan' writes for all records stored, "
+            "'index stats' prints counts. The report equals one scan of every input added."
+        ),
+        epilog="Exit codes: 0 done, 2 usage error (no index, other fingerprint settings), 3 another process is "
+               "writing to the index (or to --out). Also 4, 70, 130/143 (see wiretrace --help).",
+    )
+    index_actions = index_cmd.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+
+    def add_action(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        action = index_actions.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
+        action.add_argument("--db", required=True, metavar="PATH", help="the index: a SQLite file (created by 'add')")
+        action.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+        action.add_argument("--field", action="append", default=[], metavar="ATTR=NAME[,NAME...]",
+                            help="record field names for a document attribute (as for scan)")
+        return action
+
+    add_cmd = add_action("add", help="read inputs and store the records not stored yet")
+    add_cmd.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (as for scan), - for stdin")
+    add_cmd.add_argument("--json", action="store_true", help="print what was added as JSON")
+    report_cmd = add_action("report", help="write the report of everything stored (what scan writes)")
+    report_cmd.add_argument("-o", "--out", default="out", metavar="DIR", help="output folder (default: out)")
+    report_cmd.add_argument("--no-html", dest="html", action="store_false", help="skip report.html")
+    report_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+    report_cmd.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    report_cmd.add_argument("--show", type=int, default=10, metavar="N", help="clusters to list in the summary")
+    report_cmd.add_argument("--strict", action="store_true", help="exit 1 when some inputs were skipped")
+    stats_cmd = add_action("stats", help="print counts of what the index holds, as JSON")
+    del stats_cmd
+
+    check_cmd = add_command(
+        "check",
+        help="where did this text come from? look articles up in an index (read-only)",
+        description=(
+            "For each article (files, folders or - for stdin, as for scan): its copies in the index (each "
+            "verified exactly), the origin of its story, whether it credits it, and the aligned passages."
+        ),
+        epilog="Exit codes: 0 checked, 2 usage error (no index, other fingerprint settings). Also 70, 130/143.",
+    )
+    check_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="articles to look up")
+    check_cmd.add_argument("--db", required=True, metavar="PATH", help="the index (a SQLite file)")
+    check_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
+    check_cmd.add_argument("--field", action="append", default=[], metavar="ATTR=NAME[,NAME...]",
+                           help="record field names for a document attribute (as for scan)")
+    check_cmd.add_argument("--json", action="store_true", help="print the results as JSON")
+
     config_cmd = add_command(
         "config",
         help="print the effective configuration",
@@ -288,7 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _dispatch(args)
             check_stop()  # a stop signal whose exception Python swallowed
             return code
-    except (ConfigError, InputError) as exc:
+    except IndexBusy as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except (ConfigError, InputError, StoreError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OutputLocked as exc:
@@ -359,6 +412,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _bench(args)
     if args.command == "html":
         return _html(args)
+    if args.command == "index":
+        return _index(args)
+    if args.command == "check":
+        return _check(args)
     return _scan(args)
 
 
@@ -519,6 +576,67 @@ def _scan(args: argparse.Namespace) -> int:
         print_summary(report, paths, make_console(), show=args.show)
     sys.stdout.flush()
     return code
+
+
+def _index(args: argparse.Namespace) -> int:
+    from wiretrace.index import Index
+
+    config = _config_from(args)
+    if args.action == "stats":
+        with Index.open(args.db, config, writer=False) as index:
+            print(json.dumps(index.stats(), indent=2))
+        return EXIT_OK
+    if args.action == "add":
+        with Index.open(args.db, config) as index:
+            result = index.add(args.inputs) if args.inputs else None
+            stats = index.stats()
+        added = result.to_dict() if result else {"read": 0, "added": 0, "already_indexed": 0, "skipped": 0}
+        if args.json:
+            print(json.dumps({"added": added, "index": stats}, indent=2))
+        else:
+            print(f"read {added['read']} records: {added['added']} added, {added['already_indexed']} already in "
+                  f"the index, {added['skipped']} inputs skipped; the index holds {stats['records']} documents")
+        return EXIT_OK
+    with OutputFolder(args.out) as folder:  # report
+        with Index.open(args.db, config, writer=False) as index:
+            report = index.report()
+        check_stop()
+        paths = _write_report(report, folder, args.html)
+    code = report.exit_code(strict=args.strict)
+    if args.json:
+        print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        print_summary(report, paths, make_console(), show=args.show)
+    return code
+
+
+def _check(args: argparse.Namespace) -> int:
+    from wiretrace.index import Index
+
+    with Index.open(args.db, _config_from(args), writer=False) as index:
+        results = index.check(args.inputs)
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for entry in results:
+        name = safe_text(entry.get("id") or entry.get("source"), 120)
+        if "skipped" in entry:
+            print(f"{name}: skipped: {safe_text(entry['skipped'], 200)}")
+            continue
+        matches = entry["matches"]
+        print(f"{name}: {len(matches)} cop{'y' if len(matches) == 1 else 'ies'} in the index"
+              + (f" ({safe_text(entry['note'], 200)})" if entry.get("note") else ""))
+        for m in matches:
+            print(f"  {m['kind']:<9} jaccard {m['jaccard']:.2f}  {safe_text(m['id'], 120)}  "
+                  f"{safe_text(m.get('site') or '', 60)}")
+        origin = entry.get("origin") or {}
+        if origin:
+            what = origin.get("document") or origin.get("agency") or origin.get("outlet") or origin.get("kind")
+            print(f"  origin: {safe_text(what, 120)}")
+        attribution = entry.get("attribution") or {}
+        if attribution:
+            print(f"  credit: {safe_text(attribution.get('status'), 40)}")
+    return EXIT_OK
 
 
 def _write_report(report: Any, folder: OutputFolder, html: bool) -> dict[str, Path]:

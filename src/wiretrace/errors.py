@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["WiretraceError", "ConfigError", "InputError"]
+__all__ = ["WiretraceError", "ConfigError", "InputError", "StoreError", "IndexBusy"]
 
 
 class WiretraceError(Exception):
@@ -15,3 +15,13 @@ class ConfigError(WiretraceError, ValueError):
 
 class InputError(WiretraceError):
     """An input named by the user cannot be used at all (missing, unreadable)."""
+
+
+class StoreError(WiretraceError):
+    """An index cannot be opened or used: missing, not an index, made by a
+    newer wiretrace, or built with other fingerprint settings (the message
+    names them)."""
+
+
+class IndexBusy(StoreError):
+    """Another process is writing to the index: one writer at a time."""

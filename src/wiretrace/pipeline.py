@@ -48,7 +48,7 @@ from wiretrace.trace import (
 )
 from wiretrace.verify import verify_pairs
 
-__all__ = ["scan", "extract", "Extraction"]
+__all__ = ["scan", "analyse_records", "extract", "Extraction"]
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None when unknown)
 # Inputs read between two progress updates: often enough to see a crawl move,
@@ -119,6 +119,31 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
     log = StageLog(progress)
     started = time.perf_counter()
     documents, skipped = _read(inputs, config, log)
+    return _analyse(documents, skipped, config, log, started)
+
+
+def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
+                    progress: Progress | None = None) -> Report:
+    """The scan of documents already read (an index's records): the same
+    stages and the same report as :func:`scan` of the inputs they were read
+    from. ``documents`` may hold several records of one id and come in any
+    order: they are settled as the read stage settles them."""
+    config = config or Config()
+    activate_registry(config.registry_files)
+    quiet_dateutil()
+    log = StageLog(progress)
+    started = time.perf_counter()
+    with _no_cyclic_gc():
+        with log.stage("read") as stage:
+            stage["items_in"] = len(documents) + len(skipped)
+            documents, skipped = _settle(list(documents), list(skipped))
+            stage["items_out"] = len(documents)
+        return _analyse(documents, skipped, config, log, started)
+
+
+def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
+             started: float) -> Report:
+    progress = log.progress
     texts, chrome_removed = _clean(documents, config, log)
 
     workers = resolve_workers(config.workers, len(documents))
@@ -317,12 +342,17 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[l
             if log.progress and (len(documents) + len(skipped)) % _READ_PROGRESS_EVERY == 0:
                 log.progress("read", len(documents) + len(skipped), None)
         stage["items_in"] = len(documents) + len(skipped)
-        documents, duplicates = _resolve_duplicate_ids(documents)
-        skipped.extend(duplicates)
-        # Everything downstream runs in id order: results do not depend on
-        # the order inputs were given in.
-        documents.sort(key=lambda d: d.id)
+        documents, skipped = _settle(documents, skipped)
         stage["items_out"] = len(documents)
+    return documents, skipped
+
+
+def _settle(documents: list[Document], skipped: list[Skipped]) -> tuple[list[Document], list[Skipped]]:
+    """One document per id, in id order, and the others skipped: results do
+    not depend on the order inputs were given in."""
+    documents, duplicates = _resolve_duplicate_ids(documents)
+    skipped = skipped + duplicates
+    documents.sort(key=lambda d: d.id)
     return documents, skipped
 
 

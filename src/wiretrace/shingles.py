@@ -37,7 +37,13 @@ __all__ = [
     "shingle_sets_of_words",
     "word_buffer_with_spans",
     "free_shingle_sets",
+    "WORDS_VERSION",
 ]
+
+#: Version of the word definition and shingle hashing below. An index stores
+#: shingle sets made with it; bump it whenever either changes, so that an
+#: index built before is refused rather than silently compared with new sets.
+WORDS_VERSION = 1
 
 _MASK64 = (1 << 64) - 1
 # A word is a run of letters/digits; CJK ideographs and kana are words on

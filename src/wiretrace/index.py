@@ -1,0 +1,310 @@
+"""An index that grows with each crawl, and answers "where did this text come from?".
+
+Rule: the index stores **facts** and derives **views** (the store's module
+doc). The facts of a record are what the read stage made of it (the
+document, or the input skipped and why), its shingle set and its postings
+(LSH band buckets of its MinHash signature, anchor shingles). The report is
+the scan of the stored records: :func:`wiretrace.pipeline.analyse_records`
+runs the very stages :func:`wiretrace.scan` runs, on the records in key
+order, so adding A then B gives the report of one scan of A+B *by
+construction*; only timings differ.
+
+Identity is stable: a document's key is the XXH3-64 of its id
+(:func:`doc_key`), the same in every process, run and machine; a record's
+key (:func:`record_key`) is the XXH3-64 of everything the read stage made of
+it. Adding a record already stored is a no-op, so an add that was killed
+(each batch is one transaction: it lands whole or not at all) is resumed
+by running it again, without duplicating or losing a record. Two records
+of one id from different inputs are both kept, and settled as a scan
+settles them (one kept, the other skipped with the reason).
+
+``check`` is read-only. For each query document it finds the records
+that share a band bucket or enough anchor shingles, verifies every
+candidate exactly (Jaccard or containment, the thresholds of a scan), and
+runs the scan's stages over the query and its verified matches to say which
+is the origin, whether the query credits it, and the aligned passages. The
+query's shingles are taken from its whole text: site chrome is learnt from
+many pages of a site, which one query does not have.
+
+Fingerprint settings (shingle size, permutations, seed, bands and rows,
+anchor rate, the word definition's version) are fixed when the index is
+created: opening it with other settings is an error that names them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from wiretrace.candidates import anchor_keys, band_keys
+from wiretrace.config import Config, lsh_params
+from wiretrace.errors import StoreError
+from wiretrace.fingerprint import fingerprint_all
+from wiretrace.pipeline import analyse_records
+from wiretrace.readers import Limits, read_inputs
+from wiretrace.records import Document, Skipped
+from wiretrace.report import Report
+from wiretrace.shingles import WORDS_VERSION
+from wiretrace.store import Store, open_store
+from wiretrace.verify import intersection_size
+
+__all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
+
+#: Records per transaction of ``add``: large enough that SQLite's commit cost
+#: is small against the fingerprinting, small enough that a killed add loses
+#: little work.
+ADD_BATCH = 512
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def doc_key(doc_id: str) -> int:
+    """The stable key of a document id: XXH3-64 of its UTF-8 bytes.
+
+    Example:
+        >>> doc_key("reuters-2026-01-05-001") == doc_key("reuters-2026-01-05-001")
+        True
+    """
+    return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
+
+
+def _payload(item: Document | Skipped) -> str:
+    return json.dumps(dataclasses.asdict(item), ensure_ascii=False, sort_keys=True)
+
+
+def record_key(item: Document | Skipped) -> int:
+    """The stable key of a record: XXH3-64 of everything read into it
+    (document or skip), so the same input read twice has the same key."""
+    kind = b"D" if isinstance(item, Document) else b"S"
+    return xxhash.xxh3_64_intdigest(kind + _payload(item).encode("utf-8", "surrogatepass"))
+
+
+def _fingerprint_settings(config: Config) -> dict[str, str]:
+    bands, rows = lsh_params(config)
+    return {"shingle_size": str(config.shingle_size), "num_perm": str(config.num_perm), "seed": str(config.seed),
+            "bands": str(bands), "rows": str(rows), "anchor_rate": str(config.anchor_rate),
+            "words_version": str(WORDS_VERSION)}
+
+
+@dataclass
+class AddResult:
+    """What one ``add`` did: records read, added, already in the index, and
+    inputs skipped by the read stage (stored too: a report lists them)."""
+
+    read: int = 0
+    added: int = 0
+    already_indexed: int = 0
+    skipped: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+class Index:
+    """A persistent index of documents (module doc).
+
+    Example:
+        >>> story = " ".join(f"word{i}" for i in range(80))
+        >>> with Index.open("memory:") as index:
+        ...     _ = index.add([{"id": "a", "text": story, "site": "wire.example"}])
+        ...     _ = index.add([{"id": "b", "text": "Shared: " + story, "site": "farm.example"}])
+        ...     [c["members"] for c in index.report().clusters]
+        [['a', 'b']]
+    """
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.bands, self.rows = lsh_params(config)
+
+    @classmethod
+    def open(cls, uri: str, config: Config | None = None, *, writer: bool = True) -> Index:
+        """Open (or, as a writer, create) the index at ``uri``: ``memory:``,
+        ``sqlite:PATH`` or a path. A reader never creates or changes it."""
+        config = config or Config()
+        store = open_store(uri, writer=writer)
+        try:
+            stored = {k[len("fp."):]: v for k, v in store.get_meta().items() if k.startswith("fp.")}
+            wanted = _fingerprint_settings(config)
+            if stored:
+                differ = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+                if differ:
+                    detail = ", ".join(f"{k} (index {stored.get(k)}, now {wanted.get(k)})" for k in differ)
+                    raise StoreError(f"{store.uri} was built with other fingerprint settings: {detail}; "
+                                     "use the settings it was built with, or build a new index")
+            elif writer:
+                with store.transaction():
+                    store.set_meta({f"fp.{k}": v for k, v in wanted.items()})
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, config)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- facts -----------------------------------------------------------------
+
+    def add(self, inputs: Iterable[Any] | str, *, progress: Progress | None = None,
+            batch_size: int = ADD_BATCH) -> AddResult:
+        """Read ``inputs`` (what :func:`wiretrace.scan` reads) and store every
+        record not stored yet, one transaction per batch."""
+        if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
+            inputs = [inputs]
+        result = AddResult()
+        workers = self.config.workers or os.cpu_count() or 1
+        batch: list[Document | Skipped] = []
+        for item in read_inputs(inputs, self.config.fields, workers=workers, limits=Limits.from_config(self.config)):
+            batch.append(item)
+            if len(batch) >= batch_size:
+                self._add_batch(batch, result)
+                batch = []
+                if progress:
+                    progress("add", result.read, None)
+        if batch:
+            self._add_batch(batch, result)
+        if progress:
+            progress("add", result.read, result.read)
+        return result
+
+    def _add_batch(self, batch: list[Document | Skipped], result: AddResult) -> None:
+        result.read += len(batch)
+        keys = [record_key(item) for item in batch]
+        known = self.store.known(keys)
+        fresh: dict[int, Document] = {}
+        skips: dict[int, Skipped] = {}
+        for key, item in zip(keys, batch):
+            if isinstance(item, Skipped):
+                skips[key] = item
+            elif key not in known and key not in fresh:
+                fresh[key] = item
+        result.already_indexed += sum(1 for k, item in zip(keys, batch) if isinstance(item, Document) and k in known)
+        rkeys = sorted(fresh)
+        docs = [fresh[k] for k in rkeys]
+        fp = fingerprint_all([d.text for d in docs], self.config.shingle_size, self.config.num_perm,
+                             self.config.seed, batch_size=self.config.batch_size, workers=1) if docs else None
+        with self.store.transaction():
+            result.added += self.store.put_records([(k, d.id, _payload(d)) for k, d in zip(rkeys, docs)])
+            result.skipped += self.store.put_skipped([(k, _payload(s)) for k, s in sorted(skips.items())])
+            if fp is not None:
+                owners = np.asarray(rkeys, dtype=np.uint64)
+                self.store.put_sets(rkeys, fp.sets)
+                keys_b, docs_b = band_keys(fp.signatures, self.bands, self.rows)
+                self.store.add_postings("bands", keys_b, owners[docs_b])
+                keys_a, docs_a = anchor_keys(fp.sets, self.config.anchor_rate)
+                self.store.add_postings("anchors", keys_a, owners[docs_a])
+
+    def records(self) -> tuple[list[Document], list[Skipped]]:
+        """Every stored record: the documents and the skipped inputs."""
+        documents = [Document(**json.loads(p)) for _, p in self.store.records()]
+        skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
+        return documents, skipped
+
+    # -- views -----------------------------------------------------------------
+
+    def report(self, *, progress: Progress | None = None) -> Report:
+        """The report of everything stored: what ``scan`` of every input
+        added gives (module doc)."""
+        documents, skipped = self.records()
+        return analyse_records(documents, skipped, self.config, progress=progress)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of the stored facts, the store and its fingerprint settings."""
+        meta = self.store.get_meta()
+        return {"store": self.store.uri, "schema_version": int(meta.get("schema_version", 0) or 0),
+                "fingerprint": {k[len("fp."):]: v for k, v in sorted(meta.items()) if k.startswith("fp.")},
+                **self.store.counts()}
+
+    def check(self, inputs: Iterable[Any] | str) -> list[dict[str, Any]]:
+        """Where each query document's text is in the index (module doc).
+        Returns one entry per query document (and per input skipped)."""
+        if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
+            inputs = [inputs]
+        out = []
+        for item in read_inputs(inputs, self.config.fields, workers=1, limits=Limits.from_config(self.config)):
+            if isinstance(item, Skipped):
+                out.append({"source": item.source, "id": item.id, "skipped": item.reason})
+            else:
+                out.append(self._check_one(item))
+        return out
+
+    def _candidates(self, signature: np.ndarray, shingles: np.ndarray) -> np.ndarray:
+        keys, _ = band_keys(signature[None, :], self.bands, self.rows)
+        _, from_bands = self.store.members("bands", keys)
+        anchors, _ = anchor_keys([shingles], self.config.anchor_rate)
+        found: list[np.ndarray] = [from_bands]
+        if len(anchors):
+            posted, owners = self.store.members("anchors", anchors)
+            if len(posted):
+                values, starts, df = np.unique(posted, return_index=True, return_counts=True)
+                common = np.isin(posted, values[df <= self.config.anchor_max_df])
+                docs, shared = np.unique(owners[common], return_counts=True)
+                found.append(docs[shared >= self.config.anchor_min_shared])
+        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+
+    def _check_one(self, doc: Document) -> dict[str, Any]:
+        c = self.config
+        fp = fingerprint_all([doc.text], c.shingle_size, c.num_perm, c.seed, workers=1)
+        mine = fp.sets[0]
+        entry: dict[str, Any] = {"id": doc.id, "source": doc.source, "url": doc.url, "site": doc.site,
+                                 "words": fp.words[0], "matches": [], "origin": None, "attribution": None,
+                                 "passages": []}
+        if fp.words[0] < c.min_words or not len(mine):
+            entry["note"] = f"too short to check: {fp.words[0]} words (shingle.min_words = {c.min_words})"
+            return entry
+        candidates = [int(k) for k in self._candidates(fp.signatures[0], mine)]
+        sets = self.store.get_sets(candidates)
+        matched: list[tuple[int, dict[str, Any]]] = []
+        for key in candidates:
+            theirs = sets.get(key)
+            if theirs is None or not len(theirs):
+                continue
+            shared = intersection_size(mine, theirs)
+            jaccard = shared / (len(mine) + len(theirs) - shared)
+            in_theirs, in_mine = shared / len(mine), shared / len(theirs)
+            if shared < c.min_shared_shingles:
+                continue
+            if jaccard >= c.jaccard_threshold:
+                kind = "duplicate"
+            elif max(in_theirs, in_mine) >= c.containment_threshold:
+                kind = "contained"
+            else:
+                continue
+            matched.append((key, {"kind": kind, "jaccard": round(jaccard, 4),
+                                  "containment_query_in_match": round(in_theirs, 4),
+                                  "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
+        if not matched:
+            return entry
+        records = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k, _ in matched])}
+        for key, evidence in sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])):
+            other = records[key]
+            entry["matches"].append({"id": other.id, "url": other.url, "site": other.site,
+                                     "published": other.published, "same_record": key == record_key(doc),
+                                     **evidence})
+        # the scan's stages over the query and its matches: origin, credit, passages
+        query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text
+                                                          for r in records.values()) else f"query:{doc.id}")
+        view = analyse_records([query, *[r for r in records.values() if r.id != query.id]], [], c)
+        me = next((d for d in view.documents if d["id"] == query.id), None)
+        if me and me.get("cluster"):
+            cluster = next(p for p in view.provenance if p["cluster"] == me["cluster"])
+            entry["origin"] = cluster["origin"]
+            entry["attribution"] = me.get("attribution")
+            node = f"doc:{query.id}"
+            entry["passages"] = [e["alignment"] for e in cluster["edges"]
+                                 if node in (e["source"], e["copy"]) and e.get("alignment")]
+        return entry
+

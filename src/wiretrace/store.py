@@ -1,0 +1,326 @@
+"""Where an index keeps its facts: one batch-first interface, two backends.
+
+Rule: a store holds *facts* -- the records read (documents and skipped
+inputs, as JSON), each document's shingle set, and postings (a key -> the
+documents that have it: LSH band buckets, anchor shingles) -- and nothing
+derived from the whole corpus. Pairs, clusters, provenance and attribution
+are views computed from the facts (:mod:`wiretrace.index`), so what a store
+holds after adding A then B is what it holds after adding A+B.
+
+Every method takes and returns batches (datasketch's storage layer is the
+model: a networked backend cannot afford a round trip per key). Keys are
+unsigned 64-bit integers (XXH3-64: :func:`wiretrace.index.doc_key`); SQLite
+stores them as the signed integers with the same bits.
+
+Backends, by URI (:func:`open_store`):
+
+* ``memory:`` -- dictionaries in this process;
+* ``sqlite:PATH`` or a plain path -- a SQLite file in WAL mode: one writer
+  (an exclusive lock file held for as long as the store is open for
+  writing; a second writer gets :class:`~wiretrace.errors.IndexBusy`), many
+  readers; each :meth:`Store.transaction` is one SQLite transaction, so a
+  killed writer leaves the batches it committed and none of the one it was
+  writing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from wiretrace.errors import IndexBusy, StoreError
+
+__all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"]
+
+#: Version of the SQLite layout. A store written by a newer layout is refused;
+#: an older one is migrated on open by the steps in ``_MIGRATIONS``.
+SCHEMA_VERSION = 1
+_MIGRATIONS: dict[int, Sequence[str]] = {}  # from version -> statements that bring it to version + 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (rkey INTEGER PRIMARY KEY, id TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (skey INTEGER PRIMARY KEY, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sets (rkey INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
+"""
+#: The posting tables: LSH band buckets and anchor shingles.
+POSTINGS = ("bands", "anchors")
+
+
+def _signed(values: np.ndarray | Sequence[int]) -> list[int]:
+    return np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
+
+
+def _unsigned(value: int) -> int:
+    return value & 0xFFFFFFFFFFFFFFFF
+
+
+class Store(Protocol):
+    """The facts of an index (module doc). ``rkey``: a record's key."""
+
+    uri: str
+
+    def transaction(self): ...  # context manager: everything inside lands together or not at all
+    def get_meta(self) -> dict[str, str]: ...
+    def set_meta(self, values: dict[str, str]) -> None: ...
+    def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int: ...  # (rkey, id, payload) -> added
+    def known(self, rkeys: Sequence[int]) -> set[int]: ...
+    def records(self, rkeys: Sequence[int] | None = None) -> Iterator[tuple[int, str]]: ...  # (rkey, payload)
+    def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int: ...
+    def skipped(self) -> Iterator[str]: ...
+    def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None: ...
+    def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]: ...
+    def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None: ...
+    def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...  # (key, rkey) rows, sorted
+    def counts(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """A store in this process's memory (what a one-off scan needs)."""
+
+    def __init__(self) -> None:
+        self.uri = "memory:"
+        self._meta: dict[str, str] = {}
+        self._records: dict[int, tuple[str, str]] = {}
+        self._skipped: dict[int, str] = {}
+        self._sets: dict[int, np.ndarray] = {}
+        self._postings: dict[str, dict[int, set[int]]] = {t: {} for t in POSTINGS}
+
+    @contextmanager
+    def transaction(self):
+        yield self
+
+    def get_meta(self) -> dict[str, str]:
+        return dict(self._meta)
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        self._meta.update(values)
+
+    def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
+        added = 0
+        for rkey, doc_id, payload in rows:
+            if rkey not in self._records:
+                self._records[rkey] = (doc_id, payload)
+                added += 1
+        return added
+
+    def known(self, rkeys: Sequence[int]) -> set[int]:
+        return {k for k in rkeys if k in self._records}
+
+    def records(self, rkeys: Sequence[int] | None = None) -> Iterator[tuple[int, str]]:
+        keys = sorted(self._records) if rkeys is None else sorted(k for k in set(rkeys) if k in self._records)
+        for k in keys:
+            yield k, self._records[k][1]
+
+    def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
+        added = sum(1 for k, _ in rows if k not in self._skipped)
+        for k, payload in rows:
+            self._skipped.setdefault(k, payload)
+        return added
+
+    def skipped(self) -> Iterator[str]:
+        for k in sorted(self._skipped):
+            yield self._skipped[k]
+
+    def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None:
+        for k, s in zip(rkeys, sets):
+            self._sets[k] = np.asarray(s, dtype=np.uint64)
+
+    def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
+        return {k: self._sets[k] for k in rkeys if k in self._sets}
+
+    def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
+        postings = self._postings[table]
+        for key, rkey in zip(np.asarray(keys, dtype=np.uint64).tolist(), np.asarray(rkeys, dtype=np.uint64).tolist()):
+            postings.setdefault(key, set()).add(rkey)
+
+    def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        postings = self._postings[table]
+        rows = sorted((key, r) for key in set(np.asarray(keys, dtype=np.uint64).tolist())
+                      for r in postings.get(key, ()))
+        return (np.array([k for k, _ in rows], dtype=np.uint64), np.array([r for _, r in rows], dtype=np.uint64))
+
+    def counts(self) -> dict[str, int]:
+        return {"records": len(self._records), "skipped": len(self._skipped), "sets": len(self._sets),
+                **{t: sum(len(v) for v in self._postings[t].values()) for t in POSTINGS}}
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteStore:
+    """A store in one SQLite file (module doc). ``writer``: hold the write lock."""
+
+    def __init__(self, path: str | os.PathLike[str], writer: bool = False) -> None:
+        self.path = Path(path)
+        self.uri = f"sqlite:{self.path}"
+        self._lock = None
+        if writer:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = open(f"{self.path}.lock", "a+")  # noqa: SIM115 -- held until close()
+            try:
+                fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock.seek(0)
+                holder = self._lock.read().strip() or "another process"
+                self._lock.close()
+                self._lock = None
+                raise IndexBusy(f"{self.path} is being written by {holder}: one writer at a time; "
+                                "wait for it to finish (readers such as `wiretrace check` may run meanwhile)") from None
+            self._lock.seek(0)
+            self._lock.truncate()
+            self._lock.write(f"process {os.getpid()}")
+            self._lock.flush()
+        elif not self.path.exists():
+            raise StoreError(f"no index at {self.path}: create one with `wiretrace index add INPUT --db {self.path}`")
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if writer:
+                self._db.executescript(_SCHEMA)
+            self._check_schema(writer)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"{self.path} is not a wiretrace index ({exc})") from None
+
+    def _check_schema(self, writer: bool) -> None:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            raise StoreError(f"{self.path} is not a wiretrace index (no meta table)")
+        row = self._db.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        if row is None:
+            if writer:
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has index schema version {version}, newer than this wiretrace's "
+                              f"{SCHEMA_VERSION}: upgrade wiretrace to read it")
+        if version < SCHEMA_VERSION:
+            if not writer:
+                raise StoreError(f"{self.path} has index schema version {version}; run `wiretrace index add` "
+                                  f"(with no input) to migrate it to {SCHEMA_VERSION}")
+            with self.transaction():
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        self._db.execute(statement)
+                self._db.execute("UPDATE meta SET value=? WHERE name='schema_version'", (str(SCHEMA_VERSION),))
+
+    @contextmanager
+    def transaction(self):
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get_meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT name, value FROM meta"))
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(values.items()))
+
+    def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO records VALUES (?, ?, ?)",
+                             [(_signed([k])[0], i, p) for k, i, p in rows])
+        return self._db.total_changes - before
+
+    def known(self, rkeys: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        keys = _signed(list(rkeys))
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(_unsigned(r[0]) for r in self._db.execute(f"SELECT rkey FROM records WHERE rkey IN ({marks})", chunk))
+        return out
+
+    def records(self, rkeys: Sequence[int] | None = None) -> Iterator[tuple[int, str]]:
+        if rkeys is None:
+            rows = self._db.execute("SELECT rkey, payload FROM records ORDER BY rkey")
+            yield from ((_unsigned(k), p) for k, p in rows)
+            return
+        keys = sorted(set(_signed(list(rkeys))))
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT rkey, payload FROM records WHERE rkey IN ({marks}) ORDER BY rkey", chunk)
+            yield from ((_unsigned(k), p) for k, p in rows)
+
+    def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO skipped VALUES (?, ?)", [(_signed([k])[0], p) for k, p in rows])
+        return self._db.total_changes - before
+
+    def skipped(self) -> Iterator[str]:
+        yield from (p for (p,) in self._db.execute("SELECT payload FROM skipped ORDER BY skey"))
+
+    def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO sets VALUES (?, ?)",
+                             [(k, np.asarray(s, dtype="<u8").tobytes()) for k, s in zip(_signed(list(rkeys)), sets)])
+
+    def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
+        out = {}
+        keys = _signed(list(rkeys))
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for k, blob in self._db.execute(f"SELECT rkey, shingles FROM sets WHERE rkey IN ({marks})", chunk):
+                out[_unsigned(k)] = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+        return out
+
+    def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
+        assert table in POSTINGS
+        self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", zip(_signed(keys), _signed(rkeys)))
+
+    def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert table in POSTINGS
+        wanted = sorted(set(_signed(keys)))
+        found: list[tuple[int, int]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += self._db.execute(f"SELECT key, rkey FROM {table} WHERE key IN ({marks})", chunk).fetchall()
+        found = sorted((_unsigned(k), _unsigned(r)) for k, r in found)
+        return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("records", "skipped", "sets", *POSTINGS):
+            out[table] = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return out
+
+    def close(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None
+        if self._lock is not None:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+
+def open_store(uri: str, writer: bool = False) -> Store:
+    """The store a URI names: ``memory:``, ``sqlite:PATH`` or a path."""
+    if uri == "memory:":
+        return MemoryStore()
+    if uri.startswith(("redis://", "rediss://")):
+        raise StoreError("a Redis index is not built yet: use a SQLite path for --db")
+    path = uri[len("sqlite:"):] if uri.startswith("sqlite:") else uri
+    if not path:
+        raise StoreError("--db needs a path, e.g. --db crawl.wtidx")
+    return SQLiteStore(path, writer=writer)

@@ -1,0 +1,229 @@
+"""The persistent index (wiretrace.index, wiretrace.store): adding in parts
+gives the report of one scan, an add killed at any point resumes without
+losing or duplicating a record, settings and schema are checked on open,
+one writer at a time, and ``check`` finds an article's copies read-only.
+
+Texts are invented here (conftest.story) or the demo corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.cli import main
+from wiretrace.config import Config
+from wiretrace.errors import IndexBusy, StoreError
+from wiretrace.index import Index, doc_key
+from wiretrace.store import SCHEMA_VERSION, SQLiteStore
+
+from conftest import story
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _same(a, b) -> None:
+    """Two reports equal but for their run id and timings."""
+    x, y = a.to_dict(), b.to_dict()
+    for report in (x, y):
+        report.pop("run_id")
+        stats = report.pop("stats")
+        report["counts"] = {k: v for k, v in stats.items() if k not in ("stages", "total_seconds", "workers")}
+    assert x == y
+
+
+def _corpus(seed: int, n: int) -> list[dict]:
+    """Stories, some copied whole, trimmed or wrapped by other sites, some ids twice."""
+    rng = random.Random(seed)
+    records = []
+    for k in range(n):
+        text = story(seed * 100 + k % max(1, n // 3), rng.choice([60, 200, 400]))
+        if k >= n // 3:
+            paragraphs = text.split("\n\n")
+            text = "\n\n".join(paragraphs[: max(1, len(paragraphs) - rng.randint(0, 2))])
+            text = rng.choice(["", "Shared from the wire.\n\n"]) + text
+        records.append({"id": f"doc{k if rng.random() > 0.1 else 0}", "text": text,
+                        "site": f"site{rng.randint(0, 4)}.example",
+                        "published": f"2026-03-0{1 + k % 9}T0{k % 10}:00:00Z"})
+    records.append({"id": "empty", "text": ""})  # skipped by the read stage
+    return records
+
+
+def _write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 24), st.data())
+def test_adding_in_parts_gives_the_report_of_one_scan(tmp_path_factory, seed, n, data):
+    # records as a crawl gives them: in files (a record's source is its file and line)
+    records = _corpus(seed, n)
+    cut = data.draw(st.integers(0, len(records)))
+    folder = tmp_path_factory.mktemp("parts")
+    first, second = _write(folder / "day1.jsonl", records[:cut]), _write(folder / "day2.jsonl", records[cut:])
+    with Index.open("memory:") as index:
+        index.add(first)
+        index.add(second)
+        index.add(first)  # records already stored change nothing
+        _same(index.report(), scan([str(first), str(second)]))
+
+
+def test_the_demo_corpus_added_in_two_parts_to_sqlite_gives_the_demo_scan(tmp_path):
+    corpus = ROOT / "data" / "corpus"
+    parts = sorted(corpus.iterdir())
+    db = tmp_path / "demo.wtidx"
+    with Index.open(str(db)) as index:
+        first = index.add(parts[:1])
+        second = index.add(parts[1:])
+        assert first.added + second.added == index.stats()["records"] > 0
+    with Index.open(f"sqlite:{db}", writer=False) as index:
+        _same(index.report(), scan([str(p) for p in parts]))
+
+
+def test_document_keys_are_stable_across_processes():
+    out = subprocess.run([sys.executable, "-c", "from wiretrace.index import doc_key; print(doc_key('a/b:1'))"],
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert int(out.stdout) == doc_key("a/b:1") == 0xE23FAA88DC9F0E53  # XXH3-64 of the id's UTF-8 bytes
+
+
+_ADDER = """
+import sys
+from wiretrace.index import Index
+with Index.open(sys.argv[1]) as index:
+    index.add([sys.argv[2]], batch_size=int(sys.argv[3]))
+"""
+
+
+def _stored(db: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as con:
+            return con.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_an_add_killed_at_random_points_resumes_to_the_same_report(tmp_path):
+    source = _write(tmp_path / "crawl.jsonl", _corpus(5, 1500))
+    whole = tmp_path / "whole.wtidx"
+    subprocess.run([sys.executable, "-c", _ADDER, str(whole), str(source), "8"], check=True)
+    with Index.open(str(whole), writer=False) as index:
+        expected = index.report()
+        total = index.stats()["records"]
+    rng = random.Random(11)
+    killed_midway = 0
+    for attempt in range(4):
+        db = tmp_path / f"killed{attempt}.wtidx"
+        target = rng.randint(1, total - 1)  # kill once at least this many records are committed
+        proc = subprocess.Popen([sys.executable, "-c", _ADDER, str(db), str(source), "8"])
+        while proc.poll() is None and _stored(db) < target:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with Index.open(str(db), writer=False) as index:  # whatever it holds is consistent
+            partial = index.stats()
+        assert partial["records"] == partial["sets"] <= total
+        killed_midway += partial["records"] < total
+        subprocess.run([sys.executable, "-c", _ADDER, str(db), str(source), "8"], check=True)
+        with Index.open(str(db), writer=False) as index:
+            assert index.stats()["records"] == total
+            _same(index.report(), expected)
+    assert killed_midway >= 3  # the kills did land in the middle of adds
+
+
+def test_other_fingerprint_settings_are_refused_with_the_keys_that_differ(tmp_path):
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add([{"id": "a", "text": story(1)}])
+    with pytest.raises(StoreError, match=r"num_perm \(index 128, now 64\).*shingle_size \(index 5, now 4\)"):
+        Index.open(db, Config().replace(num_perm=64, shingle_size=4))
+    with Index.open(db, Config().replace(jaccard_threshold=0.7)) as index:  # a view's setting: fine
+        assert index.stats()["records"] == 1
+
+
+def test_a_newer_schema_is_refused_and_a_missing_index_is_named(tmp_path):
+    db = tmp_path / "x.wtidx"
+    with Index.open(str(db)) as index:
+        index.add([{"id": "a", "text": story(1)}])
+    store = SQLiteStore(db, writer=True)
+    store._db.execute("UPDATE meta SET value=? WHERE name='schema_version'", (str(SCHEMA_VERSION + 1),))
+    store.close()
+    with pytest.raises(StoreError, match="newer than this wiretrace"):
+        Index.open(str(db), writer=False)
+    with pytest.raises(StoreError, match="no index at"):
+        Index.open(str(tmp_path / "absent.wtidx"), writer=False)
+    (tmp_path / "junk.wtidx").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a wiretrace index"):
+        Index.open(str(tmp_path / "junk.wtidx"), writer=False)
+
+
+def test_one_writer_at_a_time_and_readers_meanwhile(tmp_path):
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as writer:
+        writer.add([{"id": "a", "text": story(1)}])
+        holder = subprocess.run([sys.executable, "-c", f"from wiretrace.index import Index; Index.open({db!r})"],
+                                capture_output=True, text=True)
+        assert holder.returncode != 0 and "IndexBusy" in holder.stderr and "one writer at a time" in holder.stderr
+        with pytest.raises(IndexBusy):
+            Index.open(db)
+        with Index.open(db, writer=False) as reader:
+            assert reader.stats()["records"] == 1
+    Index.open(db).close()  # free again once the writer closed
+
+
+def test_check_finds_an_articles_copies_their_origin_and_credit_and_changes_nothing(tmp_path):
+    original = story(40, 400)
+    records = [
+        {"id": "wire-1", "text": f"LONDON (Reuters) - {original}", "site": "reuters.com",
+         "published": "2026-03-01T08:00:00Z"},
+        {"id": "other", "text": story(41, 400), "site": "elsewhere.example", "published": "2026-03-01T09:00:00Z"},
+    ]
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add(records)
+        before = index.stats()
+    query = {"id": "farm-1", "text": "Trending now.\n\n" + original, "site": "farm.example",
+             "published": "2026-03-01T12:00:00Z"}
+    with Index.open(db, writer=False) as index:
+        (hit,) = index.check([query])
+        (miss,) = index.check([{"id": "new", "text": story(42, 300)}])
+        assert index.stats() == before
+    assert [m["id"] for m in hit["matches"]] == ["wire-1"] and hit["matches"][0]["kind"] in ("duplicate", "contained")
+    assert hit["origin"]["kind"] == "agency" or hit["origin"].get("document") == "wire-1"
+    assert hit["attribution"]["status"] == "uncredited"
+    assert hit["passages"] and hit["passages"][0]["passages"]
+    assert miss["matches"] == [] and miss["origin"] is None
+
+
+def test_the_index_commands(tmp_path, capsys):
+    db = str(tmp_path / "cli.wtidx")
+    corpus = str(ROOT / "data" / "corpus")
+    assert main(["index", "add", corpus, "--db", db, "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)["added"]
+    assert added["added"] > 0
+    assert main(["index", "add", corpus, "--db", db, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)["added"]
+    assert again["added"] == 0 and again["already_indexed"] == added["added"]
+    assert main(["index", "stats", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == added["added"]
+    out = tmp_path / "out"
+    assert main(["index", "report", "--db", db, "--out", str(out), "--no-html", "-q"]) == 0
+    assert (out / "report.json").exists()
+    page = str(ROOT / "data" / "corpus" / "pages" / "thameside-gazette-flood.txt")
+    assert main(["check", page, "--db", db, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert len(entry["matches"]) >= 2
+    assert main(["check", page, "--db", str(tmp_path / "absent.wtidx")]) == 2
+    assert "no index at" in capsys.readouterr().err
