@@ -28,11 +28,13 @@ _EXPORTS = {
     "tokenize": "wiretrace.shingles", "shingle_hash": "wiretrace.shingles", "shingle_sets": "wiretrace.shingles",
     "render_html": "wiretrace.html", "write_html": "wiretrace.html", "HtmlOptions": "wiretrace.html",
     "WiretraceError": "wiretrace.errors", "ConfigError": "wiretrace.errors", "InputError": "wiretrace.errors",
+    "StoreError": "wiretrace.errors", "Index": "wiretrace.index",
 }
 
 if TYPE_CHECKING:
     from wiretrace.config import Config, load_config
-    from wiretrace.errors import ConfigError, InputError, WiretraceError
+    from wiretrace.errors import ConfigError, InputError, StoreError, WiretraceError
+    from wiretrace.index import Index
     from wiretrace.html import HtmlOptions, render_html, write_html
     from wiretrace.minhash import MinHasher, minhash_element_hash
     from wiretrace.normalize import normalize_text
@@ -58,6 +60,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "__version__",
     "scan",
+    "Index",
+    "StoreError",
     "extract",
     "Extraction",
     "Config",

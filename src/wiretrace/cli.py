@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 2 usage error (no index, other fingerprint settings), 3 another process is "
                "writing to the index (or to --out). Also 4, 70, 130/143 (see wiretrace --help).",
     )
-    index_actions = index_cmd.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    index_actions = index_cmd.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True,
+                                             help="add, report or stats")
 
     def add_action(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         action = index_actions.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
