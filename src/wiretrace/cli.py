@@ -570,6 +570,11 @@ def _scan(args: argparse.Namespace) -> int:
             report = scan(args.inputs, config)
             check_stop()
             paths = _write_report(report, folder, args.html)
+    return _summarise(report, paths, args)
+
+
+def _summarise(report: Any, paths: dict[str, Path], args: argparse.Namespace) -> int:
+    """Print a written report's summary (or JSON, or nothing) and return the exit code."""
     code = report.exit_code(strict=args.strict)
     if args.json:
         print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
@@ -589,9 +594,8 @@ def _index(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "add":
         with Index.open(args.db, config) as index:
-            result = index.add(args.inputs) if args.inputs else None
+            added = index.add(args.inputs).to_dict()  # no input: only creates (or migrates) the index
             stats = index.stats()
-        added = result.to_dict() if result else {"read": 0, "added": 0, "already_indexed": 0, "skipped": 0}
         if args.json:
             print(json.dumps({"added": added, "index": stats}, indent=2))
         else:
@@ -603,12 +607,7 @@ def _index(args: argparse.Namespace) -> int:
             report = index.report()
         check_stop()
         paths = _write_report(report, folder, args.html)
-    code = report.exit_code(strict=args.strict)
-    if args.json:
-        print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
-    elif not args.quiet:
-        print_summary(report, paths, make_console(), show=args.show)
-    return code
+    return _summarise(report, paths, args)
 
 
 def _check(args: argparse.Namespace) -> int:

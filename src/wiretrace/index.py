@@ -162,8 +162,6 @@ class Index:
             batch_size: int = ADD_BATCH) -> AddResult:
         """Read ``inputs`` (what :func:`wiretrace.scan` reads) and store every
         record not stored yet, one transaction per batch."""
-        if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
-            inputs = [inputs]
         result = AddResult()
         workers = self.config.workers or os.cpu_count() or 1
         batch: list[Document | Skipped] = []
@@ -189,9 +187,10 @@ class Index:
         for key, item in zip(keys, batch):
             if isinstance(item, Skipped):
                 skips[key] = item
-            elif key not in known and key not in fresh:
-                fresh[key] = item
-        result.already_indexed += sum(1 for k, item in zip(keys, batch) if isinstance(item, Document) and k in known)
+            elif key in known:
+                result.already_indexed += 1
+            else:
+                fresh.setdefault(key, item)
         rkeys = sorted(fresh)
         docs = [fresh[k] for k in rkeys]
         fp = fingerprint_all([d.text for d in docs], self.config.shingle_size, self.config.num_perm,
@@ -231,8 +230,6 @@ class Index:
     def check(self, inputs: Iterable[Any] | str) -> list[dict[str, Any]]:
         """Where each query document's text is in the index (module doc).
         Returns one entry per query document (and per input skipped)."""
-        if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
-            inputs = [inputs]
         out = []
         for item in read_inputs(inputs, self.config.fields, workers=1, limits=Limits.from_config(self.config)):
             if isinstance(item, Skipped):

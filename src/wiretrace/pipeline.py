@@ -329,8 +329,6 @@ def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
 
 def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[list[Document], list[Skipped]]:
     """The read stage: documents in id order, and the inputs skipped."""
-    if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
-        inputs = [inputs]
     with log.stage("read") as stage:
         documents: list[Document] = []
         skipped: list[Skipped] = []

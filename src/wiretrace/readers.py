@@ -117,7 +117,7 @@ class _Run:
 
 
 def read_inputs(
-    inputs: Iterable[Any],
+    inputs: Iterable[Any] | str | os.PathLike[str],
     fields: Mapping[str, tuple[str, ...]],
     workers: int = 1,
     limits: Limits | None = None,
@@ -127,7 +127,8 @@ def read_inputs(
     Args:
         inputs: Paths (str or Path) to files or folders, ``"-"`` for standard
             input (JSON Lines, text or HTML, optionally compressed), and/or
-            mappings (records with a ``text`` field, as in a JSONL file).
+            mappings (records with a ``text`` field, as in a JSONL file);
+            or one path alone.
         fields: Record field names to try for each document attribute (see
             ``[input.fields]`` in the configuration).
         limits: What one input may take (``[limits]``); packaged defaults
@@ -140,7 +141,7 @@ def read_inputs(
     HTML pages (files, html fields, WARC records) are extracted on
     ``workers`` processes once there are enough of them to pay off.
     """
-    items = list(inputs)
+    items = [inputs] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
     for item in items:
         if isinstance(item, (str, os.PathLike)) and not _is_stdin(item) and not os.path.lexists(item):
             raise InputError(f"input not found: {item}")

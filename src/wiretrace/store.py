@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -42,7 +42,8 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
 SCHEMA_VERSION = 1
-_MIGRATIONS: dict[int, Sequence[str]] = {}  # from version -> statements that bring it to version + 1
+_MIGRATIONS: dict[int, Sequence[str]] = {}
+_IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters  # from version -> statements that bring it to version + 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -123,9 +124,11 @@ class MemoryStore:
             yield k, self._records[k][1]
 
     def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
-        added = sum(1 for k, _ in rows if k not in self._skipped)
+        added = 0
         for k, payload in rows:
-            self._skipped.setdefault(k, payload)
+            if k not in self._skipped:
+                self._skipped[k] = payload
+                added += 1
         return added
 
     def skipped(self) -> Iterator[str]:
@@ -194,6 +197,13 @@ class SQLiteStore:
             self.close()
             raise StoreError(f"{self.path} is not a wiretrace index ({exc})") from None
 
+    def _where_in(self, sql: str, keys: Sequence[int]) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (whose ``{marks}`` is an IN list) for signed
+        ``keys``, a bounded number of parameters per statement."""
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start:start + _IN_CHUNK]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
     def _check_schema(self, writer: bool) -> None:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "meta" not in tables:
@@ -240,25 +250,17 @@ class SQLiteStore:
         return self._db.total_changes - before
 
     def known(self, rkeys: Sequence[int]) -> set[int]:
-        out: set[int] = set()
-        keys = _signed(list(rkeys))
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(_unsigned(r[0]) for r in self._db.execute(f"SELECT rkey FROM records WHERE rkey IN ({marks})", chunk))
-        return out
+        return {_unsigned(k) for (k,) in self._where_in("SELECT rkey FROM records WHERE rkey IN ({marks})",
+                                                        _signed(list(rkeys)))}
 
     def records(self, rkeys: Sequence[int] | None = None) -> Iterator[tuple[int, str]]:
         if rkeys is None:
             rows = self._db.execute("SELECT rkey, payload FROM records ORDER BY rkey")
             yield from ((_unsigned(k), p) for k, p in rows)
             return
-        keys = sorted(set(_signed(list(rkeys))))
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT rkey, payload FROM records WHERE rkey IN ({marks}) ORDER BY rkey", chunk)
-            yield from ((_unsigned(k), p) for k, p in rows)
+        rows = self._where_in("SELECT rkey, payload FROM records WHERE rkey IN ({marks}) ORDER BY rkey",
+                              sorted(set(_signed(list(rkeys)))))
+        yield from ((_unsigned(k), p) for k, p in rows)
 
     def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
         before = self._db.total_changes
@@ -273,14 +275,8 @@ class SQLiteStore:
                              [(k, np.asarray(s, dtype="<u8").tobytes()) for k, s in zip(_signed(list(rkeys)), sets)])
 
     def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
-        out = {}
-        keys = _signed(list(rkeys))
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for k, blob in self._db.execute(f"SELECT rkey, shingles FROM sets WHERE rkey IN ({marks})", chunk):
-                out[_unsigned(k)] = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
-        return out
+        rows = self._where_in("SELECT rkey, shingles FROM sets WHERE rkey IN ({marks})", _signed(list(rkeys)))
+        return {_unsigned(k): np.frombuffer(blob, dtype="<u8").astype(np.uint64) for k, blob in rows}
 
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
         assert table in POSTINGS
@@ -288,13 +284,8 @@ class SQLiteStore:
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
-        wanted = sorted(set(_signed(keys)))
-        found: list[tuple[int, int]] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found += self._db.execute(f"SELECT key, rkey FROM {table} WHERE key IN ({marks})", chunk).fetchall()
-        found = sorted((_unsigned(k), _unsigned(r)) for k, r in found)
+        rows = self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", sorted(set(_signed(keys))))
+        found = sorted((_unsigned(k), _unsigned(r)) for k, r in rows)
         return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
 
     def counts(self) -> dict[str, int]:
