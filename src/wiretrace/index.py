@@ -286,11 +286,11 @@ class Index:
         if not matched:
             return entry
         records = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k, _ in matched])}
+        own_key = record_key(doc)
         for key, evidence in sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])):
             other = records[key]
             entry["matches"].append({"id": other.id, "url": other.url, "site": other.site,
-                                     "published": other.published, "same_record": key == record_key(doc),
-                                     **evidence})
+                                     "published": other.published, "same_record": key == own_key, **evidence})
         # the scan's stages over the query and its matches: origin, credit, passages
         query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text
                                                           for r in records.values()) else f"query:{doc.id}")
