@@ -227,3 +227,74 @@ def test_the_index_commands(tmp_path, capsys):
     assert len(entry["matches"]) >= 2
     assert main(["check", page, "--db", str(tmp_path / "absent.wtidx")]) == 2
     assert "no index at" in capsys.readouterr().err
+
+
+# -- the Redis store, on a real redis-server (conftest.redis_server) -----------------
+
+
+def test_the_demo_corpus_added_in_parts_to_redis_gives_the_sqlite_index_and_the_scan(tmp_path, redis_url):
+    parts = sorted((ROOT / "data" / "corpus").iterdir())
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(redis_url) as shared, Index.open(db) as local:
+        for part in (parts[:1], parts[1:], parts[:1]):
+            assert shared.add(part) == local.add(part)
+        assert shared.stats() | {"store": ""} == local.stats() | {"store": ""}
+    with Index.open(redis_url, writer=False) as index:
+        report = index.report()
+        _same(report, scan([str(p) for p in parts]))
+        page = str(ROOT / "data" / "corpus" / "pages" / "thameside-gazette-flood.txt")
+        with Index.open(db, writer=False) as local:
+            assert index.check([page]) == local.check([page])
+
+
+def test_a_redis_index_has_one_writer_and_frees_a_dead_writers_lock(redis_url):
+    with Index.open(redis_url) as writer:
+        writer.add([{"id": "a", "text": story(1)}])
+        other = subprocess.run([sys.executable, "-c", f"from wiretrace.index import Index; Index.open({redis_url!r})"],
+                               capture_output=True, text=True)
+        assert other.returncode != 0 and "IndexBusy" in other.stderr and "one writer at a time" in other.stderr
+        with Index.open(redis_url, writer=False) as reader:
+            assert reader.stats()["records"] == 1
+    # a writer killed while it holds the lock: its lock names a dead process of this host
+    proc = subprocess.Popen([sys.executable, "-c", f"import time; from wiretrace.index import Index; "
+                             f"i = Index.open({redis_url!r}); print('open', flush=True); time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "open"
+    proc.kill()
+    proc.wait()
+    with Index.open(redis_url) as index:
+        assert index.stats()["records"] == 1
+    with pytest.raises(StoreError, match="no index at"):
+        Index.open(redis_url.replace("prefix=", "prefix=absent-"), writer=False)
+    with pytest.raises(StoreError, match="cannot reach Redis"):
+        Index.open("redis://127.0.0.1:1/0")
+
+
+def test_a_redis_add_killed_midway_resumes_to_the_same_report(tmp_path, redis_url):
+    import redis
+
+    source = _write(tmp_path / "crawl.jsonl", _corpus(6, 600))
+    whole = f"{redis_url}-whole"
+    subprocess.run([sys.executable, "-c", _ADDER, whole, str(source), "8"], check=True)
+    with Index.open(whole, writer=False) as index:
+        expected = index.report()
+        total = index.stats()["records"]
+    client = redis.Redis.from_url(redis_url.split("?")[0])
+    prefix = redis_url.split("prefix=")[1]
+    killed_midway = 0
+    for attempt, target in enumerate((total // 3, 2 * total // 3)):
+        url = f"{redis_url}-{attempt}"
+        proc = subprocess.Popen([sys.executable, "-c", _ADDER, url, str(source), "8"])
+        while proc.poll() is None and client.hlen(f"{prefix}-{attempt}:records") < target:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with Index.open(url, writer=False) as index:  # whatever it holds is consistent
+            partial = index.stats()
+        assert partial["records"] == partial["sets"] <= total
+        killed_midway += partial["records"] < total
+        subprocess.run([sys.executable, "-c", _ADDER, url, str(source), "8"], check=True)
+        with Index.open(url, writer=False) as index:
+            assert index.stats()["records"] == total
+            _same(index.report(), expected)
+    assert killed_midway >= 1  # a kill did land in the middle of an add

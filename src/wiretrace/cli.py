@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_action(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         action = index_actions.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
-        action.add_argument("--db", required=True, metavar="PATH", help="the index: a SQLite file (created by 'add')")
+        action.add_argument("--db", required=True, metavar="PATH", help="the index: a SQLite file (created by 'add') or redis://HOST:PORT/DB?prefix=NAME")
         action.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
         action.add_argument("--field", action="append", default=[], metavar="ATTR=NAME[,NAME...]",
                             help="record field names for a document attribute (as for scan)")
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 checked, 2 usage error (no index, other fingerprint settings). Also 70, 130/143.",
     )
     check_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help="articles to look up")
-    check_cmd.add_argument("--db", required=True, metavar="PATH", help="the index (a SQLite file)")
+    check_cmd.add_argument("--db", required=True, metavar="PATH", help="the index (a SQLite file or a redis:// URL)")
     check_cmd.add_argument("-c", "--config", metavar="FILE", help="TOML file layered over the packaged defaults")
     check_cmd.add_argument("--field", action="append", default=[], metavar="ATTR=NAME[,NAME...]",
                            help="record field names for a document attribute (as for scan)")

@@ -12,7 +12,7 @@ model: a networked backend cannot afford a round trip per key). Keys are
 unsigned 64-bit integers (XXH3-64: :func:`wiretrace.index.doc_key`); SQLite
 stores them as the signed integers with the same bits.
 
-Backends, by URI (:func:`open_store`):
+Backends, by URI (:func:`open_store`), each behind the one interface:
 
 * ``memory:`` -- dictionaries in this process;
 * ``sqlite:PATH`` or a plain path -- a SQLite file in WAL mode: one writer
@@ -20,7 +20,10 @@ Backends, by URI (:func:`open_store`):
   writing; a second writer gets :class:`~wiretrace.errors.IndexBusy`), many
   readers; each :meth:`Store.transaction` is one SQLite transaction, so a
   killed writer leaves the batches it committed and none of the one it was
-  writing.
+  writing;
+* ``redis://host:port/db?prefix=NAME`` -- a Redis database shared by
+  processes and machines (:mod:`wiretrace.redis_store`; a transaction is a
+  ``MULTI``/``EXEC`` block).
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
 SCHEMA_VERSION = 1
-_MIGRATIONS: dict[int, Sequence[str]] = {}
-_IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters  # from version -> statements that bring it to version + 1
+_MIGRATIONS: dict[int, Sequence[str]] = {}  # from version -> statements that bring it to version + 1
+_IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -306,11 +309,14 @@ class SQLiteStore:
 
 
 def open_store(uri: str, writer: bool = False) -> Store:
-    """The store a URI names: ``memory:``, ``sqlite:PATH`` or a path."""
+    """The store a URI names: ``memory:``, ``sqlite:PATH`` or a path, or
+    ``redis://host:port/db?prefix=NAME`` (:mod:`wiretrace.redis_store`)."""
     if uri == "memory:":
         return MemoryStore()
-    if uri.startswith(("redis://", "rediss://")):
-        raise StoreError("a Redis index is not built yet: use a SQLite path for --db")
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        from wiretrace.redis_store import RedisStore  # an optional extra: imported only when named
+
+        return RedisStore(uri, writer=writer, schema_version=SCHEMA_VERSION, postings=POSTINGS)
     path = uri[len("sqlite:"):] if uri.startswith("sqlite:") else uri
     if not path:
         raise StoreError("--db needs a path, e.g. --db crawl.wtidx")

@@ -1,0 +1,272 @@
+"""The Redis backend of a store: one index shared by processes and machines.
+
+Rule: the same facts as the SQLite store (:mod:`wiretrace.store`), under
+keys named ``PREFIX:...`` in one Redis database, so that every process
+that opens ``redis://host:port/db?prefix=PREFIX`` sees one index. It is
+the store interface, nothing more: what is derived from the facts is
+computed by the index, as for every backend.
+
+* Records, skipped inputs and shingle sets are hashes keyed by the
+  record's key (decimal); meta is a hash.
+* A posting (band bucket, anchor shingle) is a Redis set of record keys at
+  ``PREFIX:bands:KEY``; the number of postings per table is kept in
+  ``PREFIX:counts`` by the same server-side script that adds them, so
+  ``stats`` never scans the key space.
+* Every call takes a batch and makes one round trip (a pipeline), as
+  datasketch's Redis storage does.
+* :meth:`RedisStore.transaction` is a ``MULTI``/``EXEC`` block: the writes
+  of a batch are queued and land together when it ends, or not at all if
+  the writer dies first -- the crash-safety the SQLite store gets from a
+  transaction.
+* One writer at a time: a lock key holding ``host pid`` that expires
+  (``LOCK_TTL``) unless its writer renews it with each batch; a lock whose
+  writer is a dead process on this host is taken over at once.
+
+The ``redis`` package is an optional extra (``pip install wiretrace[redis]``):
+without it, opening a ``redis://`` URL says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from wiretrace.errors import IndexBusy, StoreError
+
+__all__ = ["RedisStore", "LOCK_TTL", "DEFAULT_PREFIX"]
+
+#: Seconds a writer's lock lives without renewal: longer than any one batch
+#: takes (a batch renews it), short enough that a writer on another machine
+#: that died frees the index within a minute.
+LOCK_TTL = 60
+#: Key prefix when the URL names none (``?prefix=...`` names one).
+DEFAULT_PREFIX = "wiretrace"
+_CHUNK = 2000  # postings per server-side script call: one reply, bounded arguments
+
+# Adds ARGV[i] to set KEYS[i] for every i but the last; counts what was new
+# under field ARGV[last] of hash KEYS[last]. Atomic, inside MULTI too.
+_ADD_POSTINGS = """
+local added = 0
+for i = 1, #KEYS - 1 do added = added + redis.call('SADD', KEYS[i], ARGV[i]) end
+redis.call('HINCRBY', KEYS[#KEYS], ARGV[#ARGV], added)
+return added
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RedisStore:
+    """A store in a Redis database (module doc). ``writer``: hold the write lock."""
+
+    def __init__(self, url: str, writer: bool = False, *, schema_version: int, postings: Sequence[str]) -> None:
+        try:
+            import redis
+        except ImportError:
+            raise StoreError("a redis:// index needs the redis package: pip install 'wiretrace[redis]'") from None
+        self._redis_errors = (redis.RedisError,)
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        self.prefix = query.pop("prefix", DEFAULT_PREFIX)
+        self.uri = url
+        self._postings = tuple(postings)
+        self._schema_version = schema_version
+        self._pipe: Any = None
+        self._lock_value: str | None = None
+        try:
+            self._db = redis.Redis.from_url(urlunsplit(parts._replace(query=urlencode(query))),
+                                            socket_timeout=30, socket_connect_timeout=10)
+            self._db.ping()
+        except redis.RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {url} ({exc}): is redis-server running there?") from None
+        self._add_postings = self._db.register_script(_ADD_POSTINGS)
+        try:
+            if writer:
+                self._take_lock()
+            self._check_schema(writer)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- keys ------------------------------------------------------------------
+
+    def _k(self, *parts: object) -> str:
+        return ":".join((self.prefix, *map(str, parts)))
+
+    # -- the writer's lock -----------------------------------------------------
+
+    def _take_lock(self) -> None:
+        me = f"{socket.gethostname()} {os.getpid()}"
+        key = self._k("lock")
+        if not self._db.set(key, me, nx=True, ex=LOCK_TTL):
+            holder = (self._db.get(key) or b"").decode("utf-8", "replace")
+            host, _, pid = holder.partition(" ")
+            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                self._db.set(key, me, ex=LOCK_TTL)  # its writer died: the index is consistent (module doc)
+            else:
+                raise IndexBusy(f"{self.uri} is being written by process {pid or '?'} on {host or '?'}: "
+                                "one writer at a time; wait for it to finish (readers may run meanwhile)")
+        self._lock_value = me
+
+    def _release_lock(self) -> None:
+        if self._lock_value is None:
+            return
+        key = self._k("lock")
+        try:
+            if (self._db.get(key) or b"").decode("utf-8", "replace") == self._lock_value:
+                self._db.delete(key)
+        except self._redis_errors:
+            pass  # it expires on its own
+        self._lock_value = None
+
+    # -- schema ----------------------------------------------------------------
+
+    def _check_schema(self, writer: bool) -> None:
+        version = self._db.hget(self._k("meta"), "schema_version")
+        if version is None:
+            if not writer:
+                raise StoreError(f"no index at {self.uri}: create one with `wiretrace index add INPUT --db {self.uri}`")
+            self._db.hset(self._k("meta"), "schema_version", str(self._schema_version))
+            return
+        version = int(version)
+        if version > self._schema_version:
+            raise StoreError(f"{self.uri} has index schema version {version}, newer than this wiretrace's "
+                             f"{self._schema_version}: upgrade wiretrace to read it")
+        if version < self._schema_version:
+            raise StoreError(f"{self.uri} has index schema version {version}; no migration to "
+                             f"{self._schema_version} exists for Redis: rebuild the index")
+
+    # -- writes: queued in the open transaction, or sent at once -----------------
+
+    @contextmanager
+    def transaction(self):
+        if self._pipe is not None:
+            yield self
+            return
+        self._pipe = self._db.pipeline(transaction=True)
+        try:
+            if self._lock_value is not None:
+                self._pipe.set(self._k("lock"), self._lock_value, ex=LOCK_TTL)
+            yield self
+            self._pipe.execute()
+        finally:
+            self._pipe.reset()
+            self._pipe = None
+
+    @contextmanager
+    def _writes(self):
+        if self._pipe is not None:
+            yield self._pipe
+            return
+        with self.transaction():
+            yield self._pipe
+
+    def get_meta(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self._db.hgetall(self._k("meta")).items()}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        if values:
+            with self._writes() as w:
+                w.hset(self._k("meta"), mapping=dict(sorted(values.items())))
+
+    def _put_new(self, table: str, rows: dict[int, bytes | str]) -> int:
+        if not rows:
+            return 0
+        keys = sorted(rows)
+        present = self._db.hmget(self._k(table), [str(k) for k in keys])
+        new = {str(k): rows[k] for k, p in zip(keys, present) if p is None}
+        if new:
+            with self._writes() as w:
+                w.hset(self._k(table), mapping=new)
+        return len(new)
+
+    def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
+        return self._put_new("records", {k: payload for k, _, payload in rows})
+
+    def known(self, rkeys: Sequence[int]) -> set[int]:
+        keys = list(dict.fromkeys(rkeys))
+        if not keys:
+            return set()
+        found = self._db.hmget(self._k("records"), [str(k) for k in keys])
+        return {k for k, p in zip(keys, found) if p is not None}
+
+    def _scan_sorted(self, table: str) -> list[tuple[int, bytes]]:
+        return sorted((int(k), v) for k, v in self._db.hscan_iter(self._k(table), count=1000))
+
+    def records(self, rkeys: Sequence[int] | None = None) -> Iterator[tuple[int, str]]:
+        if rkeys is None:
+            rows = self._scan_sorted("records")
+        else:
+            keys = sorted(set(rkeys))
+            rows = [(k, p) for k, p in zip(keys, self._db.hmget(self._k("records"), [str(k) for k in keys]) if keys
+                                           else []) if p is not None]
+        for k, payload in rows:
+            yield k, payload.decode("utf-8", "surrogatepass")
+
+    def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
+        return self._put_new("skipped", dict(rows))
+
+    def skipped(self) -> Iterator[str]:
+        for _, payload in self._scan_sorted("skipped"):
+            yield payload.decode("utf-8", "surrogatepass")
+
+    def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None:
+        if len(rkeys):
+            with self._writes() as w:
+                w.hset(self._k("sets"), mapping={str(k): np.asarray(s, dtype="<u8").tobytes()
+                                                 for k, s in zip(rkeys, sets)})
+
+    def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
+        keys = list(dict.fromkeys(rkeys))
+        if not keys:
+            return {}
+        blobs = self._db.hmget(self._k("sets"), [str(k) for k in keys])
+        return {k: np.frombuffer(b, dtype="<u8").astype(np.uint64) for k, b in zip(keys, blobs) if b is not None}
+
+    def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
+        assert table in self._postings
+        pairs = list(zip(np.asarray(keys, dtype=np.uint64).tolist(), np.asarray(rkeys, dtype=np.uint64).tolist()))
+        with self._writes() as w:
+            for start in range(0, len(pairs), _CHUNK):
+                chunk = pairs[start:start + _CHUNK]
+                self._add_postings(keys=[self._k(table, k) for k, _ in chunk] + [self._k("counts")],
+                                   args=[r for _, r in chunk] + [table], client=w)
+
+    def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert table in self._postings
+        wanted = sorted(set(np.asarray(keys, dtype=np.uint64).tolist()))
+        pipe = self._db.pipeline(transaction=False)
+        for key in wanted:
+            pipe.smembers(self._k(table, key))
+        found = sorted((key, int(r)) for key, rs in zip(wanted, pipe.execute() if wanted else []) for r in rs)
+        return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
+
+    def counts(self) -> dict[str, int]:
+        pipe = self._db.pipeline(transaction=False)
+        for table in ("records", "skipped", "sets"):
+            pipe.hlen(self._k(table))
+        pipe.hgetall(self._k("counts"))
+        *lengths, posted = pipe.execute()
+        out = dict(zip(("records", "skipped", "sets"), lengths))
+        out.update({t: int(posted.get(t.encode(), 0)) for t in self._postings})
+        return out
+
+    def close(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            self._release_lock()
+            db.close()
+            self._db = None
