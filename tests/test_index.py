@@ -25,6 +25,7 @@ from wiretrace.cli import main
 from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.index import Index, doc_key
+from wiretrace.records import Document
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
 
 from conftest import story
@@ -298,3 +299,82 @@ def test_a_redis_add_killed_midway_resumes_to_the_same_report(tmp_path, redis_ur
             assert index.stats()["records"] == total
             _same(index.report(), expected)
     assert killed_midway >= 1  # a kill did land in the middle of an add
+
+
+# -- what an add brought (Index.delta), the site line counts, migrations ----------------
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_the_report_of_an_add_gives_the_new_pages_the_pairs_origins_and_credit_of_a_full_report(reverse):
+    parts = sorted((ROOT / "data" / "corpus").iterdir())
+    parts = parts[::-1] if reverse else parts
+    smaller = 0
+    for cut in (1, 2):
+        with Index.open("memory:") as index:
+            index.add(parts[:cut])
+            added = index.add(parts[cut:])
+            delta, full = index.delta(added).to_dict(), index.report().to_dict()
+        new = {d["id"] for d in full["documents"] if any(d["source"].startswith(str(p)) for p in parts[cut:])}
+        assert new and new <= {d["id"] for d in delta["documents"]}
+        smaller += len(delta["documents"]) < len(full["documents"])  # only what the new pages touch
+
+        def pairs(report):
+            return {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if new & {p["a"], p["b"]}}
+
+        def placed(report):
+            clusters = {c["id"]: c for c in report["clusters"]}
+            return {d["id"]: (json.dumps(clusters[d["cluster"]]["origin"], sort_keys=True) if d.get("cluster") else None,
+                              (d.get("attribution") or {}).get("status")) for d in report["documents"] if d["id"] in new}
+
+        assert pairs(delta) and pairs(delta) == pairs(full)
+        assert placed(delta) == placed(full)
+    assert smaller
+
+
+def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
+    chrome = "Home | News | Sport | Weather | Contact the newsroom"
+    footer = "Copyright Riverside Courier. All rights reserved. Subscribe today."
+    pages = [{"id": f"courier-{i}", "site": "courier.example", "text": f"{chrome}\n\n{story(300 + i, 200)}\n\n{footer}"}
+             for i in range(4)]
+    with Index.open(str(tmp_path / "x.wtidx")) as index:
+        index.add(pages)
+        assert index.stats()["sites"] == 1
+        counts = index.line_counts([Document(id="q", text=f"{chrome}\nnew text", site="courier.example")], stored=True)
+    assert counts.pages["courier.example"] == 4
+    assert sorted(counts.lines["courier.example"].values()) == [4]  # the chrome line, in all 4 pages; not "new text"
+    # a new page of that site, which shares only the chrome with the stored ones: no copy
+    fresh = {"id": "courier-new", "site": "courier.example", "text": f"{chrome}\n\n{story(399, 60)}\n\n{footer}"}
+    with Index.open(str(tmp_path / "x.wtidx"), writer=False) as index:
+        (entry,) = index.check([fresh])
+    assert entry["matches"] == []
+
+
+def test_a_version_1_index_is_migrated_on_open_by_a_writer(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.wtidx"
+    corpus = ROOT / "data" / "corpus" / "articles.jsonl"
+    with Index.open(str(db)) as index:
+        index.add(corpus)
+        fresh = index.stats()
+    with sqlite3.connect(db) as con:  # what version 1 wrote: no site line counts
+        con.execute("DROP TABLE site_pages")
+        con.execute("DROP TABLE site_lines")
+        con.execute("UPDATE meta SET value='1' WHERE name='schema_version'")
+    with pytest.raises(StoreError, match="schema version 1; run `wiretrace index add`"):
+        Index.open(str(db), writer=False)
+    with Index.open(str(db)) as index:
+        assert index.stats() == fresh and fresh["site_lines"] > 0
+
+
+def test_index_add_with_out_writes_the_report_of_what_was_added(tmp_path, capsys):
+    db = str(tmp_path / "cli.wtidx")
+    parts = sorted((ROOT / "data" / "corpus").iterdir())
+    assert main(["index", "add", str(parts[0]), "--db", db, "-q"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "today"
+    assert main(["index", "add", *map(str, parts[1:]), "--db", db, "--out", str(out), "--no-html", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    written = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert printed["added"]["added"] > 0 and written["clusters"]
+    assert len(written["documents"]) < printed["index"]["records"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from wiretrace.pairs import group_pairs, pair_keys
 
-__all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys"]
+__all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys", "anchors_needed", "anchor_count"]
 
 # LSH buckets above this size contribute linear (star + chain) pairs, not
 # all pairs: a bucket of 1,000 exact duplicates would otherwise add 500k.
@@ -154,8 +154,25 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     pairs = group_pairs(owners, starts, sizes, max_df)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
     keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)
-    # A short document has few anchors: it needs half of them shared (at
-    # least one), up to min_shared, so a fully copied brief is not missed.
-    fewest = np.minimum(anchors_per_doc[keys // n], anchors_per_doc[keys % n])
-    needed = np.minimum(min_shared, np.maximum(1, (fewest + 1) // 2))
+    needed = anchors_needed(anchors_per_doc[keys // n], anchors_per_doc[keys % n], min_shared)
     return keys[counts >= needed]
+
+
+def anchors_needed(anchors_a: np.ndarray | int, anchors_b: np.ndarray | int, min_shared: int) -> np.ndarray:
+    """Anchors two documents with these anchor counts must share to be a
+    candidate: ``min_shared``, but a short document has few anchors, so it
+    needs half of them shared (at least one) -- a fully copied brief is not
+    missed.
+
+    Example:
+        >>> anchors_needed(np.array([40, 3, 0]), np.array([30, 50, 9]), 4).tolist()
+        [4, 2, 1]
+    """
+    fewest = np.minimum(anchors_a, anchors_b)
+    return np.minimum(min_shared, np.maximum(1, (fewest + 1) // 2))
+
+
+def anchor_count(shingles: np.ndarray, rate: int) -> int:
+    """How many of a document's shingles are anchors (:func:`_anchors`'s rule)."""
+    high = np.asarray(shingles, dtype=np.uint64) >> np.uint64(32)
+    return int(np.count_nonzero(high % np.uint64(rate) == 0))

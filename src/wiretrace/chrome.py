@@ -28,7 +28,7 @@ import xxhash
 
 from wiretrace.records import Document
 
-__all__ = ["ChromeResult", "strip_chrome"]
+__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome"]
 
 
 @dataclass
@@ -49,17 +49,63 @@ def _key(line: str) -> int:
     return xxhash.xxh3_64_intdigest(line.strip().casefold().encode("utf-8", "surrogatepass")) or 1  # 0: a blank line
 
 
+@dataclass
+class LineCounts:
+    """Per site: how many documents it has, and in how many of them each
+    line appears (lines by :func:`line_key`). What the chrome rule reads;
+    a scan counts its own documents, an index keeps the counts of every
+    document it holds (:mod:`wiretrace.index`)."""
+
+    pages: Counter
+    lines: dict[str, Counter]
+
+    def merge(self, other: LineCounts) -> LineCounts:
+        lines = defaultdict(Counter, {site: Counter(c) for site, c in self.lines.items()})
+        for site, counts in other.lines.items():
+            lines[site].update(counts)
+        return LineCounts(self.pages + other.pages, dict(lines))
+
+
+def line_key(line: str) -> int:
+    """The key of a line (0: a blank line): :func:`_key`, public for stores."""
+    return _key(line) if line and not line.isspace() else 0
+
+
+def _line_keys(documents: Sequence[Document]) -> tuple[list[list[str]], list[list[int]]]:
+    lines_of = [doc.text.split("\n") for doc in documents]
+    return lines_of, [[_key(line) if line and not line.isspace() else 0 for line in lines] for lines in lines_of]
+
+
+def count_lines(documents: Sequence[Document]) -> LineCounts:
+    """The line counts of ``documents`` (documents without a site are not counted)."""
+    return _count(documents, _line_keys(documents)[1])
+
+
+def _count(documents: Sequence[Document], keys_of: list[list[int]]) -> LineCounts:
+    per_site: dict[str, Counter] = defaultdict(Counter)
+    docs_per_site: Counter = Counter()
+    for doc, keys in zip(documents, keys_of):
+        if doc.site:
+            docs_per_site[doc.site] += 1
+            per_site[doc.site].update(set(keys) - {0})
+    return LineCounts(docs_per_site, dict(per_site))
+
+
 def strip_chrome(
     documents: Sequence[Document],
     min_pages: int = 3,
     long_line_words: int = 40,
     long_line_share: float = 0.5,
     min_words: int = 20,
+    counts: LineCounts | None = None,
 ) -> ChromeResult:
     """Texts of ``documents`` without the lines that are chrome of their site.
 
     Documents without a site are left as they are. A document whose text
-    would fall below ``min_words`` words keeps its full text.
+    would fall below ``min_words`` words keeps its full text. ``counts``:
+    the site line counts to judge by (an index's, which hold many more
+    pages of each site than the documents at hand); by default those of
+    ``documents``.
 
     Example:
         >>> from wiretrace.records import Document
@@ -68,22 +114,16 @@ def strip_chrome(
         >>> strip_chrome(docs).texts[0].startswith("Story number 0")
         True
     """
-    lines_of = [doc.text.split("\n") for doc in documents]
-    keys_of: list[list[int]] = []
-    per_site: dict[str, Counter] = defaultdict(Counter)
-    docs_per_site: Counter = Counter()
-    for doc, lines in zip(documents, lines_of):
-        keys = [_key(line) if line and not line.isspace() else 0 for line in lines]
-        keys_of.append(keys)
-        if doc.site:
-            docs_per_site[doc.site] += 1
-            per_site[doc.site].update(set(keys) - {0})
+    lines_of, keys_of = _line_keys(documents)
+    if counts is None:
+        counts = _count(documents, keys_of)
+    per_site, docs_per_site = counts.lines, counts.pages
 
     chrome: dict[str, set[int]] = {}
-    for site, counts in per_site.items():
+    for site, site_counts in per_site.items():
         if docs_per_site[site] < min_pages:
             continue
-        frequent = {key for key, n in counts.items() if n >= min_pages}
+        frequent = {key for key, n in site_counts.items() if n >= min_pages}
         if frequent:
             chrome[site] = frequent
     widely = {

@@ -257,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd = add_action("add", help="read inputs and store the records not stored yet")
     add_cmd.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (as for scan), - for stdin")
     add_cmd.add_argument("--json", action="store_true", help="print what was added as JSON")
+    add_cmd.add_argument("-o", "--out", metavar="DIR",
+                         help="also write the report of what was added: the new pages and the stored pages they "
+                              "share text with (their clusters, origins, credit), without rescanning the index")
+    add_cmd.add_argument("--no-html", dest="html", action="store_false", help="with --out: skip report.html")
+    add_cmd.add_argument("-q", "--quiet", action="store_true", help="with --out: print no summary")
+    add_cmd.add_argument("--show", type=int, default=10, metavar="N", help="with --out: clusters in the summary")
     report_cmd = add_action("report", help="write the report of everything stored (what scan writes)")
     report_cmd.add_argument("-o", "--out", default="out", metavar="DIR", help="output folder (default: out)")
     report_cmd.add_argument("--no-html", dest="html", action="store_false", help="skip report.html")
@@ -593,21 +599,41 @@ def _index(args: argparse.Namespace) -> int:
             print(json.dumps(index.stats(), indent=2))
         return EXIT_OK
     if args.action == "add":
-        with Index.open(args.db, config) as index:
-            added = index.add(args.inputs).to_dict()  # no input: only creates (or migrates) the index
-            stats = index.stats()
-        if args.json:
-            print(json.dumps({"added": added, "index": stats}, indent=2))
-        else:
-            print(f"read {added['read']} records: {added['added']} added, {added['already_indexed']} already in "
-                  f"the index, {added['skipped']} inputs skipped; the index holds {stats['records']} documents")
-        return EXIT_OK
+        if args.out is None:
+            return _index_add(args, config, None)
+        with OutputFolder(args.out) as folder:
+            return _index_add(args, config, folder)
     with OutputFolder(args.out) as folder:  # report
         with Index.open(args.db, config, writer=False) as index:
             report = index.report()
         check_stop()
         paths = _write_report(report, folder, args.html)
     return _summarise(report, paths, args)
+
+
+def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | None) -> int:
+    """``index add``; with ``--out``, the report of what was added (Index.delta)."""
+    from wiretrace.index import Index
+
+    with Index.open(args.db, config) as index:
+        result = index.add(args.inputs)  # no input: only creates (or migrates) the index
+        added, stats = result.to_dict(), index.stats()
+        delta = index.delta(result) if folder is not None else None
+    if args.json and delta is None:
+        print(json.dumps({"added": added, "index": stats}, indent=2))
+    elif not args.json:
+        print(f"read {added['read']} records: {added['added']} added, {added['already_indexed']} already in "
+              f"the index, {added['skipped']} inputs skipped; the index holds {stats['records']} documents")
+    if delta is None:
+        return EXIT_OK
+    check_stop()
+    paths = _write_report(delta, folder, args.html)
+    if args.json:
+        print(json.dumps({"added": added, "index": stats, "report": summary_dict(delta, paths, EXIT_OK)},
+                         indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        print_summary(delta, paths, make_console(), show=args.show)
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -36,14 +36,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xxhash
 
-from wiretrace.candidates import anchor_keys, band_keys
+from wiretrace.chrome import LineCounts, count_lines, strip_chrome
+from wiretrace.candidates import anchor_count, anchor_keys, anchors_needed, band_keys
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.fingerprint import fingerprint_all
@@ -52,7 +54,7 @@ from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
-from wiretrace.store import Store, open_store
+from wiretrace.store import Store, open_store, site_line_increments
 from wiretrace.verify import intersection_size
 
 __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
@@ -86,6 +88,28 @@ def record_key(item: Document | Skipped) -> int:
     return xxhash.xxh3_64_intdigest(kind + _payload(item).encode("utf-8", "surrogatepass"))
 
 
+def _join(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray,
+          owners: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """For postings looked up for many queries at once: each query with the
+    owners of every posting whose key is one of its keys (one per shared
+    key). ``posted`` is sorted, as :meth:`Store.members` returns it."""
+    if not len(keys) or not len(posted):
+        return
+    lo = np.searchsorted(posted, keys, "left")
+    n = np.searchsorted(posted, keys, "right") - lo
+    hit = n > 0
+    lo, n, queries = lo[hit], n[hit], np.asarray(queries)[hit]
+    if not len(n):
+        return
+    rows = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
+    who = np.repeat(queries, n)
+    order = np.argsort(who, kind="stable")
+    who, found = who[order], owners[rows[order]]
+    cuts = np.flatnonzero(who[1:] != who[:-1]) + 1
+    for part_who, part in zip(np.split(who, cuts), np.split(found, cuts)):
+        yield int(part_who[0]), part
+
+
 def _fingerprint_settings(config: Config) -> dict[str, str]:
     bands, rows = lsh_params(config)
     return {"shingle_size": str(config.shingle_size), "num_perm": str(config.num_perm), "seed": str(config.seed),
@@ -102,9 +126,12 @@ class AddResult:
     added: int = 0
     already_indexed: int = 0
     skipped: int = 0
+    #: record keys of the documents added (what :meth:`Index.delta` reports on)
+    added_keys: list[int] = dataclasses.field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
+        return {"read": self.read, "added": self.added, "already_indexed": self.already_indexed,
+                "skipped": self.skipped}
 
 
 class Index:
@@ -193,12 +220,13 @@ class Index:
                 fresh.setdefault(key, item)
         rkeys = sorted(fresh)
         docs = [fresh[k] for k in rkeys]
-        fp = fingerprint_all([d.text for d in docs], self.config.shingle_size, self.config.num_perm,
-                             self.config.seed, batch_size=self.config.batch_size, workers=1) if docs else None
+        fp = self._fingerprint(docs) if docs else None
         with self.store.transaction():
             result.added += self.store.put_records([(k, d.id, _payload(d)) for k, d in zip(rkeys, docs)])
+            result.added_keys.extend(rkeys)
             result.skipped += self.store.put_skipped([(k, _payload(s)) for k, s in sorted(skips.items())])
             if fp is not None:
+                self.store.count_lines(*site_line_increments(count_lines(docs)))
                 owners = np.asarray(rkeys, dtype=np.uint64)
                 self.store.put_sets(rkeys, fp.sets)
                 keys_b, docs_b = band_keys(fp.signatures, self.bands, self.rows)
@@ -229,72 +257,73 @@ class Index:
 
     def check(self, inputs: Iterable[Any] | str) -> list[dict[str, Any]]:
         """Where each query document's text is in the index (module doc).
-        Returns one entry per query document (and per input skipped)."""
+        Returns one entry per query document (and per input skipped), in
+        input order; the queries are looked up together, in one batch."""
+        items = list(read_inputs(inputs, self.config.fields, workers=1, limits=Limits.from_config(self.config)))
+        docs = [item for item in items if isinstance(item, Document)]
+        found = iter(self._lookup(docs))
+        return [{"source": item.source, "id": item.id, "skipped": item.reason} if isinstance(item, Skipped)
+                else next(found) for item in items]
+
+    def _fingerprint(self, docs: Sequence[Document], counts: LineCounts | None = None) -> Any:
+        """Fingerprints of ``docs``: of their whole text, or with their
+        sites' chrome removed as ``counts`` judge it."""
+        c = self.config
+        texts = [d.text for d in docs]
+        if counts is not None and c.chrome_min_pages:
+            texts = strip_chrome(docs, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
+                                 c.min_words, counts).texts
+        return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, workers=1)
+
+    def line_counts(self, docs: Sequence[Document], *, stored: bool) -> LineCounts:
+        """The site line counts the chrome rule reads for ``docs``: the
+        index's, of every page of their sites it holds (only the lines the
+        documents have are fetched), plus the documents' own when they are
+        not ``stored`` (a query page counts, as in a scan of it with the
+        index)."""
+        own = count_lines(docs)
+        wanted = {site: list(keys) for site, keys in own.lines.items()}
+        pages, lines = self.store.line_counts(wanted)
+        per_site: dict[str, Counter] = {site: Counter() for site in pages}
+        for (site, key), n in lines.items():
+            per_site[site][key] = n
+        counts = LineCounts(Counter(pages), per_site)
+        return counts if stored else counts.merge(own)
+
+    def _lookup(self, docs: Sequence[Document]) -> list[dict[str, Any]]:
+        if not docs:
+            return []
+        c = self.config
+        counts = self.line_counts(docs, stored=False)
+        fp = self._fingerprint(docs, counts)
+        own = [record_key(d) for d in docs]
+        verified = self._verified(fp, [None] * len(docs))
+        stored = {k: Document(**json.loads(p)) for k, p in
+                  self.store.records(sorted({k for matched in verified for k, _ in matched}))}
         out = []
-        for item in read_inputs(inputs, self.config.fields, workers=1, limits=Limits.from_config(self.config)):
-            if isinstance(item, Skipped):
-                out.append({"source": item.source, "id": item.id, "skipped": item.reason})
-            else:
-                out.append(self._check_one(item))
+        for doc, words, matched, own_key in zip(docs, fp.words, verified, own):
+            entry: dict[str, Any] = {"id": doc.id, "source": doc.source, "url": doc.url, "site": doc.site,
+                                     "words": words, "matches": [], "origin": None, "attribution": None,
+                                     "passages": []}
+            if words < c.min_words:
+                entry["note"] = f"too short to check: {words} words (shingle.min_words = {c.min_words})"
+            for key, evidence in matched:
+                other = stored[key]
+                entry["matches"].append({"id": other.id, "url": other.url, "site": other.site,
+                                         "published": other.published, "same_record": key == own_key, **evidence})
+            if matched:
+                self._place(entry, doc, [stored[k] for k, _ in matched], counts)
+            out.append(entry)
         return out
 
-    def _candidates(self, signature: np.ndarray, shingles: np.ndarray) -> np.ndarray:
-        keys, _ = band_keys(signature[None, :], self.bands, self.rows)
-        _, from_bands = self.store.members("bands", keys)
-        anchors, _ = anchor_keys([shingles], self.config.anchor_rate)
-        found: list[np.ndarray] = [from_bands]
-        if len(anchors):
-            posted, owners = self.store.members("anchors", anchors)
-            if len(posted):
-                values, starts, df = np.unique(posted, return_index=True, return_counts=True)
-                common = np.isin(posted, values[df <= self.config.anchor_max_df])
-                docs, shared = np.unique(owners[common], return_counts=True)
-                found.append(docs[shared >= self.config.anchor_min_shared])
-        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
-
-    def _check_one(self, doc: Document) -> dict[str, Any]:
-        c = self.config
-        fp = fingerprint_all([doc.text], c.shingle_size, c.num_perm, c.seed, workers=1)
-        mine = fp.sets[0]
-        entry: dict[str, Any] = {"id": doc.id, "source": doc.source, "url": doc.url, "site": doc.site,
-                                 "words": fp.words[0], "matches": [], "origin": None, "attribution": None,
-                                 "passages": []}
-        if fp.words[0] < c.min_words or not len(mine):
-            entry["note"] = f"too short to check: {fp.words[0]} words (shingle.min_words = {c.min_words})"
-            return entry
-        candidates = [int(k) for k in self._candidates(fp.signatures[0], mine)]
-        sets = self.store.get_sets(candidates)
-        matched: list[tuple[int, dict[str, Any]]] = []
-        for key in candidates:
-            theirs = sets.get(key)
-            if theirs is None or not len(theirs):
-                continue
-            shared = intersection_size(mine, theirs)
-            jaccard = shared / (len(mine) + len(theirs) - shared)
-            in_theirs, in_mine = shared / len(mine), shared / len(theirs)
-            if shared < c.min_shared_shingles:
-                continue
-            if jaccard >= c.jaccard_threshold:
-                kind = "duplicate"
-            elif max(in_theirs, in_mine) >= c.containment_threshold:
-                kind = "contained"
-            else:
-                continue
-            matched.append((key, {"kind": kind, "jaccard": round(jaccard, 4),
-                                  "containment_query_in_match": round(in_theirs, 4),
-                                  "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
-        if not matched:
-            return entry
-        records = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k, _ in matched])}
-        own_key = record_key(doc)
-        for key, evidence in sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])):
-            other = records[key]
-            entry["matches"].append({"id": other.id, "url": other.url, "site": other.site,
-                                     "published": other.published, "same_record": key == own_key, **evidence})
-        # the scan's stages over the query and its matches: origin, credit, passages
-        query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text
-                                                          for r in records.values()) else f"query:{doc.id}")
-        view = analyse_records([query, *[r for r in records.values() if r.id != query.id]], [], c)
+    def _place(self, entry: dict[str, Any], doc: Document, records: list[Document], counts: LineCounts) -> None:
+        """The scan's stages over the query and its matches: origin, credit,
+        passages (site chrome judged by the index's line counts)."""
+        query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text for r in records)
+                                    else f"query:{doc.id}")
+        others = [r for r in records if r.id != query.id]
+        view = analyse_records([query, *others], [], self.config,
+                               line_counts=counts.merge(self.line_counts(others, stored=True)))
         me = next((d for d in view.documents if d["id"] == query.id), None)
         if me and me.get("cluster"):
             cluster = next(p for p in view.provenance if p["cluster"] == me["cluster"])
@@ -303,5 +332,74 @@ class Index:
             node = f"doc:{query.id}"
             entry["passages"] = [e["alignment"] for e in cluster["edges"]
                                  if node in (e["source"], e["copy"]) and e.get("alignment")]
-        return entry
 
+    def delta(self, added: AddResult, *, progress: Progress | None = None) -> Report:
+        """The report of what an ``add`` brought: the documents it added and
+        the stored documents each of them verifies against (a duplicate or a
+        contained copy, either way), analysed by the scan's stages -- the
+        clusters those pages are in, their origins and credit verdicts,
+        without rescanning the index. A stored page linked to them only
+        through another stored page is not in it: ``report`` has everything."""
+        keys = sorted(added.added_keys)
+        docs = [Document(**json.loads(p)) for _, p in self.store.records(keys)]
+        verified = self._verified(self._fingerprint(docs, self.line_counts(docs, stored=True)), keys) if docs else []
+        linked = sorted({k for matched in verified for k, _ in matched} - set(keys))
+        docs += [Document(**json.loads(p)) for _, p in self.store.records(linked)]
+        return analyse_records(docs, [], self.config, progress=progress,
+                               line_counts=self.line_counts(docs, stored=True))
+
+    def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray]) -> list[dict[int, int]]:
+        """Stored records worth verifying against each query, for a batch of
+        queries at once, each with the anchors it shares with the query (-1:
+        found by a band bucket): those sharing a band bucket, or anchor
+        shingles that no more than ``anchor_max_df`` stored records have.
+        How many shared anchors suffice is settled in :meth:`_verified`,
+        which knows both sides' anchor counts (the scan's rule)."""
+        found: list[dict[int, int]] = [{} for _ in sets]
+        keys, queries = band_keys(signatures, self.bands, self.rows)
+        for query, owners in _join(keys, queries, *self.store.members("bands", keys)):
+            found[query].update(dict.fromkeys(owners.tolist(), -1))
+        keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
+        posted, owners = self.store.members("anchors", keys)
+        if len(posted):
+            values, df = np.unique(posted, return_counts=True)
+            common = np.isin(posted, values[df <= self.config.anchor_max_df])
+            for query, hits in _join(keys, queries, posted[common], owners[common]):
+                docs, shared = np.unique(hits, return_counts=True)
+                for doc, n in zip(docs.tolist(), shared.tolist()):
+                    found[query].setdefault(doc, n)
+        return found
+
+    def _verified(self, fp: Any, exclude: Sequence[int | None]) -> list[list[tuple[int, dict[str, Any]]]]:
+        """Every query's verified matches in the index, (record key, evidence),
+        best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
+        at the scan's thresholds. ``exclude``: each query's own record key."""
+        c = self.config
+        candidates = self._candidates(fp.signatures, fp.sets)
+        sets = self.store.get_sets(sorted({k for found in candidates for k in found}))
+        out: list[list[tuple[int, dict[str, Any]]]] = []
+        for mine, found, own in zip(fp.sets, candidates, exclude):
+            matched = []
+            my_anchors = anchor_count(mine, c.anchor_rate)
+            for key, anchors in sorted(found.items()):
+                theirs = sets.get(key)
+                if key == own or theirs is None or not len(theirs) or not len(mine):
+                    continue
+                if 0 <= anchors < anchors_needed(my_anchors, anchor_count(theirs, c.anchor_rate), c.anchor_min_shared):
+                    continue
+                shared = intersection_size(mine, theirs)
+                if shared < c.min_shared_shingles:
+                    continue
+                jaccard = shared / (len(mine) + len(theirs) - shared)
+                in_theirs, in_mine = shared / len(mine), shared / len(theirs)
+                if jaccard >= c.jaccard_threshold:
+                    kind = "duplicate"
+                elif max(in_theirs, in_mine) >= c.containment_threshold:
+                    kind = "contained"
+                else:
+                    continue
+                matched.append((key, {"kind": kind, "jaccard": round(jaccard, 4),
+                                      "containment_query_in_match": round(in_theirs, 4),
+                                      "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
+            out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
+        return out

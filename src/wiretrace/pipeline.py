@@ -22,7 +22,7 @@ import numpy as np
 import xxhash
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
-from wiretrace.chrome import strip_chrome
+from wiretrace.chrome import LineCounts, strip_chrome
 from wiretrace.credits import same_publisher
 from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
@@ -123,11 +123,13 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
-                    progress: Progress | None = None) -> Report:
+                    progress: Progress | None = None, line_counts: LineCounts | None = None) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
-    order: they are settled as the read stage settles them."""
+    order: they are settled as the read stage settles them. ``line_counts``:
+    judge site chrome by these counts (an index's, of every page it holds)
+    rather than by the documents' own."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -138,13 +140,13 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started)
+        return _analyse(documents, skipped, config, log, started, line_counts)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
-             started: float) -> Report:
+             started: float, line_counts: LineCounts | None = None) -> Report:
     progress = log.progress
-    texts, chrome_removed = _clean(documents, config, log)
+    texts, chrome_removed = _clean(documents, config, log, line_counts)
 
     workers = resolve_workers(config.workers, len(documents))
     exact_peak = reset_peak_rss()
@@ -354,7 +356,8 @@ def _settle(documents: list[Document], skipped: list[Skipped]) -> tuple[list[Doc
     return documents, skipped
 
 
-def _clean(documents: list[Document], config: Config, log: StageLog) -> tuple[list[str], list[int]]:
+def _clean(documents: list[Document], config: Config, log: StageLog,
+           line_counts: LineCounts | None = None) -> tuple[list[str], list[int]]:
     """The clean stage: the text to fingerprint of each document (site chrome
     removed) and the number of chrome lines removed from each."""
     with log.stage("clean", items_in=len(documents)) as stage:
@@ -365,6 +368,7 @@ def _clean(documents: list[Document], config: Config, log: StageLog) -> tuple[li
                 config.chrome_long_line_words,
                 config.chrome_long_line_share,
                 config.min_words,
+                line_counts,
             )
             texts, removed = cleaned.texts, cleaned.lines_removed
             stage["sites_with_chrome"] = cleaned.sites_with_chrome

@@ -7,7 +7,8 @@ the store interface, nothing more: what is derived from the facts is
 computed by the index, as for every backend.
 
 * Records, skipped inputs and shingle sets are hashes keyed by the
-  record's key (decimal); meta is a hash.
+  record's key (decimal); meta is a hash; so are the site line counts
+  (``PREFIX:site_pages``, and ``PREFIX:lines:SITE`` from line key to pages).
 * A posting (band bucket, anchor shingle) is a Redis set of record keys at
   ``PREFIX:bands:KEY``; the number of postings per table is kept in
   ``PREFIX:counts`` by the same server-side script that adds them, so
@@ -254,14 +255,45 @@ class RedisStore:
         found = sorted((key, int(r)) for key, rs in zip(wanted, pipe.execute() if wanted else []) for r in rs)
         return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
 
+    def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
+        if not pages and not lines:
+            return
+        with self._writes() as w:
+            for site, n in sorted(pages.items()):
+                w.hincrby(self._k("site_pages"), site, n)
+            new_sites = sorted({site for site, _ in lines})
+            for (site, key), n in sorted(lines.items()):
+                w.hincrby(self._k("lines", site), str(key), n)
+            # distinct (site, line) pairs per site, for stats: the length of
+            # each site's hash after the batch's increments, kept by the server
+            for site in new_sites:
+                w.eval("redis.call('HSET', KEYS[1], ARGV[1], redis.call('HLEN', KEYS[2]))", 2,
+                       self._k("site_lines"), self._k("lines", site), site)
+
+    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        sites = sorted(wanted)
+        if not sites:
+            return {}, {}
+        found = self._db.hmget(self._k("site_pages"), sites)
+        pages = {site: int(n) for site, n in zip(sites, found) if n is not None}
+        pipe = self._db.pipeline(transaction=False)
+        asked = [(site, sorted(set(wanted[site]))) for site in sites if site in pages and wanted[site]]
+        for site, keys in asked:
+            pipe.hmget(self._k("lines", site), [str(k) for k in keys])
+        lines = {(site, k): int(n) for (site, keys), values in zip(asked, pipe.execute() if asked else [])
+                 for k, n in zip(keys, values) if n is not None}
+        return pages, lines
+
     def counts(self) -> dict[str, int]:
         pipe = self._db.pipeline(transaction=False)
-        for table in ("records", "skipped", "sets"):
+        for table in ("records", "skipped", "sets", "site_pages"):
             pipe.hlen(self._k(table))
         pipe.hgetall(self._k("counts"))
-        *lengths, posted = pipe.execute()
-        out = dict(zip(("records", "skipped", "sets"), lengths))
+        pipe.hvals(self._k("site_lines"))
+        *lengths, posted, per_site = pipe.execute()
+        out = dict(zip(("records", "skipped", "sets", "sites"), lengths))
         out.update({t: int(posted.get(t.encode(), 0)) for t in self._postings})
+        out["site_lines"] = sum(int(n) for n in per_site)
         return out
 
     def close(self) -> None:

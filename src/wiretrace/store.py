@@ -31,7 +31,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,9 +44,19 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
-SCHEMA_VERSION = 1
-_MIGRATIONS: dict[int, Sequence[str]] = {}  # from version -> statements that bring it to version + 1
+SCHEMA_VERSION = 2
+#: from version -> what brings it to version + 1: SQL statements, then a
+#: function of the open store for what SQL cannot do
+_MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
+
+# Per site: its pages, and in how many of them each line appears (the chrome
+# rule's facts, wiretrace.chrome.LineCounts). Version 2.
+_SITE_TABLES = (
+    "CREATE TABLE IF NOT EXISTS site_pages (site TEXT PRIMARY KEY, pages INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS site_lines (site TEXT NOT NULL, key INTEGER NOT NULL, pages INTEGER NOT NULL, "
+    "PRIMARY KEY (site, key)) WITHOUT ROWID",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +65,7 @@ CREATE TABLE IF NOT EXISTS skipped (skey INTEGER PRIMARY KEY, payload TEXT NOT N
 CREATE TABLE IF NOT EXISTS sets (rkey INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
-"""
+""" + "".join(f"{statement};\n" for statement in _SITE_TABLES)
 #: The posting tables: LSH band buckets and anchor shingles.
 POSTINGS = ("bands", "anchors")
 
@@ -66,6 +76,12 @@ def _signed(values: np.ndarray | Sequence[int]) -> list[int]:
 
 def _unsigned(value: int) -> int:
     return value & 0xFFFFFFFFFFFFFFFF
+
+
+def _quote(text: str) -> str:
+    """A SQL string literal of ``text`` (quotes doubled): for a value that
+    must sit beside an IN list whose parameters are numbered by the helper."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 class Store(Protocol):
@@ -85,6 +101,8 @@ class Store(Protocol):
     def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]: ...
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None: ...
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...  # (key, rkey) rows, sorted
+    def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None: ...  # increments
+    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -99,6 +117,8 @@ class MemoryStore:
         self._skipped: dict[int, str] = {}
         self._sets: dict[int, np.ndarray] = {}
         self._postings: dict[str, dict[int, set[int]]] = {t: {} for t in POSTINGS}
+        self._pages: dict[str, int] = {}
+        self._lines: dict[tuple[str, int], int] = {}
 
     @contextmanager
     def transaction(self):
@@ -156,9 +176,22 @@ class MemoryStore:
                       for r in postings.get(key, ()))
         return (np.array([k for k, _ in rows], dtype=np.uint64), np.array([r for _, r in rows], dtype=np.uint64))
 
+    def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
+        for site, n in pages.items():
+            self._pages[site] = self._pages.get(site, 0) + n
+        for key, n in lines.items():
+            self._lines[key] = self._lines.get(key, 0) + n
+
+    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        pages = {site: self._pages[site] for site in wanted if site in self._pages}
+        lines = {(site, k): self._lines[(site, k)] for site, keys in wanted.items() for k in keys
+                 if (site, k) in self._lines}
+        return pages, lines
+
     def counts(self) -> dict[str, int]:
         return {"records": len(self._records), "skipped": len(self._skipped), "sets": len(self._sets),
-                **{t: sum(len(v) for v in self._postings[t].values()) for t in POSTINGS}}
+                **{t: sum(len(v) for v in self._postings[t].values()) for t in POSTINGS},
+                "sites": len(self._pages), "site_lines": len(self._lines)}
 
     def close(self) -> None:
         pass
@@ -226,8 +259,11 @@ class SQLiteStore:
                                   f"(with no input) to migrate it to {SCHEMA_VERSION}")
             with self.transaction():
                 for step in range(version, SCHEMA_VERSION):
-                    for statement in _MIGRATIONS[step]:
+                    statements, function = _MIGRATIONS[step]
+                    for statement in statements:
                         self._db.execute(statement)
+                    if function is not None:
+                        function(self)
                 self._db.execute("UPDATE meta SET value=? WHERE name='schema_version'", (str(SCHEMA_VERSION),))
 
     @contextmanager
@@ -291,10 +327,31 @@ class SQLiteStore:
         found = sorted((_unsigned(k), _unsigned(r)) for k, r in rows)
         return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
 
+    def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
+        self._db.executemany("INSERT INTO site_pages VALUES (?, ?) ON CONFLICT (site) DO UPDATE "
+                             "SET pages = pages + excluded.pages", sorted(pages.items()))
+        self._db.executemany("INSERT INTO site_lines VALUES (?, ?, ?) ON CONFLICT (site, key) DO UPDATE "
+                             "SET pages = pages + excluded.pages",
+                             [(site, _signed([k])[0], n) for (site, k), n in sorted(lines.items())])
+
+    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        sites = sorted(wanted)
+        pages = {site: n for site, n in self._where_in("SELECT site, pages FROM site_pages WHERE site IN ({marks})",
+                                                       sites)}
+        lines: dict[tuple[str, int], int] = {}
+        for site in sites:
+            if site in pages and wanted[site]:
+                rows = self._where_in(f"SELECT key, pages FROM site_lines WHERE site = {_quote(site)} "
+                                      "AND key IN ({marks})", sorted(set(_signed(list(wanted[site])))))
+                lines.update(((site, _unsigned(k)), n) for k, n in rows)
+        return pages, lines
+
     def counts(self) -> dict[str, int]:
         out = {}
         for table in ("records", "skipped", "sets", *POSTINGS):
             out[table] = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        out["sites"] = self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0]
+        out["site_lines"] = self._db.execute("SELECT COUNT(*) FROM site_lines").fetchone()[0]
         return out
 
     def close(self) -> None:
@@ -306,6 +363,31 @@ class SQLiteStore:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
+
+
+def _count_stored_lines(store: SQLiteStore) -> None:
+    """Version 1 -> 2: the site line counts of every document stored."""
+    import json
+
+    from wiretrace.chrome import count_lines
+    from wiretrace.records import Document
+
+    batch: list[Document] = []
+    for _, payload in store.records():
+        batch.append(Document(**json.loads(payload)))
+        if len(batch) >= 1000:
+            store.count_lines(*site_line_increments(count_lines(batch)))
+            batch = []
+    store.count_lines(*site_line_increments(count_lines(batch)))
+
+
+def site_line_increments(counts: Any) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    """A :class:`~wiretrace.chrome.LineCounts` as the increments
+    :meth:`Store.count_lines` takes."""
+    return dict(counts.pages), {(site, k): n for site, c in counts.lines.items() for k, n in c.items()}
+
+
+_MIGRATIONS[1] = (_SITE_TABLES, _count_stored_lines)
 
 
 def open_store(uri: str, writer: bool = False) -> Store:
