@@ -43,3 +43,55 @@ def machine_info(**versions: Any) -> dict[str, Any]:
         **versions,
         "command": shlex.join(sys.orig_argv),
     }
+
+
+class TreePeak:
+    """Peak resident memory of this process and all its descendants, MB,
+    sampled from /proc every ``interval`` seconds while in a ``with`` block.
+    (``/usr/bin/time -v`` and ru_maxrss miss it: wiretrace resets its own
+    high-water mark between stages, and children's peaks do not add up.)"""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import threading
+
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def tree_rss_mb(root: int | None = None) -> float:
+        root = root or os.getpid()
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(entry)
+            children.setdefault(int(fields[1]), []).append(pid)  # fields[1]: the parent's pid
+            rss[pid] = int(fields[21])  # resident pages
+        total, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo.extend(children.get(pid, ()))
+        return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self.tree_rss_mb())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "TreePeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = round(max(self.peak_mb, self.tree_rss_mb()), 1)
