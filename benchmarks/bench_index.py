@@ -115,7 +115,7 @@ def datasketch_side(signatures: np.ndarray, queries: np.ndarray, bands: int, row
                     storage: dict | None) -> dict[str, Any]:
     lsh = datasketch.MinHashLSH(num_perm=signatures.shape[1], params=(bands, rows),
                                 **({"storage_config": storage} if storage else {}))
-    hashes = [datasketch.LeanMinHash(seed=1, hashvalues=s) for s in signatures]
+    hashes = [datasketch.LeanMinHash(seed=1, hashvalues=s, scheme="affine32") for s in signatures]
     started = time.perf_counter()
     with lsh.insertion_session(buffer_size=50_000) as session:
         for i, m in enumerate(hashes):
@@ -123,7 +123,7 @@ def datasketch_side(signatures: np.ndarray, queries: np.ndarray, bands: int, row
     insert_s = time.perf_counter() - started
     times = []
     for q in queries:
-        m = datasketch.LeanMinHash(seed=1, hashvalues=q)
+        m = datasketch.LeanMinHash(seed=1, hashvalues=q, scheme="affine32")
         started = time.perf_counter()
         lsh.query(m)
         times.append(time.perf_counter() - started)

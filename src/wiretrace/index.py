@@ -81,11 +81,12 @@ def _payload(item: Document | Skipped) -> str:
     return json.dumps(dataclasses.asdict(item), ensure_ascii=False, sort_keys=True)
 
 
-def record_key(item: Document | Skipped) -> int:
+def record_key(item: Document | Skipped, payload: str | None = None) -> int:
     """The stable key of a record: XXH3-64 of everything read into it
-    (document or skip), so the same input read twice has the same key."""
+    (document or skip), so the same input read twice has the same key.
+    ``payload``: the record's JSON (:func:`_payload`), when already made."""
     kind = b"D" if isinstance(item, Document) else b"S"
-    return xxhash.xxh3_64_intdigest(kind + _payload(item).encode("utf-8", "surrogatepass"))
+    return xxhash.xxh3_64_intdigest(kind + (payload or _payload(item)).encode("utf-8", "surrogatepass"))
 
 
 def _join(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray,
@@ -207,24 +208,25 @@ class Index:
 
     def _add_batch(self, batch: list[Document | Skipped], result: AddResult) -> None:
         result.read += len(batch)
-        keys = [record_key(item) for item in batch]
+        payloads = [_payload(item) for item in batch]
+        keys = [record_key(item, p) for item, p in zip(batch, payloads)]
         known = self.store.known(keys)
-        fresh: dict[int, Document] = {}
-        skips: dict[int, Skipped] = {}
-        for key, item in zip(keys, batch):
+        fresh: dict[int, tuple[Document, str]] = {}
+        skips: dict[int, str] = {}
+        for key, item, payload in zip(keys, batch, payloads):
             if isinstance(item, Skipped):
-                skips[key] = item
+                skips[key] = payload
             elif key in known:
                 result.already_indexed += 1
             else:
-                fresh.setdefault(key, item)
+                fresh.setdefault(key, (item, payload))
         rkeys = sorted(fresh)
-        docs = [fresh[k] for k in rkeys]
+        docs = [fresh[k][0] for k in rkeys]
         fp = self._fingerprint(docs) if docs else None
         with self.store.transaction():
-            result.added += self.store.put_records([(k, d.id, _payload(d)) for k, d in zip(rkeys, docs)])
+            result.added += self.store.put_records([(k, fresh[k][0].id, fresh[k][1]) for k in rkeys])
             result.added_keys.extend(rkeys)
-            result.skipped += self.store.put_skipped([(k, _payload(s)) for k, s in sorted(skips.items())])
+            result.skipped += self.store.put_skipped(sorted(skips.items()))
             if fp is not None:
                 self.store.count_lines(*site_line_increments(count_lines(docs)))
                 owners = np.asarray(rkeys, dtype=np.uint64)

@@ -48,6 +48,10 @@ SCHEMA_VERSION = 2
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
+#: SQLite page cache per connection, KB: the posting tables take inserts at
+#: random keys, and a cache that holds their upper B-tree levels saves a read
+#: per insert (the default, 2 MB, does not at 100k documents).
+_CACHE_KB = 256 * 1024
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
 
 # Per site: its pages, and in how many of them each line appears (the chrome
@@ -226,6 +230,7 @@ class SQLiteStore:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
             if writer:
                 self._db.executescript(_SCHEMA)
             self._check_schema(writer)
@@ -319,7 +324,9 @@ class SQLiteStore:
 
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
         assert table in POSTINGS
-        self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", zip(_signed(keys), _signed(rkeys)))
+        # in key order: each insert lands next to the last in the table's B-tree
+        rows = sorted(zip(_signed(keys), _signed(rkeys)))
+        self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", rows)
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
