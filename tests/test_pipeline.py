@@ -4,6 +4,9 @@ results do not depend on input order, batching or parallelism."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -236,3 +239,19 @@ def test_demo_site_report_ranks_credit_strippers_above_credited_reposters(demo_r
     assert rank["newsfeedhub.info"]["uncredited_share"] == 1.0
     assert rank["newsfeedhub.info"]["farm_score"] > rank["worldbrief24.com"]["farm_score"]
     assert rank["reuters.com"]["originals"] == 1 and rank["reuters.com"]["farm_score"] == 0.0
+
+
+def test_documents_and_clusters_carry_stable_keys(demo_report):
+    from wiretrace.records import doc_key, key_text
+
+    report = demo_report.to_dict()
+    keys = {d["id"]: d["key"] for d in report["documents"]}
+    assert all(key == key_text(doc_key(doc_id)) for doc_id, key in keys.items())
+    assert len(set(keys.values())) == len(keys)
+    assert report["clusters"]
+    for cluster in report["clusters"]:  # identity: the smallest member key; the id is a rank
+        assert cluster["key"] == min(keys[m] for m in cluster["members"])
+    out = subprocess.run([sys.executable, "-c", "from wiretrace.records import doc_key, key_text; "
+                          "print(key_text(doc_key('ap-bridge-inspections')))"],
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "3"})
+    assert out.stdout.strip() == keys["ap-bridge-inspections"]

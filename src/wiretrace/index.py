@@ -51,7 +51,7 @@ from wiretrace.errors import StoreError
 from wiretrace.fingerprint import fingerprint_all
 from wiretrace.pipeline import analyse_records
 from wiretrace.readers import Limits, read_inputs
-from wiretrace.records import Document, Skipped
+from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.store import Store, open_store, site_line_increments
@@ -65,16 +65,6 @@ __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
 ADD_BATCH = 512
 
 Progress = Callable[[str, int, int | None], None]
-
-
-def doc_key(doc_id: str) -> int:
-    """The stable key of a document id: XXH3-64 of its UTF-8 bytes.
-
-    Example:
-        >>> doc_key("reuters-2026-01-05-001") == doc_key("reuters-2026-01-05-001")
-        True
-    """
-    return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
 
 
 def _payload(item: Document | Skipped) -> str:

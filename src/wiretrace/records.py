@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Skipped"]
+import xxhash
+
+__all__ = ["Document", "Skipped", "doc_key", "key_text"]
 
 
 @dataclass
@@ -61,3 +63,21 @@ class Skipped:
 
     def to_dict(self) -> dict[str, str | None]:
         return {"source": self.source, "id": self.id, "reason": self.reason}
+
+
+def doc_key(doc_id: str) -> int:
+    """The stable key of a document id: XXH3-64 of its UTF-8 bytes, the same
+    in every process, run and machine (Python's ``hash()`` is not).
+
+    Example:
+        >>> doc_key("reuters-2026-01-05-001") == doc_key("reuters-2026-01-05-001")
+        True
+        >>> key_text(doc_key("a/b:1"))
+        'e23faa88dc9f0e53'
+    """
+    return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
+
+
+def key_text(key: int) -> str:
+    """A key as report.json writes it: 16 lowercase hex digits."""
+    return f"{key:016x}"

@@ -29,7 +29,7 @@ import numpy as np
 from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.outputs import OutputFolder, new_run_id, scalar_text
-from wiretrace.records import Document, Skipped
+from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.verify import VerifiedPair
 
 
@@ -358,6 +358,7 @@ def build_report(
         clusters.append(
             {
                 "id": cluster_id,
+                "key": key_text(min(doc_key(documents[i].id) for i in members)),
                 "size": len(members),
                 "members": [documents[i].id for i in members],
                 "sites": sorted({documents[i].site for i in members if documents[i].site}),
@@ -372,6 +373,7 @@ def build_report(
     for index, doc in enumerate(documents):
         entry = {
             "id": doc.id,
+            "key": key_text(doc_key(doc.id)),
             "url": doc.url,
             "site": doc.site,
             "title": doc.title,

@@ -44,7 +44,7 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
@@ -53,6 +53,12 @@ _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None
 #: per insert (the default, 2 MB, does not at 100k documents).
 _CACHE_KB = 256 * 1024
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
+
+#: The posting tables: LSH band buckets and anchor shingles.
+POSTINGS = ("bands", "anchors")
+# Version 3: postings land in a small table first (see SQLiteStore.merge_min).
+_NEW_POSTINGS = tuple(f"CREATE TABLE IF NOT EXISTS {t}_new (key INTEGER NOT NULL, rkey INTEGER NOT NULL, "
+                      "PRIMARY KEY (key, rkey)) WITHOUT ROWID" for t in POSTINGS)
 
 # Per site: its pages, and in how many of them each line appears (the chrome
 # rule's facts, wiretrace.chrome.LineCounts). Version 2.
@@ -69,9 +75,8 @@ CREATE TABLE IF NOT EXISTS skipped (skey INTEGER PRIMARY KEY, payload TEXT NOT N
 CREATE TABLE IF NOT EXISTS sets (rkey INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
-""" + "".join(f"{statement};\n" for statement in _SITE_TABLES)
-#: The posting tables: LSH band buckets and anchor shingles.
-POSTINGS = ("bands", "anchors")
+""" + "".join(f"{statement};\n" for statement in (*_SITE_TABLES, *_NEW_POSTINGS))
+
 
 
 def _signed(values: np.ndarray | Sequence[int]) -> list[int]:
@@ -202,7 +207,21 @@ class MemoryStore:
 
 
 class SQLiteStore:
-    """A store in one SQLite file (module doc). ``writer``: hold the write lock."""
+    """A store in one SQLite file (module doc). ``writer``: hold the write lock.
+
+    Postings (millions: ~30 band buckets and ~50 anchors per document) have
+    random keys, and a random insert into a large B-tree rewrites a page of
+    it, so an add of 1,000 documents to a 100k index wrote most of the table
+    anew. They land instead in a small table of new postings (``bands_new``),
+    whose pages stay in the cache, and move to the main table in key order
+    -- each page of it touched once -- when the small one holds more than
+    ``merge_share`` of the main one's rows and at least ``merge_min``.
+    Lookups read both.
+    """
+
+    #: rows of new postings worth a merge, and their share of the main table's
+    merge_min = 1_000_000
+    merge_share = 0.25
 
     def __init__(self, path: str | os.PathLike[str], writer: bool = False) -> None:
         self.path = Path(path)
@@ -226,6 +245,7 @@ class SQLiteStore:
             self._lock.flush()
         elif not self.path.exists():
             raise StoreError(f"no index at {self.path}: create one with `wiretrace index add INPUT --db {self.path}`")
+        self._rows: dict[str, int] = {}
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -234,6 +254,11 @@ class SQLiteStore:
             if writer:
                 self._db.executescript(_SCHEMA)
             self._check_schema(writer)
+            if writer:
+                meta = self.get_meta()
+                for table in POSTINGS:  # the main tables' rows, kept in meta: counting them takes seconds
+                    self._rows[table] = int(meta.get(f"rows.{table}") or self._count(table))
+                    self._rows[f"{table}_new"] = self._count(f"{table}_new")
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"{self.path} is not a wiretrace index ({exc})") from None
@@ -280,6 +305,32 @@ class SQLiteStore:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+        for table in POSTINGS:
+            new = self._rows.get(f"{table}_new", 0)
+            if new >= max(self.merge_min, self.merge_share * self._rows.get(table, 0)):
+                self.merge(table)
+
+    def _count(self, table: str) -> int:
+        return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def merge(self, table: str) -> None:
+        """Move the new postings of ``table`` into it, in key order (class
+        doc); one transaction of its own, so a killed merge leaves both
+        tables as they were."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            before = self._db.total_changes
+            self._db.execute(f"INSERT OR IGNORE INTO {table} SELECT key, rkey FROM {table}_new ORDER BY key, rkey")
+            moved = self._db.total_changes - before
+            self._db.execute(f"DELETE FROM {table}_new")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             (f"rows.{table}", str(self._rows.get(table, 0) + moved)))
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._rows[table] = self._rows.get(table, 0) + moved
+        self._rows[f"{table}_new"] = 0
 
     def get_meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT name, value FROM meta"))
@@ -324,14 +375,19 @@ class SQLiteStore:
 
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
         assert table in POSTINGS
-        # in key order: each insert lands next to the last in the table's B-tree
+        # in key order: each insert lands next to the last in the B-tree
         rows = sorted(zip(_signed(keys), _signed(rkeys)))
-        self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", rows)
+        before = self._db.total_changes
+        # (a record's postings are added once: Index.add skips records stored)
+        self._db.executemany(f"INSERT OR IGNORE INTO {table}_new VALUES (?, ?)", rows)
+        self._rows[f"{table}_new"] = self._rows.get(f"{table}_new", 0) + self._db.total_changes - before
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
-        rows = self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", sorted(set(_signed(keys))))
-        found = sorted((_unsigned(k), _unsigned(r)) for k, r in rows)
+        wanted = sorted(set(_signed(keys)))
+        rows = [*self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", wanted),
+                *self._where_in(f"SELECT key, rkey FROM {table}_new WHERE key IN ({{marks}})", wanted)]
+        found = sorted({(_unsigned(k), _unsigned(r)) for k, r in rows})
         return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
 
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
@@ -355,8 +411,10 @@ class SQLiteStore:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("records", "skipped", "sets", *POSTINGS):
-            out[table] = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        for table in ("records", "skipped", "sets"):
+            out[table] = self._count(table)
+        for table in POSTINGS:
+            out[table] = self._count(table) + self._count(f"{table}_new")
         out["sites"] = self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0]
         out["site_lines"] = self._db.execute("SELECT COUNT(*) FROM site_lines").fetchone()[0]
         return out
@@ -395,6 +453,7 @@ def site_line_increments(counts: Any) -> tuple[dict[str, int], dict[tuple[str, i
 
 
 _MIGRATIONS[1] = (_SITE_TABLES, _count_stored_lines)
+_MIGRATIONS[2] = (_NEW_POSTINGS, None)
 
 
 def open_store(uri: str, writer: bool = False) -> Store:
