@@ -87,6 +87,17 @@ def _unsigned(value: int) -> int:
     return value & 0xFFFFFFFFFFFFFFFF
 
 
+def _sorted_pairs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key, rkey) rows of postings, as :meth:`Store.members` returns them:
+    sorted by key then record key, each once."""
+    if not len(rows):
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint64)
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    keep = np.ones(len(rows), dtype=bool)
+    keep[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    return rows[keep, 0].copy(), rows[keep, 1].copy()
+
+
 def _quote(text: str) -> str:
     """A SQL string literal of ``text`` (quotes doubled): for a value that
     must sit beside an IN list whose parameters are numbered by the helper."""
@@ -268,7 +279,7 @@ class SQLiteStore:
         ``keys``, a bounded number of parameters per statement."""
         for start in range(0, len(keys), _IN_CHUNK):
             chunk = keys[start:start + _IN_CHUNK]
-            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
 
     def _check_schema(self, writer: bool) -> None:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -387,8 +398,7 @@ class SQLiteStore:
         wanted = sorted(set(_signed(keys)))
         rows = [*self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", wanted),
                 *self._where_in(f"SELECT key, rkey FROM {table}_new WHERE key IN ({{marks}})", wanted)]
-        found = sorted({(_unsigned(k), _unsigned(r)) for k, r in rows})
-        return (np.array([k for k, _ in found], dtype=np.uint64), np.array([r for _, r in found], dtype=np.uint64))
+        return _sorted_pairs(np.array(rows, dtype=np.int64).reshape(-1, 2).view(np.uint64))
 
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
         self._db.executemany("INSERT INTO site_pages VALUES (?, ?) ON CONFLICT (site) DO UPDATE "
