@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wiretrace.provenance import Member, trace_cluster
 from wiretrace.shingles import shingle_sets
 from wiretrace.verify import verify_pairs
@@ -144,3 +147,24 @@ def test_a_page_with_the_agency_dateline_is_never_the_copy_of_one_without_it():
     assert result.origin.kind == "agency" and result.origin.agency == "ap"
     assert result.parent["member"] == "agency:ap"
     assert not any(e.copy == "doc:member" and e.source.startswith("doc:") for e in result.edges)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 40), min_size=1, max_size=25), min_size=2, max_size=7))
+def test_confirmed_text_from_the_clusters_counts_equals_the_plain_reference(shingle_sets_):
+    # fast path (wiretrace.provenance._confirmed, from the cluster's shingle counts) pinned to the
+    # plain reference: the share of one member's extra shingles that some third member holds
+    from wiretrace.provenance import _confirmed, _Counts
+
+    members = [Member(i, f"d{i}", None, None, None, np.array(sorted(s), dtype=np.uint64))
+               for i, s in enumerate(shingle_sets_)]
+    counts = _Counts(members)
+    for member in members:
+        for other in members:
+            if other is member:
+                continue
+            extra = np.setdiff1d(other.shingles, member.shingles, assume_unique=True)
+            rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
+            if not len(extra) or not rest:
+                continue
+            assert _confirmed(extra, counts) == float(np.isin(extra, np.concatenate(rest)).mean())

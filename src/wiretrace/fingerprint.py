@@ -14,17 +14,15 @@ included, bit for bit as without them.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from wiretrace.executor import LocalExecutor
 from wiretrace.minhash import MinHasher
 from wiretrace.quotes import discounted_spans
 from wiretrace.shingles import free_shingle_sets, word_buffer_with_spans, word_buffers
@@ -148,19 +146,13 @@ def _both_stages(
     return fp
 
 
-# Texts of the running fingerprint_all, inherited by forked workers so that
-# only (start, stop) ranges cross the process boundary, not the texts.
-_FORK_TEXTS: Sequence[str] = ()
-_FORK_ORIGINALS: Sequence[str] | None = None
-
-
-def _chunk(payload, span: tuple[int, int], batch_size: int, args: tuple[int, int, int]):
-    """Worker: fingerprint texts[span] and return them packed for cheap pickling."""
-    if payload is None:
-        texts = _FORK_TEXTS[span[0] : span[1]]
-        originals = _FORK_ORIGINALS[span[0] : span[1]] if _FORK_ORIGINALS is not None else None
-    else:
-        texts, originals = payload
+def _chunk(span: tuple[int, int], shared: tuple) -> tuple:
+    """Worker: fingerprint texts[span] and return them packed for cheap
+    pickling. ``shared`` (the texts and the run's settings) is inherited
+    from the main process, so only the span crosses the process boundary."""
+    all_texts, all_originals, batch_size, args = shared
+    texts = all_texts[span[0] : span[1]]
+    originals = all_originals[span[0] : span[1]] if all_originals is not None else None
     parts = [
         _both_stages(texts[i : i + batch_size], originals[i : i + batch_size] if originals is not None else None, *args)
         for i in range(0, len(texts), batch_size)
@@ -240,27 +232,13 @@ def fingerprint_all(
             batch_originals = originals[start : start + batch_size] if originals is not None else None
             collect(_both_stages(texts[start : start + batch_size], batch_originals, *args))
     else:
-        global _FORK_TEXTS, _FORK_ORIGINALS
-        forking = "fork" in multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if forking else "spawn")
-        _FORK_TEXTS = texts if forking else ()
-        _FORK_ORIGINALS = originals if forking else None
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                # A bounded window of chunks in flight keeps memory flat; results
-                # are collected in submission order, so output order is fixed.
-                pending: deque = deque()
-                chunk = batch_size * 16
-                for start in range(0, len(texts), chunk):
-                    span = (start, min(start + chunk, len(texts)))
-                    payload = None if forking else (
-                        texts[span[0] : span[1]], originals[span[0] : span[1]] if originals is not None else None
-                    )
-                    pending.append(pool.submit(_chunk, payload, span, batch_size, args))
-                    if len(pending) >= 2 * workers:
-                        collect(_unpack(pending.popleft().result()))
-                while pending:
-                    collect(_unpack(pending.popleft().result()))
-        finally:
-            _FORK_TEXTS, _FORK_ORIGINALS = (), None
+        # A bounded window of chunks in flight keeps memory flat; results
+        # come back in submission order, so output order is fixed.
+        chunk = batch_size * 16
+        with LocalExecutor(workers).window(_chunk, (texts, originals, batch_size, args)) as window:
+            for start in range(0, len(texts), chunk):
+                for packed in window.submit((start, min(start + chunk, len(texts)))):
+                    collect(_unpack(packed))
+            for packed in window.drain():
+                collect(_unpack(packed))
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets)

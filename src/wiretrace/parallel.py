@@ -1,9 +1,8 @@
-"""Map a function over many items on forked worker processes, and stop
-every worker when the run is interrupted.
+"""Stop every worker when the run is interrupted (and ``fork_map``, the
+executor's map under the name the stages call it by).
 
-The function and the items are inherited by the forked workers, not
-pickled: only chunk bounds go to the workers and only results come back.
-Where ``fork`` is not available, or the work is small, it runs in-process.
+Workers are started by :mod:`wiretrace.executor`, the one policy for
+running a stage's tasks on this machine.
 
 Rule for interruptions: no worker outlives the process that started it.
 :func:`stop_on_signals` makes SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the
@@ -23,9 +22,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from wiretrace.executor import LocalExecutor
 
 __all__ = ["fork_map", "stop_workers", "stop_on_signals", "stop_requested", "check_stop", "announce_stop", "Terminated",
            "SIGNAL_EXIT"]
@@ -33,7 +33,6 @@ __all__ = ["fork_map", "stop_workers", "stop_on_signals", "stop_requested", "che
 T = TypeVar("T")
 R = TypeVar("R")
 
-_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 # Seconds a stopped worker gets to exit before it is killed.
 _STOP_GRACE = 2.0
 # Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report it.
@@ -47,12 +46,6 @@ class Terminated(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(f"terminated by {signal.Signals(signum).name}")
         self.signum = signum
-
-
-def _run(bounds: tuple[int, int]) -> list[Any]:
-    assert _JOB is not None
-    func, items = _JOB
-    return [func(items[i]) for i in range(*bounds)]
 
 
 def _children_pids() -> set[int]:
@@ -244,26 +237,11 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def fork_map(func: Callable[[T], R], items: Sequence[T], workers: int, min_items: int = 2000) -> list[R]:
-    """``[func(x) for x in items]``, on ``workers`` processes when it pays off.
+    """``[func(x) for x in items]``, on ``workers`` processes when it pays
+    off: :meth:`wiretrace.executor.LocalExecutor.map`.
 
     Example:
         >>> fork_map(len, ["a", "bb", "ccc"], workers=2)
         [1, 2, 3]
     """
-    global _JOB
-    if workers <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        return [func(x) for x in items]
-    chunk = max(len(items) // (workers * 8), 1)
-    bounds = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
-    _JOB = (func, items)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-        results = [result for part in pool.map(_run, bounds) for result in part]
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # do not wait for queued work on an error
-        raise
-    else:
-        pool.shutdown()
-        return results
-    finally:
-        _JOB = None
+    return LocalExecutor(workers).map(func, items, min_items=min_items)

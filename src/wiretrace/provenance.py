@@ -137,8 +137,8 @@ def trace_cluster(
         members: Its documents.
         pair: Verified pair of two document indices, or None.
     """
-    origin, origin_member = _choose_origin(members, pair)
     counts = _Counts(members)
+    origin, origin_member = _choose_origin(members, pair, counts)
     reference = origin_member.shingles if origin_member is not None else counts.shared()
     order = _ordering(members, origin_member, reference)
     position = {m.index: rank for rank, m in enumerate(order)}
@@ -193,7 +193,7 @@ def _most_credited(members: Sequence[Member], names: Callable[[Member], Sequence
     return name, counts[name], page
 
 
-def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | None]:
+def _choose_origin(members: Sequence[Member], pair, counts: _Counts) -> tuple[Origin, Member | None]:
     # 1. Wire copy: the agency whose markers most members carry.
     found = _most_credited(members, lambda m: m.agencies, lambda m, agency: m.own_agency == agency)
     if found:
@@ -217,7 +217,7 @@ def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | No
     dated = [m for m in members if m.reliability >= USABLE_DATE]
     if not dated:
         return Origin("unknown", None, None, "no wire markers and no usable publication dates (only crawl dates or none)"), None
-    copies = {m.index for m in members if _is_trimmed(m, members) or _is_derived(m, members)}
+    copies = {m.index for m in members if _is_trimmed(m, members, counts) or _is_derived(m, members, counts)}
     candidates = [m for m in dated if m.index not in copies] or dated
     best = min(candidates, key=lambda m: (m.published, -m.reliability, m.id))
     reason = f"earliest of {len(candidates)} documents with a usable date ({best.date_source})"
@@ -227,9 +227,15 @@ def _choose_origin(members: Sequence[Member], pair) -> tuple[Origin, Member | No
     return Origin("document", None, best.id, reason), best
 
 
-def _is_trimmed(member: Member, members: Sequence[Member]) -> bool:
+def _is_trimmed(member: Member, members: Sequence[Member], counts: _Counts) -> bool:
     """Whether ``member`` is wholly inside a longer member whose extra text
-    other copies confirm (so it is that text, cut down)."""
+    other copies confirm (so it is that text, cut down).
+
+    "Confirmed": held by a third member. A shingle of ``other`` that
+    ``member`` lacks is held by some third member exactly when at least two
+    members hold it (shingle sets are distinct), so the cluster's counts
+    answer it -- the plain reference, ``np.isin(extra, <the other members'
+    shingles>)``, is pinned to it by a property test."""
     for other in members:
         if other.index == member.index or len(other.shingles) <= len(member.shingles):
             continue
@@ -237,18 +243,20 @@ def _is_trimmed(member: Member, members: Sequence[Member]) -> bool:
         if shared < SUPERSET * len(member.shingles):
             continue
         extra = np.setdiff1d(other.shingles, member.shingles, assume_unique=True)
-        if len(extra) == 0:
+        if len(extra) == 0 or len(members) < 3:
             continue
-        rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
-        if not rest:
-            continue
-        confirmed = np.isin(extra, np.concatenate(rest)).mean()
-        if confirmed >= TRIMMED_CONFIRMED:
+        if _confirmed(extra, counts) >= TRIMMED_CONFIRMED:
             return True
     return False
 
 
-def _is_derived(member: Member, members: Sequence[Member]) -> bool:
+def _confirmed(extra: np.ndarray, counts: _Counts) -> float:
+    """Share of ``extra`` -- shingles one of two members holds and the other
+    lacks -- that a third member holds too (see :func:`_is_trimmed`)."""
+    return float(np.mean(counts.of(extra) >= 2))
+
+
+def _is_derived(member: Member, members: Sequence[Member], counts: _Counts) -> bool:
     """Whether ``member`` is another member plus a little text of its own
     that no other copy has (an added intro, a note): an extended copy."""
     for other in members:
@@ -260,8 +268,7 @@ def _is_derived(member: Member, members: Sequence[Member]) -> bool:
         extra = np.setdiff1d(member.shingles, other.shingles, assume_unique=True)
         if len(extra) > ADDITION_SHARE * len(other.shingles):
             continue  # too much new text to be an addition: dates decide
-        rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
-        confirmed = np.isin(extra, np.concatenate(rest)).mean() if rest and len(extra) else 0.0
+        confirmed = _confirmed(extra, counts) if len(members) >= 3 and len(extra) else 0.0
         if confirmed < TRIMMED_CONFIRMED:
             return True
     return False

@@ -23,15 +23,12 @@ import gzip
 import io
 import json
 import lzma
-import multiprocessing
 import os
 import re
 import stat
 import sys
 import zlib
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +37,7 @@ from typing import IO, Any
 from wiretrace.config import Config
 from wiretrace.dates import parse_published
 from wiretrace.errors import InputError
+from wiretrace.executor import LocalExecutor
 from wiretrace.outputs import LOCK_NAME
 from wiretrace.records import Document, Skipped
 from wiretrace.sites import site_of
@@ -596,7 +594,7 @@ def extract_html(task: HtmlPage, limits: Limits | None = None) -> Item:
     return doc
 
 
-def _extract_chunk(tasks: list[HtmlPage], limits: Limits) -> list[Item]:
+def _extract_chunk(tasks: list[HtmlPage], limits: Limits) -> list[Item]:  # (task, shared) for the executor
     return [extract_html(task, limits) for task in tasks]
 
 
@@ -606,37 +604,26 @@ _HTML_CHUNK = 16
 
 
 def _resolve_html(items: Iterable[Item | HtmlPage], workers: int, limits: Limits) -> Iterator[Item]:
-    """Extract the pages of a stream of items, on ``workers`` processes.
-
-    Non-page items pass straight through. A bounded window of chunks is in
-    flight, so memory stays flat however large the crawl.
-    """
-    pool = None
-    pending: deque = deque()
+    """Extract the pages of a stream of items, on ``workers`` processes
+    (:mod:`wiretrace.executor`: a bounded window of chunks in flight, so
+    memory stays flat however large the crawl). Non-page items pass
+    straight through."""
     chunk: list[HtmlPage] = []
-    try:
+    with LocalExecutor(workers).window(_extract_chunk, limits) as window:
         for item in items:
             if not isinstance(item, HtmlPage):
                 yield item
-            elif workers <= 1:
+            elif window.workers <= 1:
                 yield extract_html(item, limits)
             else:
                 chunk.append(item)
                 if len(chunk) >= _HTML_CHUNK:
-                    if pool is None:
-                        methods = multiprocessing.get_all_start_methods()
-                        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-                        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-                    pending.append(pool.submit(_extract_chunk, chunk, limits))
+                    for done in window.submit(chunk):
+                        yield from done
                     chunk = []
-                    while len(pending) >= 2 * workers:
-                        yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-        yield from _extract_chunk(chunk, limits)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        for done in window.drain():
+            yield from done
+    yield from _extract_chunk(chunk, limits)
 
 
 def _json_records(

@@ -1,0 +1,144 @@
+"""How a stage's work runs on one machine: in-process, or on forked workers.
+
+Rule: every parallel step of wiretrace (reading HTML, fingerprinting,
+credits, provenance, alignment, rendering) runs through this one policy,
+:class:`LocalExecutor`; a distributed executor (issue 14: Ray) is the
+other implementation of the same two calls.
+
+* :meth:`LocalExecutor.window` -- tasks submitted one by one (a stream: a
+  crawl is read as it comes), at most ``2 * workers`` in flight, results
+  handed back **in submission order**, so the output never depends on
+  which worker was faster. Memory stays flat however many tasks there are.
+* :meth:`LocalExecutor.map` -- ``[func(x) for x in items]`` over a list
+  already in memory, in chunks, on the workers when there are enough items
+  to pay for a pool.
+
+The function and the data it reads (``shared``) are inherited by forked
+workers, not pickled: a lambda works, and only the task (bounds, or a
+chunk of pages) goes to a worker and only its result comes back. Where
+``fork`` is not available, or with one worker, everything runs in-process
+with the same results. A window that fails or is left early (an error, an
+interrupt, a consumer that stops reading) cancels its queued tasks instead
+of waiting for them; :mod:`wiretrace.parallel` stops running workers on a
+signal.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["LocalExecutor", "Window", "can_fork"]
+
+#: Tasks in flight per worker: one running, one queued, so a worker never
+#: waits for the main process to hand it the next task.
+IN_FLIGHT_PER_WORKER = 2
+
+_JOB: tuple[Callable[[Any, Any], Any], Any] | None = None  # (func, shared): inherited by forked workers
+
+
+def _call(task: Any) -> Any:
+    assert _JOB is not None, "a worker runs only inside an executor's window"
+    func, shared = _JOB
+    return func(task, shared)
+
+
+def _map_chunk(bounds: tuple[int, int], job: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
+    func, items = job
+    return [func(items[i]) for i in range(*bounds)]
+
+
+def can_fork() -> bool:
+    """Whether workers can be forked here (Linux, macOS; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Window:
+    """Tasks in flight on an executor's workers (see :meth:`LocalExecutor.window`)."""
+
+    def __init__(self, func: Callable[[Any, Any], Any], shared: Any, workers: int) -> None:
+        self._func, self._shared, self.workers = func, shared, workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque = deque()
+        self._previous: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+    def submit(self, task: Any) -> list[Any]:
+        """Queue ``task``; returns the results now due, in submission order
+        (in-process: this task's own result at once)."""
+        if self.workers <= 1:
+            return [self._func(task, self._shared)]
+        if self._pool is None:
+            global _JOB
+            self._previous, _JOB = _JOB, (self._func, self._shared)  # set before the pool forks its workers
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        self._pending.append(self._pool.submit(_call, task))
+        done = []
+        while len(self._pending) >= IN_FLIGHT_PER_WORKER * self.workers:
+            done.append(self._pending.popleft().result())
+        return done
+
+    def drain(self) -> Iterator[Any]:
+        """The results still due, in submission order."""
+        while self._pending:
+            yield self._pending.popleft().result()
+
+    def _close(self, failed: bool) -> None:
+        global _JOB
+        if self._pool is not None:
+            # on an error or an early exit, queued tasks are cancelled, not waited for
+            self._pool.shutdown(wait=not failed, cancel_futures=True)
+            self._pool = None
+            _JOB = self._previous
+        self._pending.clear()
+
+
+class LocalExecutor:
+    """Runs a stage's tasks on this machine (module doc).
+
+    Example:
+        >>> LocalExecutor(workers=2).map(len, ["a", "bb", "ccc"], min_items=1)
+        [1, 2, 3]
+    """
+
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
+        self.workers = max(1, workers) if can_fork() else 1
+
+    @contextmanager
+    def window(self, func: Callable[[Any, Any], Any], shared: Any = None) -> Iterator[Window]:
+        """A window of tasks run as ``func(task, shared)`` (module doc).
+
+        Example:
+            >>> with LocalExecutor(2).window(lambda task, shared: shared[task], [1, 2, 3]) as window:
+            ...     out = [r for t in range(3) for r in window.submit(t)]
+            ...     out += list(window.drain())
+            >>> out
+            [1, 2, 3]
+        """
+        window = Window(func, shared, self.workers)
+        failed = True
+        try:
+            yield window
+            failed = False
+        finally:
+            window._close(failed)
+
+    def map(self, func: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = 2000) -> list[Any]:
+        """``[func(x) for x in items]``, on the workers when ``items`` has at
+        least ``min_items`` (below that a pool costs more than it saves)."""
+        if self.workers <= 1 or len(items) < min_items:
+            return [func(x) for x in items]
+        chunk = max(len(items) // (self.workers * 8), 1)
+        out: list[Any] = []
+        with self.window(_map_chunk, (func, items)) as window:
+            for start in range(0, len(items), chunk):
+                for part in window.submit((start, min(start + chunk, len(items)))):
+                    out.extend(part)
+            for part in window.drain():
+                out.extend(part)
+        return out
