@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from _context import ROOT, machine_info
 
-import wiretrace.pipeline as pipeline
+import wiretrace.plan as pipeline  # the module whose steps call split_hubs
 from wiretrace import scan
 from wiretrace.evaluation.synthetic import generate_corpus, true_pair_keys
 

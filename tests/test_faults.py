@@ -226,12 +226,12 @@ def test_closing_stdout_early_is_not_a_traceback(tmp_path, form):
 
 
 def test_an_internal_error_has_its_own_code_a_line_and_a_log_file(tmp_path, capsys, monkeypatch):
-    import wiretrace.pipeline
+    import wiretrace.plan
 
     def bug(*args, **kwargs):
         raise RuntimeError("boom \x1b[31m in a stage")
 
-    monkeypatch.setattr(wiretrace.pipeline, "verify_pairs", bug)
+    monkeypatch.setattr(wiretrace.plan, "verify_pairs", bug)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 
