@@ -281,20 +281,19 @@ def _credits(s: State, executor: LocalExecutor) -> None:
     s.log.stages["wire"]["items_out"] = sum(1 for w in s.wire if w.copy_of)  # documents carrying wire copy
     with s.log.stage("credits", items_in=sum(len(c) for c in s.components)) as stage:
         # clustered documents that credit a source
-        stage["items_out"] = credits_stage(s.documents, s.components, s.wire, executor.workers)
+        stage["items_out"] = credits_stage(s.documents, s.components, s.wire, executor)
 
 
 def _provenance(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("provenance", items_in=len(s.components)) as stage:
-        s.traced = provenance_stage(s.documents, s.sets, s.verified, s.components, s.wire, executor.workers)
+        s.traced = provenance_stage(s.documents, s.sets, s.verified, s.components, s.wire, executor)
         stage["items_out"] = sum(len(t.edges) for t in s.traced)
         stage["unknown_origins"] = sum(1 for t in s.traced if t.origin.kind == "unknown")
 
 
 def _align(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("align", items_in=sum(len(t.edges) for t in s.traced)) as stage:
-        s.alignments = align_stage(s.documents, s.components, s.traced, s.verified, s.config.shingle_size,
-                                   executor.workers)
+        s.alignments = align_stage(s.documents, s.components, s.traced, s.verified, s.config.shingle_size, executor)
         made = s.alignments.all()
         stage["items_out"] = len(made)
         stage["comparisons"] = sum(len(c) for c in s.alignments.comparisons)  # members no edge reaches

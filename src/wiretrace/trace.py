@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -23,7 +22,7 @@ import numpy as np
 from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
-from wiretrace.parallel import fork_map
+from wiretrace.executor import LocalExecutor
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
@@ -87,11 +86,12 @@ def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
 
 
 def credits_stage(
-    documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence], workers: int = 1
+    documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence],
+    executor: LocalExecutor | None = None,
 ) -> int:
     """Read the credits of every clustered document (see :mod:`wiretrace.credits`)
-    into its :class:`WireEvidence`, on ``workers`` processes; returns how
-    many documents credit a source. The result does not depend on ``workers``.
+    into its :class:`WireEvidence`, on the executor's workers; returns how
+    many documents credit a source. The result does not depend on the workers.
 
     Only clustered documents are read: credits matter for provenance and
     attribution, which only copies have."""
@@ -103,7 +103,7 @@ def credits_stage(
                             title=doc.title)
 
     found = 0
-    for i, credits in zip(clustered, fork_map(read, clustered, workers, min_items=2000)):
+    for i, credits in zip(clustered, (executor or LocalExecutor()).map(read, clustered, min_items=2000)):
         wire[i].credits = credits
         found += any(c.strength == "strong" for c in credits)
     return found
@@ -119,7 +119,7 @@ def provenance_stage(
     verified: Sequence[VerifiedPair],
     components: Sequence[Sequence[int]],
     wire: Sequence[WireEvidence],
-    workers: int = 1,
+    executor: LocalExecutor | None = None,
 ) -> list[ClusterProvenance]:
     """Origin and copy edges of every cluster (cluster ids c1, c2, ...)."""
     pairs = {(p.a, p.b): p for p in verified}
@@ -145,7 +145,7 @@ def provenance_stage(
         ]
         return trace_cluster(f"c{number}", members, pair)
 
-    return fork_map(trace_one, list(enumerate(components, start=1)), workers, min_items=500)
+    return (executor or LocalExecutor()).map(trace_one, list(enumerate(components, start=1)), min_items=500)
 
 
 ALIGN_JOB_DOCUMENTS = 128  # documents per alignment job (whole clusters)
@@ -187,7 +187,7 @@ def align_stage(
     traced: Sequence[ClusterProvenance],
     verified: Sequence[VerifiedPair],
     shingle_size: int,
-    workers: int = 1,
+    executor: LocalExecutor | None = None,
 ) -> Alignments:
     """The aligned passages of every copy edge, and of every member no edge
     reaches (see :class:`Alignments`).
@@ -200,7 +200,7 @@ def align_stage(
     so it still shows what it shares with the closest other copy. A member
     that no edge reaches (a cluster of unknown origin) is compared with its
     closest member the same way, so that every copy shows what it shares.
-    Results do not depend on ``workers``.
+    Results do not depend on the executor's workers.
     """
     reached = set()
     for members, cluster in zip(components, traced):
@@ -247,7 +247,7 @@ def align_stage(
 
     out: list[dict[str, Any] | None] = [None] * len(withs)
     jobs = [job for job in jobs if job.pairs]
-    for job, alignments in zip(jobs, fork_map(run, jobs, workers, min_items=16)):
+    for job, alignments in zip(jobs, (executor or LocalExecutor()).map(run, jobs, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
     edges, comparisons, start = [], [], 0
