@@ -388,3 +388,19 @@ def test_index_add_with_out_writes_the_report_of_what_was_added(tmp_path, capsys
     written = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert printed["added"]["added"] > 0 and written["clusters"]
     assert len(written["documents"]) < printed["index"]["records"]
+
+
+def test_the_simulated_web_added_in_two_days_gives_the_report_of_one_scan(tmp_path):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40), n_stories=24, seed=11).records
+    cut = random.Random(3).randint(len(records) // 4, 3 * len(records) // 4)
+    first, second = _write(tmp_path / "day1.jsonl", records[:cut]), _write(tmp_path / "day2.jsonl", records[cut:])
+    with Index.open(str(tmp_path / "sim.wtidx")) as index:
+        index.add(first)
+        index.add(second)
+        report = index.report()
+    assert report.clusters and report.reuse is not None
+    _same(report, scan([str(first), str(second)]))
