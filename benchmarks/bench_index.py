@@ -180,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             (folder / f"new{size}.jsonl").write_text("".join(lines[args.docs:args.docs + size]), encoding="utf-8")
         queries = [json.loads(line) for line in lines[args.docs:args.docs + args.queries]]
-        base_texts = [json.loads(line)["text"] for line in lines[:args.datasketch_docs or args.docs]]
-        del lines
+        del lines  # the build's memory is the index's own, not the corpus held here
 
         db = folder / "index.wtidx"
         out["build"] = build(str(db), folder / "base.jsonl") | {"disk_mb": _disk_mb(db)}
@@ -198,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
 
         config = Config()
         bands, rows = lsh_params(config)
+        with open(folder / "base.jsonl", encoding="utf-8") as handle:
+            base_texts = [json.loads(line)["text"] for _, line in zip(range(args.datasketch_docs or args.docs), handle)]
         fp = fingerprint_all(base_texts, config.shingle_size, config.num_perm, config.seed)
         qfp = fingerprint_all([q["text"] for q in queries], config.shingle_size, config.num_perm, config.seed)
         del base_texts
