@@ -387,7 +387,8 @@ class SQLiteStore:
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
         assert table in POSTINGS
         # in key order: each insert lands next to the last in the B-tree
-        rows = sorted(zip(_signed(keys), _signed(rkeys)))
+        pairs = np.column_stack([np.asarray(keys, dtype=np.uint64), np.asarray(rkeys, dtype=np.uint64)]).view(np.int64)
+        rows = map(tuple, pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist())
         before = self._db.total_changes
         # (a record's postings are added once: Index.add skips records stored)
         self._db.executemany(f"INSERT OR IGNORE INTO {table}_new VALUES (?, ?)", rows)
