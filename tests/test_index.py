@@ -314,8 +314,23 @@ def test_a_redis_add_killed_midway_resumes_to_the_same_report(tmp_path, redis_ur
 # -- what an add brought (Index.delta), the site line counts, migrations ----------------
 
 
+def _placed(report: dict, new: set[str]) -> tuple:
+    """What a report says of the new pages: their verified pairs, and for
+    each its cluster's members and origin and its own credit verdict."""
+    clusters = {c["id"]: c for c in report["clusters"]}
+    pairs = {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if new & {p["a"], p["b"]}}
+    placed = {}
+    for d in report["documents"]:
+        if d["id"] in new:
+            cluster = clusters.get(d["cluster"]) if d.get("cluster") else None
+            placed[d["id"]] = (tuple(cluster["members"]) if cluster else None,
+                               json.dumps(cluster["origin"], sort_keys=True) if cluster else None,
+                               (d.get("attribution") or {}).get("status"))
+    return pairs, placed
+
+
 @pytest.mark.parametrize("reverse", [False, True])
-def test_the_report_of_an_add_gives_the_new_pages_the_pairs_origins_and_credit_of_a_full_report(reverse):
+def test_the_report_of_an_add_places_the_new_pages_as_a_full_report_does(reverse):
     parts = sorted((ROOT / "data" / "corpus").iterdir())
     parts = parts[::-1] if reverse else parts
     smaller = 0
@@ -327,18 +342,28 @@ def test_the_report_of_an_add_gives_the_new_pages_the_pairs_origins_and_credit_o
         new = {d["id"] for d in full["documents"] if any(d["source"].startswith(str(p)) for p in parts[cut:])}
         assert new and new <= {d["id"] for d in delta["documents"]}
         smaller += len(delta["documents"]) < len(full["documents"])  # only what the new pages touch
-
-        def pairs(report):
-            return {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if new & {p["a"], p["b"]}}
-
-        def placed(report):
-            clusters = {c["id"]: c for c in report["clusters"]}
-            return {d["id"]: (json.dumps(clusters[d["cluster"]]["origin"], sort_keys=True) if d.get("cluster") else None,
-                              (d.get("attribution") or {}).get("status")) for d in report["documents"] if d["id"] in new}
-
-        assert pairs(delta) and pairs(delta) == pairs(full)
-        assert placed(delta) == placed(full)
+        assert _placed(delta, new)[0]  # the new pages do have copies
+        assert _placed(delta, new) == _placed(full, new)
     assert smaller
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_report_of_an_add_to_the_simulated_web_places_the_new_pages_as_a_full_report_does(tmp_path, seed):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40, seed=50 + seed), n_stories=24, seed=seed).records
+    cut = random.Random(seed).randint(len(records) // 4, 3 * len(records) // 4)
+    first, second = _write(tmp_path / "day1.jsonl", records[:cut]), _write(tmp_path / "day2.jsonl", records[cut:])
+    with Index.open("memory:") as index:
+        index.add(first)
+        added = index.add(second)
+        delta, full = index.delta(added).to_dict(), index.report().to_dict()
+    new = {r["id"] for r in records[cut:]}
+    pairs, placed = _placed(delta, new)
+    assert pairs and any(members for members, _, _ in placed.values())
+    assert (pairs, placed) == _placed(full, new)
 
 
 def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):

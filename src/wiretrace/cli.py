@@ -258,8 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders (as for scan), - for stdin")
     add_cmd.add_argument("--json", action="store_true", help="print what was added as JSON")
     add_cmd.add_argument("-o", "--out", metavar="DIR",
-                         help="also write the report of what was added: the new pages and the stored pages they "
-                              "share text with (their clusters, origins, credit), without rescanning the index")
+                         help="also write the report of what was added: the new pages and the stored pages linked to "
+                              "them by copies (their whole clusters, origins, credit), without rescanning the index")
     add_cmd.add_argument("--no-html", dest="html", action="store_false", help="with --out: skip report.html")
     add_cmd.add_argument("-q", "--quiet", action="store_true", help="with --out: print no summary")
     add_cmd.add_argument("--show", type=int, default=10, metavar="N", help="with --out: clusters in the summary")

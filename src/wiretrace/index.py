@@ -66,6 +66,11 @@ __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
 #: 12.2 s, for four times the work lost when an add is killed).
 ADD_BATCH = 2048
 
+#: Documents a report of what was added may involve (:meth:`Index.delta`):
+#: far above any one story's copies, small enough that the report stays a
+#: fraction of a full one.
+DELTA_MAX_DOCUMENTS = 50_000
+
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -327,18 +332,27 @@ class Index:
             entry["passages"] = [e["alignment"] for e in cluster["edges"]
                                  if node in (e["source"], e["copy"]) and e.get("alignment")]
 
-    def delta(self, added: AddResult, *, progress: Progress | None = None) -> Report:
-        """The report of what an ``add`` brought: the documents it added and
-        the stored documents each of them verifies against (a duplicate or a
-        contained copy, either way), analysed by the scan's stages -- the
-        clusters those pages are in, their origins and credit verdicts,
-        without rescanning the index. A stored page linked to them only
-        through another stored page is not in it: ``report`` has everything."""
+    def delta(self, added: AddResult, *, progress: Progress | None = None,
+              max_documents: int = DELTA_MAX_DOCUMENTS) -> Report:
+        """The report of what an ``add`` brought, without rescanning: the
+        documents it added and, hop by hop, every stored document linked to
+        them by a verified copy (a duplicate or a contained copy, either
+        way, verified as :meth:`check` verifies), so that each new page's
+        cluster is whole -- its origin chosen among all its members --
+        analysed by the scan's stages. The walk stops once ``max_documents``
+        are involved (a story copied everywhere); ``report`` has everything."""
         keys = sorted(added.added_keys)
+        involved: set[int] = set(keys)
         docs = [Document(**json.loads(p)) for _, p in self.store.records(keys)]
-        verified = self._verified(self._fingerprint(docs, self.line_counts(docs, stored=True)), keys) if docs else []
-        linked = sorted({k for matched in verified for k, _ in matched} - set(keys))
-        docs += [Document(**json.loads(p)) for _, p in self.store.records(linked)]
+        frontier, frontier_keys = docs, keys
+        while frontier and len(involved) < max_documents:
+            fp = self._fingerprint(frontier, self.line_counts(frontier, stored=True))
+            linked = sorted({k for matched in self._verified(fp, frontier_keys) for k, _ in matched} - involved)
+            linked = linked[:max(0, max_documents - len(involved))]
+            involved.update(linked)
+            frontier = [Document(**json.loads(p)) for _, p in self.store.records(linked)]
+            frontier_keys = linked
+            docs += frontier
         return analyse_records(docs, [], self.config, progress=progress,
                                line_counts=self.line_counts(docs, stored=True))
 
