@@ -429,3 +429,19 @@ def test_the_simulated_web_added_in_two_days_gives_the_report_of_one_scan(tmp_pa
         report = index.report()
     assert report.clusters and report.reuse is not None
     _same(report, scan([str(first), str(second)]))
+
+
+def test_hostile_site_names_are_data_not_sql(tmp_path):
+    hostile = ["x'); DROP TABLE records; --", 'quote"s.example', "nul\x00byte.example", "ünï'cödé.example"]
+    records = [{"id": f"{i}-{k}", "site": site, "text": f"Menu | Home\n\n{story(500 + 10 * i + k, 120)}"}
+               for i, site in enumerate(hostile) for k in range(3)]
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add(records)
+        sites = sorted({d.site for d in index.records()[0]})  # as the read stage wrote them (case folded)
+        counts = index.line_counts([Document(id="q", text="Menu | Home\nx", site=s) for s in sites], stored=True)
+        assert index.stats()["records"] == len(records) and len(sites) == len(hostile)
+    assert all(counts.pages[site] == 3 and sorted(counts.lines[site].values()) == [3] for site in sites)
+    with Index.open(db, writer=False) as index:
+        (entry,) = index.check([{"id": "q", "site": hostile[0], "text": records[0]["text"]}])
+        assert [m["id"] for m in entry["matches"]] == ["0-0"]

@@ -98,12 +98,6 @@ def _sorted_pairs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows[keep, 0].copy(), rows[keep, 1].copy()
 
 
-def _quote(text: str) -> str:
-    """A SQL string literal of ``text`` (quotes doubled): for a value that
-    must sit beside an IN list whose parameters are numbered by the helper."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 class Store(Protocol):
     """The facts of an index (module doc). ``rkey``: a record's key."""
 
@@ -274,12 +268,13 @@ class SQLiteStore:
             self.close()
             raise StoreError(f"{self.path} is not a wiretrace index ({exc})") from None
 
-    def _where_in(self, sql: str, keys: Sequence[int]) -> Iterator[tuple[Any, ...]]:
-        """Rows of ``sql`` (whose ``{marks}`` is an IN list) for signed
-        ``keys``, a bounded number of parameters per statement."""
+    def _where_in(self, sql: str, keys: Sequence[Any], *before: Any) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (whose ``{marks}`` is an IN list) for ``keys``, a
+        bounded number of parameters per statement; ``before``: the values
+        of the parameters that come before the list."""
         for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start:start + _IN_CHUNK]
-            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+            chunk = list(keys[start:start + _IN_CHUNK])
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), [*before, *chunk]).fetchall()
 
     def _check_schema(self, writer: bool) -> None:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -415,8 +410,8 @@ class SQLiteStore:
         lines: dict[tuple[str, int], int] = {}
         for site in sites:
             if site in pages and wanted[site]:
-                rows = self._where_in(f"SELECT key, pages FROM site_lines WHERE site = {_quote(site)} "
-                                      "AND key IN ({marks})", sorted(set(_signed(list(wanted[site])))))
+                rows = self._where_in("SELECT key, pages FROM site_lines WHERE site = ? AND key IN ({marks})",
+                                      sorted(set(_signed(list(wanted[site])))), site)
                 lines.update(((site, _unsigned(k)), n) for k, n in rows)
         return pages, lines
 
