@@ -109,8 +109,10 @@ def test_document_keys_are_stable_across_processes():
 _ADDER = """
 import sys
 from wiretrace.index import Index
+from wiretrace.redis_store import RedisStore
 from wiretrace.store import SQLiteStore
 SQLiteStore.merge_min = 3000  # new postings move to the main tables many times in this add: kills land in merges too
+RedisStore.lock_ttl = 1.5  # a killed writer's Redis lock frees soon
 with Index.open(sys.argv[1]) as index:
     index.add([sys.argv[2]], batch_size=int(sys.argv[3]))
 """
@@ -266,14 +268,18 @@ def test_a_redis_index_has_one_writer_and_frees_a_dead_writers_lock(redis_url):
         assert other.returncode != 0 and "IndexBusy" in other.stderr and "one writer at a time" in other.stderr
         with Index.open(redis_url, writer=False) as reader:
             assert reader.stats()["records"] == 1
-    # a writer killed while it holds the lock: its lock names a dead process of this host
-    proc = subprocess.Popen([sys.executable, "-c", f"import time; from wiretrace.index import Index; "
+    # a writer killed while it holds the lock: the lock outlives it by its time to live, no more
+    proc = subprocess.Popen([sys.executable, "-c", "import time; from wiretrace.index import Index; "
+                             "from wiretrace.redis_store import RedisStore; RedisStore.lock_ttl = 1.5; "
                              f"i = Index.open({redis_url!r}); print('open', flush=True); time.sleep(60)"],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "open"
+    time.sleep(2)  # longer than the lock's time to live: the live writer's thread renews it
+    with pytest.raises(IndexBusy):
+        Index.open(redis_url)
     proc.kill()
     proc.wait()
-    with Index.open(redis_url) as index:
+    with _when_free(redis_url) as index:
         assert index.stats()["records"] == 1
     with pytest.raises(StoreError, match="no index at"):
         Index.open(redis_url.replace("prefix=", "prefix=absent-"), writer=False)
@@ -304,11 +310,41 @@ def test_a_redis_add_killed_midway_resumes_to_the_same_report(tmp_path, redis_ur
             partial = index.stats()
         assert partial["records"] == partial["sets"] <= total
         killed_midway += partial["records"] < total
+        _when_free(url).close()  # the killed writer's lock expires
         subprocess.run([sys.executable, "-c", _ADDER, url, str(source), "8"], check=True)
         with Index.open(url, writer=False) as index:
             assert index.stats()["records"] == total
             _same(index.report(), expected)
     assert killed_midway >= 1  # a kill did land in the middle of an add
+
+
+def _when_free(url: str, seconds: float = 20.0) -> Index:
+    """Open ``url`` as its writer once a dead writer's lock has expired."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return Index.open(url)
+        except IndexBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_a_redis_writer_that_lost_its_lock_writes_nothing_more(redis_url):
+    import redis
+
+    from wiretrace.redis_store import RedisStore
+
+    with Index.open(redis_url) as index:
+        index.add([{"id": "a", "text": story(1)}])
+        store = index.store
+        assert isinstance(store, RedisStore)
+        client = redis.Redis.from_url(redis_url.split("?")[0])
+        client.set(f"{store.prefix}:lock", "elsewhere 1 x")  # another writer took it over
+        with pytest.raises(IndexBusy, match="lost its lock"):
+            index.add([{"id": "b", "text": story(2)}])
+    with Index.open(redis_url, writer=False) as reader:
+        assert reader.stats()["records"] == 1 and reader.stats()["sites"] == 0
 
 
 # -- what an add brought (Index.delta), the site line counts, migrations ----------------
@@ -374,7 +410,7 @@ def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
     with Index.open(str(tmp_path / "x.wtidx")) as index:
         index.add(pages)
         assert index.stats()["sites"] == 1
-        counts = index.line_counts([Document(id="q", text=f"{chrome}\nnew text", site="courier.example")], stored=True)
+        counts = index.line_counts([Document(id="q", text=f"{chrome}\nnew text", site="courier.example")])
     assert counts.pages["courier.example"] == 4
     assert sorted(counts.lines["courier.example"].values()) == [4]  # the chrome line, in all 4 pages; not "new text"
     # a new page of that site, which shares only the chrome with the stored ones: no copy
@@ -439,9 +475,28 @@ def test_hostile_site_names_are_data_not_sql(tmp_path):
     with Index.open(db) as index:
         index.add(records)
         sites = sorted({d.site for d in index.records()[0]})  # as the read stage wrote them (case folded)
-        counts = index.line_counts([Document(id="q", text="Menu | Home\nx", site=s) for s in sites], stored=True)
+        counts = index.line_counts([Document(id="q", text="Menu | Home\nx", site=s) for s in sites])
         assert index.stats()["records"] == len(records) and len(sites) == len(hostile)
     assert all(counts.pages[site] == 3 and sorted(counts.lines[site].values()) == [3] for site in sites)
     with Index.open(db, writer=False) as index:
         (entry,) = index.check([{"id": "q", "site": hostile[0], "text": records[0]["text"]}])
         assert [m["id"] for m in entry["matches"]] == ["0-0"]
+
+
+def test_a_check_gives_a_page_the_same_answer_alone_or_in_a_batch(tmp_path):
+    # each page's chrome is judged by the index's pages and its own, once: never by the
+    # other pages checked with it (a review found a site's stored pages counted twice)
+    words = story(7, 600).split()
+    shared = "\n".join(" ".join(words[i:i + 10]) for i in range(0, 60, 10))  # lines two pages of one site share
+    stored = {"id": "x", "text": " ".join(words[100:130]) + "\n" + shared, "site": "s.example",
+              "published": "2024-01-01"}
+    copy = {"id": "q1", "text": stored["text"], "site": "a.example", "published": "2024-01-03"}
+    sibling = {"id": "q2", "text": " ".join(words[300:340]) + "\n" + shared, "site": "s.example"}
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add([stored])
+    with Index.open(db, writer=False) as index:
+        alone = index.check([copy])[0]
+        batched = index.check([copy, sibling])[0]
+    assert alone["matches"] and alone["origin"]["document"] == "x" and alone["passages"]
+    assert batched == alone

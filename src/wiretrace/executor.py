@@ -41,6 +41,19 @@ IN_FLIGHT_PER_WORKER = 2
 _JOB: tuple[Callable[[Any, Any], Any], Any] | None = None  # (func, shared): inherited by forked workers
 
 
+def _die_with_parent() -> None:
+    """Worker start-up (Linux): be killed when the main process dies, even by
+    ``kill -9`` -- a worker must never outlive the run that forked it."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: wiretrace.parallel stops workers on the signals it can catch
+
+
 def _call(task: Any) -> Any:
     assert _JOB is not None, "a worker runs only inside an executor's window"
     func, shared = _JOB
@@ -74,7 +87,8 @@ class Window:
         if self._pool is None:
             global _JOB
             self._previous, _JOB = _JOB, (self._func, self._shared)  # set before the pool forks its workers
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_die_with_parent)
         self._pending.append(self._pool.submit(_call, task))
         done = []
         while len(self._pending) >= IN_FLIGHT_PER_WORKER * self.workers:

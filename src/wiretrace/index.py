@@ -264,38 +264,45 @@ class Index:
         return [{"source": item.source, "id": item.id, "skipped": item.reason} if isinstance(item, Skipped)
                 else next(found) for item in items]
 
-    def _fingerprint(self, docs: Sequence[Document], counts: LineCounts | None = None) -> Any:
+    def _fingerprint(self, docs: Sequence[Document], counts: LineCounts | None = None,
+                     unstored: Sequence[bool] | None = None) -> Any:
         """Fingerprints of ``docs``: of their whole text, or with their
-        sites' chrome removed as ``counts`` judge it."""
+        sites' chrome removed as the index's ``counts`` judge it -- plus, for
+        each document not stored (``unstored``), its own lines, as a scan
+        of the index and that one page would count them."""
         c = self.config
         texts = [d.text for d in docs]
         if counts is not None and c.chrome_min_pages:
-            texts = strip_chrome(docs, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
-                                 c.min_words, counts).texts
+            def strip(group: Sequence[Document], judge: LineCounts) -> list[str]:
+                return strip_chrome(group, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
+                                    c.min_words, judge).texts
+
+            if unstored is None or not any(unstored):
+                texts = strip(docs, counts)
+            else:
+                texts = [strip([d], counts.merge(count_lines([d])) if alone else counts)[0]
+                         for d, alone in zip(docs, unstored)]
         return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, workers=1)
 
-    def line_counts(self, docs: Sequence[Document], *, stored: bool) -> LineCounts:
-        """The site line counts the chrome rule reads for ``docs``: the
-        index's, of every page of their sites it holds (only the lines the
-        documents have are fetched), plus the documents' own when they are
-        not ``stored`` (a query page counts, as in a scan of it with the
-        index)."""
-        own = count_lines(docs)
-        wanted = {site: list(keys) for site, keys in own.lines.items()}
+    def line_counts(self, docs: Sequence[Document]) -> LineCounts:
+        """The index's site line counts for the lines ``docs`` have: for each
+        of their sites, its stored pages and in how many of them each of
+        those lines appears (what the chrome rule reads)."""
+        wanted = {site: list(keys) for site, keys in count_lines(docs).lines.items()}
         pages, lines = self.store.line_counts(wanted)
         per_site: dict[str, Counter] = {site: Counter() for site in pages}
         for (site, key), n in lines.items():
             per_site[site][key] = n
-        counts = LineCounts(Counter(pages), per_site)
-        return counts if stored else counts.merge(own)
+        return LineCounts(Counter(pages), per_site)
 
     def _lookup(self, docs: Sequence[Document]) -> list[dict[str, Any]]:
         if not docs:
             return []
         c = self.config
-        counts = self.line_counts(docs, stored=False)
-        fp = self._fingerprint(docs, counts)
         own = [record_key(d) for d in docs]
+        stored_already = self.store.known(own)  # a page of the index checked again: its lines are counted
+        unstored = [k not in stored_already for k in own]
+        fp = self._fingerprint(docs, self.line_counts(docs), unstored)
         verified = self._verified(fp, [None] * len(docs))
         stored = {k: Document(**json.loads(p)) for k, p in
                   self.store.records(sorted({k for matched in verified for k, _ in matched}))}
@@ -311,18 +318,20 @@ class Index:
                 entry["matches"].append({"id": other.id, "url": other.url, "site": other.site,
                                          "published": other.published, "same_record": key == own_key, **evidence})
             if matched:
-                self._place(entry, doc, [stored[k] for k, _ in matched], counts)
+                self._place(entry, doc, [stored[k] for k, _ in matched], own_key not in stored_already)
             out.append(entry)
         return out
 
-    def _place(self, entry: dict[str, Any], doc: Document, records: list[Document], counts: LineCounts) -> None:
+    def _place(self, entry: dict[str, Any], doc: Document, records: list[Document], unstored: bool) -> None:
         """The scan's stages over the query and its matches: origin, credit,
-        passages (site chrome judged by the index's line counts)."""
+        passages (site chrome judged by the index's line counts, and the
+        query's own lines when it is not in the index: each page once)."""
         query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text for r in records)
                                     else f"query:{doc.id}")
         others = [r for r in records if r.id != query.id]
+        counts = self.line_counts([query, *others])
         view = analyse_records([query, *others], [], self.config,
-                               line_counts=counts.merge(self.line_counts(others, stored=True)))
+                               line_counts=counts.merge(count_lines([query])) if unstored else counts)
         me = next((d for d in view.documents if d["id"] == query.id), None)
         if me and me.get("cluster"):
             cluster = next(p for p in view.provenance if p["cluster"] == me["cluster"])
@@ -346,7 +355,7 @@ class Index:
         docs = [Document(**json.loads(p)) for _, p in self.store.records(keys)]
         frontier, frontier_keys = docs, keys
         while frontier and len(involved) < max_documents:
-            fp = self._fingerprint(frontier, self.line_counts(frontier, stored=True))
+            fp = self._fingerprint(frontier, self.line_counts(frontier))
             linked = sorted({k for matched in self._verified(fp, frontier_keys) for k, _ in matched} - involved)
             linked = linked[:max(0, max_documents - len(involved))]
             involved.update(linked)
@@ -354,7 +363,7 @@ class Index:
             frontier_keys = linked
             docs += frontier
         return analyse_records(docs, [], self.config, progress=progress,
-                               line_counts=self.line_counts(docs, stored=True))
+                               line_counts=self.line_counts(docs))
 
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray]) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of

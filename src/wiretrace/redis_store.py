@@ -19,9 +19,14 @@ computed by the index, as for every backend.
   of a batch are queued and land together when it ends, or not at all if
   the writer dies first -- the crash-safety the SQLite store gets from a
   transaction.
-* One writer at a time: a lock key holding ``host pid`` that expires
-  (``LOCK_TTL``) unless its writer renews it with each batch; a lock whose
-  writer is a dead process on this host is taken over at once.
+* One writer at a time: a lock key naming its writer that expires
+  (``LOCK_TTL``) unless the writer renews it (a thread does, while the
+  index is open); each batch checks that the lock is still the writer's
+  before it is sent, so a writer that lost it (paused past its time to
+  live) writes nothing more. Renewing and releasing are atomic scripts.
+* Postings are added by a script sent with its text (``EVAL``): Redis does
+  not roll back a ``MULTI`` whose one command fails, and a script missing
+  from the server's cache would fail alone.
 
 The ``redis`` package is an optional extra (``pip install wiretrace[redis]``):
 without it, opening a ``redis://`` URL says how to install it.
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -42,10 +48,11 @@ from wiretrace.errors import IndexBusy, StoreError
 
 __all__ = ["RedisStore", "LOCK_TTL", "DEFAULT_PREFIX"]
 
-#: Seconds a writer's lock lives without renewal: longer than any one batch
-#: takes (a batch renews it), short enough that a writer on another machine
-#: that died frees the index within a minute.
-LOCK_TTL = 60
+#: Seconds a writer's lock lives without renewal. A thread of the writer
+#: renews it every third of that while the index is open, and every batch
+#: checks it is still the writer's before it is sent; a writer that died
+#: (kill -9, a lost machine) frees the index within this time.
+LOCK_TTL = 15.0
 #: Key prefix when the URL names none (``?prefix=...`` names one).
 DEFAULT_PREFIX = "wiretrace"
 _CHUNK = 2000  # postings per server-side script call: one reply, bounded arguments
@@ -60,18 +67,22 @@ return added
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# The lock's value names its writer (host, pid, a random token). Renew: extend
+# it if it is ours; release: delete it if it is ours -- each one atomic.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class RedisStore:
     """A store in a Redis database (module doc). ``writer``: hold the write lock."""
+
+    lock_ttl = LOCK_TTL
 
     def __init__(self, url: str, writer: bool = False, *, schema_version: int, postings: Sequence[str]) -> None:
         try:
@@ -87,13 +98,15 @@ class RedisStore:
         self._schema_version = schema_version
         self._pipe: Any = None
         self._lock_value: str | None = None
+        self._renewer: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lost = False
         try:
             self._db = redis.Redis.from_url(urlunsplit(parts._replace(query=urlencode(query))),
                                             socket_timeout=30, socket_connect_timeout=10)
             self._db.ping()
         except redis.RedisError as exc:
             raise StoreError(f"cannot reach Redis at {url} ({exc}): is redis-server running there?") from None
-        self._add_postings = self._db.register_script(_ADD_POSTINGS)
         try:
             if writer:
                 self._take_lock()
@@ -110,25 +123,49 @@ class RedisStore:
     # -- the writer's lock -----------------------------------------------------
 
     def _take_lock(self) -> None:
-        me = f"{socket.gethostname()} {os.getpid()}"
+        me = f"{socket.gethostname()} {os.getpid()} {os.urandom(6).hex()}"
         key = self._k("lock")
-        if not self._db.set(key, me, nx=True, ex=LOCK_TTL):
-            holder = (self._db.get(key) or b"").decode("utf-8", "replace")
-            host, _, pid = holder.partition(" ")
-            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-                self._db.set(key, me, ex=LOCK_TTL)  # its writer died: the index is consistent (module doc)
-            else:
-                raise IndexBusy(f"{self.uri} is being written by process {pid or '?'} on {host or '?'}: "
-                                "one writer at a time; wait for it to finish (readers may run meanwhile)")
+        if not self._db.set(key, me, nx=True, px=int(self.lock_ttl * 1000)):
+            holder = (self._db.get(key) or b"").decode("utf-8", "replace").split(" ")
+            host, pid = (holder + ["?", "?"])[:2]
+            raise IndexBusy(f"{self.uri} is being written by process {pid} on {host}: one writer at a time; wait "
+                            f"for it to finish (readers may run meanwhile; a writer that died frees it within "
+                            f"{self.lock_ttl:g} s)")
         self._lock_value = me
+        self._renewer = threading.Thread(target=self._keep_lock, name="wiretrace-redis-lock", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> bool:
+        """Extend our lock if it is still ours (one atomic script)."""
+        return bool(self._db.eval(_RENEW, 1, self._k("lock"), self._lock_value, int(self.lock_ttl * 1000)))
+
+    def _keep_lock(self) -> None:
+        while not self._stop.wait(self.lock_ttl / 3):
+            try:
+                if not self._renew():
+                    self._lost = True
+                    return
+            except self._redis_errors:
+                continue  # the server is unreachable: the next write says so, or the lock expires
+
+    def _assert_lock(self) -> None:
+        """Before a batch is sent: the lock is ours (renewed now), or the batch is refused."""
+        if self._lock_value is None:
+            return
+        if self._lost or not self._renew():
+            self._lost = True
+            raise IndexBusy(f"{self.uri}: this writer lost its lock (it expired: the process was paused or "
+                            "the server unreachable for longer than its time to live); nothing of this batch "
+                            "was written: run the add again")
 
     def _release_lock(self) -> None:
         if self._lock_value is None:
             return
-        key = self._k("lock")
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
         try:
-            if (self._db.get(key) or b"").decode("utf-8", "replace") == self._lock_value:
-                self._db.delete(key)
+            self._db.eval(_RELEASE, 1, self._k("lock"), self._lock_value)
         except self._redis_errors:
             pass  # it expires on its own
         self._lock_value = None
@@ -159,9 +196,8 @@ class RedisStore:
             return
         self._pipe = self._db.pipeline(transaction=True)
         try:
-            if self._lock_value is not None:
-                self._pipe.set(self._k("lock"), self._lock_value, ex=LOCK_TTL)
             yield self
+            self._assert_lock()
             self._pipe.execute()
         finally:
             self._pipe.reset()
@@ -243,8 +279,10 @@ class RedisStore:
         with self._writes() as w:
             for start in range(0, len(pairs), _CHUNK):
                 chunk = pairs[start:start + _CHUNK]
-                self._add_postings(keys=[self._k(table, k) for k, _ in chunk] + [self._k("counts")],
-                                   args=[r for _, r in chunk] + [table], client=w)
+                # the script's text, not its digest: a script cache flushed before EXEC would
+                # fail the postings alone, and Redis does not roll back the rest of a MULTI
+                w.eval(_ADD_POSTINGS, len(chunk) + 1, *[self._k(table, k) for k, _ in chunk], self._k("counts"),
+                       *[r for _, r in chunk], table)
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in self._postings

@@ -234,7 +234,8 @@ class SQLiteStore:
         self._lock = None
         if writer:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = open(f"{self.path}.lock", "a+")  # noqa: SIM115 -- held until close()
+            # one lock per file, however its path is spelled (a symlink, ../)
+            self._lock = open(f"{os.path.realpath(self.path)}.lock", "a+")  # noqa: SIM115 -- held until close()
             try:
                 fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -392,8 +393,9 @@ class SQLiteStore:
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
         wanted = sorted(set(_signed(keys)))
-        rows = [*self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", wanted),
-                *self._where_in(f"SELECT key, rkey FROM {table}_new WHERE key IN ({{marks}})", wanted)]
+        with self._snapshot():  # both tables as of one moment: a merge may move rows between them
+            rows = [*self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", wanted),
+                    *self._where_in(f"SELECT key, rkey FROM {table}_new WHERE key IN ({{marks}})", wanted)]
         return _sorted_pairs(np.array(rows, dtype=np.int64).reshape(-1, 2).view(np.uint64))
 
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
@@ -415,7 +417,24 @@ class SQLiteStore:
                 lines.update(((site, _unsigned(k)), n) for k, n in rows)
         return pages, lines
 
+    @contextmanager
+    def _snapshot(self):
+        """Reads inside see the database as of one moment (a read
+        transaction), unless they already are in a transaction."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
     def counts(self) -> dict[str, int]:
+        with self._snapshot():
+            return self._counts()
+
+    def _counts(self) -> dict[str, int]:
         out = {}
         for table in ("records", "skipped", "sets"):
             out[table] = self._count(table)
