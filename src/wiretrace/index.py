@@ -22,9 +22,12 @@ settles them (one kept, the other skipped with the reason).
 that share a band bucket or enough anchor shingles, verifies every
 candidate exactly (Jaccard or containment, the thresholds of a scan), and
 runs the scan's stages over the query and its verified matches to say which
-is the origin, whether the query credits it, and the aligned passages. The
-query's shingles are taken from its whole text: site chrome is learnt from
-many pages of a site, which one query does not have.
+is the origin, whether the query credits it, and the aligned passages.
+Site chrome is judged as a scan of the index and the query would judge it:
+by the index's line counts for the site (every page of it stored) and the
+query's own lines, once. The stored shingle sets are of whole pages, so
+that what is stored does not depend on the order pages were added in; they
+only propose candidates, which are compared without their chrome.
 
 Fingerprint settings (shingle size, permutations, seed, bands and rows,
 anchor rate, the word definition's version) are fixed when the index is
@@ -390,10 +393,17 @@ class Index:
     def _verified(self, fp: Any, exclude: Sequence[int | None]) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
-        at the scan's thresholds. ``exclude``: each query's own record key."""
+        at the scan's thresholds, both sides without their site chrome.
+        ``exclude``: each query's own record key."""
         c = self.config
         candidates = self._candidates(fp.signatures, fp.sets)
-        sets = self.store.get_sets(sorted({k for found in candidates for k in found}))
+        # candidates are compared as the scan compares them: their stored text
+        # with its site chrome removed (the stored sets, of the whole page, only
+        # propose them), or a stored excerpt inside heavy chrome is missed
+        stored = [(k, Document(**json.loads(p))) for k, p in
+                  self.store.records(sorted({k for found in candidates for k in found}))]
+        texts = [d for _, d in stored]
+        sets = dict(zip((k for k, _ in stored), self._fingerprint(texts, self.line_counts(texts)).sets)) if stored else {}
         out: list[list[tuple[int, dict[str, Any]]]] = []
         for mine, found, own in zip(fp.sets, candidates, exclude):
             matched = []
