@@ -500,3 +500,24 @@ def test_a_check_gives_a_page_the_same_answer_alone_or_in_a_batch(tmp_path):
         batched = index.check([copy, sibling])[0]
     assert alone["matches"] and alone["origin"]["document"] == "x" and alone["passages"]
     assert batched == alone
+
+
+def test_a_stored_excerpt_inside_heavy_chrome_is_found_by_check_and_by_the_report_of_an_add(tmp_path):
+    # the stored shingle sets are of whole pages; a short excerpt wrapped in eight lines of its
+    # site's chrome is a contained copy only once that chrome is removed, as the scan removes it
+    words = story(11, 1200).split()
+    chrome = "\n".join(" ".join(words[900 + i * 10:910 + i * 10]) for i in range(8))
+    site_pages = [{"id": f"t{i}", "text": " ".join(words[400 + 60 * i:460 + 60 * i]) + "\n" + chrome,
+                   "site": "t.example", "published": "2024-01-01"} for i in range(3)]
+    excerpt = {"id": "y", "text": " ".join(words[:45]) + "\n" + chrome, "site": "t.example", "published": "2024-01-05"}
+    story_page = {"id": "n", "text": " ".join(words[:300]), "site": "a.example", "published": "2024-01-02"}
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add(site_pages + [excerpt])
+        added = index.add([story_page])
+        delta, full = index.delta(added), index.report()
+    assert [c["members"] for c in full.clusters] == [["n", "y"]]
+    assert [c["members"] for c in delta.clusters] == [["n", "y"]]
+    with Index.open(db, writer=False) as index:
+        (entry,) = index.check([story_page | {"id": "q"}])
+    assert ("y", "contained") in [(m["id"], m["kind"]) for m in entry["matches"]]
