@@ -26,6 +26,7 @@ signal.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +40,7 @@ __all__ = ["LocalExecutor", "Window", "can_fork"]
 IN_FLIGHT_PER_WORKER = 2
 
 _JOB: tuple[Callable[[Any, Any], Any], Any] | None = None  # (func, shared): inherited by forked workers
+_FORKED_BY = 0  # pid of the process that forks the workers (inherited by them)
 
 
 def _die_with_parent() -> None:
@@ -51,7 +53,9 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass  # not Linux: wiretrace.parallel stops workers on the signals it can catch
+        return  # not Linux: wiretrace.parallel stops workers on the signals it can catch
+    if os.getppid() != _FORKED_BY:  # the parent died before the line above: nobody will signal
+        os._exit(1)
 
 
 def _call(task: Any) -> Any:
@@ -85,8 +89,9 @@ class Window:
         if self.workers <= 1:
             return [self._func(task, self._shared)]
         if self._pool is None:
-            global _JOB
+            global _JOB, _FORKED_BY
             self._previous, _JOB = _JOB, (self._func, self._shared)  # set before the pool forks its workers
+            _FORKED_BY = os.getpid()
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
                                              initializer=_die_with_parent)
         self._pending.append(self._pool.submit(_call, task))
