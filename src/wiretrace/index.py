@@ -368,6 +368,27 @@ class Index:
         return analyse_records(docs, [], self.config, progress=progress,
                                line_counts=self.line_counts(docs))
 
+    def _chrome_free_sets(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """Shingle sets of stored records as a scan would make them: without
+        the chrome the index's line counts find in them."""
+        c = self.config
+        stored = [(k, Document(**json.loads(p))) for k, p in self.store.records(keys)]
+        if not stored:
+            return {}
+        docs = [d for _, d in stored]
+        sets = self.store.get_sets([k for k, _ in stored])
+        if not c.chrome_min_pages:
+            return sets
+        cleaned = strip_chrome(docs, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
+                               c.min_words, self.line_counts(docs))
+        changed = [i for i, removed in enumerate(cleaned.lines_removed) if removed]
+        if changed:
+            fp = fingerprint_all([cleaned.texts[i] for i in changed], c.shingle_size, c.num_perm, c.seed,
+                                 batch_size=c.batch_size, workers=1)
+            for i, shingles in zip(changed, fp.sets):
+                sets[stored[i][0]] = shingles
+        return sets
+
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray]) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
@@ -400,10 +421,8 @@ class Index:
         # candidates are compared as the scan compares them: their stored text
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
-        stored = [(k, Document(**json.loads(p))) for k, p in
-                  self.store.records(sorted({k for found in candidates for k in found}))]
-        texts = [d for _, d in stored]
-        sets = dict(zip((k for k, _ in stored), self._fingerprint(texts, self.line_counts(texts)).sets)) if stored else {}
+        # (a page that loses no line keeps its stored set: the set of the same text)
+        sets = self._chrome_free_sets(sorted({k for found in candidates for k in found}))
         out: list[list[tuple[int, dict[str, Any]]]] = []
         for mine, found, own in zip(fp.sets, candidates, exclude):
             matched = []
