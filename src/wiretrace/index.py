@@ -434,13 +434,14 @@ class Index:
                 if 0 <= anchors < anchors_needed(my_anchors, anchor_count(theirs, c.anchor_rate), c.anchor_min_shared):
                     continue
                 shared = intersection_size(mine, theirs)
-                if shared < c.min_shared_shingles:
+                if not shared:
                     continue
                 jaccard = shared / (len(mine) + len(theirs) - shared)
                 in_theirs, in_mine = shared / len(mine), shared / len(theirs)
+                # the scan's rule (verify.verify_pairs): min_shared bounds contained copies only
                 if jaccard >= c.jaccard_threshold:
                     kind = "duplicate"
-                elif max(in_theirs, in_mine) >= c.containment_threshold:
+                elif max(in_theirs, in_mine) >= c.containment_threshold and shared >= c.min_shared_shingles:
                     kind = "contained"
                 else:
                     continue
