@@ -521,3 +521,19 @@ def test_a_stored_excerpt_inside_heavy_chrome_is_found_by_check_and_by_the_repor
     with Index.open(db, writer=False) as index:
         (entry,) = index.check([story_page | {"id": "q"}])
     assert ("y", "contained") in [(m["id"], m["kind"]) for m in entry["matches"]]
+
+
+def test_check_does_not_take_a_shared_quoted_statement_for_a_copy(tmp_path):
+    # two independent reports that quote one long statement: the scan's verify rejects the pair
+    # (quotes never make a copy), and check, which verifies as the scan does, must too
+    words = story(61, 400).split()
+    statement = "“" + " ".join(words[:90]) + ",” the ministry said in a statement."
+    first = {"id": "a", "text": " ".join(words[200:250]) + ".\n\n" + statement, "site": "one.example"}
+    second = {"id": "b", "text": " ".join(words[300:350]) + ".\n\n" + statement, "site": "two.example"}
+    assert scan([first, second]).clusters == []
+    db = str(tmp_path / "x.wtidx")
+    with Index.open(db) as index:
+        index.add([first])
+    with Index.open(db, writer=False) as index:
+        (entry,) = index.check([second])
+    assert entry["matches"] == []

@@ -58,7 +58,7 @@ from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.store import Store, open_store, site_line_increments
-from wiretrace.verify import intersection_size
+from wiretrace.verify import intersection_size, verify_pairs
 
 __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
 
@@ -285,6 +285,10 @@ class Index:
             else:
                 texts = [strip([d], counts.merge(count_lines([d])) if alone else counts)[0]
                          for d, alone in zip(docs, unstored)]
+        return self._fingerprint_texts(texts)
+
+    def _fingerprint_texts(self, texts: Sequence[str]) -> Any:
+        c = self.config
         return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, workers=1)
 
     def line_counts(self, docs: Sequence[Document]) -> LineCounts:
@@ -368,26 +372,27 @@ class Index:
         return analyse_records(docs, [], self.config, progress=progress,
                                line_counts=self.line_counts(docs))
 
-    def _chrome_free_sets(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+    def _chrome_free_sets(self, keys: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
         """Shingle sets of stored records as a scan would make them: without
-        the chrome the index's line counts find in them."""
+        the chrome the index's line counts find in them; and the texts they
+        are the sets of."""
         c = self.config
         stored = [(k, Document(**json.loads(p))) for k, p in self.store.records(keys)]
         if not stored:
-            return {}
+            return {}, {}
         docs = [d for _, d in stored]
         sets = self.store.get_sets([k for k, _ in stored])
         if not c.chrome_min_pages:
-            return sets
+            return sets, {k: d.text for k, d in stored}
         cleaned = strip_chrome(docs, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
                                c.min_words, self.line_counts(docs))
+        texts = {k: text for (k, _), text in zip(stored, cleaned.texts)}
         changed = [i for i, removed in enumerate(cleaned.lines_removed) if removed]
         if changed:
-            fp = fingerprint_all([cleaned.texts[i] for i in changed], c.shingle_size, c.num_perm, c.seed,
-                                 batch_size=c.batch_size, workers=1)
+            fp = self._fingerprint_texts([cleaned.texts[i] for i in changed])
             for i, shingles in zip(changed, fp.sets):
                 sets[stored[i][0]] = shingles
-        return sets
+        return sets, texts
 
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray]) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
@@ -422,9 +427,9 @@ class Index:
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
         # (a page that loses no line keeps its stored set: the set of the same text)
-        sets = self._chrome_free_sets(sorted({k for found in candidates for k in found}))
+        sets, texts = self._chrome_free_sets(sorted({k for found in candidates for k in found}))
         out: list[list[tuple[int, dict[str, Any]]]] = []
-        for mine, found, own in zip(fp.sets, candidates, exclude):
+        for mine, my_free, found, own in zip(fp.sets, fp.free_sets, candidates, exclude):
             matched = []
             my_anchors = anchor_count(mine, c.anchor_rate)
             for key, anchors in sorted(found.items()):
@@ -442,6 +447,11 @@ class Index:
                 if jaccard >= c.jaccard_threshold:
                     kind = "duplicate"
                 elif max(in_theirs, in_mine) >= c.containment_threshold and shared >= c.min_shared_shingles:
+                    # quotes never make a copy: the scan's own test on the shingles outside quotes
+                    their_free = self._fingerprint_texts([texts[key]]).free_sets[0]
+                    if not verify_pairs([mine, theirs], np.array([[0, 1]]), np.array(["index"]), c.jaccard_threshold,
+                                        c.containment_threshold, c.min_shared_shingles, [my_free, their_free]):
+                        continue
                     kind = "contained"
                 else:
                     continue
