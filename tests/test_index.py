@@ -402,6 +402,31 @@ def test_the_report_of_an_add_to_the_simulated_web_places_the_new_pages_as_a_ful
     assert (pairs, placed) == _placed(full, new)
 
 
+def test_the_report_of_an_add_does_not_walk_on_through_a_roundup_into_other_stories():
+    # story A gets a new copy; roundup R1 holds the tops of A and B, roundup R2 those of B
+    # and C. The scan's roundup rule keeps A, B and C apart; the walk of the report takes
+    # R1 and what it holds (B's pages, enough to see that R1 holds two stories), and stops:
+    # neither R2 nor C is read, and the new page is placed as the full report places it
+    a, b, c = (story(seed, 300).split() for seed in (41, 42, 43))
+    top = lambda words: " ".join(words[:240])  # noqa: E731 - 80% of each story
+    pages = ([{"id": f"a{i}", "text": " ".join(a), "site": f"a{i}.example", "published": f"2024-01-0{i + 1}"}
+              for i in range(2)]
+             + [{"id": f"b{i}", "text": " ".join(b), "site": f"b{i}.example", "published": f"2024-01-0{i + 1}"}
+                for i in range(2)]
+             + [{"id": f"c{i}", "text": " ".join(c), "site": f"c{i}.example", "published": f"2024-01-0{i + 1}"}
+                for i in range(2)]
+             + [{"id": "r1", "text": top(a) + "\n\n" + top(b), "site": "roundup.example", "published": "2024-01-05"},
+                {"id": "r2", "text": top(b) + "\n\n" + top(c), "site": "digest.example", "published": "2024-01-05"}])
+    new = {"id": "a-new", "text": " ".join(a), "site": "new.example", "published": "2024-01-06"}
+    with Index.open("memory:") as index:
+        index.add(pages)
+        added = index.add([new])
+        delta, full = index.delta(added).to_dict(), index.report().to_dict()
+    assert sorted(c["members"] for c in full["clusters"]) == [["a-new", "a0", "a1"], ["b0", "b1"], ["c0", "c1"]]
+    assert {d["id"] for d in delta["documents"]} == {"a-new", "a0", "a1", "r1", "b0", "b1"}
+    assert _placed(delta, {"a-new"}) == _placed(full, {"a-new"})
+
+
 def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
     chrome = "Home | News | Sport | Weather | Contact the newsroom"
     footer = "Copyright Riverside Courier. All rights reserved. Subscribe today."

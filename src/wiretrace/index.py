@@ -76,6 +76,30 @@ DELTA_MAX_DOCUMENTS = 50_000
 
 Progress = Callable[[str, int, int | None], None]
 
+# How the walk of Index.delta goes on from a document, strongest last: a page
+# of the new page's story (its duplicates and the pages that hold it are
+# followed), a page that holds a copy of the story (a fuller copy, or a
+# roundup), a text that such a page holds (a trimmed copy, or another story
+# of the roundup: its duplicates are taken, and the walk stops), and a page
+# only taken.
+_SEEN, _HELD, _HOLDER, _STORY = range(4)
+
+
+def _walk_mode(mode: int, evidence: dict[str, Any]) -> int | None:
+    """How the walk of :meth:`Index.delta` treats a verified match of a
+    document it reached in ``mode`` (None: not at all).
+
+    A page may hold several stories (a roundup), and the scan's roundup rule
+    cuts its contained pairs apart, so the walk never runs on through the
+    texts a page holds: it takes them and their duplicates -- what the rule
+    needs to see that they are stories -- and stops. A trimmed copy of the
+    story is reached so as well, from the fuller pages that hold it."""
+    if evidence["kind"] == "duplicate":
+        return {_STORY: _STORY, _HOLDER: _HOLDER, _HELD: _SEEN}.get(mode)
+    if evidence["containment_query_in_match"] >= evidence["containment_match_in_query"]:  # the match holds the query
+        return _HOLDER if mode in (_STORY, _HOLDER) else None
+    return _HELD if mode in (_STORY, _HOLDER) else None
+
 
 def _payload(item: Document | Skipped) -> str:
     return json.dumps(dataclasses.asdict(item), ensure_ascii=False, sort_keys=True)
@@ -351,26 +375,37 @@ class Index:
     def delta(self, added: AddResult, *, progress: Progress | None = None,
               max_documents: int = DELTA_MAX_DOCUMENTS) -> Report:
         """The report of what an ``add`` brought, without rescanning: the
-        documents it added and, hop by hop, every stored document linked to
-        them by a verified copy (a duplicate or a contained copy, either
-        way, verified as :meth:`check` verifies), so that each new page's
-        cluster is whole -- its origin chosen among all its members --
-        analysed by the scan's stages. The walk stops once ``max_documents``
-        are involved (a story copied everywhere); ``report`` has everything."""
+        documents it added and the stored documents of their stories, found
+        hop by hop through verified copies (duplicates and contained copies,
+        verified as :meth:`check` verifies), so that each new page's cluster
+        is whole -- its origin chosen among all its members -- analysed by
+        the scan's stages. The walk does not run on through a page that
+        holds a copy of the story (:func:`_walk_mode`): it takes the texts
+        that page holds and their duplicates -- a story's other trimmed
+        copies, or the other stories of a roundup, enough for the scan's
+        roundup rule to see that they are several -- and stops there. A
+        cluster without a new page may so be shown in part. The walk also
+        stops once ``max_documents`` are involved (a story copied
+        everywhere); ``report`` has everything."""
         keys = sorted(added.added_keys)
-        involved: set[int] = set(keys)
-        docs = [Document(**json.loads(p)) for _, p in self.store.records(keys)]
-        frontier, frontier_keys = docs, keys
-        while frontier and len(involved) < max_documents:
-            fp = self._fingerprint(frontier, self.line_counts(frontier))
-            linked = sorted({k for matched in self._verified(fp, frontier_keys) for k, _ in matched} - involved)
-            linked = linked[:max(0, max_documents - len(involved))]
-            involved.update(linked)
-            frontier = [Document(**json.loads(p)) for _, p in self.store.records(linked)]
-            frontier_keys = linked
-            docs += frontier
-        return analyse_records(docs, [], self.config, progress=progress,
-                               line_counts=self.line_counts(docs))
+        mode = dict.fromkeys(keys, _STORY)
+        docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
+        frontier = keys
+        while frontier and len(mode) < max_documents:
+            queried = [k for k in frontier if mode[k] != _SEEN]
+            fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
+            reached: dict[int, int] = {}
+            for key, matched in zip(queried, self._verified(fp, queried)):
+                for other, evidence in matched:
+                    step = _walk_mode(mode[key], evidence)
+                    if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
+                        reached[other] = step
+            frontier = sorted(reached)[:max(0, max_documents - len(mode))]
+            mode.update((k, reached[k]) for k in frontier)
+            docs.update((k, Document(**json.loads(p))) for k, p in self.store.records([k for k in frontier
+                                                                                          if k not in docs]))
+        involved = [docs[k] for k in sorted(docs)]
+        return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved))
 
     def _chrome_free_sets(self, keys: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
         """Shingle sets of stored records as a scan would make them: without
@@ -428,9 +463,9 @@ class Index:
         # propose them), or a stored excerpt inside heavy chrome is missed
         # (a page that loses no line keeps its stored set: the set of the same text)
         sets, texts = self._chrome_free_sets(sorted({k for found in candidates for k in found}))
-        out: list[list[tuple[int, dict[str, Any]]]] = []
-        for mine, my_free, found, own in zip(fp.sets, fp.free_sets, candidates, exclude):
-            matched = []
+        found_pairs: list[list[tuple[int, str, int, float, float, float]]] = []
+        for mine, found, own in zip(fp.sets, candidates, exclude):
+            pairs = []
             my_anchors = anchor_count(mine, c.anchor_rate)
             for key, anchors in sorted(found.items()):
                 theirs = sets.get(key)
@@ -445,15 +480,21 @@ class Index:
                 in_theirs, in_mine = shared / len(mine), shared / len(theirs)
                 # the scan's rule (verify.verify_pairs): min_shared bounds contained copies only
                 if jaccard >= c.jaccard_threshold:
-                    kind = "duplicate"
+                    pairs.append((key, "duplicate", shared, jaccard, in_theirs, in_mine))
                 elif max(in_theirs, in_mine) >= c.containment_threshold and shared >= c.min_shared_shingles:
-                    # quotes never make a copy: the scan's own test on the shingles outside quotes
-                    their_free = self._fingerprint_texts([texts[key]]).free_sets[0]
-                    if not verify_pairs([mine, theirs], np.array([[0, 1]]), np.array(["index"]), c.jaccard_threshold,
-                                        c.containment_threshold, c.min_shared_shingles, [my_free, their_free]):
-                        continue
-                    kind = "contained"
-                else:
+                    pairs.append((key, "contained", shared, jaccard, in_theirs, in_mine))
+            found_pairs.append(pairs)
+        # quotes never make a copy: a contained copy passes the scan's own test on
+        # the shingles outside quotes (each candidate's fingerprinted once, in one batch)
+        quoted = sorted({key for pairs in found_pairs for key, kind, *_ in pairs if kind == "contained"})
+        free = dict(zip(quoted, self._fingerprint_texts([texts[k] for k in quoted]).free_sets)) if quoted else {}
+        out: list[list[tuple[int, dict[str, Any]]]] = []
+        for mine, my_free, pairs in zip(fp.sets, fp.free_sets, found_pairs):
+            matched = []
+            for key, kind, shared, jaccard, in_theirs, in_mine in pairs:
+                if kind == "contained" and not verify_pairs(
+                        [mine, sets[key]], np.array([[0, 1]]), np.array(["index"]), c.jaccard_threshold,
+                        c.containment_threshold, c.min_shared_shingles, [my_free, free[key]]):
                     continue
                 matched.append((key, {"kind": kind, "jaccard": round(jaccard, 4),
                                       "containment_query_in_match": round(in_theirs, 4),
