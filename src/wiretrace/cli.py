@@ -11,13 +11,14 @@ error prints one line and where the details were logged.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--field", action="append", default=[], metavar="NAME=FIELD",
         help=f"record field holding NAME ({', '.join(FIELD_NAMES)}), e.g. --field text=body; repeatable",
     )
+    _engine_flags(scan_cmd)
     group = scan_cmd.add_argument_group("parameters (override the config file)")
     defaults = Config()
     for flag, attr, kind, text in _PARAMETER_FLAGS:
@@ -263,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd.add_argument("--no-html", dest="html", action="store_false", help="with --out: skip report.html")
     add_cmd.add_argument("-q", "--quiet", action="store_true", help="with --out: print no summary")
     add_cmd.add_argument("--show", type=int, default=10, metavar="N", help="with --out: clusters in the summary")
+    _engine_flags(add_cmd)
     report_cmd = add_action("report", help="write the report of everything stored (what scan writes)")
     report_cmd.add_argument("-o", "--out", default="out", metavar="DIR", help="output folder (default: out)")
     report_cmd.add_argument("--no-html", dest="html", action="store_false", help="skip report.html")
@@ -270,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     report_cmd.add_argument("--show", type=int, default=10, metavar="N", help="clusters to list in the summary")
     report_cmd.add_argument("--strict", action="store_true", help="exit 1 when some inputs were skipped")
+    _engine_flags(report_cmd)
     stats_cmd = add_action("stats", help="print counts of what the index holds, as JSON")
     del stats_cmd
 
@@ -563,20 +567,45 @@ def _scan(args: argparse.Namespace) -> int:
     # The output folder is taken (locked) and checked writable before a single
     # input is read: a mistake in --out costs nothing, and no other scan can
     # write into it until this one is done.
-    with OutputFolder(args.out) as folder:
+    with OutputFolder(args.out) as folder, _engine(args, config) as executor:
         if show_progress:
             from wiretrace.summary import progress_bar
 
             with progress_bar(err) as update:
-                report = scan(args.inputs, config, progress=update)
+                report = scan(args.inputs, config, progress=update, executor=executor)
                 check_stop()  # stopped during the scan: write nothing
                 update("write", 0, None)
                 paths = _write_report(report, folder, args.html)
         else:
-            report = scan(args.inputs, config)
+            report = scan(args.inputs, config, executor=executor)
             check_stop()
             paths = _write_report(report, folder, args.html)
     return _summarise(report, paths, args)
+
+
+def _engine_flags(parser: argparse.ArgumentParser) -> None:
+    engine = parser.add_argument_group("engine (where the work runs; the result is the same)")
+    engine.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: forked worker processes (default); ray: a Ray cluster "
+                             "(pip install 'wiretrace[ray]')")
+    engine.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --engine ray: a running Ray ('auto', 'ray://HOST:10001'); "
+                             "default: start a local Ray with --workers CPUs, stopped at the end")
+
+
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace, config: Any) -> Iterator[Any]:
+    """The executor ``--engine`` names: None (the local one, made by the
+    scan), or a Ray cluster's, left (or stopped, if started here) at the end."""
+    if args.ray_address and args.engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+    if args.engine != "ray":
+        yield None
+        return
+    from wiretrace.ray_executor import connect
+
+    with connect(args.ray_address, config.workers) as executor:
+        yield executor
 
 
 def _summarise(report: Any, paths: dict[str, Path], args: argparse.Namespace) -> int:
@@ -604,7 +633,7 @@ def _index(args: argparse.Namespace) -> int:
         with OutputFolder(args.out) as folder:
             return _index_add(args, config, folder)
     with OutputFolder(args.out) as folder:  # report
-        with Index.open(args.db, config, writer=False) as index:
+        with _engine(args, config) as executor, Index.open(args.db, config, writer=False, executor=executor) as index:
             report = index.report()
         check_stop()
         paths = _write_report(report, folder, args.html)
@@ -615,7 +644,7 @@ def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | Non
     """``index add``; with ``--out``, the report of what was added (Index.delta)."""
     from wiretrace.index import Index
 
-    with Index.open(args.db, config) as index:
+    with _engine(args, config) as executor, Index.open(args.db, config, executor=executor) as index:
         result = index.add(args.inputs)  # no input: only creates (or migrates) the index
         added, stats = result.to_dict(), index.stats()
         delta = index.delta(result) if folder is not None else None

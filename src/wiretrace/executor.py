@@ -2,8 +2,8 @@
 
 Rule: every parallel step of wiretrace (reading HTML, fingerprinting,
 credits, provenance, alignment, rendering) runs through this one policy,
-:class:`LocalExecutor`; a distributed executor (issue 14: Ray) is the
-other implementation of the same two calls.
+:class:`LocalExecutor`; :class:`wiretrace.ray_executor.RayExecutor` is
+the other implementation of the same two calls, on a Ray cluster.
 
 * :meth:`LocalExecutor.window` -- tasks submitted one by one (a stream: a
   crawl is read as it comes), at most ``2 * workers`` in flight, results

@@ -196,11 +196,14 @@ def fingerprint_all(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     originals: Sequence[str] | None = None,
+    executor: Any = None,
 ) -> Fingerprints:
     """Normalise and fingerprint every text, in batches, on ``workers`` processes.
 
     With ``originals`` (each document's full text), the wire stage runs in
     the same batches and ``markers`` holds each document's wire markers.
+    ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's), when given,
+    runs the batches instead of ``workers`` forked processes.
 
     Returns:
         One :class:`Fingerprints` for all texts in input order; identical
@@ -227,7 +230,8 @@ def fingerprint_all(
         if progress is not None:
             progress(len(fp.sets))
 
-    if workers <= 1:
+    executor = executor or LocalExecutor(workers)
+    if executor.workers <= 1:
         for start in range(0, len(texts), batch_size):
             batch_originals = originals[start : start + batch_size] if originals is not None else None
             collect(_both_stages(texts[start : start + batch_size], batch_originals, *args))
@@ -235,7 +239,7 @@ def fingerprint_all(
         # A bounded window of chunks in flight keeps memory flat; results
         # come back in submission order, so output order is fixed.
         chunk = batch_size * 16
-        with LocalExecutor(workers).window(_chunk, (texts, originals, batch_size, args)) as window:
+        with executor.window(_chunk, (texts, originals, batch_size, args)) as window:
             for start in range(0, len(texts), chunk):
                 for packed in window.submit((start, min(start + chunk, len(texts)))):
                     collect(_unpack(packed))

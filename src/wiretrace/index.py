@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -51,7 +50,8 @@ from wiretrace.chrome import LineCounts, count_lines, strip_chrome
 from wiretrace.candidates import anchor_count, anchor_keys, anchors_needed, band_keys
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
-from wiretrace.fingerprint import fingerprint_all
+from wiretrace.executor import LocalExecutor
+from wiretrace.fingerprint import PARALLEL_MIN_DOCS, fingerprint_all, resolve_workers
 from wiretrace.pipeline import analyse_records
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key
@@ -73,6 +73,10 @@ ADD_BATCH = 2048
 #: far above any one story's copies, small enough that the report stays a
 #: fraction of a full one.
 DELTA_MAX_DOCUMENTS = 50_000
+
+#: Texts of an add's batch worth fingerprinting on workers: a pool takes
+#: ~0.1 s to start, what 300 texts take to fingerprint.
+PARALLEL_MIN_TEXTS = 512
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -171,15 +175,21 @@ class Index:
         [['a', 'b']]
     """
 
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(self, store: Store, config: Config, executor: Any = None) -> None:
         self.store = store
         self.config = config
         self.bands, self.rows = lsh_params(config)
+        self.executor = executor  # what runs report(): None, the scan's own choice
+        # what reads and fingerprints an add's batches: forked local workers, or a Ray cluster's
+        self._add_executor = executor or LocalExecutor(resolve_workers(config.workers, PARALLEL_MIN_DOCS))
 
     @classmethod
-    def open(cls, uri: str, config: Config | None = None, *, writer: bool = True) -> Index:
+    def open(cls, uri: str, config: Config | None = None, *, writer: bool = True, executor: Any = None) -> Index:
         """Open (or, as a writer, create) the index at ``uri``: ``memory:``,
-        ``sqlite:PATH`` or a path. A reader never creates or changes it."""
+        ``sqlite:PATH`` or a path. A reader never creates or changes it.
+        ``executor`` runs the parallel work of ``add`` and ``report``
+        (:mod:`wiretrace.executor`; default: local workers, ``run.workers``
+        of them, 0 = one per core); what is stored does not depend on it."""
         config = config or Config()
         store = open_store(uri, writer=writer)
         try:
@@ -197,7 +207,7 @@ class Index:
         except BaseException:
             store.close()
             raise
-        return cls(store, config)
+        return cls(store, config, executor)
 
     def __enter__(self) -> Index:
         return self
@@ -215,9 +225,9 @@ class Index:
         """Read ``inputs`` (what :func:`wiretrace.scan` reads) and store every
         record not stored yet, one transaction per batch."""
         result = AddResult()
-        workers = self.config.workers or os.cpu_count() or 1
         batch: list[Document | Skipped] = []
-        for item in read_inputs(inputs, self.config.fields, workers=workers, limits=Limits.from_config(self.config)):
+        for item in read_inputs(inputs, self.config.fields, limits=Limits.from_config(self.config),
+                                executor=self._add_executor):
             batch.append(item)
             if len(batch) >= batch_size:
                 self._add_batch(batch, result)
@@ -246,7 +256,7 @@ class Index:
                 fresh.setdefault(key, (item, payload))
         rkeys = sorted(fresh)
         docs = [fresh[k][0] for k in rkeys]
-        fp = self._fingerprint(docs) if docs else None
+        fp = self._fingerprint(docs, parallel=True) if docs else None
         with self.store.transaction():
             result.added += self.store.put_records([(k, fresh[k][0].id, fresh[k][1]) for k in rkeys])
             result.added_keys.extend(rkeys)
@@ -272,7 +282,7 @@ class Index:
         """The report of everything stored: what ``scan`` of every input
         added gives (module doc)."""
         documents, skipped = self.records()
-        return analyse_records(documents, skipped, self.config, progress=progress)
+        return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor)
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""
@@ -292,7 +302,7 @@ class Index:
                 else next(found) for item in items]
 
     def _fingerprint(self, docs: Sequence[Document], counts: LineCounts | None = None,
-                     unstored: Sequence[bool] | None = None) -> Any:
+                     unstored: Sequence[bool] | None = None, parallel: bool = False) -> Any:
         """Fingerprints of ``docs``: of their whole text, or with their
         sites' chrome removed as the index's ``counts`` judge it -- plus, for
         each document not stored (``unstored``), its own lines, as a scan
@@ -309,11 +319,15 @@ class Index:
             else:
                 texts = [strip([d], counts.merge(count_lines([d])) if alone else counts)[0]
                          for d, alone in zip(docs, unstored)]
-        return self._fingerprint_texts(texts)
+        return self._fingerprint_texts(texts, parallel)
 
-    def _fingerprint_texts(self, texts: Sequence[str]) -> Any:
+    def _fingerprint_texts(self, texts: Sequence[str], parallel: bool = False) -> Any:
+        """Fingerprints of ``texts``: on the executor's workers when
+        ``parallel`` (an add's batch) and there are enough of them, else here
+        (a lookup's few pages: starting workers would cost more)."""
         c = self.config
-        return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, workers=1)
+        executor = self._add_executor if parallel and len(texts) >= PARALLEL_MIN_TEXTS else LocalExecutor(1)
+        return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, executor=executor)
 
     def line_counts(self, docs: Sequence[Document]) -> LineCounts:
         """The index's site line counts for the lines ``docs`` have: for each

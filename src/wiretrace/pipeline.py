@@ -69,6 +69,7 @@ def scan(
     config: Config | None = None,
     *,
     progress: Progress | None = None,
+    executor: Any = None,
     **overrides: Any,
 ) -> Report:
     """Find verified near-duplicate clusters in a corpus.
@@ -82,6 +83,9 @@ def scan(
             stage starts (``done`` 0, ``total`` None) and ends (1, 1), and
             in between for the long ones (``total`` None when not known yet:
             the inputs being read).
+        executor: What runs the parallel work (:mod:`wiretrace.executor`):
+            forked local workers when omitted, or a Ray cluster's
+            (:func:`wiretrace.ray_executor.connect`). The report is the same.
         **overrides: Parameters to change, by :class:`Config` attribute name.
 
     Returns:
@@ -102,24 +106,25 @@ def scan(
     activate_registry(config.registry_files)
     quiet_dateutil()
     with _no_cyclic_gc():
-        return _scan(inputs, config, progress)
+        return _scan(inputs, config, progress, executor)
 
 
-def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None) -> Report:
+def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None, executor: Any = None) -> Report:
     log = StageLog(progress)
     started = time.perf_counter()
-    documents, skipped = _read(inputs, config, log)
-    return _analyse(documents, skipped, config, log, started)
+    documents, skipped = _read(inputs, config, log, executor)
+    return _analyse(documents, skipped, config, log, started, executor=executor)
 
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
-                    progress: Progress | None = None, line_counts: LineCounts | None = None) -> Report:
+                    progress: Progress | None = None, line_counts: LineCounts | None = None,
+                    executor: Any = None) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
     order: they are settled as the read stage settles them. ``line_counts``:
     judge site chrome by these counts (an index's, of every page it holds)
-    rather than by the documents' own."""
+    rather than by the documents' own. ``executor``: as for :func:`scan`."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -130,14 +135,14 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started, line_counts)
+        return _analyse(documents, skipped, config, log, started, line_counts, executor)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
-             started: float, line_counts: LineCounts | None = None) -> Report:
-    """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by the
-    local executor with the run's workers."""
-    executor = LocalExecutor(resolve_workers(config.workers, len(documents)))
+             started: float, line_counts: LineCounts | None = None, executor: Any = None) -> Report:
+    """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
+    ``executor``, or the local executor with the run's workers."""
+    executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
     return run_plan(State(documents, skipped, config, log, started, line_counts), executor)
 
 
@@ -146,7 +151,8 @@ def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
     return config.replace(**overrides) if overrides else config
 
 
-def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[list[Document], list[Skipped]]:
+def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
+          executor: Any = None) -> tuple[list[Document], list[Skipped]]:
     """The read stage: documents in id order, and the inputs skipped."""
     with log.stage("read") as stage:
         documents: list[Document] = []
@@ -154,7 +160,8 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog) -> tuple[l
         # HTML extraction uses the worker processes too; 0 = one per core
         # (a pool starts only once enough pages have been seen).
         workers = config.workers or os.cpu_count() or 1
-        for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config)):
+        for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config),
+                                executor=executor):
             (documents if isinstance(item, Document) else skipped).append(item)
             if log.progress and (len(documents) + len(skipped)) % _READ_PROGRESS_EVERY == 0:
                 log.progress("read", len(documents) + len(skipped), None)

@@ -163,7 +163,7 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
 
     fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
                                    batch_size=config.batch_size, workers=executor.workers, progress=advance,
-                                   originals=[d.text for d in s.documents])
+                                   originals=[d.text for d in s.documents], executor=executor)
     wall = time.perf_counter() - begin
     cpu = sum(fingerprints.seconds.values()) or 1.0
     for name in ("normalise", "fingerprint", "wire"):

@@ -119,6 +119,7 @@ def read_inputs(
     fields: Mapping[str, tuple[str, ...]],
     workers: int = 1,
     limits: Limits | None = None,
+    executor: Any = None,
 ) -> Iterator[Item]:
     """Read every input, yielding documents and skipped records.
 
@@ -137,14 +138,15 @@ def read_inputs(
             before anything is read, so a typo fails fast.
 
     HTML pages (files, html fields, WARC records) are extracted on
-    ``workers`` processes once there are enough of them to pay off.
+    ``workers`` processes once there are enough of them to pay off, or on
+    ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's) when given.
     """
     items = [inputs] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
     for item in items:
         if isinstance(item, (str, os.PathLike)) and not _is_stdin(item) and not os.path.lexists(item):
             raise InputError(f"input not found: {item}")
     run = _Run(fields, limits or Limits())
-    return _resolve_html(_items(items, run), workers, run.limits)
+    return _resolve_html(_items(items, run), executor or LocalExecutor(workers), run.limits)
 
 
 def _is_stdin(item: Any) -> bool:
@@ -603,13 +605,13 @@ def _extract_chunk(tasks: list[HtmlPage], limits: Limits) -> list[Item]:  # (tas
 _HTML_CHUNK = 16
 
 
-def _resolve_html(items: Iterable[Item | HtmlPage], workers: int, limits: Limits) -> Iterator[Item]:
-    """Extract the pages of a stream of items, on ``workers`` processes
+def _resolve_html(items: Iterable[Item | HtmlPage], executor: Any, limits: Limits) -> Iterator[Item]:
+    """Extract the pages of a stream of items, on the executor's workers
     (:mod:`wiretrace.executor`: a bounded window of chunks in flight, so
     memory stays flat however large the crawl). Non-page items pass
     straight through."""
     chunk: list[HtmlPage] = []
-    with LocalExecutor(workers).window(_extract_chunk, limits) as window:
+    with executor.window(_extract_chunk, limits) as window:
         for item in items:
             if not isinstance(item, HtmlPage):
                 yield item

@@ -1,0 +1,166 @@
+"""How a stage's work runs on a Ray cluster: the executor's two calls, on Ray.
+
+Rule: :class:`RayExecutor` offers what :class:`wiretrace.executor.LocalExecutor`
+offers -- :meth:`~RayExecutor.window` and :meth:`~RayExecutor.map` -- with
+the same results **in the same order**, so the plan run on Ray writes the
+report a local run writes (``tests/test_ray.py`` compares them). Every
+parallel step goes through these two calls: reading HTML and WARC pages,
+fingerprinting, credits, provenance and alignment.
+
+* The function and the data it reads (``shared``) go to Ray's object store
+  once per window (``ray.put``); a task carries only its bounds or its
+  chunk of pages, as with forked workers.
+* At most ``2 * workers`` tasks are in flight, results are taken oldest
+  first: memory stays flat and the output never depends on which worker
+  was faster. A window that fails or is left early cancels what it queued.
+* ``workers`` is the cluster's CPU count.
+
+Ray is an optional extra (``pip install 'wiretrace[ray]'``). :func:`connect`
+starts a local Ray (``address=None``, with ``workers`` CPUs) or joins a
+running one (``"auto"``, ``"ray://host:10001"``); a Ray wiretrace started
+is stopped when the run ends, one it joined is left running. Nothing is
+sent anywhere the user did not name: Ray's usage statistics are switched
+off (``RAY_USAGE_STATS_ENABLED=0``) before Ray starts, and its dashboard
+is not started. Workers of a remote cluster need wiretrace installed (the
+same version), as any Ray job needs its code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from wiretrace.errors import ConfigError
+from wiretrace.executor import IN_FLIGHT_PER_WORKER, _map_chunk
+
+__all__ = ["RayExecutor", "RayWindow", "connect", "ray_available"]
+
+INSTALL_HINT = "the Ray engine needs Ray: pip install 'wiretrace[ray]'"
+
+_TASK: Any = None  # the remote function, made once per process
+
+
+def ray_available() -> bool:
+    """Whether Ray can be imported here."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _ray() -> Any:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no telemetry, before Ray is imported
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError(INSTALL_HINT) from exc
+    return ray
+
+
+def _remote() -> Any:
+    global _TASK
+    if _TASK is None:
+        ray = _ray()
+
+        def run(func: Callable[[Any, Any], Any], shared: Any, task: Any) -> Any:
+            return func(task, shared)
+
+        _TASK = ray.remote(run)
+    return _TASK
+
+
+class RayWindow:
+    """Tasks in flight on the cluster (see :meth:`RayExecutor.window`)."""
+
+    def __init__(self, func: Callable[[Any, Any], Any], shared: Any, workers: int) -> None:
+        ray = _ray()
+        self._ray = ray
+        self.workers = workers
+        self._func, self._shared = ray.put(func), ray.put(shared)  # once, not with every task
+        self._pending: deque = deque()
+
+    def submit(self, task: Any) -> list[Any]:
+        """Queue ``task``; returns the results now due, in submission order."""
+        self._pending.append(_remote().remote(self._func, self._shared, task))
+        done = []
+        while len(self._pending) >= IN_FLIGHT_PER_WORKER * self.workers:
+            done.append(self._ray.get(self._pending.popleft()))
+        return done
+
+    def drain(self) -> Iterator[Any]:
+        """The results still due, in submission order."""
+        while self._pending:
+            yield self._ray.get(self._pending.popleft())
+
+    def _close(self, failed: bool) -> None:
+        if failed:
+            for ref in self._pending:
+                self._ray.cancel(ref, force=True)
+        self._pending.clear()
+
+
+class RayExecutor:
+    """Runs a stage's tasks on a Ray cluster (module doc). Make one with
+    :func:`connect`; ``workers`` is the cluster's CPU count."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"a Ray cluster with no CPU runs nothing (workers = {workers})")
+        self.workers = workers
+
+    @contextmanager
+    def window(self, func: Callable[[Any, Any], Any], shared: Any = None) -> Iterator[RayWindow]:
+        """A window of tasks run as ``func(task, shared)`` on the cluster."""
+        window = RayWindow(func, shared, self.workers)
+        failed = True
+        try:
+            yield window
+            failed = False
+        finally:
+            window._close(failed)
+
+    def map(self, func: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = 2000) -> list[Any]:
+        """``[func(x) for x in items]``, on the cluster when ``items`` has at
+        least ``min_items`` (below that, in this process: a task's round trip
+        costs more than it saves)."""
+        if len(items) < min_items:
+            return [func(x) for x in items]
+        chunk = max(len(items) // (self.workers * 8), 1)
+        out: list[Any] = []
+        with self.window(_map_chunk, (func, items)) as window:
+            for start in range(0, len(items), chunk):
+                for part in window.submit((start, min(start + chunk, len(items)))):
+                    out.extend(part)
+            for part in window.drain():
+                out.extend(part)
+        return out
+
+
+@contextmanager
+def connect(address: str | None = None, workers: int = 0) -> Iterator[RayExecutor]:
+    """A :class:`RayExecutor` on the Ray at ``address`` (``"auto"``,
+    ``"ray://host:10001"``), or on a local Ray started here with ``workers``
+    CPUs (0: one per core). A Ray already started in this process (a
+    notebook's, a test's) is used as it is. A Ray started here is stopped
+    on leaving."""
+    ray = _ray()
+    started = False
+    if not ray.is_initialized():
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False, configure_logging=False)
+            else:
+                ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ConfigError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}") from exc
+        started = True
+    try:
+        yield RayExecutor(max(1, int(ray.cluster_resources().get("CPU", 1))))
+    finally:
+        if started:
+            ray.shutdown()

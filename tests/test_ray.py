@@ -1,0 +1,141 @@
+"""The Ray engine: the plan run on a real local Ray (2 CPUs, started here;
+never a mock) writes the report the local executor writes.
+
+Compared "minus timings": run id, stage timings and the worker count aside,
+every field of report.json is equal. Without Ray installed the tests skip
+saying why -- or fail, when WIRETRACE_REQUIRE_RAY is set (as .ci/run sets it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from wiretrace import scan
+from wiretrace.cli import main
+from wiretrace.config import Config
+from wiretrace.errors import ConfigError
+from wiretrace.index import Index
+
+from test_index import _same
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray with 2 CPUs for this module (stopped at its end)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        if os.environ.get("WIRETRACE_REQUIRE_RAY"):
+            pytest.fail("Ray is not installed (pip install 'wiretrace[ray]')")
+        pytest.skip("Ray is not installed: pip install 'wiretrace[ray]'; .ci/run installs it")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             object_store_memory=300 * 2**20)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """20,000 synthetic news documents with known copies (benchmarks' corpus)."""
+    from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl
+
+    path = tmp_path_factory.mktemp("synthetic") / "docs.jsonl"
+    write_jsonl(generate_corpus(20_000, seed=7), path)
+    return path
+
+
+def _on_ray(inputs, **overrides):
+    from wiretrace.ray_executor import connect
+
+    with connect() as executor:
+        assert executor.workers == 2
+        return scan(inputs, executor=executor, workers=1, **overrides)  # workers: the local engine's, not used
+
+
+def test_the_demo_on_ray_is_the_local_report(ray_cluster):
+    report = _on_ray([DEMO])
+    _same(report, scan([DEMO], workers=1))
+    assert report.clusters and report.to_dict()["stats"]["workers"] == 2
+
+
+def test_the_simulated_web_on_ray_is_the_local_report(ray_cluster, tmp_path):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40, seed=61), n_stories=24, seed=5).records
+    _same(_on_ray(records), scan(records, workers=1))
+
+
+def test_twenty_thousand_synthetic_documents_on_ray_are_the_local_report(ray_cluster, synthetic):
+    # large enough that every parallel step (fingerprint windows, the credits,
+    # provenance and align maps over thousands of clustered pages) runs on Ray
+    report = _on_ray(str(synthetic))
+    assert sum(c["size"] for c in report.clusters) > 2000
+    _same(report, scan(str(synthetic), workers=1))
+
+
+def test_an_index_added_in_parts_on_ray_reports_what_one_scan_does(ray_cluster, synthetic):
+    from wiretrace.ray_executor import connect
+
+    lines = synthetic.read_text(encoding="utf-8").splitlines(keepends=True)[:6000]
+    first, second = synthetic.parent / "first.jsonl", synthetic.parent / "second.jsonl"
+    first.write_text("".join(lines[:3500]), encoding="utf-8")
+    second.write_text("".join(lines[3500:]), encoding="utf-8")
+    config = Config().replace(workers=1)  # the local engine's workers, not used: the same report config
+    with connect() as executor, Index.open("memory:", config, executor=executor) as index:
+        index.add(str(first))
+        index.add(str(second))  # batches of 2,048 and more: fingerprinted on Ray
+        report = index.report()
+    _same(report, scan([str(first), str(second)], workers=1))
+
+
+def test_scan_engine_ray_writes_the_local_report(ray_cluster, tmp_path):
+    assert main(["scan", str(DEMO), "--engine", "ray", "-o", str(tmp_path / "ray"), "-q", "--no-html"]) == 0
+    assert main(["scan", str(DEMO), "-o", str(tmp_path / "local"), "-q", "--no-html", "--workers", "1"]) == 0
+    ray_report, local = (json.loads((tmp_path / name / "report.json").read_text(encoding="utf-8"))
+                         for name in ("ray", "local"))
+    for report in (ray_report, local):
+        report.pop("run_id")
+        report.pop("stats")
+        report["config"]["run"].pop("workers", None)
+    assert ray_report == local
+
+
+def test_ray_address_without_the_ray_engine_is_an_error(capsys):
+    assert main(["scan", str(DEMO), "--ray-address", "auto", "-o", "unused", "-q"]) == 2
+    assert "--ray-address needs --engine ray" in capsys.readouterr().err
+
+
+def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):
+    from wiretrace.ray_executor import connect
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed: its import fails
+    with pytest.raises(ConfigError, match=r"pip install 'wiretrace\[ray\]'"):
+        with connect():
+            pass
+
+
+def test_index_add_and_report_with_engine_ray(ray_cluster, tmp_path, capsys):
+    parts = sorted(DEMO.iterdir())
+    db = str(tmp_path / "demo.wtidx")
+    assert main(["index", "add", str(parts[0]), "--db", db, "--engine", "ray"]) == 0
+    assert main(["index", "add", *map(str, parts[1:]), "--db", db, "--engine", "ray"]) == 0
+    assert main(["index", "report", "--db", db, "--engine", "ray", "-o", str(tmp_path / "out"),
+                 "-q", "--no-html"]) == 0
+    capsys.readouterr()
+    written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    expected = scan(parts).to_dict()  # ids of records without one come from the inputs as named
+    for report in (written, expected):
+        report.pop("run_id")
+        report.pop("stats")
+    assert written == expected
