@@ -9,8 +9,11 @@ Two complementary sources, both cheap and neither trusted:
   shares many exact shingles. A fixed 1-in-``rate`` sample of shingle
   hashes (the same shingles in every document, chosen by value) is indexed;
   documents sharing at least ``min_shared`` anchors are candidates.
-  Anchors found in more than ``max_df`` documents are boilerplate
-  ("click here to subscribe") and carry no evidence.
+  An anchor found in more than ``max_df`` documents pairs each of them with
+  the first of them only (a star, and a chain through them), not all with
+  all: a story syndicated to 5,000 sites must keep its trimmed copies, and
+  boilerplate ("click here to subscribe") must not add millions of pairs.
+  Linear either way, so no cut-off depends on the corpus's size.
 
 Every candidate is verified exactly afterwards (:mod:`wiretrace.verify`).
 """
@@ -130,7 +133,9 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
         rate: One shingle in ``rate`` (by hash value) is an anchor.
         min_shared: Anchors two documents must share to be a candidate
             (half of the anchors of the one with fewer, if that is less).
-        max_df: Anchors in more documents than this are ignored.
+        max_df: Anchors in more documents than this pair each document
+            with the first (a star) and its neighbour (a chain), not with
+            every other (module doc).
     """
     n = len(sets)
     if n < 2:
@@ -146,11 +151,9 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     packed = np.sort((values & ~low) | owners.astype(np.uint64))
     values, owners = packed >> np.uint64(owner_bits), (packed & low).astype(np.int64)
     starts, sizes = _groups(values)
-    keep = sizes <= max_df
-    starts, sizes = starts[keep], sizes[keep]
     if len(starts) == 0:
         return np.empty(0, dtype=np.int64)
-    # max_group=max_df: every kept anchor contributes all its pairs.
+    # max_group=max_df: an anchor in more documents adds a star and a chain
     pairs = group_pairs(owners, starts, sizes, max_df)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
     keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)

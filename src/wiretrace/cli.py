@@ -67,7 +67,7 @@ _PARAMETER_FLAGS = (
     ("--rows", "lsh_rows", int, "LSH rows per band (with --bands)"),
     ("--anchor-rate", "anchor_rate", int, "1 in N shingles is a containment anchor"),
     ("--anchor-min-shared", "anchor_min_shared", int, "anchors shared to be a candidate"),
-    ("--anchor-max-df", "anchor_max_df", int, "ignore anchors in more documents than this"),
+    ("--anchor-max-df", "anchor_max_df", int, "anchors in more documents than this pair each with the first only"),
     ("--jaccard", "jaccard_threshold", float, "verified near-duplicate at this Jaccard"),
     ("--containment", "containment_threshold", float, "verified copy at this containment"),
     ("--min-shared", "min_shared_shingles", int, "shingles a contained copy must share"),

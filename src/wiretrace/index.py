@@ -447,7 +447,8 @@ class Index:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
         found by a band bucket): those sharing a band bucket, or anchor
-        shingles that no more than ``anchor_max_df`` stored records have.
+        shingles (an anchor that more than ``anchor_max_df`` stored records
+        have proposes the first of them, by key: the scan's star).
         How many shared anchors suffice is settled in :meth:`_verified`,
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]
@@ -457,9 +458,11 @@ class Index:
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = self.store.members("anchors", keys)
         if len(posted):
-            values, df = np.unique(posted, return_counts=True)
-            common = np.isin(posted, values[df <= self.config.anchor_max_df])
-            for query, hits in _join(keys, queries, posted[common], owners[common]):
+            # postings come sorted by (anchor, owner): a common anchor keeps its first owner
+            values, first, df = np.unique(posted, return_index=True, return_counts=True)
+            keep = np.isin(posted, values[df <= self.config.anchor_max_df])
+            keep[first[df > self.config.anchor_max_df]] = True
+            for query, hits in _join(keys, queries, posted[keep], owners[keep]):
                 docs, shared = np.unique(hits, return_counts=True)
                 for doc, n in zip(docs.tolist(), shared.tolist()):
                     found[query].setdefault(doc, n)

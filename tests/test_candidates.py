@@ -1,0 +1,86 @@
+"""The anchor candidates: the numpy path pinned to a plain reference, and a
+story copied to more sites than ``anchors.max_df`` keeps its excerpts (in a
+scan and in an index)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.candidates import anchor_candidates, anchors_needed
+from wiretrace.config import Config
+from wiretrace.index import Index
+
+from conftest import story
+
+
+def _reference(sets: list[list[int]], rate: int, min_shared: int, max_df: int) -> list[int]:
+    """Pair keys ``a * n + b`` of documents sharing enough anchors, the plain way:
+    every pair of an anchor's documents, or for an anchor in more than
+    ``max_df`` documents, the first with each other one and each with the next."""
+    n = len(sets)
+    owners: dict[int, set[int]] = {}
+    for doc, shingles in enumerate(sets):
+        for value in shingles:
+            if (value >> 32) % rate == 0:
+                owners.setdefault(value, set()).add(doc)
+    per_doc = [sum(1 for v in s if (v >> 32) % rate == 0) for s in sets]
+    shared: Counter = Counter()
+    for docs in owners.values():
+        docs = sorted(docs)
+        if len(docs) <= max_df:
+            pairs = list(combinations(docs, 2))
+        else:
+            pairs = [(docs[0], d) for d in docs[1:]] + list(zip(docs[1:-1], docs[2:]))
+        shared.update(pairs)
+    return sorted(a * n + b for (a, b), count in shared.items()
+                  if count >= int(anchors_needed(per_doc[a], per_doc[b], min_shared)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=25), min_size=2, max_size=12),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(2, 5),
+)
+def test_anchor_candidates_equal_the_plain_reference(universe_sets, rate, min_shared, max_df):
+    # shingle values from a small universe, so that anchors are shared; their low
+    # 32 bits are zero (the packing of document numbers into them loses nothing)
+    sets = [sorted({(u + 1) << 32 for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    assert anchor_candidates(arrays, rate, min_shared, max_df).tolist() == _reference(sets, rate, min_shared, max_df)
+
+
+def _syndicated(copies: int) -> list[dict]:
+    """A story on ``copies`` sites, and four excerpts of a quarter of it: their
+    Jaccard with the story is too low for LSH, so only anchors find them."""
+    words = story(77, 500).split()
+    pages = [{"id": f"copy{i:03d}", "text": " ".join(words), "site": f"s{i}.example",
+              "published": f"2024-01-01T{i % 24:02d}:00:00Z"} for i in range(copies)]
+    return pages + [{"id": f"excerpt{i}", "text": " ".join(words[i * 7: i * 7 + 120]), "site": f"e{i}.example",
+                     "published": "2024-01-03"} for i in range(4)]
+
+
+def test_a_story_on_more_sites_than_max_df_keeps_its_excerpts():
+    # 30 copies, max_df 10: each anchor of the story is in 34 documents. Dropping such
+    # anchors as boilerplate (as wiretrace did) split the excerpts off their story
+    report = scan(_syndicated(30), anchor_max_df=10)
+    assert [c["size"] for c in report.clusters] == [34]
+    assert scan(_syndicated(30), anchor_max_df=100).to_dict()["clusters"][0]["members"] == \
+        report.to_dict()["clusters"][0]["members"]
+
+
+def test_an_index_finds_an_excerpt_of_a_story_on_more_sites_than_max_df():
+    pages = _syndicated(30)
+    with Index.open("memory:", Config().replace(anchor_max_df=10)) as index:
+        index.add(pages[:30])
+        entries = index.check(pages[30:])
+    for entry in entries:
+        assert {m["kind"] for m in entry["matches"]} == {"contained"}
+        assert len(entry["matches"]) >= 1
