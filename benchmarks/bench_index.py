@@ -26,7 +26,11 @@ stories included: the corpus copies only earlier documents). Measured:
   same ``Q`` documents -- candidates only, where wiretrace's ``check`` also
   verifies every candidate exactly and places it (origin, credit); with
   ``--redis``, the same on datasketch's Redis storage;
-* with ``--redis``: the wiretrace index on Redis (build, check, add 1,000).
+* with ``--redis``: the wiretrace index on Redis (build, check, add 1,000);
+* **syndicated**: a story added on ``--syndicated`` sites (500), then
+  ``check`` of four excerpts of a quarter of it (too little of it for LSH:
+  only anchors find them, and each anchor is in more documents than
+  ``anchors.max_df``): how many are found as contained copies.
 
 ``--redis`` starts Debian's ``redis-server`` on a free localhost port, and
 stops it at the end. Nothing is written into the repository.
@@ -124,6 +128,22 @@ def add_new(uri: str, new: Path) -> dict[str, Any]:
             "delta_clusters": len(delta.clusters)}
 
 
+def syndicated(uri: str, sites: int) -> dict[str, Any]:
+    from wiretrace.evaluation.synthetic import generate_corpus as corpus_of
+
+    words = corpus_of(1, seed=99).texts[0].split()
+    while len(words) < 480:  # a long story: its excerpts are a quarter of it
+        words += corpus_of(1, seed=99 + len(words)).texts[0].split()
+    pages = [{"id": f"syndicated-{i:04d}", "text": " ".join(words), "site": f"outlet{i}.example",
+              "published": "2025-01-01T00:00:00Z"} for i in range(sites)]
+    excerpts = [{"id": f"excerpt-{i}", "text": " ".join(words[i * 7: i * 7 + len(words) // 4]),
+                 "site": f"farm{i}.example"} for i in range(4)]
+    with Index.open(uri) as index:
+        index.add(pages)
+        found = [any(m["kind"] == "contained" for m in e["matches"]) for e in index.check(excerpts)]
+    return {"sites": sites, "story_words": len(words), "excerpts": len(excerpts), "found": sum(found)}
+
+
 def datasketch_side(signatures: np.ndarray, queries: np.ndarray, bands: int, rows: int,
                     storage: dict | None) -> dict[str, Any]:
     lsh = datasketch.MinHashLSH(num_perm=signatures.shape[1], params=(bands, rows),
@@ -174,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", action="store_true", help="also on a redis-server started here")
     parser.add_argument("--redis-docs", type=int, default=None, help="index size on Redis (default: --docs)")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--syndicated", type=int, default=500, help="sites of the syndicated story (0: skip)")
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
     console = Console()
@@ -207,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             out["add"][size] = add_new(str(copy), folder / f"new{size}.jsonl")
             console.print(f"add {size}", out["add"][size])
             copy.unlink()
+        if args.syndicated:
+            out["syndicated"] = syndicated(str(db), args.syndicated)
+            console.print("syndicated", out["syndicated"])
 
         config = Config()
         bands, rows = lsh_params(config)
@@ -255,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     for size, a in out["add"].items():
         table.add_row(f"add {size:,} new + their report (s)", f"{a['add_seconds']} + {a['delta_seconds']} = "
                                                               f"{a['total_seconds']}")
+    if "syndicated" in out:
+        s = out["syndicated"]
+        table.add_row(f"excerpts of a story on {s['sites']} sites found", f"{s['found']} of {s['excerpts']}")
     d = out["datasketch_memory"]
     table.add_row(f"datasketch MinHashLSH, {d['docs']:,}: insert (s)", str(d["insert_seconds"]))
     table.add_row("datasketch query: median / p99 (ms)", f"{d['median_ms']} / {d['p99_ms']}")
