@@ -402,29 +402,74 @@ def test_the_report_of_an_add_to_the_simulated_web_places_the_new_pages_as_a_ful
     assert (pairs, placed) == _placed(full, new)
 
 
-def test_the_report_of_an_add_does_not_walk_on_through_a_roundup_into_other_stories():
-    # story A gets a new copy; roundup R1 holds the tops of A and B, roundup R2 those of B
-    # and C. The scan's roundup rule keeps A, B and C apart; the walk of the report takes
-    # R1 and what it holds (B's pages, enough to see that R1 holds two stories), and stops:
-    # neither R2 nor C is read, and the new page is placed as the full report places it
-    a, b, c = (story(seed, 300).split() for seed in (41, 42, 43))
+def _delta_and_full(stored: list[dict], new: list[dict], config: Config | None = None) -> tuple[dict, dict]:
+    with Index.open("memory:", config) as index:
+        index.add(stored)
+        added = index.add(new)
+        return index.delta(added).to_dict(), index.report().to_dict()
+
+
+def test_the_report_of_an_add_does_not_walk_on_through_roundups_into_other_stories():
+    # story A gets a new copy; roundup R1 holds the tops of A and B, R2 those of B and C,
+    # R3 those of C and D. The scan's roundup rule keeps the stories apart; the walk takes
+    # R1, what it holds (B's pages), their other holders (R2) and what those hold (C's
+    # pages), enough for the rule, and stops: neither R3 nor D is read
+    a, b, c, d = (story(seed, 300).split() for seed in (41, 42, 43, 44))
     top = lambda words: " ".join(words[:240])  # noqa: E731 - 80% of each story
-    pages = ([{"id": f"a{i}", "text": " ".join(a), "site": f"a{i}.example", "published": f"2024-01-0{i + 1}"}
-              for i in range(2)]
-             + [{"id": f"b{i}", "text": " ".join(b), "site": f"b{i}.example", "published": f"2024-01-0{i + 1}"}
-                for i in range(2)]
-             + [{"id": f"c{i}", "text": " ".join(c), "site": f"c{i}.example", "published": f"2024-01-0{i + 1}"}
-                for i in range(2)]
-             + [{"id": "r1", "text": top(a) + "\n\n" + top(b), "site": "roundup.example", "published": "2024-01-05"},
-                {"id": "r2", "text": top(b) + "\n\n" + top(c), "site": "digest.example", "published": "2024-01-05"}])
+    pages = [{"id": f"{name}{i}", "text": " ".join(words), "site": f"{name}{i}.example",
+              "published": f"2024-01-0{i + 1}"} for name, words in zip("abcd", (a, b, c, d)) for i in range(2)]
+    pages += [{"id": f"r{k}", "text": top(x) + "\n\n" + top(y), "site": f"roundup{k}.example", "published": "2024-01-05"}
+              for k, (x, y) in enumerate(((a, b), (b, c), (c, d)), start=1)]
     new = {"id": "a-new", "text": " ".join(a), "site": "new.example", "published": "2024-01-06"}
-    with Index.open("memory:") as index:
-        index.add(pages)
-        added = index.add([new])
-        delta, full = index.delta(added).to_dict(), index.report().to_dict()
-    assert sorted(c["members"] for c in full["clusters"]) == [["a-new", "a0", "a1"], ["b0", "b1"], ["c0", "c1"]]
-    assert {d["id"] for d in delta["documents"]} == {"a-new", "a0", "a1", "r1", "b0", "b1"}
+    delta, full = _delta_and_full(pages, [new])
+    assert sorted(c["members"] for c in full["clusters"]) == [["a-new", "a0", "a1"], ["b0", "b1"], ["c0", "c1"],
+                                                               ["d0", "d1"]]
+    assert {d["id"] for d in delta["documents"]} == {"a-new", "a0", "a1", "r1", "b0", "b1", "r2", "c0", "c1"}
     assert _placed(delta, {"a-new"}) == _placed(full, {"a-new"})
+
+
+def test_the_report_of_an_add_reaches_the_other_holder_of_a_trimmed_copy():
+    # (found by a review) t, a trimmed copy of story A, is also held by y, published first,
+    # which the new page credits: y is in the cluster, its origin, and the credit holds
+    a, z = story(1, 300).split(), story(2, 300).split()
+    trimmed = " ".join(a[:120])
+    pages = [{"id": f"a{i}", "text": " ".join(a), "site": f"a{i}.example", "published": f"2024-01-0{i + 2}"}
+             for i in range(2)]
+    pages += [{"id": "t", "text": trimmed, "site": "t.example", "published": "2024-01-04"},
+              {"id": "y", "text": trimmed + "\n\n" + " ".join(z), "url": "https://y.example/news/1",
+               "published": "2024-01-01"}]
+    new = {"id": "n", "text": " ".join(a) + "\n\nThis article originally appeared on y.example.",
+           "url": "https://n.example/a", "published": "2024-01-05", "links": ["https://y.example/news/1"]}
+    delta, full = _delta_and_full(pages, [new])
+    members, origin, credit = _placed(full, {"n"})[1]["n"]
+    assert "y" in members and '"y"' in origin and credit == "credited"
+    assert _placed(delta, {"n"}) == _placed(full, {"n"})
+
+
+def test_the_report_of_an_add_sees_a_roundup_by_the_passage_it_shares_with_a_story():
+    # (found by a review) roundup r holds a trimmed copy of A and half of B's text (no
+    # copy, but a passage: the roundup rule counts it), so r is no member of A's story
+    a, b, q = story(11, 300).split(), story(12, 300).split(), story(13, 100).split()
+    pages = [{"id": f"{name}{i}", "text": " ".join(words), "site": f"{name}{i}.example",
+              "published": f"2024-01-0{i + 2}"} for name, words in (("a", a), ("b", b)) for i in range(2)]
+    pages.append({"id": "r", "text": " ".join(a[:200]) + "\n\n" + " ".join(b[:150]) + "\n\n" + " ".join(q),
+                  "site": "roundup.example", "published": "2024-01-01"})
+    new = {"id": "n", "text": " ".join(a), "site": "n.example", "published": "2024-01-05"}
+    delta, full = _delta_and_full(pages, [new])
+    assert _placed(full, {"n"})[1]["n"][0] == ("a0", "a1", "n")
+    assert _placed(delta, {"n"}) == _placed(full, {"n"})
+
+
+def test_the_report_of_an_add_keeps_the_excerpts_of_a_story_on_more_sites_than_max_df():
+    # (found by a review) an anchor in more than anchors.max_df stored pages links them as
+    # the scan's star and chain do: a stored page that is not the first owner is reached
+    from test_candidates import _syndicated
+
+    pages = _syndicated(30)
+    new = {"id": "new-copy", "text": pages[0]["text"], "site": "new.example", "published": "2024-01-05"}
+    delta, full = _delta_and_full(pages, [new], Config().replace(anchor_max_df=10))
+    assert len(_placed(full, {"new-copy"})[1]["new-copy"][0]) == 35
+    assert _placed(delta, {"new-copy"}) == _placed(full, {"new-copy"})
 
 
 def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):

@@ -139,3 +139,17 @@ def test_index_add_and_report_with_engine_ray(ray_cluster, tmp_path, capsys):
         report.pop("run_id")
         report.pop("stats")
     assert written == expected
+
+
+def test_a_users_registry_reaches_the_ray_workers(ray_cluster, tmp_path):
+    # (found by a review) the registry is module state of the driver; workers are fresh
+    # processes: the wire markers found during fingerprinting must know the user's agency
+    from conftest import story
+
+    registry = tmp_path / "mine.toml"
+    registry.write_text('[[agency]]\nid = "zetawire"\nname = "Zeta Wire"\naliases = ["Zetawire"]\n', encoding="utf-8")
+    text = "PARIS (Zetawire) - " + story(44, 300)
+    records = [{"id": "a", "text": text}, {"id": "b", "text": text + " x"}]
+    on_ray = _on_ray(records, registry_files=(str(registry),))
+    assert on_ray.to_dict()["documents"][0]["wire"]  # the dateline of the user's agency
+    _same(on_ray, scan(records, registry_files=(str(registry),), workers=1))

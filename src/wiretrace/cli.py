@@ -567,17 +567,20 @@ def _scan(args: argparse.Namespace) -> int:
     # The output folder is taken (locked) and checked writable before a single
     # input is read: a mistake in --out costs nothing, and no other scan can
     # write into it until this one is done.
-    with OutputFolder(args.out) as folder, _engine(args, config) as executor:
+    # A Ray engine is left before the outputs are written (their writing forks workers).
+    with OutputFolder(args.out) as folder:
         if show_progress:
             from wiretrace.summary import progress_bar
 
             with progress_bar(err) as update:
-                report = scan(args.inputs, config, progress=update, executor=executor)
+                with _engine(args, config) as executor:
+                    report = scan(args.inputs, config, progress=update, executor=executor)
                 check_stop()  # stopped during the scan: write nothing
                 update("write", 0, None)
                 paths = _write_report(report, folder, args.html)
         else:
-            report = scan(args.inputs, config, executor=executor)
+            with _engine(args, config) as executor:
+                report = scan(args.inputs, config, executor=executor)
             check_stop()
             paths = _write_report(report, folder, args.html)
     return _summarise(report, paths, args)
@@ -590,7 +593,7 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
                              "(pip install 'wiretrace[ray]')")
     engine.add_argument("--ray-address", default=None, metavar="ADDRESS",
                         help="with --engine ray: a running Ray ('auto', 'ray://HOST:10001'); "
-                             "default: start a local Ray with --workers CPUs, stopped at the end")
+                             "default: start a local Ray with run.workers CPUs (0: one per core), stopped at the end")
 
 
 @contextlib.contextmanager
@@ -648,6 +651,7 @@ def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | Non
         result = index.add(args.inputs)  # no input: only creates (or migrates) the index
         added, stats = result.to_dict(), index.stats()
         delta = index.delta(result) if folder is not None else None
+    # the Ray engine is left before the outputs are written (their writing forks workers)
     if args.json and delta is None:
         print(json.dumps({"added": added, "index": stats}, indent=2))
     elif not args.json:

@@ -59,6 +59,7 @@ from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.store import Store, open_store, site_line_increments
+from wiretrace.passages import passage_shingles
 from wiretrace.verify import intersection_size, verify_pairs
 
 __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
@@ -81,29 +82,35 @@ PARALLEL_MIN_TEXTS = 512
 
 Progress = Callable[[str, int, int | None], None]
 
-# How the walk of Index.delta goes on from a document, strongest last: a page
-# of the new page's story (its duplicates and the pages that hold it are
-# followed), a page that holds a copy of the story (a fuller copy, or a
-# roundup), a text that such a page holds (a trimmed copy, or another story
-# of the roundup: its duplicates are taken, and the walk stops), and a page
-# only taken.
-_SEEN, _HELD, _HOLDER, _STORY = range(4)
+# How the walk of Index.delta goes on from a document, strongest last:
+# only taken; a text held by an outer page (its duplicates are taken); a page
+# that holds a held text (the texts it holds and its duplicates are taken);
+# a text that a page of the story holds (a trimmed copy, or another story of
+# a roundup: its duplicates and its other holders are taken); a page that
+# holds the story (a fuller copy, or a roundup); a page of the new page's story.
+_SEEN, _HELD2, _OUTER, _HELD, _HOLDER, _STORY = range(6)
 
 
 def _walk_mode(mode: int, evidence: dict[str, Any]) -> int | None:
-    """How the walk of :meth:`Index.delta` treats a verified match of a
-    document it reached in ``mode`` (None: not at all).
+    """How the walk of :meth:`Index.delta` treats a match of a document it
+    reached in ``mode`` (None: not at all).
 
     A page may hold several stories (a roundup), and the scan's roundup rule
-    cuts its contained pairs apart, so the walk never runs on through the
-    texts a page holds: it takes them and their duplicates -- what the rule
-    needs to see that they are stories -- and stops. A trimmed copy of the
-    story is reached so as well, from the fuller pages that hold it."""
-    if evidence["kind"] == "duplicate":
-        return {_STORY: _STORY, _HOLDER: _HOLDER, _HELD: _SEEN}.get(mode)
+    cuts its contained pairs apart, so the walk does not run on through the
+    texts a page holds: it takes them, their duplicates and their other
+    holders (one of which may be the story's origin), what those hold and
+    their duplicates -- what the roundup rule needs to see that they are
+    stories -- and stops. ``shared`` matches (a passage's worth of text, no
+    copy: what the roundup rule also counts) of the story's pages and of
+    their holders are taken with their duplicates."""
+    kind = evidence["kind"]
+    if kind == "shared":
+        return _HELD2 if mode in (_STORY, _HOLDER) else None
+    if kind == "duplicate":
+        return _SEEN if mode == _HELD2 else (None if mode == _SEEN else mode)
     if evidence["containment_query_in_match"] >= evidence["containment_match_in_query"]:  # the match holds the query
-        return _HOLDER if mode in (_STORY, _HOLDER) else None
-    return _HELD if mode in (_STORY, _HOLDER) else None
+        return {_STORY: _HOLDER, _HOLDER: _HOLDER, _HELD: _OUTER}.get(mode)
+    return {_STORY: _HELD, _HOLDER: _HELD, _OUTER: _HELD2}.get(mode)
 
 
 def _payload(item: Document | Skipped) -> str:
@@ -138,6 +145,20 @@ def _join(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray,
     cuts = np.flatnonzero(who[1:] != who[:-1]) + 1
     for part_who, part in zip(np.split(who, cuts), np.split(found, cuts)):
         yield int(part_who[0]), part
+
+
+def _star_partners(owners: np.ndarray, own: int | None) -> list[int]:
+    """The owners of a common anchor (sorted keys) that a query is linked
+    to, as :func:`wiretrace.pairs.group_pairs` links a large group: the
+    first owner to every other (a star), each other to its neighbours (a
+    chain). A query that is not stored is linked to the first owner."""
+    if own is not None:
+        at = int(np.searchsorted(owners, np.uint64(own)))
+        if at < len(owners) and int(owners[at]) == own:
+            if at == 0:
+                return owners[1:].tolist()
+            return sorted({int(owners[0]), *(int(owners[j]) for j in (at - 1, at + 1) if 0 < j < len(owners))})
+    return [int(owners[0])]
 
 
 def _fingerprint_settings(config: Config) -> dict[str, str]:
@@ -408,6 +429,7 @@ class Index:
         stops once ``max_documents`` are involved (a story copied
         everywhere); ``report`` has everything."""
         keys = sorted(added.added_keys)
+        shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         mode = dict.fromkeys(keys, _STORY)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
         frontier = keys
@@ -415,7 +437,7 @@ class Index:
             queried = [k for k in frontier if mode[k] != _SEEN]
             fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            for key, matched in zip(queried, self._verified(fp, queried)):
+            for key, matched in zip(queried, self._verified(fp, queried, shared_min)):
                 for other, evidence in matched:
                     step = _walk_mode(mode[key], evidence)
                     if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
@@ -425,7 +447,8 @@ class Index:
             docs.update((k, Document(**json.loads(p))) for k, p in self.store.records([k for k in frontier
                                                                                           if k not in docs]))
         involved = [docs[k] for k in sorted(docs)]
-        return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved))
+        return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved),
+                               executor=self.executor)
 
     def _chrome_free_sets(self, keys: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
         """Shingle sets of stored records as a scan would make them: without
@@ -449,12 +472,14 @@ class Index:
                 sets[stored[i][0]] = shingles
         return sets, texts
 
-    def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray]) -> list[dict[int, int]]:
+    def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray],
+                    own: Sequence[int | None]) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
         found by a band bucket): those sharing a band bucket, or anchor
-        shingles (an anchor that more than ``anchor_max_df`` stored records
-        have proposes the first of them, by key: the scan's star).
+        shingles. An anchor that more than ``anchor_max_df`` stored records
+        have links them as the scan's star and chain do, in key order
+        (:func:`_star_partners`; ``own``: each query's record key, if stored).
         How many shared anchors suffice is settled in :meth:`_verified`,
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]
@@ -464,23 +489,36 @@ class Index:
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = self.store.members("anchors", keys)
         if len(posted):
-            # postings come sorted by (anchor, owner): a common anchor keeps its first owner
+            shared: list[Counter] = [Counter() for _ in sets]
+            # postings come sorted by (anchor, owner): each anchor's owners are one sorted run
             values, first, df = np.unique(posted, return_index=True, return_counts=True)
-            keep = np.isin(posted, values[df <= self.config.anchor_max_df])
-            keep[first[df > self.config.anchor_max_df]] = True
-            for query, hits in _join(keys, queries, posted[keep], owners[keep]):
-                docs, shared = np.unique(hits, return_counts=True)
-                for doc, n in zip(docs.tolist(), shared.tolist()):
+            common = df > self.config.anchor_max_df
+            rare = np.isin(posted, values[~common])
+            for query, hits in _join(keys, queries, posted[rare], owners[rare]):
+                docs, counts = np.unique(hits, return_counts=True)
+                shared[query].update(dict(zip(docs.tolist(), counts.tolist())))
+            if common.any():
+                runs = {v: (f, f + n) for v, f, n in zip(values[common].tolist(), first[common].tolist(),
+                                                          df[common].tolist())}
+                for value, query in zip(keys.tolist(), queries.tolist()):
+                    if value in runs:
+                        start, end = runs[value]
+                        shared[query].update(_star_partners(owners[start:end], own[query]))
+            for query, counts in enumerate(shared):
+                for doc, n in sorted(counts.items()):
                     found[query].setdefault(doc, n)
         return found
 
-    def _verified(self, fp: Any, exclude: Sequence[int | None]) -> list[list[tuple[int, dict[str, Any]]]]:
+    def _verified(self, fp: Any, exclude: Sequence[int | None],
+                  shared_min: int | None = None) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
         at the scan's thresholds, both sides without their site chrome.
-        ``exclude``: each query's own record key."""
+        ``exclude``: each query's own record key. With ``shared_min``, also
+        the candidates that fail both tests but share that many shingles
+        (kind ``shared``: what the scan keeps as candidates for passages)."""
         c = self.config
-        candidates = self._candidates(fp.signatures, fp.sets)
+        candidates = self._candidates(fp.signatures, fp.sets, exclude)
         # candidates are compared as the scan compares them: their stored text
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
@@ -506,6 +544,8 @@ class Index:
                     pairs.append((key, "duplicate", shared, jaccard, in_theirs, in_mine))
                 elif max(in_theirs, in_mine) >= c.containment_threshold and shared >= c.min_shared_shingles:
                     pairs.append((key, "contained", shared, jaccard, in_theirs, in_mine))
+                elif shared_min is not None and shared >= shared_min:
+                    pairs.append((key, "shared", shared, jaccard, in_theirs, in_mine))
             found_pairs.append(pairs)
         # quotes never make a copy: a contained copy passes the scan's own test on
         # the shingles outside quotes (each candidate's fingerprinted once, in one batch)
@@ -518,7 +558,9 @@ class Index:
                 if kind == "contained" and not verify_pairs(
                         [mine, sets[key]], np.array([[0, 1]]), np.array(["index"]), c.jaccard_threshold,
                         c.containment_threshold, c.min_shared_shingles, [my_free, free[key]]):
-                    continue
+                    if shared_min is None or shared < shared_min:
+                        continue
+                    kind = "shared"  # rejected by the quotes rule: a candidate for passages, as in the scan
                 matched.append((key, {"kind": kind, "jaccard": round(jaccard, 4),
                                       "containment_query_in_match": round(in_theirs, 4),
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))

@@ -14,14 +14,20 @@ fingerprinting, credits, provenance and alignment.
   first: memory stays flat and the output never depends on which worker
   was faster. A window that fails or is left early cancels what it queued.
 * ``workers`` is the cluster's CPU count.
+* The user registries active in the driver (``--registry``) go with each
+  window and are made active in the worker before its tasks run: a worker
+  is a fresh process that may not even see the driver's files.
 
 Ray is an optional extra (``pip install 'wiretrace[ray]'``). :func:`connect`
 starts a local Ray (``address=None``, with ``workers`` CPUs) or joins a
 running one (``"auto"``, ``"ray://host:10001"``); a Ray wiretrace started
-is stopped when the run ends, one it joined is left running. Nothing is
-sent anywhere the user did not name: Ray's usage statistics are switched
-off (``RAY_USAGE_STATS_ENABLED=0``) before Ray starts, and its dashboard
-is not started. Workers of a remote cluster need wiretrace installed (the
+is stopped when the run ends, one it joined is left running (this
+process disconnects from it). Nothing is sent anywhere the user did not
+name: Ray's usage statistics are switched off (``RAY_USAGE_STATS_ENABLED=0``)
+before Ray starts, and its dashboard is not started. A local Ray's
+processes listen on every interface of the machine, as Ray's always do
+(the Ray it was tested with, 2.60, asks for a token); on a shared network, run it behind a
+firewall or join a cluster that is set up for it. Workers of a remote cluster need wiretrace installed (the
 same version), as any Ray job needs its code.
 """
 
@@ -66,7 +72,11 @@ def _remote() -> Any:
     if _TASK is None:
         ray = _ray()
 
-        def run(func: Callable[[Any, Any], Any], shared: Any, task: Any) -> Any:
+        def run(job: tuple[Callable[[Any, Any], Any], Any], shared: Any, task: Any) -> Any:
+            from wiretrace.registry import restore
+
+            func, registries = job
+            restore(registries)  # the user registries of the driver, whose files a worker may not see
             return func(task, shared)
 
         _TASK = ray.remote(run)
@@ -80,7 +90,10 @@ class RayWindow:
         ray = _ray()
         self._ray = ray
         self.workers = workers
-        self._func, self._shared = ray.put(func), ray.put(shared)  # once, not with every task
+        from wiretrace.registry import snapshot
+
+        # once, not with every task: the function, the driver's user registries, the data
+        self._func, self._shared = ray.put((func, snapshot())), ray.put(shared)
         self._pending: deque = deque()
 
     def submit(self, task: Any) -> list[Any]:

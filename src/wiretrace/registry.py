@@ -26,7 +26,7 @@ from typing import Any
 from wiretrace.config import read_toml
 from wiretrace.errors import ConfigError
 
-__all__ = ["activate", "merged", "active_files", "check_file"]
+__all__ = ["activate", "merged", "active_files", "check_file", "snapshot", "restore"]
 
 _KINDS = {"agency": "agencies.toml", "outlet": "outlets.toml"}
 _ACTIVE: tuple[str, ...] = ()
@@ -110,6 +110,23 @@ def activate(files: Sequence[str | Path] = ()) -> None:
         _ACTIVE, _ENTRIES = previous
         _clear_caches()
         raise ConfigError(f"registry file(s) {', '.join(files)}: {exc}") from None
+
+
+def snapshot() -> tuple[tuple[str, ...], dict[str, list[dict[str, Any]]]]:
+    """The active user registries: their file names and entries, for a
+    process that cannot read those files (a worker of a Ray cluster)."""
+    return _ACTIVE, _ENTRIES
+
+
+def restore(state: tuple[tuple[str, ...], dict[str, list[dict[str, Any]]]]) -> None:
+    """Use the registries of a :func:`snapshot` (entries already validated
+    where the snapshot was taken; no file is read)."""
+    global _ACTIVE, _ENTRIES
+    files, entries = state
+    if files == _ACTIVE:
+        return
+    _ACTIVE, _ENTRIES = files, entries
+    _clear_caches()
 
 
 def check_file(path: str | Path) -> None:
