@@ -101,16 +101,22 @@ def _walk_mode(mode: int, evidence: dict[str, Any]) -> int | None:
     holders (one of which may be the story's origin), what those hold and
     their duplicates -- what the roundup rule needs to see that they are
     stories -- and stops. ``shared`` matches (a passage's worth of text, no
-    copy: what the roundup rule also counts) of the story's pages and of
-    their holders are taken with their duplicates."""
+    copy: what the roundup rule also counts) of the pages that hold a text
+    are taken with their duplicates (:meth:`Index.delta` passes only those)."""
     kind = evidence["kind"]
     if kind == "shared":
         return _HELD2 if mode in (_STORY, _HOLDER) else None
     if kind == "duplicate":
         return _SEEN if mode == _HELD2 else (None if mode == _SEEN else mode)
-    if evidence["containment_query_in_match"] >= evidence["containment_match_in_query"]:  # the match holds the query
-        return {_STORY: _HOLDER, _HOLDER: _HOLDER, _HELD: _OUTER}.get(mode)
-    return {_STORY: _HELD, _HOLDER: _HELD, _OUTER: _HELD2}.get(mode)
+    if _holds(evidence):  # the query holds the match
+        return {_STORY: _HELD, _HOLDER: _HELD, _OUTER: _HELD2}.get(mode)
+    return {_STORY: _HOLDER, _HOLDER: _HOLDER, _HELD: _OUTER}.get(mode)
+
+
+def _holds(evidence: dict[str, Any]) -> bool:
+    """Whether a contained match is the smaller side: the query holds it."""
+    return (evidence["kind"] == "contained"
+            and evidence["containment_query_in_match"] < evidence["containment_match_in_query"])
 
 
 def _payload(item: Document | Skipped) -> str:
@@ -438,7 +444,11 @@ class Index:
             fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
             for key, matched in zip(queried, self._verified(fp, queried, shared_min)):
+                # the roundup rule counts shared passages of containers only
+                container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
                 for other, evidence in matched:
+                    if evidence["kind"] == "shared" and not container:
+                        continue
                     step = _walk_mode(mode[key], evidence)
                     if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
                         reached[other] = step
