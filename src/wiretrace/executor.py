@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["LocalExecutor", "Window", "can_fork"]
+__all__ = ["LocalExecutor", "Window", "can_fork", "map_in_chunks", "opened"]
 
 #: Tasks in flight per worker: one running, one queued, so a worker never
 #: waits for the main process to hand it the next task.
@@ -139,25 +139,39 @@ class LocalExecutor:
             >>> out
             [1, 2, 3]
         """
-        window = Window(func, shared, self.workers)
-        failed = True
-        try:
+        with opened(Window(func, shared, self.workers)) as window:
             yield window
-            failed = False
-        finally:
-            window._close(failed)
 
     def map(self, func: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = 2000) -> list[Any]:
         """``[func(x) for x in items]``, on the workers when ``items`` has at
         least ``min_items`` (below that a pool costs more than it saves)."""
         if self.workers <= 1 or len(items) < min_items:
             return [func(x) for x in items]
-        chunk = max(len(items) // (self.workers * 8), 1)
-        out: list[Any] = []
-        with self.window(_map_chunk, (func, items)) as window:
-            for start in range(0, len(items), chunk):
-                for part in window.submit((start, min(start + chunk, len(items)))):
-                    out.extend(part)
-            for part in window.drain():
+        return map_in_chunks(self, func, items)
+
+
+@contextmanager
+def opened(window: Any) -> Iterator[Any]:
+    """A window (of any executor) in use: on an error or an early exit its
+    queued tasks are cancelled, not waited for."""
+    failed = True
+    try:
+        yield window
+        failed = False
+    finally:
+        window._close(failed)
+
+
+def map_in_chunks(executor: Any, func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``[func(x) for x in items]`` through ``executor``'s window (any
+    executor: local or Ray), in chunks of an eighth of a worker's share, in
+    order."""
+    chunk = max(len(items) // (executor.workers * 8), 1)
+    out: list[Any] = []
+    with executor.window(_map_chunk, (func, items)) as window:
+        for start in range(0, len(items), chunk):
+            for part in window.submit((start, min(start + chunk, len(items)))):
                 out.extend(part)
-        return out
+        for part in window.drain():
+            out.extend(part)
+    return out

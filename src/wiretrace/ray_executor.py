@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from wiretrace.errors import ConfigError
-from wiretrace.executor import IN_FLIGHT_PER_WORKER, _map_chunk
+from wiretrace.executor import IN_FLIGHT_PER_WORKER, map_in_chunks, opened
 
 __all__ = ["RayExecutor", "RayWindow", "connect", "ray_available"]
 
@@ -128,13 +128,8 @@ class RayExecutor:
     @contextmanager
     def window(self, func: Callable[[Any, Any], Any], shared: Any = None) -> Iterator[RayWindow]:
         """A window of tasks run as ``func(task, shared)`` on the cluster."""
-        window = RayWindow(func, shared, self.workers)
-        failed = True
-        try:
+        with opened(RayWindow(func, shared, self.workers)) as window:
             yield window
-            failed = False
-        finally:
-            window._close(failed)
 
     def map(self, func: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = 2000) -> list[Any]:
         """``[func(x) for x in items]``, on the cluster when ``items`` has at
@@ -142,15 +137,7 @@ class RayExecutor:
         costs more than it saves)."""
         if len(items) < min_items:
             return [func(x) for x in items]
-        chunk = max(len(items) // (self.workers * 8), 1)
-        out: list[Any] = []
-        with self.window(_map_chunk, (func, items)) as window:
-            for start in range(0, len(items), chunk):
-                for part in window.submit((start, min(start + chunk, len(items)))):
-                    out.extend(part)
-            for part in window.drain():
-                out.extend(part)
-        return out
+        return map_in_chunks(self, func, items)
 
 
 @contextmanager
