@@ -426,14 +426,14 @@ class Index:
         hop by hop through verified copies (duplicates and contained copies,
         verified as :meth:`check` verifies), so that each new page's cluster
         is whole -- its origin chosen among all its members -- analysed by
-        the scan's stages. The walk does not run on through a page that
-        holds a copy of the story (:func:`_walk_mode`): it takes the texts
-        that page holds and their duplicates -- a story's other trimmed
-        copies, or the other stories of a roundup, enough for the scan's
-        roundup rule to see that they are several -- and stops there. A
-        cluster without a new page may so be shown in part. The walk also
-        stops once ``max_documents`` are involved (a story copied
-        everywhere); ``report`` has everything."""
+        the scan's stages. The walk does not run on through the texts a page
+        holds (:func:`_walk_mode`): it takes them, their duplicates, their
+        other holders and what those hold, and the passages holding pages
+        share (what the scan's roundup rule reads to see several stories),
+        and stops there. Not proven exact (a page further on could change
+        the rule's judgement); a cluster without a new page may be shown in
+        part. The walk also stops once ``max_documents`` are involved (a
+        story copied everywhere); ``report`` has everything."""
         keys = sorted(added.added_keys)
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         mode = dict.fromkeys(keys, _STORY)
