@@ -111,9 +111,12 @@ def test_scan_engine_ray_writes_the_local_report(ray_cluster, tmp_path):
     assert ray_report == local
 
 
-def test_ray_address_without_the_ray_engine_is_an_error(capsys):
-    assert main(["scan", str(DEMO), "--ray-address", "auto", "-o", "unused", "-q"]) == 2
-    assert "--ray-address needs --engine ray" in capsys.readouterr().err
+def test_ray_address_without_the_ray_engine_is_an_error(capsys, tmp_path):
+    for argv in (["scan", str(DEMO)], ["index", "report", "--db", str(tmp_path / "x.wtidx")]):
+        out = tmp_path / argv[0]
+        assert main([*argv, "--ray-address", "auto", "-o", str(out), "-q"]) == 2
+        assert "--ray-address needs --engine ray" in capsys.readouterr().err
+        assert not out.exists()  # a usage error, found before the output folder is taken
 
 
 def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):

@@ -561,6 +561,7 @@ def _scan(args: argparse.Namespace) -> int:
         config = config.replace(registry_files=config.registry_files + tuple(args.registry))
     if args.show < 0:
         raise ConfigError("--show must be >= 0")
+    _check_engine(args)  # before the output folder is taken: a usage error costs nothing
 
     err = make_console(stderr=True)
     show_progress = not args.quiet and not args.json and err.is_terminal
@@ -596,12 +597,15 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
                              "default: start a local Ray with run.workers CPUs (0: one per core), stopped at the end")
 
 
+def _check_engine(args: argparse.Namespace) -> None:
+    if getattr(args, "ray_address", None) and args.engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+
+
 @contextlib.contextmanager
 def _engine(args: argparse.Namespace, config: Any) -> Iterator[Any]:
     """The executor ``--engine`` names: None (the local one, made by the
     scan), or a Ray cluster's, left (or stopped, if started here) at the end."""
-    if args.ray_address and args.engine != "ray":
-        raise ConfigError("--ray-address needs --engine ray")
     if args.engine != "ray":
         yield None
         return
@@ -626,6 +630,7 @@ def _index(args: argparse.Namespace) -> int:
     from wiretrace.index import Index
 
     config = _config_from(args)
+    _check_engine(args)  # before an output folder is taken
     if args.action == "stats":
         with Index.open(args.db, config, writer=False) as index:
             print(json.dumps(index.stats(), indent=2))

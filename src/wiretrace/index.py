@@ -76,8 +76,8 @@ ADD_BATCH = 2048
 #: fraction of a full one.
 DELTA_MAX_DOCUMENTS = 50_000
 
-#: Texts of an add's batch worth fingerprinting on workers: a pool takes
-#: ~0.1 s to start, what 300 texts take to fingerprint.
+#: Texts of an add's batch worth sending to a given executor (a Ray
+#: cluster's); fewer are fingerprinted here. Not tuned: no cluster was measured.
 PARALLEL_MIN_TEXTS = 512
 
 Progress = Callable[[str, int, int | None], None]

@@ -41,21 +41,13 @@ from typing import Any
 
 from wiretrace.errors import ConfigError
 from wiretrace.executor import IN_FLIGHT_PER_WORKER, map_in_chunks, opened
+from wiretrace.registry import restore, snapshot
 
-__all__ = ["RayExecutor", "RayWindow", "connect", "ray_available"]
+__all__ = ["RayExecutor", "RayWindow", "connect"]
 
 INSTALL_HINT = "the Ray engine needs Ray: pip install 'wiretrace[ray]'"
 
 _TASK: Any = None  # the remote function, made once per process
-
-
-def ray_available() -> bool:
-    """Whether Ray can be imported here."""
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _ray() -> Any:
@@ -73,8 +65,6 @@ def _remote() -> Any:
         ray = _ray()
 
         def run(job: tuple[Callable[[Any, Any], Any], Any], shared: Any, task: Any) -> Any:
-            from wiretrace.registry import restore
-
             func, registries = job
             restore(registries)  # the user registries of the driver, whose files a worker may not see
             return func(task, shared)
@@ -90,8 +80,6 @@ class RayWindow:
         ray = _ray()
         self._ray = ray
         self.workers = workers
-        from wiretrace.registry import snapshot
-
         # once, not with every task: the function, the driver's user registries, the data
         self._func, self._shared = ray.put((func, snapshot())), ray.put(shared)
         self._pending: deque = deque()

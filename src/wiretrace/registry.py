@@ -123,7 +123,7 @@ def restore(state: tuple[tuple[str, ...], dict[str, list[dict[str, Any]]]]) -> N
     where the snapshot was taken; no file is read)."""
     global _ACTIVE, _ENTRIES
     files, entries = state
-    if files == _ACTIVE:
+    if (files, entries) == (_ACTIVE, _ENTRIES):  # a file may have changed since the last snapshot
         return
     _ACTIVE, _ENTRIES = files, entries
     _clear_caches()
