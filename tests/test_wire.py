@@ -286,6 +286,10 @@ EXAMPLES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [("MOSCOW, March 4 (RIA Novosti) - A refinery restarted.", "MOSCOW, March 4 (RIA Novosti) -")],
         [("A refinery restarted.\n\u00a9 RIA Novosti", "\u00a9 RIA Novosti")],
     ),
+    "sputnik": (
+        [("MOSCOW, April 29 (Sputnik) - A ferry line reopened.", "MOSCOW, April 29 (Sputnik) -")],
+        [("A ferry line reopened.\nSource: Sputnik", "Source: Sputnik")],
+    ),
     "dowjones": (
         [("NEW YORK (Dow Jones)--Treasury prices edged up.", "NEW YORK (Dow Jones)--")],
         [("Prices edged up.\nCopyright (c) 2024 Dow Jones & Company, Inc.",

@@ -428,7 +428,7 @@ _BYLINE_WORDS = frozenset(
     september october november december januar februar märz mai juni juli oktober dezember
     janvier février mars avril juin juillet août septembre octobre novembre décembre
     enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
-    min mins minute minutes read hour hours ago uhr h hs
+    min mins minute minutes read hour hours ago uhr h hs a.m p.m
     """.split()
 )
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
@@ -460,12 +460,15 @@ _BYLINE_LEAD = re.compile(
 )
 
 
+_URL_WORD = re.compile(r"\(?(?:https?://|www\.)[^\s)]+\)?")  # an address is no prose
+
+
 def _byline_shaped(line: str, start: int, end: int) -> bool:
     """True when ``line`` with the name at ``[start, end)`` taken out holds no
     prose: every lowercase word is a byline word (or staff initials next to a
     slash, "sak/Reuters"), it has few words, and none is site chrome
     ("Join", "Photo")."""
-    rest = _RIGHTS.sub(" ", _INITIALS.sub(" ", line[:start] + " " + line[end:]))
+    rest = _RIGHTS.sub(" ", _INITIALS.sub(" ", _URL_WORD.sub(" ", line[:start] + " " + line[end:])))
     if _PROSE_PUNCT.search(rest):
         return False
     words = _WORD_RE.findall(rest)
@@ -483,6 +486,18 @@ def _byline_shaped(line: str, start: int, end: int) -> bool:
 
 
 _SENTENCE_END = re.compile(r"[.!?\u3002][\"\u201d\u2019)]?\s+(?=\S)")
+
+
+# A period after these ends no sentence: "St. Louis Post-Dispatch", "Dr. X", "J. Doe"
+_ABBREVIATION = re.compile(r"(?:\b(?:St|Ste|Mt|Ft|Mr|Mrs|Ms|Dr|Jr|Sr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Prof|Rev|No|Co|Inc|Corp|Ltd|vs)|(?<![\w.])[A-Z])\Z")
+
+
+def _sentence_ends(line: str, start: int, end: int):
+    """Sentence ends of ``line[start:end]``, abbreviations ("St.", "J.") skipped."""
+    for m in _SENTENCE_END.finditer(line, start, end):
+        if line[m.start()] == "." and _ABBREVIATION.search(line, max(0, m.start() - 5), m.start()):
+            continue
+        yield m
 
 
 def _zone_lines(text: str) -> list[tuple[int, str]]:
@@ -516,11 +531,11 @@ def _zone_lines(text: str) -> list[tuple[int, str]]:
         if len(line) <= ZONE_LINE_CHARS:
             out.append((offset, line))
             continue
-        if i < ZONE_LINES and (m := _SENTENCE_END.search(line, 0, ZONE_LINE_CHARS)):
+        if i < ZONE_LINES and (m := next(_sentence_ends(line, 0, ZONE_LINE_CHARS), None)):
             out.append((offset, line[: m.start() + 1]))
         if i >= len(lines) - ZONE_LINES:
             tail_start = len(line) - ZONE_LINE_CHARS
-            ends = list(_SENTENCE_END.finditer(line, tail_start))
+            ends = list(_sentence_ends(line, tail_start, len(line)))
             if ends:
                 out.append((offset + ends[-1].end(), line[ends[-1].end():]))
     return out
@@ -626,7 +641,8 @@ _CONTRIBUTOR = re.compile(
 )
 # "CNN's Jane Doe contributed to this report", "The Washington Post's X and Y contributed"
 _POSSESSIVE_CONTRIBUTOR = re.compile(
-    r"(?<![\w.'\u2019-])(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w&-]*(?:[^\S\n]+[A-Z][\w&-]*){0,3})['\u2019]s?[^\S\n]+"
+    r"(?<![\w.'\u2019-])(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w&-]*(?:[^\S\n]+[A-Z][\w&-]*){0,3})"
+    r"(?:['\u2019]s?|[^\S\n]+(?:staff[^\S\n]+)?(?:writers?|reporters?|correspondents?))[^\S\n]+"
     r"[A-Z][\w.'\u2019-]*(?:[^\S\n]+(?:[A-Z][\w.'\u2019-]*|and|&)|,)*[^\S\n]*,?[^\S\n]+(?:also[^\S\n]+)?contributed\b"
 )
 # Tribune Content Agency's trailer: "Visit The Dallas Morning News at www.dallasnews.com"
@@ -680,18 +696,24 @@ _STRONG_CUES = tuple(c for c in _CUES if c not in _SOFT_CUES)
 _STRONG_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _STRONG_CUES) + ")" + _NAME_TAIL)
 _SOFT_CUE_RE = re.compile("(?:" + "|".join(f"(?:{c})" for c in _SOFT_CUES) + ")" + _NAME_TAIL)
 # "Source: X" / "Quelle: X" / "Fuente: X" opening a line (or a short credit line)
+# (AP's member exchange signs a story taken from a paper "Information from: The
+# Day, http://www.theday.com"; a scrape may leave a stray mark before it.)
 _SOURCE_LINE = re.compile(
-    rf"(?m)^{_H}*(?:[(\[]{_H}*)?(?:SOURCE|Source|Sources|QUELLE|Quelle|Fuente|FUENTE|Fonte|FONTE|Bron|BRON|Źródło|"
-    rf"Kilde|Källa|Lähde|Zdroj|Forrás|Источник|来源|出典|출처|المصدر){_H}*[:\uff1a]{_H}*"
+    rf"(?m)^{_H}*(?:[(\[\"?]{_H}*){{0,2}}(?:SOURCE|Source|Sources|QUELLE|Quelle|Fuente|FUENTE|Fonte|FONTE|Bron|BRON|Źródło|"
+    rf"Kilde|Källa|Lähde|Zdroj|Forrás|Источник|来源|出典|출처|المصدر|Information{_H}+from){_H}*[:\uff1a]{_H}*"
     + _NAME_TAIL.replace("(?P<name>", "(?P<name>", 1)
 )
+# the next name of a source line's list: "Sources: GreatAgain, Washington Examiner"
+_NEXT_NAME = re.compile(rf"{_H}*(?:[,;&]|\band\b|\bund\b|\by\b|\bet\b){_H}*" + _NAME_TAIL)
+#: A source line names at most this many sources (a longer list is a reading list).
+SOURCE_LIST_NAMES = 4
 # "Quelle: sid/dpa": a source line that lists agencies by their short names
 _SOURCE_LIST = re.compile(
     rf"{_H}*(?:Sources?|SOURCES?|Quellen?|QUELLE|Fuentes?|Fontes?|Bron|\u0179r\u00f3d\u0142o|Zdroj){_H}*:{_H}*"
     rf"(?P<body>[A-Za-z-]{{2,12}}(?:{_H}*[/,]{_H}*[A-Za-z-]{{2,12}}){{1,4}}){_H}*\.?{_H}*$"
 )
 # "Authored by X via Y", "By X via Y" in the byline zone
-_VIA = re.compile(rf"\bvia{_H}+" + _NAME_TAIL)
+_VIA = re.compile(rf"(?:\bvia{_H}+|^{_H}*(?:VIA|Via){_H}*:?{_H}*)" + _NAME_TAIL)
 # "(APA/dpa/AFP)", "red, ORF.at/Agenturen", "SOURCE: Al Jazeera and news agencies"
 _UNNAMED = re.compile(
     r"(?<![\w-])(?:news\s+agencies|wire\s+services|wire\s+reports|agencies|Agenturen|agencias|agences|agenzie|"
@@ -852,6 +874,17 @@ def _resolve_phrase_name(name: str) -> str | None:
     return f"name:{name}"
 
 
+_URL_AFTER = re.compile(r"[^\S\n]*[,(\u2013\u2014-][^\S\n]*(?P<url>https?://[^\s)]+|www\.[^\s)]+)")
+
+
+def _url_after(line: str, end: int) -> str | None:
+    """The site of a URL written right after a name ("St. Louis
+    Post-Dispatch, http://www.stltoday.com"): the name's own address."""
+    m = _URL_AFTER.match(line, end)
+    site = site_of(m.group("url")) if m else None
+    return _site_source(site) if site and site not in _HOSTING_SITES else None
+
+
 _GENERIC_NAMES = frozenset(
     "the this that our we it its here there today yesterday staff wire wires agencies news getty images "
     "shutterstock istock unsplash pixabay twitter facebook instagram youtube google wikipedia".split()
@@ -937,6 +970,14 @@ _STAFF_INITIALS_BEFORE = re.compile(r"(?<![\w.:/])[a-z]{1,4}(?:[^\S\n]*[,/][^\S\
 _TEXT_GOES_ON = re.compile(r"[^\S\n]*[.:,]?[^\S\n]*[\u2013\u2014-]?[^\S\n]*[A-Z\u00C0-\u00DE\"\u201e\u00ab]")
 
 
+# a date closing a dateline's bracket: "- 29th April, 2020", ", March 4", "- 04/29/2020"
+_PAREN_DATE = re.compile(
+    rf"[^\S\n]*[-\u2013\u2014,][^\S\n]*(?:\d{{1,2}}(?:st|nd|rd|th)?[^\S\n]+{_MONTH}\.?|{_MONTH}\.?[^\S\n]+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}})(?:[^\S\n]*,?[^\S\n]*(?:19|20)\d\d)?[^\S\n]*\Z"
+)
+# an outlet's own name next to the agency in such a bracket: up to three capitalised words
+_OUTLET_PART = re.compile(r"[A-Z][\w'\u2019.&-]*(?:[^\S\n]+[A-Z][\w'\u2019.&-]*){0,2}")
+
 _SOURCE_WORD = re.compile(r"^\s*(?:Sources?|Quellen?|Fuentes?|Fontes?|Bron|\u0179r\u00f3d\u0142o|Zdroj)\s*:\s*", re.I)
 
 
@@ -968,6 +1009,9 @@ def _paren_credits(text: str) -> list[Credit]:
     agencies_by_id = _registry()[0]
     for m in _PAREN.finditer(text):
         body = _SOURCE_WORD.sub("", m.group("body"), count=1)  # "(Quelle: APA/sda/dpa)"
+        dated = _PAREN_DATE.search(body)  # "(UrduPoint News / Sputnik - 29th April, 2020)"
+        if dated:
+            body = body[: dated.start()]
         parts = [p.strip(" .,:-\u2013\u2014") for p in _PAREN_SPLIT.split(body)]
         parts = [p for p in parts if p]
         if not parts or len(parts) > 5 or any(len(p.split()) > 4 for p in parts):
@@ -998,8 +1042,12 @@ def _paren_credits(text: str) -> list[Credit]:
                 or (prev in ("-", "~") and _TEXT_GOES_ON.match(text, m.end()))  # OCR: "B ~ le,-(ATS) Jusqu'à"
                 or (_STAFF_INITIALS_BEFORE.search(before) and not text[m.end() : m.end() + 80].strip(" .\t\r").split("\n")[0])):
             continue
-        # every part an agency, or staff initials / a paper's short name next to one
-        if any(a is None and (len(p) > 8 or not p[:1].isalpha()) for a, p in zip(agencies, parts)):
+        # every part an agency, or staff initials / a paper's short name next to one;
+        # in a dated dateline bracket, the printing outlet's own name too
+        # ("MOSCOW (UrduPoint News / Sputnik - 29th April, 2020)")
+        if any(a is None and (len(p) > 8 or not p[:1].isalpha())
+               and not (dated and "/" in body and _OUTLET_PART.fullmatch(p) and _PLACE_LINE_START.search(before))
+               for a, p in zip(agencies, parts)):
             continue
         for agency in dict.fromkeys(named):
             out.append(Credit(f"agency:{agency}", "credit", "strong", "text", m.group()[:200], m.start(), m.end()))
@@ -1406,9 +1454,11 @@ def find_credits(
     for n, (offset, line) in enumerate(zone):
         if n in named_lines:
             found.extend(_byline_credits(line, offset, "text"))
-        for m in _VIA.finditer(line) if "via" in line else ():
+        for m in _VIA.finditer(line) if "via" in line.casefold() else ():
             if len(line) <= ZONE_LINE_CHARS and _byline_shaped(line, m.start(), m.end()):
                 source = _resolve_phrase_name(m.group("name"))
+                if source and source.startswith("name:"):
+                    source = _url_after(line, m.end()) or source
                 if source:
                     found.append(Credit(source, "syndication", "strong", "text", line.strip()[:200],
                                         offset + m.start(), offset + m.end()))
@@ -1442,12 +1492,20 @@ def find_credits(
         if len(line) > ZONE_LINE_CHARS:
             continue
         for m in _SOURCE_LINE.finditer(line):
-            source = _resolve_phrase_name(m.group("name"))
-            if source:
-                # "SOURCE: Aviation Safety Network" under a chart names data, not a text's author
-                strength = "weak" if source.startswith("name:") else "strong"
-                found.append(Credit(source, "credit", strength, "text", line.strip()[:200], offset + m.start(),
-                                    offset + m.end()))
+            names = [(m.start(), m.end(), m.group("name"))]
+            position = m.end()  # "Sources: GreatAgain, Washington Examiner / Photo credit: ..."
+            while len(names) < SOURCE_LIST_NAMES and (more := _NEXT_NAME.match(line, position)):
+                names.append((more.start("name"), more.end(), more.group("name")))
+                position = more.end()
+            for start, end, name in names:
+                source = _resolve_phrase_name(name)
+                if source and source.startswith("name:"):
+                    source = _url_after(line, end) or source
+                if source:
+                    # "SOURCE: Aviation Safety Network" under a chart names data, not a text's author
+                    strength = "weak" if source.startswith("name:") else "strong"
+                    found.append(Credit(source, "credit", strength, "text", line.strip()[:200], offset + start,
+                                        offset + end))
         m = _SOURCE_LIST.match(line) if "/" in line else None
         if m:  # "Quelle: sid/dpa", "Source: AP/Reuters"
             parts = re.split(r"\s*[/,]\s*", m.group("body"))

@@ -429,6 +429,15 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if 2 <= len(text) <= 160:
             add("byline", text)
+    for element in tree.iter("li", "div", "p", "span"):
+        # "<li class=via><strong>Via</strong> <a href=...>Engadget</a></li>": a
+        # blog's source box, kept with the address it links to
+        if "via" not in (element.get("class") or "").lower() or not _VIA_CLASS.search(_marks(element, "class")):
+            continue
+        text = " ".join(element.text_content().split())
+        links = [a.get("href") for a in element.iterfind(".//a") if a.get("href")]
+        if _VIA_NOTE.match(text) and len(text) <= _NOTE_CHARS and len(links) == 1:
+            add("notes", f"{text} ({links[0].strip()[:_NOTE_CHARS]})")
     for element in tree.iter(*_NOTE_TAGS):
         # Credit notes the main-text extractor leaves out: "This post originally
         # appeared on Grist", "Republished from Kotaku", "Quelle: sid/dpa",
@@ -449,6 +458,8 @@ def page_metadata(tree) -> dict[str, list[str]]:
     return out
 
 
+_VIA_CLASS = re.compile(r"(?<![a-z])via(?![a-z])")
+_VIA_NOTE = re.compile(r"(?i)via\s*:?\s+\S")
 _NOTE_TAGS = ("p", "div", "span", "em", "i", "small", "cite", "footer", "section")
 _NOTE_CHILDREN = 6  # a note is a small block, not a container of the page
 _NOTE_CHARS = 200
