@@ -168,3 +168,37 @@ def test_confirmed_text_from_the_clusters_counts_equals_the_plain_reference(shin
             if not len(extra) or not rest:
                 continue
             assert _confirmed(extra, counts) == float(np.isin(extra, np.concatenate(rest)).mean())
+
+
+def test_an_edge_against_the_time_order_has_no_known_direction_without_text_evidence():
+    # The full text is the origin (a third copy confirms it); the trimmed page
+    # claims an earlier date. Overlap alone does not say which came first.
+    result = trace([
+        ("full", FULL, when(10), "metadata", [], None),
+        ("trimmed-backdated", TRIMMED, when(6), "metadata", [], None),
+        ("other-copy", FULL, when(12), "record", [], None),
+    ])
+    (edge,) = [e for e in result.edges if e.copy == "doc:trimmed-backdated"]
+    assert edge.direction == "unknown"
+    assert any("dated before its source" in b for b in edge.basis)
+    (later,) = [e for e in result.edges if e.copy == "doc:other-copy"]
+    assert later.direction == "known" and later.evidence["time"]["order"] == "consistent"
+
+
+def test_the_agencys_own_page_is_the_origin_when_farms_add_one_tail_to_it():
+    # Farms append the same block (their network's promotion) to AP's story:
+    # by text alone AP's page looks like a trimmed copy of theirs. Its own
+    # dateline on the agency's own site makes it the agency's copy.
+    from wiretrace import scan
+
+    wire, tail = story(7001), story(7002, 120)
+    records = [{"id": "ap-1", "url": "https://apnews.com/article/1", "text": "WASHINGTON (AP) — " + wire,
+                "published": "2024-03-01T08:00:00Z"}]
+    records += [{"id": f"farm-{n}", "url": f"https://farm{n}-daily.com/s", "text": wire + "\n\n" + tail,
+                 "published": f"2024-03-01T1{n}:00:00Z"} for n in range(3)]
+    report = scan(records)
+    (entry,) = report.provenance
+    assert (entry["origin"]["kind"], entry["origin"]["agency"], entry["origin"]["document"]) == ("agency", "ap", "ap-1")
+    status = {d["id"]: d["attribution"]["status"] for d in report.documents}
+    assert status == {"ap-1": "origin", "farm-0": "uncredited", "farm-1": "uncredited", "farm-2": "uncredited"}
+    assert all(e["copy"] != "doc:ap-1" for e in entry["edges"])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from wiretrace.dates import parse_published
+from wiretrace.networks import find_account_ids
 from wiretrace.sites import site_of
 
 __all__ = ["Page", "decode_html", "extract_page", "page_metadata", "ExtractionError"]
@@ -358,6 +359,7 @@ _NOT_ARTICLE_CLASS = re.compile(
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
 _METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
+_SCRIPT_CHARS = 200_000  # of one inline script searched for account ids (trackers are configured near its start)
 
 
 def page_metadata(tree) -> dict[str, list[str]]:
@@ -429,6 +431,18 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if 2 <= len(text) <= 160:
             add("byline", text)
+    # account ids of the trackers and ads the page loads (wiretrace.networks):
+    # script texts and the addresses of scripts, frames and pixels, never the article's text
+    chunks = []
+    for element in tree.iter("script", "iframe", "img", "ins"):
+        if element.tag == "script" and element.text:
+            chunks.append(element.text[:_SCRIPT_CHARS])
+        for attribute in ("src", "data-ad-client"):
+            value = element.get(attribute)
+            if value and "-" in value or value and "id=" in value:
+                chunks.append(value[:_METADATA_VALUE_CHARS])
+    for account in find_account_ids(chunks):
+        add("account_ids", account)
     for element in tree.iter("li", "div", "p", "span"):
         # "<li class=via><strong>Via</strong> <a href=...>Engadget</a></li>": a
         # blog's source box, kept with the address it links to

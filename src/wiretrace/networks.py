@@ -54,6 +54,7 @@ _IDS = re.compile(
     r"|(?<![\w-])(?P<gtm>GTM-[A-Z0-9]{4,9})(?![\w-])"
     r"|(?<![\w-])(?P<adsense>ca-pub-\d{10,20})(?!\d)"
     r"|fbq\(\s*['\"]init['\"]\s*,\s*['\"](?P<pixel>\d{10,20})['\"]"
+    r"|facebook\.com/tr/?\?id=(?P<pixel_img>\d{10,20})"
 )
 # GA4 ids are also ordinary-looking tokens ("G-SHOCKWATCH"): only where a
 # tracker is loaded or configured
@@ -72,7 +73,7 @@ def find_account_ids(chunks: Iterable[str]) -> list[str]:
     """
     out: dict[str, None] = {}
     for chunk in chunks:
-        if not isinstance(chunk, str) or "-" not in chunk and "fbq" not in chunk:
+        if not isinstance(chunk, str) or "-" not in chunk and "fbq" not in chunk and "/tr" not in chunk:
             continue
         ga4_ok = None
         for m in _IDS.finditer(chunk):
@@ -82,13 +83,13 @@ def find_account_ids(chunks: Iterable[str]) -> list[str]:
                     ga4_ok = bool(_GA4_CONTEXT.search(chunk))
                 if not ga4_ok:
                     continue
-            out.setdefault(f"{kind}:{m.group(kind)}")
+            out.setdefault(f"{kind.removesuffix('_img')}:{m.group(kind)}")
     return list(out)
 
 
 def site_networks(
     site_ids: Mapping[str, Mapping[str, int]],
-    sites: Sequence[Mapping[str, Any]] = (),
+    copies: Iterable[tuple[str, str, str | None]] = (),
     *,
     max_sites: int = MAX_SITES,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -96,27 +97,29 @@ def site_networks(
 
     Args:
         site_ids: site -> {``kind:id`` -> pages of the site carrying it}.
-        sites: The site report's rows (:func:`wiretrace.attribution.site_report`):
-            their copy figures are summed per network. Rows of sites in no
-            network are not used.
+        copies: One ``(site, status, source_site)`` per copy: its site, its
+            attribution status (``credited``, ``uncredited``, ``miscredited``)
+            and the site (or agency node) of the page or source it copied,
+            None when unknown. Copies by sites in no network are not used.
         max_sites: An id on more sites than this links nobody (see :data:`MAX_SITES`).
 
     Returns:
         ``(networks, common_ids)``. Each network: ``id`` (``n1``, ``n2``, … by
         size, then by first site), ``sites``, ``evidence`` (one entry per
-        shared id: ``kind``, ``id``, ``sites`` with their page counts),
-        ``copies``, ``uncredited``, ``uncredited_outside`` (uncredited copies
-        of a source that is no member), ``copying_members`` and ``kind``
-        (``copying`` or ``shared accounts``). ``common_ids``: ids on more than
-        ``max_sites`` sites, with their site counts.
+        shared id: ``kind``, ``id``, and the ``sites`` carrying it with their
+        page counts), ``copies``, ``uncredited``, ``uncredited_outside``
+        (uncredited copies of a source that is no member), ``copying_members``
+        (members with at least one of those) and ``kind`` (``copying`` or
+        ``shared accounts``). ``common_ids``: ids on more than ``max_sites``
+        sites, with their site counts.
 
     Example:
         >>> nets, common = site_networks({"a.com": {"gtm:GTM-1A": 3}, "b.com": {"gtm:GTM-1A": 1}, "c.com": {}})
         >>> [(n["id"], n["sites"], n["kind"]) for n in nets], common
         ([('n1', ['a.com', 'b.com'], 'shared accounts')], [])
     """
-    if max_sites < 2:
-        raise ValueError(f"max_sites must be at least 2 (an id links two sites), not {max_sites}")
+    if isinstance(max_sites, bool) or not isinstance(max_sites, int) or max_sites < 2:
+        raise ValueError(f"max_sites must be an integer of at least 2 (an id links two sites), not {max_sites!r}")
     carriers: dict[str, dict[str, int]] = defaultdict(dict)
     for site, ids in site_ids.items():
         if not site:
@@ -125,8 +128,7 @@ def site_networks(
             carriers[key][site] = carriers[key].get(site, 0) + int(pages)
     common = [{"id": key, "sites": len(c)} for key, c in sorted(carriers.items()) if len(c) > max_sites]
     shared = {key: c for key, c in carriers.items() if 2 <= len(c) <= max_sites}
-    # union-find over the sites that share an id
-    parent: dict[str, str] = {}
+    parent: dict[str, str] = {}  # union-find over the sites that share an id
 
     def find(x: str) -> str:
         parent.setdefault(x, x)
@@ -142,45 +144,38 @@ def site_networks(
             if a != b:
                 parent[max(a, b)] = min(a, b)
     groups: dict[str, list[str]] = defaultdict(list)
-    for site in parent:
+    for site in list(parent):
         groups[find(site)].append(site)
-    rows = {row["site"]: row for row in sites}
+    network_of = {site: root for root, members in groups.items() for site in members}
+    figures: dict[str, dict[str, Any]] = {root: {"copies": 0, "uncredited": 0, "uncredited_outside": 0,
+                                                 "copying": set()} for root in groups}
+    for site, status, source in copies:
+        root = network_of.get(site)
+        if root is None or status not in ("credited", "uncredited", "miscredited"):
+            continue
+        entry = figures[root]
+        entry["copies"] += 1
+        if status == "uncredited":
+            entry["uncredited"] += 1
+            if source is not None and network_of.get(source) != root:
+                entry["uncredited_outside"] += 1
+                entry["copying"].add(site)
     networks = []
-    for members in groups.values():
+    for root, members in groups.items():
         members.sort()
-        member_set = set(members)
-        evidence = [
-            {"kind": key.split(":", 1)[0], "id": key.split(":", 1)[1],
-             "sites": {s: shared[key][s] for s in sorted(shared[key])}}
-            for key in sorted(shared) if next(iter(shared[key])) in member_set
-        ]
-        copies = uncredited = outside = copying = 0
-        for site in members:
-            row = rows.get(site)
-            if not row:
-                continue
-            copies += row.get("copies", 0)
-            uncredited += row.get("uncredited", 0)
-            foreign = [s for s in row.get("sources", ()) if _node_site(s) not in member_set]
-            if row.get("uncredited") and foreign:
-                copying += 1
-                outside += row.get("uncredited", 0) if len(foreign) == len(row.get("sources", ())) else 0
+        entry = figures[root]
         networks.append({
             "sites": members,
-            "evidence": evidence,
-            "copies": copies,
-            "uncredited": uncredited,
-            "uncredited_outside": outside,
-            "copying_members": copying,
-            "kind": "copying" if copying >= COPYING_MEMBERS else "shared accounts",
+            "evidence": [
+                {"kind": key.split(":", 1)[0], "id": key.split(":", 1)[1],
+                 "sites": {s: shared[key][s] for s in sorted(shared[key])}}
+                for key in sorted(shared) if network_of.get(next(iter(shared[key]))) == root
+            ],
+            "copies": entry["copies"],
+            "uncredited": entry["uncredited"],
+            "uncredited_outside": entry["uncredited_outside"],
+            "copying_members": len(entry["copying"]),
+            "kind": "copying" if len(entry["copying"]) >= COPYING_MEMBERS else "shared accounts",
         })
     networks.sort(key=lambda n: (-len(n["sites"]), n["sites"][0]))
-    for number, network in enumerate(networks, start=1):
-        network["id"] = f"n{number}"
-    return [{"id": n.pop("id"), **n} for n in networks], common
-
-
-def _node_site(node: str) -> str:
-    """The site a site report's source names (``site:x.com`` -> ``x.com``);
-    agencies and documents stay as they are (no member is one)."""
-    return node[5:] if node.startswith("site:") else node
+    return [{"id": f"n{number}", **n} for number, n in enumerate(networks, start=1)], common

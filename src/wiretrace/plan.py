@@ -52,6 +52,7 @@ from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
 from wiretrace.trace import (
     align_stage,
     attribute_stage,
+    networks_stage,
     credits_stage,
     provenance_graph,
     provenance_stage,
@@ -106,6 +107,8 @@ class State:
     attributions: dict[int, Any] = field(default_factory=dict)
     sites: list[dict[str, Any]] = field(default_factory=list)
     delays: dict[int, Any] = field(default_factory=dict)
+    networks: list[dict[str, Any]] = field(default_factory=list)
+    network_common_ids: list[dict[str, Any]] = field(default_factory=list)
     graph: Any = None
     report: Report | None = None
 
@@ -303,6 +306,8 @@ def _align(s: State, executor: LocalExecutor) -> None:
 def _attribute(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("attribute", items_in=sum(len(c) for c in s.components)) as stage:
         s.attributions, s.sites, s.delays = attribute_stage(s.documents, s.components, s.traced, s.wire, s.verified)
+        s.networks, s.network_common_ids = networks_stage(s.documents, s.attributions, s.sites)
+        stage["networks"] = len(s.networks)
         s.graph = provenance_graph(s.documents, s.traced, s.attributions, s.reuse, s.story_lineages)
         stage["items_out"] = len(s.attributions)
 
@@ -327,6 +332,7 @@ def _report(s: State, executor: LocalExecutor) -> None:
             s.documents, s.sets, s.words, s.chrome_removed, s.verified, s.components, s.skipped, s.config, stats,
             wire=s.wire, traced=s.traced, attributions=s.attributions, delays=s.delays, sites=s.sites,
             graph=s.graph, alignments=s.alignments, reuse=s.reuse, lineages=s.story_lineages,
+            networks=s.networks, network_common_ids=s.network_common_ids,
         )
         stage["items_out"] = len(s.report.documents)
     stats["total_seconds"] = round(time.perf_counter() - s.started, 6)

@@ -170,9 +170,21 @@ def trace_cluster(
         evidence = _edge_evidence(copy, source, pair)
         evidence.update(extra)
         parents[copy.id] = node
-        edges.append(CopyEdge(node, f"doc:{copy.id}", "known" if basis else "unknown", basis, evidence))
+        direction = "known" if basis else "unknown"
+        if direction == "known" and evidence.get("time", {}).get("order") == "conflict" and not _text_basis(basis):
+            # the copy is dated before its source and no text says which came
+            # first (only that they overlap): the direction is not known
+            direction = "unknown"
+            basis = [*basis, "the copy is dated before its source and no text shows the direction"]
+        edges.append(CopyEdge(node, f"doc:{copy.id}", direction, basis, evidence))
     edges.sort(key=lambda e: (e.copy, e.source))
     return ClusterProvenance(cluster_id, origin, edges, parents)
+
+
+def _text_basis(basis: Sequence[str]) -> bool:
+    """Whether an edge's basis holds evidence from the texts themselves
+    (shared edits, inherited cuts, wire markers), not only their overlap."""
+    return any(not b.startswith(("verified overlap", "same cluster")) for b in basis)
 
 
 def _most_credited(members: Sequence[Member], names: Callable[[Member], Sequence[str]],

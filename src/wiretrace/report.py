@@ -79,6 +79,8 @@ class Report:
     sites: list[dict[str, Any]] = field(default_factory=list)
     reuse: list[dict[str, Any]] = field(default_factory=list)  # passage pairs: partial reuse across stories
     lineages: list[dict[str, Any]] = field(default_factory=list)  # a publisher's versions of one story
+    networks: list[dict[str, Any]] = field(default_factory=list)  # sites sharing account ids (wiretrace.networks)
+    network_common_ids: list[dict[str, Any]] = field(default_factory=list)  # ids on too many sites to link any
     graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
     run_id: str = field(default_factory=new_run_id)  # in report.json and report.html: which files belong together
 
@@ -108,6 +110,8 @@ class Report:
             "lineages": self.lineages,
             "provenance": self.provenance,
             "sites": self.sites,
+            "networks": self.networks,
+            "network_common_ids": self.network_common_ids,
             "skipped": self.skipped,
             "config": self.config,
             "stats": self.stats,
@@ -317,6 +321,8 @@ def build_report(
     alignments: Any = None,  # trace.Alignments
     reuse: list | None = None,  # passages.Reuse
     lineages: list | None = None,  # lineage.Lineage
+    networks: list[dict[str, Any]] | None = None,
+    network_common_ids: list[dict[str, Any]] | None = None,
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
@@ -434,7 +440,7 @@ def build_report(
             if version["cluster"]:
                 by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], reuse_out,
-                  lineages_out, graph)
+                  lineages_out, networks or [], network_common_ids or [], graph)
 
 
 def _lineage_entry(lineage_id: str, line: Any, documents: list[Document], members_of: dict[str, list[int]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.executor import LocalExecutor
+from wiretrace.networks import site_networks
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
@@ -78,6 +79,20 @@ def wire_stage(documents: Sequence[Document]) -> list[WireEvidence]:
     the results with :func:`wire_evidence`.
     """
     return wire_evidence([find_markers(d.text) for d in documents])  # mentions are left out by default
+
+
+def _carried_agencies(evidence: WireEvidence, site: str | None) -> list[str]:
+    """The agencies whose copy a document carries, for provenance: what it
+    credits, and, on an agency's own site, the agency itself when its own
+    dateline or credit is in the text ("WASHINGTON (AP) —" on apnews.com is
+    AP's own copy of an AP story, the story's origin -- not a page that
+    credits nobody and so may be taken for a copy of a farm that added a
+    line to it)."""
+    carried = evidence.copy_of
+    own = agency_for_site(site)
+    if own and own not in carried and any(m.agency == own and m.strength == "strong" for m in evidence.markers):
+        return sorted({*carried, own})
+    return carried
 
 
 def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
@@ -137,7 +152,7 @@ def provenance_stage(
                 published=_parse(documents[i].published),
                 date_source=documents[i].published_source,
                 shingles=sets[i],
-                agencies=wire[i].copy_of,
+                agencies=_carried_agencies(wire[i], documents[i].site),
                 own_agency=agency_for_site(documents[i].site),
                 outlets=wire[i].credited_sites,
             )
@@ -405,6 +420,37 @@ def attribute_stage(
         for i, doc in enumerate(documents)
     ]
     return attributions, site_report(rows), delays
+
+
+def networks_stage(
+    documents: Sequence[Document],
+    attributions: Mapping[int, Attribution],
+    sites: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Networks of sites sharing account ids (:func:`wiretrace.networks.site_networks`)
+    from the ids each page carries (``metadata["account_ids"]``) and the copy
+    verdicts; each row of ``sites`` gets its ``network`` (None when in none)."""
+    site_ids: dict[str, dict[str, int]] = {}
+    site_of_node: dict[str, str | None] = {}
+    for doc in documents:
+        site_of_node[f"doc:{doc.id}"] = doc.site
+        if doc.site and doc.metadata and doc.metadata.get("account_ids"):
+            counts = site_ids.setdefault(doc.site, {})
+            for key in doc.metadata["account_ids"]:
+                counts[key] = counts.get(key, 0) + 1
+    copies = []
+    for i, attribution in attributions.items():
+        source = attribution.source
+        if source is not None and source.startswith("doc:"):
+            source = site_of_node.get(source)
+        elif source is not None and source.startswith("site:"):
+            source = source[5:]
+        copies.append((documents[i].site, attribution.status, source))
+    networks, common = site_networks(site_ids, copies)
+    member_of = {site: n["id"] for n in networks for site in n["sites"]}
+    for row in sites:
+        row["network"] = member_of.get(row["site"])
+    return networks, common
 
 
 # Query parameters that track a visit and do not change the page.

@@ -1,0 +1,168 @@
+"""Site networks: sites whose pages carry the same account ids (wiretrace.networks).
+
+The pages and ids below are written here; the real pages' ids are measured
+on real_news_pages (see docs/report-format.md, "Networks")."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.extract import extract_page
+from wiretrace.html import render_html
+from wiretrace.networks import find_account_ids, site_networks
+
+from conftest import story
+
+
+def test_account_ids_of_every_kind_are_read_and_normalised():
+    chunks = [
+        "window.dataLayer=[];gtag('config','G-AB12CD34EF');ga('create','UA-1234567-2','auto');ga('create','UA-1234567-9')",
+        "https://www.googletagmanager.com/ns.html?id=GTM-K9X2ZQ",
+        "ca-pub-1234567890123456",
+        "!function(f,b,e,v){}; fbq('init', '123456789012345'); fbq('track', 'PageView');",
+        "https://www.facebook.com/tr?id=998877665544332&ev=PageView&noscript=1",
+    ]
+    assert find_account_ids(chunks) == [
+        "ga4:G-AB12CD34EF", "ua:UA-1234567",  # one account, two properties: one id
+        "gtm:GTM-K9X2ZQ", "adsense:ca-pub-1234567890123456", "pixel:123456789012345", "pixel:998877665544332",
+    ]
+
+
+def test_vendor_ids_and_lookalikes_are_not_read():
+    # Site Kit's platform account sits on every site that installs the plugin
+    assert find_account_ids(['<meta content="ca-host-pub-2644536267352236">', "ca-host-pub-2644536267352236"]) == []
+    # "G-" tokens outside a tracker's script are model names, not GA4 ids
+    assert find_account_ids(["var watches = ['G-SHOCK12345', 'G-AB12CD34EF'];"]) == []
+    assert find_account_ids(["XUA-1234567-1", "GTM-ABC", "UA-12-1", ""]) == []
+
+
+def test_ids_come_from_scripts_and_tracker_addresses_never_from_the_text():
+    body = "<p>" + "The council met on Tuesday and voted to keep the plan for the harbour. " * 5 + "</p>"
+    html = (
+        "<html><head><title>Harbour</title>"
+        "<script>gtag('config', 'G-ZZ11YY22XX');</script>"
+        "<script async src='https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js?client=ca-pub-1111222233334444'></script>"
+        "</head><body><article><h1>Harbour</h1>" + body
+        + "<p>Readers asked whether the tracker UA-7654321-1 and GTM-TEXT12 are ours.</p>" + body
+        + "<noscript><iframe src='https://www.googletagmanager.com/ns.html?id=GTM-ABCD12'></iframe></noscript>"
+        "<ins class='adsbygoogle' data-ad-client='ca-pub-1111222233334444'></ins>"
+        "</article></body></html>"
+    )
+    page = extract_page(html.encode(), url="https://harbour-news.com/a")
+    assert page.metadata["account_ids"] == ["ga4:G-ZZ11YY22XX", "adsense:ca-pub-1111222233334444", "gtm:GTM-ABCD12"]
+
+
+def test_networks_are_connected_groups_with_their_evidence():
+    site_ids = {
+        "a.com": {"gtm:GTM-AAAA1": 3},
+        "b.com": {"gtm:GTM-AAAA1": 1, "adsense:ca-pub-1": 2},
+        "c.com": {"adsense:ca-pub-1": 1},  # linked to a.com through b.com
+        "d.com": {"ua:UA-999": 1},
+        "e.com": {"ua:UA-999": 4},
+        "f.com": {"gtm:GTM-ALONE": 5},  # no other site carries it
+    }
+    networks, common = site_networks(site_ids)
+    assert [(n["id"], n["sites"]) for n in networks] == [("n1", ["a.com", "b.com", "c.com"]), ("n2", ["d.com", "e.com"])]
+    assert networks[0]["evidence"] == [
+        {"kind": "adsense", "id": "ca-pub-1", "sites": {"b.com": 2, "c.com": 1}},
+        {"kind": "gtm", "id": "GTM-AAAA1", "sites": {"a.com": 3, "b.com": 1}},
+    ]
+    assert common == []
+    assert all(n["kind"] == "shared accounts" for n in networks)
+
+
+def test_an_id_on_too_many_sites_links_nobody():
+    site_ids = {f"s{i}.com": {"gtm:GTM-THEME1": 1} for i in range(6)}
+    site_ids["s0.com"]["ua:UA-42"] = 1
+    site_ids["s1.com"]["ua:UA-42"] = 1
+    networks, common = site_networks(site_ids, max_sites=5)
+    assert [n["sites"] for n in networks] == [["s0.com", "s1.com"]]
+    assert common == [{"id": "gtm:GTM-THEME1", "sites": 6}]
+    with pytest.raises(ValueError, match="at least 2"):
+        site_networks(site_ids, max_sites=1)
+
+
+def test_a_network_is_copying_only_when_two_members_copy_outside_sources_without_credit():
+    site_ids = {"f1.com": {"gtm:GTM-FARM1": 1}, "f2.com": {"gtm:GTM-FARM1": 1}, "f3.com": {"gtm:GTM-FARM1": 1}}
+    copies = [("f1.com", "uncredited", "agency:ap"), ("f2.com", "uncredited", "wire.com"),
+              ("f3.com", "uncredited", "f1.com"),  # a member's copy of another member: syndication inside
+              ("f3.com", "credited", "agency:ap"), ("other.com", "uncredited", "agency:ap")]
+    [network], _ = site_networks(site_ids, copies)
+    assert (network["kind"], network["copies"], network["uncredited"], network["uncredited_outside"],
+            network["copying_members"]) == ("copying", 4, 3, 2, 2)
+    # one member copying is a site's habit, not the network's
+    [network], _ = site_networks(site_ids, copies[:1])
+    assert network["kind"] == "shared accounts"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([f"s{i}.com" for i in range(8)]),
+                          st.sampled_from(["gtm:GTM-A1", "gtm:GTM-B2", "ua:UA-7", "adsense:ca-pub-9"]),
+                          st.integers(1, 3)), max_size=20), st.randoms())
+def test_networks_do_not_depend_on_input_order(entries, rng):
+    def build(items):
+        site_ids: dict[str, dict[str, int]] = {}
+        for site, key, pages in items:
+            site_ids.setdefault(site, {})
+            site_ids[site][key] = site_ids[site].get(key, 0) + pages
+        return site_networks(site_ids)
+
+    shuffled = list(entries)
+    rng.shuffle(shuffled)
+    assert build(entries) == build(shuffled)
+    # plain statement: two sites are in one network iff a chain of shared ids joins them
+    networks, _ = build(entries)
+    carriers: dict[str, set[str]] = {}
+    for site, key, _ in entries:
+        carriers.setdefault(key, set()).add(site)
+    linked = {frozenset((a, b)) for c in carriers.values() for a in c for b in c if a != b}
+    for network in networks:
+        for site in network["sites"]:
+            assert any(frozenset((site, other)) in linked for other in network["sites"] if other != site)
+
+
+def test_a_scan_reports_networks_and_marks_their_sites():
+    wire = story(7001)
+    tail = story(7002, 120)
+    records = [{"id": "ap-1", "url": "https://apnews.com/a", "text": "WASHINGTON (AP) — " + wire,
+                "published": "2024-03-01T08:00:00Z"}]
+    # three farm sites run from one tag-manager container, each posting the story without credit
+    for n in range(3):
+        records.append({"id": f"farm-{n}", "url": f"https://farm{n}-daily.com/s", "text": wire + "\n\n" + tail,
+                        "published": f"2024-03-01T1{n}:00:00Z",
+                        "metadata": {"account_ids": ["gtm:GTM-FARM77", f"ua:UA-{1000 + n}"]}})
+    # two titles of one group sharing an account, each with its own story
+    for n in range(2):
+        records.append({"id": f"group-{n}", "url": f"https://group-title{n}.com/s", "text": story(7100 + n),
+                        "published": "2024-03-01T09:00:00Z", "metadata": {"account_ids": ["adsense:ca-pub-5555666677778888"]}})
+    random.Random(3).shuffle(records)
+    report = scan(records)
+    by_sites = {tuple(n["sites"]): n for n in report.networks}
+    farm = by_sites[("farm0-daily.com", "farm1-daily.com", "farm2-daily.com")]
+    assert farm["kind"] == "copying" and farm["uncredited_outside"] == 3 and farm["copying_members"] == 3
+    assert farm["evidence"] == [{"kind": "gtm", "id": "GTM-FARM77",
+                                 "sites": {"farm0-daily.com": 1, "farm1-daily.com": 1, "farm2-daily.com": 1}}]
+    group = by_sites[("group-title0.com", "group-title1.com")]
+    assert group["kind"] == "shared accounts" and group["copies"] == 0
+    rows = {row["site"]: row for row in report.sites}
+    assert rows["farm1-daily.com"]["network"] == farm["id"] and rows["apnews.com"]["network"] is None
+    data = json.loads(report.to_json())
+    assert data["networks"] == report.networks and data["network_common_ids"] == []
+
+
+def test_the_html_report_lists_networks_escaped():
+    report = {
+        "clusters": [], "documents": [], "sites": [], "skipped": [], "wiretrace_version": "x",
+        "networks": [{"id": "n1", "sites": ["<b>a.com</b>", "b.com"], "kind": "copying",
+                      "evidence": [{"kind": "gtm", "id": "GTM-<i>X</i>", "sites": {"<b>a.com</b>": 1, "b.com": 1}}],
+                      "copies": 2, "uncredited": 2, "uncredited_outside": 2, "copying_members": 2}],
+    }
+    page = render_html(report)
+    assert 'id="network-n1"' in page and "&lt;b&gt;a.com&lt;/b&gt;, b.com" in page and "GTM-&lt;i&gt;X&lt;/i&gt;" in page
+    assert "<b>a.com</b>" not in page and "<i>X</i>" not in page
