@@ -146,6 +146,17 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     farms = [row for row in report.sites if row.get("uncredited")]
     if report.clusters and farms and show:
         _print_sites(console, farms[:show], len(farms))
+    networks = getattr(report, "networks", [])
+    if networks and show:
+        copying = [n for n in networks if n["kind"] == "copying"]
+        console.print()
+        console.print(Text(
+            f"Networks: {len(networks)} groups of sites share an analytics, tag-manager, ad or pixel account "
+            f"({len(copying)} of them copy outside sources without credit)."
+        ))
+        for network in (copying or networks)[:show]:
+            sites = ", ".join(network["sites"][:6]) + (f" and {len(network['sites']) - 6} more" if len(network["sites"]) > 6 else "")
+            console.print(Text(f"  {network['id']} ({network['kind']}): {safe_text(sites, 160)}"))
     console.print()
     if "html" in paths:
         console.print(Text(f"Open in a browser: {paths['html']}", style="bold"))
