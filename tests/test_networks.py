@@ -166,3 +166,12 @@ def test_the_html_report_lists_networks_escaped():
     page = render_html(report)
     assert 'id="network-n1"' in page and "&lt;b&gt;a.com&lt;/b&gt;, b.com" in page and "GTM-&lt;i&gt;X&lt;/i&gt;" in page
     assert "<b>a.com</b>" not in page and "<i>X</i>" not in page
+
+
+def test_the_demo_corpus_shows_the_farm_network_and_the_decoy_group(demo_report):
+    # data/README.md, "Account ids": one id from JSONL metadata, one from a page's script
+    kinds = {tuple(n["sites"]): n["kind"] for n in demo_report.networks}
+    assert kinds == {
+        ("financepost-daily.com", "heritagenewsroom.com", "newsfeedhub.info"): "copying",
+        ("londonledger.co.uk", "metrowire.co.uk"): "shared accounts",
+    }
