@@ -177,7 +177,7 @@ def test_two_runs_differ_only_in_timing_and_run_id(tmp_path):
 
 def test_stats_time_and_count_every_stage(demo_report):
     stages = demo_report.stats["stages"]
-    assert list(stages) == ["read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "passages", "credits", "provenance", "align", "attribute", "report"]
+    assert list(stages) == ["read", "clean", "normalise", "fingerprint", "wire", "candidates", "verify", "cluster", "passages", "rewrites", "credits", "provenance", "align", "attribute", "report"]
     for name, stage in stages.items():
         assert stage["seconds"] >= 0, name
         assert stage["items_out"] is not None, name

@@ -853,6 +853,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     page = env.get_template("report.html.j2").render(
         css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
+        rewrites=list(report.get("rewrites", []))[: options.max_site_rows], rewrites_total=len(report.get("rewrites", [])),
         sites=site_rows, site_keys=site_keys, networks=list(report.get("networks", []))[: options.max_site_rows],
         networks_total=len(report.get("networks", [])), skipped=report.get("skipped", [])[: options.max_skipped_rows],
         skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),

@@ -79,6 +79,7 @@ class Report:
     sites: list[dict[str, Any]] = field(default_factory=list)
     reuse: list[dict[str, Any]] = field(default_factory=list)  # passage pairs: partial reuse across stories
     lineages: list[dict[str, Any]] = field(default_factory=list)  # a publisher's versions of one story
+    rewrites: list[dict[str, Any]] = field(default_factory=list)  # rewritten pairs (wiretrace.rewrites)
     networks: list[dict[str, Any]] = field(default_factory=list)  # sites sharing account ids (wiretrace.networks)
     network_common_ids: list[dict[str, Any]] = field(default_factory=list)  # ids on too many sites to link any
     graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
@@ -107,6 +108,7 @@ class Report:
             "clusters": self.clusters,
             "pairs": self.pairs,
             "reuse": self.reuse,
+            "rewrites": self.rewrites,
             "lineages": self.lineages,
             "provenance": self.provenance,
             "sites": self.sites,
@@ -323,6 +325,7 @@ def build_report(
     lineages: list | None = None,  # lineage.Lineage
     networks: list[dict[str, Any]] | None = None,
     network_common_ids: list[dict[str, Any]] | None = None,
+    rewrites: list | None = None,  # rewrites.Rewrite
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
@@ -330,7 +333,7 @@ def build_report(
     the comparisons of members no edge reaches; documents carry their ``text`` as
     ``config.report_texts`` says.
     """
-    reused = {i for r in reuse or [] for i in (r.a, r.b)}  # their passages' offsets need their texts
+    reused = {i for r in [*(reuse or []), *(rewrites or [])] for i in (r.a, r.b)}  # their offsets need their texts
     cluster_of: dict[int, str] = {}
     for number, members in enumerate(components, start=1):
         for index in members:
@@ -439,8 +442,9 @@ def build_report(
         for version in line["versions"]:
             if version["cluster"]:
                 by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
+    rewrites_out = [_reuse_entry(r, documents, cluster_of) for r in rewrites or []]
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], reuse_out,
-                  lineages_out, networks or [], network_common_ids or [], graph)
+                  lineages_out, rewrites_out, networks or [], network_common_ids or [], graph)
 
 
 def _lineage_entry(lineage_id: str, line: Any, documents: list[Document], members_of: dict[str, list[int]],

@@ -179,6 +179,12 @@ def suite_ecbplus(data: Path, quick: bool) -> dict[str, Any]:
         for item in map(json.loads, resources.files("wiretrace.evaluation").joinpath("ecbplus_pair_labels.jsonl")
                         .read_text(encoding="utf-8").splitlines())
     }
+    # Rewritten pairs within one event, read one by one (ids and labels only)
+    rewrite_labels = {
+        tuple(sorted((item["a"], item["b"]))): item["label"]
+        for item in map(json.loads, resources.files("wiretrace.evaluation").joinpath("ecbplus_rewrite_labels.jsonl")
+                        .read_text(encoding="utf-8").splitlines())
+    }
     within = [tuple(sorted((p["a"], p["b"]))) for p in report.pairs if event[p["a"]] == event[p["b"]]]
     judged = Counter(labels.get(pair, "unlabelled") for pair in within)
     false_pairs = len(across) + judged["independent"]
@@ -201,6 +207,16 @@ def suite_ecbplus(data: Path, quick: bool) -> dict[str, Any]:
         "reuse_pairs": len(report.reuse),
         "reuse_across_events": sum(1 for r in report.reuse if event[r["a"]] != event[r["b"]]),
         "reuse_within_an_event": [[r["a"], r["b"], r["words"]] for r in report.reuse if event[r["a"]] == event[r["b"]]],
+        # rewritten pairs: across two events of a topic they are false; within an event,
+        # read against ecbplus_rewrite_labels.jsonl (derived from one text / independent / unsure)
+        "rewrites": len(report.rewrites),
+        "rewrites_across_events": sum(1 for r in report.rewrites if event[r["a"]] != event[r["b"]]),
+        "rewrites_within_an_event_read": dict(Counter(
+            rewrite_labels.get(tuple(sorted((r["a"], r["b"]))), "unlabelled")
+            for r in report.rewrites if event[r["a"]] == event[r["b"]]
+        )),
+        "rewrites_independent": sum(1 for r in report.rewrites if event[r["a"]] == event[r["b"]]
+                                    and rewrite_labels.get(tuple(sorted((r["a"], r["b"])))) == "independent"),
     }
 
 
@@ -213,6 +229,8 @@ def suite_clough(data: Path, quick: bool) -> dict[str, Any]:
         rows = list(csv.DictReader(handle))
     detected: dict[str, list[bool]] = defaultdict(list)
     reused: dict[str, list[bool]] = defaultdict(list)  # a verified pair or a passage pair (partial reuse)
+    rewritten: dict[str, list[bool]] = defaultdict(list)  # a rewritten pair
+    any_link: dict[str, list[bool]] = defaultdict(list)  # any of the three
     for row in rows:
         if row["Category"] == "orig":
             continue
@@ -225,9 +243,13 @@ def suite_clough(data: Path, quick: bool) -> dict[str, Any]:
         )
         detected[row["Category"]].append(bool(report.pairs))
         reused[row["Category"]].append(bool(report.pairs or report.reuse))
+        rewritten[row["Category"]].append(bool(report.rewrites))
+        any_link[row["Category"]].append(bool(report.pairs or report.reuse or report.rewrites))
     return {
         level: {"detected": sum(v), "of": len(v), "rate": round(sum(v) / len(v), 4),
-                "with_passages": sum(reused[level]), "with_passages_rate": round(sum(reused[level]) / len(v), 4)}
+                "with_passages": sum(reused[level]), "with_passages_rate": round(sum(reused[level]) / len(v), 4),
+                "rewritten": sum(rewritten[level]), "rewritten_rate": round(sum(rewritten[level]) / len(v), 4),
+                "any": sum(any_link[level]), "any_rate": round(sum(any_link[level]) / len(v), 4)}
         for level, v in sorted(detected.items())
     }
 
