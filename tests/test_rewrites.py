@@ -109,3 +109,28 @@ def test_the_html_report_lists_rewrites_escaped():
                             "skeleton_kept": None, "first": "<b>orig</b>"}]}
     page = render_html(report)
     assert 'id="rewrites-table"' in page and "&lt;b&gt;orig&lt;/b&gt;" in page and "<b>orig</b>" not in page
+
+
+def test_rewrites_can_be_turned_off():
+    records = [{"id": "authority", "url": "https://valleywater.example.org/a", "text": ORIGINAL},
+               {"id": "spun", "url": "https://dailynewsflash24.com/b", "text": REWRITTEN}]
+    assert len(scan(records).rewrites) == 1
+    report = scan(records, rewrite_anchor_rate=0)
+    assert report.rewrites == [] and report.stats["stages"]["rewrites"]["items_out"] == 0
+
+
+def test_leftover_generator_text_is_flagged_with_its_offsets_and_nothing_else():
+    from wiretrace.leftovers import generator_leftovers
+
+    farm = ("Shares of the harbour operator rose on Monday. As an AI language model, I cannot predict how the "
+            "market will react, but analysts expect the new business model to lift profits. " + ORIGINAL)
+    report = scan([{"id": "farm", "url": "https://dailynewsflash24.com/x", "text": farm},
+                   {"id": "paper", "url": "https://valley-chronicle.com/y", "text": INDEPENDENT}])
+    flagged = {d["id"]: d.get("generator_text") for d in report.documents}
+    assert flagged["paper"] is None
+    [found] = flagged["farm"]
+    assert farm[found["start"]:found["end"]] == found["text"] == "As an AI language model"
+    assert report.stats["generator_pages"] == 1
+    # ordinary words are not leftovers: "AI models", "business model", "rewrite"
+    assert generator_leftovers("The bank said AI models and a new business model would help it rewrite its rules.") == []
+    assert generator_leftovers("I\u2019m sorry, but I can\u2019t fulfill that request.")[0]["start"] == 0

@@ -35,6 +35,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "containment_threshold": ("verify", "containment"),
     "min_shared_shingles": ("verify", "min_shared"),
     "passage_min_words": ("passages", "min_words"),
+    "rewrite_anchor_rate": ("rewrites", "anchor_rate"),
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
     "report_texts": ("report", "texts"),
@@ -97,6 +98,7 @@ class Config:
     containment_threshold: float = _default("containment_threshold")
     min_shared_shingles: int = _default("min_shared_shingles")
     passage_min_words: int = _default("passage_min_words")
+    rewrite_anchor_rate: int = _default("rewrite_anchor_rate")
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
     report_texts: str = _default("report_texts")
@@ -151,6 +153,7 @@ class Config:
         fraction("containment_threshold")
         integer("min_shared_shingles", 1)
         integer("passage_min_words", self.shingle_size)
+        integer("rewrite_anchor_rate", 0)
         integer("workers", 0, 256)
         integer("batch_size", 1)
         if self.report_texts not in REPORT_TEXTS:

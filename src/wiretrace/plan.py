@@ -281,20 +281,20 @@ def _passages(s: State, executor: LocalExecutor) -> None:
         stage["items_out"] = len(s.reuse)
 
 
-#: Rewrite candidates: one quote-free shingle in REWRITE_ANCHOR_RATE is an
-#: anchor, and two documents sharing REWRITE_ANCHOR_MIN_SHARED of them are
-#: checked. Clough-Stevenson: every light revision shares 7 or more shingles
-#: with its source, 16 of 19 heavy ones 5 or more, where the copy
-#: candidates' anchors (one in 8, three shared) need about 24. One in 4
-#: finds as many Clough rewrites as one in 2 (light 14, heavy 11) at half
-#: the cost (0.5 s against 1.1 s on 30,000 synthetic documents).
-REWRITE_ANCHOR_RATE = 4
+#: Rewrite candidates share at least this many quote-free anchors (one
+#: shingle in ``rewrites.anchor_rate``). Clough-Stevenson: every light
+#: revision shares 7 or more shingles with its source, 16 of 19 heavy ones 5
+#: or more, where the copy candidates' anchors (one in 8, three shared) need
+#: about 24.
 REWRITE_ANCHOR_MIN_SHARED = 2
 
 
 def _rewrites(s: State, executor: LocalExecutor) -> None:
     documents = s.documents
     with s.log.stage("rewrites", items_in=len(s.rejected)) as stage:
+        if not s.config.rewrite_anchor_rate:  # rewrites.anchor_rate = 0: not looked for
+            s.rewrites, stage["candidates"], stage["items_out"] = [], 0, 0
+            return
         # rewritten copies: candidates that are no copy and no passage pair, whose
         # content words keep the other's (wiretrace.rewrites); one link per pair of
         # stories (or documents outside clusters), never inside one publisher or cluster
@@ -307,7 +307,8 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         # a rewrite keeps few word-for-word runs: besides the rejected candidates, pairs
         # sharing a few of them outside quotes (denser anchors than the copy candidates')
         n = max(len(documents), 1)
-        extra = anchor_candidates(s.free_sets, REWRITE_ANCHOR_RATE, REWRITE_ANCHOR_MIN_SHARED, s.config.anchor_max_df)
+        extra = anchor_candidates(s.free_sets, s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
+                                  s.config.anchor_max_df)
         verified = np.array([p.a * n + p.b for p in s.verified], dtype=np.int64)
         rejected = np.array([a * n + b for a, b in s.rejected], dtype=np.int64)
         keys = np.union1d(rejected, np.setdiff1d(extra, verified))

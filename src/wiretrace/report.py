@@ -28,6 +28,7 @@ import numpy as np
 
 from wiretrace._version import __version__
 from wiretrace.config import Config
+from wiretrace.leftovers import generator_leftovers
 from wiretrace.outputs import OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.verify import VerifiedPair
@@ -379,6 +380,7 @@ def build_report(
         )
 
     docs_out = []
+    generator_pages = 0
     for index, doc in enumerate(documents):
         entry = {
             "id": doc.id,
@@ -407,10 +409,15 @@ def build_report(
             )
         if doc.warnings:
             entry["warnings"] = list(doc.warnings)
+        leftovers = generator_leftovers(doc.text)
+        if leftovers:  # a chatbot's words about itself, left in the page (wiretrace.leftovers)
+            entry["generator_text"] = leftovers
+            generator_pages += 1
         if config.report_texts == "all" or (config.report_texts == "clustered" and (index in cluster_of or index in reused)):
             entry["text"] = doc.text  # what the offsets of wire markers and alignments refer to
         docs_out.append(entry)
 
+    stats["generator_pages"] = generator_pages
     skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
     provenance = [
         {

@@ -146,6 +146,13 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     farms = [row for row in report.sites if row.get("uncredited")]
     if report.clusters and farms and show:
         _print_sites(console, farms[:show], len(farms))
+    generated = [d for d in report.documents if d.get("generator_text")]
+    if generated and show:
+        console.print()
+        console.print(Text(f"Leftover generator text ({len(generated)} pages: a chatbot's words about itself, "
+                           "evidence that a page went through one):", style="yellow"))
+        for doc in generated[:show]:
+            console.print(Text(f"  {safe_text(doc['id'], 60)}: {safe_text(doc['generator_text'][0]['text'], 80)}"))
     networks = getattr(report, "networks", [])
     if networks and show:
         copying = [n for n in networks if n["kind"] == "copying"]
