@@ -680,3 +680,23 @@ def test_a_blog_via_box_names_its_source_by_the_link():
 def test_outlet_reporters_contributed_line():
     text = "The council met." + BODY + "\n\nProPublica reporters Jo Bloggs and Ann Other contributed to this story."
     assert sources(text, own_site="huffingtonpost.com") == ["site:propublica.org"]
+
+
+def test_a_licensed_copy_saved_without_its_url_keeps_its_own_site_from_og_url():
+    # canonical -> the original on another site, og:url -> the page's own address
+    # (seattletimes.com running a New York Times story): the page is the Seattle
+    # Times' copy crediting the Times, not the Times' own page.
+    html = ("<html><head><title>Protests</title>"
+            "<link rel='canonical' href='https://www.nytimes.com/2020/04/21/us/protests.html'>"
+            "<meta property='og:url' content='https://www.seattletimes.com/nation-world/protests/'>"
+            "<meta property='og:site_name' content='The Seattle Times'></head><body><article><h1>Protests</h1>"
+            + "<p>Groups organised the protests across several states over the weekend, officials said.</p>" * 8
+            + "</article></body></html>").encode()
+    page = extract_page(html)
+    assert (page.url, page.site) == ("https://www.seattletimes.com/nation-world/protests/", "seattletimes.com")
+    assert page.canonical_url == "https://www.nytimes.com/2020/04/21/us/protests.html"
+    credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links, title=page.title)
+    assert credited_sources(credits) == ["site:nytimes.com"]
+    # with only a canonical link, it still gives the page its address and site
+    only = extract_page(html.replace(b"og:url", b"og:nothing"))
+    assert only.site == "nytimes.com"

@@ -278,6 +278,11 @@ def extract_page(
     declared = _clean_url(urljoin(base, declared) if base and declared else declared)
     if declared and not _ABSOLUTE_URL.match(declared):
         declared = None  # "./page_files/page.html": a saved page's relative link names no site
+    if not base and declared and (own_url := _own_url(metadata, declared)):
+        # saved without its URL, with a canonical link to another site and its own
+        # og:url: a licensed copy (seattletimes.com pointing at nytimes.com). The
+        # og:url is the page's address, the canonical its source's (a credit).
+        base = own_url
     own = declared or (_clean_url(result.url) if result.url else None)
     canonical = own if own and own != base else None
     published, source = _metadata_date(tree), "metadata"
@@ -543,6 +548,18 @@ def _jsonld_values(value: object) -> list[object]:
     if value is None:
         return []
     return list(value[:_METADATA_VALUES]) if isinstance(value, list) else [value]
+
+
+def _own_url(metadata: dict[str, list[str]], canonical: str) -> str | None:
+    """The page's og:url when it names another site than its canonical link."""
+    og = next(iter(metadata.get("og_url", [])), None)
+    og = _clean_url(og) if og else None
+    if not og or not _ABSOLUTE_URL.match(og):
+        return None
+    own, source = site_of(og), site_of(canonical)
+    if not own or not any(c.isalpha() for c in own.rsplit(".", 1)[-1]):
+        return None  # an address without a domain name (a server's IP) names no site
+    return og if source and own != source else None
 
 
 def _site(base: str | None, canonical: str | None, metadata: dict[str, list[str]]) -> str | None:
