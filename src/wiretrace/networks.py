@@ -23,8 +23,9 @@ the attributes that load trackers and ads.
   members do with other people's text, so each network carries its
   members' copy figures from the site report -- copies, uncredited copies,
   and how many of those are of a source outside the network -- and is called
-  ``copying`` only when at least :data:`COPYING_MEMBERS` members copy
-  sources outside it without credit; otherwise ``shared accounts``.
+  ``copying`` only when at least :data:`COPYING_MEMBERS` members, and
+  :data:`COPYING_SHARE` of them, copy sources outside it without credit;
+  otherwise ``shared accounts``.
 """
 
 from __future__ import annotations
@@ -34,16 +35,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "ID_KINDS"]
+__all__ = ["find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
 
 #: An id carried by more sites than this is a vendor's, a plugin's or a
 #: theme's default, not an owner's: the largest newspaper groups run a few
 #: hundred titles, and a shared default turns up on thousands of sites.
 MAX_SITES = 200
-#: A network is called ``copying`` when at least this many of its sites copy
-#: sources outside it without credit (one site that copies is a site, not a
-#: network's habit).
+#: A network is called ``copying`` when at least this many of its sites, and
+#: at least COPYING_SHARE of them, copy sources outside it without credit:
+#: one site that copies is a site, not a network's habit, and two sloppy
+#: titles of a twenty-title group do not make the group a farm network.
 COPYING_MEMBERS = 2
+COPYING_SHARE = 0.5
 #: The kinds of account id read, as they appear in ``metadata["account_ids"]``
 #: (``kind:id``).
 ID_KINDS = ("ua", "ga4", "gtm", "adsense", "pixel")
@@ -175,7 +178,8 @@ def site_networks(
             "uncredited": entry["uncredited"],
             "uncredited_outside": entry["uncredited_outside"],
             "copying_members": len(entry["copying"]),
-            "kind": "copying" if len(entry["copying"]) >= COPYING_MEMBERS else "shared accounts",
+            "kind": "copying" if len(entry["copying"]) >= max(COPYING_MEMBERS, COPYING_SHARE * len(members))
+            else "shared accounts",
         })
     networks.sort(key=lambda n: (-len(n["sites"]), n["sites"][0]))
     return [{"id": f"n{number}", **n} for number, n in enumerate(networks, start=1)], common

@@ -86,6 +86,36 @@ SYNONYMS = {
 }
 FILLERS = ["reportedly", "notably", "indeed", "apparently", "broadly", "roughly", "largely"]
 
+# Spinning: a farm runs wire stories through an article spinner (synonyms,
+# sentence reordering, splitting and merging) on sites of its own.
+SPINNER_SITES = ["rewrite-daily-news.example", "autonews-flash.example"]
+SPIN_SYNONYMS = {
+    "said": "stated", "says": "states", "rose": "climbed", "fell": "dropped", "company": "firm",
+    "companies": "firms", "big": "large", "large": "sizeable", "new": "fresh", "also": "additionally",
+    "but": "however", "about": "around", "increase": "rise", "market": "marketplace",
+    "government": "administration", "shares": "stocks", "expected": "anticipated", "help": "assist",
+    "show": "reveal", "buy": "purchase", "told": "informed", "start": "begin", "major": "key",
+    "officials": "authorities", "announced": "unveiled", "plan": "scheme", "plans": "schemes",
+    "agreed": "consented", "reported": "disclosed", "month": "period", "people": "individuals",
+    "country": "nation", "city": "town", "against": "versus", "before": "prior to", "after": "following",
+    "because": "since", "however": "nevertheless", "important": "significant", "problem": "issue",
+    "problems": "issues", "increased": "grew", "decreased": "shrank", "lower": "reduced", "higher": "elevated",
+    "result": "outcome", "results": "outcomes", "group": "organisation", "deal": "agreement",
+    "talks": "negotiations", "meeting": "gathering", "price": "cost", "prices": "costs", "profit": "earnings",
+    "strong": "robust", "weak": "feeble", "quickly": "rapidly", "likely": "probable", "near": "close to",
+}
+# ... and the small words around them, as spinners and chatbots rephrase
+# ("the plan" -> "this plan", "of the" -> "from the"): word-for-word runs break
+FUNCTION_SWAPS = {"the": "this", "of": "from", "in": "within", "on": "upon", "is": "was", "are": "were",
+                  "has": "had", "will": "would", "a": "one", "that": "which"}
+FUNCTION_RATE = 0.5  # share of those words swapped
+SPIN_SHARE = 8  # one wire story in this many is spun
+SPIN_RATE = 0.6  # share of the words in SPIN_SYNONYMS that the spinner swaps
+# Networks: the farms run from one tag-manager container and one ad account;
+# the legitimate sites share a theme's ad-network id (a decoy: they copy with credit).
+FARM_ACCOUNTS = ["gtm:GTM-FRMNT7Q", "adsense:ca-pub-7700112233445566"]
+THEME_ACCOUNT = "adsense:ca-pub-1000200030004000"
+
 AD_LINES = ["Advertisement", "ADVERTISEMENT", "Sponsored content", "Advertisement - scroll to continue"]
 RELATED_LINES = ["Related: 10 things you missed this week", "Related: You won't believe what happened next",
                  "Related: The stories everyone is reading today", "Related: Top picks from our editors"]
@@ -364,9 +394,73 @@ def _shared_quotes(sim: Simulation, add, groups: list[tuple[str, str, str]], rng
         sim.gold[-2]["shares_with"], sim.gold[-1]["shares_with"] = ids[1], ids[0]
 
 
+def _spin(paras: list[str], rng: random.Random) -> list[str]:
+    """An article spinner's output: synonyms and small words swapped,
+    adjacent sentences swapped, sentences split at a comma and merged with
+    "and"."""
+    out = []
+    for para in paras:
+        sentences = re.split(r"(?<=[.!?])\s+", para)
+        words_out = []
+        for sentence in sentences:
+            words = sentence.split(" ")
+            for i, word in enumerate(words):
+                core = word.strip(".,;:!?\"'()").lower()
+                table, rate = (SPIN_SYNONYMS, SPIN_RATE) if core in SPIN_SYNONYMS else (FUNCTION_SWAPS, FUNCTION_RATE)
+                if core in table and rng.random() < rate:
+                    replacement = table[core]
+                    if word[:1].isupper():
+                        replacement = replacement[:1].upper() + replacement[1:]
+                    words[i] = word.replace(word.strip(".,;:!?\"'()"), replacement, 1)
+            words_out.append(" ".join(words))
+        sentences = words_out
+        if len(sentences) > 1 and rng.random() < 0.4:
+            k = rng.randrange(len(sentences) - 1)
+            sentences[k], sentences[k + 1] = sentences[k + 1], sentences[k]
+        if len(sentences) > 1 and rng.random() < 0.3:
+            k = rng.randrange(len(sentences) - 1)
+            first, second = sentences[k].rstrip(".!?"), sentences[k + 1]
+            sentences[k:k + 2] = [f"{first}, and {second[:1].lower()}{second[1:]}"]
+        for k, sentence in enumerate(sentences):
+            if ", " in sentence and len(sentence) > 120 and rng.random() < 0.3:
+                head, tail = sentence.split(", ", 1)
+                sentences[k] = f"{head}. {tail[:1].upper()}{tail[1:]}"
+        out.append(" ".join(sentences))
+    return out
+
+
+def _spun_stories(sim: Simulation, add, rng: random.Random) -> None:
+    """One wire story in SPIN_SHARE spun on a spinner site, a few hours after it
+    (gold ``transform`` ``spun``, ``rewrite_of``: the story; no ``story``: a
+    rewrite is not a copy and joins no cluster)."""
+    wires = [(r, g) for r, g in zip(list(sim.records), list(sim.gold)) if g["transform"] == "wire"]
+    for record, gold in wires:
+        if rng.random() >= 1 / SPIN_SHARE:
+            continue
+        paras = _strip_credit(record["text"].split("\n\n"))
+        site = rng.choice(SPINNER_SITES)
+        intro = "Read the latest on this story from our newsroom, updated for our readers."
+        when = datetime.fromisoformat(record["published"]) + timedelta(hours=rng.uniform(1, 12))
+        add(site, record["title"], "\n\n".join([intro, *_spin(paras, rng)]), when,
+            {"story": None, "origin": None, "source": None, "attribution": None, "transform": "spun",
+             "rewrite_of": gold["story"]})
+
+
+def _accounts(sim: Simulation) -> None:
+    """Account ids in the pages' metadata (as ``wiretrace extract`` writes
+    them): the farms' and spinners' shared ones, and a theme's ad-network id
+    on the legitimate sites (a decoy)."""
+    for record in sim.records:
+        kind = sim.sites[record["site"]]
+        if kind in ("farm", "spinner"):
+            record.setdefault("metadata", {})["account_ids"] = list(FARM_ACCOUNTS)
+        elif kind in ("partner", "aggregator", "news"):
+            record.setdefault("metadata", {})["account_ids"] = [THEME_ACCOUNT]
+
+
 def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True,
              roundups: bool = True, write_throughs: bool = True, briefs: bool = True,
-             shared_quotes: bool = True) -> Simulation:
+             shared_quotes: bool = True, spinning: bool = True, networks: bool = True) -> Simulation:
     """Build a simulated web of copies with full ground truth.
 
     Args:
@@ -398,6 +492,12 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             Briefs and shared quotes take their base articles from the end
             of the unrelated pool (after syndication's) and draw from their
             own generators, after the write-throughs.
+        spinning: Also spin one wire story in SPIN_SHARE on a spinner site
+            (:func:`_spin`; gold ``spun`` with ``rewrite_of``), drawn from
+            its own generator after everything else.
+        networks: Also give pages account ids (:func:`_accounts`): the
+            farms and spinners share two, the partners, aggregators and
+            news sites a theme's ad-network id (a decoy).
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -432,6 +532,9 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
     if roundups:
         for site in ROUNDUP_SITES:
             sim.sites[site] = "news"
+    if spinning:
+        for site in SPINNER_SITES:
+            sim.sites[site] = "spinner"
     if syndication:
         for site, *_ in OUTLETS:
             sim.sites[site] = "outlet"
@@ -580,4 +683,8 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
         add(rng.choice(NEWS_SITES), (base.get("title") or "").strip() or f"Article {j}",
             "\n\n".join(paras), when,
             {"story": None, "origin": None, "source": None, "attribution": None, "transform": "unrelated"})
+    if spinning:
+        _spun_stories(sim, add, random.Random(f"{seed}:spinning"))
+    if networks:
+        _accounts(sim)
     return sim

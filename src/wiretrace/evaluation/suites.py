@@ -124,6 +124,7 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         "scores": scores,
         "recall_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(by_transform.items())},
         "reuse": reuse,
+        "rewrites": _rewrite_scores(report, sim),
         "lineage": versions,
         "copy_edge_accuracy_by_transform": {t: round(sum(v) / len(v), 4) for t, v in sorted(edges_by_transform.items())},
         "attribution_accuracy_by_transform": {
@@ -270,6 +271,59 @@ def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
             "docs_per_second": round(len(bodies) / seconds)}
 
 
+def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
+    """Rewritten copies and networks against the simulation's truth.
+
+    A spun page (``rewrite_of``: its story) is found when a rewritten pair
+    joins it to a page carrying that story (its own story, a roundup's or a
+    brief's quoted ones, a second version's kept body), or when it sits in
+    that story's cluster (a light spin is still a copy; counted apart). A
+    rewritten pair is true when its two documents carry a common story.
+    Networks: the farms' and spinners' sites must form one ``copying``
+    network holding no legitimate site; the legitimate sites (partners,
+    aggregators, news sites sharing a theme's ad id) must be in no
+    ``copying`` network."""
+    gold = {g["id"]: g for g in sim.gold}
+    carries = {g["id"]: set(g.get("reuse_of") or ([g["story"]] if g["story"] else []))
+               | ({g["rewrite_of"]} if g.get("rewrite_of") else set()) for g in sim.gold}
+    kept_body = {g["story"]: gold[g["version_of"]]["story"] for g in sim.gold if g.get("version_of")}
+    for g in sim.gold:
+        if g["story"] in kept_body:
+            carries[g["id"]].add(kept_body[g["story"]])
+    cluster = {d["id"]: d["cluster"] for d in report["documents"]}
+    story_clusters: dict[str, Counter] = defaultdict(Counter)
+    for g in sim.gold:
+        if g["story"] and cluster.get(g["id"]):
+            story_clusters[g["story"]][cluster[g["id"]]] += 1
+    main = {sid: c.most_common(1)[0][0] for sid, c in story_clusters.items()}
+    rewrites = report.get("rewrites", [])
+    true_pairs = sum(1 for r in rewrites if carries.get(r["a"], set()) & carries.get(r["b"], set()))
+    spun = [g for g in sim.gold if g["transform"] == "spun"]
+    by_rewrite = {g["id"] for g in spun for r in rewrites
+                  if g["id"] in (r["a"], r["b"]) and g["rewrite_of"] in carries[r["b"] if r["a"] == g["id"] else r["a"]]}
+    as_copy = {g["id"] for g in spun if cluster.get(g["id"]) and main.get(g["rewrite_of"]) == cluster[g["id"]]}
+    independent = sum(1 for r in rewrites if "independent" in (gold[r["a"]]["transform"], gold[r["b"]]["transform"]))
+    farm_sites = {site for site, kind in sim.sites.items() if kind in ("farm", "spinner")}
+    legit_sites = {site for site, kind in sim.sites.items() if kind in ("partner", "aggregator", "news")}
+    networks = report.get("networks", [])
+    farm_net = max(networks, key=lambda n: len(farm_sites & set(n["sites"])), default=None)
+    return {
+        "spun_pages": len(spun),
+        "spun_found": len(by_rewrite | as_copy),
+        "spun_by_rewrite": len(by_rewrite),
+        "spun_as_copy": len(as_copy - by_rewrite),
+        "spun_recall": round(len(by_rewrite | as_copy) / len(spun), 4) if spun else None,
+        "rewritten_pairs": len(rewrites),
+        "rewritten_precision": round(true_pairs / len(rewrites), 4) if rewrites else None,
+        "rewrites_with_an_independent_report": independent,
+        "networks": len(networks),
+        "farm_network_found": bool(farm_net) and farm_sites <= set(farm_net["sites"])
+        and not legit_sites & set(farm_net["sites"]) and farm_net["kind"] == "copying",
+        "legitimate_sites_in_a_copying_network": sum(1 for n in networks if n["kind"] == "copying"
+                                                     for site in n["sites"] if site in legit_sites),
+    }
+
+
 def _reuse_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     """Partial reuse against the simulation's truth, per kind (``roundup``,
     ``brief``). Every document carries the text of a set of stories: its own
@@ -285,7 +339,8 @@ def _reuse_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     copy. Reports that share only quotes, a tweet and a caption
     (``shared-quotes``) must have no pair and no passage pair."""
     gold = {g["id"]: g for g in sim.gold}
-    carries = {g["id"]: set(g.get("reuse_of") or ([g["story"]] if g["story"] else [])) for g in sim.gold}
+    carries = {g["id"]: set(g.get("reuse_of") or ([g["story"]] if g["story"] else []))
+               | ({g["rewrite_of"]} if g.get("rewrite_of") else set()) for g in sim.gold}  # a spun page carries its story
     kept_body = {g["story"]: gold[g["version_of"]]["story"] for g in sim.gold if g.get("version_of")}
     for g in sim.gold:  # a second version and its copies carry the first version's kept body
         if g["story"] in kept_body:
@@ -356,6 +411,10 @@ def _simulation_gold(sim) -> Gold:
     """The simulation's ground truth as gold labels for :func:`evaluate`."""
     gold = Gold()
     for entry in sim.gold:
+        if entry.get("rewrite_of"):
+            # a spun page is a copy when the spin is light and a rewrite otherwise:
+            # scored by _rewrite_scores (found either way), not as a story member
+            continue
         gold.documents[entry["id"]] = {
             "story": entry["story"],
             "origin": _node(entry["origin"]),
