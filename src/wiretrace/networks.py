@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]

@@ -271,18 +271,11 @@ def suite_reuters_wire(data: Path, quick: bool) -> dict[str, Any]:
             "docs_per_second": round(len(bodies) / seconds)}
 
 
-def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
-    """Rewritten copies and networks against the simulation's truth.
-
-    A spun page (``rewrite_of``: its story) is found when a rewritten pair
-    joins it to a page carrying that story (its own story, a roundup's or a
-    brief's quoted ones, a second version's kept body), or when it sits in
-    that story's cluster (a light spin is still a copy; counted apart). A
-    rewritten pair is true when its two documents carry a common story.
-    Networks: the farms' and spinners' sites must form one ``copying``
-    network holding no legitimate site; the legitimate sites (partners,
-    aggregators, news sites sharing a theme's ad id) must be in no
-    ``copying`` network."""
+def _story_truth(report: dict[str, Any], sim) -> tuple[dict, dict, dict, dict]:
+    """The simulation's gold by id; the stories each document carries (its
+    own, those a roundup or brief quotes, a spun page's, and a second
+    version's kept body: the first version's story); each document's
+    cluster; and the cluster most of each story's pages are in."""
     gold = {g["id"]: g for g in sim.gold}
     carries = {g["id"]: set(g.get("reuse_of") or ([g["story"]] if g["story"] else []))
                | ({g["rewrite_of"]} if g.get("rewrite_of") else set()) for g in sim.gold}
@@ -296,6 +289,22 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
         if g["story"] and cluster.get(g["id"]):
             story_clusters[g["story"]][cluster[g["id"]]] += 1
     main = {sid: c.most_common(1)[0][0] for sid, c in story_clusters.items()}
+    return gold, carries, cluster, main
+
+
+def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
+    """Rewritten copies and networks against the simulation's truth.
+
+    A spun page (``rewrite_of``: its story) is found when a rewritten pair
+    joins it to a page carrying that story (its own story, a roundup's or a
+    brief's quoted ones, a second version's kept body), or when it sits in
+    that story's cluster (a light spin is still a copy; counted apart). A
+    rewritten pair is true when its two documents carry a common story.
+    Networks: the farms' and spinners' sites must form one ``copying``
+    network holding no legitimate site; the legitimate sites (partners,
+    aggregators, news sites sharing a theme's ad id) must be in no
+    ``copying`` network."""
+    gold, carries, cluster, main = _story_truth(report, sim)
     rewrites = report.get("rewrites", [])
     true_pairs = sum(1 for r in rewrites if carries.get(r["a"], set()) & carries.get(r["b"], set()))
     spun = [g for g in sim.gold if g["transform"] == "spun"]
@@ -338,19 +347,7 @@ def _reuse_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     roundup or brief in a cluster of a story it does not quote is a false
     copy. Reports that share only quotes, a tweet and a caption
     (``shared-quotes``) must have no pair and no passage pair."""
-    gold = {g["id"]: g for g in sim.gold}
-    carries = {g["id"]: set(g.get("reuse_of") or ([g["story"]] if g["story"] else []))
-               | ({g["rewrite_of"]} if g.get("rewrite_of") else set()) for g in sim.gold}  # a spun page carries its story
-    kept_body = {g["story"]: gold[g["version_of"]]["story"] for g in sim.gold if g.get("version_of")}
-    for g in sim.gold:  # a second version and its copies carry the first version's kept body
-        if g["story"] in kept_body:
-            carries[g["id"]].add(kept_body[g["story"]])
-    cluster = {d["id"]: d["cluster"] for d in report["documents"]}
-    story_clusters: dict[str, Counter] = defaultdict(Counter)
-    for g in sim.gold:
-        if g["story"] and cluster.get(g["id"]):
-            story_clusters[g["story"]][cluster[g["id"]]] += 1
-    main = {sid: c.most_common(1)[0][0] for sid, c in story_clusters.items()}
+    gold, carries, cluster, main = _story_truth(report, sim)
     linked: set[tuple[str, str]] = set()
     false_links = 0
     for r in report.get("reuse", []):
