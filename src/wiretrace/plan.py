@@ -307,7 +307,16 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         # a rewrite keeps few word-for-word runs: besides the rejected candidates, pairs
         # sharing a few of them outside quotes (denser anchors than the copy candidates')
         n = max(len(documents), 1)
-        extra = anchor_candidates(s.free_sets, s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
+        # one link per pair of stories: a cluster takes part through its longest
+        # member (it holds the story's text), the others' anchors are not needed
+        empty = np.empty(0, dtype=np.uint64)
+        anchored = list(s.free_sets)
+        for members in s.components:
+            keep = max(members, key=lambda i: (len(s.free_sets[i]), -i))
+            for i in members:
+                if i != keep:
+                    anchored[i] = empty
+        extra = anchor_candidates(anchored, s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
                                   s.config.anchor_max_df)
         verified = np.array([p.a * n + p.b for p in s.verified], dtype=np.int64)
         rejected = np.array([a * n + b for a, b in s.rejected], dtype=np.int64)
