@@ -700,3 +700,26 @@ def test_a_licensed_copy_saved_without_its_url_keeps_its_own_site_from_og_url():
     # with only a canonical link, it still gives the page its address and site
     only = extract_page(html.replace(b"og:url", b"og:nothing"))
     assert only.site == "nytimes.com"
+
+
+def test_a_portals_microdata_provider_is_a_credit_when_the_registry_knows_the_outlet():
+    # MSN's partner logo: <span itemprop="publisher" itemscope> with the partner's address
+    def page(partner: str) -> bytes:
+        return ("<html><head><title>Chips</title><meta property='og:site_name' content='MSN'></head><body><article>"
+                "<h1>Chips</h1><div class='authorinfo'><span class='partnerlogo-img' itemprop='publisher' itemscope "
+                f"itemtype='http://schema.org/Organization'><a href='{partner}' itemprop='url'>"
+                "<img alt='logo' src='x.png'></a></span></div>"
+                + "<p>The chip maker said on Monday that it would build a second plant near the river.</p>" * 6
+                + "</article></body></html>").encode()
+
+    known = extract_page(page("http://www.techinsider.io"), url="https://www.msn.com/en-us/news/technology/chips/ar-1")
+    assert known.metadata["publisher_url"] == ["http://www.techinsider.io"]
+    credits = find_credits(known.text, known.metadata, known.site, known.author, links=known.links, title=known.title)
+    assert credited_sources(credits) == ["site:businessinsider.com"]
+    # an address the registry does not know (a parent group's site?) is weak evidence only
+    unknown = extract_page(page("https://www.example-media-group.com"), url="https://www.msn.com/en-us/news/x/ar-2")
+    credits = find_credits(unknown.text, unknown.metadata, unknown.site, unknown.author, links=unknown.links)
+    assert credited_sources(credits) == [] and credited_sources(credits, weak=True) == ["site:example-media-group.com"]
+    # the site's own microdata publisher is no credit
+    own = extract_page(page("https://www.msn.com/"), url="https://www.msn.com/en-us/news/x/ar-3")
+    assert credited_sources(find_credits(own.text, own.metadata, own.site), weak=True) == []

@@ -379,7 +379,10 @@ def page_metadata(tree) -> dict[str, list[str]]:
     names of the page's article object(s); ``author_org`` for JSON-LD authors
     that are organisations; ``byline`` for the text of short byline/dateline
     elements of the page (outside comment and related-story blocks);
-    ``notes`` for short blocks that read like a credit note ("This post
+    ``publisher_url`` for the address in a microdata publisher or provider
+    block (a portal's partner logo); ``account_ids`` for the tracker and ad
+    account ids of its scripts (:mod:`wiretrace.networks`); ``notes`` for
+    short blocks that read like a credit note ("This post
     originally appeared on ...", "Quelle: sid/dpa"), which main-text
     extraction tends to leave out.
 
@@ -436,6 +439,17 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         if 2 <= len(text) <= 160:
             add("byline", text)
+    # microdata of the organisation that publishes or provides the article
+    # (<span itemprop="publisher" itemscope><a itemprop="url" href=...>): on a
+    # portal (MSN) it is the partner whose story this is
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.get("itemscope") is None:
+            continue
+        if not {"publisher", "provider", "sourceorganization"} & set((element.get("itemprop") or "").lower().split()):
+            continue
+        for child in element.iter():
+            if isinstance(child.tag, str) and "url" in (child.get("itemprop") or "").lower().split():
+                add("publisher_url", child.get("href") or child.get("content"))
     # account ids of the trackers and ads the page loads (wiretrace.networks):
     # script texts and the addresses of scripts, frames and pixels, never the article's text
     chunks = []
