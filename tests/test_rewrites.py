@@ -134,3 +134,13 @@ def test_leftover_generator_text_is_flagged_with_its_offsets_and_nothing_else():
     # ordinary words are not leftovers: "AI models", "business model", "rewrite"
     assert generator_leftovers("The bank said AI models and a new business model would help it rewrite its rules.") == []
     assert generator_leftovers("I\u2019m sorry, but I can\u2019t fulfill that request.")[0]["start"] == 0
+
+
+def test_the_provenance_graph_has_a_rewrite_edge_from_the_earlier_page():
+    records = [
+        {"id": "authority", "url": "https://valleywater.example.org/a", "text": ORIGINAL, "published": "2026-04-06T09:00:00Z"},
+        {"id": "spun", "url": "https://dailynewsflash24.com/b", "text": REWRITTEN, "published": "2026-04-06T15:00:00Z"},
+    ]
+    graph = scan(records).graph
+    edge = graph.edges["doc:authority", "doc:spun"]
+    assert edge["kind"] == "rewrite" and edge["direction"] == "known" and edge["shared_bigrams"] >= 12

@@ -644,7 +644,7 @@ def _origin_time(
 
 def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProvenance],
                      attributions: dict[int, Attribution], reuse: Sequence[Any] = (),
-                     lineages: Sequence[Any] = ()) -> nx.DiGraph:
+                     lineages: Sequence[Any] = (), rewrites: Sequence[Any] = ()) -> nx.DiGraph:
     """Documents, sites and agencies, with ``copy`` edges (source -> copy),
     ``publishes`` edges (site -> document) and ``reuse`` edges between the
     documents of a passage pair (:mod:`wiretrace.passages`; from the one
@@ -652,7 +652,9 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
     ``a`` to ``b`` with ``direction`` unknown), and ``version`` edges from
     each version of a lineage (:mod:`wiretrace.lineage`; its publisher's
     first document) to the next, with the lineage's number and how its order
-    was decided."""
+    was decided; and ``rewrite`` edges between the documents of a rewritten
+    pair (:mod:`wiretrace.rewrites`), oriented as reuse edges are, with the
+    content bigrams shared and the aligned sentences."""
     from wiretrace.wire import load_agencies
 
     agencies = load_agencies()
@@ -703,6 +705,11 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
         graph.add_edge(source, copy, kind="reuse", direction="unknown" if pair.first is None else "known",
                        words=pair.words,
                        passages=json.dumps(pair.passages))
+    for pair in rewrites:
+        ends = [node_of(pair.a), node_of(pair.b)]
+        source, copy = ends[::-1] if pair.first == pair.b else ends
+        graph.add_edge(source, copy, kind="rewrite", direction="unknown" if pair.first is None else "known",
+                       shared_bigrams=pair.shared, sentences=json.dumps(pair.sentences))
     for number, line in enumerate(lineages, start=1):
         heads = [node_of(version[0]) for version in line.versions]
         for earlier, later in zip(heads, heads[1:]):
