@@ -303,3 +303,13 @@ def test_a_repost_that_is_all_quote_is_still_a_near_duplicate():
     text = "\u201c" + story(3, 200) + "\u201d"
     report = scan([{"id": "a", "text": text}, {"id": "b", "text": text + " Read more."}])
     assert [(p["a"], p["b"]) for p in report.pairs] == [("a", "b")]
+
+
+def test_typewriter_quotes_of_tokenised_text_are_quotes():
+    # ECB+ and Penn Treebank text: `` opens, '' closes, with spaces around
+    text = "`` The suspect entered the business , '' police said in a statement ."
+    spans = quote_spans(text)
+    assert spans == reference_quote_spans(text)
+    assert text[spans[-1][0]:spans[-1][1]] == "`` The suspect entered the business , ''"
+    # apostrophes stay apostrophes
+    assert quote_spans("The players' union said it's over.") == []

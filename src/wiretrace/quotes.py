@@ -5,8 +5,11 @@ Rule: a span is *discounted* when it is
 
 * **inside quotation marks** of any script: ``"…"``, ``“…”``, ``„…“``,
   ``„…”``, ``”…”``, ``«…»``, ``»…«``, ``‹…›``, ``›…‹``, ``‚…‘``, ``‘…’``,
-  ``「…」``, ``『…』``, ``〝…〞``, full-width ``＂…＂`` and straight
-  ``'…'``. A quote opens at an opening mark and closes at the nearest mark
+  ``「…」``, ``『…』``, ``〝…〞``, full-width ``＂…＂``, straight
+  ``'…'``, and typewriter quotes: two backticks, closed by two apostrophes
+  (tokenised text writes them with spaces around; a typewriter quote ends
+  with its line, as single marks do: tokenised text holds one sentence per
+  line, and writes a stray opening pair where a closing one belongs). A quote opens at an opening mark and closes at the nearest mark
   that closes it; quotes nest (up to :data:`MAX_DEPTH` deep), and a
   closing mark that matches a quote further out closes that one (the
   unclosed inner marks were strays). Marks that can be apostrophes or
@@ -103,6 +106,7 @@ _CLOSERS = {
     "\u2018": "\u2019",  # ‘ ’
     "\u201a": "\u2018\u2019",  # ‚ ‘ and ‚ ’
     "'": "'",
+    "`": "'",  # `` ... '' (typewriter and tokenised text: ECB+, Penn Treebank)
 }
 _MARKS = "".join(sorted(set(_CLOSERS) | set("".join(_CLOSERS.values()))))
 # Marks whose direction (or whether they are quotes at all) depends on
@@ -113,7 +117,7 @@ _LETTER_OPENS = frozenset("'\u2018")
 # Flanked marks that may close standing between spaces (tokenised text).
 _SPACED_CLOSE = frozenset('"\uff02\u201d')
 # Marks of quotes that end at the end of their line.
-_LINE_BOUND = frozenset("'\u2018\u201a\u2039\u203a")
+_LINE_BOUND = frozenset("'\u2018\u201a\u2039\u203a`")
 # Characters after which a flanked mark may open: brackets, dashes, slashes, colons.
 _OPEN_AFTER = frozenset("([{<\u2014\u2013-/:") | frozenset(_MARKS)
 
@@ -152,7 +156,9 @@ def _can_close(text: str, i: int) -> bool:
     if after.isalnum():
         return False
     before = text[i - 1] if i else " "
-    return not before.isspace() or (text[i] in _SPACED_CLOSE and after.isspace())
+    return (not before.isspace() or (text[i] in _SPACED_CLOSE and after.isspace())
+            or (text[i] == "'" and after == "'"))  # the first of a spaced '' closing `` ... ''
+
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -183,7 +189,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
             if mark in _APOSTROPHES and before.isalnum() and after.isalnum():
                 continue  # an apostrophe inside a word ("don't", "O\u2019Neill") neither opens nor closes
             # the rules of _can_close and _can_open, inline (this loop is the hot path)
-            can_close = not after.isalnum() and (not before.isspace() or (mark in _SPACED_CLOSE and after.isspace()))
+            can_close = not after.isalnum() and (not before.isspace() or (mark in _SPACED_CLOSE and after.isspace())
+                                                 or (mark == "'" and after == "'"))
             can_open = (not after.isspace() and (before.isspace() or before in _OPEN_AFTER)
                         and (mark not in _LETTER_OPENS or after.isalpha()))
         else:
