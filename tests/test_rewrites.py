@@ -144,3 +144,20 @@ def test_the_provenance_graph_has_a_rewrite_edge_from_the_earlier_page():
     graph = scan(records).graph
     edge = graph.edges["doc:authority", "doc:spun"]
     assert edge["kind"] == "rewrite" and edge["direction"] == "known" and edge["shared_bigrams"] >= 12
+
+
+def test_the_html_cluster_view_shows_a_rewrite_side_by_side():
+    from wiretrace.html import render_html
+
+    records = [
+        {"id": "authority", "url": "https://valleywater.example.org/a", "text": ORIGINAL, "published": "2026-04-06T09:00:00Z"},
+        {"id": "partner", "url": "https://valley-partner.com/a", "text": ORIGINAL + "\n\nSource: Valley Water",
+         "published": "2026-04-06T10:00:00Z"},
+        {"id": "spun", "url": "https://dailynewsflash24.com/b", "text": REWRITTEN, "published": "2026-04-06T15:00:00Z"},
+    ]
+    report = scan(records)
+    assert [r["b"] for r in report.rewrites] == ["spun"] and report.rewrites[0]["cluster_a"] == "c1"
+    from test_report_html import fragments
+
+    views = fragments(render_html(report.to_dict()))  # the cluster views, as the page's script unpacks them
+    assert "rewritten: the same sentences in other words" in views and "content-word pairs shared" in views

@@ -372,6 +372,10 @@ class _Model:
         for reuse in report.get("reuse", []):
             for cluster_id in {reuse.get("cluster_a"), reuse.get("cluster_b")} - {None}:
                 self.reuse_of.setdefault(cluster_id, []).append(reuse)
+        self.rewrites_of: dict[str, list[Mapping[str, Any]]] = {}  # cluster id -> its rewritten pairs
+        for rewrite in report.get("rewrites", []):
+            for cluster_id in {rewrite.get("cluster_a"), rewrite.get("cluster_b")} - {None}:
+                self.rewrites_of.setdefault(cluster_id, []).append(rewrite)
         self.lineages = {line["id"]: line for line in report.get("lineages", [])}
 
     def versions(self, cluster: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -567,6 +571,12 @@ class _Model:
              "alignment": {"with": f"doc:{r['a']}", "passages": r["passages"], "cut": r["share_a"], "paste": r["share_b"]}}
             for r in self.reuse_of.get(cluster["id"], [])
         ]
+        # rewritten pairs: the aligned sentences, shown like passages
+        aligned += [
+            {"source": f"doc:{r['a']}", "copy": f"doc:{r['b']}", "rewrite": r,
+             "alignment": {"with": f"doc:{r['a']}", "passages": r["sentences"], "cut": r["share_a"], "paste": r["share_b"]}}
+            for r in self.rewrites_of.get(cluster["id"], [])
+        ]
         limit = self.options.max_text_chars
         for edge in aligned[: self.options.max_compare_views]:
             alignment = edge["alignment"]
@@ -584,8 +594,9 @@ class _Model:
                 "copy_label": self.node_label(edge["copy"]),
                 "source_label": self.node_label(edge["source"]),
                 "closest": alignment["with"] != edge["source"],
-                "undirected": edge.get("undirected", False) or "reuse" in edge,
+                "undirected": edge.get("undirected", False) or "reuse" in edge or "rewrite" in edge,
                 "reuse": edge.get("reuse"),
+                "rewrite": edge.get("rewrite"),
                 "cut": _percent(alignment.get("cut")),
                 "paste": _percent(alignment.get("paste")),
                 "passages": len(passages),
