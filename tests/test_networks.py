@@ -175,3 +175,16 @@ def test_the_demo_corpus_shows_the_farm_network_and_the_decoy_group(demo_report)
         ("financepost-daily.com", "heritagenewsroom.com", "newsfeedhub.info"): "copying",
         ("londonledger.co.uk", "metrowire.co.uk"): "shared accounts",
     }
+
+
+def test_hostile_account_ids_in_an_inputs_metadata_link_nobody_and_stop_nothing():
+    text = story(7300)
+    records = [{"id": f"d{n}", "url": f"https://site{n}.com/a", "text": text if n < 2 else story(7301 + n),
+                "metadata": {"account_ids": ["nocolon", "evil:<script>alert(1)</script>", "gtm:", ":x", "gtm:GTM-OK12"]}}
+               for n in range(3)]
+    report = scan(records)
+    assert [(n["sites"], [e["id"] for e in n["evidence"]]) for n in report.networks] == [
+        (["site0.com", "site1.com", "site2.com"], ["GTM-OK12"])]
+    import pytest as _pytest
+    with _pytest.raises(ValueError, match="not an account id"):
+        site_networks({"a.com": {"nocolon": 1}})

@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
+__all__ = ["account_key", "find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
 
 #: An id carried by more sites than this is a vendor's, a plugin's or a
 #: theme's default, not an owner's: the largest newspaper groups run a few
@@ -62,6 +62,21 @@ _IDS = re.compile(
 # GA4 ids are also ordinary-looking tokens ("G-SHOCKWATCH"): only where a
 # tracker is loaded or configured
 _GA4_CONTEXT = re.compile(r"gtag|googletagmanager|google-analytics|measurement|analytics", re.I)
+
+
+_KEY = re.compile(r"(?P<kind>ua|ga4|gtm|adsense|pixel):(?P<id>[A-Za-z0-9-]{2,40})")
+
+
+def account_key(key: object) -> bool:
+    """Whether ``key`` is an account id as this module writes it
+    (``kind:id`` of a kind in :data:`ID_KINDS`): an input's own
+    ``metadata.account_ids`` may hold anything, and only these link sites.
+
+    Example:
+        >>> account_key("gtm:GTM-K9X2ZQ"), account_key("GTM-K9X2ZQ"), account_key("evil:<script>")
+        (True, False, False)
+    """
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
 
 
 def find_account_ids(chunks: Iterable[str]) -> list[str]:
@@ -128,6 +143,8 @@ def site_networks(
         if not site:
             continue
         for key, pages in ids.items():
+            if not account_key(key):
+                raise ValueError(f"not an account id: {key!r} (expected kind:id with kind one of {', '.join(ID_KINDS)})")
             carriers[key][site] = carriers[key].get(site, 0) + int(pages)
     common = [{"id": key, "sites": len(c)} for key, c in sorted(carriers.items()) if len(c) > max_sites]
     shared = {key: c for key, c in carriers.items() if 2 <= len(c) <= max_sites}

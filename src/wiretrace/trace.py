@@ -23,7 +23,7 @@ from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.executor import LocalExecutor
-from wiretrace.networks import site_networks
+from wiretrace.networks import account_key, site_networks
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
@@ -436,8 +436,9 @@ def networks_stage(
         site_of_node[f"doc:{doc.id}"] = doc.site
         if doc.site and doc.metadata and doc.metadata.get("account_ids"):
             counts = site_ids.setdefault(doc.site, {})
-            for key in doc.metadata["account_ids"]:
-                counts[key] = counts.get(key, 0) + 1
+            for key in set(doc.metadata["account_ids"]):
+                if account_key(key):  # an input's own metadata may hold anything: kind:id of a known kind only
+                    counts[key] = counts.get(key, 0) + 1
     copies = []
     for i, attribution in attributions.items():
         source = attribution.source
