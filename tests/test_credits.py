@@ -672,7 +672,7 @@ def test_a_blog_via_box_names_its_source_by_the_link():
               b'<span><a href="https://www.gadgetwirenews.com/2014/06/29/chips/">Gadget Wire</a></span></li></ul>'
               b"</article></body></html>")
     page = extract_page(html, url="https://www.theverge.com/2014/6/29/1/chips")
-    assert page.metadata.get("notes") == ["Via Gadget Wire (https://www.gadgetwirenews.com/2014/06/29/chips/)"]
+    assert page.metadata.get("notes") == ["Via: Gadget Wire (https://www.gadgetwirenews.com/2014/06/29/chips/)"]
     credits = find_credits(page.text, page.metadata, page.site, page.author, links=page.links, title=page.title)
     assert credited_sources(credits) == ["site:gadgetwirenews.com"]
 
@@ -723,3 +723,9 @@ def test_a_portals_microdata_provider_is_a_credit_when_the_registry_knows_the_ou
     # the site's own microdata publisher is no credit
     own = extract_page(page("https://www.msn.com/"), url="https://www.msn.com/en-us/news/x/ar-3")
     assert credited_sources(find_credits(own.text, own.metadata, own.site), weak=True) == []
+
+
+def test_a_street_named_via_is_no_credit():
+    text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
+    assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []
+    assert sources("The plant will open in June.\n\nVia: The New York Times", own_site="x.com") == ["site:nytimes.com"]

@@ -713,7 +713,8 @@ _SOURCE_LIST = re.compile(
     rf"(?P<body>[A-Za-z-]{{2,12}}(?:{_H}*[/,]{_H}*[A-Za-z-]{{2,12}}){{1,4}}){_H}*\.?{_H}*$"
 )
 # "Authored by X via Y", "By X via Y" in the byline zone
-_VIA = re.compile(rf"(?:\bvia{_H}+|^{_H}*(?:VIA|Via){_H}*:?{_H}*)" + _NAME_TAIL)
+# (capitalised at a line's start only with a colon: "Via Veneto" is a street)
+_VIA = re.compile(rf"(?:\bvia{_H}+|^{_H}*(?:VIA|Via){_H}*:{_H}*)" + _NAME_TAIL)
 # "(APA/dpa/AFP)", "red, ORF.at/Agenturen", "SOURCE: Al Jazeera and news agencies"
 _UNNAMED = re.compile(
     r"(?<![\w-])(?:news\s+agencies|wire\s+services|wire\s+reports|agencies|Agenturen|agencias|agences|agenzie|"

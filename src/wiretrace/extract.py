@@ -364,7 +364,18 @@ _NOT_ARTICLE_CLASS = re.compile(
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
 _METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
-_SCRIPT_CHARS = 200_000  # of one inline script searched for account ids (trackers are configured near its start)
+# Of one inline script, the characters searched for account ids: a tracker's
+# snippet is a few hundred; a longer script is often a state blob holding the
+# article's text (which may quote an id).
+_SCRIPT_CHARS = 20_000
+_JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module", "text/ecmascript",
+                       "application/ecmascript", "text/jscript"})
+
+
+def _javascript(script) -> bool:
+    """Whether a <script> holds code: JSON-LD and other data blocks hold the
+    article's own text (``articleBody``), which is never searched for ids."""
+    return (script.get("type") or "").strip().lower() in _JS_TYPES
 
 
 def page_metadata(tree) -> dict[str, list[str]]:
@@ -448,13 +459,18 @@ def page_metadata(tree) -> dict[str, list[str]]:
         if not {"publisher", "provider", "sourceorganization"} & set((element.get("itemprop") or "").lower().split()):
             continue
         for child in element.iter():
-            if isinstance(child.tag, str) and "url" in (child.get("itemprop") or "").lower().split():
-                add("publisher_url", child.get("href") or child.get("content"))
+            if not isinstance(child.tag, str) or "url" not in (child.get("itemprop") or "").lower().split():
+                continue
+            # the organisation's own url, not one of a nested item (its logo ImageObject)
+            owner = next((a for a in child.iterancestors() if a.get("itemscope") is not None), None)
+            value = child.get("href") or child.get("content")
+            if owner is element and value and not _IMAGE_URL.search(value):
+                add("publisher_url", value)
     # account ids of the trackers and ads the page loads (wiretrace.networks):
     # script texts and the addresses of scripts, frames and pixels, never the article's text
     chunks = []
     for element in tree.iter("script", "iframe", "img", "ins"):
-        if element.tag == "script" and element.text:
+        if element.tag == "script" and element.text and _javascript(element):
             chunks.append(element.text[:_SCRIPT_CHARS])
         for attribute in ("src", "data-ad-client"):
             value = element.get(attribute)
@@ -470,7 +486,8 @@ def page_metadata(tree) -> dict[str, list[str]]:
         text = " ".join(element.text_content().split())
         links = [a.get("href") for a in element.iterfind(".//a") if a.get("href")]
         if _VIA_NOTE.match(text) and len(text) <= _NOTE_CHARS and len(links) == 1:
-            add("notes", f"{text} ({links[0].strip()[:_NOTE_CHARS]})")
+            name = _VIA_NOTE.sub("", text, count=1)
+            add("notes", f"Via: {name} ({links[0].strip()[:_NOTE_CHARS]})")
     for element in tree.iter(*_NOTE_TAGS):
         # Credit notes the main-text extractor leaves out: "This post originally
         # appeared on Grist", "Republished from Kotaku", "Quelle: sid/dpa",
@@ -492,7 +509,8 @@ def page_metadata(tree) -> dict[str, list[str]]:
 
 
 _VIA_CLASS = re.compile(r"(?<![a-z])via(?![a-z])")
-_VIA_NOTE = re.compile(r"(?i)via\s*:?\s+\S")
+_VIA_NOTE = re.compile(r"(?i)via\s*:?\s*(?=\S)")
+_IMAGE_URL = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|avif|ico)(?:[?#]|$)")
 _NOTE_TAGS = ("p", "div", "span", "em", "i", "small", "cite", "footer", "section")
 _NOTE_CHILDREN = 6  # a note is a small block, not a container of the page
 _NOTE_CHARS = 200
@@ -570,9 +588,11 @@ def _own_url(metadata: dict[str, list[str]], canonical: str) -> str | None:
     og = _clean_url(og) if og else None
     if not og or not _ABSOLUTE_URL.match(og):
         return None
+    from wiretrace.credits import _DOMAIN_SITE, _HOSTING_SITES
+
     own, source = site_of(og), site_of(canonical)
-    if not own or not any(c.isalpha() for c in own.rsplit(".", 1)[-1]):
-        return None  # an address without a domain name (a server's IP) names no site
+    if not own or not _DOMAIN_SITE.match(own) or own in _HOSTING_SITES:
+        return None  # a server's IP, a mangled host, an AMP cache or a blog host names no publisher
     return og if source and own != source else None
 
 

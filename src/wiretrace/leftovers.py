@@ -1,6 +1,6 @@
 """Leftover generator text: what a chatbot says about itself, left in a page
-that was rewritten with it ("As an AI language model, I cannot ...", "Here
-is a rewritten version of the article").
+that was rewritten with it ("As an AI language model, I cannot ...", "I
+cannot fulfill this request").
 
 Rule: a phrase of :data:`PHRASES` (case-insensitive, whitespace-tolerant) in
 a document's text is *evidence* that the text went through a generator. It
@@ -36,7 +36,7 @@ PHRASES = (
     r"como (?:un )?modelo de lenguaje",
 )
 _PHRASE = re.compile("|".join(p.replace(" ", r"\s+") for p in PHRASES), re.IGNORECASE)
-_ANCHORS = ("model", "mod\u00e8le", "an ai ", "fulfill", "en tant que ia")
+_ANCHORS = ("model", "mod\u00e8le", "an ai", "fulfill", "en tant qu")  # no spaces at the ends: any whitespace may follow
 
 
 def generator_leftovers(text: str) -> list[dict[str, Any]]:

@@ -6,8 +6,8 @@ Rule: a span is *discounted* when it is
 * **inside quotation marks** of any script: ``"…"``, ``“…”``, ``„…“``,
   ``„…”``, ``”…”``, ``«…»``, ``»…«``, ``‹…›``, ``›…‹``, ``‚…‘``, ``‘…’``,
   ``「…」``, ``『…』``, ``〝…〞``, full-width ``＂…＂``, straight
-  ``'…'``, and typewriter quotes: two backticks, closed by two apostrophes
-  (tokenised text writes them with spaces around; a typewriter quote ends
+  ``'…'``, and typewriter quotes: a backtick, closed by an apostrophe (two
+  of each as a rule; tokenised text writes them with spaces around; a typewriter quote ends
   with its line, as single marks do: tokenised text holds one sentence per
   line, and writes a stray opening pair where a closing one belongs). A quote opens at an opening mark and closes at the nearest mark
   that closes it; quotes nest (up to :data:`MAX_DEPTH` deep), and a

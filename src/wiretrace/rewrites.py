@@ -54,7 +54,7 @@ from typing import Any
 from wiretrace.quotes import discounted_spans
 
 __all__ = ["Rewrite", "find_rewrites", "content_bigrams", "MIN_SHARED", "CONTAINMENT", "SENTENCE_DICE",
-           "ALIGNED_SHARE", "MIN_ALIGNED", "MIN_WORD_CHARS", "STOPWORDS"]
+           "ALIGNED_SHARE", "MIN_ALIGNED", "MIN_WORD_CHARS", "MAX_CHARS", "STOPWORDS"]
 
 #: Content bigrams two documents must share (short texts share a few by
 #: chance; 8 let 8 more independent ECB+ pairs through, module doc).
@@ -73,6 +73,10 @@ SENTENCE_DICE = 0.4
 #: (with MIN_SHARED 12) 2 (module doc).
 ALIGNED_SHARE = 0.6
 MIN_ALIGNED = 2
+#: Characters of a text that the rewrite test reads: news articles are a few
+#: thousand; a longer text (a transcript, a book) is read up to here, so that
+#: one huge page cannot stall a run.
+MAX_CHARS = 100_000
 #: Shorter words are left out of the content words (articles, pronouns and
 #: prepositions of most languages are one or two letters).
 MIN_WORD_CHARS = 3
@@ -100,8 +104,11 @@ het een van met voor zijn werd worden niet ook naar bij uit door maar zijn
 """.split())
 
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
-# what stands before a capitalised word that opens a sentence
+# a sentence ends at its punctuation or its line (linear: no backtracking over a long line)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|(?=\n)|\Z)")
+# what stands before a capitalised word that opens a sentence (looked for in
+# the few characters before it: "^" matches only at the real start of a piece)
+_LOOKBACK = 64
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"\u201c\u201d\u00bb\u00ab(]\s*|^\s+)\Z")
 _SKELETON = re.compile(r"(?<=[\w,;:] )[A-Z\u00C0-\u00DE][\w'\u2019-]+|\d[\d.,:]*\d|\d")
 
@@ -146,7 +153,8 @@ def _sequence(piece: str) -> list[str | None]:
     out: list[str | None] = []
     for m in _WORD.finditer(piece):
         word = m.group()
-        if word[0].isdigit() or (word[0].isupper() and not _SENTENCE_START.search(piece, 0, m.start())):
+        if word[0].isdigit() or (word[0].isupper()
+                                 and not _SENTENCE_START.search(piece, max(0, m.start() - _LOOKBACK), m.start())):
             out.append(None)
             continue
         word = word.casefold()
@@ -179,11 +187,18 @@ def find_rewrites(
     sorted by (a, b). The caller leaves out pairs the guards exclude
     (module doc); this function decides on the texts alone."""
     cache: dict[int, set[tuple[str, str]]] = {}
+    sentence_cache: dict[int, list[tuple[int, int, set[str]]]] = {}
 
     def bigrams(i: int) -> set[tuple[str, str]]:
         found = cache.get(i)
         if found is None:
-            found = cache[i] = content_bigrams(texts[i])
+            found = cache[i] = content_bigrams(texts[i][:MAX_CHARS])
+        return found
+
+    def sentences(i: int) -> list[tuple[int, int, set[str]]]:
+        found = sentence_cache.get(i)
+        if found is None:
+            found = sentence_cache[i] = _sentences(texts[i][:MAX_CHARS])
         return found
 
     out = []
@@ -194,11 +209,11 @@ def find_rewrites(
         shared = len(x & y)
         if shared < MIN_SHARED or shared < CONTAINMENT * min(len(x), len(y)):
             continue
-        sentences, order, small = _aligned_sentences(texts[a], texts[b])
-        if len(sentences) < MIN_ALIGNED or len(sentences) < ALIGNED_SHARE * small:
+        sentences_ab, order, small = _aligned(sentences(a), sentences(b))
+        if len(sentences_ab) < MIN_ALIGNED or len(sentences_ab) < ALIGNED_SHARE * small:
             continue  # the shared words are scattered: a topic's vocabulary, not a rewritten text
-        out.append(Rewrite(a, b, shared, round(shared / len(x), 4), round(shared / len(y), 4), sentences, order,
-                           _skeleton_kept(texts[a], texts[b])))
+        out.append(Rewrite(a, b, shared, round(shared / len(x), 4), round(shared / len(y), 4), sentences_ab, order,
+                           _skeleton_kept(texts[a][:MAX_CHARS], texts[b][:MAX_CHARS])))
     return out
 
 
@@ -223,18 +238,32 @@ def _sentences(text: str) -> list[tuple[int, int, set[str]]]:
 
 
 def _aligned_sentences(text_a: str, text_b: str) -> tuple[list[list[int]], float, int]:
-    """Each sentence of the text with fewer sentences aligned with its most
-    similar sentence of the other (Dice of content words >= SENTENCE_DICE),
-    as [a_start, a_end, b_start, b_end]; the share of them in order; and how
-    many sentences the text with fewer has."""
-    sa, sb = _sentences(text_a), _sentences(text_b)
+    """:func:`_aligned` of two texts' sentences."""
+    return _aligned(_sentences(text_a), _sentences(text_b))
+
+
+def _aligned(sa: list[tuple[int, int, set[str]]], sb: list[tuple[int, int, set[str]]]
+             ) -> tuple[list[list[int]], float, int]:
+    """Each sentence of the side with fewer sentences aligned with its most
+    similar sentence of the other (Dice of content words >= SENTENCE_DICE;
+    ties: the first), as [a_start, a_end, b_start, b_end]; the share of them
+    in order; and how many sentences the side with fewer has. Only the
+    sentences that share a word are compared (an index by word)."""
     swap = len(sb) < len(sa)
     small, large = (sb, sa) if swap else (sa, sb)
+    by_word: dict[str, list[int]] = {}
+    for k, (_, _, other) in enumerate(large):
+        for word in other:
+            by_word.setdefault(word, []).append(k)
     aligned = []
     for start, end, words in small:
+        common: dict[int, int] = {}
+        for word in words:
+            for k in by_word.get(word, ()):
+                common[k] = common.get(k, 0) + 1
         best, where = 0.0, None
-        for k, (s2, e2, other) in enumerate(large):
-            dice = 2 * len(words & other) / (len(words) + len(other))
+        for k in sorted(common):
+            dice = 2 * common[k] / (len(words) + len(large[k][2]))
             if dice > best:
                 best, where = dice, k
         if where is not None and best >= SENTENCE_DICE:
