@@ -192,3 +192,16 @@ def test_hostile_account_ids_in_an_inputs_metadata_link_nobody_and_stop_nothing(
     import pytest as _pytest
     with _pytest.raises(ValueError, match="not an account id"):
         site_networks({"a.com": {"nocolon": 1}})
+
+
+def test_ids_in_json_blocks_count_only_as_a_trackers_value_and_json_ld_is_never_read():
+    body = "<p>" + "The council met on Tuesday and voted to keep the plan for the harbour. " * 5 + "</p>"
+    html = (
+        "<html><head><title>Harbour</title>"
+        '<script type="application/json">{"vendor": "group vip", "tags": {"gtm": ["GTM-MKM4ZNQ"]},'
+        ' "story": {"body": "Investigators traced GTM-FARM77 and UA-1234567-1 to one owner."}}</script>'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "The farm ran GTM-FARM78."}</script>'
+        "</head><body><article><h1>Harbour</h1>" + body + body + "</article></body></html>"
+    )
+    page = extract_page(html.encode(), url="https://harbour-news.com/a")
+    assert page.metadata["account_ids"] == ["gtm:GTM-MKM4ZNQ"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from wiretrace.dates import parse_published
-from wiretrace.networks import find_account_ids
+from wiretrace.networks import find_account_ids, find_account_ids_in_data
 from wiretrace.sites import site_of
 
 __all__ = ["Page", "decode_html", "extract_page", "page_metadata", "ExtractionError"]
@@ -372,10 +372,7 @@ _JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"
                        "application/ecmascript", "text/jscript"})
 
 
-def _javascript(script) -> bool:
-    """Whether a <script> holds code: JSON-LD and other data blocks hold the
-    article's own text (``articleBody``), which is never searched for ids."""
-    return (script.get("type") or "").strip().lower() in _JS_TYPES
+
 
 
 def page_metadata(tree) -> dict[str, list[str]]:
@@ -468,15 +465,19 @@ def page_metadata(tree) -> dict[str, list[str]]:
                 add("publisher_url", value)
     # account ids of the trackers and ads the page loads (wiretrace.networks):
     # script texts and the addresses of scripts, frames and pixels, never the article's text
-    chunks = []
+    chunks, data_blocks = [], []
     for element in tree.iter("script", "iframe", "img", "ins"):
-        if element.tag == "script" and element.text and _javascript(element):
-            chunks.append(element.text[:_SCRIPT_CHARS])
+        if element.tag == "script" and element.text:
+            kind = (element.get("type") or "").strip().lower()
+            if kind in _JS_TYPES:
+                chunks.append(element.text[:_SCRIPT_CHARS])
+            elif kind == "application/json":  # configuration, or the article's state: tracker keys only
+                data_blocks.append(element.text[:_SCRIPT_CHARS])
         for attribute in ("src", "data-ad-client"):
             value = element.get(attribute)
             if value and "-" in value or value and "id=" in value:
                 chunks.append(value[:_METADATA_VALUE_CHARS])
-    for account in find_account_ids(chunks):
+    for account in dict.fromkeys(find_account_ids(chunks) + find_account_ids_in_data(data_blocks)):
         add("account_ids", account)
     for element in tree.iter("li", "div", "p", "span"):
         # "<li class=via><strong>Via</strong> <a href=...>Engadget</a></li>": a

@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["account_key", "find_account_ids", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
+__all__ = ["account_key", "find_account_ids", "find_account_ids_in_data", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
 
 #: An id carried by more sites than this is a vendor's, a plugin's or a
 #: theme's default, not an owner's: the largest newspaper groups run a few
@@ -103,6 +103,31 @@ def find_account_ids(chunks: Iterable[str]) -> list[str]:
                     continue
             out.setdefault(f"{kind.removesuffix('_img')}:{m.group(kind)}")
     return list(out)
+
+
+# In a data block (a page's JSON configuration), an id counts only as the
+# value of a key that names a tracker ("tags": {"gtm": ["GTM-…"]},
+# "trackingId": "UA-…"): elsewhere in the block it may be the article's text.
+_TRACKER_KEY = re.compile(r'(?i)(?:gtm|\bga4?\b|analytic|track|measurement|container|ad_?client|pixel|\btags?\b)[\w-]*"?\s*:\s*\[?\s*"?$')
+
+
+def find_account_ids_in_data(blocks: Iterable[str]) -> list[str]:
+    """Account ids of JSON data blocks (``<script type="application/json">``):
+    only those written as the value of a tracker's key.
+
+    Example:
+        >>> find_account_ids_in_data(['{"vendor": "x", "tags": {"gtm": ["GTM-MKM4ZNQ"]}}',
+        ...                           '{"body": "The farm ran GTM-FARM77 on every site."}'])
+        ['gtm:GTM-MKM4ZNQ']
+    """
+    kept = []
+    for block in blocks:
+        if not isinstance(block, str):
+            continue
+        for m in _IDS.finditer(block):
+            if _TRACKER_KEY.search(block, max(0, m.start() - 40), m.start()):
+                kept.append(block[max(0, m.start() - 40): m.end() + 2])
+    return find_account_ids(kept)
 
 
 def site_networks(
