@@ -39,6 +39,20 @@ _PHRASE = re.compile("|".join(p.replace(" ", r"\s+") for p in PHRASES), re.IGNOR
 _ANCHORS = ("model", "mod\u00e8le", "an ai", "fulfill", "en tant qu")  # no spaces at the ends: any whitespace may follow
 
 
+def _anchored(lowered: str) -> bool:
+    """Whether an anchor stands as words: "an ai" followed by a letter is
+    "an aide", "an aim" (common; the regex would run for nothing)."""
+    if any(anchor in lowered for anchor in _ANCHORS if anchor != "an ai"):
+        return True
+    at = lowered.find("an ai")
+    while at >= 0:
+        after = lowered[at + 5 : at + 6]
+        if not after or not after.isalpha():
+            return True
+        at = lowered.find("an ai", at + 1)
+    return False
+
+
 def generator_leftovers(text: str) -> list[dict[str, Any]]:
     """Every leftover generator phrase in ``text``: ``text`` (as written),
     ``start`` and ``end`` (character offsets).
@@ -50,6 +64,6 @@ def generator_leftovers(text: str) -> list[dict[str, Any]]:
         []
     """
     lowered = text.lower()
-    if not any(anchor in lowered for anchor in _ANCHORS):
+    if not any(anchor in lowered for anchor in _ANCHORS) or not _anchored(lowered):
         return []
     return [{"text": m.group(), "start": m.start(), "end": m.end()} for m in _PHRASE.finditer(text)]
