@@ -29,23 +29,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _context  # noqa: E402
 
+from wiretrace.evaluation.metrics import placement  # noqa: E402
 from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl  # noqa: E402
 from wiretrace.index import Index  # noqa: E402
 
 
-def placed(report: dict[str, Any], new: set[str]) -> tuple[set, dict[str, tuple]]:
-    """The new pages' verified pairs, and each one's cluster members, origin
-    and credit verdict (as ``tests/test_index.py`` compares them)."""
-    clusters = {c["id"]: c for c in report["clusters"]}
-    pairs = {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if new & {p["a"], p["b"]}}
-    out = {}
-    for d in report["documents"]:
-        if d["id"] in new:
-            cluster = clusters.get(d["cluster"]) if d.get("cluster") else None
-            out[d["id"]] = (tuple(cluster["members"]) if cluster else None,
-                            json.dumps(cluster["origin"], sort_keys=True) if cluster else None,
-                            (d.get("attribution") or {}).get("status"))
-    return pairs, out
 
 
 def compare(db: Path, new: Path) -> dict[str, Any]:
@@ -60,7 +48,7 @@ def compare(db: Path, new: Path) -> dict[str, Any]:
         full = index.report().to_dict()
         report_s = time.perf_counter() - started
     ids = {json.loads(line)["id"] for line in new.read_text(encoding="utf-8").splitlines()}
-    (delta_pairs, delta_placed), (full_pairs, full_placed) = placed(delta, ids), placed(full, ids)
+    (delta_pairs, delta_placed), (full_pairs, full_placed) = placement(delta, ids), placement(full, ids)
     return {"added": added.added, "add_seconds": round(add_s, 2), "delta_seconds": round(delta_s, 2),
             "report_seconds": round(report_s, 2), "delta_documents": len(delta["documents"]),
             "delta_clusters": len(delta["clusters"]), "new_pages_in_clusters": sum(1 for v in full_placed.values()

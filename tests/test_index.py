@@ -24,6 +24,7 @@ from wiretrace import scan
 from wiretrace.cli import main
 from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
+from wiretrace.evaluation.metrics import placement
 from wiretrace.index import Index, doc_key
 from wiretrace.records import Document
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
@@ -350,19 +351,6 @@ def test_a_redis_writer_that_lost_its_lock_writes_nothing_more(redis_url):
 # -- what an add brought (Index.delta), the site line counts, migrations ----------------
 
 
-def _placed(report: dict, new: set[str]) -> tuple:
-    """What a report says of the new pages: their verified pairs, and for
-    each its cluster's members and origin and its own credit verdict."""
-    clusters = {c["id"]: c for c in report["clusters"]}
-    pairs = {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if new & {p["a"], p["b"]}}
-    placed = {}
-    for d in report["documents"]:
-        if d["id"] in new:
-            cluster = clusters.get(d["cluster"]) if d.get("cluster") else None
-            placed[d["id"]] = (tuple(cluster["members"]) if cluster else None,
-                               json.dumps(cluster["origin"], sort_keys=True) if cluster else None,
-                               (d.get("attribution") or {}).get("status"))
-    return pairs, placed
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -378,8 +366,8 @@ def test_the_report_of_an_add_places_the_new_pages_as_a_full_report_does(reverse
         new = {d["id"] for d in full["documents"] if any(d["source"].startswith(str(p)) for p in parts[cut:])}
         assert new and new <= {d["id"] for d in delta["documents"]}
         smaller += len(delta["documents"]) < len(full["documents"])  # only what the new pages touch
-        assert _placed(delta, new)[0]  # the new pages do have copies
-        assert _placed(delta, new) == _placed(full, new)
+        assert placement(delta, new)[0]  # the new pages do have copies
+        assert placement(delta, new) == placement(full, new)
     assert smaller
 
 
@@ -397,9 +385,9 @@ def test_the_report_of_an_add_to_the_simulated_web_places_the_new_pages_as_a_ful
         added = index.add(second)
         delta, full = index.delta(added).to_dict(), index.report().to_dict()
     new = {r["id"] for r in records[cut:]}
-    pairs, placed = _placed(delta, new)
+    pairs, placed = placement(delta, new)
     assert pairs and any(members for members, _, _ in placed.values())
-    assert (pairs, placed) == _placed(full, new)
+    assert (pairs, placed) == placement(full, new)
 
 
 def _delta_and_full(stored: list[dict], new: list[dict], config: Config | None = None) -> tuple[dict, dict]:
@@ -425,7 +413,7 @@ def test_the_report_of_an_add_does_not_walk_on_through_roundups_into_other_stori
     assert sorted(c["members"] for c in full["clusters"]) == [["a-new", "a0", "a1"], ["b0", "b1"], ["c0", "c1"],
                                                                ["d0", "d1"]]
     assert {d["id"] for d in delta["documents"]} == {"a-new", "a0", "a1", "r1", "b0", "b1", "r2", "c0", "c1"}
-    assert _placed(delta, {"a-new"}) == _placed(full, {"a-new"})
+    assert placement(delta, {"a-new"}) == placement(full, {"a-new"})
 
 
 def test_the_report_of_an_add_reaches_the_other_holder_of_a_trimmed_copy():
@@ -441,9 +429,9 @@ def test_the_report_of_an_add_reaches_the_other_holder_of_a_trimmed_copy():
     new = {"id": "n", "text": " ".join(a) + "\n\nThis article originally appeared on y.example.",
            "url": "https://n.example/a", "published": "2024-01-05", "links": ["https://y.example/news/1"]}
     delta, full = _delta_and_full(pages, [new])
-    members, origin, credit = _placed(full, {"n"})[1]["n"]
+    members, origin, credit = placement(full, {"n"})[1]["n"]
     assert "y" in members and '"y"' in origin and credit == "credited"
-    assert _placed(delta, {"n"}) == _placed(full, {"n"})
+    assert placement(delta, {"n"}) == placement(full, {"n"})
 
 
 def test_the_report_of_an_add_sees_a_roundup_by_the_passage_it_shares_with_a_story():
@@ -456,8 +444,8 @@ def test_the_report_of_an_add_sees_a_roundup_by_the_passage_it_shares_with_a_sto
                   "site": "roundup.example", "published": "2024-01-01"})
     new = {"id": "n", "text": " ".join(a), "site": "n.example", "published": "2024-01-05"}
     delta, full = _delta_and_full(pages, [new])
-    assert _placed(full, {"n"})[1]["n"][0] == ("a0", "a1", "n")
-    assert _placed(delta, {"n"}) == _placed(full, {"n"})
+    assert placement(full, {"n"})[1]["n"][0] == ("a0", "a1", "n")
+    assert placement(delta, {"n"}) == placement(full, {"n"})
 
 
 def test_the_report_of_an_add_keeps_the_excerpts_of_a_story_on_more_sites_than_max_df():
@@ -468,8 +456,8 @@ def test_the_report_of_an_add_keeps_the_excerpts_of_a_story_on_more_sites_than_m
     pages = _syndicated(30)
     new = {"id": "new-copy", "text": pages[0]["text"], "site": "new.example", "published": "2024-01-05"}
     delta, full = _delta_and_full(pages, [new], Config().replace(anchor_max_df=10))
-    assert len(_placed(full, {"new-copy"})[1]["new-copy"][0]) == 35
-    assert _placed(delta, {"new-copy"}) == _placed(full, {"new-copy"})
+    assert len(placement(full, {"new-copy"})[1]["new-copy"][0]) == 35
+    assert placement(delta, {"new-copy"}) == placement(full, {"new-copy"})
 
 
 def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):

@@ -886,6 +886,15 @@ def _url_after(line: str, end: int) -> str | None:
     return _site_source(site) if site and site not in _HOSTING_SITES else None
 
 
+def _resolve_named(name: str, line: str, end: int) -> str | None:
+    """:func:`_resolve_phrase_name`, where a name no registry knows is the
+    site of a URL written right after it (``line[end:]``), when there is one."""
+    source = _resolve_phrase_name(name)
+    if source and source.startswith("name:"):
+        return _url_after(line, end) or source
+    return source
+
+
 _GENERIC_NAMES = frozenset(
     "the this that our we it its here there today yesterday staff wire wires agencies news getty images "
     "shutterstock istock unsplash pixabay twitter facebook instagram youtube google wikipedia".split()
@@ -1466,9 +1475,7 @@ def find_credits(
             found.extend(_byline_credits(line, offset, "text"))
         for m in _VIA.finditer(line) if "via" in line.casefold() else ():
             if len(line) <= ZONE_LINE_CHARS and _byline_shaped(line, m.start(), m.end()):
-                source = _resolve_phrase_name(m.group("name"))
-                if source and source.startswith("name:"):
-                    source = _url_after(line, m.end()) or source
+                source = _resolve_named(m.group("name"), line, m.end())
                 if source:
                     found.append(Credit(source, "syndication", "strong", "text", line.strip()[:200],
                                         offset + m.start(), offset + m.end()))
@@ -1508,9 +1515,7 @@ def find_credits(
                 names.append((more.start("name"), more.end(), more.group("name")))
                 position = more.end()
             for start, end, name in names:
-                source = _resolve_phrase_name(name)
-                if source and source.startswith("name:"):
-                    source = _url_after(line, end) or source
+                source = _resolve_named(name, line, end)
                 if source:
                     # "SOURCE: Aviation Safety Network" under a chart names data, not a text's author
                     strength = "weak" if source.startswith("name:") else "strong"

@@ -372,9 +372,6 @@ _JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"
                        "application/ecmascript", "text/jscript"})
 
 
-
-
-
 def page_metadata(tree) -> dict[str, list[str]]:
     """Authorship and source statements in a page's markup.
 
@@ -475,7 +472,7 @@ def page_metadata(tree) -> dict[str, list[str]]:
                 data_blocks.append(element.text[:_SCRIPT_CHARS])
         for attribute in ("src", "data-ad-client"):
             value = element.get(attribute)
-            if value and "-" in value or value and "id=" in value:
+            if value and ("-" in value or "id=" in value):
                 chunks.append(value[:_METADATA_VALUE_CHARS])
     for account in dict.fromkeys(find_account_ids(chunks) + find_account_ids_in_data(data_blocks)):
         add("account_ids", account)

@@ -356,6 +356,15 @@ _MARKER_LABELS = {
 }
 
 
+def _by_cluster(pairs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Pairs of documents (passage or rewritten pairs) by the cluster of either side."""
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for pair in pairs:
+        for cluster_id in {pair.get("cluster_a"), pair.get("cluster_b")} - {None}:
+            out.setdefault(cluster_id, []).append(pair)
+    return out
+
+
 class _Model:
     """Everything the templates need, computed once from report.json's dict."""
 
@@ -368,14 +377,8 @@ class _Model:
         for pair in report.get("pairs", []):
             a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
             self.jaccard[(a, b)] = self.jaccard[(b, a)] = pair["jaccard"]
-        self.reuse_of: dict[str, list[Mapping[str, Any]]] = {}  # cluster id -> its passage pairs
-        for reuse in report.get("reuse", []):
-            for cluster_id in {reuse.get("cluster_a"), reuse.get("cluster_b")} - {None}:
-                self.reuse_of.setdefault(cluster_id, []).append(reuse)
-        self.rewrites_of: dict[str, list[Mapping[str, Any]]] = {}  # cluster id -> its rewritten pairs
-        for rewrite in report.get("rewrites", []):
-            for cluster_id in {rewrite.get("cluster_a"), rewrite.get("cluster_b")} - {None}:
-                self.rewrites_of.setdefault(cluster_id, []).append(rewrite)
+        self.reuse_of = _by_cluster(report.get("reuse", []))  # cluster id -> its passage pairs
+        self.rewrites_of = _by_cluster(report.get("rewrites", []))  # cluster id -> its rewritten pairs
         self.lineages = {line["id"]: line for line in report.get("lineages", [])}
 
     def versions(self, cluster: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -565,17 +568,13 @@ class _Model:
             {"source": c["alignment"]["with"], "copy": c["copy"], "alignment": c["alignment"], "undirected": True}
             for c in prov.get("comparisons", [])
         ]
-        # passage pairs with other stories: partial reuse, shown like a copy edge
+        # passage pairs with other stories (partial reuse) and rewritten pairs (their
+        # aligned sentences), shown like a copy edge
         aligned += [
-            {"source": f"doc:{r['a']}", "copy": f"doc:{r['b']}", "reuse": r,
-             "alignment": {"with": f"doc:{r['a']}", "passages": r["passages"], "cut": r["share_a"], "paste": r["share_b"]}}
-            for r in self.reuse_of.get(cluster["id"], [])
-        ]
-        # rewritten pairs: the aligned sentences, shown like passages
-        aligned += [
-            {"source": f"doc:{r['a']}", "copy": f"doc:{r['b']}", "rewrite": r,
-             "alignment": {"with": f"doc:{r['a']}", "passages": r["sentences"], "cut": r["share_a"], "paste": r["share_b"]}}
-            for r in self.rewrites_of.get(cluster["id"], [])
+            {"source": f"doc:{r['a']}", "copy": f"doc:{r['b']}", kind: r,
+             "alignment": {"with": f"doc:{r['a']}", "passages": r[spans], "cut": r["share_a"], "paste": r["share_b"]}}
+            for kind, pairs, spans in (("reuse", self.reuse_of, "passages"), ("rewrite", self.rewrites_of, "sentences"))
+            for r in pairs.get(cluster["id"], [])
         ]
         limit = self.options.max_text_chars
         for edge in aligned[: self.options.max_compare_views]:

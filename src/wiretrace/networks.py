@@ -35,6 +35,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from wiretrace.cluster import connected_components
+
 __all__ = ["account_key", "find_account_ids", "find_account_ids_in_data", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
 
 #: An id carried by more sites than this is a vendor's, a plugin's or a
@@ -64,7 +66,7 @@ _IDS = re.compile(
 _GA4_CONTEXT = re.compile(r"gtag|googletagmanager|google-analytics|measurement|analytics", re.I)
 
 
-_KEY = re.compile(r"(?P<kind>ua|ga4|gtm|adsense|pixel):(?P<id>[A-Za-z0-9-]{2,40})")
+_KEY = re.compile(rf"(?P<kind>{'|'.join(ID_KINDS)}):(?P<id>[A-Za-z0-9-]{{2,40}})")
 
 
 def account_key(key: object) -> bool:
@@ -173,55 +175,43 @@ def site_networks(
             carriers[key][site] = carriers[key].get(site, 0) + int(pages)
     common = [{"id": key, "sites": len(c)} for key, c in sorted(carriers.items()) if len(c) > max_sites]
     shared = {key: c for key, c in carriers.items() if 2 <= len(c) <= max_sites}
-    parent: dict[str, str] = {}  # union-find over the sites that share an id
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for c in shared.values():
-        first, *rest = sorted(c)
-        for other in rest:
-            a, b = find(first), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for site in list(parent):
-        groups[find(site)].append(site)
-    network_of = {site: root for root, members in groups.items() for site in members}
-    figures: dict[str, dict[str, Any]] = {root: {"copies": 0, "uncredited": 0, "uncredited_outside": 0,
-                                                 "copying": set()} for root in groups}
+    # connected groups of the sites that share an id (in name order, so the
+    # groups come largest first, then by their first site)
+    names = sorted({site for carrying in shared.values() for site in carrying})
+    index = {site: i for i, site in enumerate(names)}
+    chains = ((index[a], index[b]) for carrying in shared.values()
+              for a, b in zip(sorted(carrying), sorted(carrying)[1:]))
+    groups = [[names[i] for i in members] for members in connected_components(len(names), chains)]
+    network_of = {site: number for number, members in enumerate(groups) for site in members}
+    evidence: list[list[dict[str, Any]]] = [[] for _ in groups]
+    for key in sorted(shared):
+        kind, account = key.split(":", 1)
+        carrying = shared[key]
+        evidence[network_of[next(iter(carrying))]].append(
+            {"kind": kind, "id": account, "sites": {s: carrying[s] for s in sorted(carrying)}})
+    figures = [{"copies": 0, "uncredited": 0, "uncredited_outside": 0, "copying": set()} for _ in groups]
     for site, status, source in copies:
-        root = network_of.get(site)
-        if root is None or status not in ("credited", "uncredited", "miscredited"):
+        number = network_of.get(site)
+        if number is None or status not in ("credited", "uncredited", "miscredited"):
             continue
-        entry = figures[root]
+        entry = figures[number]
         entry["copies"] += 1
         if status == "uncredited":
             entry["uncredited"] += 1
-            if source is not None and network_of.get(source) != root:
+            if source is not None and network_of.get(source) != number:
                 entry["uncredited_outside"] += 1
                 entry["copying"].add(site)
-    networks = []
-    for root, members in groups.items():
-        members.sort()
-        entry = figures[root]
-        networks.append({
+    networks = [
+        {
             "sites": members,
-            "evidence": [
-                {"kind": key.split(":", 1)[0], "id": key.split(":", 1)[1],
-                 "sites": {s: shared[key][s] for s in sorted(shared[key])}}
-                for key in sorted(shared) if network_of.get(next(iter(shared[key]))) == root
-            ],
+            "evidence": evidence[number],
             "copies": entry["copies"],
             "uncredited": entry["uncredited"],
             "uncredited_outside": entry["uncredited_outside"],
             "copying_members": len(entry["copying"]),
             "kind": "copying" if len(entry["copying"]) >= max(COPYING_MEMBERS, COPYING_SHARE * len(members))
             else "shared accounts",
-        })
-    networks.sort(key=lambda n: (-len(n["sites"]), n["sites"][0]))
+        }
+        for number, (members, entry) in enumerate(zip(groups, figures))
+    ]
     return [{"id": f"n{number}", **n} for number, n in enumerate(networks, start=1)], common

@@ -32,7 +32,7 @@ first is said only when both have a reliable date and the dates differ.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,13 +137,15 @@ def find_reuse(
     return found
 
 
-def one_link_per_story(reuse: Sequence[Reuse], components: Sequence[Sequence[int]]) -> list[Reuse]:
+def one_link_per_story(reuse: Sequence[Any], components: Sequence[Sequence[int]],
+                       weight: Callable[[Any], int] = lambda pair: pair.words) -> list[Any]:
     """One passage pair per pair of stories: a roundup that quotes a story
     shares passages with every copy of it, but links to the story (its
     cluster) once. Each side of a pair is its cluster when it has one, else
     the document itself; of the pairs between two such sides, the one with
-    the most shared words is kept (ties: the smallest indices). Pairs inside
-    one cluster say nothing the cluster does not, and are dropped.
+    the largest ``weight`` (shared words; for rewritten pairs, shared
+    bigrams) is kept (ties: the smallest indices). Pairs inside one cluster
+    say nothing the cluster does not, and are dropped.
 
     Example:
         >>> r = [Reuse(0, 2, [[0, 9, 0, 9]], 50, 0.5, 0.2), Reuse(1, 2, [[0, 9, 0, 9]], 60, 0.5, 0.3)]
@@ -151,7 +153,7 @@ def one_link_per_story(reuse: Sequence[Reuse], components: Sequence[Sequence[int
         [(1, 2)]
     """
     cluster_of = {i: n for n, members in enumerate(components) for i in members}
-    best: dict[tuple[Any, Any], Reuse] = {}
+    best: dict[tuple[Any, Any], Any] = {}
     for pair in reuse:
         side_a = ("cluster", cluster_of[pair.a]) if pair.a in cluster_of else ("doc", pair.a)
         side_b = ("cluster", cluster_of[pair.b]) if pair.b in cluster_of else ("doc", pair.b)
@@ -159,6 +161,6 @@ def one_link_per_story(reuse: Sequence[Reuse], components: Sequence[Sequence[int
             continue
         key = (min(side_a, side_b), max(side_a, side_b))
         kept = best.get(key)
-        if kept is None or (-pair.words, pair.a, pair.b) < (-kept.words, kept.a, kept.b):
+        if kept is None or (-weight(pair), pair.a, pair.b) < (-weight(kept), kept.a, kept.b):
             best[key] = pair
     return sorted(best.values(), key=lambda r: (r.a, r.b))

@@ -298,17 +298,18 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         # rewritten copies: candidates that are no copy and no passage pair, whose
         # content words keep the other's (wiretrace.rewrites); one link per pair of
         # stories (or documents outside clusters), never inside one publisher or cluster
-        cluster_of = {i: number for number, members in enumerate(s.components) for i in members}
+        n = max(len(documents), 1)
+        component = np.full(n, -1, dtype=np.int64)
+        for number, members in enumerate(s.components):
+            component[members] = number
 
         def story(i: int) -> tuple[str, int]:
-            return ("c", cluster_of[i]) if i in cluster_of else ("d", i)
+            return ("c", int(component[i])) if component[i] >= 0 else ("d", i)
 
         linked = {frozenset((story(r.a), story(r.b))) for r in s.reuse}
         # a rewrite keeps few word-for-word runs: besides the rejected candidates, pairs
-        # sharing a few of them outside quotes (denser anchors than the copy candidates')
-        n = max(len(documents), 1)
-        # one link per pair of stories: a cluster takes part through its longest
-        # member (it holds the story's text), the others' anchors are not needed
+        # sharing a few of them outside quotes (denser anchors than the copy candidates');
+        # a cluster takes part through its longest member (it holds the story's text)
         empty = np.empty(0, dtype=np.uint64)
         anchored = list(s.free_sets)
         for members in s.components:
@@ -321,22 +322,14 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         verified = np.array([p.a * n + p.b for p in s.verified], dtype=np.int64)
         rejected = np.array([a * n + b for a, b in s.rejected], dtype=np.int64)
         keys = np.union1d(rejected, np.setdiff1d(extra, verified))
-        component = np.full(n, -1, dtype=np.int64)
-        for number, members in enumerate(s.components):
-            component[members] = number
         first, second = keys // n, keys % n
         keys = keys[(component[first] < 0) | (component[first] != component[second])]  # one story: no rewrite
         candidates = [(a, b) for a, b in split_keys(keys, n).tolist()
                       if frozenset((story(a), story(b))) not in linked
                       and not same_publisher(documents[a].site, documents[b].site)]
         found = find_rewrites([d.text for d in documents], candidates)
-        best: dict[frozenset, Any] = {}
-        for r in found:
-            key = frozenset((story(r.a), story(r.b)))
-            if key not in best or (r.shared, -r.a, -r.b) > (best[key].shared, -best[key].a, -best[key].b):
-                best[key] = r
-        s.rewrites = sorted((dataclasses.replace(r, first=reuse_first(documents, r.a, r.b)) for r in best.values()),
-                            key=lambda r: (r.a, r.b))
+        s.rewrites = [dataclasses.replace(r, first=reuse_first(documents, r.a, r.b))
+                      for r in one_link_per_story(found, s.components, weight=lambda r: r.shared)]
         stage["candidates"] = len(candidates)
         stage["items_out"] = len(s.rewrites)
 

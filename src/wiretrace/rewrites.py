@@ -132,13 +132,17 @@ class Rewrite:
                 "sentences": self.sentences, "order_kept": self.order_kept, "skeleton_kept": self.skeleton_kept}
 
 
-def _free_pieces(text: str) -> list[str]:
-    """The text outside its quotes, captions, tweets and statements, in pieces."""
-    pieces, at = [], 0
-    for start, end in discounted_spans(text):
-        pieces.append(text[at:start])
-        at = max(at, end)
-    pieces.append(text[at:])
+def _outside(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> list[str]:
+    """The pieces of ``text[start:end]`` outside ``spans`` (its quotes,
+    captions, tweets and statements: :func:`wiretrace.quotes.discounted_spans`)."""
+    end = len(text) if end is None else end
+    pieces, at = [], start
+    for a, b in spans:
+        if b <= at or a >= end:
+            continue
+        pieces.append(text[at:max(at, a)])
+        at = max(at, min(b, end))
+    pieces.append(text[at:end])
     return pieces
 
 
@@ -172,8 +176,12 @@ def content_bigrams(text: str) -> set[tuple[str, str]]:
         >>> sorted(content_bigrams('Officials said on Tuesday the firm would cut 300 jobs at its plant, "a sad day".'))
         [('firm', 'cut'), ('jobs', 'plant')]
     """
+    return _bigrams(text, discounted_spans(text))
+
+
+def _bigrams(text: str, spans: Sequence[tuple[int, int]]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
-    for piece in _free_pieces(text):
+    for piece in _outside(text, spans):
         words = _sequence(piece)
         out.update((x, y) for x, y in zip(words, words[1:]) if x is not None and y is not None)
     return out
@@ -186,60 +194,42 @@ def find_rewrites(
     """Verified rewritten pairs among ``candidates`` (index pairs, any order),
     sorted by (a, b). The caller leaves out pairs the guards exclude
     (module doc); this function decides on the texts alone."""
-    cache: dict[int, set[tuple[str, str]]] = {}
-    sentence_cache: dict[int, list[tuple[int, int, set[str]]]] = {}
+    read: dict[int, tuple[str, set[tuple[str, str]], list[tuple[int, int, set[str]]]]] = {}
 
-    def bigrams(i: int) -> set[tuple[str, str]]:
-        found = cache.get(i)
-        if found is None:
-            found = cache[i] = content_bigrams(texts[i][:MAX_CHARS])
-        return found
-
-    def sentences(i: int) -> list[tuple[int, int, set[str]]]:
-        found = sentence_cache.get(i)
-        if found is None:
-            found = sentence_cache[i] = _sentences(texts[i][:MAX_CHARS])
-        return found
+    def features(i: int) -> tuple[str, set[tuple[str, str]], list[tuple[int, int, set[str]]]]:
+        """A text as read (its first MAX_CHARS), its bigrams and sentences:
+        once per document, its quotes found once for both."""
+        if i not in read:
+            text = texts[i][:MAX_CHARS]
+            spans = discounted_spans(text)
+            read[i] = (text, _bigrams(text, spans), _sentences(text, spans))
+        return read[i]
 
     out = []
     for a, b in sorted({(min(p), max(p)) for p in candidates if p[0] != p[1]}):
-        x, y = bigrams(a), bigrams(b)
+        (text_a, x, sentences_a), (text_b, y, sentences_b) = features(a), features(b)
         if len(x) < MIN_SHARED or len(y) < MIN_SHARED:
             continue
         shared = len(x & y)
         if shared < MIN_SHARED or shared < CONTAINMENT * min(len(x), len(y)):
             continue
-        sentences_ab, order, small = _aligned(sentences(a), sentences(b))
+        sentences_ab, order, small = _aligned(sentences_a, sentences_b)
         if len(sentences_ab) < MIN_ALIGNED or len(sentences_ab) < ALIGNED_SHARE * small:
             continue  # the shared words are scattered: a topic's vocabulary, not a rewritten text
         out.append(Rewrite(a, b, shared, round(shared / len(x), 4), round(shared / len(y), 4), sentences_ab, order,
-                           _skeleton_kept(texts[a][:MAX_CHARS], texts[b][:MAX_CHARS])))
+                           _skeleton_kept(text_a, text_b)))
     return out
 
 
-def _sentences(text: str) -> list[tuple[int, int, set[str]]]:
-    """Sentences with their content words outside quotes (a quoted sentence
-    aligns with nothing: independent reports share quotes)."""
-    spans = discounted_spans(text)
+def _sentences(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int, set[str]]]:
+    """Sentences with their content words outside ``spans`` (quotes: a
+    quoted sentence aligns with nothing, independent reports share quotes)."""
     out = []
     for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        pieces, at = [], start
-        for a, b in spans:
-            if b <= at or a >= end:
-                continue
-            pieces.append(text[at:max(at, a)])
-            at = max(at, min(b, end))
-        pieces.append(text[at:end])
-        words = set(_content_words(" ".join(pieces)))
+        words = set(_content_words(" ".join(_outside(text, spans, m.start(), m.end()))))
         if len(words) >= 3:
-            out.append((start, end, words))
+            out.append((m.start(), m.end(), words))
     return out
-
-
-def _aligned_sentences(text_a: str, text_b: str) -> tuple[list[list[int]], float, int]:
-    """:func:`_aligned` of two texts' sentences."""
-    return _aligned(_sentences(text_a), _sentences(text_b))
 
 
 def _aligned(sa: list[tuple[int, int, set[str]]], sb: list[tuple[int, int, set[str]]]

@@ -153,7 +153,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
                            "evidence that a page went through one):", style="yellow"))
         for doc in generated[:show]:
             console.print(Text(f"  {safe_text(doc['id'], 60)}: {safe_text(doc['generator_text'][0]['text'], 80)}"))
-    networks = getattr(report, "networks", [])
+    networks = report.networks
     if networks and show:
         copying = [n for n in networks if n["kind"] == "copying"]
         console.print()

@@ -3,6 +3,7 @@ copy edges and attribution."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from itertools import combinations
 from typing import Any
@@ -11,7 +12,24 @@ import numpy as np
 
 from wiretrace.evaluation.gold import Gold
 
-__all__ = ["evaluate", "adjusted_rand_index", "precision_recall_f1"]
+__all__ = ["evaluate", "adjusted_rand_index", "precision_recall_f1", "placement"]
+
+
+def placement(report: dict[str, Any], ids: set[str]) -> tuple[set, dict[str, tuple]]:
+    """What a report says of some documents: their verified pairs (with the
+    pair kind), and for each its cluster's members, its cluster's origin and
+    its own credit verdict. Two reports that place them alike give equal
+    values (the report of an index add against the index's full report)."""
+    clusters = {c["id"]: c for c in report["clusters"]}
+    pairs = {(p["a"], p["b"], p["kind"]) for p in report["pairs"] if ids & {p["a"], p["b"]}}
+    placed = {}
+    for d in report["documents"]:
+        if d["id"] in ids:
+            cluster = clusters.get(d["cluster"]) if d.get("cluster") else None
+            placed[d["id"]] = (tuple(cluster["members"]) if cluster else None,
+                               json.dumps(cluster["origin"], sort_keys=True) if cluster else None,
+                               (d.get("attribution") or {}).get("status"))
+    return pairs, placed
 
 
 def precision_recall_f1(true_positive: int, predicted: int, actual: int) -> dict[str, float | int]:
