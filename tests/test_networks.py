@@ -165,11 +165,18 @@ def test_the_html_report_lists_networks_escaped():
         "clusters": [], "documents": [], "sites": [], "skipped": [], "wiretrace_version": "x",
         "networks": [{"id": "n1", "sites": ["<b>a.com</b>", "b.com"], "kind": "copying",
                       "evidence": [{"kind": "gtm", "id": "GTM-<i>X</i>", "sites": {"<b>a.com</b>": 1, "b.com": 1}}],
-                      "copies": 2, "uncredited": 2, "uncredited_outside": 2, "copying_members": 2}],
+                      "copies": 2, "uncredited": 2, "uncredited_outside": 2, "copying_members": 2,
+                      "linked_by": ["accounts", "look and timing"], "pairs_total": 1,
+                      "pairs": [{"sites": ["<b>a.com</b>", "b.com"], "linked": True, "template": 3,
+                                 "template_examples": ["<script>alert(1)</script> footer"], "links": 3,
+                                 "link_examples": ["<img src=x>.com"], "timing": 4, "median_gap_hours": 0.2}]}],
     }
     page = render_html(report)
     assert 'id="network-n1"' in page and "&lt;b&gt;a.com&lt;/b&gt;, b.com" in page and "GTM-&lt;i&gt;X&lt;/i&gt;" in page
     assert "<b>a.com</b>" not in page and "<i>X</i>" not in page
+    assert "accounts, look and timing" in page and "3 template lines" in page and "4 stories copied 0.2 h apart" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; footer" in page and "&lt;img src=x&gt;.com" in page
+    assert "<script>alert(1)" not in page and "<img src=x>" not in page
 
 
 def test_the_demo_corpus_shows_the_farm_network_and_the_decoy_group(demo_report):
@@ -205,3 +212,128 @@ def test_ids_in_json_blocks_count_only_as_a_trackers_value_and_json_ld_is_never_
     )
     page = extract_page(html.encode(), url="https://harbour-news.com/a")
     assert page.metadata["account_ids"] == ["gtm:GTM-MKM4ZNQ"]
+
+
+# --- links by look (template, outbound links) and timing --------------------------------
+
+LOOK = ["copyright 2026 ring media holdings llc", "send your tips to the ring desk",
+        "ring media publishes news for curious readers"]
+
+
+def _posts(sites, stories, gap):
+    """Each site copies each story, ``gap`` hours after the previous site."""
+    return [(site, story, 10.0 * story + gap * k) for story in range(stories) for k, site in enumerate(sites)]
+
+
+def test_a_look_and_a_timing_together_link_two_sites_and_neither_alone_does():
+    both = site_networks({}, templates={"a.com": LOOK, "b.com": LOOK}, story_copies=_posts(["a.com", "b.com"], 3, 0.2))
+    [network] = both[0]
+    assert network["sites"] == ["a.com", "b.com"] and network["linked_by"] == ["look and timing"]
+    assert network["kind"] == "shared look" and network["evidence"] == []
+    [pair] = network["pairs"]
+    assert pair["linked"] and pair["template"] == 3 and pair["timing"] == 3 and pair["median_gap_hours"] == 0.2
+    # a theme's footer alone (strangers on one theme), a feed's timing alone (two aggregators
+    # polling one wire), timing too slow, or too few stories: no link
+    assert site_networks({}, templates={"a.com": LOOK, "b.com": LOOK})[0] == []
+    assert site_networks({}, story_copies=_posts(["a.com", "b.com"], 5, 0.2))[0] == []
+    assert site_networks({}, templates={"a.com": LOOK, "b.com": LOOK}, story_copies=_posts(["a.com", "b.com"], 3, 1.5))[0] == []
+    assert site_networks({}, templates={"a.com": LOOK, "b.com": LOOK}, story_copies=_posts(["a.com", "b.com"], 2, 0.2))[0] == []
+    assert site_networks({}, templates={"a.com": LOOK[:2], "b.com": LOOK[:2]},
+                         story_copies=_posts(["a.com", "b.com"], 3, 0.2))[0] == []
+    # shared outbound link targets are a look too
+    targets = {"a.com": ["ringmedia.example", "ringshop.example", "ringjobs.example"],
+               "b.com": ["ringmedia.example", "ringshop.example", "ringjobs.example", "facebook.com"]}
+    [network] = site_networks({}, links=targets, story_copies=_posts(["a.com", "b.com"], 3, 0.5))[0]
+    assert network["pairs"][0]["links"] == 3 and network["pairs"][0]["link_examples"] == sorted(targets["a.com"])
+
+
+def test_a_line_or_link_on_too_many_sites_counts_for_nobody():
+    sites = [f"s{i}.com" for i in range(12)]  # more than WEAK_MAX_SITES carry the look
+    networks, _ = site_networks({}, templates={s: LOOK for s in sites}, story_copies=_posts(sites[:2], 4, 0.1))
+    assert networks == []
+
+
+def test_weak_evidence_shows_between_members_already_linked_by_an_account():
+    ids = {"a.com": {"gtm:GTM-GRP1": 2}, "b.com": {"gtm:GTM-GRP1": 1}}
+    [network] = site_networks(ids, templates={"a.com": LOOK, "b.com": LOOK, "c.com": LOOK})[0]
+    assert network["sites"] == ["a.com", "b.com"] and network["linked_by"] == ["accounts"]
+    assert [(p["sites"], p["linked"], p["template"]) for p in network["pairs"]] == [(["a.com", "b.com"], False, 3)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a.com", "b.com", "c.com", "d.com"]), st.integers(0, 4),
+                          st.floats(0, 30, allow_nan=False)), max_size=30), st.randoms())
+def test_copy_timing_matches_a_plain_all_pairs_count_and_ignores_order(posts, rng):
+    from wiretrace.networks import TIMING_GAP_HOURS, _timing
+
+    fast = _timing(posts, TIMING_GAP_HOURS, 50)
+    shuffled = list(posts)
+    rng.shuffle(shuffled)
+    assert _timing(shuffled, TIMING_GAP_HOURS, 50) == fast
+    plain: dict[tuple[str, str], dict[int, float]] = {}
+    for a, story, t in posts:
+        for b, other, u in posts:
+            if a < b and story == other and abs(t - u) <= TIMING_GAP_HOURS:
+                best = plain.setdefault((a, b), {})
+                best[story] = min(best.get(story, 99.0), abs(t - u))
+    assert fast == {pair: sorted(gaps.values()) for pair, gaps in plain.items()}
+
+
+def test_template_lines_and_links_come_from_the_pages_chrome_not_its_article():
+    from wiretrace.extract import page_template
+    import lxml.html
+
+    page = lxml.html.fromstring(
+        "<html><body><header><nav><ul><li><a href='/'>News</a></li><li><a href='/s'>Sport</a></li></ul></nav>"
+        "<div class='masthead'><p>The Ring Daily, news for curious readers</p></div></header>"
+        "<article><p>" + "Story words of the article itself. " * 10 + "</p>"
+        "<footer class='story-footer'><p>Reporting by Jane Doe for the wire</p>"
+        "<a href='https://apnews.com/x'>AP</a></footer></article>"
+        "<div id='site-footer'><p>Copyright 2026 Ring Media Holdings LLC. All rights reserved.</p>"
+        "<p>Send your tips to the Ring desk</p><a href='https://ringmedia.example/about'>About</a>"
+        "<a href='https://www.facebook.com/ring'>f</a><a href='/contact'>Contact us today please</a></div>"
+        "</body></html>")
+    lines, links = page_template(page)
+    assert lines == ["The Ring Daily, news for curious readers",
+                     "Copyright 2026 Ring Media Holdings LLC. All rights reserved.", "Send your tips to the Ring desk"]
+    assert links == ["ringmedia.example", "facebook.com"]  # not the article's own footer link to apnews.com
+
+
+def test_a_scan_links_a_ring_of_sites_by_its_text_template_and_timing():
+    stories = [story(7400 + n) for n in range(4)]
+    records = []
+    for n, text in enumerate(stories):
+        records.append({"id": f"wire-{n}", "url": f"https://apnews.com/{n}", "text": "WASHINGTON (AP) — " + text,
+                        "published": f"2024-03-0{n + 1}T08:00:00Z"})
+        for k in range(3):  # one scraper posts each story on the three ring sites within minutes
+            records.append({"id": f"ring{k}-{n}", "url": f"https://ring{k}-news.com/{n}",
+                            "text": "\n\n".join([text, *(line.title() for line in LOOK)]),
+                            "published": f"2024-03-0{n + 1}T11:{10 * k:02d}:00Z",
+                            "metadata": {"account_ids": [f"ua:UA-{2000 + k}"]}})  # each its own account
+        # a theme's users: the same footer, but each posts at its own hour (no link)
+        for k in range(2):
+            records.append({"id": f"theme{k}-{n}", "url": f"https://theme{k}-blog.com/{n}",
+                            "text": "\n\n".join([story(7500 + 10 * n + k), *(line.title() for line in LOOK)]),
+                            "published": f"2024-03-0{n + 1}T0{3 + 4 * k}:00:00Z"})
+    random.Random(5).shuffle(records)
+    report = scan(records)
+    [ring] = [n for n in report.networks]
+    assert ring["sites"] == ["ring0-news.com", "ring1-news.com", "ring2-news.com"]
+    assert ring["kind"] == "copying" and ring["linked_by"] == ["look and timing"] and ring["evidence"] == []
+    assert all(p["linked"] and p["template"] == 3 and p["timing"] == 4 for p in ring["pairs"])
+    rows = {row["site"]: row for row in report.sites}
+    assert rows["ring0-news.com"]["network"] == ring["id"] and rows["theme0-blog.com"]["network"] is None
+
+
+def test_a_copying_networks_small_sites_are_not_damped_in_the_farm_score():
+    wire = story(7600)
+    records = [{"id": "ap", "url": "https://apnews.com/a", "text": "WASHINGTON (AP) — " + wire,
+                "published": "2024-03-01T08:00:00Z"}]
+    for n in range(2):  # two farm sites of one container, one uncredited copy each
+        records.append({"id": f"f{n}", "url": f"https://farm{n}.com/a", "text": wire,
+                        "published": "2024-03-01T12:00:00Z", "metadata": {"account_ids": ["gtm:GTM-FRM2"]}})
+    records.append({"id": "lone", "url": "https://lone-copier.com/a", "text": wire, "published": "2024-03-01T13:00:00Z"})
+    rows = {row["site"]: row for row in scan(records).sites}
+    assert rows["farm0.com"]["farm_score"] == 1.0 and rows["farm1.com"]["farm_score"] == 1.0
+    assert rows["lone-copier.com"]["farm_score"] == 0.2  # one page of its own: damped (volume 1/5)
+    assert [row["rank"] for row in sorted(rows.values(), key=lambda r: r["rank"])] == list(range(1, len(rows) + 1))

@@ -117,7 +117,8 @@ def attribute(
     return Attribution("uncredited", parent_node, [], [])
 
 
-def farm_score(articles: int, copies: int, uncredited: int, miscredited: int) -> float:
+def farm_score(articles: int, copies: int, uncredited: int, miscredited: int, *,
+               in_copying_network: bool = False) -> float:
     """Content-farm score of a site, 0 (original) to 1 (lives off uncredited copies).
 
     ``copy_share * (0.4 + 0.6 * not_credited_share) * volume``, where
@@ -126,17 +127,22 @@ def farm_score(articles: int, copies: int, uncredited: int, miscredited: int) ->
     miscredited, and ``volume = min(1, articles / 5)`` damps sites seen in
     only a few articles. A site that reposts with credit (a licensed
     partner) scores at most 0.4; one whose every article is an uncredited
-    copy scores 1.
+    copy scores 1. A member of a ``copying`` network (:mod:`wiretrace.networks`)
+    is not damped (``volume = 1``): a farm spreads its copies over many
+    small sites, and the network's habit shows that the site's few pages
+    are no accident.
 
     Example:
         >>> farm_score(10, 10, 10, 0), farm_score(10, 10, 0, 0), farm_score(10, 0, 0, 0)
         (1.0, 0.4, 0.0)
+        >>> farm_score(2, 2, 2, 0), farm_score(2, 2, 2, 0, in_copying_network=True)
+        (0.4, 1.0)
     """
     if articles == 0:
         return 0.0
     copy_share = copies / articles
     bad_share = (uncredited + miscredited) / copies if copies else 0.0
-    volume = min(1.0, articles / 5)
+    volume = 1.0 if in_copying_network else min(1.0, articles / 5)
     return round(copy_share * (0.4 + 0.6 * bad_share) * volume, 4)
 
 

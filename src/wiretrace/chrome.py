@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import xxhash
 
@@ -38,6 +38,9 @@ class ChromeResult:
     texts: list[str]
     lines_removed: list[int]
     sites_with_chrome: int
+    # site -> keys of its template lines: chrome on at least long_line_share of
+    # its pages (a wire sign-off that recurs on a few is copied text, not the site's)
+    template: dict[str, set[int]] = field(default_factory=dict)
 
 
 def _key(line: str) -> int:
@@ -150,4 +153,4 @@ def strip_chrome(
             text, dropped = doc.text, 0
         texts.append(text)
         removed.append(dropped)
-    return ChromeResult(texts, removed, len(chrome))
+    return ChromeResult(texts, removed, len(chrome), {site: keys for site, keys in widely.items() if keys})

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from wiretrace.dates import parse_published
-from wiretrace.networks import find_account_ids, find_account_ids_in_data
+from wiretrace.networks import TEMPLATE_LINE_WORDS, find_account_ids, find_account_ids_in_data
 from wiretrace.sites import site_of
 
 __all__ = ["Page", "decode_html", "extract_page", "page_metadata", "ExtractionError"]
@@ -476,6 +476,13 @@ def page_metadata(tree) -> dict[str, list[str]]:
                 chunks.append(value[:_METADATA_VALUE_CHARS])
     for account in dict.fromkeys(find_account_ids(chunks) + find_account_ids_in_data(data_blocks)):
         add("account_ids", account)
+    # the site's template: lines and link targets of its header, menus and
+    # footer (wiretrace.networks compares them between sites)
+    lines, targets = page_template(tree)
+    if lines:
+        out["template_lines"] = lines
+    if targets:
+        out["template_links"] = targets
     for element in tree.iter("li", "div", "p", "span"):
         # "<li class=via><strong>Via</strong> <a href=...>Engadget</a></li>": a
         # blog's source box, kept with the address it links to
@@ -541,6 +548,60 @@ def _by_a_picture(element) -> bool:
             return True
         sibling = sibling.getprevious()
     return False
+
+
+# The page's chrome: its header, menus and footer, by tag or by name
+# ("site-footer", "masthead", "colophon"), outside the article (a story's own
+# footer holds its credit line, not the site's template).
+_CHROME_TAGS = ("header", "footer", "nav")
+_CHROME_CLASS = re.compile(
+    r"(?<![a-z])(?:(?:site|page|global|main)[-_]?(?:footer|header)|masthead|colophon|site[-_]?info|copyright|"
+    r"navbar|main[-_]?menu|site[-_]?nav)(?![a-z])"
+)
+_IN_ARTICLE = re.compile(r"(?:story|article|entry|post)[-_]?(?:footer|header|body|content)")
+_TEMPLATE_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "address", "small", "td", "dd", "div")
+_TEMPLATE_LEAVES = "|".join(f".//{tag}" for tag in _TEMPLATE_BLOCKS)
+TEMPLATE_VALUES = 16  # lines and link targets kept per page (what a record's metadata keeps per key)
+
+
+def page_template(tree) -> tuple[list[str], list[str]]:
+    """The lines (blocks of at least :data:`TEMPLATE_LINE_WORDS` words) and
+    the link targets (registered domains) of a page's header, menus and
+    footer, at most :data:`TEMPLATE_VALUES` of each, in page order.
+
+    Example:
+        >>> import lxml.html
+        >>> page = lxml.html.fromstring("<html><body><article><p>Story text here.</p>"
+        ...     "<footer><p>By our reporter for this story</p></footer></article>"
+        ...     "<footer><p>Copyright 2026 Example Media Group Ltd</p>"
+        ...     "<a href='https://sister.example.net/x'>Our sister site</a></footer></body></html>")
+        >>> page_template(page)
+        (['Copyright 2026 Example Media Group Ltd'], ['example.net'])
+    """
+    lines: dict[str, None] = {}
+    targets: dict[str, None] = {}
+    containers = []
+    for element in tree.iter(*_CHROME_TAGS, "div", "section", "aside", "ul"):
+        if element.tag not in _CHROME_TAGS and not _CHROME_CLASS.search(_marks(element, "class", "id")):
+            continue
+        ancestors = [a for a in element.iterancestors() if isinstance(a.tag, str)]
+        if any(a.tag == "article" or _IN_ARTICLE.search(_marks(a, "class", "id")) for a in [element, *ancestors]):
+            continue
+        if any(a in containers for a in ancestors):
+            continue  # inside a container already taken
+        containers.append(element)
+        for leaf in element.xpath(f"(self::*|.//*)[{' or '.join(f'self::{t}' for t in _TEMPLATE_BLOCKS)}]"
+                                  f"[not({_TEMPLATE_LEAVES})]"):
+            text = " ".join(leaf.text_content().split())
+            if len(text.split()) >= TEMPLATE_LINE_WORDS and len(text) <= _METADATA_VALUE_CHARS and len(lines) < TEMPLATE_VALUES:
+                lines.setdefault(text)
+        for anchor in element.iter("a"):
+            href = (anchor.get("href") or "").strip()
+            if len(targets) < TEMPLATE_VALUES and _ABSOLUTE_URL.match(href) and (target := site_of(href)):
+                targets.setdefault(target)
+        if len(lines) >= TEMPLATE_VALUES and len(targets) >= TEMPLATE_VALUES:
+            break
+    return list(lines), list(targets)
 
 
 def _outside_article(element) -> bool:

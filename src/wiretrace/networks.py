@@ -17,6 +17,21 @@ the attributes that load trackers and ads.
 * **Networks are the connected groups** of linked sites (two or more), each
   with its evidence: every shared id, the sites that carry it and how many of
   their pages do.
+* **What sites look like and when they post link them only together.**
+  Two sites also share a template (at least :data:`TEMPLATE_MIN_LINES`
+  lines of their headers, menus and footers, or of their text chrome) or
+  outbound link targets (:data:`LINKS_MIN` domains their chrome links to);
+  and they copy the same stories at the same hours (at least
+  :data:`TIMING_MIN_STORIES` stories copied within
+  :data:`TIMING_GAP_HOURS` of each other, as one scraper posting to every
+  site of a farm does). Each alone is what strangers share: one bought
+  theme gives its users the same footer and vendor links ("Proudly powered
+  by …"), and two aggregators polling one wire feed post its stories
+  minutes apart. So a look (template or links) and a timing together link
+  two sites; either alone is shown as evidence between sites already
+  linked, never as a link. A line or a link target on more than
+  :data:`WEAK_MAX_SITES` sites is a platform's or a theme's ("Follow us on
+  Twitter", ``facebook.com``) and counts for nobody.
 * **A network is not a verdict.** The titles of one media group share
   accounts as much as a farm's sites do (in ``real_news_pages``: Vox Media's,
   Postmedia's and GateHouse's titles). What tells them apart is what the
@@ -30,14 +45,19 @@ the attributes that load trackers and ads.
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import combinations
 from typing import Any
 
 from wiretrace.cluster import connected_components
 
-__all__ = ["account_key", "find_account_ids", "find_account_ids_in_data", "site_networks", "MAX_SITES", "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS"]
+__all__ = ["account_key", "find_account_ids", "find_account_ids_in_data", "site_networks", "pair_evidence", "MAX_SITES",
+           "COPYING_MEMBERS", "COPYING_SHARE", "ID_KINDS", "TEMPLATE_LINE_WORDS", "TEMPLATE_MIN_LINES", "LINKS_MIN", "WEAK_MAX_SITES",
+           "TIMING_MIN_STORIES", "TIMING_GAP_HOURS", "TIMING_MAX_COPIES"]
 
 #: An id carried by more sites than this is a vendor's, a plugin's or a
 #: theme's default, not an owner's: the largest newspaper groups run a few
@@ -49,6 +69,32 @@ MAX_SITES = 200
 #: titles of a twenty-title group do not make the group a farm network.
 COPYING_MEMBERS = 2
 COPYING_SHARE = 0.5
+#: A template line has at least this many words: a menu's one-word items
+#: ("News", "Sport") are every site's.
+TEMPLATE_LINE_WORDS = 4
+#: A template: two sites share at least this many chrome lines of at least
+#: TEMPLATE_LINE_WORDS words. In real_news_pages, 51 of the 55
+#: site pairs sharing 3 such lines are one group's titles (Advance Local,
+#: Gannett, Postmedia, Funke, NBC); the other 4 share "Follow us on …" lines.
+TEMPLATE_MIN_LINES = 3
+#: Outbound links: two sites' chrome links to at least this many same
+#: domains (a group's corporate, sister and shop sites).
+LINKS_MIN = 3
+#: A chrome line or link target on more sites than this is a platform's, a
+#: vendor's or a theme's: "Follow us on Twitter" was on 11 of
+#: real_news_pages' ~600 publishers, "Do not sell my personal information"
+#: on 13, reddit.com and zendesk.com on 12 and 13.
+WEAK_MAX_SITES = 10
+#: Timing: two sites copied at least this many of the same stories, each
+#: within TIMING_GAP_HOURS of the other.
+TIMING_MIN_STORIES = 3
+TIMING_GAP_HOURS = 1.0
+#: A story copied by more sites than this times nobody: a wire story that
+#: half the web carries is posted within the hour by strangers.
+TIMING_MAX_COPIES = 50
+#: Examples kept per kind of pair evidence, and pairs listed per network
+EXAMPLES = 3
+PAIRS_LISTED = 50
 #: The kinds of account id read, as they appear in ``metadata["account_ids"]``
 #: (``kind:id``).
 ID_KINDS = ("ua", "ga4", "gtm", "adsense", "pixel")
@@ -132,13 +178,102 @@ def find_account_ids_in_data(blocks: Iterable[str]) -> list[str]:
     return find_account_ids(kept)
 
 
+def _shared(values_of: Mapping[str, Iterable[str]], max_sites: int) -> dict[tuple[str, str], list[str]]:
+    """For each pair of sites, the values (template lines, link targets)
+    both carry, leaving out values on more than ``max_sites`` sites."""
+    carriers: dict[str, set[str]] = defaultdict(set)
+    for site, values in values_of.items():
+        if site:
+            for value in values:
+                carriers[value].add(site)
+    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for value in sorted(carriers):
+        sites = carriers[value]
+        if 2 <= len(sites) <= max_sites:
+            for pair in combinations(sorted(sites), 2):
+                shared[pair].append(value)
+    return shared
+
+
+def _timing(story_copies: Iterable[tuple[str, object, float]], gap_hours: float,
+            max_copies: int) -> dict[tuple[str, str], list[float]]:
+    """For each pair of sites, the hours between their copies of each story
+    both copied within ``gap_hours`` of each other (the smallest gap per
+    story), sorted; stories copied by more than ``max_copies`` sites time
+    nobody."""
+    by_story: dict[object, list[tuple[float, str]]] = defaultdict(list)
+    for site, story, hours in story_copies:
+        if site and story is not None and isinstance(hours, (int, float)) and math.isfinite(hours):
+            by_story[story].append((float(hours), site))
+    gaps: dict[tuple[str, str], dict[object, float]] = defaultdict(dict)
+    for story, posts in by_story.items():
+        if len({site for _, site in posts}) > max_copies:
+            continue
+        posts.sort()
+        for i, (hours, a) in enumerate(posts):
+            for later, b in posts[i + 1:]:
+                if later - hours > gap_hours:
+                    break
+                if a != b:
+                    pair = (a, b) if a < b else (b, a)
+                    seen = gaps[pair]
+                    seen[story] = min(seen.get(story, math.inf), later - hours)
+    return {pair: sorted(per_story.values()) for pair, per_story in gaps.items()}
+
+
+def pair_evidence(
+    templates: Mapping[str, Iterable[str]] | None = None,
+    links: Mapping[str, Iterable[str]] | None = None,
+    story_copies: Iterable[tuple[str, object, float]] = (),
+    *,
+    max_sites: int = WEAK_MAX_SITES,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """What two sites share besides accounts, for the pairs where one kind
+    reaches its threshold: ``template`` (shared chrome lines), ``links``
+    (shared outbound link targets), ``timing`` (stories both copied within
+    :data:`TIMING_GAP_HOURS`, with the gaps) and ``linked``: whether the
+    pair is a link by itself (a look and a timing together; see the module's
+    rule).
+
+    Args:
+        templates: site -> its chrome lines (normalised: case-folded, spaces collapsed).
+        links: site -> the domains its chrome links to (not its own).
+        story_copies: One ``(site, story, hours)`` per copy: the story (any
+            key) and when the copy was published, in hours on any fixed scale.
+        max_sites: A line or link target on more sites than this counts for nobody.
+
+    Example:
+        >>> lines = ["copyright 2026 farm media group", "contact the farm desk today", "all farm rights reserved here"]
+        >>> ev = pair_evidence({"a.com": lines, "b.com": lines},
+        ...                    story_copies=[(s, k, 10.0 * k + (s == "b.com") * 0.2) for k in range(3) for s in ("a.com", "b.com")])
+        >>> ev[("a.com", "b.com")]["linked"], ev[("a.com", "b.com")]["timing"]
+        (True, [0.2, 0.2, 0.2])
+    """
+    shared_lines = _shared(templates or {}, max_sites)
+    shared_links = _shared(links or {}, max_sites)
+    timing = _timing(story_copies, TIMING_GAP_HOURS, TIMING_MAX_COPIES)
+    out = {}
+    for pair in sorted(set(shared_lines) | set(shared_links) | set(timing)):
+        lines, targets, gaps = shared_lines.get(pair, []), shared_links.get(pair, []), timing.get(pair, [])
+        looks = len(lines) >= TEMPLATE_MIN_LINES or len(targets) >= LINKS_MIN
+        timed = len(gaps) >= TIMING_MIN_STORIES
+        if looks or timed:
+            out[pair] = {"template": lines, "links": targets, "timing": [round(g, 2) for g in gaps],
+                         "linked": looks and timed}
+    return out
+
+
 def site_networks(
     site_ids: Mapping[str, Mapping[str, int]],
     copies: Iterable[tuple[str, str, str | None]] = (),
     *,
+    templates: Mapping[str, Iterable[str]] | None = None,
+    links: Mapping[str, Iterable[str]] | None = None,
+    story_copies: Iterable[tuple[str, object, float]] = (),
     max_sites: int = MAX_SITES,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Networks of sites from the ids their pages carry.
+    """Networks of sites from the ids their pages carry, and from their
+    templates, outbound links and copy timing together (:func:`pair_evidence`).
 
     Args:
         site_ids: site -> {``kind:id`` -> pages of the site carrying it}.
@@ -146,17 +281,23 @@ def site_networks(
             attribution status (``credited``, ``uncredited``, ``miscredited``)
             and the site (or agency node) of the page or source it copied,
             None when unknown. Copies by sites in no network are not used.
+        templates, links, story_copies: As :func:`pair_evidence` takes them.
         max_sites: An id on more sites than this links nobody (see :data:`MAX_SITES`).
 
     Returns:
         ``(networks, common_ids)``. Each network: ``id`` (``n1``, ``n2``, … by
         size, then by first site), ``sites``, ``evidence`` (one entry per
         shared id: ``kind``, ``id``, and the ``sites`` carrying it with their
-        page counts), ``copies``, ``uncredited``, ``uncredited_outside``
-        (uncredited copies of a source that is no member), ``copying_members``
-        (members with at least one of those) and ``kind`` (``copying`` or
-        ``shared accounts``). ``common_ids``: ids on more than ``max_sites``
-        sites, with their site counts.
+        page counts), ``pairs`` (members that share a template, links or
+        timing: the ``sites``, the counts ``template``, ``links``,
+        ``timing``, up to three examples of each, the median gap in hours
+        and whether the pair is a link by itself), ``linked_by`` (what links
+        it: ``accounts``, ``look and timing``), ``copies``, ``uncredited``,
+        ``uncredited_outside`` (uncredited copies of a source that is no
+        member), ``copying_members`` (members with at least one of those)
+        and ``kind`` (``copying``; else ``shared accounts`` or, when no
+        account links it, ``shared look``). ``common_ids``: ids on more than
+        ``max_sites`` sites, with their site counts.
 
     Example:
         >>> nets, common = site_networks({"a.com": {"gtm:GTM-1A": 3}, "b.com": {"gtm:GTM-1A": 1}, "c.com": {}})
@@ -175,20 +316,39 @@ def site_networks(
             carriers[key][site] = carriers[key].get(site, 0) + int(pages)
     common = [{"id": key, "sites": len(c)} for key, c in sorted(carriers.items()) if len(c) > max_sites]
     shared = {key: c for key, c in carriers.items() if 2 <= len(c) <= max_sites}
-    # connected groups of the sites that share an id (in name order, so the
-    # groups come largest first, then by their first site)
-    names = sorted({site for carrying in shared.values() for site in carrying})
+    weak = pair_evidence(templates, links, story_copies)
+    weak_links = [pair for pair, e in weak.items() if e["linked"]]
+    # connected groups of the sites that share an id or are linked by look and
+    # timing (in name order, so the groups come largest first, then by their first site)
+    names = sorted({site for carrying in shared.values() for site in carrying} | {s for pair in weak_links for s in pair})
     index = {site: i for i, site in enumerate(names)}
-    chains = ((index[a], index[b]) for carrying in shared.values()
-              for a, b in zip(sorted(carrying), sorted(carrying)[1:]))
+    chains = [(index[a], index[b]) for carrying in shared.values()
+              for a, b in zip(sorted(carrying), sorted(carrying)[1:])]
+    chains += [(index[a], index[b]) for a, b in weak_links]
     groups = [[names[i] for i in members] for members in connected_components(len(names), chains)]
     network_of = {site: number for number, members in enumerate(groups) for site in members}
     evidence: list[list[dict[str, Any]]] = [[] for _ in groups]
+    linked_by: list[set[str]] = [set() for _ in groups]
     for key in sorted(shared):
         kind, account = key.split(":", 1)
         carrying = shared[key]
-        evidence[network_of[next(iter(carrying))]].append(
-            {"kind": kind, "id": account, "sites": {s: carrying[s] for s in sorted(carrying)}})
+        number = network_of[next(iter(carrying))]
+        evidence[number].append({"kind": kind, "id": account, "sites": {s: carrying[s] for s in sorted(carrying)}})
+        linked_by[number].add("accounts")
+    pairs: list[list[dict[str, Any]]] = [[] for _ in groups]
+    for (a, b), e in weak.items():
+        number = network_of.get(a)
+        if number is None or network_of.get(b) != number:
+            continue  # evidence between sites in no one network links nobody
+        if e["linked"]:
+            linked_by[number].add("look and timing")
+        gaps = e["timing"]
+        pairs[number].append({
+            "sites": [a, b], "linked": e["linked"],
+            "template": len(e["template"]), "template_examples": e["template"][:EXAMPLES],
+            "links": len(e["links"]), "link_examples": e["links"][:EXAMPLES],
+            "timing": len(gaps), "median_gap_hours": round(statistics.median(gaps), 2) if gaps else None,
+        })
     figures = [{"copies": 0, "uncredited": 0, "uncredited_outside": 0, "copying": set()} for _ in groups]
     for site, status, source in copies:
         number = network_of.get(site)
@@ -201,6 +361,8 @@ def site_networks(
             if source is not None and network_of.get(source) != number:
                 entry["uncredited_outside"] += 1
                 entry["copying"].add(site)
+    for listed in pairs:  # linked pairs first, then the most shared; a group of 50 titles has 1,225 pairs
+        listed.sort(key=lambda p: (not p["linked"], -(p["template"] + p["links"] + p["timing"]), p["sites"]))
     networks = [
         {
             "sites": members,
@@ -209,8 +371,11 @@ def site_networks(
             "uncredited": entry["uncredited"],
             "uncredited_outside": entry["uncredited_outside"],
             "copying_members": len(entry["copying"]),
+            "pairs": pairs[number][:PAIRS_LISTED],
+            "pairs_total": len(pairs[number]),
+            "linked_by": sorted(linked_by[number]),
             "kind": "copying" if len(entry["copying"]) >= max(COPYING_MEMBERS, COPYING_SHARE * len(members))
-            else "shared accounts",
+            else "shared accounts" if "accounts" in linked_by[number] else "shared look",
         }
         for number, (members, entry) in enumerate(zip(groups, figures))
     ]

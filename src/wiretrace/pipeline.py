@@ -208,7 +208,7 @@ def extract(
     activate_registry(config.registry_files)
     log = StageLog(progress)
     documents, skipped = _read(inputs, config, log)
-    texts, _ = clean_texts(documents, config, log)
+    texts, _, _ = clean_texts(documents, config, log)
     records = [
         {
             "id": doc.id,

@@ -86,6 +86,7 @@ class State:
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
+    chrome_lines: dict[str, set[int]] = field(default_factory=dict)  # site -> its template lines' keys
     # normalise + fingerprint + wire
     sets: list[np.ndarray] = field(default_factory=list)
     free_sets: list[np.ndarray] = field(default_factory=list)
@@ -133,24 +134,25 @@ class Step:
 
 
 def clean_texts(documents: list[Document], config: Config, log: StageLog,
-                line_counts: LineCounts | None = None) -> tuple[list[str], list[int]]:
+                line_counts: LineCounts | None = None) -> tuple[list[str], list[int], dict[str, set[int]]]:
     """The clean stage: the text to fingerprint of each document (site chrome
-    removed) and the number of chrome lines removed from each."""
+    removed), the number of chrome lines removed from each, and each site's
+    template lines (chrome on most of its pages, by :func:`wiretrace.chrome.line_key`)."""
     with log.stage("clean", items_in=len(documents)) as stage:
         if config.chrome_min_pages:
             cleaned = strip_chrome(documents, config.chrome_min_pages, config.chrome_long_line_words,
                                    config.chrome_long_line_share, config.min_words, line_counts)
-            texts, removed = cleaned.texts, cleaned.lines_removed
+            texts, removed, chrome = cleaned.texts, cleaned.lines_removed, cleaned.template
             stage["sites_with_chrome"] = cleaned.sites_with_chrome
         else:
-            texts, removed = [d.text for d in documents], [0] * len(documents)
+            texts, removed, chrome = [d.text for d in documents], [0] * len(documents), {}
         stage["items_out"] = len(documents)
         stage["chrome_lines_removed"] = sum(removed)
-    return texts, removed
+    return texts, removed, chrome
 
 
 def _clean(s: State, executor: LocalExecutor) -> None:
-    s.texts, s.chrome_removed = clean_texts(s.documents, s.config, s.log, s.line_counts)
+    s.texts, s.chrome_removed, s.chrome_lines = clean_texts(s.documents, s.config, s.log, s.line_counts)
 
 
 def _fingerprint(s: State, executor: LocalExecutor) -> None:
@@ -361,7 +363,8 @@ def _align(s: State, executor: LocalExecutor) -> None:
 def _attribute(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("attribute", items_in=sum(len(c) for c in s.components)) as stage:
         s.attributions, s.sites, s.delays = attribute_stage(s.documents, s.components, s.traced, s.wire, s.verified)
-        s.networks, s.network_common_ids = networks_stage(s.documents, s.attributions, s.sites)
+        s.networks, s.network_common_ids = networks_stage(s.documents, s.attributions, s.sites, s.components,
+                                                            s.chrome_lines)
         stage["networks"] = len(s.networks)
         s.graph = provenance_graph(s.documents, s.traced, s.attributions, s.reuse, s.story_lineages, s.rewrites)
         stage["items_out"] = len(s.attributions)

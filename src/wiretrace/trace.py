@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,10 +21,11 @@ import networkx as nx
 import numpy as np
 
 from wiretrace.align import align_pairs
-from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, site_report
+from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, farm_score, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.executor import LocalExecutor
-from wiretrace.networks import account_key, site_networks
+from wiretrace.chrome import line_key
+from wiretrace.networks import TEMPLATE_LINE_WORDS, account_key, site_networks
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
@@ -426,20 +428,40 @@ def networks_stage(
     documents: Sequence[Document],
     attributions: Mapping[int, Attribution],
     sites: list[dict[str, Any]],
+    components: Sequence[Sequence[int]] = (),
+    chrome_lines: Mapping[str, set[int]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Networks of sites sharing account ids (:func:`wiretrace.networks.site_networks`)
-    from the ids each page carries (``metadata["account_ids"]``) and the copy
-    verdicts; each row of ``sites`` gets its ``network`` (None when in none)."""
+    """Networks of sites (:func:`wiretrace.networks.site_networks`) from the
+    ids each page carries (``metadata["account_ids"]``), the sites' templates
+    (``metadata["template_lines"]`` of HTML pages, and the text template lines
+    of ``chrome_lines``: chrome on most of a site's pages), their outbound links (``metadata["template_links"]``),
+    and the stories (``components``) each copied, with when. Each row of
+    ``sites`` gets its ``network`` (None when in none), and a member of a
+    ``copying`` network its farm score without the small-site damping
+    (:func:`wiretrace.attribution.farm_score`)."""
     site_ids: dict[str, dict[str, int]] = {}
+    templates: dict[str, set[str]] = defaultdict(set)
+    links: dict[str, set[str]] = defaultdict(set)
     site_of_node: dict[str, str | None] = {}
     for doc in documents:
         site_of_node[f"doc:{doc.id}"] = doc.site
-        if doc.site and doc.metadata and doc.metadata.get("account_ids"):
+        if not doc.site or not doc.metadata:
+            continue
+        if doc.metadata.get("account_ids"):
             counts = site_ids.setdefault(doc.site, {})
             for key in set(doc.metadata["account_ids"]):
                 if account_key(key):  # an input's own metadata may hold anything: kind:id of a known kind only
                     counts[key] = counts.get(key, 0) + 1
-    copies = []
+        for line in doc.metadata.get("template_lines", ()):
+            if len(line.split()) >= TEMPLATE_LINE_WORDS:
+                templates[doc.site].add(" ".join(line.casefold().split()))
+        for target in doc.metadata.get("template_links", ()):
+            if target != doc.site and _DOMAIN.fullmatch(target):
+                links[doc.site].add(target.lower())
+    if chrome_lines:
+        _text_templates(documents, chrome_lines, templates)
+    copies, story_copies = [], []
+    story_of = {i: number for number, members in enumerate(components) for i in members}
     for i, attribution in attributions.items():
         source = attribution.source
         if source is not None and source.startswith("doc:"):
@@ -447,11 +469,43 @@ def networks_stage(
         elif source is not None and source.startswith("site:"):
             source = source[5:]
         copies.append((documents[i].site, attribution.status, source))
-    networks, common = site_networks(site_ids, copies)
-    member_of = {site: n["id"] for n in networks for site in n["sites"]}
+        if attribution.status in ("credited", "uncredited", "miscredited") and i in story_of:
+            published = usable_date(documents[i])
+            if published is not None:
+                story_copies.append((documents[i].site, story_of[i], published.timestamp() / 3600))
+    networks, common = site_networks(site_ids, copies, templates=templates, links=links, story_copies=story_copies)
+    member_of = {site: n for n in networks for site in n["sites"]}
     for row in sites:
-        row["network"] = member_of.get(row["site"])
+        network = member_of.get(row["site"])
+        row["network"] = network["id"] if network else None
+        if network and network["kind"] == "copying":
+            row["farm_score"] = farm_score(row["articles"], row["copies"], row["uncredited"], row["miscredited"],
+                                           in_copying_network=True)
+    sites.sort(key=lambda r: (-r["farm_score"], -r["copies"], r["site"]))
+    for rank, row in enumerate(sites, start=1):
+        row["rank"] = rank
     return networks, common
+
+
+_DOMAIN = re.compile(r"[a-z0-9.-]{1,253}\.[a-z0-9-]{2,63}", re.I)
+# Of each site, the pages read for the text of its chrome lines: a template
+# line is on most of a site's pages, so the first few hold it.
+_TEMPLATE_PAGES = 20
+
+
+def _text_templates(documents: Sequence[Document], chrome_lines: Mapping[str, set[int]],
+                    templates: dict[str, set[str]]) -> None:
+    """Add to ``templates`` each site's text chrome lines of at least
+    TEMPLATE_LINE_WORDS words, read from its first pages."""
+    read: Counter = Counter()
+    for doc in documents:
+        keys = chrome_lines.get(doc.site) if doc.site else None
+        if not keys or read[doc.site] >= _TEMPLATE_PAGES:
+            continue
+        read[doc.site] += 1
+        for line in doc.text.split("\n"):
+            if len(line.split()) >= TEMPLATE_LINE_WORDS and line_key(line) in keys:
+                templates[doc.site].add(" ".join(line.casefold().split()))
 
 
 # Query parameters that track a visit and do not change the page.

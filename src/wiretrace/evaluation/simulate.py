@@ -116,6 +116,23 @@ SPIN_RATE = 0.6  # share of the words in SPIN_SYNONYMS that the spinner swaps
 FARM_ACCOUNTS = ["gtm:GTM-FRMNT7Q", "adsense:ca-pub-7700112233445566"]
 THEME_ACCOUNT = "adsense:ca-pub-1000200030004000"
 
+# A ring: three sites fed by one scraper, each with its own analytics account
+# (no id links them), one template, and the same wire stories posted within
+# minutes of each other (wiretrace.networks: a look and a timing together).
+RING_SITES = ["pulse-daily.example", "pulse-headlines.example", "the-pulse-today.example"]
+RING_ACCOUNTS = ["ua:UA-5550101", "ua:UA-5550202", "ua:UA-5550303"]
+RING_SHARE = 5  # one wire story in this many is scraped by the ring
+RING_HEAD = ["Pulse Network | Breaking | Trending | Entertainment | Money"]
+RING_FOOT = ["Pulse Media Holdings publishes news from around the world for curious readers.",
+             "Send your tips to the Pulse desk at any hour of the day.",
+             "Copyright 2026 Pulse Media Holdings LLC. All rights reserved."]
+# A theme two news sites and a partner run, which links nobody: they share its
+# footer lines but copy nothing at the same hours (a decoy).
+THEME_SITES = ["valley-courier.example", "harbor-times.example", "partner-herald.example"]
+THEME_FOOT = ["Proudly powered by WordPress | Theme: Newsphere by AF themes.",
+              "Leave a Reply Cancel reply Your email address will not be published.",
+              "Copyright All rights reserved | Newsphere by AF themes."]
+
 AD_LINES = ["Advertisement", "ADVERTISEMENT", "Sponsored content", "Advertisement - scroll to continue"]
 RELATED_LINES = ["Related: 10 things you missed this week", "Related: You won't believe what happened next",
                  "Related: The stories everyone is reading today", "Related: Top picks from our editors"]
@@ -446,6 +463,31 @@ def _spun_stories(sim: Simulation, add, rng: random.Random) -> None:
              "rewrite_of": gold["story"]})
 
 
+def _ring_stories(sim: Simulation, add, rng: random.Random) -> None:
+    """One wire story in RING_SHARE scraped by the ring: every ring site posts
+    it without credit in its template, within 20 minutes of the others
+    (gold ``transform`` ``ring``, an uncredited copy of the wire)."""
+    wires = [(r, g) for r, g in zip(list(sim.records), list(sim.gold))
+             if g["transform"] == "wire" and (g["story"] or "").startswith("s")]  # the main stories'
+    for record, gold in wires:
+        if rng.random() >= 1 / RING_SHARE:
+            continue
+        paras = _strip_credit(record["text"].split("\n\n"))
+        scraped = datetime.fromisoformat(record["published"]) + timedelta(hours=rng.uniform(0.5, 6))
+        for site in RING_SITES:
+            add(site, record["title"], "\n\n".join([*RING_HEAD, *paras, *RING_FOOT]),
+                scraped + timedelta(minutes=rng.uniform(0, 20)),
+                {"story": gold["story"], "origin": gold["origin"], "source": record["id"],
+                 "attribution": "uncredited", "transform": "ring"})
+
+
+def _theme(sim: Simulation) -> None:
+    """The theme's footer lines under every page of the THEME_SITES."""
+    for record in sim.records:
+        if record["site"] in THEME_SITES:
+            record["text"] = "\n\n".join([record["text"], *THEME_FOOT])
+
+
 def _accounts(sim: Simulation) -> None:
     """Account ids in the pages' metadata (as ``wiretrace extract`` writes
     them): the farms' and spinners' shared ones, and a theme's ad-network id
@@ -456,6 +498,8 @@ def _accounts(sim: Simulation) -> None:
             record.setdefault("metadata", {})["account_ids"] = list(FARM_ACCOUNTS)
         elif kind in ("partner", "aggregator", "news"):
             record.setdefault("metadata", {})["account_ids"] = [THEME_ACCOUNT]
+        elif kind == "ring":
+            record.setdefault("metadata", {})["account_ids"] = [RING_ACCOUNTS[RING_SITES.index(record["site"])]]
 
 
 def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syndication: bool = True,
@@ -497,7 +541,11 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             its own generator after everything else.
         networks: Also give pages account ids (:func:`_accounts`): the
             farms and spinners share two, the partners, aggregators and
-            news sites a theme's ad-network id (a decoy).
+            news sites a theme's ad-network id (a decoy); add a ring of
+            sites linked by no id but by one template and one scraper's
+            timing (:func:`_ring_stories`), and a theme's footer on two
+            news sites and a partner that copy nothing together (a decoy,
+            :func:`_theme`).
 
     Returns:
         The :class:`Simulation` (records, gold, sites).
@@ -535,6 +583,9 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
     if spinning:
         for site in SPINNER_SITES:
             sim.sites[site] = "spinner"
+    if networks:
+        for site in RING_SITES:
+            sim.sites[site] = "ring"
     if syndication:
         for site, *_ in OUTLETS:
             sim.sites[site] = "outlet"
@@ -686,5 +737,7 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
     if spinning:
         _spun_stories(sim, add, random.Random(f"{seed}:spinning"))
     if networks:
+        _ring_stories(sim, add, random.Random(f"{seed}:ring"))
+        _theme(sim)
         _accounts(sim)
     return sim

@@ -303,7 +303,9 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     Networks: the farms' and spinners' sites must form one ``copying``
     network holding no legitimate site; the legitimate sites (partners,
     aggregators, news sites sharing a theme's ad id) must be in no
-    ``copying`` network."""
+    ``copying`` network; the ring (no shared id) must form a ``copying``
+    network linked by look and timing, and the sites sharing only a
+    theme's footer must be linked by no look."""
     gold, carries, cluster, main = _story_truth(report, sim)
     rewrites = report.get("rewrites", [])
     true_pairs = sum(1 for r in rewrites if carries.get(r["a"], set()) & carries.get(r["b"], set()))
@@ -316,6 +318,10 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     legit_sites = {site for site, kind in sim.sites.items() if kind in ("partner", "aggregator", "news")}
     networks = report.get("networks", [])
     farm_net = max(networks, key=lambda n: len(farm_sites & set(n["sites"])), default=None)
+    ring_sites = {site for site, kind in sim.sites.items() if kind == "ring"}
+    from wiretrace.evaluation.simulate import THEME_SITES
+
+    theme_sites = set(THEME_SITES) & set(sim.sites)
     return {
         "spun_pages": len(spun),
         "spun_found": len(by_rewrite | as_copy),
@@ -330,6 +336,11 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
         and not legit_sites & set(farm_net["sites"]) and farm_net["kind"] == "copying",
         "legitimate_sites_in_a_copying_network": sum(1 for n in networks if n["kind"] == "copying"
                                                      for site in n["sites"] if site in legit_sites),
+        "ring_network_found": bool(ring_sites) and any(
+            ring_sites <= set(n["sites"]) and not legit_sites & set(n["sites"]) and n["kind"] == "copying"
+            and "look and timing" in n["linked_by"] for n in networks),
+        "theme_sites_linked_by_look": len({site for n in networks for p in n["pairs"] if p["linked"]
+                                           for site in p["sites"] if site in theme_sites}),
     }
 
 
