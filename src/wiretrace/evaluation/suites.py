@@ -21,6 +21,7 @@ from typing import Any
 from wiretrace.evaluation.credit_suites import suite_credits, suite_credits_heldout, suite_credits_heldout2, suite_impresso
 from wiretrace.evaluation.gold import Gold, _node
 from wiretrace.evaluation.lineage_suite import suite_lineage
+from wiretrace.evaluation.network_suite import suite_networks
 from wiretrace.evaluation.metrics import evaluate
 from wiretrace.pipeline import scan
 
@@ -130,7 +131,8 @@ def suite_simulation(data: Path, quick: bool) -> dict[str, Any]:
         "attribution_accuracy_by_transform": {
             t: round(sum(v) / len(v), 4) for t, v in sorted(statuses_by_transform.items())
         },
-        "farm_ranking_roc_auc": roc_auc([r["farm_score"] for r in farm], [sim.sites[r["site"]] == "farm" for r in farm]),
+        # the ring's sites are farms too: every page an uncredited copy
+        "farm_ranking_roc_auc": roc_auc([r["farm_score"] for r in farm], [sim.sites[r["site"]] in ("farm", "ring") for r in farm]),
     }
 
 
@@ -669,6 +671,7 @@ SUITES: dict[str, Suite] = {
     "credits-heldout2": suite_credits_heldout2,
     "impresso": suite_impresso,
     "lineage": suite_lineage,
+    "networks": suite_networks,
 }
 
 
