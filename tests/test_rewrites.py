@@ -67,6 +67,20 @@ def test_a_spun_copy_is_a_rewritten_pair_with_its_evidence():
         assert ORIGINAL[a_start:a_end].strip() and REWRITTEN[b_start:b_end].strip()
 
 
+def test_the_quotes_a_rewrite_keeps_word_for_word_are_evidence_not_a_test():
+    assert find_rewrites([ORIGINAL, REWRITTEN], [(0, 1)])[0].quotes_kept is None  # neither quotes anyone
+    said = ' A spokeswoman said: "We have not seen storage this low in twenty years."'
+    paraphrased = ' A spokeswoman said "storage has not been this low for twenty years".'
+    [kept] = find_rewrites([ORIGINAL + said, REWRITTEN + said.upper()], [(0, 1)])  # case does not count
+    [changed] = find_rewrites([ORIGINAL + said, REWRITTEN + paraphrased], [(0, 1)])
+    assert kept.quotes_kept == 1.0 and changed.quotes_kept == 0.0
+    assert kept.to_dict()["quotes_kept"] == 1.0
+    # a quote nested in another counts once, and a word or two in quotes is no quote
+    [nested] = find_rewrites([ORIGINAL + ' He called it "a so-called \'plan\' for the valley".',
+                              REWRITTEN + ' He called it "a so-called \'plan\' for the valley" and "odd".'], [(0, 1)])
+    assert nested.quotes_kept == 1.0
+
+
 def test_an_independent_report_of_the_same_event_is_not_a_rewrite():
     assert find_rewrites([ORIGINAL, INDEPENDENT], [(0, 1)]) == []
     assert find_rewrites([REWRITTEN, INDEPENDENT], [(0, 1)]) == []

@@ -39,8 +39,10 @@ document with the most similar sentence of the other, content-word Dice at
 least :data:`SENTENCE_DICE`), the share of them in the same order (longest
 increasing run), and the *skeleton kept*: the share of the smaller
 document's names and numbers (capitalised words inside a sentence, digits)
-that the other holds too. Independent reports of one event keep the
-skeleton but not the content bigrams; a rewrite keeps both.
+that the other holds too, and the *quotes kept*: the share of both texts'
+quotes that the other holds word for word. Independent reports of one
+event keep the skeleton and the quotes but not the content bigrams; a
+rewrite keeps all three.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wiretrace.quotes import discounted_spans
+from wiretrace.quotes import discounted_spans, quote_spans
 
 __all__ = ["Rewrite", "find_rewrites", "content_bigrams", "MIN_SHARED", "CONTAINMENT", "SENTENCE_DICE",
            "ALIGNED_SHARE", "MIN_ALIGNED", "MIN_WORD_CHARS", "MAX_CHARS", "STOPWORDS"]
@@ -125,11 +127,13 @@ class Rewrite:
     sentences: list[list[int]]  # [a_start, a_end, b_start, b_end] per aligned sentence, character offsets
     order_kept: float  # share of the aligned sentences in the same order in both
     skeleton_kept: float | None  # share of the smaller's names and numbers the other holds (None: it has none)
+    quotes_kept: float | None = None  # share of both texts' quotes the other holds word for word (None: no quotes)
     first: int | None = None  # the document published first, when usable dates say so (set by the pipeline)
 
     def to_dict(self) -> dict[str, Any]:
         return {"shared_bigrams": self.shared, "share_a": self.share_a, "share_b": self.share_b,
-                "sentences": self.sentences, "order_kept": self.order_kept, "skeleton_kept": self.skeleton_kept}
+                "sentences": self.sentences, "order_kept": self.order_kept, "skeleton_kept": self.skeleton_kept,
+                "quotes_kept": self.quotes_kept}
 
 
 def _outside(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int | None = None) -> list[str]:
@@ -217,7 +221,7 @@ def find_rewrites(
         if len(sentences_ab) < MIN_ALIGNED or len(sentences_ab) < ALIGNED_SHARE * small:
             continue  # the shared words are scattered: a topic's vocabulary, not a rewritten text
         out.append(Rewrite(a, b, shared, round(shared / len(x), 4), round(shared / len(y), 4), sentences_ab, order,
-                           _skeleton_kept(text_a, text_b)))
+                           _skeleton_kept(text_a, text_b), _quotes_kept(text_a, text_b)))
     return out
 
 
@@ -273,6 +277,42 @@ def _increasing(values) -> int:
         else:
             tails[k] = v
     return len(tails)
+
+
+_WORD = re.compile(r"\w+")
+QUOTE_MIN_WORDS = 3  # a quoted word or two ("so-called", a title) is no quote of anyone
+
+
+def _quotes_kept(text_a: str, text_b: str) -> float | None:
+    """The share of the two texts' quotes (of QUOTE_MIN_WORDS words or more)
+    that the other text holds word for word: a spinner and a chatbot keep
+    what was said, as independent reports of one event do too, so this is
+    evidence to show, never a test. None when neither text quotes anyone.
+
+    Example:
+        >>> _quotes_kept('He said: "we will never stop the work" on Monday.',
+        ...              'On Monday he vowed "We will never stop the work." and "no more talks now".')
+        0.6667
+    """
+    quotes_a, quotes_b = _quotes(text_a), _quotes(text_b)
+    if not quotes_a and not quotes_b:
+        return None
+    words_a, words_b = f" {' '.join(_WORD.findall(text_a.casefold()))} ", f" {' '.join(_WORD.findall(text_b.casefold()))} "
+    kept = sum(f" {q} " in words_b for q in quotes_a) + sum(f" {q} " in words_a for q in quotes_b)
+    return round(kept / (len(quotes_a) + len(quotes_b)), 4)
+
+
+def _quotes(text: str) -> list[str]:
+    """A text's quotes as case-folded words, outermost only, of QUOTE_MIN_WORDS words or more."""
+    out, end = [], -1
+    for start, stop in sorted(quote_spans(text)):
+        if start < end:
+            continue  # nested in the quote before
+        end = stop
+        words = _WORD.findall(text[start:stop].casefold())
+        if len(words) >= QUOTE_MIN_WORDS:
+            out.append(" ".join(words))
+    return out
 
 
 def _skeleton(text: str) -> set[str]:
