@@ -201,6 +201,29 @@ def test_hostile_account_ids_in_an_inputs_metadata_link_nobody_and_stop_nothing(
         site_networks({"a.com": {"nocolon": 1}})
 
 
+def test_hostile_template_metadata_in_an_input_is_bounded_and_never_a_link_target():
+    huge = "word " * 100_000
+
+    def scan_with(lines, targets):
+        records = []
+        for n in range(3):  # both sites copy three wire stories within minutes of each other
+            wire = story(7350 + n)
+            records.append({"id": f"ap{n}", "url": f"https://apnews.com/{n}", "text": "WASHINGTON (AP) — " + wire,
+                            "published": f"2024-03-0{n + 1}T08:00:00Z"})
+            for k in range(2):
+                records.append({"id": f"s{k}-{n}", "url": f"https://site{k}.com/{n}", "text": wire,
+                                "published": f"2024-03-0{n + 1}T09:{10 * k:02d}:00Z",
+                                "metadata": {"template_lines": lines, "template_links": targets}})
+        return scan(records).networks
+
+    # the control: three ordinary lines and the timing link the two sites
+    assert [n["sites"] for n in scan_with(LOOK, [])] == [["site0.com", "site1.com"]]
+    # giant lines and junk targets from an input's own metadata make no look
+    assert scan_with([huge, huge + "x", huge + "y"], ["<script>.com", "javascript:alert(1)", "../../etc/passwd"]) == []
+    [network] = scan_with(LOOK + ["<script>alert(1)</script> a b c"], [])
+    assert "<script>alert(1)</script> a b c" in network["pairs"][0]["template_examples"]  # kept as text; HTML escapes it
+
+
 def test_ids_in_json_blocks_count_only_as_a_trackers_value_and_json_ld_is_never_read():
     body = "<p>" + "The council met on Tuesday and voted to keep the plan for the harbour. " * 5 + "</p>"
     html = (

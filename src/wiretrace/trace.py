@@ -453,7 +453,8 @@ def networks_stage(
                 if account_key(key):  # an input's own metadata may hold anything: kind:id of a known kind only
                     counts[key] = counts.get(key, 0) + 1
         for line in doc.metadata.get("template_lines", ()):
-            if len(line.split()) >= TEMPLATE_LINE_WORDS:
+            # an input's own metadata may hold anything: lines as extraction writes them
+            if len(line) <= _TEMPLATE_LINE_CHARS and len(line.split()) >= TEMPLATE_LINE_WORDS:
                 templates[doc.site].add(" ".join(line.casefold().split()))
         for target in doc.metadata.get("template_links", ()):
             if target != doc.site and _DOMAIN.fullmatch(target):
@@ -487,6 +488,7 @@ def networks_stage(
     return networks, common
 
 
+_TEMPLATE_LINE_CHARS = 300  # what extraction keeps of a line (extract._METADATA_VALUE_CHARS)
 _DOMAIN = re.compile(r"[a-z0-9.-]{1,253}\.[a-z0-9-]{2,63}", re.I)
 # Of each site, the pages read for the text of its chrome lines: a template
 # line is on most of a site's pages, so the first few hold it.
