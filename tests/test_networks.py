@@ -360,3 +360,77 @@ def test_a_copying_networks_small_sites_are_not_damped_in_the_farm_score():
     assert rows["farm0.com"]["farm_score"] == 1.0 and rows["farm1.com"]["farm_score"] == 1.0
     assert rows["lone-copier.com"]["farm_score"] == 0.2  # one page of its own: damped (volume 1/5)
     assert [row["rank"] for row in sorted(rows.values(), key=lambda r: r["rank"])] == list(range(1, len(rows) + 1))
+
+
+def _ring_records(published, footer=LOOK, with_wire=True):
+    """Three wire stories, each copied by two sites at the given times, the sites' pages
+    ending in ``footer`` (each site posts a fourth page of its own, so the footer is on
+    most of its pages)."""
+    records = []
+    for n in range(3):
+        wire = story(7700 + n)
+        if with_wire:
+            records.append({"id": f"ap{n}", "url": f"https://apnews.com/{n}", "text": "WASHINGTON (AP) — " + wire,
+                            "published": f"2024-03-0{n + 1}T08:00:00Z"})
+        for k in range(2):
+            records.append({"id": f"s{k}-{n}", "url": f"https://site{k}.com/{n}",
+                            "text": "\n\n".join([wire, *(line.title() for line in footer)]),
+                            "published": published(n, k)})
+    for k in range(2):
+        records.append({"id": f"own{k}", "url": f"https://site{k}.com/own", "text": "\n\n".join([story(7790 + k), *footer]),
+                        "published": "2024-03-05T12:00:00Z"})
+    return records
+
+
+def test_a_date_without_its_time_times_nothing():
+    timed = scan(_ring_records(lambda n, k: f"2024-03-0{n + 1}T09:{10 * k:02d}:00Z")).networks
+    assert [n["sites"] for n in timed] == [["site0.com", "site1.com"]]  # the control
+    assert scan(_ring_records(lambda n, k: f"2024-03-0{n + 1}")).networks == []  # same day, hours unknown
+
+
+def test_copied_text_is_no_look_credits_sign_offs_headlines_and_the_source_footer():
+    from wiretrace.records import Document
+    from wiretrace.trace import site_looks
+
+    sign_off = ["Copyright 2026 The Associated Press. All rights reserved.",
+                "Reporting by Anna Keller; Editing by Susan Fenton in the newsroom",
+                "Associated Press writers around the world contributed to this report."]
+    headlines = ["Storm floods coastal towns overnight", "Senate passes the harbor budget bill",
+                 "Council votes to close the old bridge"]
+    docs = [Document(id=f"{site}{n}", text="x", site=site, title=headlines[n],
+                     metadata={"template_lines": [*sign_off, *headlines, *(line.title() for line in LOOK)]})
+            for site in ("a.com", "b.com") for n in range(3)]
+    templates, _ = site_looks(docs, {}, {})
+    assert templates["a.com"] == templates["b.com"] == set(LOOK)  # the site's own lines only
+    # a line of the page a site copied from is the source's, not the site's
+    source = Document(id="src", text="A story.\nCopyright 2026 Ring Media Holdings LLC", site="ring-source.com")
+    templates, _ = site_looks([*docs, source], {}, {"a.com": {len(docs)}})
+    assert "copyright 2026 ring media holdings llc" not in templates["a.com"] and templates["b.com"] == set(LOOK)
+
+
+def test_a_sites_text_template_does_not_depend_on_input_order():
+    from wiretrace.chrome import strip_chrome
+    from wiretrace.records import Document
+    from wiretrace.trace import _text_templates
+
+    foot = "Copyright 2026 Northern Star Media Group\nRead our full privacy policy here\nSubscribe to the morning briefing"
+    docs = [Document(id=str(i), site="a.com", text=f"Story {i} " + f"word{i} " * 40 + (f"\n{foot}" if i >= 20 else ""))
+            for i in range(41)]
+    read = []
+    for order in (docs, docs[::-1]):
+        templates: dict = {"a.com": set()}
+        _text_templates(order, strip_chrome(order).template, templates, {})
+        read.append(templates["a.com"])
+    assert read[0] == read[1] == {line.casefold() for line in foot.split("\n")}
+
+
+def test_a_footers_list_of_recent_headlines_is_not_the_sites_template():
+    from wiretrace.extract import page_template
+    import lxml.html
+
+    page = lxml.html.fromstring(
+        "<html><body><article><p>" + "Story words. " * 20 + "</p></article>"
+        "<footer><div class='widget recent-posts'><ul><li><a href='/a'>Storm floods coastal towns overnight</a></li>"
+        "<li><a href='/b'>Senate passes the harbor budget bill</a></li></ul></div>"
+        "<p>Copyright 2026 Ring Media Holdings LLC</p></footer></body></html>")
+    assert page_template(page)[0] == ["Copyright 2026 Ring Media Holdings LLC"]

@@ -559,6 +559,7 @@ _CHROME_CLASS = re.compile(
     r"navbar|main[-_]?menu|site[-_]?nav)(?![a-z])"
 )
 _IN_ARTICLE = re.compile(r"(?:story|article|entry|post)[-_]?(?:footer|header|body|content)")
+_HEADLINE_LIST = re.compile(r"recent|related|popular|trending|latest|most[-_]?(?:read|viewed|popular)|headlines|teaser|widget[-_]?posts")
 _TEMPLATE_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "address", "small", "td", "dd", "div")
 _TEMPLATE_LEAVES = "|".join(f".//{tag}" for tag in _TEMPLATE_BLOCKS)
 TEMPLATE_VALUES = 16  # lines and link targets kept per page (what a record's metadata keeps per key)
@@ -580,7 +581,7 @@ def page_template(tree) -> tuple[list[str], list[str]]:
     """
     lines: dict[str, None] = {}
     targets: dict[str, None] = {}
-    containers = []
+    containers: set = set()  # the element proxies stay alive while held, so identity holds
     for element in tree.iter(*_CHROME_TAGS, "div", "section", "aside", "ul"):
         if element.tag not in _CHROME_TAGS and not _CHROME_CLASS.search(_marks(element, "class", "id")):
             continue
@@ -589,9 +590,11 @@ def page_template(tree) -> tuple[list[str], list[str]]:
             continue
         if any(a in containers for a in ancestors):
             continue  # inside a container already taken
-        containers.append(element)
+        containers.add(element)
         for leaf in element.xpath(f"(self::*|.//*)[{' or '.join(f'self::{t}' for t in _TEMPLATE_BLOCKS)}]"
                                   f"[not({_TEMPLATE_LEAVES})]"):
+            if _in_headline_list(leaf, element):
+                continue  # "Recent posts", "Most read": other stories' headlines, not the site's template
             text = " ".join(leaf.text_content().split())
             if len(text.split()) >= TEMPLATE_LINE_WORDS and len(text) <= _METADATA_VALUE_CHARS and len(lines) < TEMPLATE_VALUES:
                 lines.setdefault(text)
@@ -602,6 +605,16 @@ def page_template(tree) -> tuple[list[str], list[str]]:
         if len(lines) >= TEMPLATE_VALUES and len(targets) >= TEMPLATE_VALUES:
             break
     return list(lines), list(targets)
+
+
+def _in_headline_list(leaf, container) -> bool:
+    """Whether ``leaf`` sits in a list of headlines inside ``container``."""
+    node = leaf
+    while node is not None and node is not container:
+        if isinstance(node.tag, str) and _HEADLINE_LIST.search(_marks(node, "class", "id")):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _outside_article(element) -> bool:

@@ -200,25 +200,36 @@ def _timing(story_copies: Iterable[tuple[str, object, float]], gap_hours: float,
     """For each pair of sites, the hours between their copies of each story
     both copied within ``gap_hours`` of each other (the smallest gap per
     story), sorted; stories copied by more than ``max_copies`` sites time
-    nobody."""
-    by_story: dict[object, list[tuple[float, str]]] = defaultdict(list)
+    nobody. Linear in a story's copies for each pair of its sites (their
+    sorted times merged), however many copies one site posts."""
+    by_story: dict[object, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for site, story, hours in story_copies:
         if site and story is not None and isinstance(hours, (int, float)) and math.isfinite(hours):
-            by_story[story].append((float(hours), site))
-    gaps: dict[tuple[str, str], dict[object, float]] = defaultdict(dict)
-    for story, posts in by_story.items():
-        if len({site for _, site in posts}) > max_copies:
+            by_story[story][site].append(float(hours))
+    gaps: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for story, times in by_story.items():
+        if len(times) > max_copies:
             continue
-        posts.sort()
-        for i, (hours, a) in enumerate(posts):
-            for later, b in posts[i + 1:]:
-                if later - hours > gap_hours:
-                    break
-                if a != b:
-                    pair = (a, b) if a < b else (b, a)
-                    seen = gaps[pair]
-                    seen[story] = min(seen.get(story, math.inf), later - hours)
-    return {pair: sorted(per_story.values()) for pair, per_story in gaps.items()}
+        for site_times in times.values():
+            site_times.sort()
+        for a, b in combinations(sorted(times), 2):
+            gap = _closest(times[a], times[b])
+            if gap <= gap_hours:
+                gaps[(a, b)].append(gap)
+    return {pair: sorted(found) for pair, found in gaps.items()}
+
+
+def _closest(xs: list[float], ys: list[float]) -> float:
+    """The smallest |x - y| between two sorted lists (merged in one pass)."""
+    i = j = 0
+    best = math.inf
+    while i < len(xs) and j < len(ys):
+        best = min(best, abs(xs[i] - ys[j]))
+        if xs[i] < ys[j]:
+            i += 1
+        else:
+            j += 1
+    return best
 
 
 def pair_evidence(

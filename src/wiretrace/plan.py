@@ -364,7 +364,7 @@ def _attribute(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("attribute", items_in=sum(len(c) for c in s.components)) as stage:
         s.attributions, s.sites, s.delays = attribute_stage(s.documents, s.components, s.traced, s.wire, s.verified)
         s.networks, s.network_common_ids = networks_stage(s.documents, s.attributions, s.sites, s.components,
-                                                            s.chrome_lines)
+                                                            s.chrome_lines, [t.origin.node() for t in s.traced])
         stage["networks"] = len(s.networks)
         s.graph = provenance_graph(s.documents, s.traced, s.attributions, s.reuse, s.story_lineages, s.rewrites)
         stage["items_out"] = len(s.attributions)

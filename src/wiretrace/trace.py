@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import networkx as nx
@@ -34,7 +34,7 @@ from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
-    "provenance_graph", "write_graph", "reuse_first", "usable_date",
+    "provenance_graph", "write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
 ]
 
 
@@ -430,39 +430,28 @@ def networks_stage(
     sites: list[dict[str, Any]],
     components: Sequence[Sequence[int]] = (),
     chrome_lines: Mapping[str, set[int]] | None = None,
+    origins: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Networks of sites (:func:`wiretrace.networks.site_networks`) from the
-    ids each page carries (``metadata["account_ids"]``), the sites' templates
-    (``metadata["template_lines"]`` of HTML pages, and the text template lines
-    of ``chrome_lines``: chrome on most of a site's pages), their outbound links (``metadata["template_links"]``),
-    and the stories (``components``) each copied, with when. Each row of
-    ``sites`` gets its ``network`` (None when in none), and a member of a
-    ``copying`` network its farm score without the small-site damping
+    ids each page carries (``metadata["account_ids"]``), the sites' looks
+    (:func:`site_looks`) and the stories (``components``, with their origin
+    nodes in ``origins``) each copied, with when. Each row of ``sites`` gets
+    its ``network`` (None when in none), and a member of a ``copying``
+    network its farm score without the small-site damping
     (:func:`wiretrace.attribution.farm_score`)."""
     site_ids: dict[str, dict[str, int]] = {}
-    templates: dict[str, set[str]] = defaultdict(set)
-    links: dict[str, set[str]] = defaultdict(set)
     site_of_node: dict[str, str | None] = {}
     for doc in documents:
         site_of_node[f"doc:{doc.id}"] = doc.site
-        if not doc.site or not doc.metadata:
-            continue
-        if doc.metadata.get("account_ids"):
+        if doc.site and doc.metadata and doc.metadata.get("account_ids"):
             counts = site_ids.setdefault(doc.site, {})
             for key in set(doc.metadata["account_ids"]):
                 if account_key(key):  # an input's own metadata may hold anything: kind:id of a known kind only
                     counts[key] = counts.get(key, 0) + 1
-        for line in doc.metadata.get("template_lines", ()):
-            # an input's own metadata may hold anything: lines as extraction writes them
-            if len(line) <= _TEMPLATE_LINE_CHARS and len(line.split()) >= TEMPLATE_LINE_WORDS:
-                templates[doc.site].add(" ".join(line.casefold().split()))
-        for target in doc.metadata.get("template_links", ()):
-            if target != doc.site and _DOMAIN.fullmatch(target):
-                links[doc.site].add(target.lower())
-    if chrome_lines:
-        _text_templates(documents, chrome_lines, templates)
     copies, story_copies = [], []
     story_of = {i: number for number, members in enumerate(components) for i in members}
+    copied_from: dict[str, set[int]] = defaultdict(set)  # site -> origin documents of the stories it copied
+    index_of = {f"doc:{doc.id}": i for i, doc in enumerate(documents)}
     for i, attribution in attributions.items():
         source = attribution.source
         if source is not None and source.startswith("doc:"):
@@ -471,9 +460,13 @@ def networks_stage(
             source = source[5:]
         copies.append((documents[i].site, attribution.status, source))
         if attribution.status in ("credited", "uncredited", "miscredited") and i in story_of:
+            origin = index_of.get(origins[story_of[i]]) if story_of[i] < len(origins) else None
+            if origin is not None and documents[i].site:
+                copied_from[documents[i].site].add(origin)
             published = usable_date(documents[i])
-            if published is not None:
+            if published is not None and published.time() != _MIDNIGHT:  # midnight: a date without its time
                 story_copies.append((documents[i].site, story_of[i], published.timestamp() / 3600))
+    templates, links = site_looks(documents, chrome_lines or {}, copied_from)
     networks, common = site_networks(site_ids, copies, templates=templates, links=links, story_copies=story_copies)
     member_of = {site: n for n in networks for site in n["sites"]}
     for row in sites:
@@ -488,26 +481,102 @@ def networks_stage(
     return networks, common
 
 
+_MIDNIGHT = time(0, 0)
 _TEMPLATE_LINE_CHARS = 300  # what extraction keeps of a line (extract._METADATA_VALUE_CHARS)
 _DOMAIN = re.compile(r"[a-z0-9.-]{1,253}\.[a-z0-9-]{2,63}", re.I)
-# Of each site, the pages read for the text of its chrome lines: a template
-# line is on most of a site's pages, so the first few hold it.
-_TEMPLATE_PAGES = 20
+# A line is a site's template when it is on at least this share of the site's
+# pages that have one: a footer's "Recent posts" headlines change every day.
+_TEMPLATE_SHARE = 0.5
+# Sign-offs and contributor lines name no source in the registry's terms but
+# are the story's, not the site's ("Reporting by …; Editing by …").
+_SIGN_OFF = re.compile(r"(?i)^\W*(?:(?:additional |writing and )?reporting|writing|editing|compiled) by\b|contributed to this report")
+
+
+def _normal(line: str) -> str:
+    return " ".join(line.casefold().split())
+
+
+def site_looks(documents: Sequence[Document], chrome_lines: Mapping[str, set[int]],
+                copied_from: Mapping[str, set[int]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Each site's template lines and chrome link targets, as
+    :func:`wiretrace.networks.pair_evidence` takes them (lines normalised).
+
+    Lines come from HTML pages' ``metadata["template_lines"]`` and from the
+    text chrome in ``chrome_lines`` (keys of lines on most of a site's
+    pages), links from ``metadata["template_links"]``; a line or link counts
+    when it is on at least _TEMPLATE_SHARE of the site's pages that have
+    any. A look is the site's, not the story's, so a line is left out when
+    it is copied text: a credit, byline or sign-off (credits, an agency named
+    at all, _SIGN_OFF), a document's title (a "Recent posts" list), or a line of the
+    origin page of a story the site copied (a scraper that keeps its
+    source's footer)."""
+    line_pages: dict[str, Counter] = defaultdict(Counter)
+    link_pages: dict[str, Counter] = defaultdict(Counter)
+    pages: Counter = Counter()
+    original: dict[str, str] = {}
+    for doc in documents:
+        if not doc.site or not doc.metadata:
+            continue
+        lines = doc.metadata.get("template_lines", ())
+        targets = doc.metadata.get("template_links", ())
+        if not lines and not targets:
+            continue
+        pages[doc.site] += 1
+        for line in set(lines):
+            # an input's own metadata may hold anything: lines as extraction writes them
+            if len(line) <= _TEMPLATE_LINE_CHARS and len(line.split()) >= TEMPLATE_LINE_WORDS:
+                line_pages[doc.site][_normal(line)] += 1
+                original.setdefault(_normal(line), line)
+        for target in set(targets):
+            if target != doc.site and _DOMAIN.fullmatch(target):
+                link_pages[doc.site][target.lower()] += 1
+    templates: dict[str, set[str]] = defaultdict(set)
+    links: dict[str, set[str]] = defaultdict(set)
+    for site, counted in line_pages.items():
+        templates[site].update(line for line, n in counted.items() if n >= _TEMPLATE_SHARE * pages[site])
+    for site, counted in link_pages.items():
+        links[site].update(target for target, n in counted.items() if n >= _TEMPLATE_SHARE * pages[site])
+    _text_templates(documents, chrome_lines, templates, original)
+    # copied text is no look: only lines two sites share can link, so only those are read
+    carriers = Counter(line for lines in templates.values() for line in lines)
+    shared = {line for line, n in carriers.items() if n >= 2}
+    if shared:
+        titles = {_normal(doc.title) for doc in documents if doc.title}
+        copied = {line for line in shared
+                  if line in titles or _SIGN_OFF.search(original[line]) or find_markers(original[line], mentions=True)
+                  or find_credits(original[line])}
+        for site, lines in templates.items():
+            lines -= copied
+            origin_lines = {_normal(line) for i in sorted(copied_from.get(site, ())) if documents[i].site != site
+                            for line in documents[i].text[:_ORIGIN_CHARS].split("\n") if len(line) <= _TEMPLATE_LINE_CHARS}
+            lines -= origin_lines
+    return templates, links
+
+
+_ORIGIN_CHARS = 200_000  # of an origin page, what is read for its lines
 
 
 def _text_templates(documents: Sequence[Document], chrome_lines: Mapping[str, set[int]],
-                    templates: dict[str, set[str]]) -> None:
-    """Add to ``templates`` each site's text chrome lines of at least
-    TEMPLATE_LINE_WORDS words, read from its first pages."""
-    read: Counter = Counter()
+                    templates: dict[str, set[str]], original: dict[str, str]) -> None:
+    """Add to ``templates`` each site's text template lines (keys in
+    ``chrome_lines``) of at least TEMPLATE_LINE_WORDS words and at most
+    _TEMPLATE_LINE_CHARS characters; a site's pages are read until each of
+    its keys has its text (the same text whatever the order: a key is of the
+    normalised line)."""
+    wanted = {site: set(keys) for site, keys in chrome_lines.items() if keys}
     for doc in documents:
-        keys = chrome_lines.get(doc.site) if doc.site else None
-        if not keys or read[doc.site] >= _TEMPLATE_PAGES:
+        keys = wanted.get(doc.site) if doc.site else None
+        if not keys:
             continue
-        read[doc.site] += 1
         for line in doc.text.split("\n"):
-            if len(line.split()) >= TEMPLATE_LINE_WORDS and line_key(line) in keys:
-                templates[doc.site].add(" ".join(line.casefold().split()))
+            if not line or line.isspace():
+                continue
+            key = line_key(line)
+            if key in keys:
+                keys.discard(key)
+                if len(line) <= _TEMPLATE_LINE_CHARS and len(line.split()) >= TEMPLATE_LINE_WORDS:
+                    templates[doc.site].add(_normal(line))
+                    original.setdefault(_normal(line), line.strip())
 
 
 # Query parameters that track a visit and do not change the page.

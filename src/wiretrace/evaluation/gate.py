@@ -49,7 +49,7 @@ METRICS = {
     "simulation.rewrites.legitimate_sites_in_a_copying_network": "ceiling",
     "simulation.rewrites.farm_network_found": "floor",
     "simulation.rewrites.ring_network_found": "floor",
-    "simulation.rewrites.theme_sites_linked_by_look": "ceiling",
+    "simulation.rewrites.legitimate_sites_linked_by_look": "ceiling",
     "simulation.lineage.recall": "floor",
     "bbc.recall": "floor",
     "ecbplus.pairs_across_events": "ceiling",

@@ -5,8 +5,8 @@ as a scan extracts it; per site, its account ids, template lines and chrome
 link targets are gathered (:mod:`wiretrace.networks`). Reported:
 
 * how many pages carry each kind of evidence;
-* the networks that form from these pages alone (no copy timing: these
-  pages copy little from each other), by what links them;
+* the networks that ``wiretrace scan`` of the pages makes (ids, looks, and
+  the copies and their timing), by what links them;
 * the site pairs that share a look (template lines or link targets at their
   thresholds), and how many of them are one owner's sites, against
   ``network_pair_labels.jsonl`` beside this module: each pair read and
@@ -22,12 +22,12 @@ come with a timing.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from wiretrace.evaluation.gold import load_packaged_labels
-from wiretrace.networks import LINKS_MIN, TEMPLATE_LINE_WORDS, TEMPLATE_MIN_LINES, account_key, pair_evidence, site_networks
+from wiretrace.networks import LINKS_MIN, TEMPLATE_MIN_LINES, account_key, pair_evidence
 
 __all__ = ["suite_networks", "PAIR_LABELS_FILE"]
 
@@ -35,17 +35,18 @@ PAIR_LABELS_FILE = "network_pair_labels.jsonl"
 
 
 def suite_networks(data: Path, quick: bool) -> dict[str, Any]:
-    """Account ids, template lines and link targets of real_news_pages, and the
-    networks and look pairs they make (see the module doc)."""
+    """Account ids, template lines and chrome links of real_news_pages, the
+    networks a scan of its pages makes, and the look pairs (see the module doc)."""
     from wiretrace.extract import ExtractionError, extract_page
+    from wiretrace.pipeline import scan
+    from wiretrace.records import Document
+    from wiretrace.trace import site_looks
 
     pages_dir = data / "real_news_pages"
     if not pages_dir.exists():
         return {"skipped": f"data not found: {pages_dir}"}
     rows = [json.loads(line) for line in (pages_dir / "index.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    ids: dict[str, dict[str, int]] = defaultdict(dict)
-    templates: dict[str, set[str]] = defaultdict(set)
-    links: dict[str, set[str]] = defaultdict(set)
+    documents = []
     carrying: Counter[str] = Counter()
     skipped = []
     for row in rows:
@@ -54,33 +55,32 @@ def suite_networks(data: Path, quick: bool) -> dict[str, Any]:
         except (ExtractionError, OSError) as exc:
             skipped.append({"page": row["path"], "reason": str(exc)})
             continue
+        metadata = page.metadata or {}
+        documents.append(Document(id=row["path"], text=page.text, site=page.site, title=page.title, metadata=metadata))
         carrying["pages"] += 1
-        site, metadata = page.site, page.metadata or {}
-        if not site:
-            continue
-        keys = [k for k in metadata.get("account_ids", []) if account_key(k)]
-        lines = [" ".join(v.casefold().split()) for v in metadata.get("template_lines", [])
-                 if len(v.split()) >= TEMPLATE_LINE_WORDS]
-        targets = [t for t in metadata.get("template_links", []) if t != site]
-        carrying["with_account_ids"] += bool(keys)
-        carrying["with_template_lines"] += bool(lines)
-        carrying["with_template_links"] += bool(targets)
-        for key in set(keys):
-            ids[site][key] = ids[site].get(key, 0) + 1
-        templates[site].update(lines)
-        links[site].update(targets)
-    networks, common = site_networks(ids, templates=templates, links=links)
+        carrying["with_account_ids"] += any(account_key(k) for k in metadata.get("account_ids", []))
+        carrying["with_template_lines"] += bool(metadata.get("template_lines"))
+        carrying["with_template_links"] += bool(metadata.get("template_links"))
+    # the looks of every site, as a scan reads them (no copies between sites here: no origin lines to leave out)
+    templates, links = site_looks(documents, {}, {})
     looks = pair_evidence(templates, links)
     labels = {tuple(label["sites"]): label["same_owner"] for label in load_packaged_labels(PAIR_LABELS_FILE)}
     read = [labels[pair] for pair in looks if pair in labels]
+    # the networks, as `wiretrace scan` of the pages makes them (ids, looks, copies and their timing)
+    report = scan(pages_dir / "pages")
+    networks = report.networks
     return {
         "pages": carrying["pages"],
         "skipped": skipped,
         "pages_with": {kind: carrying[f"with_{kind}"] for kind in ("account_ids", "template_lines", "template_links")},
-        "networks": len(networks),
-        "networks_by_link": dict(Counter(" + ".join(n["linked_by"]) for n in networks)),
-        "copying_networks": sum(n["kind"] == "copying" for n in networks),
-        "common_ids": len(common),
+        "scan": {
+            "clusters": len(report.clusters),
+            "networks": len(networks),
+            "networks_by_link": dict(Counter(" + ".join(n["linked_by"]) for n in networks)),
+            "copying_networks": sum(n["kind"] == "copying" for n in networks),
+            "pairs_sharing_a_timing": sum(1 for n in networks for p in n["pairs"] if p["timing"]),
+            "common_ids": len(report.network_common_ids),
+        },
         "look_pairs": {
             "pairs": len(looks),
             "by_template": sum(len(e["template"]) >= TEMPLATE_MIN_LINES for e in looks.values()),

@@ -129,6 +129,13 @@ RING_FOOT = ["Pulse Media Holdings publishes news from around the world for curi
 # A theme two news sites and a partner run, which links nobody: they share its
 # footer lines but copy nothing at the same hours (a decoy).
 THEME_SITES = ["valley-courier.example", "harbor-times.example", "partner-herald.example"]
+# Two partners that run the wire's own trailer under every page: they share it,
+# and copy the same wire stories within the hour, but it is the wire's text (a
+# decoy: wiretrace.networks reads it as copied text, no look).
+TRAILER_SITES = ["partner-tribune.example", "partner-gazette.example"]
+WIRE_TRAILER = ["\u00a9 2026 Thomson Reuters. All rights reserved.",
+                "Reuters content is distributed to licensed partners under agreement.",
+                "Reporting by Reuters staff; Editing by the Reuters desk"]
 THEME_FOOT = ["Proudly powered by WordPress | Theme: Newsphere by AF themes.",
               "Leave a Reply Cancel reply Your email address will not be published.",
               "Copyright All rights reserved | Newsphere by AF themes."]
@@ -482,10 +489,13 @@ def _ring_stories(sim: Simulation, add, rng: random.Random) -> None:
 
 
 def _theme(sim: Simulation) -> None:
-    """The theme's footer lines under every page of the THEME_SITES."""
+    """The theme's footer lines under every page of the THEME_SITES, and the
+    wire's trailer under every page of the TRAILER_SITES."""
     for record in sim.records:
         if record["site"] in THEME_SITES:
             record["text"] = "\n\n".join([record["text"], *THEME_FOOT])
+        if record["site"] in TRAILER_SITES:
+            record["text"] = "\n\n".join([record["text"], *WIRE_TRAILER])
 
 
 def _accounts(sim: Simulation) -> None:
@@ -543,9 +553,10 @@ def simulate(base_articles: list[dict], n_stories: int = 200, seed: int = 7, syn
             farms and spinners share two, the partners, aggregators and
             news sites a theme's ad-network id (a decoy); add a ring of
             sites linked by no id but by one template and one scraper's
-            timing (:func:`_ring_stories`), and a theme's footer on two
-            news sites and a partner that copy nothing together (a decoy,
-            :func:`_theme`).
+            timing (:func:`_ring_stories`); and two decoys (:func:`_theme`):
+            a theme's footer on two news sites and a partner that copy
+            nothing together, and the wire's trailer on two partners that
+            copy its stories within the hour.
 
     Returns:
         The :class:`Simulation` (records, gold, sites).

@@ -306,8 +306,9 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     network holding no legitimate site; the legitimate sites (partners,
     aggregators, news sites sharing a theme's ad id) must be in no
     ``copying`` network; the ring (no shared id) must form a ``copying``
-    network linked by look and timing, and the sites sharing only a
-    theme's footer must be linked by no look."""
+    network linked by look and timing, and no legitimate site may be linked
+    by look (the decoys: a theme's footer on news sites and a partner, the
+    wire's trailer on two partners that copy its stories within the hour)."""
     gold, carries, cluster, main = _story_truth(report, sim)
     rewrites = report.get("rewrites", [])
     true_pairs = sum(1 for r in rewrites if carries.get(r["a"], set()) & carries.get(r["b"], set()))
@@ -321,9 +322,6 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
     networks = report.get("networks", [])
     farm_net = max(networks, key=lambda n: len(farm_sites & set(n["sites"])), default=None)
     ring_sites = {site for site, kind in sim.sites.items() if kind == "ring"}
-    from wiretrace.evaluation.simulate import THEME_SITES
-
-    theme_sites = set(THEME_SITES) & set(sim.sites)
     return {
         "spun_pages": len(spun),
         "spun_found": len(by_rewrite | as_copy),
@@ -341,8 +339,8 @@ def _rewrite_scores(report: dict[str, Any], sim) -> dict[str, Any]:
         "ring_network_found": bool(ring_sites) and any(
             ring_sites <= set(n["sites"]) and not legit_sites & set(n["sites"]) and n["kind"] == "copying"
             and "look and timing" in n["linked_by"] for n in networks),
-        "theme_sites_linked_by_look": len({site for n in networks for p in n["pairs"] if p["linked"]
-                                           for site in p["sites"] if site in theme_sites}),
+        "legitimate_sites_linked_by_look": len({site for n in networks for p in n["pairs"] if p["linked"]
+                                                for site in p["sites"] if site in legit_sites}),
     }
 
 
