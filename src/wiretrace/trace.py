@@ -545,11 +545,16 @@ def site_looks(documents: Sequence[Document], chrome_lines: Mapping[str, set[int
         copied = {line for line in shared
                   if line in titles or _SIGN_OFF.search(original[line]) or find_markers(original[line], mentions=True)
                   or find_credits(original[line])}
+        origin_lines: dict[int, set[str]] = {}  # origin document -> its lines, read once
         for site, lines in templates.items():
             lines -= copied
-            origin_lines = {_normal(line) for i in sorted(copied_from.get(site, ())) if documents[i].site != site
-                            for line in documents[i].text[:_ORIGIN_CHARS].split("\n") if len(line) <= _TEMPLATE_LINE_CHARS}
-            lines -= origin_lines
+            if lines & shared:
+                for i in copied_from.get(site, ()):
+                    if documents[i].site != site:
+                        if i not in origin_lines:
+                            origin_lines[i] = {_normal(line) for line in documents[i].text[:_ORIGIN_CHARS].split("\n")
+                                               if len(line) <= _TEMPLATE_LINE_CHARS}
+                        lines -= origin_lines[i]
     return templates, links
 
 
