@@ -157,13 +157,17 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     if networks and show:
         copying = [n for n in networks if n["kind"] == "copying"]
         console.print()
+        by_look = sum(1 for n in networks if "look and timing" in n.get("linked_by", ()))
         console.print(Text(
-            f"Networks: {len(networks)} groups of sites share an analytics, tag-manager, ad or pixel account "
-            f"({len(copying)} of them copy outside sources without credit)."
+            f"Networks: {len(networks)} groups of sites share an analytics, tag-manager, ad or pixel account"
+            + (f", or a look and a copy timing ({by_look} of them)" if by_look else "")
+            + f" ({len(copying)} of them copy outside sources without credit)."
         ))
         for network in (copying or networks)[:show]:
             sites = ", ".join(network["sites"][:6]) + (f" and {len(network['sites']) - 6} more" if len(network["sites"]) > 6 else "")
-            console.print(Text(f"  {network['id']} ({network['kind']}): {safe_text(sites, 160)}"))
+            linked = " and ".join(network.get("linked_by", ()))
+            console.print(Text(f"  {network['id']} ({network['kind']}{'; by ' + linked if linked else ''}): "
+                               f"{safe_text(sites, 160)}"))
     console.print()
     if "html" in paths:
         console.print(Text(f"Open in a browser: {paths['html']}", style="bold"))
