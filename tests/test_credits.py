@@ -725,6 +725,44 @@ def test_a_portals_microdata_provider_is_a_credit_when_the_registry_knows_the_ou
     assert credited_sources(find_credits(own.text, own.metadata, own.site), weak=True) == []
 
 
+def test_an_agencys_linked_logo_by_its_class_is_a_credit():
+    # a portal runs an agency's story under the agency's logo, linked, with no text (UOL)
+    def page(link_class: str, href: str, block: str = "author") -> bytes:
+        return ("<html><head><title>Talks</title></head><body><div class='content-article'>"
+                f"<h1>Talks</h1><div class='{block} has-image'><div class='image-pad'><a class='{link_class}' href='{href}'>"
+                "<img class='img-agency' src='https://cdn.example.com/agencias/logo.gif' alt=''></a></div></div>"
+                + "<p>O presidente disse que as conversas seguem na próxima semana com os aliados.</p>" * 6
+                + "</div></body></html>").encode()
+
+    def credited(data: bytes, **kw) -> list[str]:
+        found = extract_page(data, url="https://noticias.portal-example.com.br/ultimas/2020/03/14/x.htm")
+        return credited_sources(find_credits(found.text, found.metadata, found.site, found.author, links=found.links), **kw)
+
+    assert credited(page("agency-link", "http://br.reuters.com/")) == ["agency:reuters"]
+    assert credited(page("agencia-logo", "https://www.efe.com/")) == ["agency:efe"]
+    # a link of another class, an unknown site, or a logo in a block of other stories: no (strong) credit
+    assert credited(page("partner-link", "http://br.reuters.com/")) == []
+    assert credited(page("agency-link", "https://www.example-agency.com/")) == []
+    assert credited(page("agency-link", "http://br.reuters.com/", block="related-stories")) == []
+
+
+def test_a_video_pages_source_line_in_its_player_block_is_a_credit():
+    # on a page that is a video (og:type video), the video's block is the article
+    def page(og_type: str) -> bytes:
+        return (f"<html><head><title>Cigars</title><meta property='og:type' content='{og_type}'></head><body>"
+                "<section id='videoHub'><div id='playerBlock'><h1>Cigar rollers in Havana</h1>"
+                + "<p>Cigar rollers in Havana welcomed the new policy on Wednesday, their union said.</p>" * 5
+                + "<span class='source'>Source: Reuters</span></div></section></body></html>").encode()
+
+    video = extract_page(page("video"), url="https://video.news-example.com/cigars-1")
+    assert "Source: Reuters" in video.metadata["notes"]
+    assert credited_sources(find_credits("Cigar rollers in Havana welcomed the policy.", video.metadata,
+                                         video.site)) == ["agency:reuters"]  # from the note alone
+    # on an article page, a video block's source line is the video's credit, not the article's
+    article = extract_page(page("article"), url="https://www.news-example.com/cigars-1")
+    assert "Source: Reuters" not in article.metadata.get("notes", [])
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -1295,13 +1295,14 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
                 out.append(Credit(_site_source(site), "canonical", "strong" if names_itself else "weak", f"metadata:{key}",
                                   url[:200]))
     # A microdata publisher or provider on another site: a portal's partner
-    # (MSN's "provided by" logo). Strong only for an outlet the registry knows
-    # (a local paper's microdata may name its parent group's site).
+    # (MSN's "provided by" logo), or an agency's linked logo (UOL). Strong only
+    # for an agency or outlet the registry knows (a local paper's microdata
+    # may name its parent group's site).
     for url in metadata.get("publisher_url", ())[:2]:
         site = site_of(url)
         if not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES:
             continue
-        strength = "strong" if outlet_for_site(site) else "weak"
+        strength = "strong" if agency_for_site(site) or outlet_for_site(site) else "weak"
         out.append(Credit(_site_source(site), "jsonld", strength, "metadata:publisher_url", url[:200]))
     for key in _META_URL_KEYS:
         for value in metadata.get(key, ()):

@@ -493,6 +493,7 @@ def page_metadata(tree) -> dict[str, list[str]]:
         if _VIA_NOTE.match(text) and len(text) <= _NOTE_CHARS and len(links) == 1:
             name = _VIA_NOTE.sub("", text, count=1)
             add("notes", f"Via: {name} ({links[0].strip()[:_NOTE_CHARS]})")
+    video_page = any(value.strip().lower().startswith("video") for value in out.get("og_type", ()))
     for element in tree.iter(*_NOTE_TAGS):
         # Credit notes the main-text extractor leaves out: "This post originally
         # appeared on Grist", "Republished from Kotaku", "Quelle: sid/dpa",
@@ -505,12 +506,28 @@ def page_metadata(tree) -> dict[str, list[str]]:
             or (_NOTE_COPYRIGHT.match(text) and "copyright" in _marks(element, "class"))
         ):
             continue
-        if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
+        if any(_outside_article(a, video_page) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
         if _by_a_picture(element):
             continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
+    for element in tree.iter("a"):
+        # "<a class=agency-link href=http://br.reuters.com/><img class=img-agency
+        # src=.../agencias/reuters.gif></a>": a portal names the agency whose story
+        # it runs with a linked logo and no text
+        if not any(_AGENCY_MARK.fullmatch(token) for token in _marks(element, "class", "id").split()):
+            continue
+        href = (element.get("href") or "").strip()
+        if _ABSOLUTE_URL.match(href) and not any(_OTHER_STORIES.search(_marks(a, "class", "id"))
+                                                 for a in element.iterancestors() if isinstance(a.tag, str)):
+            add("publisher_url", href)  # (a logo sits in image blocks: only other stories' blocks are left out)
     return out
+
+
+_OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
+# A link that names the agency a page's story comes from, by its class: its
+# logo, its name (UOL: "agency-link", "img-agency")
+_AGENCY_MARK = re.compile(r"(?:img[-_])?(?:agency|agencia|ag\u00eancia|agence|agentur)(?:[-_](?:link|logo|name|credit|source))?")
 
 
 _VIA_CLASS = re.compile(r"(?<![a-z])via(?![a-z])")
@@ -617,16 +634,23 @@ def _in_headline_list(leaf, container) -> bool:
     return False
 
 
-def _outside_article(element) -> bool:
+def _outside_article(element, video_page: bool = False) -> bool:
     """Whether a block holds something other than the article's own byline:
     a figure or its caption, a footer, or a comment, teaser or media block.
-    A byline block itself ("byline-container-with-photo") does not count."""
+    A byline block itself ("byline-container-with-photo") does not count; on
+    a video page (``og:type`` video) the video's block is the article."""
     if element.tag in ("body", "html"):
         return False
     if element.tag in ("figure", "figcaption", "footer"):
         return True
     marks = _marks(element, "class", "id")
-    return bool(_NOT_ARTICLE_CLASS.search(marks)) and not _BYLINE_CLASS.search(marks)
+    found = _NOT_ARTICLE_CLASS.findall(marks)
+    if video_page:
+        found = [word for word in found if word not in _VIDEO_WORDS]
+    return bool(found) and not _BYLINE_CLASS.search(marks)
+
+
+_VIDEO_WORDS = frozenset({"video", "media"})
 
 
 def _marks(element, *attributes: str) -> str:
