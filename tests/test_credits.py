@@ -763,6 +763,27 @@ def test_a_video_pages_source_line_in_its_player_block_is_a_credit():
     assert "Source: Reuters" not in article.metadata.get("notes", [])
 
 
+def test_an_agency_and_a_place_alone_in_a_block_is_a_byline():
+    # Taipei Times: <ul class="as boxTitle"><li><div class="name">AFP, MANILA</div></li></ul>
+    def page(block: str, where: str = "boxTitle") -> bytes:
+        return ("<html><head><title>Drills</title></head><body><div class='story'>"
+                f"<ul class='as {where}'><li><div class='name'>{block}</div></li></ul>"
+                + "<p>The joint exercise began on Monday with ships from both navies near the islands.</p>" * 6
+                + "</div></body></html>").encode()
+
+    def credited(data: bytes) -> list[str]:
+        # from the page's metadata alone (main-text extraction may or may not keep the block)
+        found = extract_page(data, url="https://www.paper-example.com/news/2024/10/16/1")
+        return credited_sources(find_credits("The joint exercise began on Monday.", found.metadata, found.site))
+
+    assert credited(page("AFP, MANILA")) == ["agency:afp"]
+    assert credited(page("Reuters, LONDON")) == ["agency:reuters"]
+    # a reporter and a place, a block of other stories, or a sentence: no credit
+    assert credited(page("Jane Doe, MANILA")) == []
+    assert credited(page("AFP, MANILA", where="related-stories")) == []
+    assert credited(page("The AFP said the talks would go on, MANILA")) == []
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -437,7 +437,15 @@ def page_metadata(tree) -> dict[str, list[str]]:
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "meta", "link", "a", "img"):
             continue
         marks = _marks(element, "class", "itemprop", "rel", "id")
-        if not marks or not _BYLINE_CLASS.search(marks) or _NOT_ARTICLE_CLASS.search(marks):
+        if _NOT_ARTICLE_CLASS.search(marks):
+            continue
+        if not _BYLINE_CLASS.search(marks):
+            # "AFP, MANILA" alone in a block of its own (Taipei Times): a byline
+            # by its shape, whatever the block's class
+            if element.tag in _PLACE_BLOCKS and len(element) == 0 and element.text and _SOURCE_PLACE.fullmatch(
+                    element.text.strip()) and not any(_outside_article(a) for a in element.iterancestors()
+                                                       if isinstance(a.tag, str)):
+                add("byline", element.text.strip())
             continue
         if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
@@ -530,6 +538,11 @@ _OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|mos
 _AGENCY_MARK = re.compile(r"(?:img[-_])?(?:agency|agencia|ag\u00eancia|agence|agentur)(?:[-_](?:link|logo|name|credit|source))?")
 
 
+# A source and a place in capitals, and nothing else: "AFP, MANILA",
+# "Reuters, LONDON", "Staff writer, with CNA, TAIPEI" (the name is read by the
+# credits rules; this only says the block is a byline)
+_SOURCE_PLACE = re.compile(r"[A-Z][\w.&'-]*(?: [\w.&'-]+){0,5},(?: with [\w.&' -]{2,30},)? [A-Z][A-Z.' -]{2,30}")
+_PLACE_BLOCKS = ("div", "span", "p", "li", "strong", "em", "b")
 _VIA_CLASS = re.compile(r"(?<![a-z])via(?![a-z])")
 _VIA_NOTE = re.compile(r"(?i)via\s*:?\s*(?=\S)")
 _IMAGE_URL = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|avif|ico)(?:[?#]|$)")
