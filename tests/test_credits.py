@@ -784,6 +784,37 @@ def test_an_agency_and_a_place_alone_in_a_block_is_a_byline():
     assert credited(page("The AFP said the talks would go on, MANILA")) == []
 
 
+def test_a_link_that_says_it_is_the_source_is_a_credit():
+    # what feed-to-site plugins write under every repost: <a href=...>Source link</a>
+    def page(anchor: str, block: str = "entry-content") -> bytes:
+        return ("<html><head><title>Treatment</title></head><body class='single comments-open'><article>"
+                f"<div class='{block}'>"
+                + "<p>The drug maker said the treatment was granted a rare disease status on Tuesday.</p>" * 6
+                + f"<p><a href='https://www.indiatoday.in/india/story/treatment-1659352'>{anchor}</a></p>"
+                "</div></article></body></html>").encode()
+
+    def credited(data: bytes) -> list[str]:
+        found = extract_page(data, url="https://news-farm-example.com/treatment/")
+        return credited_sources(find_credits("The drug maker said so.", found.metadata, found.site))
+
+    assert credited(page("Source link")) == ["site:indiatoday.in"]
+    assert credited(page("Original article")) == ["site:indiatoday.in"]
+    # a link that says something else, or a source link in a block of other stories: no credit
+    assert credited(page("India Today reported")) == []
+    assert credited(page("Source link", block="related-posts")) == []
+
+
+def test_unnamed_agencies_are_read_in_any_case_and_in_a_byline_element():
+    # NDTV: "Edited by Swati Bhasin (with inputs from Agencies)" in <span class="pst-by_li">
+    assert sources("The talks went on.\n\n(With Inputs From Agencies)", own_site="ndtv.com") == ["agencies"]
+    page = ("<html><head><title>Talks</title></head><body><article><nav><span class='pst-by_li'>Edited by "
+            "<a href='/topic/sb'>Swati Bhasin</a> (with inputs from Agencies)</span></nav>"
+            + "<p>The ministers met on Tuesday and agreed to keep talking about the export ban.</p>" * 6
+            + "</article></body></html>").encode()
+    found = extract_page(page, url="https://www.ndtv.com/india-news/talks-2207327")
+    assert credited_sources(find_credits("The ministers met.", found.metadata, found.site)) == ["agencies"]
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

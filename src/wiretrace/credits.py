@@ -724,7 +724,7 @@ _UNNAMED = re.compile(
 
 # "(With inputs from agencies)", "with agency inputs", "mit Material von Agenturen"
 _UNNAMED_PHRASE = re.compile(
-    r"(?i:with|mit|con|avec|com)\s+(?:(?:inputs?|files|reporting|information|material|informaci[oó]n|informa[cç][oõ]es)\s+"
+    r"(?i)(?:with|mit|con|avec|com)\s+(?:(?:inputs?|files|reporting|information|material|informaci[oó]n|informa[cç][oõ]es)\s+"
     r"(?:from|von|de|das|dos)\s+(?:news\s+|wire\s+)?(?:agencies|agenturen|agencias|ag[eê]ncias|agences)"
     r"|agency\s+inputs)(?![\w-])"
 )
@@ -1304,6 +1304,13 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
             continue
         strength = "strong" if agency_for_site(site) or outlet_for_site(site) else "weak"
         out.append(Credit(_site_source(site), "jsonld", strength, "metadata:publisher_url", url[:200]))
+    # A link whose whole text says it is the source ("Source link"): the page
+    # names where its text came from, whether the registry knows the site or not.
+    for url in metadata.get("source_url", ())[:2]:
+        site = site_of(url)
+        if not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES:
+            continue
+        out.append(Credit(_site_source(site), "syndication", "strong", "metadata:source_url", url[:200]))
     for key in _META_URL_KEYS:
         for value in metadata.get(key, ()):
             source = resolve_name(value)
@@ -1344,6 +1351,10 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
                                       f"metadata:{key}", value[:200]))
             for m in _UNNAMED.finditer(value):  # "Olivia Solon in San Francisco and agencies"
                 if _UNNAMED_BEFORE.search(value[: m.start()]) and _byline_shaped(value, m.start(), m.end()):
+                    out.append(Credit("agencies", "author_meta", "strong", f"metadata:{key}", value[:200]))
+                    break
+            else:
+                if _UNNAMED_PHRASE.search(value):  # "Edited by Swati Bhasin (with inputs from Agencies)"
                     out.append(Credit("agencies", "author_meta", "strong", f"metadata:{key}", value[:200]))
     for value in metadata.get("source", ()):  # <meta name="source" content="来源：新华网">
         named = resolve_name(re.sub(r"^\s*(?:来源|來源|出典|출처|Source|Quelle|Fuente|Fonte)\s*[:\uff1a]\s*", "", value))

@@ -352,7 +352,7 @@ _JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|We
 # The class patterns are matched against lowercased marks (_marks): without
 # re.I, the engine tests each position several times faster.
 _BYLINE_CLASS = re.compile(
-    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|"
+    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|(?<![a-z])by(?![a-z])|"
     r"(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
 )
 # Blocks whose bylines are not the article's: comments, teasers, and photo
@@ -385,7 +385,9 @@ def page_metadata(tree) -> dict[str, list[str]]:
     that are organisations; ``byline`` for the text of short byline/dateline
     elements of the page (outside comment and related-story blocks);
     ``publisher_url`` for the address in a microdata publisher or provider
-    block (a portal's partner logo); ``account_ids`` for the tracker and ad
+    block (a portal's partner logo) or of an agency's linked logo;
+    ``source_url`` for a link whose whole text says it is the source
+    ("Source link", as feed-to-site plugins write under reposts); ``account_ids`` for the tracker and ad
     account ids of its scripts (:mod:`wiretrace.networks`); ``notes`` for
     short blocks that read like a credit note ("This post
     originally appeared on ...", "Quelle: sid/dpa"), which main-text
@@ -520,18 +522,28 @@ def page_metadata(tree) -> dict[str, list[str]]:
             continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
     for element in tree.iter("a"):
+        # "<a href=https://www.indiatoday.in/...>Source link</a>" under a post: what a
+        # feed-to-site plugin writes under every story it reposts
+        href = (element.get("href") or "").strip()
+        if (len(element) <= 1 and _ABSOLUTE_URL.match(href)
+                and _SOURCE_LINK.fullmatch(" ".join(element.text_content().split()))
+                and not _in_other_stories(element)):
+            add("source_url", href)
+    for element in tree.iter("a"):
         # "<a class=agency-link href=http://br.reuters.com/><img class=img-agency
         # src=.../agencias/reuters.gif></a>": a portal names the agency whose story
         # it runs with a linked logo and no text
         if not any(_AGENCY_MARK.fullmatch(token) for token in _marks(element, "class", "id").split()):
             continue
         href = (element.get("href") or "").strip()
-        if _ABSOLUTE_URL.match(href) and not any(_OTHER_STORIES.search(_marks(a, "class", "id"))
-                                                 for a in element.iterancestors() if isinstance(a.tag, str)):
+        if _ABSOLUTE_URL.match(href) and not _in_other_stories(element):
             add("publisher_url", href)  # (a logo sits in image blocks: only other stories' blocks are left out)
     return out
 
 
+# A link whose whole text says it is the source ("Source link", "Original article")
+_SOURCE_LINK = re.compile(r"(?i)(?:original )?source(?: link| article)?|(?:read )?(?:the )?original (?:article|story|post)|"
+                          r"quelle|fuente|fonte|source de l'article|article original")
 _OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
 # A link that names the agency a page's story comes from, by its class: its
 # logo, its name (UOL: "agency-link", "img-agency")
@@ -635,6 +647,13 @@ def page_template(tree) -> tuple[list[str], list[str]]:
         if len(lines) >= TEMPLATE_VALUES and len(targets) >= TEMPLATE_VALUES:
             break
     return list(lines), list(targets)
+
+
+def _in_other_stories(element) -> bool:
+    """Whether ``element`` sits in a block of other stories or comments (the
+    page's body and html elements, whose classes describe the whole page, aside)."""
+    return any(_OTHER_STORIES.search(_marks(a, "class", "id")) for a in element.iterancestors()
+               if isinstance(a.tag, str) and a.tag not in ("body", "html"))
 
 
 def _in_headline_list(leaf, container) -> bool:
