@@ -815,6 +815,19 @@ def test_unnamed_agencies_are_read_in_any_case_and_in_a_byline_element():
     assert credited_sources(find_credits("The ministers met.", found.metadata, found.site)) == ["agencies"]
 
 
+def test_a_page_without_its_address_whose_footer_says_whose_site_it_is_credits_no_one_for_its_own_story():
+    site_footer = ("\u00a92015 The Associated Press. All rights reserved. Terms under which this site is provided. "
+                   "Learn more about our Privacy Policy.")
+    story = "KABUL, Afghanistan (AP) -- The father of the gunman came to the U.S. more than 30 years ago."
+    # saved without a URL: the footer makes the page AP's own, so its (AP) dateline is no credit
+    assert credited_sources(find_credits(story, {"notes": [site_footer]}, None)) == []
+    # a member paper's page (its site known) credits AP, whatever its footer says
+    assert credited_sources(find_credits(story, {"notes": [site_footer]}, "paper-example.com")) == ["agency:ap"]
+    # the story's own copyright line ("may not be published") speaks of the story, not of a site
+    story_copyright = "Copyright 2016 The Associated Press. All rights reserved. This material may not be published."
+    assert credited_sources(find_credits(story, {"notes": [story_copyright]}, None)) == ["agency:ap"]
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

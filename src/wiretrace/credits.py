@@ -1676,7 +1676,23 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
             own.add(source)
         if own_site is None or site_name_matches(name, own_site):
             own.add(f"name:{' '.join(name.split())}")
+    if own_site is None:
+        # a page saved without its address whose footer says whose site it is:
+        # "©2015 The Associated Press. All rights reserved. Terms under which this
+        # site is provided." -- the holder is the page's publisher, not its source
+        for note in metadata.get("notes", ())[:_METADATA_NOTES_READ]:
+            m = _SITE_COPYRIGHT.search(note)
+            if m and (source := resolve_name(m.group("holder"))):
+                own.add(source)
     return own
+
+
+_METADATA_NOTES_READ = 8
+# A copyright line that speaks of the site it is on
+_SITE_COPYRIGHT = re.compile(
+    r"(?i)(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(?P<holder>[^.©]{2,60}?)\.?\s+"
+    r"all rights reserved\.?.{0,40}?\b(?:this|our)\s+(?:web)?site\b"
+)
 
 
 def site_name_matches(name: str, site: str) -> bool:
