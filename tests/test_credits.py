@@ -804,6 +804,25 @@ def test_a_link_that_says_it_is_the_source_is_a_credit():
     assert credited(page("Source link", block="related-posts")) == []
 
 
+def test_a_dateline_that_links_to_the_stations_story_credits_the_station():
+    # a portal runs a TV station's story: <p><a href=station story>ST. LOUIS, MO (KTVI)</a> – Amid ...
+    def page(paragraph: str) -> bytes:
+        return ("<html><head><title>Bears</title></head><body><article>"
+                f"<p>{paragraph}</p>"
+                + "<p>The widow of the officer said the bears were made from his uniforms last week.</p>" * 6
+                + "</article></body></html>").encode()
+
+    def credited(data: bytes) -> list[str]:
+        found = extract_page(data, url="https://www.portal-example.com/article/news/2016/12/01/bears/1/")
+        return credited_sources(find_credits("The widow said so.", found.metadata, found.site))
+
+    link = "<a href='http://fox2now.com/2016/11/30/teddy-bears/'>ST. LOUIS, MO (KTVI)</a>"
+    assert credited(page(link + " \u2013 Amid unimaginable grief, the widow spoke.")) == ["site:fox2now.com"]
+    # the same link inside a sentence, or a menu item shaped like one ("X (Twitter)"): no credit
+    assert credited(page("Amid grief, " + link + " \u2013 the widow spoke.")) == []
+    assert credited(page("<a href='https://x.com/paper'>X (Twitter)</a> \u2013 follow us")) == []
+
+
 def test_unnamed_agencies_are_read_in_any_case_and_in_a_byline_element():
     # NDTV: "Edited by Swati Bhasin (with inputs from Agencies)" in <span class="pst-by_li">
     assert sources("The talks went on.\n\n(With Inputs From Agencies)", own_site="ndtv.com") == ["agencies"]

@@ -525,8 +525,9 @@ def page_metadata(tree) -> dict[str, list[str]]:
         # "<a href=https://www.indiatoday.in/...>Source link</a>" under a post: what a
         # feed-to-site plugin writes under every story it reposts
         href = (element.get("href") or "").strip()
+        anchor = " ".join(element.text_content().split())
         if (len(element) <= 1 and _ABSOLUTE_URL.match(href)
-                and _SOURCE_LINK.fullmatch(" ".join(element.text_content().split()))
+                and (_SOURCE_LINK.fullmatch(anchor) or (_DATELINE_LINK.fullmatch(anchor) and _opens_paragraph(element)))
                 and not _in_other_stories(element)):
             add("source_url", href)
     for element in tree.iter("a"):
@@ -544,6 +545,9 @@ def page_metadata(tree) -> dict[str, list[str]]:
 # A link whose whole text says it is the source ("Source link", "Original article")
 _SOURCE_LINK = re.compile(r"(?i)(?:original )?source(?: link| article)?|(?:read )?(?:the )?original (?:article|story|post)|"
                           r"quelle|fuente|fonte|source de l'article|article original")
+# A dateline that links to where the story came from: "<a href=http://fox2now.com/...>ST.
+# LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story)
+_DATELINE_LINK = re.compile(r"[A-Z][A-Z.'-]{2,}(?:[ ,]+[A-Z][A-Z.'-]*){0,5},? \([A-Z][A-Za-z0-9&/ -]{1,20}\)")
 _OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
 # A link that names the agency a page's story comes from, by its class: its
 # logo, its name (UOL: "agency-link", "img-agency")
@@ -647,6 +651,13 @@ def page_template(tree) -> tuple[list[str], list[str]]:
         if len(lines) >= TEMPLATE_VALUES and len(targets) >= TEMPLATE_VALUES:
             break
     return list(lines), list(targets)
+
+
+def _opens_paragraph(anchor) -> bool:
+    """Whether a link opens its paragraph and a dash follows it, as a dateline does."""
+    parent = anchor.getparent()
+    return (parent is not None and parent.tag == "p" and not (parent.text or "").strip()
+            and anchor.getprevious() is None and (anchor.tail or "").lstrip()[:1] in ("-", "\u2013", "\u2014"))
 
 
 def _in_other_stories(element) -> bool:
