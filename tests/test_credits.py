@@ -847,6 +847,22 @@ def test_a_page_without_its_address_whose_footer_says_whose_site_it_is_credits_n
     assert credited_sources(find_credits(story, {"notes": [story_copyright]}, None)) == ["agency:ap"]
 
 
+def test_a_news_tickers_source_lines_are_other_stories_credits():
+    # aktualne.cz: a "timeline" box of other news beside the story, each item "Zdroj: ČTK"
+    def page(box_class: str) -> bytes:
+        return ("<html><head><title>West Ham</title></head><body><div class='article'>"
+                + "<p>West Ham won its fifth league match in a row on Sunday, four goals to one.</p>" * 6
+                + f"</div><div class='{box_class}'><div class='swift-box'><p>Praha postaví nové byty.</p>"
+                "<span class='swift-box__author'>Zdroj: \u010cTK</span></div></div></body></html>").encode()
+
+    def credited(data: bytes) -> list[str]:
+        found = extract_page(data, url="https://sport.aktualne-example.cz/fotbal/west-ham/r~1/")
+        return credited_sources(find_credits("West Ham won.", found.metadata, found.site))
+
+    assert credited(page("timeline")) == [] and credited(page("news-ticker")) == []
+    assert credited(page("article-byline")) == ["agency:ctk"]  # the control: the story's own source line
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -360,7 +360,7 @@ _BYLINE_CLASS = re.compile(
 # (An article's own footer, "story-footer", holds its credits: not excluded.)
 _NOT_ARTICLE_CLASS = re.compile(
     r"comment|related|teaser|recommend|sidebar|(?<!story.)(?<!article.)(?<!entry.)footer|promo|photo|image|media|"
-    r"caption|foto|bild|picture|gallery|video"
+    r"caption|foto|bild|picture|gallery|video|timeline|ticker"
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
 _METADATA_VALUES = 8  # per key: a page that lists more is not telling its own source
@@ -516,8 +516,9 @@ def page_metadata(tree) -> dict[str, list[str]]:
             or (_NOTE_COPYRIGHT.match(text) and "copyright" in _marks(element, "class"))
         ):
             continue
-        if any(_outside_article(a, video_page) for a in element.iterancestors() if isinstance(a.tag, str)):
-            continue
+        if _NEWS_BOX.search(_marks(element, "class", "id")) or any(
+                _outside_article(a, video_page) for a in element.iterancestors() if isinstance(a.tag, str)):
+            continue  # a block of other stories (a ticker, a teaser), or inside one
         if _by_a_picture(element):
             continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
@@ -548,6 +549,7 @@ _SOURCE_LINK = re.compile(r"(?i)(?:original )?source(?: link| article)?|(?:read 
 # A dateline that links to where the story came from: "<a href=http://fox2now.com/...>ST.
 # LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story)
 _DATELINE_LINK = re.compile(r"[A-Z][A-Z.'-]{2,}(?:[ ,]+[A-Z][A-Z.'-]*){0,5},? \([A-Z][A-Za-z0-9&/ -]{1,20}\)")
+_NEWS_BOX = re.compile(r"comment|related|teaser|recommend|sidebar|promo|timeline|ticker")
 _OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
 # A link that names the agency a page's story comes from, by its class: its
 # logo, its name (UOL: "agency-link", "img-agency")
