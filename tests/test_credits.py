@@ -863,6 +863,25 @@ def test_a_news_tickers_source_lines_are_other_stories_credits():
     assert credited(page("article-byline")) == ["agency:ctk"]  # the control: the story's own source line
 
 
+def test_a_link_to_the_sites_page_of_an_agencys_stories_is_a_byline():
+    # news18: <li><strong><a href="https://www.news18.com/agency/pti.html" class="agnam">PTI</a></strong> Mumbai</li>
+    def page(href: str, block: str = "article-bnow") -> bytes:
+        return ("<html><head><title>RBI</title></head><body><div class='story'>"
+                f"<ul class='{block}'><li><strong><a href='{href}' class='agnam'>PTI</a></strong> Mumbai</li></ul>"
+                + "<p>The central bank said on Thursday that cooperative banks must follow the new rules.</p>" * 6
+                + "</div></body></html>").encode()
+
+    def credited(data: bytes) -> list[str]:
+        found = extract_page(data, url="https://www.news18-example.com/news/business/rbi-2889681.html")
+        return credited_sources(find_credits("The central bank said so.", found.metadata, found.site))
+
+    assert credited(page("https://www.news18-example.com/agency/pti.html")) == ["agency:pti"]
+    assert credited(page("/agencies/pti/")) == ["agency:pti"]
+    # a topic page, or the same link in a block of other stories: no credit
+    assert credited(page("https://www.news18-example.com/topics/pti.html")) == []
+    assert credited(page("https://www.news18-example.com/agency/pti.html", block="related-news")) == []
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -532,6 +532,13 @@ def page_metadata(tree) -> dict[str, list[str]]:
                 and not _in_other_stories(element)):
             add("source_url", href)
     for element in tree.iter("a"):
+        # "<a href=https://www.news18.com/agency/pti.html>PTI</a>": a link to the
+        # site's page of an agency's stories, by the story's headline: its byline
+        href, name = element.get("href") or "", " ".join(element.text_content().split())
+        if (2 <= len(name) <= 40 and _AGENCY_PATH.search(urlsplit(href.strip()).path)
+                and not _in_other_stories(element)):
+            add("byline", name)
+    for element in tree.iter("a"):
         # "<a class=agency-link href=http://br.reuters.com/><img class=img-agency
         # src=.../agencias/reuters.gif></a>": a portal names the agency whose story
         # it runs with a linked logo and no text
@@ -549,6 +556,8 @@ _SOURCE_LINK = re.compile(r"(?i)(?:original )?source(?: link| article)?|(?:read 
 # A dateline that links to where the story came from: "<a href=http://fox2now.com/...>ST.
 # LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story)
 _DATELINE_LINK = re.compile(r"[A-Z][A-Z.'-]{2,}(?:[ ,]+[A-Z][A-Z.'-]*){0,5},? \([A-Z][A-Za-z0-9&/ -]{1,20}\)")
+# A path to a site's page of one agency's stories ("/agency/pti.html", "/agencias/efe/")
+_AGENCY_PATH = re.compile(r"(?i)/(?:agency|agencies|agencia|agencias|agentur|agence)/[\w-]{2,40}(?:\.html?)?/?$")
 _NEWS_BOX = re.compile(r"comment|related|teaser|recommend|sidebar|promo|timeline|ticker")
 _OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
 # A link that names the agency a page's story comes from, by its class: its
