@@ -882,6 +882,16 @@ def test_a_link_to_the_sites_page_of_an_agencys_stories_is_a_byline():
     assert credited(page("https://www.news18-example.com/agency/pti.html", block="related-news")) == []
 
 
+def test_an_agency_and_the_sites_own_name_after_a_copyright_sign_is_the_agencys_text():
+    # "© dpa/Spektrum.de" under the story: dpa's text, edited by the site -- not a photographer's credit
+    assert credited_sources(find_credits("Der Text.", {"notes": ["\u00a9 dpa/Spektrum.de"]}, "spektrum.de")) == ["agency:dpa"]
+    assert sources("Der Text der Meldung.\n\n\u00a9 dpa/Spektrum.de", own_site="spektrum.de") == ["agency:dpa"]
+    # an agency and a photographer's name is the picture's credit
+    assert credited_sources(find_credits("Der Text.", {"notes": ["\u00a9 dpa/Jens B\u00fcttner"]}, "spektrum.de")) == []
+    # and on another site, "dpa/Spektrum.de" names a photo source pair, as before
+    assert credited_sources(find_credits("Der Text.", {"notes": ["\u00a9 dpa/Spektrum.de"]}, "zeit.de")) == []
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -592,11 +592,14 @@ def _on_image_line(text: str, start: int) -> bool:
 _PHOTO_AFTER = re.compile(r"[^\S\n]*/[^\S\n]*(?P<word>[A-Z][\w'.-]*)")
 
 
-def _photo_credit(line: str, end: int) -> bool:
+def _photo_credit(line: str, end: int, own_site: str | None = None) -> bool:
     """"REUTERS/Jane Doe", "AFP/Getty Images": an agency's name, a slash and
-    a capitalised word that is no agency is a photographer's credit."""
+    a capitalised word that is no agency is a photographer's credit -- unless
+    the word is the page's own site ("© dpa/Spektrum.de": the agency's text,
+    edited by the site)."""
     m = _PHOTO_AFTER.match(line, end)
-    return bool(m) and _agency_token(m.group("word")) is None
+    return (bool(m) and _agency_token(m.group("word")) is None
+            and not (own_site and site_name_matches(m.group("word"), own_site)))
 
 
 _COPYRIGHT_LEAD = re.compile(
@@ -1383,15 +1386,15 @@ def _names_itself(metadata: Mapping[str, Sequence[str]], own_site: str) -> bool:
     return False
 
 
-def _note_credits(notes: Sequence[str], text: str) -> list[Credit]:
+def _note_credits(notes: Sequence[str], text: str, own_site: str | None = None) -> list[Credit]:
     """Credits in the page's credit notes (``metadata["notes"]``: short blocks
-    the main text left out), each note read as a text of its own. A note
-    that is in the text already was read there."""
+    the main text left out), each note read as a text of its own (of the
+    page's site). A note that is in the text already was read there."""
     out: list[Credit] = []
     for note in notes:
         if note in text:
             continue
-        for c in find_credits(note):
+        for c in find_credits(note, own_site=own_site):
             out.append(Credit(c.source, c.kind, c.strength, "metadata:notes", note[:200]))
     return out
 
@@ -1463,7 +1466,7 @@ def find_credits(
             if m.kind == "copyright" and not _YEAR.search(m.text) and not any(a <= m.start < b for a, b in zone_spans):
                 strength = "weak"
             # "© AFP / JEFF PACHOUD", "Rubriklistenbild: © KCNA/dpa": a picture's credit
-            if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end) or _on_image_line(text, m.start)):
+            if m.kind in ("copyright", "credit") and (_photo_credit(text, m.end, own_site) or _on_image_line(text, m.start)):
                 strength = "weak"
             # "Quelle: AFP" under a paragraph in mid-text: a chart's or a picture's source
             if m.kind == "credit" and _SOURCE_WORD.match(m.text) and not any(a <= m.start < b for a, b in zone_spans):
@@ -1548,7 +1551,7 @@ def find_credits(
         else:
             found.extend(_byline_credits(author, 0, "author"))
     found.extend(_metadata_credits(metadata, own_site))
-    found.extend(_note_credits(metadata.get("notes", ()), text))
+    found.extend(_note_credits(metadata.get("notes", ()), text, own_site))
     if links and any(c.source.startswith(("name:", "site:")) and c.where == "text" for c in found):
         linked = {site.split(".")[0]: site for site in (site_of(u) for u in links[:200]) if site and "." in site}
         found = [_linked(c, linked) if c.where == "text" else c for c in found]
