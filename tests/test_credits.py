@@ -892,6 +892,14 @@ def test_an_agency_and_the_sites_own_name_after_a_copyright_sign_is_the_agencys_
     assert credited_sources(find_credits("Der Text.", {"notes": ["\u00a9 dpa/Spektrum.de"]}, "zeit.de")) == []
 
 
+def test_a_sentence_saying_a_writer_is_a_reporter_for_an_outlet_is_a_contributor_credit():
+    tail = "The rally will go on, the strategists said.\n\n"
+    assert sources(tail + "Kisling is a reporter for Bloomberg News.", own_site="paper-example.com") == ["agency:bloomberg"]
+    assert sources(tail + "Jane Doe is a staff writer at The Atlantic.", own_site="paper-example.com") == ["site:theatlantic.com"]
+    # inside a sentence ("who is a reporter for CNN") it is who someone is, not a credit
+    assert sources("Smith, who is a reporter for CNN, said the talks went on.", own_site="paper-example.com") == []
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []

@@ -642,6 +642,14 @@ _CONTRIBUTOR = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:writer|reporter|correspondent|journalist|photographer|editor|producer|"
     r"videojournalist|contributor)s?\b"
 )
+# "Kisling is a reporter for Bloomberg News.", "Jane Doe is a staff writer at The Atlantic.":
+# a sentence of its own, its subject a name
+_CONTRIBUTOR_FOR = re.compile(
+    r"(?m)(?:^|(?<=[.!?]\s))[^\S\n]*[A-Z][\w.'\u2019-]*(?:[^\S\n]+(?:[A-Z][\w.'\u2019-]*|and|&)){0,5}[^\S\n]+"
+    r"(?:is|are|was|were)[^\S\n]+(?:an?|the)[^\S\n]+(?:[\w-]+[^\S\n]+){0,2}?"
+    r"(?:writer|reporter|correspondent|journalist|editor|producer|contributor)s?[^\S\n]+(?:for|at|with)[^\S\n]+"
+    r"(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w.&'-]*(?:[^\S\n]+[A-Z][\w.&'-]*){0,3})[^\S\n]*[.\n]"
+)
 # "CNN's Jane Doe contributed to this report", "The Washington Post's X and Y contributed"
 _POSSESSIVE_CONTRIBUTOR = re.compile(
     r"(?<![\w.'\u2019-])(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w&-]*(?:[^\S\n]+[A-Z][\w&-]*){0,3})"
@@ -1504,7 +1512,7 @@ def find_credits(
     for start, end in _ends(text):
         if not any(lowered.find(stem, start, end) >= 0 for stem in _ROLE_WORDS):
             continue
-        for pattern in (_CONTRIBUTOR, _POSSESSIVE_CONTRIBUTOR):
+        for pattern in (_CONTRIBUTOR, _CONTRIBUTOR_FOR, _POSSESSIVE_CONTRIBUTOR):
             for m in pattern.finditer(text, start, end):
                 source = _resolve_phrase_name(m.group("name"))
                 if source and not source.startswith("name:"):
