@@ -900,6 +900,15 @@ def test_a_sentence_saying_a_writer_is_a_reporter_for_an_outlet_is_a_contributor
     assert sources("Smith, who is a reporter for CNN, said the talks went on.", own_site="paper-example.com") == []
 
 
+def test_latin_american_dailies_are_known_by_name():
+    body = "El gobierno decidió seguir con la licitación.\n\nEl presidente dijo que seguirá.\n\n"
+    assert sources(body + "Wochenblatt / \u00daltima Hora", own_site="wochenblatt.cc") == ["site:ultimahora.com"]
+    assert sources(body + "Fuente: Clar\u00edn", own_site="paper-example.com") == ["site:clarin.com"]
+    assert sources("Ag\u00eancia O Globo\n\n" + body, own_site="ig.com.br") == ["site:oglobo.globo.com"]
+    # a name several papers share is no credit of any one of them
+    assert sources(body + "Fuente: La Naci\u00f3n", own_site="paper-example.com") == []
+
+
 def test_a_street_named_via_is_no_credit():
     text = "Il sindaco ha visitato il cantiere.\n\nIl nuovo ufficio aprirà a giugno.\n\nVia Veneto"
     assert credited_sources(find_credits(text, own_site="corriere.it"), weak=True) == []
