@@ -799,8 +799,10 @@ def test_a_link_that_says_it_is_the_source_is_a_credit():
 
     assert credited(page("Source link")) == ["site:indiatoday.in"]
     assert credited(page("Original article")) == ["site:indiatoday.in"]
-    # a link that says something else, or a source link in a block of other stories: no credit
+    # a link that says something else, a bare "Source" (a chart's, a picture's), or a source
+    # link in a block of other stories: no credit
     assert credited(page("India Today reported")) == []
+    assert credited(page("Source")) == []
     assert credited(page("Source link", block="related-posts")) == []
 
 

@@ -529,7 +529,7 @@ def page_metadata(tree) -> dict[str, list[str]]:
         anchor = " ".join(element.text_content().split())
         if (len(element) <= 1 and _ABSOLUTE_URL.match(href)
                 and (_SOURCE_LINK.fullmatch(anchor) or (_DATELINE_LINK.fullmatch(anchor) and _opens_paragraph(element)))
-                and not _in_other_stories(element)):
+                and not _in_other_stories(element) and not _by_a_picture(element)):
             add("source_url", href)
     for element in tree.iter("a"):
         # "<a href=https://www.news18.com/agency/pti.html>PTI</a>": a link to the
@@ -551,8 +551,9 @@ def page_metadata(tree) -> dict[str, list[str]]:
 
 
 # A link whose whole text says it is the source ("Source link", "Original article")
-_SOURCE_LINK = re.compile(r"(?i)(?:original )?source(?: link| article)?|(?:read )?(?:the )?original (?:article|story|post)|"
-                          r"quelle|fuente|fonte|source de l'article|article original")
+# (not a bare "Source": under a chart or a picture it names the data's or the image's source)
+_SOURCE_LINK = re.compile(r"(?i)(?:original )?source (?:link|article)|(?:read )?(?:the )?original (?:article|story|post)|"
+                          r"source de l'article|article original|art[ií]culo original|originalartikel")
 # A dateline that links to where the story came from: "<a href=http://fox2now.com/...>ST.
 # LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story)
 _DATELINE_LINK = re.compile(r"[A-Z][A-Z.'-]{2,}(?:[ ,]+[A-Z][A-Z.'-]*){0,5},? \([A-Z][A-Za-z0-9&/ -]{1,20}\)")
