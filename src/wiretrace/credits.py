@@ -622,6 +622,9 @@ def _outlet_byline(line: str, start: int, end: int) -> bool:
 #: (the tail is long enough to reach past a page's trailing chrome).
 CONTRIBUTOR_HEAD_CHARS = 1000
 CONTRIBUTOR_TAIL_CHARS = 2500
+#: "X is a reporter for Y." is read in the text's last characters only: higher
+#: up, it describes someone in the story ("Walters is a correspondent for ABC").
+AUTHOR_NOTE_CHARS = 400
 
 
 def _ends(text: str) -> list[tuple[int, int]]:
@@ -645,8 +648,9 @@ _CONTRIBUTOR = re.compile(
 # "Kisling is a reporter for Bloomberg News.", "Jane Doe is a staff writer at The Atlantic.":
 # a sentence of its own, its subject a name
 _CONTRIBUTOR_FOR = re.compile(
-    r"(?m)(?:^|(?<=[.!?]\s))[^\S\n]*[A-Z][\w.'\u2019-]*(?:[^\S\n]+(?:[A-Z][\w.'\u2019-]*|and|&)){0,5}[^\S\n]+"
-    r"(?:is|are|was|were)[^\S\n]+(?:an?|the)[^\S\n]+(?:[\w-]+[^\S\n]+){0,2}?"
+    r"(?m)(?:^|(?<=[.!?]\s))[^\S\n]*(?!(?:He|She|They|It|We|I|You|This|That)\b)[A-Z][\w.'\u2019-]*"
+    r"(?:[^\S\n]+(?:[A-Z][\w.'\u2019-]*|and|&)){0,5}[^\S\n]+"
+    r"(?:is|are)[^\S\n]+(?:an?|the)[^\S\n]+(?:[\w-]+[^\S\n]+){0,2}?"
     r"(?:writer|reporter|correspondent|journalist|editor|producer|contributor)s?[^\S\n]+(?:for|at|with)[^\S\n]+"
     r"(?P<name>(?:[Tt]he[^\S\n]+)?[A-Z][\w.&'-]*(?:[^\S\n]+[A-Z][\w.&'-]*){0,3})[^\S\n]*[.\n]"
 )
@@ -1316,12 +1320,20 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
         strength = "strong" if agency_for_site(site) or outlet_for_site(site) else "weak"
         out.append(Credit(_site_source(site), "jsonld", strength, "metadata:publisher_url", url[:200]))
     # A link whose whole text says it is the source ("Source link"): the page
-    # names where its text came from, whether the registry knows the site or not.
-    for url in metadata.get("source_url", ())[:2]:
-        site = site_of(url)
-        if not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES:
-            continue
-        out.append(Credit(_site_source(site), "syndication", "strong", "metadata:source_url", url[:200]))
+    # names where its text came from, whether the registry knows the site or
+    # not -- unless the address is a redirect, a shortener, a portal, a social
+    # network, an archive or a government's or university's site, which publish
+    # no news copy of their own. "Original article" may point at a study or a
+    # press release: a credit only of an agency or outlet the registry knows.
+    for key in ("source_url", "original_url"):
+        for url in metadata.get(key, ())[:2]:
+            site = site_of(url)
+            if (not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES
+                    or site in _NOT_NEWS_SOURCES or site.endswith((".gov", ".edu", ".mil"))):
+                continue
+            known = bool(agency_for_site(site) or outlet_for_site(site))
+            strength = "strong" if key == "source_url" or known else "weak"
+            out.append(Credit(_site_source(site), "syndication", strength, f"metadata:{key}", url[:200]))
     for key in _META_URL_KEYS:
         for value in metadata.get(key, ()):
             source = resolve_name(value)
@@ -1513,7 +1525,9 @@ def find_credits(
         if not any(lowered.find(stem, start, end) >= 0 for stem in _ROLE_WORDS):
             continue
         for pattern in (_CONTRIBUTOR, _CONTRIBUTOR_FOR, _POSSESSIVE_CONTRIBUTOR):
-            for m in pattern.finditer(text, start, end):
+            # "X is a reporter for Y." is an author note only where notes stand: the text's end
+            for m in pattern.finditer(text, max(start, len(text) - AUTHOR_NOTE_CHARS) if pattern is _CONTRIBUTOR_FOR
+                                      else start, end):
                 source = _resolve_phrase_name(m.group("name"))
                 if source and not source.startswith("name:"):
                     found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
@@ -1699,6 +1713,13 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
 
 
 _METADATA_NOTES_READ = 8
+# Addresses a "Source link" may point at that publish no news copy of their own
+_NOT_NEWS_SOURCES = frozenset({
+    "google.com", "feedburner.com", "feedproxy.google.com", "bit.ly", "t.co", "ow.ly", "tinyurl.com", "buff.ly",
+    "goo.gl", "dlvr.it", "ift.tt", "msn.com", "yahoo.com", "aol.com", "twitter.com", "x.com", "facebook.com",
+    "instagram.com", "youtube.com", "youtu.be", "reddit.com", "tiktok.com", "linkedin.com", "archive.org",
+    "archive.ph", "archive.today", "flipboard.com", "newsbreak.com", "smartnews.com", "feedly.com",
+})
 # A copyright line that speaks of the site it is on
 _SITE_COPYRIGHT = re.compile(
     r"(?i)(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(?P<holder>[^.©]{2,60}?)\.?\s+"

@@ -352,14 +352,14 @@ _JSONLD_ARTICLE = re.compile(r"Article|Posting|Report|NewsArticle|BlogPosting|We
 # The class patterns are matched against lowercased marks (_marks): without
 # re.I, the engine tests each position several times faster.
 _BYLINE_CLASS = re.compile(
-    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|(?<![a-z])by(?![a-z])|"
+    r"byline|dateline|author|autor|auteur|firma|signature|attribution|provider|(?<![a-z0-9])(?<!filter.)(?<!sort.)(?<!shop.)(?<!share.)(?<!presented.)(?<!sponsored.)(?<!powered.)by(?![a-z0-9])|"
     r"(?<![a-z])(?:sources?|agency|quelle|fuente|fonte)(?![a-z])"
 )
 # Blocks whose bylines are not the article's: comments, teasers, and photo
 # captions (their credits name the photographer's agency, not the text's).
 # (An article's own footer, "story-footer", holds its credits: not excluded.)
 _NOT_ARTICLE_CLASS = re.compile(
-    r"comment|related|teaser|recommend|sidebar|(?<!story.)(?<!article.)(?<!entry.)footer|promo|photo|image|media|"
+    r"playlist|more[-_]videos|(?:video|media)[-_]list|comment|related|teaser|recommend|sidebar|(?<!story.)(?<!article.)(?<!entry.)footer|promo|photo|image|media|"
     r"caption|foto|bild|picture|gallery|video|timeline|ticker"
 )
 _METADATA_VALUE_CHARS = 300  # longer values are cut: metadata is names and URLs
@@ -435,6 +435,7 @@ def page_metadata(tree) -> dict[str, list[str]]:
                             add("author_org", name)
                     else:
                         add(key, value)
+    places: dict[str, None] = {}
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "meta", "link", "a", "img"):
             continue
@@ -443,17 +444,21 @@ def page_metadata(tree) -> dict[str, list[str]]:
             continue
         if not _BYLINE_CLASS.search(marks):
             # "AFP, MANILA" alone in a block of its own (Taipei Times): a byline
-            # by its shape, whatever the block's class
+            # by its shape, whatever the block's class -- outside menus, lists of
+            # other stories and the page's header
             if element.tag in _PLACE_BLOCKS and len(element) == 0 and element.text and _SOURCE_PLACE.fullmatch(
-                    element.text.strip()) and not any(_outside_article(a) for a in element.iterancestors()
-                                                       if isinstance(a.tag, str)):
-                add("byline", element.text.strip())
+                    element.text.strip()) and not any(
+                    _outside_article(a) or a.tag in ("nav", "aside", "header") for a in element.iterancestors()
+                    if isinstance(a.tag, str)) and not _in_other_stories(element):
+                places.setdefault(element.text.strip())
             continue
         if any(_outside_article(a) for a in element.iterancestors() if isinstance(a.tag, str)):
             continue
         text = " ".join(element.text_content().split())
-        if 2 <= len(text) <= 160:
+        if 2 <= len(text) <= 160 and not _NOT_BYLINE_TEXT.match(text):
             add("byline", text)
+    if len(places) == 1:  # several are a list of other stories, each with its source
+        add("byline", next(iter(places)))
     # microdata of the organisation that publishes or provides the article
     # (<span itemprop="publisher" itemscope><a itemprop="url" href=...>): on a
     # portal (MSN) it is the partner whose story this is
@@ -522,45 +527,66 @@ def page_metadata(tree) -> dict[str, list[str]]:
         if _by_a_picture(element):
             continue  # "Quelle: AFP" under a picture and its caption: the picture's credit
         add("notes", text)
+    agency_pages: dict[str, None] = {}
+    agency_logos: dict[str, None] = {}
     for element in tree.iter("a"):
-        # "<a href=https://www.indiatoday.in/...>Source link</a>" under a post: what a
-        # feed-to-site plugin writes under every story it reposts
         href = (element.get("href") or "").strip()
+        if not href or _in_other_stories(element):
+            continue
         anchor = " ".join(element.text_content().split())
-        if (len(element) <= 1 and _ABSOLUTE_URL.match(href)
-                and (_SOURCE_LINK.fullmatch(anchor) or (_DATELINE_LINK.fullmatch(anchor) and _opens_paragraph(element)))
-                and not _in_other_stories(element) and not _by_a_picture(element)):
-            add("source_url", href)
-    for element in tree.iter("a"):
+        # "<a href=https://www.indiatoday.in/...>Source link</a>" under a post: what a
+        # feed-to-site plugin writes under every story it reposts; "Original article"
+        if len(element) <= 1 and _ABSOLUTE_URL.match(href) and not _by_a_picture(element):
+            if _SOURCE_LINK.fullmatch(anchor):
+                add("source_url", href)
+            elif _ORIGINAL_LINK.fullmatch(anchor):
+                add("original_url", href)
+            elif _DATELINE_LINK.fullmatch(anchor) and _opens_paragraph(element):
+                add("source_url", href)
         # "<a href=https://www.news18.com/agency/pti.html>PTI</a>": a link to the
-        # site's page of an agency's stories, by the story's headline: its byline
-        href, name = element.get("href") or "", " ".join(element.text_content().split())
-        if (2 <= len(name) <= 40 and _AGENCY_PATH.search(urlsplit(href.strip()).path)
-                and not _in_other_stories(element)):
-            add("byline", name)
-    for element in tree.iter("a"):
+        # site's page of an agency's stories, alone in a short block by the headline
+        if 2 <= len(anchor) <= 40 and _AGENCY_PATH.search(_url_path(href)):
+            block = next((a for a in element.iterancestors() if isinstance(a.tag, str) and a.tag in _BLOCK_TAGS), None)
+            if block is not None and block.tag not in ("nav", "aside", "header") and len(
+                    block.text_content().split()) <= _SHORT_BLOCK_WORDS and not any(
+                    isinstance(a.tag, str) and a.tag in ("nav", "aside") for a in element.iterancestors()):
+                agency_pages.setdefault(anchor)
         # "<a class=agency-link href=http://br.reuters.com/><img class=img-agency
         # src=.../agencias/reuters.gif></a>": a portal names the agency whose story
         # it runs with a linked logo and no text
-        if not any(_AGENCY_MARK.fullmatch(token) for token in _marks(element, "class", "id").split()):
-            continue
-        href = (element.get("href") or "").strip()
-        if _ABSOLUTE_URL.match(href) and not _in_other_stories(element):
-            add("publisher_url", href)  # (a logo sits in image blocks: only other stories' blocks are left out)
+        if _ABSOLUTE_URL.match(href) and any(_AGENCY_MARK.fullmatch(token)
+                                             for token in _marks(element, "class", "id").split()):
+            agency_logos.setdefault(href)
+    # one such link or logo is the story's; several are a list of sources (a partner strip, a menu)
+    if len(agency_pages) == 1:
+        add("byline", next(iter(agency_pages)))
+    if len(agency_logos) == 1:
+        add("publisher_url", next(iter(agency_logos)))
     return out
 
 
-# A link whose whole text says it is the source ("Source link", "Original article")
-# (not a bare "Source": under a chart or a picture it names the data's or the image's source)
-_SOURCE_LINK = re.compile(r"(?i)(?:original )?source (?:link|article)|(?:read )?(?:the )?original (?:article|story|post)|"
-                          r"source de l'article|article original|art[ií]culo original|originalartikel")
+# A link whose whole text says it is the source: "Source link" (what feed-to-site
+# plugins write). Not a bare "Source": under a chart or a picture it names the
+# data's or the image's source. "Original article" may point at a study or a
+# press release: kept apart (``original_url``), a credit only of a known outlet.
+_SOURCE_LINK = re.compile(r"(?i)(?:original )?source (?:link|article)|source de l'article")
+_ORIGINAL_LINK = re.compile(r"(?i)(?:read )?(?:the )?original (?:article|story|post)|article original|"
+                            r"art[ií]culo original|originalartikel")
 # A dateline that links to where the story came from: "<a href=http://fox2now.com/...>ST.
-# LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story)
-_DATELINE_LINK = re.compile(r"[A-Z][A-Z.'-]{2,}(?:[ ,]+[A-Z][A-Z.'-]*){0,5},? \([A-Z][A-Za-z0-9&/ -]{1,20}\)")
+# LOUIS, MO (KTVI)</a> - Amid ..." (a portal running a station's story): a place, a
+# comma, a region, and a call sign or agency in capitals -- not a button ("WATCH LIVE (VIDEO)")
+_DATELINE_LINK = re.compile(
+    r"(?!(?:WATCH|READ|LISTEN|FULL|SEE|VIEW|DOWNLOAD|CLICK)\b)[A-Z][A-Z.'-]{2,}(?: [A-Z][A-Z.'-]*){0,3}, "
+    r"[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2} \((?!(?:VIDEO|PDF|PHOTOS?|LIVE|AUDIO|MAP|GRAPHIC|DOCUMENT)\))"
+    r"[A-Z][A-Z0-9&/-]{1,11}\)")
+_BLOCK_TAGS = ("p", "li", "div", "td", "dd", "section", "nav", "aside", "header")
+_SHORT_BLOCK_WORDS = 4  # "PTI Mumbai": the link and a place, not a sentence
 # A path to a site's page of one agency's stories ("/agency/pti.html", "/agencias/efe/")
 _AGENCY_PATH = re.compile(r"(?i)/(?:agency|agencies|agencia|agencias|agentur|agence)/[\w-]{2,40}(?:\.html?)?/?$")
-_NEWS_BOX = re.compile(r"comment|related|teaser|recommend|sidebar|promo|timeline|ticker")
-_OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer")
+_NEWS_BOX = re.compile(r"comment|related|teaser|recommend|sidebar|promo|timeline|ticker|latest|"
+                       r"more[-_](?:news|stories|videos)|playlist|(?:video|news|story)[-_]list")
+_OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer|latest|"
+                            r"more[-_](?:news|stories|videos)|playlist|(?:video|news|story)[-_]list")
 # A link that names the agency a page's story comes from, by its class: its
 # logo, its name (UOL: "agency-link", "img-agency")
 _AGENCY_MARK = re.compile(r"(?:img[-_])?(?:agency|agencia|ag\u00eancia|agence|agentur)(?:[-_](?:link|logo|name|credit|source))?")
@@ -570,7 +596,10 @@ _AGENCY_MARK = re.compile(r"(?:img[-_])?(?:agency|agencia|ag\u00eancia|agence|ag
 # "Reuters, LONDON", "Staff writer, with CNA, TAIPEI" (the name is read by the
 # credits rules; this only says the block is a byline)
 _SOURCE_PLACE = re.compile(r"[A-Z][\w.&'-]*(?: [\w.&'-]+){0,5},(?: with [\w.&' -]{2,30},)? [A-Z][A-Z.' -]{2,30}")
-_PLACE_BLOCKS = ("div", "span", "p", "li", "strong", "em", "b")
+_PLACE_BLOCKS = ("div", "span", "p", "strong", "em", "b")
+# A block named like a byline that is a sponsor's or a control's ("Presented by CNN", "Sort by")
+_NOT_BYLINE_TEXT = re.compile(r"(?i)\W*(?:presented|sponsored|powered|supported|brought to you|filter(?:ed)?|sort(?:ed)?|"
+                              r"shop|share|stories)\b")
 _VIA_CLASS = re.compile(r"(?<![a-z])via(?![a-z])")
 _VIA_NOTE = re.compile(r"(?i)via\s*:?\s*(?=\S)")
 _IMAGE_URL = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|avif|ico)(?:[?#]|$)")
@@ -670,6 +699,14 @@ def _opens_paragraph(anchor) -> bool:
     parent = anchor.getparent()
     return (parent is not None and parent.tag == "p" and not (parent.text or "").strip()
             and anchor.getprevious() is None and (anchor.tail or "").lstrip()[:1] in ("-", "\u2013", "\u2014"))
+
+
+def _url_path(href: str) -> str:
+    """The path of a link's address ("" when the address does not parse)."""
+    try:
+        return urlsplit(href).path
+    except ValueError:  # "https://[bad" and the like, in hostile markup
+        return ""
 
 
 def _in_other_stories(element) -> bool:
