@@ -46,6 +46,13 @@ def test_us_bylines_credit_the_ap(byline):
     assert sources(byline + BODY) == ["agency:ap"]
 
 
+def _credited_by_markup(data: bytes, url: str, **kw) -> list[str]:
+    """What a page's markup alone credits: its metadata, read with a neutral text
+    (main-text extraction may or may not keep the block a test is about)."""
+    found = extract_page(data, url=url)
+    return credited_sources(find_credits("The story's own words.", found.metadata, found.site), **kw)
+
+
 def test_a_photo_word_far_back_on_a_line_without_breaks_makes_no_caption():
     one_line = ("Share this picture on Facebook. " + BODY.strip() + " ") * 4 + "Permalink aw,ls/rc (AP, dpa)"
     assert sources(one_line) == ["agency:ap", "agency:dpa"]
@@ -772,9 +779,7 @@ def test_an_agency_and_a_place_alone_in_a_block_is_a_byline():
                 + "</div></body></html>").encode()
 
     def credited(data: bytes) -> list[str]:
-        # from the page's metadata alone (main-text extraction may or may not keep the block)
-        found = extract_page(data, url="https://www.paper-example.com/news/2024/10/16/1")
-        return credited_sources(find_credits("The joint exercise began on Monday.", found.metadata, found.site))
+        return _credited_by_markup(data, "https://www.paper-example.com/news/2024/10/16/1")
 
     assert credited(page("AFP, MANILA")) == ["agency:afp"]
     assert credited(page("Reuters, LONDON")) == ["agency:reuters"]
@@ -794,8 +799,7 @@ def test_a_link_that_says_it_is_the_source_is_a_credit():
                 "</div></article></body></html>").encode()
 
     def credited(data: bytes) -> list[str]:
-        found = extract_page(data, url="https://news-farm-example.com/treatment/")
-        return credited_sources(find_credits("The drug maker said so.", found.metadata, found.site))
+        return _credited_by_markup(data, "https://news-farm-example.com/treatment/")
 
     assert credited(page("Source link")) == ["site:indiatoday.in"]
     # "Original article" may point at a study or a press release: a credit only of a known outlet
@@ -823,8 +827,7 @@ def test_a_dateline_that_links_to_the_stations_story_credits_the_station():
                 + "</article></body></html>").encode()
 
     def credited(data: bytes) -> list[str]:
-        found = extract_page(data, url="https://www.portal-example.com/article/news/2016/12/01/bears/1/")
-        return credited_sources(find_credits("The widow said so.", found.metadata, found.site))
+        return _credited_by_markup(data, "https://www.portal-example.com/article/news/2016/12/01/bears/1/")
 
     link = "<a href='http://fox2now.com/2016/11/30/teddy-bears/'>ST. LOUIS, MO (KTVI)</a>"
     assert credited(page(link + " \u2013 Amid unimaginable grief, the widow spoke.")) == ["site:fox2now.com"]
@@ -866,8 +869,7 @@ def test_a_news_tickers_source_lines_are_other_stories_credits():
                 "<span class='swift-box__author'>Zdroj: \u010cTK</span></div></div></body></html>").encode()
 
     def credited(data: bytes) -> list[str]:
-        found = extract_page(data, url="https://sport.aktualne-example.cz/fotbal/west-ham/r~1/")
-        return credited_sources(find_credits("West Ham won.", found.metadata, found.site))
+        return _credited_by_markup(data, "https://sport.aktualne-example.cz/fotbal/west-ham/r~1/")
 
     assert credited(page("timeline")) == [] and credited(page("news-ticker")) == []
     assert credited(page("article-byline")) == ["agency:ctk"]  # the control: the story's own source line
@@ -882,8 +884,7 @@ def test_a_link_to_the_sites_page_of_an_agencys_stories_is_a_byline():
                 + "</div></body></html>").encode()
 
     def credited(data: bytes) -> list[str]:
-        found = extract_page(data, url="https://www.news18-example.com/news/business/rbi-2889681.html")
-        return credited_sources(find_credits("The central bank said so.", found.metadata, found.site))
+        return _credited_by_markup(data, "https://www.news18-example.com/news/business/rbi-2889681.html")
 
     assert credited(page("https://www.news18-example.com/agency/pti.html")) == ["agency:pti"]
     assert credited(page("/agencies/pti/")) == ["agency:pti"]
