@@ -146,6 +146,13 @@ def test_leftover_generator_text_is_flagged_with_its_offsets_and_nothing_else():
     [found] = flagged["farm"]
     assert farm[found["start"]:found["end"]] == found["text"] == "As an AI language model"
     assert report.stats["generator_pages"] == 1
+    # found on the workers with the wire markers: the same on forked workers as in one process,
+    # with many documents and the generator's words in a few
+    records = [{"id": f"d{n}", "url": f"https://site{n % 7}.com/{n}",
+                "text": (farm if n % 50 == 0 else ORIGINAL.replace("reservoir", f"reservoir{n}"))} for n in range(400)]
+    one, two = scan(records, workers=1), scan(records, workers=2)
+    assert [d.get("generator_text") for d in one.documents] == [d.get("generator_text") for d in two.documents]
+    assert one.stats["generator_pages"] == two.stats["generator_pages"] == 8
     # ordinary words are not leftovers: "AI models", "business model", "rewrite"
     assert generator_leftovers("The bank said AI models and a new business model would help it rewrite its rules.") == []
     assert generator_leftovers("I\u2019m sorry, but I can\u2019t fulfill that request.")[0]["start"] == 0

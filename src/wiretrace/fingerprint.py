@@ -52,6 +52,8 @@ class Fingerprints:
         free_sets: Each document's shingles outside quotes, captions, tweets
             and statements (sorted, distinct); for a document without any,
             the very array of ``sets`` (no copy).
+        leftovers: Leftover generator text of each document's full text
+            (:func:`wiretrace.leftovers.generator_leftovers`), with the markers.
     """
 
     sets: list[np.ndarray]
@@ -60,6 +62,7 @@ class Fingerprints:
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_STAGES, 0.0))
     markers: list[list[Any]] = field(default_factory=list)
     free_sets: list[np.ndarray] = field(default_factory=list)
+    leftovers: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 def normalise_batch(texts: Sequence[str]) -> list[bytes]:
@@ -139,9 +142,11 @@ def _both_stages(
     fp = fingerprint_batch(words, shingle_size, num_perm, seed, quoted)
     done = time.process_time()
     if originals is not None:
+        from wiretrace.leftovers import generator_leftovers
         from wiretrace.wire import find_markers
 
         fp.markers = [find_markers(text) for text in originals]
+        fp.leftovers = [generator_leftovers(text) for text in originals]
     fp.seconds = {"normalise": middle - start, "fingerprint": done - middle, "wire": time.process_time() - done}
     return fp
 
@@ -164,20 +169,21 @@ def _chunk(span: tuple[int, int], shared: tuple) -> tuple:
     signatures = np.concatenate([fp.signatures for fp in parts])
     seconds = {stage: sum(fp.seconds[stage] for fp in parts) for stage in _STAGES}
     markers = [m for fp in parts for m in fp.markers]
+    leftovers = [found for fp in parts for found in fp.leftovers]
     # Free sets that differ from their set travel as (document, array); the
     # others are rebuilt as the set itself.
     own_free = [(i, f) for i, (s, f) in enumerate(zip(sets, (f for fp in parts for f in fp.free_sets))) if f is not s]
-    return flat, sizes, words, signatures, seconds, markers, own_free
+    return flat, sizes, words, signatures, seconds, markers, own_free, leftovers
 
 
 def _unpack(packed) -> Fingerprints:
-    flat, sizes, words, signatures, seconds, markers, own_free = packed
+    flat, sizes, words, signatures, seconds, markers, own_free, leftovers = packed
     # Views into one array per chunk: no copy, and cheap to send back.
     sets = np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
     free = list(sets)
     for i, array in own_free:
         free[i] = array
-    return Fingerprints(sets, words, signatures, seconds, markers, free)
+    return Fingerprints(sets, words, signatures, seconds, markers, free, leftovers)
 
 
 def resolve_workers(workers: int, n_docs: int) -> int:
@@ -201,7 +207,8 @@ def fingerprint_all(
     """Normalise and fingerprint every text, in batches, on ``workers`` processes.
 
     With ``originals`` (each document's full text), the wire stage runs in
-    the same batches and ``markers`` holds each document's wire markers.
+    the same batches and ``markers`` holds each document's wire markers
+    (``leftovers`` its leftover generator text).
     ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's), when given,
     runs the batches instead of ``workers`` forked processes.
 
@@ -216,6 +223,7 @@ def fingerprint_all(
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
     seconds = dict.fromkeys(_STAGES, 0.0)
     markers: list[list[Any]] = []
+    leftovers: list[list[dict[str, Any]]] = []
     free_sets: list[np.ndarray] = []
     args = (shingle_size, num_perm, seed)
 
@@ -225,6 +233,7 @@ def fingerprint_all(
         free_sets.extend(fp.free_sets)
         words.extend(fp.words)
         markers.extend(fp.markers)
+        leftovers.extend(fp.leftovers)
         for stage, value in fp.seconds.items():
             seconds[stage] += value
         if progress is not None:
@@ -245,4 +254,4 @@ def fingerprint_all(
                     collect(_unpack(packed))
             for packed in window.drain():
                 collect(_unpack(packed))
-    return Fingerprints(sets, words, signatures, seconds, markers, free_sets)
+    return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)

@@ -91,6 +91,7 @@ class State:
     sets: list[np.ndarray] = field(default_factory=list)
     free_sets: list[np.ndarray] = field(default_factory=list)
     markers: list[Any] = field(default_factory=list)
+    leftovers: list[Any] = field(default_factory=list)  # generator text per document, found on the workers
     words: list[int] = field(default_factory=list)
     signatures: np.ndarray | None = None
     # candidates, verify
@@ -198,6 +199,7 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
     s.sets = [fingerprints.sets[i] for i in keep]
     s.free_sets = [fingerprints.free_sets[i] for i in keep]
     s.markers = [fingerprints.markers[i] for i in keep]
+    s.leftovers = [fingerprints.leftovers[i] for i in keep] if fingerprints.leftovers else []
     s.words = [fingerprints.words[i] for i in keep]
     s.signatures = fingerprints.signatures[keep]
     log.stages["fingerprint"]["items_out"] = len(s.documents)
@@ -392,6 +394,7 @@ def _report(s: State, executor: LocalExecutor) -> None:
             wire=s.wire, traced=s.traced, attributions=s.attributions, delays=s.delays, sites=s.sites,
             graph=s.graph, alignments=s.alignments, reuse=s.reuse, lineages=s.story_lineages,
             networks=s.networks, network_common_ids=s.network_common_ids, rewrites=s.rewrites,
+            leftovers=s.leftovers or None,
         )
         stage["items_out"] = len(s.report.documents)
     stats["total_seconds"] = round(time.perf_counter() - s.started, 6)

@@ -327,6 +327,7 @@ def build_report(
     networks: list[dict[str, Any]] | None = None,
     network_common_ids: list[dict[str, Any]] | None = None,
     rewrites: list | None = None,  # rewrites.Rewrite
+    leftovers: list | None = None,  # leftover generator text per document, when found already (the workers')
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
@@ -409,9 +410,9 @@ def build_report(
             )
         if doc.warnings:
             entry["warnings"] = list(doc.warnings)
-        leftovers = generator_leftovers(doc.text)
-        if leftovers:  # a chatbot's words about itself, left in the page (wiretrace.leftovers)
-            entry["generator_text"] = leftovers
+        found = leftovers[index] if leftovers is not None else generator_leftovers(doc.text)
+        if found:  # a chatbot's words about itself, left in the page (wiretrace.leftovers)
+            entry["generator_text"] = found
             generator_pages += 1
         if config.report_texts == "all" or (config.report_texts == "clustered" and (index in cluster_of or index in reused)):
             entry["text"] = doc.text  # what the offsets of wire markers and alignments refer to
