@@ -23,8 +23,8 @@ __all__ = ["generator_leftovers", "PHRASES"]
 #: What generators say of themselves or of the task they refuse. Each holds
 #: one of :data:`_ANCHORS`, which a text must contain for the phrases to be
 #: looked for at all (every document is checked: five substring tests of its
-#: lowercased text; with it, the report stage takes about 1.2 s more at
-#: 100,000 documents in benchmarks/bench_interleaved.py).
+#: lowercased text, about 1.2 s of CPU at 100,000 documents in
+#: benchmarks/bench_interleaved.py, spent on the workers with the wire markers).
 PHRASES = (
     r"as an ai language model",
     r"as an ai (?:assistant|model|developed by)",
