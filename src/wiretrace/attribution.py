@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Credits", "Attribution", "attribute", "site_report", "farm_score", "UNNAMED_AGENCIES"]
+__all__ = ["Credits", "Attribution", "attribute", "site_report", "rank_sites", "farm_score", "UNNAMED_AGENCIES"]
 
 #: Key of :attr:`Credits.agencies` for agencies credited without a name.
 UNNAMED_AGENCIES = "*"
@@ -202,7 +202,13 @@ def site_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "farm_score": farm_score(e["articles"], e["copies"], e["uncredited"], e["miscredited"]),
             }
         )
-    report.sort(key=lambda r: (-r["farm_score"], -r["copies"], r["site"]))
-    for rank, row in enumerate(report, start=1):
+    return rank_sites(report)
+
+
+def rank_sites(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Site rows in place, sorted by farm score (then copies, then name) and
+    given their ``rank``; ``rows`` returned."""
+    rows.sort(key=lambda r: (-r["farm_score"], -r["copies"], r["site"]))
+    for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return report
+    return rows

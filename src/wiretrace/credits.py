@@ -1314,8 +1314,8 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     # for an agency or outlet the registry knows (a local paper's microdata
     # may name its parent group's site).
     for url in metadata.get("publisher_url", ())[:2]:
-        site = site_of(url)
-        if not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES:
+        site = _other_publisher(url, own_site)
+        if site is None:
             continue
         strength = "strong" if agency_for_site(site) or outlet_for_site(site) else "weak"
         out.append(Credit(_site_source(site), "jsonld", strength, "metadata:publisher_url", url[:200]))
@@ -1327,9 +1327,8 @@ def _metadata_credits(metadata: Mapping[str, Sequence[str]], own_site: str | Non
     # press release: a credit only of an agency or outlet the registry knows.
     for key in ("source_url", "original_url"):
         for url in metadata.get(key, ())[:2]:
-            site = site_of(url)
-            if (not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES
-                    or site in _NOT_NEWS_SOURCES or site.endswith((".gov", ".edu", ".mil"))):
+            site = _other_publisher(url, own_site)
+            if site is None or site in _NOT_NEWS_SOURCES or site.endswith((".gov", ".edu", ".mil")):
                 continue
             known = bool(agency_for_site(site) or outlet_for_site(site))
             strength = "strong" if key == "source_url" or known else "weak"
@@ -1524,10 +1523,10 @@ def find_credits(
     for start, end in _ends(text):
         if not any(lowered.find(stem, start, end) >= 0 for stem in _ROLE_WORDS):
             continue
-        for pattern in (_CONTRIBUTOR, _CONTRIBUTOR_FOR, _POSSESSIVE_CONTRIBUTOR):
-            # "X is a reporter for Y." is an author note only where notes stand: the text's end
-            for m in pattern.finditer(text, max(start, len(text) - AUTHOR_NOTE_CHARS) if pattern is _CONTRIBUTOR_FOR
-                                      else start, end):
+        # "X is a reporter for Y." is an author note only where notes stand: the text's end
+        author_note = max(start, len(text) - AUTHOR_NOTE_CHARS)
+        for pattern, first in ((_CONTRIBUTOR, start), (_CONTRIBUTOR_FOR, author_note), (_POSSESSIVE_CONTRIBUTOR, start)):
+            for m in pattern.finditer(text, first, end):
                 source = _resolve_phrase_name(m.group("name"))
                 if source and not source.startswith("name:"):
                     found.append(Credit(source, "contributor", "strong", "text", m.group()[:200], m.start(), m.end()))
@@ -1712,10 +1711,19 @@ def _own_sources(own_site: str | None, metadata: Mapping[str, Sequence[str]]) ->
     return own
 
 
+def _other_publisher(url: str, own_site: str | None) -> str | None:
+    """The site of ``url`` when it is another publisher than the page's own
+    (known) site, and no blog host; else None."""
+    site = site_of(url)
+    if not site or not own_site or same_publisher(site, own_site) or site in _HOSTING_SITES:
+        return None
+    return site
+
+
 _METADATA_NOTES_READ = 8
 # Addresses a "Source link" may point at that publish no news copy of their own
 _NOT_NEWS_SOURCES = frozenset({
-    "google.com", "feedburner.com", "feedproxy.google.com", "bit.ly", "t.co", "ow.ly", "tinyurl.com", "buff.ly",
+    "google.com", "feedburner.com", "bit.ly", "t.co", "ow.ly", "tinyurl.com", "buff.ly",
     "goo.gl", "dlvr.it", "ift.tt", "msn.com", "yahoo.com", "aol.com", "twitter.com", "x.com", "facebook.com",
     "instagram.com", "youtube.com", "youtu.be", "reddit.com", "tiktok.com", "linkedin.com", "archive.org",
     "archive.ph", "archive.today", "flipboard.com", "newsbreak.com", "smartnews.com", "feedly.com",

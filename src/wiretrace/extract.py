@@ -583,10 +583,13 @@ _BLOCK_TAGS = ("p", "li", "div", "td", "dd", "section", "nav", "aside", "header"
 _SHORT_BLOCK_WORDS = 4  # "PTI Mumbai": the link and a place, not a sentence
 # A path to a site's page of one agency's stories ("/agency/pti.html", "/agencias/efe/")
 _AGENCY_PATH = re.compile(r"(?i)/(?:agency|agencies|agencia|agencias|agentur|agence)/[\w-]{2,40}(?:\.html?)?/?$")
-_NEWS_BOX = re.compile(r"comment|related|teaser|recommend|sidebar|promo|timeline|ticker|latest|"
-                       r"more[-_](?:news|stories|videos)|playlist|(?:video|news|story)[-_]list")
-_OTHER_STORIES = re.compile(r"comment|related|teaser|recommend|sidebar|promo|most[-_]?read|trending|footer|latest|"
-                            r"more[-_](?:news|stories|videos)|playlist|(?:video|news|story)[-_]list")
+# Blocks of other stories and comments, by their names: a note's own block
+# (_NEWS_BOX: also a ticker or a timeline), or a link's ancestors
+# (_OTHER_STORIES: also most-read lists and footers)
+_STORY_LISTS = (r"comment|related|teaser|recommend|sidebar|promo|latest|more[-_](?:news|stories|videos)|playlist|"
+                r"(?:video|news|story)[-_]list")
+_NEWS_BOX = re.compile(_STORY_LISTS + r"|timeline|ticker")
+_OTHER_STORIES = re.compile(_STORY_LISTS + r"|most[-_]?read|trending|footer")
 # A link that names the agency a page's story comes from, by its class: its
 # logo, its name (UOL: "agency-link", "img-agency")
 _AGENCY_MARK = re.compile(r"(?:img[-_])?(?:agency|agencia|ag\u00eancia|agence|agentur)(?:[-_](?:link|logo|name|credit|source))?")

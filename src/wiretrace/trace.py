@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 
 from wiretrace.align import align_pairs
-from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, farm_score, site_report
+from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, farm_score, rank_sites, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
 from wiretrace.executor import LocalExecutor
 from wiretrace.chrome import line_key
@@ -475,9 +475,7 @@ def networks_stage(
         if network and network["kind"] == "copying":
             row["farm_score"] = farm_score(row["articles"], row["copies"], row["uncredited"], row["miscredited"],
                                            in_copying_network=True)
-    sites.sort(key=lambda r: (-r["farm_score"], -r["copies"], r["site"]))
-    for rank, row in enumerate(sites, start=1):
-        row["rank"] = rank
+    rank_sites(sites)
     return networks, common
 
 
