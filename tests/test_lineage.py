@@ -195,3 +195,62 @@ def test_split_versions_never_joins_two_versions_and_keeps_every_other_pair_of_a
     for line in lineages(versions, groups, [None] * 10):
         assert len(line.versions) >= 2
         assert sorted(d for v in line.versions for d in v) == sorted(set(d for v in line.versions for d in v))
+
+
+def _reworded(paragraph: str, seed: int) -> str:
+    """The paragraph's words shuffled: the same story, no shingle in common."""
+    import random
+
+    words = paragraph.split()
+    random.Random(seed).shuffle(words)
+    return " ".join(words)
+
+
+def test_a_farm_posting_one_version_twice_from_two_copies_is_not_a_version_of_the_agencys_story():
+    # The agency writes a story through (new top over the kept body). A farm posts the
+    # first version trimmed, and again from another farm's reworded copy, which keeps
+    # only the first version's middle: the farm's two pages share a passage and each
+    # has text the other lacks, and no third page holds more of both -- they look
+    # like the farm's own versions. They are copies: the trimmed one is a cut of the
+    # agency's first version, published earlier by another publisher.
+    paragraphs = [" ".join(story(900 + k, 60).split()[:50]) + "." for k in range(12)]
+    first = paragraphs
+    second = [" ".join(story(920 + k, 60).split()[:50]) + "." for k in range(2)] + paragraphs[2:]
+    reworded = ([_reworded(p, k) for k, p in enumerate(paragraphs[:4])] + paragraphs[4:8]
+                + [_reworded(p, k) for k, p in enumerate(paragraphs[8:], 8)])
+    records = [_doc("agency-v1", "\n\n".join(first), "wire.example.com", "2026-05-02T06:00:00Z"),
+               _doc("agency-v2", "\n\n".join(second), "wire.example.com", "2026-05-02T09:00:00Z"),
+               _doc("farm-trim", "\n\n".join(paragraphs[:8]), "farm.example.net", "2026-05-02T08:00:00Z"),
+               _doc("other-farm", "\n\n".join(reworded), "spin.example.org", "2026-05-02T08:30:00Z"),
+               _doc("farm-again", "\n\n".join([story(940, 40).replace("\n\n", " ")] + reworded), "farm.example.net",
+                    "2026-05-02T10:00:00Z")]
+    records += [_doc(f"outlet{k}-v{v}", "\n\n".join(text), f"daily{k}{v}.example", f"2026-05-02T1{v}:30:00Z")
+                for v, text in ((1, first), (2, second)) for k in range(2)]
+    records += [_doc(f"agency-other{n}", story(960 + n, 500), "wire.example.com", "2026-05-02T05:00:00Z")
+                for n in range(4)]
+    report = scan(records)
+    (line,) = report.lineages
+    assert [v["documents"] for v in line["versions"]] == [["agency-v1"], ["agency-v2"]]
+    assert "farm-trim" in line["versions"][0]["copies"]
+    assert not any("farm-again" in v["documents"] or "farm-again" in v["copies"] for v in line["versions"])
+
+
+def test_a_write_through_whose_kept_body_is_mostly_quoted_speech_is_still_a_version():
+    # A body of quoted statements with one paragraph of the agency's own prose: the
+    # versions' free text (outside quotes) is mostly their two tops, yet the body is
+    # kept whole -- quotes and all -- under a new top.
+    quotes = [f"\u201c{' '.join(story(980 + k, 70).split()[:60])},\u201d said Mayor Kalo Ren." for k in range(4)]
+    prose = " ".join(story(990, 60).split()[:50]) + "."
+    tops = [[" ".join(story(1000 + 10 * v + k, 80).split()[:70]) + "." for k in range(2)] for v in range(2)]
+    texts = ["\n\n".join(tops[v] + quotes + [prose]) for v in range(2)]
+    records = [_doc(f"agency-v{v + 1}", texts[v], "wire.example.com", f"2026-05-02T0{6 + 3 * v}:00:00Z")
+               for v in range(2)]
+    records += [_doc(f"outlet{k}-v{v + 1}", texts[v], f"daily{k}{v}.example", f"2026-05-02T1{v}:30:00Z")
+                for v in range(2) for k in range(2)]
+    records += [_doc(f"agency-other{n}", story(1060 + n, 500), "wire.example.com", "2026-05-02T05:00:00Z")
+                for n in range(4)]
+    report = scan(records)
+    (line,) = report.lineages
+    assert [v["documents"] for v in line["versions"]] == [["agency-v1"], ["agency-v2"]]
+    assert [sorted(v["copies"]) for v in line["versions"]] == [["outlet0-v1", "outlet1-v1"],
+                                                               ["outlet0-v2", "outlet1-v2"]]

@@ -10,9 +10,12 @@ A **version pair** is two documents of one publisher (two known sites that
 :func:`wiretrace.credits.same_publisher` takes for one) that
 
 * share a kept body: at least ``min_shingles`` (a passage's worth) of their
-  *free* shingles (outside quotes and site chrome), and at least
-  :data:`VERSION_MIN_SHARE` of the smaller document's free shingles -- a
-  shared "Latest news" box or footer is a small share of a story (a
+  *free* shingles (outside quotes and site chrome: a statement two of a
+  publisher's stories both quote is no kept body), and at least
+  :data:`VERSION_MIN_SHARE` of the smaller document's shingles, quotes
+  included -- a write-through keeps its body's quotes with the rest, and a
+  body that is mostly quoted speech keeps little free text beside a new
+  top; a shared "Latest news" box or footer is a small share of a story (a
   shared passage is not required: a rewrite edits every sentence of the
   body a little, and formula stories share whole runs too),
 * each have a top of their own: at most :data:`VERSION_MAX_SHARE` of either
@@ -62,9 +65,6 @@ Known limits, measured by reading:
   follow-ups repeating the background of a developing story, and 7 are two
   stories sharing a block the clean stage could not drop (a poll's method
   note, a charity promotion) or a paragraph of background.
-* The simulation: a farm that posts one story twice, reordered and from
-  another farm's copy (whose intro line no third page holds), is taken for
-  two versions of its own (1 of 31 pairs).
 """
 
 from __future__ import annotations
@@ -138,8 +138,11 @@ def version_pairs(
     pairs: Sequence[tuple[int, int]],
     min_shingles: int,
     same_publisher: Callable[[str | None, str | None], bool],
+    sets: Sequence[np.ndarray] | None = None,
 ) -> list[VersionPair]:
     """The version pairs among candidate ``pairs`` (module doc), sorted.
+    ``sets`` are the whole shingle sets (quotes included) for the kept
+    body's share; without them the free sets stand in.
 
     Example:
         >>> import numpy as np
@@ -177,7 +180,13 @@ def version_pairs(
                 continue
         shared = intersection_size(free_sets[a], free_sets[b])
         size_a, size_b = len(free_sets[a]), len(free_sets[b])
-        if shared < min_shingles or not size_a or not size_b or shared / min(size_a, size_b) < VERSION_MIN_SHARE:
+        if shared < min_shingles or not size_a or not size_b:
+            continue
+        if sets is None:
+            kept = shared / min(size_a, size_b)
+        else:
+            kept = intersection_size(sets[a], sets[b]) / max(min(len(sets[a]), len(sets[b])), 1)
+        if kept < VERSION_MIN_SHARE:
             continue
         if shared / min(size_a, size_b) > VERSION_MAX_SHARE:
             continue  # one holds the other: a trimmed copy
@@ -204,16 +213,18 @@ def _earliest_publisher(found: list[VersionPair], sites: Sequence[str | None], d
                         same_publisher: Callable[[str | None, str | None], bool]) -> list[VersionPair]:
     """One publisher per lineage: a partner that ran both versions of an
     agency's story has version pairs of its own, each page the same text as
-    one of the agency's. Version pairs joined by such same-text pages (at
-    least VERSION_MAX_SHARE of each in the other) keep only the pairs of the
-    publisher of their earliest page (no usable date: last; ties: the
-    smallest document); the others' pages are copies of its versions."""
+    one of the agency's, or a trimmed cut of it; a farm that posted one
+    story twice, from two copies, has a pair that looks like versions, each
+    page a cut of the agency's. Version pairs joined by pages of which one
+    holds the other (at least VERSION_MAX_SHARE of either in the other) keep
+    only the pairs of the publisher of their earliest page (no usable date:
+    last; ties: the smallest document); the others' pages are copies."""
     ends = sorted({i for v in found for i in (v.a, v.b)})
     among = set(ends)
     links = [(v.a, v.b) for v in found]
     for x in ends:
         links += [(x, c) for c in sorted(partners[x]) if c in among and c > x
-                  and min(share(x, c), share(c, x)) >= VERSION_MAX_SHARE]
+                  and max(share(x, c), share(c, x)) >= VERSION_MAX_SHARE]
     publisher_of: dict[int, str | None] = {}
     for members in _components(ends, links):
         first = min(members, key=lambda i: (dates[i] is None, dates[i].timestamp() if dates[i] else 0.0, i))

@@ -10,7 +10,8 @@ Two measures:
 
 * **precision on labelled pairs** -- ``lineage_labels_reuters.jsonl`` holds
   the version pairs the rule found when it was written (279, with the
-  lineage stage), each judged by reading (ids, no text; the headlines of
+  lineage stage; 2 more when the kept body's share came to count quotes),
+  each judged by reading (ids, no text; the headlines of
   all, the whole texts of about 25): ``same_story``
   (an update, correction, rewrite or the next session report of one
   market), ``follow_up`` (a second story of one event repeating the
