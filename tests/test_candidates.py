@@ -57,6 +57,24 @@ def test_anchor_candidates_equal_the_plain_reference(universe_sets, rate, min_sh
     assert anchor_candidates(arrays, rate, min_shared, max_df).tolist() == _reference(sets, rate, min_shared, max_df)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=25), min_size=2, max_size=12),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(2, 5),
+)
+def test_anchor_candidates_grouped_in_partitions_on_workers_equal_the_plain_reference(universe_sets, rate,
+                                                                                    min_shared, max_df):
+    from wiretrace.executor import LocalExecutor
+
+    # the top bits (which pick an anchor's partition) vary too, so both partitions hold anchors
+    sets = [sorted({((u * 40503) % 65536) << 48 | (u + 1) << 32 for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    found = anchor_candidates(arrays, rate, min_shared, max_df, LocalExecutor(2))
+    assert found.tolist() == _reference(sets, rate, min_shared, max_df)
+
+
 def _syndicated(copies: int) -> list[dict]:
     """A story on ``copies`` sites, and four excerpts of a quarter of it: their
     Jaccard with the story is too low for LSH, so only anchors find them."""

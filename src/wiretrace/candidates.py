@@ -20,6 +20,8 @@ Every candidate is verified exactly afterwards (:mod:`wiretrace.verify`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from wiretrace.pairs import group_pairs, pair_keys
@@ -125,7 +127,8 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024) -> tuple[np.n
     return np.concatenate(values), np.concatenate(owners)
 
 
-def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df: int) -> np.ndarray:
+def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df: int,
+                      executor: Any = None) -> np.ndarray:
     """Sorted distinct pair keys of documents sharing ``min_shared`` anchors.
 
     Args:
@@ -136,11 +139,37 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
         max_df: Anchors in more documents than this pair each document
             with the first (a star) and its neighbour (a chain), not with
             every other (module doc).
+        executor: With two or more workers, the anchors are grouped by
+            value in one partition per worker (a group-by-key step: an
+            anchor's postings are all in one partition), and the pairs'
+            shared-anchor counts are summed over the partitions; the result
+            is the same as in one process.
     """
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
+    parts = getattr(executor, "workers", 1) if executor is not None else 1
+    if parts <= 1:
+        keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1)
+    else:
+        found = executor.map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts), range(parts), min_items=2)
+        per_doc = np.sum([f[2] for f in found], axis=0)
+        keys, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
+        counts = np.bincount(where, weights=np.concatenate([f[1] for f in found]), minlength=len(keys))
+    needed = anchors_needed(per_doc[keys // n], per_doc[keys % n], min_shared)
+    return keys[counts >= needed]
+
+
+def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
+                  parts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Partition ``part`` of ``parts`` (anchors by their top bits) of the
+    anchor grouping: the distinct pair keys of documents sharing anchors of
+    it, how many each pair shares, and each document's anchors in it."""
+    n = len(sets)
     values, owners = _anchors(sets, rate)
+    if parts > 1:
+        mine = (values >> np.uint64(48)) % np.uint64(parts) == part
+        values, owners = values[mine], owners[mine]
     anchors_per_doc = np.bincount(owners, minlength=n)
     # Sort by anchor value, owners ascending within a value, with one plain
     # sort of packed keys: the owner goes in the low bits (the anchor's own
@@ -152,13 +181,12 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     values, owners = packed >> np.uint64(owner_bits), (packed & low).astype(np.int64)
     starts, sizes = _groups(values)
     if len(starts) == 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), anchors_per_doc
     # max_group=max_df: an anchor in more documents adds a star and a chain
     pairs = group_pairs(owners, starts, sizes, max_df)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
     keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)
-    needed = anchors_needed(anchors_per_doc[keys // n], anchors_per_doc[keys % n], min_shared)
-    return keys[counts >= needed]
+    return keys, counts, anchors_per_doc
 
 
 def anchors_needed(anchors_a: np.ndarray | int, anchors_b: np.ndarray | int, min_shared: int) -> np.ndarray:

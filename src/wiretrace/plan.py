@@ -214,7 +214,8 @@ def _candidates(s: State, executor: LocalExecutor) -> None:
         from_lsh = lsh_candidates(s.signatures, bands, rows)
         if progress:
             progress("candidates", 1, 2)
-        from_anchors = anchor_candidates(s.sets, config.anchor_rate, config.anchor_min_shared, config.anchor_max_df)
+        from_anchors = anchor_candidates(s.sets, config.anchor_rate, config.anchor_min_shared, config.anchor_max_df,
+                                         executor)
         if progress:
             progress("candidates", 2, 2)
         keys = np.union1d(from_lsh, from_anchors)
@@ -322,7 +323,7 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
                 if i != keep:
                     anchored[i] = empty
         extra = anchor_candidates(anchored, s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
-                                  s.config.anchor_max_df)
+                                  s.config.anchor_max_df, executor)
         verified = np.array([p.a * n + p.b for p in s.verified], dtype=np.int64)
         rejected = np.array([a * n + b for a, b in s.rejected], dtype=np.int64)
         keys = np.union1d(rejected, np.setdiff1d(extra, verified))
