@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 import numpy as np
@@ -121,7 +121,13 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        """report.json's text: with ``indent`` (the default) as the file is
+        written (:func:`write_report_json`), else on one line."""
+        if indent is None:
+            return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+        out = io.StringIO()
+        write_report_json(out.write, self.to_dict())
+        return out.getvalue()
 
     def write(self, out_dir: str | Path | OutputFolder, *, html: bool = True) -> dict[str, Path]:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
@@ -151,7 +157,8 @@ class Report:
         try:
             data = self.to_dict()
             with folder.batch() as batch:
-                batch.write_text("report.json", scalar_text(self.to_json()) + "\n")
+                with batch.open("report.json") as handle:
+                    write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
                 with batch.open("pairs.csv") as handle:
                     _write_pairs_csv(handle, self.pairs, self.documents)
                 if self.graph is not None:
@@ -488,3 +495,50 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
     first = documents[reuse.first].id if reuse.first is not None else None
     return {"a": a.id, "b": b.id, "cluster_a": cluster_of.get(reuse.a), "cluster_b": cluster_of.get(reuse.b),
             **reuse.to_dict(), "first": first}
+
+
+#: Items of a list joined into one write of report.json: a stream of modest
+#: writes, never the whole report as one string.
+_JSON_ITEMS_PER_WRITE = 2000
+
+
+def write_report_json(write: Callable[[str], Any], data: dict[str, Any]) -> None:
+    """report.json as a stream of ``write`` calls, ending in a newline.
+
+    The top level is indented; each item of a top-level list (a document, a
+    cluster, a pair...) is one line of compact JSON -- one record per line,
+    for ``grep`` and line-by-line tools, encoded by the C encoder. Nothing
+    holds the whole text: a report of millions of documents is written in
+    batches of :data:`_JSON_ITEMS_PER_WRITE` items. The text is valid JSON
+    with the same content as ``json.dumps(data)``.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> write_report_json(out.write, {"format": "x", "documents": [{"id": "a"}, {"id": "b"}], "skipped": []})
+        >>> print(out.getvalue(), end="")
+        {
+          "format": "x",
+          "documents": [
+            {"id": "a"},
+            {"id": "b"}
+          ],
+          "skipped": []
+        }
+    """
+    write("{\n")
+    keys = list(data)
+    for number, key in enumerate(keys):
+        value = data[key]
+        write(f"  {json.dumps(key, ensure_ascii=False)}: ")
+        if isinstance(value, list) and value:
+            write("[\n")
+            for start in range(0, len(value), _JSON_ITEMS_PER_WRITE):
+                items = value[start: start + _JSON_ITEMS_PER_WRITE]
+                text = ",\n".join("    " + json.dumps(item, ensure_ascii=False, allow_nan=False) for item in items)
+                write(text + (",\n" if start + _JSON_ITEMS_PER_WRITE < len(value) else "\n"))
+            write("  ]")
+        else:
+            write(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n  "))
+        write(",\n" if number < len(keys) - 1 else "\n")
+    write("}\n")
