@@ -249,3 +249,22 @@ def test_a_folder_at_an_output_name_changes_nothing(tmp_path, capsys):
     code = main(["scan", str(data), "--out", str(out)])
     assert code == EXIT_WRITE and "a folder has that name" in capsys.readouterr().err
     assert {name: (out / name).read_bytes() for name in before} == before
+
+
+def test_report_json_is_streamed_one_line_per_item_with_the_reports_content(tmp_path, monkeypatch):
+    import wiretrace.report as report_module
+
+    from conftest import story
+
+    monkeypatch.setattr(report_module, "_JSON_ITEMS_PER_WRITE", 2)  # several writes per list
+    records = [{"id": f"d{i}", "text": story(300 + i % 3, 200), "url": f"https://s{i}.example/a"} for i in range(7)]
+    report = scan(records)
+    report.write(tmp_path, html=False)
+    text = (tmp_path / "report.json").read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
+    assert text == report.to_json()
+    lines = text.splitlines()
+    start = lines.index('  "documents": [')
+    # each document on its own line, in order
+    assert [json.loads(line.rstrip(","))["id"] for line in lines[start + 1: start + 8]] == [f"d{i}" for i in range(7)]
+    assert lines[start + 8] == "  ],"
