@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -595,3 +596,20 @@ def test_check_does_not_take_a_shared_quoted_statement_for_a_copy(tmp_path):
     with Index.open(db, writer=False) as index:
         (entry,) = index.check([second])
     assert entry["matches"] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=30),
+       st.lists(st.lists(st.integers(0, 60), min_size=1, max_size=30), max_size=6),
+       st.integers(1, 5))
+def test_one_pass_against_many_candidates_equals_each_intersection(mine, theirs, rate):
+    from wiretrace.candidates import anchor_count
+    from wiretrace.index import _against
+    from wiretrace.verify import intersection_size
+
+    as_set = lambda values: np.array(sorted({v * 0x9E3779B97F4A7C15 % 2**64 for v in values}), dtype=np.uint64)
+    mine_set, their_sets = as_set(mine), [as_set(t) for t in theirs]
+    shared, anchors, sizes = _against(mine_set, their_sets, rate)
+    assert shared.tolist() == [intersection_size(mine_set, t) for t in their_sets]
+    assert anchors.tolist() == [anchor_count(t, rate) for t in their_sets]
+    assert sizes.tolist() == [len(t) for t in their_sets]

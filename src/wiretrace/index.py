@@ -60,7 +60,7 @@ from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.store import Store, open_store, site_line_increments
 from wiretrace.passages import passage_shingles
-from wiretrace.verify import intersection_size, verify_pairs
+from wiretrace.verify import verify_pairs
 
 __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
 
@@ -438,12 +438,13 @@ class Index:
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         mode = dict.fromkeys(keys, _STORY)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
+        cleaned: dict[int, tuple[np.ndarray, str]] = {}  # candidates without their chrome, met again each hop
         frontier = keys
         while frontier and len(mode) < max_documents:
             queried = [k for k in frontier if mode[k] != _SEEN]
             fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            for key, matched in zip(queried, self._verified(fp, queried, shared_min)):
+            for key, matched in zip(queried, self._verified(fp, queried, shared_min, cleaned)):
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
                 for other, evidence in matched:
@@ -460,10 +461,17 @@ class Index:
         return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved),
                                executor=self.executor)
 
-    def _chrome_free_sets(self, keys: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
+                          ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
         """Shingle sets of stored records as a scan would make them: without
         the chrome the index's line counts find in them; and the texts they
-        are the sets of."""
+        are the sets of. ``cache`` (kept by the caller while the line counts
+        stay as they are) holds those already made, and takes the new ones."""
+        if cache is not None:
+            sets, texts = self._chrome_free_sets([k for k in keys if k not in cache])
+            cache.update((k, (sets[k], texts[k])) for k in sets)
+            known = [k for k in keys if k in cache]
+            return {k: cache[k][0] for k in known}, {k: cache[k][1] for k in known}
         c = self.config
         stored = [(k, Document(**json.loads(p))) for k, p in self.store.records(keys)]
         if not stored:
@@ -519,8 +527,8 @@ class Index:
                     found[query].setdefault(doc, n)
         return found
 
-    def _verified(self, fp: Any, exclude: Sequence[int | None],
-                  shared_min: int | None = None) -> list[list[tuple[int, dict[str, Any]]]]:
+    def _verified(self, fp: Any, exclude: Sequence[int | None], shared_min: int | None = None,
+                  cleaned: dict[int, tuple[np.ndarray, str]] | None = None) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
         at the scan's thresholds, both sides without their site chrome.
@@ -533,22 +541,21 @@ class Index:
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
         # (a page that loses no line keeps its stored set: the set of the same text)
-        sets, texts = self._chrome_free_sets(sorted({k for found in candidates for k in found}))
+        sets, texts = self._chrome_free_sets(sorted({k for found in candidates for k in found}), cleaned)
         found_pairs: list[list[tuple[int, str, int, float, float, float]]] = []
         for mine, found, own in zip(fp.sets, candidates, exclude):
             pairs = []
-            my_anchors = anchor_count(mine, c.anchor_rate)
-            for key, anchors in sorted(found.items()):
-                theirs = sets.get(key)
-                if key == own or theirs is None or not len(theirs) or not len(mine):
+            keys = [key for key in sorted(found) if key != own and len(sets.get(key, ())) and len(mine)]
+            # every candidate at once: shared shingles and anchor counts by segment
+            shared_all, anchors_all, sizes = _against(mine, [sets[key] for key in keys], c.anchor_rate)
+            needed = anchors_needed(anchor_count(mine, c.anchor_rate), anchors_all, c.anchor_min_shared)
+            for key, shared, need, size in zip(keys, shared_all.tolist(), needed.tolist(), sizes.tolist()):
+                if 0 <= found[key] < need:
                     continue
-                if 0 <= anchors < anchors_needed(my_anchors, anchor_count(theirs, c.anchor_rate), c.anchor_min_shared):
-                    continue
-                shared = intersection_size(mine, theirs)
                 if not shared:
                     continue
-                jaccard = shared / (len(mine) + len(theirs) - shared)
-                in_theirs, in_mine = shared / len(mine), shared / len(theirs)
+                jaccard = shared / (len(mine) + size - shared)
+                in_theirs, in_mine = shared / len(mine), shared / size
                 # the scan's rule (verify.verify_pairs): min_shared bounds contained copies only
                 if jaccard >= c.jaccard_threshold:
                     pairs.append((key, "duplicate", shared, jaccard, in_theirs, in_mine))
@@ -576,3 +583,19 @@ class Index:
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
             out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
         return out
+
+
+def _against(mine: np.ndarray, theirs: Sequence[np.ndarray], rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For one sorted shingle set and several others: the shingles each
+    other shares with it (:func:`wiretrace.verify.intersection_size`, all
+    in one pass), each other's anchor count
+    (:func:`wiretrace.candidates.anchor_count`), and each other's size."""
+    sizes = np.fromiter((len(t) for t in theirs), dtype=np.int64, count=len(theirs))
+    if not len(theirs):
+        return sizes, sizes, sizes
+    flat = np.concatenate(theirs)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    at = np.minimum(np.searchsorted(mine, flat), len(mine) - 1)
+    shared = np.add.reduceat((mine[at] == flat).astype(np.int64), starts)
+    anchors = np.add.reduceat(((flat >> np.uint64(32)) % np.uint64(rate) == 0).astype(np.int64), starts)
+    return shared, anchors, sizes
