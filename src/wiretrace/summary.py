@@ -93,6 +93,7 @@ def summary_dict(report: Report, paths: dict[str, Path], exit_code: int | None =
         "candidate_pairs": report.stats["candidate_pairs"],
         "verified_pairs": report.stats["verified_pairs"],
         "seconds": report.stats["total_seconds"],
+        "stage_seconds": {name: stage.get("seconds") for name, stage in (report.stats.get("stages") or {}).items()},
         "report": str(paths["report"]),
         "pairs_csv": str(paths["pairs"]),
         "html": str(paths["html"]) if "html" in paths else None,

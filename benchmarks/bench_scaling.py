@@ -1,0 +1,156 @@
+"""Scaling: the whole ``wiretrace scan`` command, outputs written, at growing corpus sizes.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_scaling.py [--sizes 1000,10000,100000,1000000]
+        [--engine local] [--engine ray] [--workers W] [--memory-limit-gb G] [--json OUT]
+
+For each size the deterministic synthetic corpus of ``bench_throughput.py``
+(:mod:`wiretrace.evaluation.synthetic`, 600-word news stories with copies) is
+written as JSONL to a temporary folder (not timed), then ``python -m
+wiretrace scan FILE --out DIR --json -q`` runs as a child process, once per
+engine. Measured for each run:
+
+* **wall seconds** of the command, start-up and every output written
+  (report.json, report.html, pairs.csv, the provenance graph) included, and
+  documents per second;
+* **peak memory of the whole process tree** (the command and its workers,
+  or Ray's processes started by it), sampled from /proc every 50 ms;
+* **disk**: the input file and the output folder;
+* **per-stage seconds** as the command reports them (``--json``:
+  ``stage_seconds``), and what is left of the wall time: start-up, reading
+  the command's arguments and writing the outputs.
+
+A size is skipped, with the reason printed, when the peak memory measured at
+the largest size run so far, scaled linearly, would pass ``--memory-limit-gb``
+(default: 90% of this machine's memory): the run would be killed, not
+measured. Nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _context  # noqa: E402
+
+from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl  # noqa: E402
+
+
+def _machine_memory_gb() -> float:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+def _folder_mb(path: Path) -> float:
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
+
+
+def run_scan(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, Any]:
+    """One ``wiretrace scan`` as a child process, measured (module doc)."""
+    command = [sys.executable, "-m", "wiretrace", "scan", str(corpus), "--out", str(out), "--json", "-q",
+               "--engine", engine, "--workers", str(workers)]
+    with _context.TreePeak() as peak:
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # 1: copies found (a finding, not a failure)
+        raise SystemExit(f"scan failed ({done.returncode}): {done.stderr[-2000:]}")
+    summary = json.loads(done.stdout)
+    stages = {name: round(seconds or 0.0, 2) for name, seconds in summary["stage_seconds"].items()}
+    return {
+        "engine": engine,
+        "documents": summary["documents"],
+        "wall_seconds": round(wall, 2),
+        "docs_per_second": round(summary["documents"] / wall),
+        "analysis_seconds": round(summary["seconds"], 2),
+        "startup_and_writing_seconds": round(wall - summary["seconds"], 2),
+        "peak_tree_rss_mb": peak.peak_mb,
+        "input_mb": round(corpus.stat().st_size / 2**20, 1),
+        "output_mb": _folder_mb(out),
+        "clusters": summary["clusters"],
+        "verified_pairs": summary["verified_pairs"],
+        "stage_seconds": stages,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated corpus sizes")
+    parser.add_argument("--engine", action="append", choices=("local", "ray"), help="repeatable; default: local")
+    parser.add_argument("--workers", type=int, default=0, help="0: one per core")
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--memory-limit-gb", type=float, default=None, help="default: 90%% of the machine's memory")
+    parser.add_argument("--json", metavar="OUT")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    engines = args.engine or ["local"]
+    limit_gb = args.memory_limit_gb or 0.9 * _machine_memory_gb()
+    console = Console(width=max(Console().width, 120))
+    results: dict[str, Any] = {"machine": _context.machine_info(), "memory_limit_gb": round(limit_gb, 1), "runs": [],
+                               "skipped": []}
+    largest: tuple[int, float] | None = None  # (size, peak MB) of the largest run so far
+    with tempfile.TemporaryDirectory(prefix="wiretrace-scaling-") as tmp:
+        for size in sizes:
+            if largest is not None:
+                estimate_gb = largest[1] / 1024 * size / largest[0]
+                if estimate_gb > limit_gb:
+                    reason = (f"{size:,} documents: about {estimate_gb:.0f} GB of peak memory by the {largest[0]:,} run "
+                              f"scaled linearly, over the {limit_gb:.0f} GB limit")
+                    console.print(f"[yellow]skipped[/]: {reason}")
+                    results["skipped"].append({"documents": size, "reason": reason})
+                    continue
+            corpus = Path(tmp) / f"corpus-{size}.jsonl"
+            write_jsonl(generate_corpus(size, seed=args.seed), corpus)
+            for engine in engines:
+                out = Path(tmp) / f"out-{size}-{engine}"
+                run = run_scan(corpus, out, engine, args.workers)
+                results["runs"].append(run)
+                console.print(f"{size:,} documents, {engine}: {run['wall_seconds']} s, "
+                              f"{run['peak_tree_rss_mb']:,.0f} MB peak")
+                peak = max(r["peak_tree_rss_mb"] for r in results["runs"] if r["documents"] == run["documents"])
+                largest = (size, peak)
+                shutil.rmtree(out)
+            corpus.unlink()
+
+    table = Table(title="wiretrace scan, end to end (outputs written)")
+    for column in ("documents", "engine", "wall s", "docs/s", "peak MB (tree)", "input MB", "output MB",
+                   "analysis s", "start-up + writing s"):
+        table.add_column(column, justify="right")
+    for run in results["runs"]:
+        table.add_row(f"{run['documents']:,}", run["engine"], f"{run['wall_seconds']:.1f}",
+                      f"{run['docs_per_second']:,}", f"{run['peak_tree_rss_mb']:,.0f}", f"{run['input_mb']:,.0f}",
+                      f"{run['output_mb']:,.0f}", f"{run['analysis_seconds']:.1f}",
+                      f"{run['startup_and_writing_seconds']:.1f}")
+    console.print(table)
+    stages = Table(title="per-stage seconds (the command's own; start-up and writing: above)")
+    stages.add_column("stage")
+    for run in results["runs"]:
+        stages.add_column(f"{run['documents']:,} {run['engine']}", justify="right")
+    names = list(dict.fromkeys(n for run in results["runs"] for n in run["stage_seconds"]))
+    for name in names:
+        stages.add_row(name, *(f"{run['stage_seconds'].get(name, 0):.2f}" for run in results["runs"]))
+    console.print(stages)
+    for skipped in results["skipped"]:
+        console.print(f"skipped: {skipped['reason']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
