@@ -268,3 +268,40 @@ def test_report_json_is_streamed_one_line_per_item_with_the_reports_content(tmp_
     # each document on its own line, in order
     assert [json.loads(line.rstrip(","))["id"] for line in lines[start + 1: start + 8]] == [f"d{i}" for i in range(7)]
     assert lines[start + 8] == "  ],"
+
+
+def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_path, monkeypatch):
+    import wiretrace.report as report_module
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    report = scan(records)
+    report.write(tmp_path / "here")
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # a forked writer even for 12 documents
+    report.write(tmp_path / "apart")
+    for name in OUTPUT_NAMES:
+        assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+
+
+@pytest.mark.parametrize("fails", ["graph", "report.json"])
+def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_temporary_file(tmp_path, monkeypatch,
+                                                                                          fails):
+    import wiretrace.report as report_module
+    import wiretrace.trace
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    scan(records).write(tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if fails == "graph":  # in the forked writer, half-way through its files
+        monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", disk_full)
+    else:  # here, while the forked writer writes the graph
+        monkeypatch.setattr(report_module, "write_report_json", disk_full)
+    with pytest.raises((OutputError, OSError), match="No space left"):
+        scan(records).write(tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])

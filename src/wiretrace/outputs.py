@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -273,6 +273,20 @@ class Batch:
             raise OutputError(
                 f"cannot write {self.folder / name}: {_describe(exc)}; the previous outputs in {self.folder} are untouched"
             ) from None
+
+    def adopt(self, temps: Mapping[str, Path]) -> None:
+        """Take over temporary files another process wrote for this batch
+        (a :class:`Batch` of its own in the same folder, whose ``temps`` it
+        handed back): they are committed or discarded with this batch's."""
+        for name, temp in temps.items():
+            if name in self._temps:
+                raise ValueError(f"{name} written twice in one batch")
+            self._temps[name] = Path(temp)
+
+    @property
+    def temps(self) -> dict[str, Path]:
+        """The temporary files written so far, by output name."""
+        return dict(self._temps)
 
     def write_text(self, name: str, text: str) -> None:
         with self.open(name) as handle:

@@ -151,28 +151,43 @@ class Report:
             OutputError: A file could not be written (disk full, no
                 permission); the previous outputs are untouched.
         """
+        from wiretrace.executor import LocalExecutor, can_fork
+
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
         opened_here = not folder.held
         folder.open()
         try:
             data = self.to_dict()
-            with folder.batch() as batch:
-                with batch.open("report.json") as handle:
-                    write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
-                with batch.open("pairs.csv") as handle:
-                    _write_pairs_csv(handle, self.pairs, self.documents)
-                if self.graph is not None:
-                    from wiretrace.trace import write_graph
+            # the provenance graph's three files are written by a forked process while
+            # this one writes report.json, pairs.csv and report.html (a large run's graph
+            # files take as long as the rest); a small run writes them here
+            apart = self.graph is not None and len(self.documents) >= GRAPH_APART_MIN_DOCUMENTS and can_fork()
+            with folder.batch() as batch, LocalExecutor(2 if apart else 1).window(
+                    _write_graph_files, (self.graph, self.run_id, folder.path)) as window:
+                for temps in window.submit(None) if self.graph is not None else []:
+                    batch.adopt(temps)  # written here (a small run)
+                try:
+                    with batch.open("report.json") as handle:
+                        write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
+                    with batch.open("pairs.csv") as handle:
+                        _write_pairs_csv(handle, self.pairs, self.documents)
+                    if html:
+                        from wiretrace.html import render_html
 
-                    write_graph(self.graph, batch, run_id=self.run_id)
-                else:
+                        batch.write_text("report.html", scalar_text(render_html(data)))
+                    else:
+                        batch.remove_stale("report.html")
+                except BaseException:
+                    try:  # wait for the graph's files, so that the batch removes them too
+                        for temps in window.drain():
+                            batch.adopt(temps)
+                    except BaseException:  # noqa: S110 - the first error is the one reported; the graph's
+                        pass  # process removed its own files
+                    raise
+                for temps in window.drain():
+                    batch.adopt(temps)
+                if self.graph is None:
                     batch.remove_stale(*GRAPH_FILES.values())
-                if html:
-                    from wiretrace.html import render_html
-
-                    batch.write_text("report.html", scalar_text(render_html(data)))
-                else:
-                    batch.remove_stale("report.html")
             names = {"report": "report.json", "pairs": "pairs.csv", "html": "report.html", **GRAPH_FILES}
             return {key: batch.paths[name] for key, name in names.items() if name in batch.paths}
         finally:
@@ -495,6 +510,29 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
     first = documents[reuse.first].id if reuse.first is not None else None
     return {"a": a.id, "b": b.id, "cluster_a": cluster_of.get(reuse.a), "cluster_b": cluster_of.get(reuse.b),
             **reuse.to_dict(), "first": first}
+
+
+#: From this many documents a run's graph files are written by a process of
+#: their own, beside report.json and report.html (:meth:`Report.write`):
+#: below it a fork costs more than it saves.
+GRAPH_APART_MIN_DOCUMENTS = 4000
+
+
+def _write_graph_files(task: Any, shared: tuple[Any, str | None, Path]) -> dict[str, Path]:
+    """Write the provenance graph's files as temporary files of a batch of
+    their own in the output folder (on a forked worker, or here); their
+    names, for the run's batch to adopt. On an error they are removed."""
+    from wiretrace.outputs import Batch
+    from wiretrace.trace import write_graph
+
+    graph, run_id, folder = shared
+    own = Batch(folder)
+    try:
+        write_graph(graph, own, run_id=run_id)
+    except BaseException:
+        own.discard()
+        raise
+    return own.temps
 
 
 #: Items of a list joined into one write of report.json: a stream of modest

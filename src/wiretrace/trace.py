@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -854,6 +854,9 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     is deterministic)."""
     from wiretrace.outputs import xml_text
 
+    if _xml_clean(graph):
+        return graph  # the common case: nothing to replace, no copy
+
     def clean(attrs: dict) -> dict:
         return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
 
@@ -876,18 +879,40 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     return safe
 
 
+def _xml_clean(graph: nx.DiGraph) -> bool:
+    """Whether every node id and string attribute is text XML 1.0 can hold
+    (one search over them all: a newline, which joins them, is allowed)."""
+    from wiretrace.outputs import xml_text
+
+    def strings() -> Iterator[str]:
+        for attrs in (graph.graph, *(a for _, a in graph.nodes(data=True)), *(a for _, _, a in graph.edges(data=True))):
+            for key, value in attrs.items():
+                yield str(key)
+                if isinstance(value, str):
+                    yield value
+        for node in graph.nodes:
+            yield str(node)
+
+    joined = "\n".join(strings())
+    return xml_text(joined) == joined
+
+
 def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> None:
     """GraphML, GEXF (Gephi) and node-link JSON files of the graph, into an
-    :class:`wiretrace.outputs.Batch` (written with the run's other files)."""
+    :class:`wiretrace.outputs.Batch` (written with the run's other files).
+    The run id goes into the files' graph attributes; ``graph`` itself is
+    left as it was."""
     from wiretrace.outputs import scalar_text
 
-    graph = graph.copy()
-    if run_id:
-        graph.graph["run_id"] = run_id
-    safe = xml_safe_graph(graph)
-    with batch.open("provenance.graphml") as handle:
-        nx.write_graphml(safe, handle)
-    with batch.open("provenance.gexf") as handle:
-        nx.write_gexf(safe, handle)
-    data = nx.node_link_data(graph, edges="edges")
+    attributes = graph.graph
+    graph.graph = {**attributes, "run_id": run_id} if run_id else dict(attributes)
+    try:
+        safe = xml_safe_graph(graph)
+        with batch.open("provenance.graphml") as handle:
+            nx.write_graphml(safe, handle)
+        with batch.open("provenance.gexf") as handle:
+            nx.write_gexf(safe, handle)
+        data = nx.node_link_data(graph, edges="edges")
+    finally:
+        graph.graph = attributes
     batch.write_text("provenance.json", scalar_text(json.dumps(data, indent=1, ensure_ascii=False)) + "\n")
