@@ -51,13 +51,43 @@ class TreePeak:
     (``/usr/bin/time -v`` and ru_maxrss miss it: wiretrace resets its own
     high-water mark between stages, and children's peaks do not add up.)"""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, proportional: bool = False) -> None:
         import threading
 
         self.interval = interval
+        self.proportional = proportional  # PSS: a page shared by forked workers counted once, not per process
         self.peak_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def tree_pss_mb(root: int | None = None) -> float:
+        """The tree's proportional set size (``/proc/PID/smaps_rollup``):
+        pages shared by forked processes split among them, so the sum is
+        the memory the tree really holds."""
+        root = root or os.getpid()
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as handle:
+                        parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+                except OSError:
+                    continue
+                children.setdefault(parent, []).append(int(entry))
+        total_kb, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            try:
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                    for line in handle:
+                        if line.startswith(b"Pss:"):
+                            total_kb += int(line.split()[1])
+                            break
+            except OSError:
+                pass
+            todo.extend(children.get(pid, ()))
+        return total_kb / 1024
 
     @staticmethod
     def tree_rss_mb(root: int | None = None) -> float:
@@ -82,9 +112,12 @@ class TreePeak:
             todo.extend(children.get(pid, ()))
         return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+    def _sample(self) -> float:
+        return self.tree_pss_mb() if self.proportional else self.tree_rss_mb()
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, self.tree_rss_mb())
+            self.peak_mb = max(self.peak_mb, self._sample())
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "TreePeak":
@@ -94,4 +127,4 @@ class TreePeak:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_mb = round(max(self.peak_mb, self.tree_rss_mb()), 1)
+        self.peak_mb = round(max(self.peak_mb, self._sample()), 1)

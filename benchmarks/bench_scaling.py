@@ -15,7 +15,10 @@ engine. Measured for each run:
   (report.json, report.html, pairs.csv, the provenance graph) included, and
   documents per second;
 * **peak memory of the whole process tree** (the command and its workers,
-  or Ray's processes started by it), sampled from /proc every 50 ms;
+  or Ray's processes started by it), sampled from /proc every 50 ms: the
+  proportional set size (PSS, ``smaps_rollup``), which counts a page that
+  forked workers share once -- the sum of their resident sizes (also
+  recorded) counts it in every process;
 * **disk**: the input file and the output folder;
 * **per-stage seconds** as the command reports them (``--json``:
   ``stage_seconds``), and what is left of the wall time: start-up, reading
@@ -56,6 +59,18 @@ def _machine_memory_gb() -> float:
     return 0.0
 
 
+def _release_memory() -> None:
+    """Hand memory freed by the corpus generation back to the OS (glibc
+    ``malloc_trim``), so that this process adds little to the tree's peak."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 def _folder_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
 
@@ -64,12 +79,14 @@ def run_scan(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, An
     """One ``wiretrace scan`` as a child process, measured (module doc)."""
     command = [sys.executable, "-m", "wiretrace", "scan", str(corpus), "--out", str(out), "--json", "-q",
                "--engine", engine, "--workers", str(workers)]
-    with _context.TreePeak() as peak:
+    with _context.TreePeak(proportional=True) as peak, _context.TreePeak() as rss_peak:
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         wall = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: copies found (a finding, not a failure)
-        raise SystemExit(f"scan failed ({done.returncode}): {done.stderr[-2000:]}")
+        how = f"killed by signal {-done.returncode}" if done.returncode < 0 else f"exit {done.returncode}"
+        return {"engine": engine, "failed": f"{how} after {wall:.0f} s, peak {peak.peak_mb:,.0f} MB (PSS)",
+                "stderr": done.stderr[-2000:], "peak_tree_pss_mb": peak.peak_mb}
     summary = json.loads(done.stdout)
     stages = {name: round(seconds or 0.0, 2) for name, seconds in summary["stage_seconds"].items()}
     return {
@@ -79,7 +96,8 @@ def run_scan(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, An
         "docs_per_second": round(summary["documents"] / wall),
         "analysis_seconds": round(summary["seconds"], 2),
         "startup_and_writing_seconds": round(wall - summary["seconds"], 2),
-        "peak_tree_rss_mb": peak.peak_mb,
+        "peak_tree_pss_mb": peak.peak_mb,
+        "peak_tree_rss_sum_mb": rss_peak.peak_mb,
         "input_mb": round(corpus.stat().st_size / 2**20, 1),
         "output_mb": _folder_mb(out),
         "clusters": summary["clusters"],
@@ -102,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_gb = args.memory_limit_gb or 0.9 * _machine_memory_gb()
     console = Console(width=max(Console().width, 120))
     results: dict[str, Any] = {"machine": _context.machine_info(), "memory_limit_gb": round(limit_gb, 1), "runs": [],
-                               "skipped": []}
+                               "failed": [], "skipped": []}
     largest: tuple[int, float] | None = None  # (size, peak MB) of the largest run so far
     with tempfile.TemporaryDirectory(prefix="wiretrace-scaling-") as tmp:
         for size in sizes:
@@ -116,24 +134,29 @@ def main(argv: list[str] | None = None) -> int:
                     continue
             corpus = Path(tmp) / f"corpus-{size}.jsonl"
             write_jsonl(generate_corpus(size, seed=args.seed), corpus)
+            _release_memory()  # the generator's memory is not the scan's: the tree's peak includes this process
             for engine in engines:
                 out = Path(tmp) / f"out-{size}-{engine}"
                 run = run_scan(corpus, out, engine, args.workers)
-                results["runs"].append(run)
-                console.print(f"{size:,} documents, {engine}: {run['wall_seconds']} s, "
-                              f"{run['peak_tree_rss_mb']:,.0f} MB peak")
-                peak = max(r["peak_tree_rss_mb"] for r in results["runs"] if r["documents"] == run["documents"])
-                largest = (size, peak)
-                shutil.rmtree(out)
+                run["size"] = size
+                if "failed" in run:
+                    results["failed"].append(run)
+                    console.print(f"[red]{size:,} documents, {engine}: failed[/]: {run['failed']}")
+                else:
+                    results["runs"].append(run)
+                    console.print(f"{size:,} documents, {engine}: {run['wall_seconds']} s, "
+                                  f"{run['peak_tree_pss_mb']:,.0f} MB peak (PSS)")
+                largest = (size, max(largest[1] if largest and largest[0] == size else 0, run["peak_tree_pss_mb"]))
+                shutil.rmtree(out, ignore_errors=True)
             corpus.unlink()
 
     table = Table(title="wiretrace scan, end to end (outputs written)")
-    for column in ("documents", "engine", "wall s", "docs/s", "peak MB (tree)", "input MB", "output MB",
+    for column in ("documents", "engine", "wall s", "docs/s", "peak MB (tree, PSS)", "input MB", "output MB",
                    "analysis s", "start-up + writing s"):
         table.add_column(column, justify="right")
     for run in results["runs"]:
         table.add_row(f"{run['documents']:,}", run["engine"], f"{run['wall_seconds']:.1f}",
-                      f"{run['docs_per_second']:,}", f"{run['peak_tree_rss_mb']:,.0f}", f"{run['input_mb']:,.0f}",
+                      f"{run['docs_per_second']:,}", f"{run['peak_tree_pss_mb']:,.0f}", f"{run['input_mb']:,.0f}",
                       f"{run['output_mb']:,.0f}", f"{run['analysis_seconds']:.1f}",
                       f"{run['startup_and_writing_seconds']:.1f}")
     console.print(table)
@@ -145,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         stages.add_row(name, *(f"{run['stage_seconds'].get(name, 0):.2f}" for run in results["runs"]))
     console.print(stages)
+    for failed in results["failed"]:
+        console.print(f"failed: {failed['size']:,} documents, {failed['engine']}: {failed['failed']}")
     for skipped in results["skipped"]:
         console.print(f"skipped: {skipped['reason']}")
     if args.json:
