@@ -42,13 +42,13 @@ def _reference(sets: list[list[int]], rate: int, min_shared: int, max_df: int) -
                   if count >= int(anchors_needed(per_doc[a], per_doc[b], min_shared)))
 
 
+# corpora of a few documents over a small universe of shingles, rate, min_shared, max_df
+ANCHOR_CASES = (st.lists(st.lists(st.integers(0, 40), max_size=25), min_size=2, max_size=12),
+                st.integers(1, 3), st.integers(1, 4), st.integers(2, 5))
+
+
 @settings(max_examples=150, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 40), max_size=25), min_size=2, max_size=12),
-    st.integers(1, 3),
-    st.integers(1, 4),
-    st.integers(2, 5),
-)
+@given(*ANCHOR_CASES)
 def test_anchor_candidates_equal_the_plain_reference(universe_sets, rate, min_shared, max_df):
     # shingle values from a small universe, so that anchors are shared; their low
     # 32 bits are zero (the packing of document numbers into them loses nothing)
@@ -58,12 +58,7 @@ def test_anchor_candidates_equal_the_plain_reference(universe_sets, rate, min_sh
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 40), max_size=25), min_size=2, max_size=12),
-    st.integers(1, 3),
-    st.integers(1, 4),
-    st.integers(2, 5),
-)
+@given(*ANCHOR_CASES)
 def test_anchor_candidates_grouped_in_partitions_on_workers_equal_the_plain_reference(universe_sets, rate,
                                                                                     min_shared, max_df):
     from wiretrace.executor import LocalExecutor
