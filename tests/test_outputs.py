@@ -305,3 +305,24 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
         scan(records).write(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+
+
+def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file_and_a_free_folder(tmp_path,
+                                                                                                    monkeypatch):
+    import signal
+
+    import wiretrace.report as report_module
+    import wiretrace.trace
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    scan(records).write(tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    # the forked writer dies as the out-of-memory killer would end it: no Python clean-up runs
+    monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(OutputError, match="died"):
+        scan(records).write(tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+    with OutputFolder(tmp_path):  # the writer's process is gone: the folder is free at once
+        pass

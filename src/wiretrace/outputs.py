@@ -25,14 +25,14 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from wiretrace.errors import WiretraceError
 
-__all__ = ["OutputError", "OutputLocked", "OutputFolder", "atomic_write", "new_run_id", "LOCK_NAME",
+__all__ = ["OutputError", "OutputLocked", "OutputFolder", "ReservedFiles", "atomic_write", "new_run_id", "LOCK_NAME",
            "scalar_text", "xml_text"]
 
 log = logging.getLogger("wiretrace")
@@ -253,6 +253,7 @@ class Batch:
         self.replaced_links: list[tuple[Path, str]] = []
         self.removed: list[Path] = []
         self._stale: list[str] = []
+        self._reserved: list[int] = []  # descriptors of reserve()'s files, closed with the batch
 
     @contextmanager
     def open(self, name: str) -> Iterator[IO[bytes]]:
@@ -274,19 +275,32 @@ class Batch:
                 f"cannot write {self.folder / name}: {_describe(exc)}; the previous outputs in {self.folder} are untouched"
             ) from None
 
-    def adopt(self, temps: Mapping[str, Path]) -> None:
-        """Take over temporary files another process wrote for this batch
-        (a :class:`Batch` of its own in the same folder, whose ``temps`` it
-        handed back): they are committed or discarded with this batch's."""
-        for name, temp in temps.items():
+    def reserve(self, names: Iterable[str]) -> ReservedFiles:
+        """Create the temporary files that become ``names`` now, to be
+        written later -- by a process forked after this call, which inherits
+        their descriptors -- through the returned :class:`ReservedFiles`.
+        They are committed or discarded with this batch's other files
+        whatever becomes of that process (killed, out of memory)."""
+        fds: dict[str, int] = {}
+        for name in names:
             if name in self._temps:
                 raise ValueError(f"{name} written twice in one batch")
-            self._temps[name] = Path(temp)
+            try:
+                temp, fd = _temp_file(self.folder, name)
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.folder / name}: {_describe(exc)}") from None
+            self._temps[name] = temp
+            self._reserved.append(fd)
+            fds[name] = fd
+        return ReservedFiles(self.folder, fds)
 
-    @property
-    def temps(self) -> dict[str, Path]:
-        """The temporary files written so far, by output name."""
-        return dict(self._temps)
+    def _close_reserved(self) -> None:
+        for fd in self._reserved:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._reserved.clear()
 
     def write_text(self, name: str, text: str) -> None:
         with self.open(name) as handle:
@@ -298,12 +312,14 @@ class Batch:
         self._stale.extend(names)
 
     def discard(self) -> None:
+        self._close_reserved()
         for temp in self._temps.values():
             _unlink(temp)
         self._temps.clear()
 
     def commit(self, last: str = "report.json") -> dict[str, Path]:
         """Rename every temporary file into place, ``last`` last."""
+        self._close_reserved()
         names = sorted(self._temps, key=lambda n: (n == last, n))
         blocked = [n for n in names if (self.folder / n).is_dir() and not (self.folder / n).is_symlink()]
         if blocked:  # checked before the first rename: none or all
@@ -331,6 +347,36 @@ class Batch:
         self._temps.clear()
         _fsync_dir(self.folder)
         return self.paths
+
+
+class ReservedFiles:
+    """Files of a :class:`Batch` created ahead (:meth:`Batch.reserve`),
+    written by name as a batch's files are (``open``, ``write_text``), in
+    this process or a forked one. Writing never creates, renames or removes
+    anything: the batch that reserved them does."""
+
+    def __init__(self, folder: Path, fds: Mapping[str, int]) -> None:
+        self.folder = folder
+        self._fds = dict(fds)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """A binary handle to the reserved file that becomes ``name``."""
+        if name not in self._fds:
+            raise ValueError(f"{name} was not reserved")
+        try:
+            with os.fdopen(os.dup(self._fds.pop(name)), "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {self.folder / name}: {_describe(exc)}; the previous outputs in {self.folder} are untouched"
+            ) from None
+
+    def write_text(self, name: str, text: str) -> None:
+        with self.open(name) as handle:
+            handle.write(text.encode("utf-8"))
 
 
 # Text every output format can carry. A lone surrogate (from a malformed

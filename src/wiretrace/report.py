@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import re
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator, Mapping
@@ -29,7 +30,7 @@ import numpy as np
 from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
-from wiretrace.outputs import OutputFolder, new_run_id, scalar_text
+from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.verify import VerifiedPair
 
@@ -121,10 +122,11 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """report.json's text: with ``indent`` (the default) as the file is
-        written (:func:`write_report_json`), else on one line."""
-        if indent is None:
-            return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+        """report.json's text: with the default ``indent`` as the file is
+        written (:func:`write_report_json`), with None on one line, with
+        another indent ``json.dumps``'s."""
+        if indent != 2:
+            return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         out = io.StringIO()
         write_report_json(out.write, self.to_dict())
         return out.getvalue()
@@ -162,30 +164,39 @@ class Report:
             # this one writes report.json, pairs.csv and report.html (a large run's graph
             # files take as long as the rest); a small run writes them here
             apart = self.graph is not None and len(self.documents) >= GRAPH_APART_MIN_DOCUMENTS and can_fork()
-            with folder.batch() as batch, LocalExecutor(2 if apart else 1).window(
-                    _write_graph_files, (self.graph, self.run_id, folder.path)) as window:
-                for temps in window.submit(None) if self.graph is not None else []:
-                    batch.adopt(temps)  # written here (a small run)
-                try:
-                    with batch.open("report.json") as handle:
-                        write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
-                    with batch.open("pairs.csv") as handle:
-                        _write_pairs_csv(handle, self.pairs, self.documents)
-                    if html:
-                        from wiretrace.html import render_html
+            with folder.batch() as batch:
+                # the graph's files are created here, so that the batch removes them
+                # whatever becomes of the process that writes them
+                graph_files = batch.reserve(GRAPH_FILES.values()) if self.graph is not None else None
+                error: BaseException | None = None
+                with LocalExecutor(2 if apart else 1).window(_write_graph_files,
+                                                             (self.graph, self.run_id, graph_files)) as window:
+                    try:
+                        if graph_files is not None:
+                            window.submit(None)  # a small run: written here, now
+                        with batch.open("report.json") as handle:
+                            write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
+                        with batch.open("pairs.csv") as handle:
+                            _write_pairs_csv(handle, self.pairs, self.documents)
+                        if html:
+                            from wiretrace.html import render_html
 
-                        batch.write_text("report.html", scalar_text(render_html(data)))
-                    else:
-                        batch.remove_stale("report.html")
-                except BaseException:
-                    try:  # wait for the graph's files, so that the batch removes them too
-                        for temps in window.drain():
-                            batch.adopt(temps)
-                    except BaseException:  # noqa: S110 - the first error is the one reported; the graph's
-                        pass  # process removed its own files
-                    raise
-                for temps in window.drain():
-                    batch.adopt(temps)
+                            batch.write_text("report.html", scalar_text(render_html(data)))
+                        else:
+                            batch.remove_stale("report.html")
+                    except BaseException as exc:  # the graph's process is waited for all the same
+                        error = exc
+                    try:
+                        list(window.drain())
+                    except BrokenProcessPool:
+                        error = error or OutputError(
+                            f"cannot write the provenance graph in {folder.path}: the process writing it died; "
+                            f"the previous outputs in {folder.path} are untouched")
+                    except BaseException as exc:
+                        error = error or exc
+                # the window is closed and its workers joined (they held the folder's lock too)
+                if error is not None:
+                    raise error
                 if self.graph is None:
                     batch.remove_stale(*GRAPH_FILES.values())
             names = {"report": "report.json", "pairs": "pairs.csv", "html": "report.html", **GRAPH_FILES}
@@ -518,21 +529,13 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
 GRAPH_APART_MIN_DOCUMENTS = 4000
 
 
-def _write_graph_files(task: Any, shared: tuple[Any, str | None, Path]) -> dict[str, Path]:
-    """Write the provenance graph's files as temporary files of a batch of
-    their own in the output folder (on a forked worker, or here); their
-    names, for the run's batch to adopt. On an error they are removed."""
-    from wiretrace.outputs import Batch
+def _write_graph_files(task: Any, shared: tuple[Any, str | None, Any]) -> None:
+    """Write the provenance graph into the files reserved for it
+    (:meth:`wiretrace.outputs.Batch.reserve`), on a forked worker or here."""
     from wiretrace.trace import write_graph
 
-    graph, run_id, folder = shared
-    own = Batch(folder)
-    try:
-        write_graph(graph, own, run_id=run_id)
-    except BaseException:
-        own.discard()
-        raise
-    return own.temps
+    graph, run_id, files = shared
+    write_graph(graph, files, run_id=run_id)
 
 
 #: Items of a list joined into one write of report.json: a stream of modest
@@ -568,6 +571,8 @@ def write_report_json(write: Callable[[str], Any], data: dict[str, Any]) -> None
     keys = list(data)
     for number, key in enumerate(keys):
         value = data[key]
+        if not isinstance(key, str):  # as json.dumps writes a key: 1 -> "1", True -> "true"
+            key = next(iter(json.loads(json.dumps({key: 0}, allow_nan=False))))
         write(f"  {json.dumps(key, ensure_ascii=False)}: ")
         if isinstance(value, list) and value:
             write("[\n")
