@@ -369,7 +369,6 @@ class _Words:
 
 def _words(texts: Sequence[str]) -> _Words:
     """Words of many texts at once: texts joined by a space, tokenised in one pass."""
-    n = len(texts)
     entities: dict[int, list[tuple[int, int]]] = {}
     if any("&" in text for text in texts):
         texts = list(texts)
