@@ -255,9 +255,8 @@ class Batch:
         self._stale: list[str] = []
         self._reserved: list[int] = []  # descriptors of reserve()'s files, closed with the batch
 
-    @contextmanager
-    def open(self, name: str) -> Iterator[IO[bytes]]:
-        """A binary handle to the temporary file that becomes ``name``."""
+    def _create(self, name: str) -> int:
+        """The temporary file that becomes ``name``, created and registered; its descriptor."""
         if name in self._temps:
             raise ValueError(f"{name} written twice in one batch")
         try:
@@ -265,15 +264,13 @@ class Batch:
         except OSError as exc:
             raise OutputError(f"cannot write {self.folder / name}: {_describe(exc)}") from None
         self._temps[name] = temp
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write {self.folder / name}: {_describe(exc)}; the previous outputs in {self.folder} are untouched"
-            ) from None
+        return fd
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """A binary handle to the temporary file that becomes ``name``."""
+        with _writing(self.folder, name, self._create(name)) as handle:
+            yield handle
 
     def reserve(self, names: Iterable[str]) -> ReservedFiles:
         """Create the temporary files that become ``names`` now, to be
@@ -281,17 +278,8 @@ class Batch:
         their descriptors -- through the returned :class:`ReservedFiles`.
         They are committed or discarded with this batch's other files
         whatever becomes of that process (killed, out of memory)."""
-        fds: dict[str, int] = {}
-        for name in names:
-            if name in self._temps:
-                raise ValueError(f"{name} written twice in one batch")
-            try:
-                temp, fd = _temp_file(self.folder, name)
-            except OSError as exc:
-                raise OutputError(f"cannot write {self.folder / name}: {_describe(exc)}") from None
-            self._temps[name] = temp
-            self._reserved.append(fd)
-            fds[name] = fd
+        fds = {name: self._create(name) for name in names}
+        self._reserved.extend(fds.values())
         return ReservedFiles(self.folder, fds)
 
     def _close_reserved(self) -> None:
@@ -349,6 +337,21 @@ class Batch:
         return self.paths
 
 
+@contextmanager
+def _writing(folder: Path, name: str, fd: int) -> Iterator[IO[bytes]]:
+    """A binary handle on ``fd`` (closed after), flushed and synced to disk;
+    a failure is an :class:`OutputError` that says the old outputs stand."""
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {folder / name}: {_describe(exc)}; the previous outputs in {folder} are untouched"
+        ) from None
+
+
 class ReservedFiles:
     """Files of a :class:`Batch` created ahead (:meth:`Batch.reserve`),
     written by name as a batch's files are (``open``, ``write_text``), in
@@ -364,15 +367,8 @@ class ReservedFiles:
         """A binary handle to the reserved file that becomes ``name``."""
         if name not in self._fds:
             raise ValueError(f"{name} was not reserved")
-        try:
-            with os.fdopen(os.dup(self._fds.pop(name)), "wb") as handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write {self.folder / name}: {_describe(exc)}; the previous outputs in {self.folder} are untouched"
-            ) from None
+        with _writing(self.folder, name, os.dup(self._fds.pop(name))) as handle:
+            yield handle
 
     def write_text(self, name: str, text: str) -> None:
         with self.open(name) as handle:
