@@ -163,9 +163,9 @@ def opened(window: Any) -> Iterator[Any]:
 
 
 def map_in_chunks(executor: Any, func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    """``[func(x) for x in items]`` through ``executor``'s window (any
-    executor: local or Ray), in chunks of an eighth of a worker's share, in
-    order."""
+    """``[func(x) for x in items]`` through ``executor``'s window (forked
+    workers inherit ``items``; a task is a chunk's bounds), in chunks of an
+    eighth of a worker's share, in order."""
     chunk = max(len(items) // (executor.workers * 8), 1)
     out: list[Any] = []
     with executor.window(_map_chunk, (func, items)) as window:

@@ -9,7 +9,10 @@ fingerprinting, credits, provenance and alignment.
 
 * The function and the data it reads (``shared``) go to Ray's object store
   once per window (``ray.put``); a task carries only its bounds or its
-  chunk of pages, as with forked workers.
+  chunk of pages, as with forked workers. :meth:`RayExecutor.map` sends
+  each chunk of items with its task, so the steps whose items carry their
+  own data (credits, provenance, alignment: a cluster's documents) ship
+  each to one worker, never the whole corpus.
 * At most ``2 * workers`` tasks are in flight, results are taken oldest
   first: memory stays flat and the output never depends on which worker
   was faster. A window that fails or is left early cancels what it queued.
@@ -40,7 +43,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from wiretrace.errors import ConfigError
-from wiretrace.executor import IN_FLIGHT_PER_WORKER, map_in_chunks, opened
+from wiretrace.executor import IN_FLIGHT_PER_WORKER, opened
 from wiretrace.registry import restore, snapshot
 
 __all__ = ["RayExecutor", "RayWindow", "connect"]
@@ -125,7 +128,22 @@ class RayExecutor:
         costs more than it saves)."""
         if len(items) < min_items:
             return [func(x) for x in items]
-        return map_in_chunks(self, func, items)
+        # each task carries its own chunk of items: a worker receives those it
+        # works on, not the whole list (a step whose items carry their cluster's
+        # data ships each cluster once, to one worker)
+        size = max(len(items) // (self.workers * 8), 1)
+        out: list[Any] = []
+        with self.window(_apply_chunk, func) as window:
+            for start in range(0, len(items), size):
+                for part in window.submit(list(items[start:start + size])):
+                    out.extend(part)
+            for part in window.drain():
+                out.extend(part)
+        return out
+
+
+def _apply_chunk(chunk: Sequence[Any], func: Callable[[Any], Any]) -> list[Any]:
+    return [func(x) for x in chunk]
 
 
 @contextmanager

@@ -113,17 +113,20 @@ def credits_stage(
     Only clustered documents are read: credits matter for provenance and
     attribution, which only copies have."""
     clustered = [i for members in components for i in members]
-
-    def read(i: int) -> list[Credit]:
-        doc = documents[i]
-        return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=wire[i].markers, links=doc.links,
-                            title=doc.title)
-
+    # each item carries what it reads (a module function, no closure over the corpus):
+    # an executor that ships items (Ray) sends each document once, to one worker
+    items = [(documents[i], wire[i].markers) for i in clustered]
     found = 0
-    for i, credits in zip(clustered, (executor or LocalExecutor()).map(read, clustered, min_items=2000)):
+    for i, credits in zip(clustered, (executor or LocalExecutor()).map(_read_credits, items, min_items=2000)):
         wire[i].credits = credits
         found += any(c.strength == "strong" for c in credits)
     return found
+
+
+def _read_credits(item: tuple[Document, Any]) -> list[Credit]:
+    doc, markers = item
+    return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=markers, links=doc.links,
+                        title=doc.title)
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -139,30 +142,36 @@ def provenance_stage(
     executor: LocalExecutor | None = None,
 ) -> list[ClusterProvenance]:
     """Origin and copy edges of every cluster (cluster ids c1, c2, ...)."""
-    pairs = {(p.a, p.b): p for p in verified}
+    cluster_of = {i: number for number, members in enumerate(components) for i in members}
+    pairs: list[dict[tuple[int, int], VerifiedPair]] = [{} for _ in components]
+    for p in verified:
+        if p.a in cluster_of and cluster_of[p.a] == cluster_of.get(p.b):
+            pairs[cluster_of[p.a]][(p.a, p.b)] = p
+    # each item carries its cluster's members and pairs (a module function, no closure
+    # over the corpus): an executor that ships items (Ray) sends each cluster once
+    items = [(number, [(i, documents[i], sets[i], wire[i]) for i in members], pairs[number - 1])
+             for number, members in enumerate(components, start=1)]
+    return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
 
-    def pair(i: int, j: int) -> VerifiedPair | None:
-        return pairs.get((i, j) if i < j else (j, i))
 
-    def trace_one(numbered: tuple[int, Sequence[int]]) -> ClusterProvenance:
-        number, indices = numbered
-        members = [
-            Member(
-                index=i,
-                id=documents[i].id,
-                site=documents[i].site,
-                published=_parse(documents[i].published),
-                date_source=documents[i].published_source,
-                shingles=sets[i],
-                agencies=_carried_agencies(wire[i], documents[i].site),
-                own_agency=agency_for_site(documents[i].site),
-                outlets=wire[i].credited_sites,
-            )
-            for i in indices
-        ]
-        return trace_cluster(f"c{number}", members, pair)
-
-    return (executor or LocalExecutor()).map(trace_one, list(enumerate(components, start=1)), min_items=500)
+def _trace_one(item: tuple[int, list[tuple[int, Document, np.ndarray, WireEvidence]],
+                           dict[tuple[int, int], VerifiedPair]]) -> ClusterProvenance:
+    number, rows, pairs = item
+    members = [
+        Member(
+            index=i,
+            id=doc.id,
+            site=doc.site,
+            published=_parse(doc.published),
+            date_source=doc.published_source,
+            shingles=shingles,
+            agencies=_carried_agencies(evidence, doc.site),
+            own_agency=agency_for_site(doc.site),
+            outlets=evidence.credited_sites,
+        )
+        for i, doc, shingles, evidence in rows
+    ]
+    return trace_cluster(f"c{number}", members, lambda i, j: pairs.get((i, j) if i < j else (j, i)))
 
 
 ALIGN_JOB_DOCUMENTS = 128  # documents per alignment job (whole clusters)
@@ -258,13 +267,11 @@ def align_stage(
         if len(job.documents) >= ALIGN_JOB_DOCUMENTS:
             jobs.append(_AlignJob())
 
-    def run(job: _AlignJob) -> list[tuple[list[list[int]], float, float]]:
-        found = align_pairs([documents[i].text for i in job.documents], job.pairs, shingle_size)
-        return [(a.passages, a.cut, a.paste) for a in found]  # plain tuples travel back from workers faster
-
     out: list[dict[str, Any] | None] = [None] * len(withs)
     jobs = [job for job in jobs if job.pairs]
-    for job, alignments in zip(jobs, (executor or LocalExecutor()).map(run, jobs, min_items=16)):
+    # each item carries its texts (a module function, no closure over the corpus)
+    items = [([documents[i].text for i in job.documents], job.pairs, shingle_size) for job in jobs]
+    for job, alignments in zip(jobs, (executor or LocalExecutor()).map(_align_job, items, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
     edges, comparisons, start = [], [], 0
@@ -275,6 +282,12 @@ def align_stage(
                             for i, a in zip(members, out[start : start + len(members)]) if a is not None])
         start += len(members)
     return Alignments(edges, comparisons)
+
+
+def _align_job(item: tuple[list[str], list[tuple[int, int]], int]) -> list[tuple[list[list[int]], float, float]]:
+    texts, pairs, shingle_size = item
+    found = align_pairs(texts, pairs, shingle_size)
+    return [(a.passages, a.cut, a.paste) for a in found]  # plain tuples travel back from workers faster
 
 
 def _closest_members(
