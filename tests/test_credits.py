@@ -53,6 +53,12 @@ def _credited_by_markup(data: bytes, url: str, **kw) -> list[str]:
     return credited_sources(find_credits("The story's own words.", found.metadata, found.site), **kw)
 
 
+def _story_page(title: str, block: str, sentence: str) -> bytes:
+    """A page whose story holds ``block`` above six paragraphs of ``sentence``."""
+    return (f"<html><head><title>{title}</title></head><body><div class='story'>{block}"
+            + f"<p>{sentence}</p>" * 6 + "</div></body></html>").encode()
+
+
 def test_a_photo_word_far_back_on_a_line_without_breaks_makes_no_caption():
     one_line = ("Share this picture on Facebook. " + BODY.strip() + " ") * 4 + "Permalink aw,ls/rc (AP, dpa)"
     assert sources(one_line) == ["agency:ap", "agency:dpa"]
@@ -773,10 +779,8 @@ def test_a_video_pages_source_line_in_its_player_block_is_a_credit():
 def test_an_agency_and_a_place_alone_in_a_block_is_a_byline():
     # Taipei Times: <ul class="as boxTitle"><li><div class="name">AFP, MANILA</div></li></ul>
     def page(block: str, where: str = "boxTitle") -> bytes:
-        return ("<html><head><title>Drills</title></head><body><div class='story'>"
-                f"<ul class='as {where}'><li><div class='name'>{block}</div></li></ul>"
-                + "<p>The joint exercise began on Monday with ships from both navies near the islands.</p>" * 6
-                + "</div></body></html>").encode()
+        return _story_page("Drills", f"<ul class='as {where}'><li><div class='name'>{block}</div></li></ul>",
+                           "The joint exercise began on Monday with ships from both navies near the islands.")
 
     def credited(data: bytes) -> list[str]:
         return _credited_by_markup(data, "https://www.paper-example.com/news/2024/10/16/1")
@@ -878,10 +882,9 @@ def test_a_news_tickers_source_lines_are_other_stories_credits():
 def test_a_link_to_the_sites_page_of_an_agencys_stories_is_a_byline():
     # news18: <li><strong><a href="https://www.news18.com/agency/pti.html" class="agnam">PTI</a></strong> Mumbai</li>
     def page(href: str, block: str = "article-bnow") -> bytes:
-        return ("<html><head><title>RBI</title></head><body><div class='story'>"
-                f"<ul class='{block}'><li><strong><a href='{href}' class='agnam'>PTI</a></strong> Mumbai</li></ul>"
-                + "<p>The central bank said on Thursday that cooperative banks must follow the new rules.</p>" * 6
-                + "</div></body></html>").encode()
+        return _story_page("RBI", f"<ul class='{block}'><li><strong><a href='{href}' class='agnam'>PTI</a></strong>"
+                                  " Mumbai</li></ul>",
+                           "The central bank said on Thursday that cooperative banks must follow the new rules.")
 
     def credited(data: bytes) -> list[str]:
         return _credited_by_markup(data, "https://www.news18-example.com/news/business/rbi-2889681.html")

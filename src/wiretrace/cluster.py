@@ -32,9 +32,7 @@ def connected_components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[
         >>> connected_components(6, [(0, 2), (4, 5), (2, 3)])
         [[0, 2, 3], [4, 5]]
     """
-    pairs = np.fromiter((x for edge in edges for x in edge), dtype=np.int64)
-    label = component_labels(n, pairs[0::2], pairs[1::2])
-    return _groups(label)
+    return _groups(_edge_labels(n, edges))
 
 
 def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -70,6 +68,12 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             label = jumped
         a, b = a[apart], b[apart]  # edges inside one root already stay so
     return label
+
+
+def _edge_labels(n: int, edges: Iterable[tuple[int, int]]) -> np.ndarray:
+    """:func:`component_labels` of edges given as pairs."""
+    pairs = np.fromiter((x for edge in edges for x in edge), dtype=np.int64)
+    return component_labels(n, pairs[0::2], pairs[1::2])
 
 
 def _groups(label: np.ndarray) -> list[list[int]]:
@@ -172,7 +176,6 @@ def split_hubs(n: int, verified: Sequence[Any], jaccard: float,
 
 def _labels(n: int, edges: Iterable[tuple[int, int]]) -> tuple[list[int], dict[int, int]]:
     """Each node's component label (its smallest member), and each label's size."""
-    pairs = np.fromiter((x for edge in edges for x in edge), dtype=np.int64)
-    label = component_labels(n, pairs[0::2], pairs[1::2])
+    label = _edge_labels(n, edges)
     values, counts = np.unique(label, return_counts=True)
     return label.tolist(), dict(zip(values.tolist(), counts.tolist()))

@@ -162,16 +162,25 @@ def opened(window: Any) -> Iterator[Any]:
         window._close(failed)
 
 
-def map_in_chunks(executor: Any, func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    """``[func(x) for x in items]`` through ``executor``'s window (forked
-    workers inherit ``items``; a task is a chunk's bounds), in chunks of an
-    eighth of a worker's share, in order."""
+def map_in_chunks(executor: Any, func: Callable[[Any], Any], items: Sequence[Any], *,
+                  ship: bool = False) -> list[Any]:
+    """``[func(x) for x in items]`` through ``executor``'s window, in chunks
+    of an eighth of a worker's share, in order. A task is a chunk's bounds
+    into ``items``, which forked workers inherit; with ``ship`` (workers in
+    other processes or machines, as Ray's), a task carries its chunk of
+    items, so that a worker receives only those it works on."""
     chunk = max(len(items) // (executor.workers * 8), 1)
     out: list[Any] = []
-    with executor.window(_map_chunk, (func, items)) as window:
+    job, shared = (_apply_chunk, func) if ship else (_map_chunk, (func, items))
+    with executor.window(job, shared) as window:
         for start in range(0, len(items), chunk):
-            for part in window.submit((start, min(start + chunk, len(items)))):
+            end = min(start + chunk, len(items))
+            for part in window.submit(list(items[start:end]) if ship else (start, end)):
                 out.extend(part)
         for part in window.drain():
             out.extend(part)
     return out
+
+
+def _apply_chunk(chunk: Sequence[Any], func: Callable[[Any], Any]) -> list[Any]:
+    return [func(x) for x in chunk]

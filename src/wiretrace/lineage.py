@@ -140,16 +140,16 @@ class Lineage:
 
 def version_pairs(
     sites: Sequence[str | None],
+    sets: Sequence[np.ndarray],
     free_sets: Sequence[np.ndarray],
     dates: Sequence[datetime | None],
     pairs: Sequence[tuple[int, int]],
     min_shingles: int,
     same_publisher: Callable[[str | None, str | None], bool],
-    sets: Sequence[np.ndarray] | None = None,
 ) -> list[VersionPair]:
     """The version pairs among candidate ``pairs`` (module doc), sorted.
-    ``sets`` are the whole shingle sets (quotes included) for the kept
-    body's share; without them the free sets stand in.
+    ``sets`` are the whole shingle sets (quotes included), for the kept
+    body's share; ``free_sets`` those outside quotes and chrome.
 
     Example:
         >>> import numpy as np
@@ -158,7 +158,7 @@ def version_pairs(
         >>> texts = [" ".join(f"top{i}" for i in range(40)) + " " + body, " ".join(f"new{i}" for i in range(60)) + " " + body]
         >>> fp = fingerprint_batch(normalise_batch(texts), 5, 16, 1)
         >>> same = lambda x, y: x == y
-        >>> found = version_pairs(["ap.org", "ap.org"], fp.free_sets, [None, None], [(0, 1)], 31, same)
+        >>> found = version_pairs(["ap.org", "ap.org"], fp.sets, fp.free_sets, [None, None], [(0, 1)], 31, same)
         >>> [(p.a, p.b, p.share_a) for p in found]
         [(0, 1, 0.7059)]
     """
@@ -189,11 +189,7 @@ def version_pairs(
         size_a, size_b = len(free_sets[a]), len(free_sets[b])
         if shared < min_shingles or not size_a or not size_b:
             continue
-        if sets is None:
-            kept = shared / min(size_a, size_b)
-        else:
-            kept = intersection_size(sets[a], sets[b]) / max(min(len(sets[a]), len(sets[b])), 1)
-        if kept < VERSION_MIN_SHARE:
+        if intersection_size(sets[a], sets[b]) / max(min(len(sets[a]), len(sets[b])), 1) < VERSION_MIN_SHARE:
             continue
         if shared / min(size_a, size_b) > VERSION_MAX_SHARE:
             continue  # one holds the other: a trimmed copy

@@ -243,7 +243,18 @@ class OutputFolder:
         batch.commit()
 
 
-class Batch:
+class _Writer:
+    """Files written by name: ``open`` gives a binary handle, ``write_text`` a whole text."""
+
+    def open(self, name: str) -> Any:  # pragma: no cover - every writer defines it
+        raise NotImplementedError
+
+    def write_text(self, name: str, text: str) -> None:
+        with self.open(name) as handle:
+            handle.write(text.encode("utf-8"))
+
+
+class Batch(_Writer):
     """Temporary files that become a run's outputs together, on :meth:`commit`."""
 
     def __init__(self, folder: Path) -> None:
@@ -289,10 +300,6 @@ class Batch:
             except OSError:
                 pass
         self._reserved.clear()
-
-    def write_text(self, name: str, text: str) -> None:
-        with self.open(name) as handle:
-            handle.write(text.encode("utf-8"))
 
     def remove_stale(self, *names: str) -> None:
         """Outputs of an earlier run that this run does not write: removed on commit,
@@ -352,7 +359,7 @@ def _writing(folder: Path, name: str, fd: int) -> Iterator[IO[bytes]]:
         ) from None
 
 
-class ReservedFiles:
+class ReservedFiles(_Writer):
     """Files of a :class:`Batch` created ahead (:meth:`Batch.reserve`),
     written by name as a batch's files are (``open``, ``write_text``), in
     this process or a forked one. Writing never creates, renames or removes
@@ -370,9 +377,6 @@ class ReservedFiles:
         with _writing(self.folder, name, os.dup(self._fds.pop(name))) as handle:
             yield handle
 
-    def write_text(self, name: str, text: str) -> None:
-        with self.open(name) as handle:
-            handle.write(text.encode("utf-8"))
 
 
 # Text every output format can carry. A lone surrogate (from a malformed

@@ -245,9 +245,9 @@ def _cluster(s: State, executor: LocalExecutor) -> None:
         # a publisher's own write-throughs are versions, not copies: each version is a
         # story with the copies that carry it, and versions are linked as a lineage
         dates = [usable_date(d) for d in documents]
-        versions = version_pairs([d.site for d in documents], s.free_sets, dates,
+        versions = version_pairs([d.site for d in documents], s.sets, s.free_sets, dates,
                                  [(p.a, p.b) for p in s.verified] + s.rejected, passage_min_shingles,
-                                 same_publisher, s.sets)
+                                 same_publisher)
         verified, version_groups = split_versions(n, s.sets, s.verified, versions)
         s.story_lineages = lineages(versions, version_groups, dates)
         # a roundup's contained pairs would chain the stories it quotes: they are passages.

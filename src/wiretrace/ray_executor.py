@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from wiretrace.errors import ConfigError
-from wiretrace.executor import IN_FLIGHT_PER_WORKER, opened
+from wiretrace.executor import IN_FLIGHT_PER_WORKER, map_in_chunks, opened
 from wiretrace.registry import restore, snapshot
 
 __all__ = ["RayExecutor", "RayWindow", "connect"]
@@ -131,19 +131,7 @@ class RayExecutor:
         # each task carries its own chunk of items: a worker receives those it
         # works on, not the whole list (a step whose items carry their cluster's
         # data ships each cluster once, to one worker)
-        size = max(len(items) // (self.workers * 8), 1)
-        out: list[Any] = []
-        with self.window(_apply_chunk, func) as window:
-            for start in range(0, len(items), size):
-                for part in window.submit(list(items[start:start + size])):
-                    out.extend(part)
-            for part in window.drain():
-                out.extend(part)
-        return out
-
-
-def _apply_chunk(chunk: Sequence[Any], func: Callable[[Any], Any]) -> list[Any]:
-    return [func(x) for x in chunk]
+        return map_in_chunks(self, func, items, ship=True)
 
 
 @contextmanager
