@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_scaling.py [--sizes 1000,10000,100000,1000000]
-        [--engine local] [--engine ray] [--workers W] [--memory-limit-gb G] [--json OUT]
+        [--engine local] [--engine ray] [--workers W] [--memory-limit-gb G]
+        [--spill-documents 0,50000] [--json OUT]
 
 For each size the deterministic synthetic corpus of ``bench_throughput.py``
 (:mod:`wiretrace.evaluation.synthetic`, 600-word news stories with copies) is
@@ -19,7 +20,9 @@ engine. Measured for each run:
   proportional set size (PSS, ``smaps_rollup``), which counts a page that
   forked workers share once -- the sum of their resident sizes (also
   recorded) counts it in every process;
-* **disk**: the input file and the output folder;
+* **disk**: the input file, the output folder, and what the run kept in
+  its spill files (``run.spill_documents``; ``--spill-documents`` runs each
+  size once per value given);
 * **per-stage seconds** as the command reports them (``--json``:
   ``stage_seconds``), and what is left of the wall time: start-up, reading
   the command's arguments and writing the outputs.
@@ -75,10 +78,10 @@ def _folder_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
 
 
-def run_scan(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, Any]:
+def run_scan(corpus: Path, out: Path, engine: str, workers: int, config: Path | None = None) -> dict[str, Any]:
     """One ``wiretrace scan`` as a child process, measured (module doc)."""
     command = [sys.executable, "-m", "wiretrace", "scan", str(corpus), "--out", str(out), "--json", "-q",
-               "--engine", engine, "--workers", str(workers)]
+               "--engine", engine, "--workers", str(workers), *(["--config", str(config)] if config else [])]
     with _context.TreePeak(proportional=True) as peak, _context.TreePeak() as rss_peak:
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
@@ -100,6 +103,7 @@ def run_scan(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, An
         "peak_tree_rss_sum_mb": rss_peak.peak_mb,
         "input_mb": round(corpus.stat().st_size / 2**20, 1),
         "output_mb": _folder_mb(out),
+        "spill_mb": summary.get("spill_mb", 0),
         "clusters": summary["clusters"],
         "verified_pairs": summary["verified_pairs"],
         "stage_seconds": stages,
@@ -113,8 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--memory-limit-gb", type=float, default=None, help="default: 90%% of the machine's memory")
+    parser.add_argument("--spill-documents", default="",
+                        help="comma-separated values of run.spill_documents to run each size with (0: never spill); "
+                             "default: the packaged value")
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
+    spills: list[int | None] = [int(v) for v in args.spill_documents.split(",") if v] or [None]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     engines = args.engine or ["local"]
     limit_gb = args.memory_limit_gb or 0.9 * _machine_memory_gb()
@@ -135,35 +143,42 @@ def main(argv: list[str] | None = None) -> int:
             corpus = Path(tmp) / f"corpus-{size}.jsonl"
             write_jsonl(generate_corpus(size, seed=args.seed), corpus)
             _release_memory()  # the generator's memory is not the scan's: the tree's peak includes this process
-            for engine in engines:
+            for engine, spill in ((e, v) for e in engines for v in spills):
                 out = Path(tmp) / f"out-{size}-{engine}"
-                run = run_scan(corpus, out, engine, args.workers)
+                config = None
+                if spill is not None:
+                    config = Path(tmp) / f"spill-{spill}.toml"
+                    config.write_text(f"[run]\nspill_documents = {spill}\n", encoding="utf-8")
+                run = run_scan(corpus, out, engine, args.workers, config)
                 run["size"] = size
+                if spill is not None:
+                    run["spill_documents"] = spill
                 if "failed" in run:
                     results["failed"].append(run)
                     console.print(f"[red]{size:,} documents, {engine}: failed[/]: {run['failed']}")
                 else:
                     results["runs"].append(run)
                     console.print(f"{size:,} documents, {engine}: {run['wall_seconds']} s, "
-                                  f"{run['peak_tree_pss_mb']:,.0f} MB peak (PSS)")
+                                  f"{run['peak_tree_pss_mb']:,.0f} MB peak (PSS), spilled {run['spill_mb']:,.0f} MB")
                 largest = (size, max(largest[1] if largest and largest[0] == size else 0, run["peak_tree_pss_mb"]))
                 shutil.rmtree(out, ignore_errors=True)
             corpus.unlink()
 
     table = Table(title="wiretrace scan, end to end (outputs written)")
     for column in ("documents", "engine", "wall s", "docs/s", "peak MB (tree, PSS)", "input MB", "output MB",
-                   "analysis s", "start-up + writing s"):
+                   "spill MB", "analysis s", "start-up + writing s"):
         table.add_column(column, justify="right")
     for run in results["runs"]:
         table.add_row(f"{run['documents']:,}", run["engine"], f"{run['wall_seconds']:.1f}",
                       f"{run['docs_per_second']:,}", f"{run['peak_tree_pss_mb']:,.0f}", f"{run['input_mb']:,.0f}",
-                      f"{run['output_mb']:,.0f}", f"{run['analysis_seconds']:.1f}",
+                      f"{run['output_mb']:,.0f}", f"{run['spill_mb']:,.0f}", f"{run['analysis_seconds']:.1f}",
                       f"{run['startup_and_writing_seconds']:.1f}")
     console.print(table)
     stages = Table(title="per-stage seconds (the command's own; start-up and writing: above)")
     stages.add_column("stage")
     for run in results["runs"]:
-        stages.add_column(f"{run['documents']:,} {run['engine']}", justify="right")
+        spill = f" spill {run['spill_documents']:,}" if "spill_documents" in run else ""
+        stages.add_column(f"{run['documents']:,} {run['engine']}{spill}", justify="right")
     names = list(dict.fromkeys(n for run in results["runs"] for n in run["stage_seconds"]))
     for name in names:
         stages.add_row(name, *(f"{run['stage_seconds'].get(name, 0):.2f}" for run in results["runs"]))

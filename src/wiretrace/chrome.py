@@ -21,7 +21,8 @@ text for everything that reads credits and datelines later.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from array import array
+from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass, field
 
 import xxhash
@@ -35,7 +36,7 @@ __all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrom
 class ChromeResult:
     """Texts to fingerprint (one per document) and what was removed."""
 
-    texts: list[str]
+    texts: Sequence[str]
     lines_removed: list[int]
     sites_with_chrome: int
     # site -> keys of its template lines: chrome on at least long_line_share of
@@ -74,17 +75,22 @@ def line_key(line: str) -> int:
     return _key(line) if line and not line.isspace() else 0
 
 
-def _line_keys(documents: Sequence[Document]) -> tuple[list[list[str]], list[list[int]]]:
-    lines_of = [doc.text.split("\n") for doc in documents]
-    return lines_of, [[_key(line) if line and not line.isspace() else 0 for line in lines] for lines in lines_of]
+def _keys(text: str) -> array:
+    return array("Q", [_key(line) if line and not line.isspace() else 0 for line in text.split("\n")])
+
+
+def _line_keys(documents: Sequence[Document]) -> list[array]:
+    # Keys only, compact (8 bytes a line): the lines themselves are split again
+    # for the few documents that lose some, so the corpus is never held twice.
+    return [_keys(doc.text) for doc in documents]
 
 
 def count_lines(documents: Sequence[Document]) -> LineCounts:
     """The line counts of ``documents`` (documents without a site are not counted)."""
-    return _count(documents, _line_keys(documents)[1])
+    return _count(documents, _line_keys(documents))
 
 
-def _count(documents: Sequence[Document], keys_of: list[list[int]]) -> LineCounts:
+def _count(documents: Sequence[Document], keys_of: Sequence[Sequence[int]]) -> LineCounts:
     per_site: dict[str, Counter] = defaultdict(Counter)
     docs_per_site: Counter = Counter()
     for doc, keys in zip(documents, keys_of):
@@ -101,6 +107,7 @@ def strip_chrome(
     long_line_share: float = 0.5,
     min_words: int = 20,
     counts: LineCounts | None = None,
+    texts: MutableSequence[str] | None = None,
 ) -> ChromeResult:
     """Texts of ``documents`` without the lines that are chrome of their site.
 
@@ -117,7 +124,7 @@ def strip_chrome(
         >>> strip_chrome(docs).texts[0].startswith("Story number 0")
         True
     """
-    lines_of, keys_of = _line_keys(documents)
+    keys_of = _line_keys(documents)
     if counts is None:
         counts = _count(documents, keys_of)
     per_site, docs_per_site = counts.lines, counts.pages
@@ -134,23 +141,27 @@ def strip_chrome(
         for site, keys in chrome.items()
     }
 
-    texts, removed = [], []
-    for doc, lines, keys in zip(documents, lines_of, keys_of):
+    texts = [] if texts is None else texts
+    unchanged = getattr(texts, "append_text_of", None) or (lambda doc: texts.append(doc.text))
+    removed = []
+    for doc, keys in zip(documents, keys_of):
         site_chrome = chrome.get(doc.site) if doc.site else None
         if not site_chrome or site_chrome.isdisjoint(keys):
-            texts.append(doc.text)
+            unchanged(doc)
             removed.append(0)
             continue
         wide = widely[doc.site]
         kept, dropped = [], 0
-        for line, key in zip(lines, keys):
+        for line, key in zip(doc.text.split("\n"), keys):
             if key in site_chrome and (key in wide or len(line.split()) < long_line_words):
                 dropped += 1
             else:
                 kept.append(line)
         text = "\n".join(kept)
         if len(text.split()) < min_words:
-            text, dropped = doc.text, 0
+            unchanged(doc)
+            removed.append(0)
+            continue
         texts.append(text)
         removed.append(dropped)
     return ChromeResult(texts, removed, len(chrome), {site: keys for site, keys in widely.items() if keys})

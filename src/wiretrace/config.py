@@ -38,6 +38,8 @@ _KEYS: dict[str, tuple[str, str]] = {
     "rewrite_anchor_rate": ("rewrites", "anchor_rate"),
     "workers": ("run", "workers"),
     "batch_size": ("run", "batch_size"),
+    "spill_documents": ("run", "spill_documents"),
+    "spill_dir": ("run", "spill_dir"),
     "report_texts": ("report", "texts"),
     "max_document_bytes": ("limits", "document_bytes"),
     "max_json_file_bytes": ("limits", "json_file_bytes"),
@@ -101,6 +103,8 @@ class Config:
     rewrite_anchor_rate: int = _default("rewrite_anchor_rate")
     workers: int = _default("workers")
     batch_size: int = _default("batch_size")
+    spill_documents: int = _default("spill_documents")
+    spill_dir: str = _default("spill_dir")
     report_texts: str = _default("report_texts")
     max_document_bytes: int = _default("max_document_bytes")
     max_json_file_bytes: int = _default("max_json_file_bytes")
@@ -156,6 +160,10 @@ class Config:
         integer("rewrite_anchor_rate", 0)
         integer("workers", 0, 256)
         integer("batch_size", 1)
+        integer("spill_documents", 0)
+        if not isinstance(self.spill_dir, str):
+            raise ConfigError(f"run.spill_dir must be a folder path (a string; empty: the system's temporary folder), "
+                              f"got {self.spill_dir!r}")
         if self.report_texts not in REPORT_TEXTS:
             raise ConfigError(f"report.texts must be one of {', '.join(REPORT_TEXTS)}, got {self.report_texts!r}")
         integer("max_document_bytes", 1)

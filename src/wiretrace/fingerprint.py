@@ -203,6 +203,7 @@ def fingerprint_all(
     progress: Callable[[int], None] | None = None,
     originals: Sequence[str] | None = None,
     executor: Any = None,
+    spill: Any = None,
 ) -> Fingerprints:
     """Normalise and fingerprint every text, in batches, on ``workers`` processes.
 
@@ -211,6 +212,8 @@ def fingerprint_all(
     (``leftovers`` its leftover generator text).
     ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's), when given,
     runs the batches instead of ``workers`` forked processes.
+    ``spill`` (a :class:`wiretrace.spill.Spill`), when given, receives the
+    shingle sets as they come: ``sets`` and ``free_sets`` are its columns.
 
     Returns:
         One :class:`Fingerprints` for all texts in input order; identical
@@ -218,19 +221,22 @@ def fingerprint_all(
         CPU time of each stage summed over batches (over all workers when
         parallel).
     """
-    sets: list[np.ndarray] = []
+    sets: Any = spill.sets() if spill is not None else []
+    free_sets: Any = spill.sets() if spill is not None else []
     words: list[int] = []
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
     seconds = dict.fromkeys(_STAGES, 0.0)
     markers: list[list[Any]] = []
     leftovers: list[list[dict[str, Any]]] = []
-    free_sets: list[np.ndarray] = []
     args = (shingle_size, num_perm, seed)
 
     def collect(fp: Fingerprints) -> None:
         signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
         sets.extend(fp.sets)
-        free_sets.extend(fp.free_sets)
+        if spill is not None:
+            free_sets.extend_aliased(fp.free_sets, fp.sets, sets)
+        else:
+            free_sets.extend(fp.free_sets)
         words.extend(fp.words)
         markers.extend(fp.markers)
         leftovers.extend(fp.leftovers)
@@ -254,4 +260,6 @@ def fingerprint_all(
                     collect(_unpack(packed))
             for packed in window.drain():
                 collect(_unpack(packed))
+    if spill is not None:
+        spill.flush()
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)

@@ -36,6 +36,7 @@ from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped
 from wiretrace.registry import activate as activate_registry
 from wiretrace.report import Report
+from wiretrace.spill import Spill
 from wiretrace.stages import StageLog
 
 __all__ = ["scan", "analyse_records", "extract", "Extraction"]
@@ -112,8 +113,8 @@ def scan(
 def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None, executor: Any = None) -> Report:
     log = StageLog(progress)
     started = time.perf_counter()
-    documents, skipped = _read(inputs, config, log, executor)
-    return _analyse(documents, skipped, config, log, started, executor=executor)
+    documents, skipped, spill = _read(inputs, config, log, executor)
+    return _analyse(documents, skipped, config, log, started, executor=executor, spill=spill)
 
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
@@ -139,11 +140,24 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
-             started: float, line_counts: LineCounts | None = None, executor: Any = None) -> Report:
+             started: float, line_counts: LineCounts | None = None, executor: Any = None,
+             spill: Spill | None = None) -> Report:
     """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
     ``executor``, or the local executor with the run's workers."""
+    if spill is None and _spills(config, executor, len(documents)):
+        spill = Spill(config.spill_dir or None)
+        for doc in documents:
+            spill.keep(doc)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
-    return run_plan(State(documents, skipped, config, log, started, line_counts), executor)
+    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill), executor)
+
+
+def _spills(config: Config, executor: Any, documents: int) -> bool:
+    """Whether a run keeps its texts and shingle sets on disk
+    (:mod:`wiretrace.spill`): from ``run.spill_documents`` documents on, and
+    on the local executor only (Ray workers cannot read this machine's files)."""
+    local = executor is None or isinstance(executor, LocalExecutor)
+    return local and bool(config.spill_documents) and documents >= config.spill_documents
 
 
 def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
@@ -152,8 +166,10 @@ def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
 
 
 def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
-          executor: Any = None) -> tuple[list[Document], list[Skipped]]:
-    """The read stage: documents in id order, and the inputs skipped."""
+          executor: Any = None) -> tuple[list[Document], list[Skipped], Spill | None]:
+    """The read stage: documents in id order, the inputs skipped, and the
+    spill their texts went to once there were enough (``_spills``)."""
+    spill = None
     with log.stage("read") as stage:
         documents: list[Document] = []
         skipped: list[Skipped] = []
@@ -162,13 +178,22 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
         workers = config.workers or os.cpu_count() or 1
         for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config),
                                 executor=executor):
-            (documents if isinstance(item, Document) else skipped).append(item)
+            if isinstance(item, Document):
+                documents.append(item)
+                if spill is not None:
+                    spill.keep(item)
+                elif _spills(config, executor, len(documents)):
+                    spill = Spill(config.spill_dir or None)
+                    for doc in documents:
+                        spill.keep(doc)
+            else:
+                skipped.append(item)
             if log.progress and (len(documents) + len(skipped)) % _READ_PROGRESS_EVERY == 0:
                 log.progress("read", len(documents) + len(skipped), None)
         stage["items_in"] = len(documents) + len(skipped)
         documents, skipped = _settle(documents, skipped)
         stage["items_out"] = len(documents)
-    return documents, skipped
+    return documents, skipped, spill
 
 
 def _settle(documents: list[Document], skipped: list[Skipped]) -> tuple[list[Document], list[Skipped]]:
@@ -207,7 +232,7 @@ def extract(
     config = _config(config, overrides)
     activate_registry(config.registry_files)
     log = StageLog(progress)
-    documents, skipped = _read(inputs, config, log)
+    documents, skipped, _ = _read(inputs, config, log)
     texts, _, _ = clean_texts(documents, config, log)
     records = [
         {

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,7 @@ from wiretrace.passages import find_reuse, one_link_per_story, passage_candidate
 from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.rewrites import find_rewrites
+from wiretrace.spill import Blanked, Spill, TextsOf, set_sizes
 from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
 from wiretrace.trace import (
     align_stage,
@@ -83,6 +84,7 @@ class State:
     log: StageLog
     started: float
     line_counts: LineCounts | None = None  # chrome judged by these (an index's), else by the documents'
+    spill: Spill | None = None  # texts and shingle sets kept on disk (wiretrace.spill), or in memory
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
@@ -134,26 +136,27 @@ class Step:
             raise ValueError(f"step {self.name!r}: shape {self.shape!r} is not one of {SHAPES}")
 
 
-def clean_texts(documents: list[Document], config: Config, log: StageLog,
-                line_counts: LineCounts | None = None) -> tuple[list[str], list[int], dict[str, set[int]]]:
+def clean_texts(documents: list[Document], config: Config, log: StageLog, line_counts: LineCounts | None = None,
+                spill: Spill | None = None) -> tuple[Sequence[str], list[int], dict[str, set[int]]]:
     """The clean stage: the text to fingerprint of each document (site chrome
     removed), the number of chrome lines removed from each, and each site's
     template lines (chrome on most of its pages, by :func:`wiretrace.chrome.line_key`)."""
     with log.stage("clean", items_in=len(documents)) as stage:
         if config.chrome_min_pages:
             cleaned = strip_chrome(documents, config.chrome_min_pages, config.chrome_long_line_words,
-                                   config.chrome_long_line_share, config.min_words, line_counts)
+                                   config.chrome_long_line_share, config.min_words, line_counts,
+                                   spill.texts() if spill is not None else None)
             texts, removed, chrome = cleaned.texts, cleaned.lines_removed, cleaned.template
             stage["sites_with_chrome"] = cleaned.sites_with_chrome
         else:
-            texts, removed, chrome = [d.text for d in documents], [0] * len(documents), {}
+            texts, removed, chrome = TextsOf(documents), [0] * len(documents), {}
         stage["items_out"] = len(documents)
         stage["chrome_lines_removed"] = sum(removed)
     return texts, removed, chrome
 
 
 def _clean(s: State, executor: LocalExecutor) -> None:
-    s.texts, s.chrome_removed, s.chrome_lines = clean_texts(s.documents, s.config, s.log, s.line_counts)
+    s.texts, s.chrome_removed, s.chrome_lines = clean_texts(s.documents, s.config, s.log, s.line_counts, s.spill)
 
 
 def _fingerprint(s: State, executor: LocalExecutor) -> None:
@@ -171,7 +174,7 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
 
     fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
                                    batch_size=config.batch_size, workers=executor.workers, progress=advance,
-                                   originals=[d.text for d in s.documents], executor=executor)
+                                   originals=TextsOf(s.documents), executor=executor, spill=s.spill)
     wall = time.perf_counter() - begin
     cpu = sum(fingerprints.seconds.values()) or 1.0
     for name in ("normalise", "fingerprint", "wire"):
@@ -194,15 +197,25 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
         else:
             reason = f"too short to fingerprint: {words} words (shingle.min_words = {config.min_words})"
             s.skipped.append(Skipped(s.documents[i].source, reason, id=s.documents[i].id))
+    s.texts = []  # fingerprinted: what is read from now on is each document's full text
     s.documents = [s.documents[i] for i in keep]
     s.chrome_removed = [s.chrome_removed[i] for i in keep]
-    s.sets = [fingerprints.sets[i] for i in keep]
-    s.free_sets = [fingerprints.free_sets[i] for i in keep]
+    s.sets = _take(fingerprints.sets, keep)
+    s.free_sets = _take(fingerprints.free_sets, keep)
     s.markers = [fingerprints.markers[i] for i in keep]
     s.leftovers = [fingerprints.leftovers[i] for i in keep] if fingerprints.leftovers else []
     s.words = [fingerprints.words[i] for i in keep]
     s.signatures = fingerprints.signatures[keep]
     log.stages["fingerprint"]["items_out"] = len(s.documents)
+    if s.spill is not None:  # nothing is written to it after this step
+        log.stages["fingerprint"]["spill_mb"] = round(sum(s.spill.bytes_written().values()) / 2**20, 1)
+
+
+def _take(column: Any, rows: list[int]) -> Any:
+    """Rows ``rows`` of a list or a spilled column (all of it when nothing was dropped)."""
+    if len(rows) == len(column):
+        return column
+    return column.take(rows) if hasattr(column, "take") else [column[i] for i in rows]
 
 
 def _candidates(s: State, executor: LocalExecutor) -> None:
@@ -275,7 +288,7 @@ def _passages(s: State, executor: LocalExecutor) -> None:
         passage_pairs = passage_candidates(s.free_sets, across,
                                            passage_shingles(config.passage_min_words, config.shingle_size),
                                            s.components)
-        found = find_reuse([d.text for d in documents], s.free_sets, s.words, passage_pairs, config.shingle_size,
+        found = find_reuse(TextsOf(documents), s.free_sets, s.words, passage_pairs, config.shingle_size,
                            config.passage_min_words)
         lineage_of = lineage_members(s.story_lineages, s.components)  # a version's copies belong to its lineage too
         # two versions of one lineage share their kept body: that is the lineage, not reuse
@@ -315,14 +328,12 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         # a rewrite keeps few word-for-word runs: besides the rejected candidates, pairs
         # sharing a few of them outside quotes (denser anchors than the copy candidates');
         # a cluster takes part through its longest member (it holds the story's text)
-        empty = np.empty(0, dtype=np.uint64)
-        anchored = list(s.free_sets)
+        sizes = set_sizes(s.free_sets)
+        blank = set()
         for members in s.components:
-            keep = max(members, key=lambda i: (len(s.free_sets[i]), -i))
-            for i in members:
-                if i != keep:
-                    anchored[i] = empty
-        extra = anchor_candidates(anchored, s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
+            keep = max(members, key=lambda i: (sizes[i], -i))
+            blank.update(i for i in members if i != keep)
+        extra = anchor_candidates(Blanked(s.free_sets, blank), s.config.rewrite_anchor_rate, REWRITE_ANCHOR_MIN_SHARED,
                                   s.config.anchor_max_df, executor)
         verified = np.array([p.a * n + p.b for p in s.verified], dtype=np.int64)
         rejected = np.array([a * n + b for a, b in s.rejected], dtype=np.int64)
@@ -332,7 +343,7 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
         candidates = [(a, b) for a, b in split_keys(keys, n).tolist()
                       if frozenset((story(a), story(b))) not in linked
                       and not same_publisher(documents[a].site, documents[b].site)]
-        found = find_rewrites([d.text for d in documents], candidates)
+        found = find_rewrites(TextsOf(documents), candidates)
         s.rewrites = [dataclasses.replace(r, first=reuse_first(documents, r.a, r.b))
                       for r in one_link_per_story(found, s.components, weight=lambda r: r.shared)]
         stage["candidates"] = len(candidates)

@@ -32,6 +32,7 @@ from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
 from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
+from wiretrace.spill import set_sizes
 from wiretrace.verify import VerifiedPair
 
 
@@ -369,6 +370,7 @@ def build_report(
     ``config.report_texts`` says.
     """
     reused = {i for r in [*(reuse or []), *(rewrites or [])] for i in (r.a, r.b)}  # their offsets need their texts
+    shingles = set_sizes(sets).tolist()
     cluster_of: dict[int, str] = {}
     for number, members in enumerate(components, start=1):
         for index in members:
@@ -430,7 +432,7 @@ def build_report(
             "links": list(doc.links),
             "source": doc.source,
             "words": words[index],
-            "shingles": len(sets[index]),
+            "shingles": shingles[index],
             "chrome_lines_removed": chrome_removed[index],
             "cluster": cluster_of.get(index),
         }

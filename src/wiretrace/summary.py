@@ -94,6 +94,8 @@ def summary_dict(report: Report, paths: dict[str, Path], exit_code: int | None =
         "verified_pairs": report.stats["verified_pairs"],
         "seconds": report.stats["total_seconds"],
         "stage_seconds": {name: stage.get("seconds") for name, stage in (report.stats.get("stages") or {}).items()},
+        # texts and shingle sets kept on disk (wiretrace.spill); 0 when the run held them in memory
+        "spill_mb": (report.stats.get("stages") or {}).get("fingerprint", {}).get("spill_mb", 0),
         "report": str(paths["report"]),
         "pairs_csv": str(paths["pairs"]),
         "html": str(paths["html"]) if "html" in paths else None,

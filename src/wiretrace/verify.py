@@ -24,6 +24,7 @@ those of the whole sets, quotes included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,6 +141,13 @@ def verify_pairs(
     return found
 
 
+def _whole(free_sets: Sequence[np.ndarray], sets: Sequence[np.ndarray], i: int) -> bool:
+    """Whether document ``i``'s free set is its whole set (it has no quotes):
+    the same array in lists, the same row in spilled columns (wiretrace.spill)."""
+    shares_row = getattr(free_sets, "shares_row", None)
+    return shares_row(sets, i) if shares_row is not None else free_sets[i] is sets[i]
+
+
 def _contained(
     shared: int, in_b: float, in_a: float, a: int, b: int, sets: list[np.ndarray],
     free_sets: list[np.ndarray] | None, containment: float, min_shared: int,
@@ -148,7 +156,7 @@ def _contained(
     free shingles where they differ from the sets."""
     if max(in_b, in_a) < containment or shared < min_shared:
         return False
-    if free_sets is None or (free_sets[a] is sets[a] and free_sets[b] is sets[b]):
+    if free_sets is None or (_whole(free_sets, sets, a) and _whole(free_sets, sets, b)):
         return True
     free_a, free_b = free_sets[a], free_sets[b]
     smaller = min(len(free_a), len(free_b))

