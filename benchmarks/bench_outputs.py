@@ -8,10 +8,12 @@ Scans the synthetic corpus of ``bench_throughput.py`` (:mod:`wiretrace.evaluatio
 once, then times, in this process, each writer of ``Report.write``: report.json as written
 (:func:`wiretrace.report.write_report_json`, a stream of one line per item) and as one
 ``json.dumps(indent=2)`` string (how it was written before), pairs.csv, the provenance
-graph's GraphML, GEXF and node-link JSON, report.html -- and ``Report.write`` whole (the
-graph's files in a forked process beside the rest). Medians of ``R`` runs. For report.json
-it also records the peak of Python's allocations (``tracemalloc``, in a separate run, since
-tracing slows allocation) and the file sizes. Nothing is written into the repository.
+graph's GraphML, GEXF and node-link JSON (the last two streamed, as written now by
+:mod:`wiretrace.graphio`, and by networkx, as before), report.html -- and ``Report.write``
+whole (the graph's files in a forked process beside the rest). Medians of ``R`` runs. For
+report.json and the two graph files written both ways it also records the peak of Python's
+allocations (``tracemalloc``, in a separate run, since tracing slows allocation), and
+report.json's file sizes. Nothing is written into the repository.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import _context  # noqa: E402
 
 from wiretrace import scan  # noqa: E402
 from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl  # noqa: E402
+from wiretrace.graphio import write_gexf, write_node_link  # noqa: E402
 from wiretrace.html import render_html  # noqa: E402
 from wiretrace.outputs import scalar_text  # noqa: E402
 from wiretrace.report import _write_pairs_csv, write_report_json  # noqa: E402
@@ -85,14 +88,31 @@ def main(argv: list[str] | None = None) -> int:
                 _write_pairs_csv(handle, report.pairs, report.documents)
 
         graph = report.graph
+
+        def gexf_streamed() -> None:
+            with open(folder / "s.gexf", "wb") as handle:
+                write_gexf(xml_safe_graph(graph), handle)
+
+        def node_link_streamed() -> None:
+            with open(folder / "s.json", "wb") as handle:
+                write_node_link(graph, handle, scalar_text)
+
+        def gexf_networkx() -> None:
+            nx.write_gexf(xml_safe_graph(graph), folder / "g.gexf")
+
+        def node_link_networkx() -> None:
+            (folder / "g.json").write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1,
+                                                      ensure_ascii=False), encoding="utf-8")
+
         outputs = {
             "report.json, streamed": json_streamed,
             "report.json, one json.dumps string": json_whole,
             "pairs.csv": pairs_csv,
             "provenance.graphml": lambda: nx.write_graphml(xml_safe_graph(graph), folder / "g.graphml"),
-            "provenance.gexf": lambda: nx.write_gexf(xml_safe_graph(graph), folder / "g.gexf"),
-            "provenance.json": lambda: json.dumps(nx.node_link_data(graph, edges="edges"), indent=1,
-                                                  ensure_ascii=False),
+            "provenance.gexf, streamed (wiretrace.graphio)": gexf_streamed,
+            "provenance.gexf, networkx write_gexf": gexf_networkx,
+            "provenance.json, streamed (wiretrace.graphio)": node_link_streamed,
+            "provenance.json, networkx node_link_data + json.dumps": node_link_networkx,
             "report.html": lambda: render_html(data),
             "Report.write, all files": lambda: report.write(folder / "out"),
         }
@@ -101,15 +121,20 @@ def main(argv: list[str] | None = None) -> int:
             "clusters": len(report.clusters), "graph": [graph.number_of_nodes(), graph.number_of_edges()],
             "seconds": {name: _median_seconds(work, args.repeat) for name, work in outputs.items()},
             "report_json_peak_python_mb": {"streamed": _peak_mb(json_streamed), "one string": _peak_mb(json_whole)},
+            "graph_files_peak_python_mb": {"gexf, streamed": _peak_mb(gexf_streamed),
+                                           "gexf, networkx": _peak_mb(gexf_networkx),
+                                           "node-link json, streamed": _peak_mb(node_link_streamed),
+                                           "node-link json, networkx": _peak_mb(node_link_networkx)},
             "report_json_mb": {"streamed": round(streamed.stat().st_size / 2**20, 1),
                                "one string": round(whole.stat().st_size / 2**20, 1)},
         }
     print(f"{results['documents']:,} documents, {results['clusters']:,} clusters, graph "
           f"{results['graph'][0]:,} nodes / {results['graph'][1]:,} edges; medians of {args.repeat}")
     for name, seconds in results["seconds"].items():
-        print(f"  {name:<38} {seconds:7.2f} s")
+        print(f"  {name:<56} {seconds:7.2f} s")
     print(f"  report.json peak Python allocations: {results['report_json_peak_python_mb']}")
     print(f"  report.json size (MB): {results['report_json_mb']}")
+    print(f"  graph files peak Python allocations (MB): {results['graph_files_peak_python_mb']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -184,12 +184,12 @@ def test_a_failed_write_keeps_the_previous_outputs_and_leaves_no_temporary_files
     assert main(["scan", str(data), "--out", str(out), "-q"]) == 0
     before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES}
 
-    import wiretrace.trace
+    import wiretrace.graphio
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", disk_full)  # fails half-way through the files
+    monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)  # fails half-way through the files
     code = main(["scan", str(data), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == EXIT_WRITE
@@ -287,7 +287,7 @@ def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_pa
 def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_temporary_file(tmp_path, monkeypatch,
                                                                                           fails):
     import wiretrace.report as report_module
-    import wiretrace.trace
+    import wiretrace.graphio
 
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     scan(records).write(tmp_path)
@@ -298,7 +298,7 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
         raise OSError(28, "No space left on device")
 
     if fails == "graph":  # in the forked writer, half-way through its files
-        monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", disk_full)
+        monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)
     else:  # here, while the forked writer writes the graph
         monkeypatch.setattr(report_module, "write_report_json", disk_full)
     with pytest.raises((OutputError, OSError), match="No space left"):
@@ -312,14 +312,14 @@ def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file
     import signal
 
     import wiretrace.report as report_module
-    import wiretrace.trace
+    import wiretrace.graphio
 
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     scan(records).write(tmp_path)
     before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
     monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
     # the forked writer dies as the out-of-memory killer would end it: no Python clean-up runs
-    monkeypatch.setattr(wiretrace.trace.nx, "write_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(wiretrace.graphio, "write_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(OutputError, match="died"):
         scan(records).write(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before

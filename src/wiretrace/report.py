@@ -154,6 +154,12 @@ class Report:
             OutputError: A file could not be written (disk full, no
                 permission); the previous outputs are untouched.
         """
+        from wiretrace.executor import no_cyclic_gc
+
+        with no_cyclic_gc():  # and in the writers it forks (its doc)
+            return self._write(out_dir, html)
+
+    def _write(self, out_dir: str | Path | OutputFolder, html: bool) -> dict[str, Path]:
         from wiretrace.executor import LocalExecutor, can_fork
 
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)

@@ -917,15 +917,17 @@ def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> Non
     left as it was."""
     from wiretrace.outputs import scalar_text
 
+    from wiretrace.graphio import write_gexf, write_node_link
+
     attributes = graph.graph
     graph.graph = {**attributes, "run_id": run_id} if run_id else dict(attributes)
     try:
         safe = xml_safe_graph(graph)
         with batch.open("provenance.graphml") as handle:
-            nx.write_graphml(safe, handle)
+            nx.write_graphml(safe, handle)  # streamed by networkx (lxml's incremental writer)
         with batch.open("provenance.gexf") as handle:
-            nx.write_gexf(safe, handle)
-        data = nx.node_link_data(graph, edges="edges")
+            write_gexf(safe, handle)
+        with batch.open("provenance.json") as handle:
+            write_node_link(graph, handle, scalar_text)
     finally:
         graph.graph = attributes
-    batch.write_text("provenance.json", scalar_text(json.dumps(data, indent=1, ensure_ascii=False)) + "\n")

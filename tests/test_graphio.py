@@ -1,0 +1,103 @@
+"""The streamed graph files (wiretrace.graphio) read back as networkx's own:
+GEXF through ``nx.read_gexf``, node-link JSON through ``json.load``."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.graphio import write_gexf, write_node_link
+from wiretrace.outputs import scalar_text
+from wiretrace.trace import xml_safe_graph
+
+from conftest import hostile_records
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+def _gexf_both(graph: nx.DiGraph) -> tuple[nx.DiGraph, nx.DiGraph, bytes]:
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    write_gexf(graph, ours)
+    nx.write_gexf(graph, theirs)
+    return nx.read_gexf(io.BytesIO(ours.getvalue())), nx.read_gexf(io.BytesIO(theirs.getvalue())), ours.getvalue()
+
+
+def _assert_same_graph(a: nx.DiGraph, b: nx.DiGraph) -> None:
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert sorted((u, v, sorted(d.items())) for u, v, d in a.edges(data=True)) == \
+        sorted((u, v, sorted(d.items())) for u, v, d in b.edges(data=True))
+    assert a.is_directed() == b.is_directed()
+
+
+def _node_link(graph: nx.DiGraph) -> dict:
+    out = io.BytesIO()
+    write_node_link(graph, out, scalar_text)
+    return json.loads(out.getvalue().decode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def report_graphs():
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40, seed=61), n_stories=24, seed=5).records
+    return [scan([DEMO], workers=1).graph, scan(records, workers=1).graph, scan(hostile_records(), workers=1).graph]
+
+
+def test_the_reports_graphs_read_back_as_networkx_writes_them(report_graphs):
+    for graph in report_graphs:
+        assert graph.number_of_edges() > 0
+        safe = xml_safe_graph(graph)
+        ours, theirs, raw = _gexf_both(safe)
+        _assert_same_graph(ours, theirs)
+        assert b"lastmodifieddate" not in raw  # the same bytes on any day
+        again = io.BytesIO()
+        write_gexf(safe, again)
+        assert again.getvalue() == raw
+        assert _node_link(graph) == nx.node_link_data(graph, edges="edges")
+
+
+_xml_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from("&<>\"'\n\t\r"),
+                    max_size=12)
+_values = _xml_text | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False, width=32)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_xml_text.filter(bool), st.dictionaries(st.sampled_from(["kind", "site", "n", "x"]), _values)),
+                max_size=12, unique_by=lambda t: t[0]),
+       st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11),
+                          st.dictionaries(st.sampled_from(["kind", "basis", "w"]), _values)), max_size=20))
+def test_random_graphs_read_back_as_networkx_writes_them(nodes, edges):
+    graph = nx.DiGraph()
+    # one type per attribute name, as the report's graphs have (GEXF declares one type per name)
+    def typed(data: dict) -> dict:
+        return {k: (len(str(v)) if k in ("n", "w") else v if k == "x" and isinstance(v, bool) else str(v))
+                for k, v in data.items() if k != "x" or isinstance(v, bool)}
+    for name, data in nodes:
+        graph.add_node(name, **typed(data))
+    names = [n for n, _ in nodes]
+    for a, b, data in edges:
+        if a < len(names) and b < len(names):
+            graph.add_edge(names[a], names[b], **typed(data))
+    safe = xml_safe_graph(graph)
+    ours, theirs, _ = _gexf_both(safe)
+    _assert_same_graph(ours, theirs)
+    assert _node_link(graph) == json.loads(json.dumps(nx.node_link_data(graph, edges="edges")))
+
+
+def test_a_lone_surrogate_in_a_title_still_makes_valid_utf8_json_and_xml():
+    graph = nx.DiGraph()
+    graph.add_node("doc:a", label="bad \ud800 title", kind="document")
+    graph.add_edge("doc:a", "doc:b", kind="copy")
+    data = _node_link(graph)
+    assert data["nodes"][0]["label"] == "bad \ufffd title"
+    ours, theirs, _ = _gexf_both(xml_safe_graph(graph))
+    _assert_same_graph(ours, theirs)
