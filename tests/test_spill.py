@@ -209,3 +209,20 @@ def test_real_multi_outlet_news_spilled_is_the_report_held_in_memory(tmp_path):
     held, spilled = _both(str(path), tmp_path, workers=2)
     assert held.clusters
     assert _comparable(spilled) == _comparable(held)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=30), min_size=1, max_size=30),
+       st.data())
+def test_a_set_columns_flat_rows_are_the_concatenated_rows_in_any_order(raw, data):
+    sets = [np.array(sorted(s), dtype=np.uint64) for s in raw]
+    column = Spill().sets()
+    column.extend(sets)
+    order = data.draw(st.permutations(range(len(sets))))
+    taken = column.take(order)  # rows no longer one after the other in the file
+    start = data.draw(st.integers(0, len(sets)))
+    stop = data.draw(st.integers(start, len(sets)))
+    flat, sizes = taken.flat(start, stop)
+    rows = [sets[i] for i in order[start:stop]]
+    assert np.array_equal(flat, np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64))
+    assert sizes.tolist() == [len(r) for r in rows]

@@ -113,11 +113,15 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024) -> tuple[np.n
     values, owners = [], []
     modulus = np.uint64(rate)
     power_of_two = rate & (rate - 1) == 0  # then % is a (much cheaper) bit mask
+    flat_of = getattr(sets, "flat", None)  # a spilled column reads a chunk in one call (wiretrace.spill)
     for start in range(0, len(sets), chunk):
-        parts = sets[start : start + chunk]
-        docs = np.arange(start, start + len(parts))
-        sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-        flat = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        if flat_of is not None:
+            flat, sizes = flat_of(start, min(start + chunk, len(sets)))
+        else:
+            parts = sets[start : start + chunk]
+            sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+            flat = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        docs = np.arange(start, start + len(sizes))
         high = flat >> np.uint64(32)
         keep = (high & (modulus - np.uint64(1)) if power_of_two else high % modulus) == 0
         values.append(flat[keep])

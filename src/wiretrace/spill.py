@@ -110,6 +110,8 @@ class _Column:
         self._file = file
         self._offsets = array("q")
         self._lengths = array("q")
+        self._last_row: int = -1  # the row read last, and its value (rows never change)
+        self._last: Any = None
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -176,7 +178,9 @@ class TextColumn(_Column, Sequence[str]):
             row += len(self)
         if not 0 <= row < len(self):
             raise IndexError(row)
-        return self._read(row).decode("utf-8", "surrogatepass")
+        if row != self._last_row:  # the last row read is kept: stages often read one row several times in a row
+            self._last_row, self._last = row, self._read(row).decode("utf-8", "surrogatepass")
+        return self._last
 
     def __iter__(self) -> Iterator[str]:
         return self._walk(0, len(self))
@@ -213,6 +217,30 @@ class SetColumn(_Column, Sequence[np.ndarray]):
         """Each row's number of shingles, without reading a row."""
         return np.frombuffer(self._lengths, dtype=np.int64) // 8
 
+    def flat(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``start``..``stop`` as one array and each row's size (what
+        ``np.concatenate`` of the rows gives), read in as few calls as the
+        rows' places in the file allow."""
+        sizes = self.sizes()[start:stop].copy()
+        blocks = [np.frombuffer(self._file.read(self._offsets[first], sum(self._lengths[first:last])),
+                                dtype=_SET_DTYPE).view(np.uint64)
+                  for first, last in self._runs(start, stop)]
+        flat = blocks[0] if len(blocks) == 1 else np.concatenate(blocks) if blocks else np.empty(0, np.uint64)
+        return flat, sizes
+
+    def _runs(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Ranges of rows that lie one after the other in the file."""
+        runs: list[tuple[int, int]] = []
+        row = start
+        while row < stop:
+            last, end = row + 1, self._offsets[row] + self._lengths[row]
+            while last < stop and self._offsets[last] == end:
+                end += self._lengths[last]
+                last += 1
+            runs.append((row, last))
+            row = last
+        return runs
+
     @overload
     def __getitem__(self, row: int) -> np.ndarray: ...
     @overload
@@ -227,7 +255,9 @@ class SetColumn(_Column, Sequence[np.ndarray]):
             raise IndexError(row)
         if not self._lengths[row]:
             return np.empty(0, dtype=np.uint64)
-        return np.frombuffer(self._read(row), dtype=_SET_DTYPE).view(np.uint64)
+        if row != self._last_row:  # pairs come sorted: one document's set is read for many pairs in a row
+            self._last_row, self._last = row, np.frombuffer(self._read(row), dtype=_SET_DTYPE).view(np.uint64)
+        return self._last
 
     def shares_row(self, other: SetColumn, row: int) -> bool:
         """Whether row ``row`` is the same stored set in both columns."""
