@@ -103,12 +103,15 @@ def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
-def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024, part: int = 0,
+             parts: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Anchor shingles of the indexed documents and the document of each.
 
     A shingle is an anchor when its high 32 bits are divisible by ``rate``
     (the low 32 bits feed MinHash). Done over chunks of documents, to
     avoid both a per-document numpy call and one huge temporary array.
+    With ``parts`` > 1, only the anchors of partition ``part`` (by their
+    top bits), kept chunk by chunk: a worker holds its own share only.
     """
     values, owners = [], []
     modulus = np.uint64(rate)
@@ -118,12 +121,14 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024) -> tuple[np.n
         if flat_of is not None:
             flat, sizes = flat_of(start, min(start + chunk, len(sets)))
         else:
-            parts = sets[start : start + chunk]
-            sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-            flat = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+            rows = sets[start : start + chunk]
+            sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+            flat = np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64)
         docs = np.arange(start, start + len(sizes))
         high = flat >> np.uint64(32)
         keep = (high & (modulus - np.uint64(1)) if power_of_two else high % modulus) == 0
+        if parts > 1:
+            keep &= (flat >> np.uint64(48)) % np.uint64(parts) == part
         values.append(flat[keep])
         owners.append(np.repeat(docs, sizes)[keep])
     if not values:
@@ -170,10 +175,7 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     anchor grouping: the distinct pair keys of documents sharing anchors of
     it, how many each pair shares, and each document's anchors in it."""
     n = len(sets)
-    values, owners = _anchors(sets, rate)
-    if parts > 1:
-        mine = (values >> np.uint64(48)) % np.uint64(parts) == part
-        values, owners = values[mine], owners[mine]
+    values, owners = _anchors(sets, rate, part=part, parts=parts)
     anchors_per_doc = np.bincount(owners, minlength=n)
     # Sort by anchor value, owners ascending within a value, with one plain
     # sort of packed keys: the owner goes in the low bits (the anchor's own
