@@ -283,6 +283,26 @@ def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_pa
     assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
 
 
+def test_a_report_too_large_to_fork_its_writers_is_written_in_one_process_with_the_same_files(tmp_path, monkeypatch):
+    import wiretrace.html
+    import wiretrace.report as report_module
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    report = scan(records)
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # forked writers even for 12 documents
+    monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
+    report.write(tmp_path / "forked")
+    monkeypatch.setattr(report_module, "WRITE_FORK_MAX_DOCUMENTS", 11)  # one fewer than the report has
+
+    def no_fork():
+        raise AssertionError("a writer was forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    report.write(tmp_path / "here")
+    for name in OUTPUT_NAMES:
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "forked" / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("fails", ["graph", "report.json"])
 def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_temporary_file(tmp_path, monkeypatch,
                                                                                           fails):

@@ -339,7 +339,8 @@ def test_page_is_the_same_for_any_worker_count(demo_report, monkeypatch):
 
     report = demo_report.to_dict()
     monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
-    for budget in (60_000_000, 1):
+    # the budget spent before any cluster, after some (workers rendered ahead with texts), or never
+    for budget in (60_000_000, 1, 3_000, 12_000, 40_000):
         pages = {workers: render_html(report, HtmlOptions(workers=workers, job_clusters=1, max_text_bytes=budget))
                  for workers in (1, 2)}
         assert pages[1] == pages[2]

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from wiretrace.parallel import fork_map
+from wiretrace.executor import LocalExecutor
 from wiretrace.report import cluster_headline
 
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
@@ -768,6 +768,14 @@ class _Rendered:
     where: dict[str, int]  # view key -> chunk number within ``chunks``
     entries: dict[str, dict[str, Any]]  # cluster id -> its entry in the index
     without_text: int  # clusters whose side-by-side views go without texts
+    with_text: bool = True  # rendered with the members' texts
+
+
+def _render_job(task: tuple[int, bool], shared: tuple[_Model, list]) -> tuple[int, _Rendered]:
+    """Worker: job ``number`` of ``render_html``, with or without texts."""
+    number, with_text = task
+    model, jobs = shared
+    return number, _render_clusters(model, jobs[number], with_text)
 
 
 def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_text: bool) -> _Rendered:
@@ -790,7 +798,7 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
         chunks.add(f"cluster:{cluster['id']}", html)
         entries[cluster["id"]] = entry
     chunks.flush()
-    return _Rendered(chunks.chunks, chunks.where, entries, without_text)
+    return _Rendered(chunks.chunks, chunks.where, entries, without_text, with_text)
 
 
 def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
@@ -818,23 +826,32 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     ordered = sorted(report["clusters"], key=lambda c: (-c["size"], c["id"]))
     jobs = [ordered[i : i + options.job_clusters] for i in range(0, len(ordered), options.job_clusters)]
     workers = options.workers or os.cpu_count() or 1
-    if workers > 1 and len(ordered) >= PARALLEL_MIN_CLUSTERS:
-        rendered = fork_map(lambda job: _render_clusters(model, job, True), jobs, workers, min_items=2)
-    else:
-        rendered = [None] * len(jobs)  # rendered below, once the budget is known
+    parallel = workers > 1 and len(ordered) >= PARALLEL_MIN_CLUSTERS and len(jobs) >= 2
     chunks: list[str] = []
     where: dict[str, int] = {}
     index = {}
     without_text = 0
-    for job, done in zip(jobs, rendered):
-        # The budget is spent in this order whatever the worker count, so the page is the same.
-        with_text = sum(len(c) for c in chunks) < options.max_text_bytes
-        if done is None or not with_text:
-            done = _render_clusters(model, job, with_text)
+    text_bytes = 0  # of the chunks so far: the budget is spent in job order whatever the worker count,
+    # so the page is the same; workers render ahead with texts until the budget is seen spent
+
+    def take(number: int, done: _Rendered) -> None:
+        nonlocal without_text, text_bytes
+        with_text = text_bytes < options.max_text_bytes
+        if done.with_text != with_text:  # rendered ahead with texts, past the budget
+            done = _render_clusters(model, jobs[number], with_text)
         without_text += done.without_text
-        where.update((key, len(chunks) + number) for key, number in done.where.items())
+        where.update((key, len(chunks) + n) for key, n in done.where.items())
         chunks.extend(done.chunks)
+        text_bytes += sum(len(c) for c in done.chunks)
         index.update(done.entries)
+
+    # results come back in job order, a window at a time: only the jobs in flight are held
+    with LocalExecutor(workers if parallel else 1).window(_render_job, (model, jobs)) as window:
+        for number in range(len(jobs)):
+            for done_number, done in window.submit((number, text_bytes < options.max_text_bytes)):
+                take(done_number, done)
+        for done_number, done in window.drain():
+            take(done_number, done)
     index = [index[c["id"]] for c in report["clusters"]]  # the list keeps the report's order
     articles = model.site_articles()
     site_rows = list(report.get("sites", []))[: options.max_site_rows]  # ranked: the farms come first
