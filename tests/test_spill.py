@@ -226,3 +226,20 @@ def test_a_set_columns_flat_rows_are_the_concatenated_rows_in_any_order(raw, dat
     rows = [sets[i] for i in order[start:stop]]
     assert np.array_equal(flat, np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64))
     assert sizes.tolist() == [len(r) for r in rows]
+
+
+def test_an_index_report_spilled_is_the_report_it_holds_in_memory(tmp_path):
+    from wiretrace.config import Config
+    from wiretrace.index import Index
+
+    records = _web(7, 30)
+    reports = []
+    for spill in (0, 1):
+        with Index.open("memory:", Config().replace(spill_documents=spill, spill_dir=str(tmp_path))) as index:
+            index.add(records[:12])
+            index.add(records[12:])
+            reports.append(index.report())
+    held, spilled = reports
+    assert "spill_mb" not in held.stats["stages"]["fingerprint"]
+    assert spilled.stats["stages"]["fingerprint"]["spill_mb"] >= 0
+    assert held.clusters and _comparable(spilled) == _comparable(held)
