@@ -184,6 +184,23 @@ def test_a_full_disk_keeps_the_previous_report_and_exits_4(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, LOCK_NAME])
 
 
+def test_a_spill_that_runs_out_of_disk_exits_4_and_keeps_the_previous_report(tmp_path):
+    out = tmp_path / "out"
+    assert subprocess.run(_cli("scan", DEMO, "--out", out, "-q"), env=ENV).returncode == 0
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    corpus = tmp_path / "big.jsonl"  # its texts alone pass the limit below
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": story(i % 40, 400)}) + "\n" for i in range(200)),
+                      encoding="utf-8")
+    config = tmp_path / "spill.toml"
+    config.write_text(f'[run]\nspill_documents = 1\nspill_dir = "{tmp_path}"\n', encoding="utf-8")
+    proc = subprocess.run(["bash", "-c", 'ulimit -f 256 && exec "$@"', "_",
+                           *_cli("scan", corpus, "--out", out, "--config", config)],
+                          env=ENV, capture_output=True, text=True)
+    assert proc.returncode == EXIT_WRITE, proc.stderr
+    assert "spill files" in proc.stderr and "run.spill_dir" in proc.stderr and "Traceback" not in proc.stderr
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+
+
 def _lock_held(path: Path) -> bool:
     inode = os.stat(path).st_ino
     for line in Path("/proc/locks").read_text().splitlines():

@@ -24,7 +24,7 @@ from typing import Any
 
 from wiretrace._version import __version__
 from wiretrace.config import FIELD_NAMES, Config, load_config
-from wiretrace.errors import ConfigError, IndexBusy, InputError, StoreError
+from wiretrace.errors import ConfigError, IndexBusy, InputError, SpillError, StoreError
 from wiretrace.logs import LEVELS, setup_logging, write_crash_log
 from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
 from wiretrace.parallel import (
@@ -48,7 +48,8 @@ EXIT_CODES = (
     (EXIT_SKIPPED, "--strict only: the run completed but some inputs were skipped"),
     (EXIT_USAGE, "usage or configuration error, missing input, unusable --out (checked before reading)"),
     (EXIT_LOCKED, "another scan is writing into the same --out"),
-    (EXIT_WRITE, "the outputs could not be written (disk full, ...): the previous ones are untouched"),
+    (EXIT_WRITE, "the outputs, or a large scan's spill files, could not be written (disk full, ...): "
+                 "the previous outputs are untouched"),
     (EXIT_INTERNAL, "internal error (a bug): one line on stderr, the traceback in a log file it names"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 (SIGHUP); workers stopped, "
                        "outputs untouched"),
@@ -358,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputLocked as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except _WriteFailed as exc:
+    except (_WriteFailed, SpillError) as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return EXIT_WRITE
     except OutputError as exc:  # before reading: the --out folder cannot be used

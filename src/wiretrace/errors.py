@@ -25,3 +25,8 @@ class StoreError(WiretraceError):
 
 class IndexBusy(StoreError):
     """Another process is writing to the index: one writer at a time."""
+
+
+class SpillError(WiretraceError):
+    """A large scan's spill files (:mod:`wiretrace.spill`) could not be
+    written (disk full, file-size limit); no output was changed."""

@@ -29,11 +29,11 @@ import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from wiretrace.errors import ConfigError
+from wiretrace.errors import ConfigError, SpillError
 from wiretrace.records import Document
 
 __all__ = ["Spill", "TextColumn", "SetColumn", "SpilledDocument", "TextsOf", "Blanked", "set_sizes"]
@@ -49,6 +49,7 @@ class _File:
     """An unnamed file written at its end and read at any offset."""
 
     def __init__(self, directory: str) -> None:
+        self.directory = directory
         try:
             self.fd = os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o600)
         except (AttributeError, OSError):  # no O_TMPFILE here: a named file, unlinked at once
@@ -75,7 +76,13 @@ class _File:
             blob = b"".join(self._pending)
             written = 0
             while written < len(blob):
-                written += os.pwrite(self.fd, memoryview(blob)[written:], self._flushed + written)
+                try:
+                    written += os.pwrite(self.fd, memoryview(blob)[written:], self._flushed + written)
+                except OSError as exc:
+                    raise SpillError(
+                        f"cannot write the scan's spill files in {self.directory} ({exc.strerror}): free space "
+                        "there, set run.spill_dir to another folder, or run.spill_documents = 0 to hold the "
+                        "corpus in memory; no output was changed") from None
             self._flushed += len(blob)
             self._pending, self._pending_bytes = [], 0
 
@@ -135,6 +142,30 @@ class _Column:
     def _read(self, row: int) -> bytes:
         return self._file.read(self._offsets[row], self._lengths[row])
 
+    def _decode(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def _walk(self, start: int, stop: int) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def __getitem__(self, row):
+        """Row ``row`` (a text, a set); a slice gives a list."""
+        if isinstance(row, slice):
+            start, stop, step = row.indices(len(self))
+            return list(self._walk(start, stop)) if step == 1 else [self[i] for i in range(start, stop, step)]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        if row != self._last_row:
+            # the row read last is kept: a stage often reads one row several times in a row
+            # (verification: one document's set for each of its pairs, which come sorted)
+            self._last_row, self._last = row, self._decode(self._read(row))
+        return self._last
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._walk(0, len(self))
+
     def _blocks(self, row: int = 0, n: int | None = None) -> Iterator[tuple[int, int, bytes, int]]:
         """(first row, end row, bytes, base offset) for runs of rows
         ``row``..``n`` that lie one after the other in the file, read
@@ -166,24 +197,8 @@ class TextColumn(_Column, Sequence[str]):
         else:
             self.append(doc.text)
 
-    @overload
-    def __getitem__(self, row: int) -> str: ...
-    @overload
-    def __getitem__(self, row: slice) -> list[str]: ...
-    def __getitem__(self, row):
-        if isinstance(row, slice):
-            start, stop, step = row.indices(len(self))
-            return list(self._walk(start, stop)) if step == 1 else [self[i] for i in range(start, stop, step)]
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
-        if row != self._last_row:  # the last row read is kept: stages often read one row several times in a row
-            self._last_row, self._last = row, self._read(row).decode("utf-8", "surrogatepass")
-        return self._last
-
-    def __iter__(self) -> Iterator[str]:
-        return self._walk(0, len(self))
+    def _decode(self, data: bytes) -> str:
+        return data.decode("utf-8", "surrogatepass")
 
     def _walk(self, start: int, stop: int) -> Iterator[str]:
         for first, last, blob, base in self._blocks(start, stop):
@@ -241,30 +256,12 @@ class SetColumn(_Column, Sequence[np.ndarray]):
             row = last
         return runs
 
-    @overload
-    def __getitem__(self, row: int) -> np.ndarray: ...
-    @overload
-    def __getitem__(self, row: slice) -> list[np.ndarray]: ...
-    def __getitem__(self, row):
-        if isinstance(row, slice):
-            start, stop, step = row.indices(len(self))
-            return list(self._walk(start, stop)) if step == 1 else [self[i] for i in range(start, stop, step)]
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
-        if not self._lengths[row]:
-            return np.empty(0, dtype=np.uint64)
-        if row != self._last_row:  # pairs come sorted: one document's set is read for many pairs in a row
-            self._last_row, self._last = row, np.frombuffer(self._read(row), dtype=_SET_DTYPE).view(np.uint64)
-        return self._last
+    def _decode(self, data: bytes) -> np.ndarray:
+        return np.frombuffer(data, dtype=_SET_DTYPE).view(np.uint64)  # read-only: rows never change
 
     def shares_row(self, other: SetColumn, row: int) -> bool:
         """Whether row ``row`` is the same stored set in both columns."""
         return self._offsets[row] == other._offsets[row] and self._lengths[row] == other._lengths[row]
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return self._walk(0, len(self))
 
     def _walk(self, start: int, stop: int) -> Iterator[np.ndarray]:
         for first, last, blob, base in self._blocks(start, stop):
