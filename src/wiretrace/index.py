@@ -53,7 +53,7 @@ from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import fingerprint_all
-from wiretrace.pipeline import analyse_records
+from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
@@ -310,8 +310,14 @@ class Index:
     def report(self, *, progress: Progress | None = None) -> Report:
         """The report of everything stored: what ``scan`` of every input
         added gives (module doc)."""
-        documents, skipped = self.records()
-        return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor)
+        documents: list[Document] = []
+        spill = None
+        for _, payload in self.store.records():  # texts go to a spill as they are read, past its threshold
+            documents.append(Document(**json.loads(payload)))
+            spill = spill_as_read(documents, self.config, self.executor, spill)
+        skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
+        return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
+                               spill=spill)
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""

@@ -101,13 +101,15 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
                     progress: Progress | None = None, line_counts: LineCounts | None = None,
-                    executor: Any = None) -> Report:
+                    executor: Any = None, spill: Spill | None = None) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
     order: they are settled as the read stage settles them. ``line_counts``:
     judge site chrome by these counts (an index's, of every page it holds)
-    rather than by the documents' own. ``executor``: as for :func:`scan`."""
+    rather than by the documents' own. ``executor``: as for :func:`scan`.
+    ``spill``: where the documents' texts already are (:func:`spill_as_read`);
+    without one, a run of ``run.spill_documents`` or more starts its own."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -118,7 +120,7 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started, line_counts, executor)
+        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
@@ -132,6 +134,19 @@ def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, 
             spill.keep(doc)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
     return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill), executor)
+
+
+def spill_as_read(documents: list[Document], config: Config, executor: Any, spill: Spill | None) -> Spill | None:
+    """After ``documents`` grew by one: move the new one's text to ``spill``,
+    or, once there are ``run.spill_documents``, start a spill with all of
+    them. Returns the spill (None while there is none)."""
+    if spill is not None:
+        spill.keep(documents[-1])
+    elif _spills(config, executor, len(documents)):
+        spill = Spill(config.spill_dir or None)
+        for doc in documents:
+            spill.keep(doc)
+    return spill
 
 
 def _spills(config: Config, executor: Any, documents: int) -> bool:
@@ -162,12 +177,7 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
                                 executor=executor):
             if isinstance(item, Document):
                 documents.append(item)
-                if spill is not None:
-                    spill.keep(item)
-                elif _spills(config, executor, len(documents)):
-                    spill = Spill(config.spill_dir or None)
-                    for doc in documents:
-                        spill.keep(doc)
+                spill = spill_as_read(documents, config, executor, spill)
             else:
                 skipped.append(item)
             if log.progress and (len(documents) + len(skipped)) % _READ_PROGRESS_EVERY == 0:
