@@ -70,6 +70,26 @@ def test_anchor_candidates_grouped_in_partitions_on_workers_equal_the_plain_refe
     assert found.tolist() == _reference(sets, rate, min_shared, max_df)
 
 
+@settings(max_examples=30, deadline=None)
+@given(*ANCHOR_CASES, st.sampled_from([1, 2]))
+def test_anchors_cut_into_more_partitions_than_workers_equal_the_plain_reference(universe_sets, rate, min_shared,
+                                                                                max_df, workers):
+    import wiretrace.candidates as candidates
+    from wiretrace.executor import LocalExecutor
+
+    sets = [sorted({((u * 40503) % 65536) << 48 | (u + 1) << 32 for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    saved = candidates.ANCHOR_PARTITION_BYTES
+    candidates.ANCHOR_PARTITION_BYTES = 64  # four anchors a partition: as a large corpus is cut
+    try:
+        parts = candidates.anchor_partitions(arrays, rate, workers)
+        found = anchor_candidates(arrays, rate, min_shared, max_df, LocalExecutor(workers) if workers > 1 else None)
+    finally:
+        candidates.ANCHOR_PARTITION_BYTES = saved
+    assert parts >= workers and (parts > workers or sum(map(len, sets)) // rate * 16 <= 64 * workers)
+    assert found.tolist() == _reference(sets, rate, min_shared, max_df)
+
+
 def _syndicated(copies: int) -> list[dict]:
     """A story on ``copies`` sites, and four excerpts of a quarter of it: their
     Jaccard with the story is too low for LSH, so only anchors find them."""

@@ -20,11 +20,14 @@ Every candidate is verified exactly afterwards (:mod:`wiretrace.verify`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from wiretrace.executor import LocalExecutor
 from wiretrace.pairs import group_pairs, pair_keys
+from wiretrace.spill import set_sizes
 
 __all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys", "anchors_needed", "anchor_count"]
 
@@ -157,16 +160,32 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
-    parts = getattr(executor, "workers", 1) if executor is not None else 1
+    parts = anchor_partitions(sets, rate, getattr(executor, "workers", 1) if executor is not None else 1)
     if parts <= 1:
         keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1)
     else:
-        found = executor.map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts), range(parts), min_items=2)
+        found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts),
+                                                  range(parts), min_items=2)
         per_doc = np.sum([f[2] for f in found], axis=0)
         keys, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
         counts = np.bincount(where, weights=np.concatenate([f[1] for f in found]), minlength=len(keys))
     needed = anchors_needed(per_doc[keys // n], per_doc[keys % n], min_shared)
     return keys[counts >= needed]
+
+
+#: Bytes of anchors (value and owner, 16 bytes each) one partition may hold while it is
+#: grouped; a larger corpus is cut into more partitions than workers. At 1,000,000
+#: synthetic documents the rewrite step's anchors (one shingle in four) are 2.4 GB, and
+#: two partitions of them took the process tree from 3.2 to 7.9 GB; each partition
+#: reads every set once more, so the cut is no finer than memory needs.
+ANCHOR_PARTITION_BYTES = 512 * 2**20
+
+
+def anchor_partitions(sets: Sequence[np.ndarray], rate: int, workers: int) -> int:
+    """How many partitions the anchors of ``sets`` are grouped in: one per
+    worker, or more when a partition would pass :data:`ANCHOR_PARTITION_BYTES`."""
+    expected = int(set_sizes(sets).sum()) // rate * 16
+    return max(workers, 1, -(-expected // ANCHOR_PARTITION_BYTES))
 
 
 def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,

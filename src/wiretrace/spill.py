@@ -349,7 +349,7 @@ class Spill:
 
 def set_sizes(sets: Sequence[np.ndarray]) -> np.ndarray:
     """Each set's size, of a list or a spilled column (without reading it)."""
-    if isinstance(sets, SetColumn):
+    if isinstance(sets, (SetColumn, Blanked)):
         return sets.sizes()
     return np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
 
@@ -364,6 +364,11 @@ class Blanked(Sequence[np.ndarray]):
 
     def __len__(self) -> int:
         return len(self._sets)
+
+    def sizes(self) -> np.ndarray:
+        sizes = set_sizes(self._sets).copy()
+        sizes[sorted(self._blank)] = 0
+        return sizes
 
     def __getitem__(self, i):
         if isinstance(i, slice):
