@@ -129,9 +129,7 @@ def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, 
     """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
     ``executor``, or the local executor with the run's workers."""
     if spill is None and _spills(config, executor, len(documents)):
-        spill = Spill(config.spill_dir or None)
-        for doc in documents:
-            spill.keep(doc)
+        spill = _spill_all(documents, config)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
     return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill), executor)
 
@@ -143,9 +141,15 @@ def spill_as_read(documents: list[Document], config: Config, executor: Any, spil
     if spill is not None:
         spill.keep(documents[-1])
     elif _spills(config, executor, len(documents)):
-        spill = Spill(config.spill_dir or None)
-        for doc in documents:
-            spill.keep(doc)
+        spill = _spill_all(documents, config)
+    return spill
+
+
+def _spill_all(documents: list[Document], config: Config) -> Spill:
+    """A new spill in ``run.spill_dir`` holding the texts of ``documents``."""
+    spill = Spill(config.spill_dir or None)
+    for doc in documents:
+        spill.keep(doc)
     return spill
 
 

@@ -142,11 +142,16 @@ class _Column:
     def _read(self, row: int) -> bytes:
         return self._file.read(self._offsets[row], self._lengths[row])
 
-    def _decode(self, data: bytes) -> Any:
+    def _decode(self, data: bytes | memoryview) -> Any:
         raise NotImplementedError
 
     def _walk(self, start: int, stop: int) -> Iterator[Any]:
-        raise NotImplementedError
+        """Rows ``start``..``stop`` in order, read a block at a time."""
+        for first, last, blob, base in self._blocks(start, stop):
+            view = memoryview(blob)
+            for row in range(first, last):
+                at = self._offsets[row] - base
+                yield self._decode(view[at:at + self._lengths[row]])
 
     def __getitem__(self, row):
         """Row ``row`` (a text, a set); a slice gives a list."""
@@ -197,14 +202,8 @@ class TextColumn(_Column, Sequence[str]):
         else:
             self.append(doc.text)
 
-    def _decode(self, data: bytes) -> str:
-        return data.decode("utf-8", "surrogatepass")
-
-    def _walk(self, start: int, stop: int) -> Iterator[str]:
-        for first, last, blob, base in self._blocks(start, stop):
-            for row in range(first, last):
-                start = self._offsets[row] - base
-                yield blob[start:start + self._lengths[row]].decode("utf-8", "surrogatepass")
+    def _decode(self, data: bytes | memoryview) -> str:
+        return str(data, "utf-8", "surrogatepass")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return list, (list(self),)
@@ -237,38 +236,16 @@ class SetColumn(_Column, Sequence[np.ndarray]):
         ``np.concatenate`` of the rows gives), read in as few calls as the
         rows' places in the file allow."""
         sizes = self.sizes()[start:stop].copy()
-        blocks = [np.frombuffer(self._file.read(self._offsets[first], sum(self._lengths[first:last])),
-                                dtype=_SET_DTYPE).view(np.uint64)
-                  for first, last in self._runs(start, stop)]
+        blocks = [self._decode(blob) for _, _, blob, _ in self._blocks(start, stop)]
         flat = blocks[0] if len(blocks) == 1 else np.concatenate(blocks) if blocks else np.empty(0, np.uint64)
         return flat, sizes
 
-    def _runs(self, start: int, stop: int) -> list[tuple[int, int]]:
-        """Ranges of rows that lie one after the other in the file."""
-        runs: list[tuple[int, int]] = []
-        row = start
-        while row < stop:
-            last, end = row + 1, self._offsets[row] + self._lengths[row]
-            while last < stop and self._offsets[last] == end:
-                end += self._lengths[last]
-                last += 1
-            runs.append((row, last))
-            row = last
-        return runs
-
-    def _decode(self, data: bytes) -> np.ndarray:
+    def _decode(self, data: bytes | memoryview) -> np.ndarray:
         return np.frombuffer(data, dtype=_SET_DTYPE).view(np.uint64)  # read-only: rows never change
 
     def shares_row(self, other: SetColumn, row: int) -> bool:
         """Whether row ``row`` is the same stored set in both columns."""
         return self._offsets[row] == other._offsets[row] and self._lengths[row] == other._lengths[row]
-
-    def _walk(self, start: int, stop: int) -> Iterator[np.ndarray]:
-        for first, last, blob, base in self._blocks(start, stop):
-            whole = np.frombuffer(blob, dtype=_SET_DTYPE).view(np.uint64)
-            for row in range(first, last):
-                start = (self._offsets[row] - base) // 8
-                yield whole[start:start + self._lengths[row] // 8]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return list, ([np.array(s) for s in self],)
