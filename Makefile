@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-suites clean
+.PHONY: demo test bench bench-suites bench-peers clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11+); set PYTHON=..."; exit 2; }
@@ -33,5 +33,16 @@ $(TEXT_DEDUP):
 bench-suites: $(STAMP) $(TEXT_DEDUP)
 	WIRETRACE_TEXT_DEDUP_PYTHON=$(TEXT_DEDUP) $(BIN)/wiretrace bench --json out/bench.json
 
+# datatrove, rensa and datasketch side by side with wiretrace at scale
+# (benchmarks/bench_peers_scale.py), in an environment of their own: datatrove's
+# MinHash needs xxhash<4, which wiretrace's own xxhash use outgrew.
+PEERS := .venv-peers/bin/python
+$(PEERS):
+	$(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/pip install --quiet datatrove==0.10.1 'xxhash<4' regex orjson tokenizers rensa==0.5.0 datasketch==2.0.0
+
+bench-peers: $(STAMP) $(PEERS)
+	$(BIN)/python benchmarks/bench_peers_scale.py --sizes 100000 --peer-python $(PEERS) --json out/peers_scale.json
+
 clean:
-	rm -rf $(VENV) .venv-text-dedup out .pytest_cache
+	rm -rf $(VENV) .venv-text-dedup .venv-peers out .pytest_cache
