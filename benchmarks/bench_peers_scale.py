@@ -5,7 +5,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_peers_scale.py [--sizes 100000,1000000]
         [--peers wiretrace,datatrove,rensa,datasketch] [--workers 2]
-        [--peer-python .venv-peers/bin/python] [--datasketch-max 1000000]
+        [--peer-python .venv-peers/bin/python] [--memory-limit-gb G]
         [--json OUT]
 
 ``make bench-peers`` builds ``.venv-peers`` (datatrove, rensa, datasketch:
@@ -35,9 +35,11 @@ process tree (PSS, sampled from /proc: forked workers' shared pages
 counted once), and **pair precision and recall** against the generator's
 truth: two documents are a true pair when they come from one story, and a
 peer's pair when it puts them in one cluster. A peer that is not installed
-is listed as skipped with the reason; a size where datasketch would take
-too long (``--datasketch-max``) is skipped for it, said so. Nothing is
-written into the repository.
+is listed as skipped with the reason, and so is a peer at a size where
+the peak it had at the largest size run so far, scaled linearly, would
+pass ``--memory-limit-gb`` (default: 80% of this machine's memory): the
+run would be killed or swap, not measured. Nothing is written into the
+repository.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ from wiretrace.evaluation.synthetic import Corpus, generate_corpus, write_jsonl 
 PEERS = ("wiretrace", "datatrove", "rensa", "datasketch")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+
+
+def _machine_memory_gb() -> float:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
 
 
 def pair_scores(labels: np.ndarray, story: np.ndarray) -> dict[str, Any]:
@@ -139,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--peer-python", default=None,
                         help="Python of the peers' environment (default: .venv-peers's if it exists, else this one)")
-    parser.add_argument("--datasketch-max", type=int, default=1_000_000,
-                        help="largest size datasketch runs at (about 1.6 ms per document on this machine)")
+    parser.add_argument("--memory-limit-gb", type=float, default=None,
+                        help="skip a peer whose projected peak passes this (default: 80%% of this machine's memory)")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
@@ -160,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"machine": _context.machine_info(**versions), "workers": args.workers,
                            "peer_python": python, "sizes": {}}
     console.print(out["machine"])
+    limit_mb = (args.memory_limit_gb or 0.8 * _machine_memory_gb()) * 1024
+    measured: dict[str, tuple[int, float]] = {}  # peer -> (largest size run, its peak MB)
     for size in [int(s) for s in args.sizes.split(",") if s]:
         folder = Path(tempfile.mkdtemp(prefix="wiretrace-peers-"))
         try:
@@ -173,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
             for peer in peers:
                 if peer != "wiretrace" and (why := installed(python, peer)):
                     results[peer] = {"skipped": why}
-                elif peer == "datasketch" and size > args.datasketch_max:
-                    results[peer] = {"skipped": f"{size:,} documents is above --datasketch-max {args.datasketch_max:,}"}
+                elif peer in measured and measured[peer][1] * size / measured[peer][0] > limit_mb:
+                    done, peak = measured[peer]
+                    results[peer] = {"skipped": f"~{peak * size / done / 1024:.0f} GB by its {peak:,.0f} MB at "
+                                                f"{done:,} documents scaled linearly, over the "
+                                                f"{limit_mb / 1024:.1f} GB limit"}
                 else:
                     work = folder / peer
                     result = run_peer(peer, path, work, args.workers, python)
@@ -183,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                                   np.loadtxt(work / "labels.txt", dtype=np.int64, ndmin=1))
                         result |= pair_scores(labels, story)
                         result["docs_per_second"] = round(size / result["wall_seconds"])
+                        measured[peer] = (size, result["peak_tree_pss_mb"])
                     shutil.rmtree(work, ignore_errors=True)
                     results[peer] = result
                 console.print(size, peer, results[peer])
@@ -198,8 +214,12 @@ def main(argv: list[str] | None = None) -> int:
                 table.add_row(f"{size:,}", peer, f"{r['wall_seconds']:.1f}", f"{r['docs_per_second']:,}",
                               f"{r['peak_tree_pss_mb']:,.0f}", str(r["precision"]), str(r["recall"]))
             else:
-                table.add_row(f"{size:,}", peer, r.get("skipped") or r.get("failed", ""), "", "", "", "")
+                table.add_row(f"{size:,}", peer, "skipped" if "skipped" in r else "failed", "", "", "", "")
     console.print(table)
+    for size, results in out["sizes"].items():
+        for peer, r in results.items():
+            if "wall_seconds" not in r:
+                console.print(f"{peer} at {size:,}: {r.get('skipped') or r.get('failed')}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0
