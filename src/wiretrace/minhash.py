@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from wiretrace import compiled
 from wiretrace.shingles import shingle_hash
 
 __all__ = ["MinHasher", "minhash_element_hash", "SCHEME"]
@@ -101,10 +102,20 @@ class MinHasher:
             ``datasketch.MinHash`` hash values for document ``i``.
         """
         n = len(shingle_sets)
-        out = np.empty((n, self.num_perm), dtype=np.uint32)
         sizes = [len(s) for s in shingle_sets]
         if 0 in sizes:
             raise ValueError(f"shingle set {sizes.index(0)} is empty; MinHash of an empty set is undefined")
+        if sum(sizes) >= compiled.MIN_ELEMENTS and compiled.available():  # the same values, compiled
+            starts = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(sizes, out=starts[1:])
+            return compiled.minhash_signatures(np.concatenate(shingle_sets), starts, self.a, self.b)
+        return self.signatures_numpy(shingle_sets)
+
+    def signatures_numpy(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+        """:meth:`signatures` in numpy alone: the reference the compiled kernel is pinned to."""
+        n = len(shingle_sets)
+        out = np.empty((n, self.num_perm), dtype=np.uint32)
+        sizes = [len(s) for s in shingle_sets]
         b = self.b[:, None]
         # One buffer reused for every chunk: a fresh multi-MiB array per
         # chunk costs page faults that measured slower than the arithmetic.

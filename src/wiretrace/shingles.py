@@ -25,6 +25,7 @@ import unicodedata
 import numpy as np
 import xxhash
 
+from wiretrace import compiled
 from wiretrace.normalize import _PUNCT_MAP, normalize_text
 from wiretrace.xxh3 import xxh3_64_many
 
@@ -300,13 +301,22 @@ def _words_and_windows(parts: list[bytes], k: int):
     doc_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) + 1 for p in parts], out=doc_offsets[1:])
     buffer = b" ".join(parts) + b" " * 9
-    is_word = np.frombuffer(buffer, dtype=np.uint8) != _SPACE
-    edges = np.flatnonzero(np.diff(is_word.view(np.int8), prepend=np.int8(0)))
-    starts, ends = edges[0::2], edges[1::2]
-    hashes = xxh3_64_many(buffer, starts, ends - starts)
+    if len(buffer) >= compiled.MIN_BYTES and compiled.available():  # the same words and hashes, compiled
+        starts, _, hashes = compiled.word_hashes(buffer, _SPACE)
+    else:
+        starts, hashes = _word_hashes_numpy(buffer)
     counts = np.bincount(np.searchsorted(doc_offsets, starts, side="right") - 1, minlength=len(parts))
     combined = _combine(hashes, k) if len(hashes) >= k else hashes[:0]
     return starts, hashes, counts, combined, doc_offsets
+
+
+def _word_hashes_numpy(buffer: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each word of a padded word buffer starts, and its XXH3-64 (the
+    reference :func:`wiretrace.compiled.word_hashes` is pinned to)."""
+    is_word = np.frombuffer(buffer, dtype=np.uint8) != _SPACE
+    edges = np.flatnonzero(np.diff(is_word.view(np.int8), prepend=np.int8(0)))
+    starts, ends = edges[0::2], edges[1::2]
+    return starts, xxh3_64_many(buffer, starts, ends - starts)
 
 
 def _sets(hashes: np.ndarray, counts: np.ndarray, combined: np.ndarray, k: int) -> list[np.ndarray]:

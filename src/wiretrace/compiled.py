@@ -1,0 +1,207 @@
+"""Compiled kernels (numba) for the fingerprint stage's inner loops, each
+pinned to its numpy reference.
+
+Rule: a kernel here computes exactly what the numpy code it replaces
+computes, bit for bit -- the property tests in ``tests/test_compiled.py``
+compare them on random inputs -- and callers fall back to that numpy code
+when numba cannot be imported or ``WIRETRACE_NO_NUMBA`` is set (to 1, yes or
+true), so a result never depends on which path ran.
+
+Two kernels: the words of a batch's word buffer with their XXH3-64 hashes
+(:func:`word_hashes`, pinned to :mod:`wiretrace.xxh3` and the ``xxhash``
+library), and MinHash signatures (:func:`minhash_signatures`, pinned to
+:meth:`wiretrace.minhash.MinHasher.signatures_numpy` and so to datasketch).
+
+Why compiled: numpy finds words through boolean masks and edge arrays over
+the whole buffer, and evaluates every XXH3 closed form for every word; the
+kernel walks the buffer once. numpy's MinHash builds a ``num_perm x elements`` matrix of
+permuted hashes and then takes minima over it, so each value is written to
+memory and read back; the kernel keeps a document's signature in registers
+while its elements stream past (see ``benchmarks/bench_compiled.py`` for
+the measured ratio). Kernels are compiled on first use and cached on disk
+beside this module (numba's ``cache=True``), so a new process pays for
+compiling once per machine.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+__all__ = ["available", "minhash_signatures", "word_hashes", "MIN_ELEMENTS"]
+
+#: Fewer elements than this in one call go to numpy: loading numba and the
+#: cached kernel costs about half a second once per process, while numpy
+#: takes well under a millisecond for a few thousand elements (one article
+#: checked against an index). A scan's batch of 128 documents has ~57,000.
+MIN_ELEMENTS = 8192
+#: The same for word buffers, in bytes (about 6 bytes a word).
+MIN_BYTES = 6 * MIN_ELEMENTS
+
+
+def _wanted() -> bool:
+    return os.environ.get("WIRETRACE_NO_NUMBA", "").strip().lower() not in ("1", "yes", "true")
+
+
+_KERNELS: dict[str, Any] = {}  # compiled on first use (importing numba takes a few tenths of a second)
+
+
+def available() -> bool:
+    """Whether the compiled kernels run (numba importable, not switched off)."""
+    return _wanted() and _kernels() is not None
+
+
+def _kernels() -> dict[str, Any] | None:
+    if not _KERNELS:
+        try:  # numba is a dependency; an install without it (or without a working LLVM) uses numpy
+            import numba
+        except Exception:  # noqa: BLE001 - any failure to load numba means: use the numpy path
+            _KERNELS["missing"] = True
+            return None
+        compile_ = numba.njit(cache=True, nogil=True, boundscheck=False)
+        _KERNELS["signatures"] = compile_(_signatures_kernel)
+        _KERNELS["words"] = compile_(_words_kernel)
+    return None if "missing" in _KERNELS else _KERNELS
+
+
+def _signatures_kernel(flat, starts, a, b, out):  # pragma: no cover - compiled; tested through the wrapper
+    mask = np.uint64(0xFFFFFFFF)
+    num_perm = a.shape[0]
+    row = np.empty(num_perm, dtype=np.uint64)
+    a64 = a.astype(np.uint64)
+    b64 = b.astype(np.uint64)
+    for d in range(out.shape[0]):
+        row[:] = mask
+        for e in range(starts[d], starts[d + 1]):
+            # datasketch's affine32: MurmurHash3's 32-bit finaliser of the element's
+            # low 32 bits, then a * x + b mod 2**32 per permutation
+            x = flat[e] & mask
+            x ^= x >> np.uint64(16)
+            x = (x * np.uint64(0x85EBCA6B)) & mask
+            x ^= x >> np.uint64(13)
+            x = (x * np.uint64(0xC2B2AE35)) & mask
+            x ^= x >> np.uint64(16)
+            for p in range(num_perm):
+                # both factors masked to 32 bits: LLVM then multiplies 32 x 32 -> 64 in
+                # SIMD lanes (3x the loop without the masks, measured)
+                v = ((a64[p] & mask) * x + (b64[p] & mask)) & mask
+                row[p] = min(row[p], v)
+        for p in range(num_perm):
+            out[d, p] = np.uint32(row[p])
+
+
+def minhash_signatures(flat: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MinHash signatures (affine32) of documents whose uint64 elements are
+    ``flat[starts[d]:starts[d + 1]]``: one uint32 row of ``len(a)`` per
+    document, what :meth:`wiretrace.minhash.MinHasher.signatures` computes
+    with numpy. Call only when :func:`available`."""
+    out = np.empty((len(starts) - 1, len(a)), dtype=np.uint32)
+    _KERNELS["signatures"](np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(starts, dtype=np.int64),
+                       np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32), out)
+    return out
+
+
+# XXH3-64 (seed 0, default secret) of inputs of 1-16 bytes: the closed forms
+# wiretrace.xxh3 evaluates with numpy, with its constants.
+
+
+def _words_kernel(buf, space, flip_1to3, flip_4to8, flip_lo, flip_hi, starts, lengths, hashes):  # pragma: no cover
+    """Words of ``buf`` (runs of bytes other than ``space``): their starts,
+    lengths and XXH3-64 hashes (0 for words over 16 bytes, hashed by the
+    caller). Returns how many words there are; the output arrays must hold
+    them (a word needs at least two bytes of ``buf``, so ``len(buf) // 2 + 1``)."""
+    p2 = np.uint64(0xC2B2AE3D27D4EB4F)
+    p3 = np.uint64(0x165667B19E3779F9)
+    mx1 = np.uint64(0x165667919E3779F9)
+    rrmxmx = np.uint64(0x9FB21C651E98DF25)
+    low = np.uint64(0xFFFFFFFF)
+    n = buf.shape[0]
+    count = 0
+    i = 0
+    while i < n:
+        if buf[i] == space:
+            i += 1
+            continue
+        start = i
+        while i < n and buf[i] != space:
+            i += 1
+        length = i - start
+        size = np.uint64(length)
+        if length <= 3:
+            c1 = np.uint64(buf[start])
+            c2 = np.uint64(buf[start + (length >> 1)])
+            c3 = np.uint64(buf[start + length - 1])
+            h = ((c1 << np.uint64(16)) | (c2 << np.uint64(24)) | c3 | (size << np.uint64(8))) ^ flip_1to3
+            h ^= h >> np.uint64(33)
+            h *= p2
+            h ^= h >> np.uint64(29)
+            h *= p3
+            h ^= h >> np.uint64(32)
+        elif length <= 8:
+            first = np.uint64(0)
+            last = np.uint64(0)
+            for k in range(4):
+                first |= np.uint64(buf[start + k]) << np.uint64(8 * k)
+                last |= np.uint64(buf[start + length - 4 + k]) << np.uint64(8 * k)
+            h = (last + (first << np.uint64(32))) ^ flip_4to8
+            h ^= ((h << np.uint64(49)) | (h >> np.uint64(15))) ^ ((h << np.uint64(24)) | (h >> np.uint64(40)))
+            h *= rrmxmx
+            h ^= (h >> np.uint64(35)) + size
+            h *= rrmxmx
+            h ^= h >> np.uint64(28)
+        elif length <= 16:
+            lo = np.uint64(0)
+            hi = np.uint64(0)
+            for k in range(8):
+                lo |= np.uint64(buf[start + k]) << np.uint64(8 * k)
+                hi |= np.uint64(buf[start + length - 8 + k]) << np.uint64(8 * k)
+            lo ^= flip_lo
+            hi ^= flip_hi
+            swapped = np.uint64(0)
+            for k in range(8):
+                swapped |= ((lo >> np.uint64(8 * k)) & np.uint64(0xFF)) << np.uint64(56 - 8 * k)
+            # the 128-bit product lo * hi, its halves folded (XXH3_mul128_fold64)
+            a_lo, a_hi = lo & low, lo >> np.uint64(32)
+            b_lo, b_hi = hi & low, hi >> np.uint64(32)
+            lo_lo = a_lo * b_lo
+            hi_lo = a_hi * b_lo
+            lo_hi = a_lo * b_hi
+            hi_hi = a_hi * b_hi
+            cross = (lo_lo >> np.uint64(32)) + (hi_lo & low) + lo_hi
+            upper = (hi_lo >> np.uint64(32)) + (cross >> np.uint64(32)) + hi_hi
+            lower = (cross << np.uint64(32)) | (lo_lo & low)
+            h = size + swapped + hi + (lower ^ upper)
+            h ^= h >> np.uint64(37)
+            h *= mx1
+            h ^= h >> np.uint64(32)
+        else:
+            h = np.uint64(0)
+        starts[count] = start
+        lengths[count] = length
+        hashes[count] = h
+        count += 1
+    return count
+
+
+def word_hashes(buffer: bytes, space: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The words of ``buffer`` (runs of bytes other than ``space``): their
+    starts, lengths and XXH3-64 hashes, what
+    :func:`wiretrace.xxh3.xxh3_64_many` gives for the same words (words over
+    16 bytes are hashed here by the ``xxhash`` library, as there). Call only
+    when :func:`available`."""
+    from wiretrace import xxh3
+
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    room = len(raw) // 2 + 1
+    starts = np.empty(room, dtype=np.int64)
+    lengths = np.empty(room, dtype=np.int64)
+    hashes = np.empty(room, dtype=np.uint64)
+    count = _KERNELS["words"](raw, np.uint8(space), xxh3._FLIP_1TO3, xxh3._FLIP_4TO8, xxh3._FLIP_9TO16_LO,
+                              xxh3._FLIP_9TO16_HI, starts, lengths, hashes)
+    starts, lengths, hashes = starts[:count], lengths[:count], hashes[:count]
+    for i in np.flatnonzero(lengths > 16).tolist():
+        start = int(starts[i])
+        hashes[i] = xxh3.xxhash.xxh3_64_intdigest(buffer[start:start + int(lengths[i])])
+    return starts, lengths, hashes

@@ -1,0 +1,92 @@
+"""The compiled kernels equal their numpy references (wiretrace.compiled's rule)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import compiled
+from wiretrace.minhash import MinHasher
+
+_REQUIRE = os.environ.get("CI", "") == "true"
+
+
+def test_numba_is_there_in_ci() -> None:
+    # numba is a dependency: a CI without it would test the numpy path twice and
+    # call that a pass
+    if _REQUIRE:
+        assert compiled.available(), "numba should be installed by `make test` (pyproject's dependencies)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=300), min_size=1, max_size=12),
+       st.sampled_from([1, 3, 16, 128, 130]), st.integers(0, 2**31))
+def test_compiled_signatures_equal_numpy(sets: list[list[int]], num_perm: int, seed: int) -> None:
+    hasher = MinHasher(num_perm, seed)
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]  # repeats allowed, any order, high bits set
+    reference = hasher.signatures_numpy(arrays)
+    if compiled.available():
+        starts = np.concatenate(([0], np.cumsum([len(a) for a in arrays])))
+        got = compiled.minhash_signatures(np.concatenate(arrays), starts, hasher.a, hasher.b)
+        assert got.dtype == np.uint32 and got.shape == reference.shape
+        assert (got == reference).all()
+    assert (hasher.signatures(arrays) == reference).all()
+
+
+def test_switched_off_by_the_environment() -> None:
+    code = ("import numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
+            "h = MinHasher(8, 1); s = [np.arange(1, 40000, dtype=np.uint64)]; "
+            "print(compiled.available(), h.signatures(s).tolist() == h.signatures_numpy(s).tolist())")
+    for value, expected in (("1", "False True"), ("", f"{compiled.available()} True")):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "WIRETRACE_NO_NUMBA": value}, check=True)
+        assert done.stdout.split() == expected.split()
+
+
+_WORDS = st.lists(st.one_of(st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b" ", b"x")),
+                            st.text(min_size=1, max_size=12).map(lambda t: t.encode("utf-8").replace(b" ", b"y"))),
+                  min_size=0, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WORDS, st.lists(st.integers(1, 4), min_size=61, max_size=61))
+def test_compiled_word_hashes_equal_numpy_and_xxhash(words: list[bytes], gaps: list[int]) -> None:
+    import xxhash
+
+    from wiretrace.shingles import _word_hashes_numpy
+
+    # words of every length class of XXH3 (1-3, 4-8, 9-16, longer), any bytes, runs of spaces
+    buffer = b" " * gaps[0] + b"".join(w + b" " * g for w, g in zip(words, gaps[1:])) + b" " * 9
+    starts, hashes = _word_hashes_numpy(buffer)
+    assert [int(h) for h in hashes] == [xxhash.xxh3_64_intdigest(w) for w in words]
+    if compiled.available():
+        got_starts, lengths, got = compiled.word_hashes(buffer)
+        assert got_starts.tolist() == starts.tolist()
+        assert lengths.tolist() == [len(w) for w in words]
+        assert got.tolist() == hashes.tolist()
+
+
+def test_a_batch_fingerprints_the_same_either_way() -> None:
+    # one batch above both size thresholds, through the whole fingerprint stage
+    import json
+
+    code = ("import json, sys; from wiretrace.fingerprint import fingerprint_batch, normalise_quoted_batch; "
+            "texts = json.load(sys.stdin); words, quoted = normalise_quoted_batch(texts); "
+            "fp = fingerprint_batch(words, 5, 128, 1, quoted); "
+            "print(json.dumps([fp.signatures.tolist(), [s.tolist() for s in fp.sets], "
+            "[s.tolist() for s in fp.free_sets], fp.words]))")
+    rng = np.random.default_rng(7)
+    vocab = ["wire", "copy", "Reuters", "said", "“quoted”", "naïve", "internationalisation", "über", "東京",
+             "minister", "a", "of", "the", "2026", "supercalifragilisticexpialidocious"]
+    texts = [" ".join(rng.choice(vocab, size=int(rng.integers(30, 400)))) + ' He said "we stay here today".'
+             for _ in range(200)]
+    assert sum(len(t) for t in texts) > compiled.MIN_BYTES
+    outputs = [subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
+                              env={**os.environ, "WIRETRACE_NO_NUMBA": off}, check=True).stdout
+               for off in ("1", "")]
+    assert outputs[0] == outputs[1]
