@@ -51,10 +51,13 @@ class TreePeak:
     (``/usr/bin/time -v`` and ru_maxrss miss it: wiretrace resets its own
     high-water mark between stages, and children's peaks do not add up.)"""
 
-    def __init__(self, interval: float = 0.05, proportional: bool = False) -> None:
+    def __init__(self, interval: float = 0.05, proportional: bool = False, root: int | None = None) -> None:
         import threading
 
         self.interval = interval
+        # whose tree: this process's (None), or another's -- a child measured without
+        # the memory of the process that measures it (set it once the child exists)
+        self.root = root
         self.proportional = proportional  # PSS: a page shared by forked workers counted once, not per process
         self.peak_mb = 0.0
         self._stop = threading.Event()
@@ -113,7 +116,7 @@ class TreePeak:
         return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
     def _sample(self) -> float:
-        return self.tree_pss_mb() if self.proportional else self.tree_rss_mb()
+        return self.tree_pss_mb(self.root) if self.proportional else self.tree_rss_mb(self.root)
 
     def _run(self) -> None:
         import time

@@ -32,7 +32,8 @@ Measured per run: wall seconds of the child (start-up included), the
 seconds its pipeline reports (wiretrace: the analysis, from ``--json``),
 documents per second of the wall time, the peak memory of the child's whole
 process tree (PSS, sampled from /proc: forked workers' shared pages
-counted once), and **pair precision and recall** against the generator's
+counted once; this process, which measures, is not counted), and **pair
+precision and recall** against the generator's
 truth: two documents are a true pair when they come from one story, and a
 peer's pair when it puts them in one cluster. A peer that is not installed
 is listed as skipped with the reason, and so is a peer at a size where
@@ -81,6 +82,18 @@ def _machine_memory_gb() -> float:
     return 0.0
 
 
+def _release_memory() -> None:
+    """Hand the generator's freed memory back to the OS (glibc ``malloc_trim``):
+    the peers run beside this process on the same machine."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 def pair_scores(labels: np.ndarray, story: np.ndarray) -> dict[str, Any]:
     """Pair precision and recall of clusters (``labels``, -1: none) against
     stories: every two documents of one cluster are a found pair, every two
@@ -123,14 +136,19 @@ def run_peer(peer: str, corpus: Path, work: Path, workers: int, python: str) -> 
         command = [python, str(HERE / "peer_pipelines.py"), peer, str(corpus), str(work / "run"),
                    str(work / "labels.txt"), "--workers", str(workers), "--bands", str(bands), "--rows", str(rows),
                    "--threshold", str(Config().jaccard_threshold), "--shingle", str(Config().shingle_size)]
-    with _context.TreePeak(proportional=True) as peak:
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
+    # the child's tree only: this process holds the corpus's truth and, after generating
+    # it, memory the allocator has not handed back
+    peak = _context.TreePeak(proportional=True, root=-1)
+    started = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        peak.root = child.pid
+        with peak:
+            stdout, stderr = child.communicate()
         wall = time.perf_counter() - started
-    if done.returncode not in (0, 1):  # wiretrace exits 1 when it found copies
-        return {"failed": f"exit {done.returncode} after {wall:.0f} s", "stderr": done.stderr[-1500:]}
+    if child.returncode not in (0, 1):  # wiretrace exits 1 when it found copies
+        return {"failed": f"exit {child.returncode} after {wall:.0f} s", "stderr": stderr[-1500:]}
     # wiretrace's --json is one indented object; a peer prints one line last
-    summary = json.loads(done.stdout if peer == "wiretrace" else done.stdout.strip().splitlines()[-1])
+    summary = json.loads(stdout if peer == "wiretrace" else stdout.strip().splitlines()[-1])
     return {"wall_seconds": round(wall, 2), "pipeline_seconds": round(summary["seconds"], 2),
             "peak_tree_pss_mb": peak.peak_mb, "counts": {k: v for k, v in summary.items()
                                                           if k in ("pairs", "buckets", "verified_pairs", "clusters")}}
@@ -184,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             story = np.asarray(corpus.story, dtype=np.int64)
             ids = [Corpus.doc_id(i) for i in range(size)]
             del corpus
+            _release_memory()
             results: dict[str, Any] = {}
             for peer in peers:
                 if peer != "wiretrace" and (why := installed(python, peer)):
