@@ -151,7 +151,8 @@ def run_peer(peer: str, corpus: Path, work: Path, workers: int, python: str) -> 
     summary = json.loads(stdout if peer == "wiretrace" else stdout.strip().splitlines()[-1])
     return {"wall_seconds": round(wall, 2), "pipeline_seconds": round(summary["seconds"], 2),
             "peak_tree_pss_mb": peak.peak_mb, "counts": {k: v for k, v in summary.items()
-                                                          if k in ("pairs", "buckets", "verified_pairs", "clusters")}}
+                                                          if k in ("pairs", "buckets", "verified_pairs", "clusters",
+                                                                   "untimed_seconds")}}
 
 
 def installed(python: str, peer: str) -> str | None:
