@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,14 +39,47 @@ def test_compiled_signatures_equal_numpy(sets: list[list[int]], num_perm: int, s
     assert (hasher.signatures(arrays) == reference).all()
 
 
+def _child(code: str, switch: str, **kwargs) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "WIRETRACE_NO_NUMBA"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**env, "WIRETRACE_NO_NUMBA": switch}, **kwargs).stdout
+
+
 def test_switched_off_by_the_environment() -> None:
     code = ("import numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
             "h = MinHasher(8, 1); s = [np.arange(1, 40000, dtype=np.uint64)]; "
             "print(compiled.available(), h.signatures(s).tolist() == h.signatures_numpy(s).tolist())")
-    for value, expected in (("1", "False True"), ("", f"{compiled.available()} True")):
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env={**os.environ, "WIRETRACE_NO_NUMBA": value}, check=True)
-        assert done.stdout.split() == expected.split()
+    assert _child(code, "1").split() == ["False", "True"]
+    on = _child(code, "").split()
+    assert on[1] == "True"
+    if _REQUIRE:
+        assert on[0] == "True"
+
+
+def test_without_a_writable_cache_the_kernels_are_compiled_in_the_process(monkeypatch) -> None:
+    numba = pytest.importorskip("numba")
+    real = numba.njit
+
+    def no_cache_folder(*args, **kwargs):
+        if kwargs.get("cache"):  # what numba raises when no folder is writable
+            raise RuntimeError("cannot cache function '_signatures_kernel': no locator available")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache_folder)
+    kernels = compiled._load()
+    assert "missing" not in kernels
+    hasher = MinHasher(16, 3)
+    sets = [np.arange(5, 900, dtype=np.uint64), np.array([2**64 - 1, 7], dtype=np.uint64)]
+    got = np.empty((2, 16), dtype=np.uint32)
+    kernels["signatures"](np.concatenate(sets), np.array([0, 895, 897]), hasher.a, hasher.b, got)
+    assert (got == hasher.signatures_numpy(sets)).all()
+
+
+def test_sets_of_another_dtype_are_refused_on_both_paths() -> None:
+    hasher = MinHasher(8, 1)
+    for n in (10, 20_000):  # below and above compiled.MIN_ELEMENTS
+        with pytest.raises(TypeError):
+            hasher.signatures([np.array([2**63 + 5], dtype=np.uint64), np.arange(1, n, dtype=np.int64)])
 
 
 _WORDS = st.lists(st.one_of(st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b" ", b"x")),
@@ -75,9 +109,14 @@ def test_a_batch_fingerprints_the_same_either_way() -> None:
     # one batch above both size thresholds, through the whole fingerprint stage
     import json
 
-    code = ("import json, sys; from wiretrace.fingerprint import fingerprint_batch, normalise_quoted_batch; "
+    code = ("import json, sys; from wiretrace import compiled; "
+            "from wiretrace.fingerprint import fingerprint_batch, normalise_quoted_batch; "
+            "calls = []; real = (compiled.word_hashes, compiled.minhash_signatures); "
+            "compiled.word_hashes = lambda *a: calls.append('words') or real[0](*a); "
+            "compiled.minhash_signatures = lambda *a: calls.append('minhash') or real[1](*a); "
             "texts = json.load(sys.stdin); words, quoted = normalise_quoted_batch(texts); "
             "fp = fingerprint_batch(words, 5, 128, 1, quoted); "
+            "print(json.dumps(sorted(set(calls)))); "
             "print(json.dumps([fp.signatures.tolist(), [s.tolist() for s in fp.sets], "
             "[s.tolist() for s in fp.free_sets], fp.words]))")
     rng = np.random.default_rng(7)
@@ -86,7 +125,9 @@ def test_a_batch_fingerprints_the_same_either_way() -> None:
     texts = [" ".join(rng.choice(vocab, size=int(rng.integers(30, 400)))) + ' He said "we stay here today".'
              for _ in range(200)]
     assert sum(len(t) for t in texts) > compiled.MIN_BYTES
-    outputs = [subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
-                              env={**os.environ, "WIRETRACE_NO_NUMBA": off}, check=True).stdout
-               for off in ("1", "")]
-    assert outputs[0] == outputs[1]
+    outputs = [_child(code, off, input=json.dumps(texts)) for off in ("1", "")]
+    (calls_off, result_off), (calls_on, result_on) = (out.split("\n", 1) for out in outputs)
+    assert result_off == result_on
+    assert json.loads(calls_off) == []
+    if compiled.available():  # the compiled path ran, not numpy twice
+        assert json.loads(calls_on) == ["minhash", "words"]

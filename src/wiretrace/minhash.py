@@ -108,7 +108,10 @@ class MinHasher:
         if sum(sizes) >= compiled.MIN_ELEMENTS and compiled.available():  # the same values, compiled
             starts = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(sizes, out=starts[1:])
-            return compiled.minhash_signatures(np.concatenate(shingle_sets), starts, self.a, self.b)
+            flat = np.concatenate(shingle_sets)
+            if flat.dtype != np.uint64:  # as the numpy path, which cannot mix int64 and uint64 either
+                raise TypeError(f"shingle sets must be uint64 arrays, not {flat.dtype}")
+            return compiled.minhash_signatures(flat, starts, self.a, self.b)
         return self.signatures_numpy(shingle_sets)
 
     def signatures_numpy(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
