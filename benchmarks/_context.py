@@ -45,6 +45,28 @@ def machine_info(**versions: Any) -> dict[str, Any]:
     }
 
 
+def machine_memory_gb() -> float:
+    """This machine's memory (``MemTotal``), GiB."""
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+def release_memory() -> None:
+    """Hand memory freed by the corpus generation back to the OS (glibc
+    ``malloc_trim``), so that the measuring process holds little of it
+    beside what it measures."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 class TreePeak:
     """Peak resident memory of this process and all its descendants, MB,
     sampled from /proc every ``interval`` seconds while in a ``with`` block.

@@ -74,26 +74,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def _machine_memory_gb() -> float:
-    with open("/proc/meminfo", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    return 0.0
-
-
-def _release_memory() -> None:
-    """Hand the generator's freed memory back to the OS (glibc ``malloc_trim``):
-    the peers run beside this process on the same machine."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
 def pair_scores(labels: np.ndarray, story: np.ndarray) -> dict[str, Any]:
     """Pair precision and recall of clusters (``labels``, -1: none) against
     stories: every two documents of one cluster are a found pair, every two
@@ -192,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"machine": _context.machine_info(**versions), "workers": args.workers,
                            "peer_python": python, "sizes": {}}
     console.print(out["machine"])
-    limit_mb = (args.memory_limit_gb or 0.8 * _machine_memory_gb()) * 1024
+    limit_mb = (args.memory_limit_gb or 0.8 * _context.machine_memory_gb()) * 1024
     measured: dict[str, tuple[int, float]] = {}  # peer -> (largest size run, its peak MB)
     for size in [int(s) for s in args.sizes.split(",") if s]:
         folder = Path(tempfile.mkdtemp(prefix="wiretrace-peers-"))
@@ -203,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             story = np.asarray(corpus.story, dtype=np.int64)
             ids = [Corpus.doc_id(i) for i in range(size)]
             del corpus
-            _release_memory()
+            _context.release_memory()
             results: dict[str, Any] = {}
             for peer in peers:
                 if peer != "wiretrace" and (why := installed(python, peer)):

@@ -54,26 +54,6 @@ import _context  # noqa: E402
 from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl  # noqa: E402
 
 
-def _machine_memory_gb() -> float:
-    with open("/proc/meminfo", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    return 0.0
-
-
-def _release_memory() -> None:
-    """Hand memory freed by the corpus generation back to the OS (glibc
-    ``malloc_trim``), so that this process adds little to the tree's peak."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
 def _folder_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
 
@@ -125,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     spills: list[int | None] = [int(v) for v in args.spill_documents.split(",") if v] or [None]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     engines = args.engine or ["local"]
-    limit_gb = args.memory_limit_gb or 0.9 * _machine_memory_gb()
+    limit_gb = args.memory_limit_gb or 0.9 * _context.machine_memory_gb()
     console = Console(width=max(Console().width, 120))
     results: dict[str, Any] = {"machine": _context.machine_info(), "memory_limit_gb": round(limit_gb, 1), "runs": [],
                                "failed": [], "skipped": []}
@@ -142,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
             corpus = Path(tmp) / f"corpus-{size}.jsonl"
             write_jsonl(generate_corpus(size, seed=args.seed), corpus)
-            _release_memory()  # the generator's memory is not the scan's: the tree's peak includes this process
+            _context.release_memory()  # the generator's memory is not the scan's: the tree's peak includes this process
             for engine, spill in ((e, v) for e in engines for v in spills):
                 out = Path(tmp) / f"out-{size}-{engine}"
                 config = None

@@ -83,6 +83,21 @@ class UnionFind:
         return np.where(sizes[roots] > 1, roots, -1)
 
 
+def query_all(lsh, hashes: list, threshold: float) -> tuple[np.ndarray, dict]:
+    """Every document queried against the LSH index holding them all
+    (``hashes[i]`` under key ``i``); pairs whose estimated Jaccard reaches
+    ``threshold`` are joined by union-find: cluster labels, and the pairs
+    kept. rensa's and datasketch's sketches and indexes share this API."""
+    found = UnionFind(len(hashes))
+    pairs = 0
+    for i, minhash in enumerate(hashes):
+        for j in lsh.query(minhash):
+            if j > i and minhash.jaccard(hashes[j]) >= threshold:
+                found.union(i, j)
+                pairs += 1
+    return found.labels(), {"pairs": pairs}
+
+
 def run_rensa(corpus: Path, args: argparse.Namespace) -> tuple[np.ndarray, dict]:
     from rensa import RMinHash, RMinHashLSH
 
@@ -96,21 +111,13 @@ def run_rensa(corpus: Path, args: argparse.Namespace) -> tuple[np.ndarray, dict]
         lsh.insert_many(batch, start)
         hashes.extend(batch)
     del texts
-    found = UnionFind(n)
-    pairs = 0
-    for i, minhash in enumerate(hashes):
-        for j in lsh.query(minhash):
-            if j > i and minhash.jaccard(hashes[j]) >= args.threshold:
-                found.union(i, j)
-                pairs += 1
-    return found.labels(), {"pairs": pairs}
+    return query_all(lsh, hashes, args.threshold)
 
 
 def run_datasketch(corpus: Path, args: argparse.Namespace) -> tuple[np.ndarray, dict]:
     from datasketch import MinHash, MinHashLSH
 
     _, texts = read_corpus(corpus)
-    n = len(texts)
     lsh = MinHashLSH(num_perm=128, params=(args.bands, args.rows))
     hashes = []
     for i, text in enumerate(texts):
@@ -119,14 +126,7 @@ def run_datasketch(corpus: Path, args: argparse.Namespace) -> tuple[np.ndarray, 
         lsh.insert(i, minhash)
         hashes.append(minhash)
     del texts
-    found = UnionFind(n)
-    pairs = 0
-    for i, minhash in enumerate(hashes):
-        for j in lsh.query(minhash):
-            if j > i and minhash.jaccard(hashes[j]) >= args.threshold:
-                found.union(i, j)
-                pairs += 1
-    return found.labels(), {"pairs": pairs}
+    return query_all(lsh, hashes, args.threshold)
 
 
 def run_datatrove(corpus: Path, args: argparse.Namespace) -> tuple[np.ndarray, dict]:

@@ -215,8 +215,5 @@ def word_hashes(buffer: bytes, space: int = 32) -> tuple[np.ndarray, np.ndarray,
     hashes = np.empty(room, dtype=np.uint64)
     count = _KERNELS["words"](raw, np.uint8(space), xxh3._FLIP_1TO3, xxh3._FLIP_4TO8, xxh3._FLIP_9TO16_LO,
                               xxh3._FLIP_9TO16_HI, starts, lengths, hashes)
-    starts, lengths, hashes = starts[:count], lengths[:count], hashes[:count]
-    for i in np.flatnonzero(lengths > 16).tolist():
-        start = int(starts[i])
-        hashes[i] = xxh3.xxhash.xxh3_64_intdigest(buffer[start:start + int(lengths[i])])
-    return starts, lengths, hashes
+    starts, lengths = starts[:count], lengths[:count]
+    return starts, lengths, xxh3.hash_long_words(buffer, starts, lengths, hashes[:count])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-__all__ = ["xxh3_64_many"]
+__all__ = ["xxh3_64_many", "hash_long_words"]
 
 # The first 72 bytes of XXH3's default secret (kSecret), all that inputs of
 # at most 16 bytes read.
@@ -141,7 +141,13 @@ def xxh3_64_many(buffer: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.n
         acc = n64[long] + lo.byteswap() + hi + _mul128_fold64(lo, hi)
         out[long] = _xxh3_avalanche(acc)
 
-    for i in np.flatnonzero(lengths > 16):
+    return hash_long_words(buffer, starts, lengths, out)
+
+
+def hash_long_words(buffer: bytes, starts: np.ndarray, lengths: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` for the inputs over 16 bytes (rare among words) with the
+    ``xxhash`` library's XXH3-64; returns ``out``."""
+    for i in np.flatnonzero(lengths > 16).tolist():
         start = int(starts[i])
         out[i] = xxhash.xxh3_64_intdigest(buffer[start : start + int(lengths[i])])
     return out
