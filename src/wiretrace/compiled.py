@@ -14,12 +14,12 @@ library), and MinHash signatures (:func:`minhash_signatures`, pinned to
 
 Why compiled: numpy finds words through boolean masks and edge arrays over
 the whole buffer, and evaluates every XXH3 closed form for every word; the
-kernel walks the buffer once. numpy's MinHash builds a ``num_perm x elements`` matrix of
-permuted hashes and then takes minima over it, so each value is written to
-memory and read back; the kernel keeps a document's signature in registers
-while its elements stream past (3x numpy's MinHash alone; with the word
-kernel, the fingerprint stage at 100,000 documents went from 4.00 to 2.49
-s: ``benchmarks/results/interleaved_numba.json``). Kernels are compiled on
+kernel walks the buffer once. numpy's MinHash builds a ``num_perm x
+elements`` matrix of permuted hashes and then takes minima over it, so each
+value is written to memory and read back; the kernel keeps a document's
+signature in registers while its elements stream past. Together they took
+the fingerprint stage at 100,000 documents from 4.00 to 2.49 s
+(``benchmarks/results/interleaved_numba.json``). Kernels are compiled on
 first use and cached on disk where numba finds a writable folder (beside
 this module, else the user's cache; without one, compiled in each process),
 so a new process pays for compiling once per machine.
