@@ -90,6 +90,68 @@ def test_anchors_cut_into_more_partitions_than_workers_equal_the_plain_reference
     assert found.tolist() == _reference(sets, rate, min_shared, max_df)
 
 
+class _Shuffling:
+    """The contract of an executor whose group steps shuffle rows (Ray Data's,
+    ``tests/test_ray.py``), kept in this process: every row a batch's ``emit``
+    makes reaches the ``reduce`` call of its partition, the rows and the
+    partitions in a random order."""
+
+    shuffles = True
+    workers = 2
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def group(self, batches, emit, reduce, *, shared=None, parts=1):
+        made = [emit(batch, shared) for batch in batches]
+        rows = {name: np.concatenate([m[name] for m in made]) for name in made[0]} if made else {}
+        if not rows or not len(rows["part"]):
+            return {}
+        order = self.rng.permutation(len(rows["part"]))
+        rows = {name: column[order] for name, column in rows.items()}
+        out = [reduce({name: column[rows["part"] == part] for name, column in rows.items()}, shared)
+               for part in self.rng.permutation(np.unique(rows["part"]))]
+        return {name: np.concatenate([o[name] for o in out]) for name in out[0]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(*ANCHOR_CASES, st.integers(0, 2**32))
+def test_anchors_grouped_by_a_shuffle_equal_the_plain_reference(universe_sets, rate, min_shared, max_df, seed):
+    import wiretrace.candidates as candidates
+
+    sets = [sorted({((u * 40503) % 65536) << 48 | (u + 1) << 32 for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    saved = candidates.SHUFFLE_BATCH
+    candidates.SHUFFLE_BATCH = 3  # several batches, as a corpus is cut
+    try:
+        found = anchor_candidates(arrays, rate, min_shared, max_df, _Shuffling(seed))
+    finally:
+        candidates.SHUFFLE_BATCH = saved
+    assert found.tolist() == _reference(sets, rate, min_shared, max_df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=2, max_size=150), st.sampled_from([(4, 2), (2, 3), (1, 6)]),
+       st.integers(0, 2**32))
+def test_lsh_buckets_grouped_by_a_shuffle_equal_the_local_ones(stories, banding, seed):
+    import wiretrace.candidates as candidates
+    from wiretrace.candidates import lsh_candidates
+
+    # documents of a few signatures, some rows changed: buckets of every size, past MAX_BUCKET too
+    rng = np.random.default_rng(seed)
+    signatures = rng.integers(0, 4, (6, 8), dtype=np.uint64).astype(np.uint32)[stories]
+    signatures[rng.random(signatures.shape) < 0.1] = 9
+    signatures = np.vstack([signatures, np.repeat(signatures[:1], candidates.MAX_BUCKET + 2, axis=0)])
+    bands, rows = banding
+    saved = candidates.SHUFFLE_BATCH
+    candidates.SHUFFLE_BATCH = 7
+    try:
+        found = lsh_candidates(signatures, bands, rows, _Shuffling(seed))
+    finally:
+        candidates.SHUFFLE_BATCH = saved
+    assert found.tolist() == lsh_candidates(signatures, bands, rows).tolist()
+
+
 def _syndicated(copies: int) -> list[dict]:
     """A story on ``copies`` sites, and four excerpts of a quarter of it: their
     Jaccard with the story is too low for LSH, so only anchors find them."""

@@ -76,12 +76,78 @@ def test_the_simulated_web_on_ray_is_the_local_report(ray_cluster, tmp_path):
     _same(_on_ray(records), scan(records, workers=1))
 
 
-def test_twenty_thousand_synthetic_documents_on_ray_are_the_local_report(ray_cluster, synthetic):
+def test_twenty_thousand_synthetic_documents_on_ray_are_the_local_report(ray_cluster, synthetic, monkeypatch):
     # large enough that every parallel step (fingerprint windows, the credits,
     # provenance and align maps over thousands of clustered pages) runs on Ray
+    from wiretrace.ray_executor import RayExecutor
+
+    steps = []
+    group = RayExecutor.group
+    monkeypatch.setattr(RayExecutor, "group", lambda self, *a, **k: steps.append(a[1].__name__) or group(self, *a, **k))
     report = _on_ray(str(synthetic))
+    # the group steps ran on Ray Data: LSH buckets, anchors, the rewrite step's anchors
+    assert steps == ["_band_rows", "_anchor_rows", "_anchor_rows"]
     assert sum(c["size"] for c in report.clusters) > 2000
     _same(report, scan(str(synthetic), workers=1))
+
+
+def _random_sets(seed: int, n: int):
+    """Sorted distinct shingle sets: cuts of a few stories (so anchors and
+    LSH buckets are shared, some by more documents than ``max_df`` or
+    ``MAX_BUCKET``), unrelated pages, and empty ones."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    stories = [np.unique(rng.integers(0, 2**64, int(rng.integers(50, 600)), dtype=np.uint64)) for _ in range(12)]
+    sets = []
+    for i in range(n):
+        kind = rng.integers(0, 10)
+        if kind == 0:
+            sets.append(np.empty(0, dtype=np.uint64))
+        elif kind < 3:
+            sets.append(np.unique(rng.integers(0, 2**64, int(rng.integers(1, 400)), dtype=np.uint64)))
+        else:
+            story = stories[int(rng.integers(0, len(stories)))]
+            start = int(rng.integers(0, len(story) // 2))
+            sets.append(story[start : start + int(rng.integers(1, len(story)))])
+    return sets
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_candidates_group_steps_on_ray_data_equal_the_local_ones(ray_cluster, seed):
+    import numpy as np
+
+    from wiretrace.candidates import anchor_candidates, lsh_candidates
+    from wiretrace.minhash import MinHasher
+    from wiretrace.ray_executor import connect
+    from wiretrace.spill import Blanked
+
+    sets = _random_sets(seed, 2500 if seed == 1 else 9000)  # the second: more than two input batches
+    signatures = MinHasher(num_perm=64, seed=seed).signatures([s for s in sets if len(s)])
+    signatures = np.vstack([signatures, np.repeat(signatures[:3], 80, axis=0)])  # buckets past MAX_BUCKET
+    with connect() as executor:
+        assert executor.shuffles
+        for rate, min_shared, max_df in ((8, 3, 100), (4, 2, 5), (2, 1, 2)):
+            local = anchor_candidates(sets, rate, min_shared, max_df)
+            assert len(local)
+            assert np.array_equal(anchor_candidates(sets, rate, min_shared, max_df, executor), local)
+        blanked = Blanked(sets, set(range(0, len(sets), 3)))  # the rewrite step's view
+        assert np.array_equal(anchor_candidates(blanked, 4, 2, 50, executor), anchor_candidates(blanked, 4, 2, 50))
+        for bands, rows in ((16, 4), (8, 8)):
+            local = lsh_candidates(signatures, bands, rows)
+            assert np.array_equal(lsh_candidates(signatures, bands, rows, executor), local)
+
+
+def test_a_group_step_with_no_rows_gives_nothing(ray_cluster):
+    import numpy as np
+
+    from wiretrace.candidates import anchor_candidates
+    from wiretrace.ray_executor import connect
+
+    with connect() as executor:
+        assert executor.group(iter([]), len, len) == {}
+        empty = [np.empty(0, dtype=np.uint64)] * 10
+        assert len(anchor_candidates(empty, 4, 2, 5, executor)) == 0
 
 
 def test_an_index_added_in_parts_on_ray_reports_what_one_scan_does(ray_cluster, synthetic):

@@ -20,7 +20,7 @@ Every candidate is verified exactly afterwards (:mod:`wiretrace.verify`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,12 +81,15 @@ def anchor_keys(sets: list[np.ndarray], rate: int) -> tuple[np.ndarray, np.ndarr
     return _anchors(sets, rate)
 
 
-def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def lsh_candidates(signatures: np.ndarray, bands: int, rows: int, executor: Any = None) -> np.ndarray:
     """Sorted distinct pair keys of documents sharing at least one LSH band.
 
     Args:
         signatures: ``(n, num_perm)`` MinHash signatures.
         bands, rows: Banding; ``bands * rows <= num_perm``.
+        executor: One whose group steps shuffle rows between processes
+            (Ray's, :meth:`wiretrace.ray_executor.RayExecutor.group`)
+            groups the buckets there; the result is the same.
 
     Returns:
         int64 keys ``a * n + b`` (see :func:`wiretrace.pairs.pair_keys`).
@@ -94,6 +97,8 @@ def lsh_candidates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     n = signatures.shape[0]
     if n < 2:
         return np.empty(0, dtype=np.int64)
+    if getattr(executor, "shuffles", False):
+        return _shuffled_lsh(signatures, bands, rows, executor)
     found = []
     for band in range(bands):
         keys = _band_key(signatures, band, rows)
@@ -117,8 +122,20 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024, part: int = 0
     top bits), kept chunk by chunk: a worker holds its own share only.
     """
     values, owners = [], []
-    modulus = np.uint64(rate)
-    power_of_two = rate & (rate - 1) == 0  # then % is a (much cheaper) bit mask
+    for start, flat, sizes in set_chunks(sets, chunk):
+        keep = _is_anchor(flat, rate)
+        if parts > 1:
+            keep &= _anchor_part(flat, parts) == part
+        values.append(flat[keep])
+        owners.append(np.repeat(np.arange(start, start + len(sizes)), sizes)[keep])
+    if not values:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    return np.concatenate(values), np.concatenate(owners)
+
+
+def set_chunks(sets: Sequence[np.ndarray], chunk: int = 1024) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(start, flat, sizes)`` for each run of ``chunk`` documents of
+    ``sets``: their shingles end to end, and how many each has."""
     flat_of = getattr(sets, "flat", None)  # a spilled column reads a chunk in one call (wiretrace.spill)
     for start in range(0, len(sets), chunk):
         if flat_of is not None:
@@ -127,16 +144,20 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024, part: int = 0
             rows = sets[start : start + chunk]
             sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
             flat = np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64)
-        docs = np.arange(start, start + len(sizes))
-        high = flat >> np.uint64(32)
-        keep = (high & (modulus - np.uint64(1)) if power_of_two else high % modulus) == 0
-        if parts > 1:
-            keep &= (flat >> np.uint64(48)) % np.uint64(parts) == part
-        values.append(flat[keep])
-        owners.append(np.repeat(docs, sizes)[keep])
-    if not values:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    return np.concatenate(values), np.concatenate(owners)
+        yield start, flat, sizes
+
+
+def _is_anchor(flat: np.ndarray, rate: int) -> np.ndarray:
+    """Which shingles are anchors: their high 32 bits divisible by ``rate``."""
+    high = flat >> np.uint64(32)
+    if rate & (rate - 1) == 0:  # a power of two: % is a (much cheaper) bit mask
+        return (high & np.uint64(rate - 1)) == 0
+    return high % np.uint64(rate) == 0
+
+
+def _anchor_part(values: np.ndarray, parts: int) -> np.ndarray:
+    """The partition of each anchor value (by its top bits)."""
+    return (values >> np.uint64(48)) % np.uint64(parts)
 
 
 def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df: int,
@@ -155,13 +176,16 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
             value in one partition per worker (a group-by-key step: an
             anchor's postings are all in one partition), and the pairs'
             shared-anchor counts are summed over the partitions; the result
-            is the same as in one process.
+            is the same as in one process. An executor whose group steps
+            shuffle rows (Ray's) makes the partitions there.
     """
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
     parts = anchor_partitions(sets, rate, getattr(executor, "workers", 1) if executor is not None else 1)
-    if parts <= 1:
+    if getattr(executor, "shuffles", False):
+        keys, counts, per_doc = _shuffled_anchor_pairs(sets, rate, max_df, parts, executor)
+    elif parts <= 1:
         keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1)
     else:
         found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts),
@@ -195,7 +219,15 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     it, how many each pair shares, and each document's anchors in it."""
     n = len(sets)
     values, owners = _anchors(sets, rate, part=part, parts=parts)
-    anchors_per_doc = np.bincount(owners, minlength=n)
+    keys, counts = _pairs_of_anchors(values, owners, n, max_df)
+    return keys, counts, np.bincount(owners, minlength=n)
+
+
+def _pairs_of_anchors(values: np.ndarray, owners: np.ndarray, n: int,
+                      max_df: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pair keys of documents sharing anchors among these
+    postings (every posting of an anchor among them), and how many each
+    pair shares."""
     # Sort by anchor value, owners ascending within a value, with one plain
     # sort of packed keys: the owner goes in the low bits (the anchor's own
     # low bits are dropped: equal-looking anchors that differ only there
@@ -206,12 +238,90 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     values, owners = packed >> np.uint64(owner_bits), (packed & low).astype(np.int64)
     starts, sizes = _groups(values)
     if len(starts) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), anchors_per_doc
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     # max_group=max_df: an anchor in more documents adds a star and a chain
     pairs = group_pairs(owners, starts, sizes, max_df)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
-    keys, counts = np.unique(pair_keys(pairs, n), return_counts=True)
-    return keys, counts, anchors_per_doc
+    return np.unique(pair_keys(pairs, n), return_counts=True)
+
+
+# ---- the group steps on an executor that shuffles rows between processes (Ray Data):
+# map_batches makes each batch of documents' keyed rows, groupby hands each partition
+# of keys to one call, wherever its rows were made. The functions are the local
+# ones over other inputs; tests/test_ray.py pins the results to the local path's.
+
+#: Documents per input batch of a shuffled group step.
+SHUFFLE_BATCH = 4096
+
+
+def _shuffled_lsh(signatures: np.ndarray, bands: int, rows: int, executor: Any) -> np.ndarray:
+    n = signatures.shape[0]
+    parts = max(getattr(executor, "workers", 1), -(-n * bands * 32 // ANCHOR_PARTITION_BYTES))
+    batches = ({"doc": np.arange(start, min(start + SHUFFLE_BATCH, n)),
+                "signature": signatures[start : start + SHUFFLE_BATCH]} for start in range(0, n, SHUFFLE_BATCH))
+    found = executor.group(batches, _band_rows, _bucket_pairs, shared=(bands, rows, parts, n), parts=parts)
+    return np.unique(found["key"]) if found else np.empty(0, dtype=np.int64)
+
+
+def _band_rows(batch: dict[str, Any], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:
+    """A batch's LSH buckets: one row per document and band."""
+    bands, rows, parts, _ = shared
+    docs, signatures = batch["doc"], batch["signature"]
+    keys = [_band_key(signatures, band, rows) for band in range(bands)]
+    key = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+    return {"part": (key % np.uint64(parts)).astype(np.int64), "band": np.repeat(np.arange(bands), len(docs)),
+            "key": key, "doc": np.tile(docs, bands)}
+
+
+def _bucket_pairs(found: dict[str, np.ndarray], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:
+    """The pairs of the buckets of one partition (all rows of each bucket),
+    as :func:`lsh_candidates` makes them: members in document order."""
+    n = shared[3]
+    order = np.lexsort((found["doc"], found["key"], found["band"]))
+    band, key, docs = found["band"][order], found["key"][order], found["doc"][order].astype(np.int64)
+    bucket = np.concatenate([[0], np.cumsum((band[1:] != band[:-1]) | (key[1:] != key[:-1]))]) if len(key) else key
+    starts, sizes = _groups(bucket)
+    if len(starts) == 0:
+        return {"key": np.empty(0, dtype=np.int64)}
+    pairs = group_pairs(docs, starts, sizes, MAX_BUCKET)
+    pairs.sort(axis=1)
+    return {"key": np.unique(pair_keys(pairs, n))}
+
+
+def _shuffled_anchor_pairs(sets: Sequence[np.ndarray], rate: int, max_df: int, parts: int,
+                           executor: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(sets)
+    per_doc = np.zeros(n, dtype=np.int64)
+
+    def batches() -> Iterator[dict[str, Any]]:
+        for start, flat, sizes in set_chunks(sets, SHUFFLE_BATCH):
+            docs = np.arange(start, start + len(sizes))
+            per_doc[start : start + len(sizes)] = np.bincount(np.repeat(docs - start, sizes)[_is_anchor(flat, rate)],
+                                                              minlength=len(sizes))
+            yield {"doc": docs, "shingles": (flat, sizes)}
+
+    found = executor.group(batches(), _anchor_rows, _anchor_group, shared=(rate, parts, n, max_df), parts=parts)
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), per_doc
+    keys, where = np.unique(found["key"], return_inverse=True)
+    return keys, np.bincount(where, weights=found["count"], minlength=len(keys)), per_doc
+
+
+def _anchor_rows(batch: dict[str, Any], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:
+    """A batch's anchor postings, with the partition of each anchor."""
+    rate, parts = shared[0], shared[1]
+    flat, sizes = batch["shingles"]
+    keep = _is_anchor(flat, rate)
+    values = flat[keep]
+    return {"part": _anchor_part(values, parts).astype(np.int64), "value": values,
+            "owner": np.repeat(batch["doc"], sizes)[keep]}
+
+
+def _anchor_group(found: dict[str, np.ndarray], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:
+    """The pairs sharing anchors of one partition, and how many each shares."""
+    keys, counts = _pairs_of_anchors(found["value"].astype(np.uint64), found["owner"].astype(np.int64), shared[2],
+                                     shared[3])
+    return {"key": keys, "count": counts}
 
 
 def anchors_needed(anchors_a: np.ndarray | int, anchors_b: np.ndarray | int, min_shared: int) -> np.ndarray:

@@ -224,7 +224,7 @@ def _candidates(s: State, executor: LocalExecutor) -> None:
         bands, rows = lsh_params(config)
         if progress:
             progress("candidates", 0, 2)
-        from_lsh = lsh_candidates(s.signatures, bands, rows)
+        from_lsh = lsh_candidates(s.signatures, bands, rows, executor)
         if progress:
             progress("candidates", 1, 2)
         from_anchors = anchor_candidates(s.sets, config.anchor_rate, config.anchor_min_shared, config.anchor_max_df,

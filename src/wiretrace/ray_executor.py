@@ -20,6 +20,13 @@ fingerprinting, credits, provenance and alignment.
 * The user registries active in the driver (``--registry``) go with each
   window and are made active in the worker before its tasks run: a worker
   is a fresh process that may not even see the driver's files.
+* **Group-by-key steps run on Ray Data** (:meth:`RayExecutor.group`): the
+  candidates step's LSH buckets per band key and anchors per value are
+  ``map_batches`` (each batch of documents makes its keyed rows) then
+  ``groupby(partition).map_groups`` (all rows of a partition of keys meet
+  in one call, wherever they were made), so no process needs every row.
+  The local executor makes the same partitions from the shared data
+  instead (:func:`wiretrace.candidates.anchor_candidates`).
 
 Ray is an optional extra (``pip install 'wiretrace[ray]'``). :func:`connect`
 starts a local Ray (``address=None``, with ``workers`` CPUs) or joins a
@@ -36,17 +43,25 @@ same version), as any Ray job needs its code.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+
+import numpy as np
 
 from wiretrace.errors import ConfigError
 from wiretrace.executor import IN_FLIGHT_PER_WORKER, map_in_chunks, opened
 from wiretrace.registry import restore, snapshot
 
 __all__ = ["RayExecutor", "RayWindow", "connect"]
+
+#: A column of a group step's batch: a 1-D array (a value per row), a 2-D
+#: array (a fixed-width row of values) or ``(flat, sizes)`` (rows of varying
+#: length, end to end).
+Column = Any
 
 INSTALL_HINT = "the Ray engine needs Ray: pip install 'wiretrace[ray]'"
 
@@ -111,6 +126,10 @@ class RayExecutor:
     """Runs a stage's tasks on a Ray cluster (module doc). Make one with
     :func:`connect`; ``workers`` is the cluster's CPU count."""
 
+    #: Group steps move rows between processes by key (Ray Data's groupby),
+    #: rather than having each worker read all the shared data for its keys.
+    shuffles = True
+
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"a Ray cluster with no CPU runs nothing (workers = {workers})")
@@ -132,6 +151,101 @@ class RayExecutor:
         # works on, not the whole list (a step whose items carry their cluster's
         # data ships each cluster once, to one worker)
         return map_in_chunks(self, func, items, ship=True)
+
+
+    def group(self, batches: Iterable[dict[str, Column]],
+              emit: Callable[[dict[str, Column], Any], dict[str, np.ndarray]],
+              reduce: Callable[[dict[str, np.ndarray], Any], dict[str, np.ndarray]], *, shared: Any = None,
+              parts: int = 1) -> dict[str, np.ndarray]:
+        """A group-by-key step on Ray Data.
+
+        Each batch (columns of equal length, see :data:`Column`) goes to the
+        object store as it comes; ``emit(batch, shared)`` turns it into keyed
+        rows (1-D columns, among them ``part``: the partition of the row's
+        key) with ``map_batches``; ``groupby("part").map_groups`` hands all
+        rows of one partition to one ``reduce(rows, shared)`` call, in no
+        set order. The calls' rows, concatenated in no set order: callers
+        combine them by an order-free operation (``np.unique``, sums). An
+        empty dict when no row was made. ``emit`` and ``reduce`` must be
+        functions of a module (Ray ships them by reference).
+        """
+        ray = _ray()
+        import ray.data
+
+        refs = [ray.put(_to_arrow(batch)) for batch in batches]
+        if not refs:
+            return {}
+        with _quiet_data(ray.data):
+            rows = ray.data.from_arrow_refs(refs).map_batches(
+                _emit_batch, batch_format="pyarrow", batch_size=None, fn_kwargs={"emit": emit, "shared": shared})
+            try:
+                grouped = rows.groupby("part", num_partitions=max(1, parts))
+            except TypeError:  # a Ray older than the hash shuffle's partition count
+                grouped = rows.groupby("part")
+            found = grouped.map_groups(
+                _reduce_group, batch_format="numpy", fn_kwargs={"reduce": reduce, "shared": shared})
+            out = list(found.iter_batches(batch_format="numpy", batch_size=None))
+        out = [batch for batch in out if batch]
+        return {name: np.concatenate([batch[name] for batch in out]) for name in out[0]} if out else {}
+
+
+def _to_arrow(batch: dict[str, Column]) -> Any:
+    import pyarrow as pa
+
+    columns = {}
+    for name, column in batch.items():
+        if isinstance(column, tuple):  # rows of varying length
+            flat, sizes = column
+            offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            columns[name] = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat))
+        elif column.ndim == 2:  # fixed-width rows
+            columns[name] = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(column).ravel()),
+                                                              column.shape[1])
+        else:
+            columns[name] = pa.array(column)
+    return pa.table(columns)
+
+
+def _from_arrow(table: Any) -> dict[str, Column]:
+    """A batch's columns as numpy again, in the forms :func:`_to_arrow` took."""
+    import pyarrow as pa
+
+    batch: dict[str, Column] = {}
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        if pa.types.is_fixed_size_list(column.type):
+            batch[name] = column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), column.type.list_size)
+        elif pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            batch[name] = (column.flatten().to_numpy(zero_copy_only=False),
+                           column.value_lengths().to_numpy(zero_copy_only=False).astype(np.int64))
+        else:
+            batch[name] = column.to_numpy(zero_copy_only=False)
+    return batch
+
+
+def _emit_batch(table: Any, emit: Callable[..., dict[str, np.ndarray]], shared: Any) -> Any:
+    return _to_arrow(emit(_from_arrow(table), shared))
+
+
+def _reduce_group(rows: dict[str, np.ndarray], reduce: Callable[..., dict[str, np.ndarray]],
+                  shared: Any) -> dict[str, np.ndarray]:
+    return reduce(rows, shared)
+
+
+@contextmanager
+def _quiet_data(data: Any) -> Iterator[None]:
+    """Ray Data without its progress bars and start/finish lines on the
+    terminal (a scan prints its own progress); its logs stay in Ray's folder."""
+    context = data.DataContext.get_current()
+    logger = logging.getLogger("ray.data")
+    bars, level = context.enable_progress_bars, logger.level
+    logger.setLevel(logging.ERROR)
+    context.enable_progress_bars = False
+    try:
+        yield
+    finally:
+        context.enable_progress_bars = bars
+        logger.setLevel(level)
 
 
 @contextmanager
