@@ -96,7 +96,7 @@ class _Shuffling:
     makes reaches the ``reduce`` call of its partition, the rows and the
     partitions in a random order."""
 
-    shuffles = True
+    remote = True
     workers = 2
 
     def __init__(self, seed: int) -> None:

@@ -126,7 +126,7 @@ def test_the_candidates_group_steps_on_ray_data_equal_the_local_ones(ray_cluster
     signatures = MinHasher(num_perm=64, seed=seed).signatures([s for s in sets if len(s)])
     signatures = np.vstack([signatures, np.repeat(signatures[:3], 80, axis=0)])  # buckets past MAX_BUCKET
     with connect() as executor:
-        assert executor.shuffles
+        assert executor.remote
         for rate, min_shared, max_df in ((8, 3, 100), (4, 2, 5), (2, 1, 2)):
             local = anchor_candidates(sets, rate, min_shared, max_df)
             assert len(local)

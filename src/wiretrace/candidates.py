@@ -87,9 +87,9 @@ def lsh_candidates(signatures: np.ndarray, bands: int, rows: int, executor: Any 
     Args:
         signatures: ``(n, num_perm)`` MinHash signatures.
         bands, rows: Banding; ``bands * rows <= num_perm``.
-        executor: One whose group steps shuffle rows between processes
-            (Ray's, :meth:`wiretrace.ray_executor.RayExecutor.group`)
-            groups the buckets there; the result is the same.
+        executor: A remote one (Ray's) groups the buckets by a shuffle of
+            rows (:meth:`wiretrace.ray_executor.RayExecutor.group`); the
+            result is the same.
 
     Returns:
         int64 keys ``a * n + b`` (see :func:`wiretrace.pairs.pair_keys`).
@@ -97,7 +97,7 @@ def lsh_candidates(signatures: np.ndarray, bands: int, rows: int, executor: Any 
     n = signatures.shape[0]
     if n < 2:
         return np.empty(0, dtype=np.int64)
-    if getattr(executor, "shuffles", False):
+    if getattr(executor, "remote", False):
         return _shuffled_lsh(signatures, bands, rows, executor)
     found = []
     for band in range(bands):
@@ -176,14 +176,14 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
             value in one partition per worker (a group-by-key step: an
             anchor's postings are all in one partition), and the pairs'
             shared-anchor counts are summed over the partitions; the result
-            is the same as in one process. An executor whose group steps
-            shuffle rows (Ray's) makes the partitions there.
+            is the same as in one process. A remote executor (Ray's)
+            makes the partitions by a shuffle of rows.
     """
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
     parts = anchor_partitions(sets, rate, getattr(executor, "workers", 1) if executor is not None else 1)
-    if getattr(executor, "shuffles", False):
+    if getattr(executor, "remote", False):
         keys, counts, per_doc = _shuffled_anchor_pairs(sets, rate, max_df, parts, executor)
     elif parts <= 1:
         keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1)
@@ -245,7 +245,7 @@ def _pairs_of_anchors(values: np.ndarray, owners: np.ndarray, n: int,
     return np.unique(pair_keys(pairs, n), return_counts=True)
 
 
-# ---- the group steps on an executor that shuffles rows between processes (Ray Data):
+# ---- the group steps on a remote executor, by a shuffle of rows (Ray Data):
 # map_batches makes each batch of documents' keyed rows, groupby hands each partition
 # of keys to one call, wherever its rows were made. The functions are the local
 # ones over other inputs; tests/test_ray.py pins the results to the local path's.

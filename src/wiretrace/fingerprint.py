@@ -158,6 +158,17 @@ def _chunk(span: tuple[int, int], shared: tuple) -> tuple:
     all_texts, all_originals, batch_size, args = shared
     texts = all_texts[span[0] : span[1]]
     originals = all_originals[span[0] : span[1]] if all_originals is not None else None
+    return _pack(texts, originals, batch_size, args)
+
+
+def _shipped_chunk(task: tuple, shared: tuple) -> tuple:
+    """Worker of a remote executor (Ray's), which inherits nothing: the task
+    carries its texts, ``shared`` the run's settings only."""
+    texts, originals = task
+    return _pack(texts, originals, *shared)
+
+
+def _pack(texts: Sequence[str], originals: Sequence[str] | None, batch_size: int, args: tuple) -> tuple:
     parts = [
         _both_stages(texts[i : i + batch_size], originals[i : i + batch_size] if originals is not None else None, *args)
         for i in range(0, len(texts), batch_size)
@@ -254,9 +265,16 @@ def fingerprint_all(
         # A bounded window of chunks in flight keeps memory flat; results
         # come back in submission order, so output order is fixed.
         chunk = batch_size * 16
-        with executor.window(_chunk, (texts, originals, batch_size, args)) as window:
+        # forked workers inherit the texts and get bounds; a remote one's tasks
+        # carry their texts (else each task would fetch the whole corpus)
+        ship = getattr(executor, "remote", False)
+        job, shared = (_shipped_chunk, (batch_size, args)) if ship else (_chunk, (texts, originals, batch_size, args))
+        with executor.window(job, shared) as window:
             for start in range(0, len(texts), chunk):
-                for packed in window.submit((start, min(start + chunk, len(texts)))):
+                end = min(start + chunk, len(texts))
+                task = ((list(texts[start:end]), list(originals[start:end]) if originals is not None else None)
+                        if ship else (start, end))
+                for packed in window.submit(task):
                     collect(_unpack(packed))
             for packed in window.drain():
                 collect(_unpack(packed))
