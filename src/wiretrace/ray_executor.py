@@ -8,11 +8,13 @@ parallel step goes through these two calls: reading HTML and WARC pages,
 fingerprinting, credits, provenance and alignment.
 
 * The function and the data it reads (``shared``) go to Ray's object store
-  once per window (``ray.put``); a task carries only its bounds or its
-  chunk of pages, as with forked workers. :meth:`RayExecutor.map` sends
-  each chunk of items with its task, so the steps whose items carry their
-  own data (credits, provenance, alignment: a cluster's documents) ship
-  each to one worker, never the whole corpus.
+  once per window (``ray.put``), and every task fetches ``shared``: it must
+  be small. Ray's workers inherit nothing from the driver
+  (:attr:`RayExecutor.remote`), so a step's tasks carry their own data --
+  a chunk of pages, of texts to fingerprint -- and :meth:`RayExecutor.map`
+  sends each chunk of items with its task, so the steps whose items carry
+  their own data (credits, provenance, alignment: a cluster's documents)
+  ship each to one worker, never the whole corpus.
 * At most ``2 * workers`` tasks are in flight, results are taken oldest
   first: memory stays flat and the output never depends on which worker
   was faster. A window that fails or is left early cancels what it queued.
