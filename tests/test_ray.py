@@ -81,12 +81,21 @@ def test_twenty_thousand_synthetic_documents_on_ray_are_the_local_report(ray_clu
     # provenance and align maps over thousands of clustered pages) runs on Ray
     from wiretrace.ray_executor import RayExecutor
 
-    steps = []
-    group = RayExecutor.group
+    import pickle
+
+    from wiretrace.ray_executor import RayWindow
+
+    steps, shared_bytes = [], []
+    group, window = RayExecutor.group, RayWindow.__init__
     monkeypatch.setattr(RayExecutor, "group", lambda self, *a, **k: steps.append(a[1].__name__) or group(self, *a, **k))
+    monkeypatch.setattr(RayWindow, "__init__", lambda self, func, shared, workers: (
+        shared_bytes.append(len(pickle.dumps(shared))), window(self, func, shared, workers))[1])
     report = _on_ray(str(synthetic))
     # the group steps ran on Ray Data: LSH buckets, anchors, the rewrite step's anchors
     assert steps == ["_band_rows", "_anchor_rows", "_anchor_rows"]
+    # every task fetches its window's shared data: never the corpus (45 MB of text here),
+    # which made fingerprinting quadratic; a task carries its own texts
+    assert shared_bytes and max(shared_bytes) < 100_000
     assert sum(c["size"] for c in report.clusters) > 2000
     _same(report, scan(str(synthetic), workers=1))
 
