@@ -45,6 +45,21 @@ def _child(code: str, switch: str, **kwargs) -> str:
                           env={**env, "WIRETRACE_NO_NUMBA": switch}, **kwargs).stdout
 
 
+def test_a_short_run_stays_on_numpy_and_a_long_one_loads_the_kernels() -> None:
+    # a day's add of a few pages never pays for loading numba; a scan switches once
+    # it has hashed WARM_ELEMENTS with numpy, and its results are the same either way
+    code = ("import sys, numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
+            "h = MinHasher(16, 3); rng = np.random.default_rng(1); "
+            "sets = [np.unique(rng.integers(1, 2**64, 600, dtype=np.uint64)) for _ in range(40)]; "
+            "batch = lambda: (h.signatures(sets).tolist() == h.signatures_numpy(sets).tolist(), "
+            "'numba' in sys.modules); "
+            "first = batch(); compiled.WARM_ELEMENTS = 3 * sum(map(len, sets)); "
+            "print([first] + [batch() for _ in range(4)], compiled.available())")
+    ran = _child(code, "").split()
+    loaded = "True" if ran[-1] == "True" else "False"  # without numba, every batch stays on numpy
+    assert "".join(ran[:-1]) == f"[(True,False),(True,False),(True,False),(True,{loaded}),(True,{loaded})]"
+
+
 def test_switched_off_by_the_environment() -> None:
     code = ("import numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
             "h = MinHasher(8, 1); s = [np.arange(1, 40000, dtype=np.uint64)]; "
@@ -75,7 +90,8 @@ def test_without_a_writable_cache_the_kernels_are_compiled_in_the_process(monkey
     assert (got == hasher.signatures_numpy(sets)).all()
 
 
-def test_sets_of_another_dtype_are_refused_on_both_paths() -> None:
+def test_sets_of_another_dtype_are_refused_on_both_paths(monkeypatch) -> None:
+    monkeypatch.setattr(compiled, "WARM_ELEMENTS", 0)  # large calls compiled from the first
     hasher = MinHasher(8, 1)
     for n in (10, 20_000):  # below and above compiled.MIN_ELEMENTS
         with pytest.raises(TypeError):
@@ -109,7 +125,7 @@ def test_a_batch_fingerprints_the_same_either_way() -> None:
     # one batch above both size thresholds, through the whole fingerprint stage
     import json
 
-    code = ("import json, sys; from wiretrace import compiled; "
+    code = ("import json, sys; from wiretrace import compiled; compiled.WARM_ELEMENTS = 0; "
             "from wiretrace.fingerprint import fingerprint_batch, normalise_quoted_batch; "
             "calls = []; real = (compiled.word_hashes, compiled.minhash_signatures); "
             "compiled.word_hashes = lambda *a: calls.append('words') or real[0](*a); "

@@ -19,10 +19,12 @@ elements`` matrix of permuted hashes and then takes minima over it, so each
 value is written to memory and read back; the kernel keeps a document's
 signature in registers while its elements stream past. Together they took
 the fingerprint stage at 100,000 documents from 4.00 to 2.49 s
-(``benchmarks/results/interleaved_numba.json``). Kernels are compiled on
-first use and cached on disk where numba finds a writable folder (beside
-this module, else the user's cache; without one, compiled in each process),
-so a new process pays for compiling once per machine.
+(``benchmarks/results/interleaved_numba.json``). A process loads them
+once it has hashed :data:`WARM_ELEMENTS` with numpy (a short run does not
+pay for loading numba). They are compiled on first use and cached on disk
+where numba finds a writable folder (beside this module, else the user's
+cache; without one, compiled in each process), so a new process pays for
+compiling once per machine.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "minhash_signatures", "word_hashes", "MIN_ELEMENTS"]
+__all__ = ["available", "use", "minhash_signatures", "word_hashes", "MIN_ELEMENTS", "WARM_ELEMENTS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
 #: cached kernel costs about half a second once per process, while numpy
@@ -41,6 +43,16 @@ __all__ = ["available", "minhash_signatures", "word_hashes", "MIN_ELEMENTS"]
 MIN_ELEMENTS = 8192
 #: The same for word buffers, in bytes (about 6 bytes a word).
 MIN_BYTES = 6 * MIN_ELEMENTS
+#: Elements (shingles, words) a process hashes with numpy before it loads the
+#: kernels. Loading numba and the two cached kernels takes about 0.75 s once
+#: per process, and saves about 15 us per 600-word document: a process that
+#: fingerprints fewer than ~50,000 documents does not win the load back. So a
+#: short run (a day's add of 1,000 pages, `wiretrace index add` took 2.3 s
+#: with numba loaded and 1.7 s without, one ad hoc run each) stays on numpy,
+#: and a long one switches after ~6,700 documents, at a cost of ~0.1 s.
+WARM_ELEMENTS = 8_000_000
+
+_numpy_elements = 0  # hashed by numpy in this process so far
 
 
 def _wanted() -> bool:
@@ -48,6 +60,20 @@ def _wanted() -> bool:
 
 
 _KERNELS: dict[str, Any] = {}  # compiled on first use (importing numba takes a few tenths of a second)
+
+
+def use(elements: int) -> bool:
+    """Whether a call hashing this many elements takes the compiled path:
+    numba wanted and loadable, a call of at least :data:`MIN_ELEMENTS`, and
+    the kernels loaded already or this process past :data:`WARM_ELEMENTS`
+    on numpy (the calls that stay on numpy are counted here)."""
+    global _numpy_elements
+    if elements < MIN_ELEMENTS or not _wanted():
+        return False
+    if _numpy_elements >= WARM_ELEMENTS or ("words" in _KERNELS and _kernels() is not None):
+        return available()
+    _numpy_elements += elements
+    return False
 
 
 def available() -> bool:

@@ -105,7 +105,7 @@ class MinHasher:
         sizes = [len(s) for s in shingle_sets]
         if 0 in sizes:
             raise ValueError(f"shingle set {sizes.index(0)} is empty; MinHash of an empty set is undefined")
-        if sum(sizes) >= compiled.MIN_ELEMENTS and compiled.available():  # the same values, compiled
+        if compiled.use(sum(sizes)):  # the same values, compiled
             starts = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(sizes, out=starts[1:])
             flat = np.concatenate(shingle_sets)

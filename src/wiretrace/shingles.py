@@ -301,7 +301,7 @@ def _words_and_windows(parts: list[bytes], k: int):
     doc_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) + 1 for p in parts], out=doc_offsets[1:])
     buffer = b" ".join(parts) + b" " * 9
-    if len(buffer) >= compiled.MIN_BYTES and compiled.available():  # the same words and hashes, compiled
+    if compiled.use(len(buffer) * compiled.MIN_ELEMENTS // compiled.MIN_BYTES):  # the same words and hashes, compiled
         starts, _, hashes = compiled.word_hashes(buffer, _SPACE)
     else:
         starts, hashes = _word_hashes_numpy(buffer)
