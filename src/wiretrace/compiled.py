@@ -43,14 +43,17 @@ __all__ = ["available", "use", "minhash_signatures", "word_hashes", "MIN_ELEMENT
 MIN_ELEMENTS = 8192
 #: The same for word buffers, in bytes (about 6 bytes a word).
 MIN_BYTES = 6 * MIN_ELEMENTS
-#: Elements (shingles, words) a process hashes with numpy before it loads the
-#: kernels. Loading numba and the two cached kernels takes about 0.75 s once
-#: per process, and saves about 15 us per 600-word document: a process that
-#: fingerprints fewer than ~50,000 documents does not win the load back. So a
-#: short run (a day's add of 1,000 pages, `wiretrace index add` took 2.3 s
-#: with numba loaded and 1.7 s without, one ad hoc run each) stays on numpy,
-#: and a long one switches after ~6,700 documents, at a cost of ~0.1 s.
-WARM_ELEMENTS = 8_000_000
+#: Elements (shingles and words: ~1,200 for a 600-word document) a process
+#: hashes with numpy before it loads the kernels. Loading numba and the two
+#: cached kernels takes about 0.75 s once per process, and the kernels save
+#: about 30 us of CPU per 600-word document: a process that fingerprints
+#: fewer than ~25,000 documents does not win the load back. A short run (a
+#: day's add of 1,000 pages: `wiretrace index add` to a 100k index took 2.3 s
+#: with numba loaded and 1.8 s without, ad hoc runs) stays on numpy; a long
+#: one switches after ~1,700 documents per process. At 8,000,000 (~6,700
+#: documents) the fingerprint stage of a 100k scan took 0.37 s longer
+#: (`bench_interleaved.py`, medians of 3), hence this lower value.
+WARM_ELEMENTS = 2_000_000
 
 _numpy_elements = 0  # hashed by numpy in this process so far
 
