@@ -52,7 +52,9 @@ MIN_BYTES = 6 * MIN_ELEMENTS
 #: with numba loaded and 1.8 s without, ad hoc runs) stays on numpy; a long
 #: one switches after ~1,700 documents per process. At 8,000,000 (~6,700
 #: documents) the fingerprint stage of a 100k scan took 0.37 s longer
-#: (`bench_interleaved.py`, medians of 3), hence this lower value.
+#: (`bench_interleaved.py`, medians of 3), hence this lower value; at this
+#: one, 2.66 s against 2.62 s with the kernels loaded from the first batch
+#: (``benchmarks/results/interleaved_warm_elements.json``).
 WARM_ELEMENTS = 2_000_000
 
 _numpy_elements = 0  # hashed by numpy in this process so far
