@@ -29,6 +29,12 @@ fingerprinting, credits, provenance and alignment.
   in one call, wherever they were made), so no process needs every row.
   The local executor makes the same partitions from the shared data
   instead (:func:`wiretrace.candidates.anchor_candidates`).
+* Map steps stay Ray tasks rather than Ray Data ``map_batches``: their
+  results are Python objects (wire markers, leftover text, credit
+  readings) that Arrow blocks would only pickle, and a bounded window read
+  in submission order already gives what ``map_batches`` would -- results
+  streamed, back-pressure, an output order that does not depend on timing.
+  The group steps are where Ray Data's shuffle earns its place.
 
 Ray is an optional extra (``pip install 'wiretrace[ray]'``). :func:`connect`
 starts a local Ray (``address=None``, with ``workers`` CPUs) or joins a
