@@ -79,8 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         t = statistics.median(r["stages"].get(stage, 0) for r in runs["this"])
         print(f"  {stage:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"base": args.base, "docs": args.docs, "runs": runs, "ratios": ratios},
-                                        indent=1) + "\n")
+        # the commits themselves, not a relative name ("HEAD~2") that means another commit tomorrow
+        git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,  # noqa: E731
+                                        check=True).stdout.strip()
+        this = git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain", "src") else "")
+        args.json.write_text(json.dumps({"base": args.base, "base_commit": git("rev-parse", args.base), "this": this,
+                                         "docs": args.docs, "runs": runs, "ratios": ratios}, indent=1) + "\n")
     return 0
 
 

@@ -115,18 +115,20 @@ class _Shuffling:
 
 
 @settings(max_examples=60, deadline=None)
-@given(*ANCHOR_CASES, st.integers(0, 2**32))
-def test_anchors_grouped_by_a_shuffle_equal_the_plain_reference(universe_sets, rate, min_shared, max_df, seed):
+@given(*ANCHOR_CASES, st.integers(0, 2**32), st.sampled_from([64, 512 * 2**20]))
+def test_anchors_grouped_by_a_shuffle_equal_the_plain_reference(universe_sets, rate, min_shared, max_df, seed,
+                                                                 partition_bytes):
     import wiretrace.candidates as candidates
 
     sets = [sorted({((u * 40503) % 65536) << 48 | (u + 1) << 32 for u in s}) for s in universe_sets]
     arrays = [np.array(s, dtype=np.uint64) for s in sets]
-    saved = candidates.SHUFFLE_BATCH
+    saved = candidates.SHUFFLE_BATCH, candidates.ANCHOR_PARTITION_BYTES
     candidates.SHUFFLE_BATCH = 3  # several batches, as a corpus is cut
+    candidates.ANCHOR_PARTITION_BYTES = partition_bytes  # 64: four anchors a partition, many partitions
     try:
         found = anchor_candidates(arrays, rate, min_shared, max_df, _Shuffling(seed))
     finally:
-        candidates.SHUFFLE_BATCH = saved
+        candidates.SHUFFLE_BATCH, candidates.ANCHOR_PARTITION_BYTES = saved
     assert found.tolist() == _reference(sets, rate, min_shared, max_df)
 
 

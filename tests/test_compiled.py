@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,30 +46,53 @@ def _child(code: str, switch: str, **kwargs) -> str:
                           env={**env, "WIRETRACE_NO_NUMBA": switch}, **kwargs).stdout
 
 
-def test_a_short_run_stays_on_numpy_and_a_long_one_loads_the_kernels() -> None:
-    # a day's add of a few pages never pays for loading numba; a scan switches once
-    # it has hashed WARM_ELEMENTS with numpy, and its results are the same either way
-    code = ("import sys, numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
-            "h = MinHasher(16, 3); rng = np.random.default_rng(1); "
-            "sets = [np.unique(rng.integers(1, 2**64, 600, dtype=np.uint64)) for _ in range(40)]; "
-            "batch = lambda: (h.signatures(sets).tolist() == h.signatures_numpy(sets).tolist(), "
-            "'numba' in sys.modules); "
-            "first = batch(); compiled.WARM_ELEMENTS = 3 * sum(map(len, sets)); "
-            "print([first] + [batch() for _ in range(4)], compiled.available())")
-    ran = _child(code, "").split()
-    loaded = "True" if ran[-1] == "True" else "False"  # without numba, every batch stays on numpy
-    assert "".join(ran[:-1]) == f"[(True,False),(True,False),(True,False),(True,{loaded}),(True,{loaded})]"
+_STAGES = ("import json, sys; from wiretrace import compiled; from wiretrace.fingerprint import fingerprint_all; "
+           "from wiretrace.evaluation.synthetic import generate_corpus; "
+           "texts = list(generate_corpus(1200, seed=3).texts); "
+           "stage = lambda part: fingerprint_all(part, 5, 64, 1, batch_size=50); ")
+
+
+def test_a_short_stage_stays_on_numpy_and_a_large_one_loads_the_kernels() -> None:
+    # a day's add of a few pages never pays for loading numba; a stage that knows it
+    # fingerprints WARM_DOCUMENTS documents takes the kernels from its first batch
+    code = _STAGES + (
+        "small = stage(texts[:300]); before = 'numba' in sys.modules; "
+        "compiled.WARM_DOCUMENTS = 300; large = stage(texts[:300]); "
+        "print(json.dumps([before, 'numba' in sys.modules, compiled.available(), "
+        "large.signatures.tolist() == small.signatures.tolist(), "
+        "[s.tolist() for s in large.sets] == [s.tolist() for s in small.sets]]))")
+    before, after, available, same_signatures, same_sets = json.loads(_child(code, ""))
+    assert not before
+    assert after == available  # loaded for the large stage (when numba is there at all)
+    assert same_signatures and same_sets
+
+
+def test_a_process_of_unknown_size_loads_the_kernels_after_about_warm_documents() -> None:
+    # an index built batch by batch does not know its size: it counts what numpy hashed
+    # (words and shingles, ~1,200 per 600-word document) and switches near WARM_DOCUMENTS
+    code = _STAGES + (
+        "compiled.WARM_ELEMENTS = 400 * 1200; done = 0\n"
+        "while 'numba' not in sys.modules and done < len(texts):\n"
+        "    stage(texts[done:done + 50]); done += 50\n"
+        "print(done if compiled.available() else -1)")
+    switched_after = int(_child(code, ""))
+    if switched_after != -1:  # -1: no numba here, nothing to switch to
+        # these documents have ~440 words, ~880 elements: ~550 documents' worth, in steps of 50
+        assert 400 <= switched_after <= 800
 
 
 def test_switched_off_by_the_environment() -> None:
     code = ("import numpy as np; from wiretrace import compiled; from wiretrace.minhash import MinHasher; "
+            "compiled.expect(10**9); calls = []; real = compiled.minhash_signatures; "
+            "compiled.minhash_signatures = lambda *a: calls.append(1) or real(*a); "
             "h = MinHasher(8, 1); s = [np.arange(1, 40000, dtype=np.uint64)]; "
-            "print(compiled.available(), h.signatures(s).tolist() == h.signatures_numpy(s).tolist())")
-    assert _child(code, "1").split() == ["False", "True"]
-    on = _child(code, "").split()
-    assert on[1] == "True"
+            "same = h.signatures(s).tolist() == h.signatures_numpy(s).tolist(); "
+            "print(bool(calls), same, compiled.available())")
+    assert _child(code, "1").split() == ["False", "True", "False"]
+    ran, same, available = _child(code, "").split()
+    assert same == "True" and ran == available  # the kernel ran wherever numba is there
     if _REQUIRE:
-        assert on[0] == "True"
+        assert available == "True"
 
 
 def test_without_a_writable_cache_the_kernels_are_compiled_in_the_process(monkeypatch) -> None:
@@ -91,7 +115,7 @@ def test_without_a_writable_cache_the_kernels_are_compiled_in_the_process(monkey
 
 
 def test_sets_of_another_dtype_are_refused_on_both_paths(monkeypatch) -> None:
-    monkeypatch.setattr(compiled, "WARM_ELEMENTS", 0)  # large calls compiled from the first
+    monkeypatch.setattr(compiled, "_expected", True)  # large calls compiled from the first
     hasher = MinHasher(8, 1)
     for n in (10, 20_000):  # below and above compiled.MIN_ELEMENTS
         with pytest.raises(TypeError):
@@ -125,7 +149,7 @@ def test_a_batch_fingerprints_the_same_either_way() -> None:
     # one batch above both size thresholds, through the whole fingerprint stage
     import json
 
-    code = ("import json, sys; from wiretrace import compiled; compiled.WARM_ELEMENTS = 0; "
+    code = ("import json, sys; from wiretrace import compiled; compiled.expect(10**9); "
             "from wiretrace.fingerprint import fingerprint_batch, normalise_quoted_batch; "
             "calls = []; real = (compiled.word_hashes, compiled.minhash_signatures); "
             "compiled.word_hashes = lambda *a: calls.append('words') or real[0](*a); "

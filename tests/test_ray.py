@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from wiretrace import scan
@@ -33,6 +34,7 @@ def ray_cluster():
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         import ray
+        import ray.data  # noqa: F401 - the group steps run on Ray Data
     except ImportError:
         if os.environ.get("WIRETRACE_REQUIRE_RAY"):
             pytest.fail("Ray is not installed (pip install 'wiretrace[ray]')")
@@ -136,10 +138,13 @@ def test_the_candidates_group_steps_on_ray_data_equal_the_local_ones(ray_cluster
     signatures = np.vstack([signatures, np.repeat(signatures[:3], 80, axis=0)])  # buckets past MAX_BUCKET
     with connect() as executor:
         assert executor.remote
-        for rate, min_shared, max_df in ((8, 3, 100), (4, 2, 5), (2, 1, 2)):
+        for rate, min_shared, max_df in ((8, 3, 100), (3, 2, 5), (2, 1, 2)):  # 3: not a power of two
             local = anchor_candidates(sets, rate, min_shared, max_df)
             assert len(local)
             assert np.array_equal(anchor_candidates(sets, rate, min_shared, max_df, executor), local)
+        with pytest.MonkeyPatch.context() as patch:  # many partitions, as a large corpus is cut
+            patch.setattr("wiretrace.candidates.ANCHOR_PARTITION_BYTES", 4096)
+            assert np.array_equal(anchor_candidates(sets, 4, 2, 5, executor), anchor_candidates(sets, 4, 2, 5))
         blanked = Blanked(sets, set(range(0, len(sets), 3)))  # the rewrite step's view
         assert np.array_equal(anchor_candidates(blanked, 4, 2, 50, executor), anchor_candidates(blanked, 4, 2, 50))
         for bands, rows in ((16, 4), (8, 8)):
@@ -155,8 +160,16 @@ def test_a_group_step_with_no_rows_gives_nothing(ray_cluster):
 
     with connect() as executor:
         assert executor.group(iter([]), len, len) == {}
+        # rows go in, none come out of map_batches: Ray Data has nothing to group
+        # (a nested function: Ray ships it by value, the workers cannot import this test module)
+        def no_rows(batch, shared):
+            return {"part": np.empty(0, dtype=np.int64), "key": np.empty(0, dtype=np.int64)}
+
+        nothing = executor.group(iter([{"doc": np.arange(50)}]), no_rows, no_rows, parts=2)
+        assert nothing == {}
         empty = [np.empty(0, dtype=np.uint64)] * 10
         assert len(anchor_candidates(empty, 4, 2, 5, executor)) == 0
+
 
 
 def test_an_index_added_in_parts_on_ray_reports_what_one_scan_does(ray_cluster, synthetic):
@@ -199,6 +212,17 @@ def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed: its import fails
     with pytest.raises(ConfigError, match=r"pip install 'wiretrace\[ray\]'"):
+        with connect():
+            pass
+
+
+def test_ray_without_ray_data_says_how_to_install_it_before_any_work(monkeypatch):
+    pytest.importorskip("ray")
+    from wiretrace.ray_executor import connect
+
+    # plain `pip install ray` has no pyarrow: Ray Data cannot be imported
+    monkeypatch.setitem(sys.modules, "ray.data", None)
+    with pytest.raises(ConfigError, match=r"pip install 'wiretrace\[ray\]'.*Ray Data"):
         with connect():
             pass
 

@@ -20,8 +20,8 @@ value is written to memory and read back; the kernel keeps a document's
 signature in registers while its elements stream past. Together they took
 the fingerprint stage at 100,000 documents from 4.00 to 2.49 s
 (``benchmarks/results/interleaved_numba.json``). A process loads them
-once it has hashed :data:`WARM_ELEMENTS` with numpy (a short run does not
-pay for loading numba). They are compiled on first use and cached on disk
+only when it fingerprints enough documents to win the load back
+(:data:`WARM_DOCUMENTS`): a short run does not pay for loading numba. They are compiled on first use and cached on disk
 where numba finds a writable folder (beside this module, else the user's
 cache; without one, compiled in each process), so a new process pays for
 compiling once per machine.
@@ -34,30 +34,42 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "use", "minhash_signatures", "word_hashes", "MIN_ELEMENTS", "WARM_ELEMENTS"]
+__all__ = ["available", "expect", "use", "minhash_signatures", "word_hashes", "MIN_ELEMENTS", "WARM_DOCUMENTS",
+           "WARM_ELEMENTS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
-#: cached kernel costs about half a second once per process, while numpy
+#: cached kernels costs a few tenths of a second once per process, while numpy
 #: takes well under a millisecond for a few thousand elements (one article
 #: checked against an index). A scan's batch of 128 documents has ~57,000.
 MIN_ELEMENTS = 8192
 #: The same for word buffers, in bytes (about 6 bytes a word).
 MIN_BYTES = 6 * MIN_ELEMENTS
-#: Elements (shingles and words: ~1,200 for a 600-word document) a process
-#: hashes with numpy before it loads the kernels. Loading numba and the two
-#: cached kernels takes about 0.75 s once per process, and the kernels save
-#: about 30 us of CPU per 600-word document: a process that fingerprints
-#: fewer than ~25,000 documents does not win the load back. A short run (a
-#: day's add of 1,000 pages: `wiretrace index add` to a 100k index took 2.3 s
-#: with numba loaded and 1.8 s without, ad hoc runs) stays on numpy; a long
-#: one switches after ~1,700 documents per process. At 8,000,000 (~6,700
-#: documents) the fingerprint stage of a 100k scan took 0.37 s longer
-#: (`bench_interleaved.py`, medians of 3), hence this lower value; at this
-#: one, 2.66 s against 2.62 s with the kernels loaded from the first batch
-#: (``benchmarks/results/interleaved_warm_elements.json``).
-WARM_ELEMENTS = 2_000_000
+#: Documents a process must fingerprint for loading the kernels to pay:
+#: loading numba and the two cached kernels took 0.38 s in a fresh process,
+#: and the kernels saved 36 us per 600-word document (68.3 against 32.2 us),
+#: so the load is won back after about 10,600 documents (medians of 5)
+#: (``benchmarks/bench_numba_load.py``, ``benchmarks/results/numba_load.json``).
+#: A stage that knows it fingerprints this many says so (:func:`expect`) and
+#: gets the kernels from its first batch; a day's add of 1,000 pages, with the
+#: report of the pages it touches, stays on numpy.
+WARM_DOCUMENTS = 10_000
+#: The same as elements hashed (shingles and words: ~1,200 for a 600-word
+#: document), for a process that does not know how much it will fingerprint
+#: (an index built batch by batch): it loads the kernels once it has hashed
+#: this many on numpy -- at most about twice the cost of knowing.
+WARM_ELEMENTS = WARM_DOCUMENTS * 1_200
 
 _numpy_elements = 0  # hashed by numpy in this process so far
+_expected = False  # a stage of at least WARM_DOCUMENTS documents is running (forked workers inherit it)
+
+
+def expect(documents: int) -> None:
+    """A stage of this process (and the workers it forks) is about to
+    fingerprint ``documents`` documents: at :data:`WARM_DOCUMENTS` or more,
+    the kernels are used from its first batch on."""
+    global _expected
+    if documents >= WARM_DOCUMENTS:
+        _expected = True
 
 
 def _wanted() -> bool:
@@ -70,12 +82,13 @@ _KERNELS: dict[str, Any] = {}  # compiled on first use (importing numba takes a 
 def use(elements: int) -> bool:
     """Whether a call hashing this many elements takes the compiled path:
     numba wanted and loadable, a call of at least :data:`MIN_ELEMENTS`, and
-    the kernels loaded already or this process past :data:`WARM_ELEMENTS`
-    on numpy (the calls that stay on numpy are counted here)."""
+    a large stage expected (:func:`expect`), numba loaded already, or this
+    process past :data:`WARM_ELEMENTS` on numpy (the calls that stay on
+    numpy are counted here). Either path gives the same values."""
     global _numpy_elements
     if elements < MIN_ELEMENTS or not _wanted():
         return False
-    if _numpy_elements >= WARM_ELEMENTS or ("words" in _KERNELS and _kernels() is not None):
+    if _expected or _numpy_elements >= WARM_ELEMENTS or ("words" in _KERNELS and _kernels() is not None):
         return available()
     _numpy_elements += elements
     return False

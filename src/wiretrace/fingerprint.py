@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace import compiled
 from wiretrace.executor import LocalExecutor
 from wiretrace.minhash import MinHasher
 from wiretrace.quotes import discounted_spans
@@ -165,7 +166,9 @@ def _shipped_chunk(task: tuple, shared: tuple) -> tuple:
     """Worker of a remote executor (Ray's), which inherits nothing: the task
     carries its texts, ``shared`` the run's settings only."""
     texts, originals = task
-    return _pack(texts, originals, *shared)
+    batch_size, args, documents = shared
+    compiled.expect(documents)  # the stage's size, which a worker of its own does not see
+    return _pack(texts, originals, batch_size, args)
 
 
 def _pack(texts: Sequence[str], originals: Sequence[str] | None, batch_size: int, args: tuple) -> tuple:
@@ -257,6 +260,7 @@ def fingerprint_all(
             progress(len(fp.sets))
 
     executor = executor or LocalExecutor(workers)
+    compiled.expect(len(texts))  # enough documents to load the compiled kernels for (forked workers inherit it)
     if executor.workers <= 1:
         for start in range(0, len(texts), batch_size):
             batch_originals = originals[start : start + batch_size] if originals is not None else None
@@ -268,7 +272,8 @@ def fingerprint_all(
         # forked workers inherit the texts and get bounds; a remote one's tasks
         # carry their texts (else each task would fetch the whole corpus)
         ship = getattr(executor, "remote", False)
-        job, shared = (_shipped_chunk, (batch_size, args)) if ship else (_chunk, (texts, originals, batch_size, args))
+        job, shared = ((_shipped_chunk, (batch_size, args, len(texts))) if ship
+                       else (_chunk, (texts, originals, batch_size, args)))
         with executor.window(job, shared) as window:
             for start in range(0, len(texts), chunk):
                 end = min(start + chunk, len(texts))

@@ -249,11 +249,12 @@ def _data_settings(data: Any) -> Iterator[None]:
     * without progress bars and start/finish lines on the terminal (a scan
       prints its own progress; Ray's logs stay in its folder);
     * the sort-based shuffle: a step groups by partition (as many as
-      workers, or more for memory), a few keys, where the hash shuffle
-      starts its aggregator actors for every dataset -- on this 2-CPU
-      machine, 20,000 documents' anchors took 4.9 s by the default (hash)
-      shuffle and 0.9-1.8 s by the sort shuffle (an ad hoc script, one run
-      each, noted here as the reason for the choice, not as a benchmark).
+      workers, or more for memory), a few keys, where Ray Data's default
+      shuffle (in Ray 2.60, a hash shuffle with aggregator actors) starts
+      its actors for every dataset. On this 2-CPU machine the sort shuffle
+      ran 20,000 documents' anchor step several times faster than the
+      default (an ad hoc comparison, the reason for the choice, not a
+      benchmark).
     """
     context = data.DataContext.get_current()
     logger = logging.getLogger("ray.data")
@@ -280,6 +281,10 @@ def connect(address: str | None = None, workers: int = 0) -> Iterator[RayExecuto
     notebook's, a test's) is used as it is. A Ray started here is stopped
     on leaving."""
     ray = _ray()
+    try:  # the group steps need Ray Data (and its pyarrow): say so now, not after reading the corpus
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"{INSTALL_HINT} (Ray Data is missing: {exc})") from exc
     started = False
     if not ray.is_initialized():
         try:
