@@ -93,8 +93,8 @@ def test_twenty_thousand_synthetic_documents_on_ray_are_the_local_report(ray_clu
     monkeypatch.setattr(RayWindow, "__init__", lambda self, func, shared, workers: (
         shared_bytes.append(len(pickle.dumps(shared))), window(self, func, shared, workers))[1])
     report = _on_ray(str(synthetic))
-    # the group steps ran on Ray Data: LSH buckets, anchors, the rewrite step's anchors
-    assert steps == ["_band_rows", "_anchor_rows", "_anchor_rows"]
+    # the group steps ran on Ray Data: chrome lines per site, LSH buckets, anchors, the rewrite step's anchors
+    assert steps == ["_line_rows", "_band_rows", "_anchor_rows", "_anchor_rows"]
     # every task fetches its window's shared data: never the corpus (45 MB of text here),
     # which made fingerprinting quadratic; a task carries its own texts
     assert shared_bytes and max(shared_bytes) < 100_000
@@ -150,6 +150,36 @@ def test_the_candidates_group_steps_on_ray_data_equal_the_local_ones(ray_cluster
         for bands, rows in ((16, 4), (8, 8)):
             local = lsh_candidates(signatures, bands, rows)
             assert np.array_equal(lsh_candidates(signatures, bands, rows, executor), local)
+
+
+@pytest.mark.parametrize("min_pages", [2, 3])
+def test_chrome_counted_by_a_group_step_strips_what_one_process_strips(ray_cluster, min_pages):
+    from wiretrace.chrome import strip_chrome, strip_chrome_remote
+    from wiretrace.ray_executor import connect
+    from wiretrace.records import Document
+
+    # templates of a few lines per site, a long legal notice, a wire sign-off on a few pages,
+    # pages without a site, and hostile text: a lone surrogate in a site and in a line
+    rng = np.random.default_rng(min_pages)
+    template = ["Home | World | Sport", "Subscribe to our newsletter", "© 2024 Site \ud800 Ltd", "notice " * 45]
+    pages = []
+    for i in range(9000):  # more than two batches of REMOTE_BATCH
+        site = "" if i % 13 == 0 else ("bad\ud800site" if i % 17 == 0 else f"s{i % 41}.example")
+        lines = [line for line in template if rng.random() < 0.7]
+        lines += [f"story {i} " + "word " * int(rng.integers(3, 40)), f"(Reuters) sign-off {i % 7}"]
+        pages.append(Document(id=str(i), text="\n".join(rng.permutation(lines).tolist()), site=site))
+    # lines on exactly 1-4 pages of one site: around the threshold
+    of_site = [i for i, page in enumerate(pages) if page.site == "s1.example"]
+    for k in range(1, 5):
+        for i in of_site[:k]:
+            pages[i] = Document(id=pages[i].id, text=pages[i].text + f"\nRelated: topic {k}", site=pages[i].site)
+    local = strip_chrome(pages, min_pages, 40, 0.5, 5)
+    with connect() as executor:
+        remote = strip_chrome_remote(executor, pages, min_pages, 40, 0.5, 5)
+    assert sum(local.lines_removed) > 10_000 and local.template
+    assert list(remote.texts) == list(local.texts)
+    assert remote.lines_removed == local.lines_removed
+    assert (remote.sites_with_chrome, remote.template) == (local.sites_with_chrome, local.template)
 
 
 def test_a_group_step_with_no_rows_gives_nothing(ray_cluster):

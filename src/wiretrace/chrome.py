@@ -24,12 +24,15 @@ from collections import Counter, defaultdict
 from array import array
 from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
+import numpy as np
 import xxhash
 
 from wiretrace.records import Document
 
-__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome"]
+__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome", "strip_chrome_remote"]
 
 
 @dataclass
@@ -165,3 +168,96 @@ def strip_chrome(
         texts.append(text)
         removed.append(dropped)
     return ChromeResult(texts, removed, len(chrome), {site: keys for site, keys in widely.items() if keys})
+
+
+# ---- on a remote executor (Ray): the same rule as three steps. A map makes each
+# page's (site, line) rows, a group step (Ray Data) counts each site's lines where
+# its rows meet, and a map strips each chunk of pages by the counts. tests/test_ray.py
+# pins the result to strip_chrome's.
+
+#: Pages per batch of the counting step, and per task of the stripping step.
+REMOTE_BATCH = 4096
+
+
+def strip_chrome_remote(
+    executor: Any,
+    documents: Sequence[Document],
+    min_pages: int = 3,
+    long_line_words: int = 40,
+    long_line_share: float = 0.5,
+    min_words: int = 20,
+    counts: LineCounts | None = None,
+) -> ChromeResult:
+    """:func:`strip_chrome` on a remote executor (Ray's): no process holds
+    every page's lines. Each site's lines are counted by a group step
+    (``executor.group``) that keeps the lines on at least ``min_pages`` of
+    its pages -- the only ones the rule reads -- and chunks of pages are
+    stripped by those counts on the workers (``executor.map``). The result
+    equals :func:`strip_chrome`'s."""
+    if counts is None:
+        counts = _grouped_counts(executor, documents, min_pages)
+    chunks = [documents[i : i + REMOTE_BATCH] for i in range(0, len(documents), REMOTE_BATCH)]
+    strip = partial(_strip_chunk, min_pages=min_pages, long_line_words=long_line_words,
+                    long_line_share=long_line_share, min_words=min_words, counts=counts)
+    done = executor.map(strip, chunks, min_items=2)
+    if not done:
+        return strip_chrome([], min_pages, long_line_words, long_line_share, min_words, counts)
+    # which sites have chrome, and their template lines, come from the counts alone: the same in every chunk
+    return ChromeResult([text for part in done for text in part.texts],
+                        [n for part in done for n in part.lines_removed], done[0].sites_with_chrome, done[0].template)
+
+
+def _strip_chunk(chunk: Sequence[Document], **settings: Any) -> ChromeResult:
+    return strip_chrome(chunk, **settings)
+
+
+def _grouped_counts(executor: Any, documents: Sequence[Document], min_pages: int) -> LineCounts:
+    parts = max(1, getattr(executor, "workers", 1))
+
+    def batches() -> Any:
+        for start in range(0, len(documents), REMOTE_BATCH):
+            sited = [d for d in documents[start : start + REMOTE_BATCH] if d.site]  # pages without a site: not counted
+            if sited:  # as UTF-8 bytes: a lone surrogate (a JSON escape) is no Arrow string
+                yield {"site": np.array([_utf8(d.site) for d in sited], dtype=object),
+                       "text": np.array([_utf8(d.text) for d in sited], dtype=object)}
+
+    found = executor.group(batches(), _line_rows, _site_counts, shared=(parts, min_pages), parts=parts)
+    pages: Counter = Counter()
+    lines: dict[str, Counter] = defaultdict(Counter)
+    if found:
+        for site, key, n in zip(found["site"].tolist(), found["key"].tolist(), found["count"].tolist()):
+            site = site.decode("utf-8", "surrogatepass")
+            if key == 0:  # the page rows: how many pages the site has
+                pages[site] = n
+            else:
+                lines[site][key] = n
+    return LineCounts(pages, dict(lines))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _line_rows(batch: dict[str, Any], shared: tuple[int, int]) -> dict[str, np.ndarray]:
+    """One row per page (key 0) and per distinct line of it, with its site."""
+    parts = shared[0]
+    sites, keys, part = [], [], []
+    for site, text in zip(batch["site"].tolist(), batch["text"].tolist()):
+        distinct = sorted(set(_keys(text.decode("utf-8", "surrogatepass"))) - {0})
+        where = xxhash.xxh3_64_intdigest(site) % parts
+        sites.extend([site] * (len(distinct) + 1))
+        keys.extend([0, *distinct])
+        part.extend([where] * (len(distinct) + 1))
+    return {"part": np.array(part, dtype=np.int64), "site": np.array(sites, dtype=object),
+            "key": np.array(keys, dtype=np.uint64)}
+
+
+def _site_counts(rows: dict[str, np.ndarray], shared: tuple[int, int]) -> dict[str, np.ndarray]:
+    """The pages of each site of one partition, and its lines on at least
+    ``min_pages`` of them (each page's rows hold a line once)."""
+    min_pages = shared[1]
+    counted = Counter(zip(rows["site"].tolist(), rows["key"].tolist()))
+    kept = sorted((site, key, n) for (site, key), n in counted.items() if key == 0 or n >= min_pages)
+    return {"site": np.array([k[0] for k in kept], dtype=object),
+            "key": np.array([k[1] for k in kept], dtype=np.uint64),
+            "count": np.array([k[2] for k in kept], dtype=np.int64)}

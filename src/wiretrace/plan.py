@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
-from wiretrace.chrome import LineCounts, strip_chrome
+from wiretrace.chrome import LineCounts, strip_chrome, strip_chrome_remote
 from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.credits import same_publisher
@@ -137,12 +137,19 @@ class Step:
 
 
 def clean_texts(documents: list[Document], config: Config, log: StageLog, line_counts: LineCounts | None = None,
-                spill: Spill | None = None) -> tuple[Sequence[str], list[int], dict[str, set[int]]]:
+                spill: Spill | None = None, executor: Any = None) -> tuple[Sequence[str], list[int], dict[str, set[int]]]:
     """The clean stage: the text to fingerprint of each document (site chrome
     removed), the number of chrome lines removed from each, and each site's
-    template lines (chrome on most of its pages, by :func:`wiretrace.chrome.line_key`)."""
+    template lines (chrome on most of its pages, by :func:`wiretrace.chrome.line_key`).
+    On a remote executor (Ray) the lines are counted per site by a group
+    step and the pages stripped on its workers (the same texts)."""
     with log.stage("clean", items_in=len(documents)) as stage:
-        if config.chrome_min_pages:
+        if config.chrome_min_pages and getattr(executor, "remote", False) and spill is None:
+            cleaned = strip_chrome_remote(executor, documents, config.chrome_min_pages, config.chrome_long_line_words,
+                                          config.chrome_long_line_share, config.min_words, line_counts)
+            texts, removed, chrome = cleaned.texts, cleaned.lines_removed, cleaned.template
+            stage["sites_with_chrome"] = cleaned.sites_with_chrome
+        elif config.chrome_min_pages:
             cleaned = strip_chrome(documents, config.chrome_min_pages, config.chrome_long_line_words,
                                    config.chrome_long_line_share, config.min_words, line_counts,
                                    spill.texts() if spill is not None else None)
@@ -156,7 +163,8 @@ def clean_texts(documents: list[Document], config: Config, log: StageLog, line_c
 
 
 def _clean(s: State, executor: LocalExecutor) -> None:
-    s.texts, s.chrome_removed, s.chrome_lines = clean_texts(s.documents, s.config, s.log, s.line_counts, s.spill)
+    s.texts, s.chrome_removed, s.chrome_lines = clean_texts(s.documents, s.config, s.log, s.line_counts, s.spill,
+                                                            executor)
 
 
 def _fingerprint(s: State, executor: LocalExecutor) -> None:
