@@ -19,7 +19,8 @@ Shapes (:data:`SHAPES`), the seam a distributed executor plugs into (issue
 ``pairs`` per candidate pair, ``graph`` over the whole pair graph (connected
 components, versions, hubs), ``cluster`` per cluster, ``corpus`` assembles
 the whole. The local executor runs ``map`` and ``cluster`` work on its
-workers and the rest in-process.
+workers and the rest in-process; a remote one (Ray's) also runs the
+``group`` steps, on Ray Data (:meth:`wiretrace.ray_executor.RayExecutor.group`).
 
 Each step is timed and counted into the report's ``stats`` (its
 :class:`~wiretrace.stages.StageLog` entry). Candidates are never findings:

@@ -23,12 +23,14 @@ fingerprinting, credits, provenance and alignment.
   window and are made active in the worker before its tasks run: a worker
   is a fresh process that may not even see the driver's files.
 * **Group-by-key steps run on Ray Data** (:meth:`RayExecutor.group`): the
-  candidates step's LSH buckets per band key and anchors per value are
+  clean step's lines per site, and the candidates step's LSH buckets per
+  band key and anchors per value, are
   ``map_batches`` (each batch of documents makes its keyed rows) then
   ``groupby(partition).map_groups`` (all rows of a partition of keys meet
   in one call, wherever they were made), so no process needs every row.
   The local executor makes the same partitions from the shared data
-  instead (:func:`wiretrace.candidates.anchor_candidates`).
+  instead (:func:`wiretrace.candidates.anchor_candidates`), and counts a
+  scan's lines in one process.
 * Map steps stay Ray tasks rather than Ray Data ``map_batches``: their
   results are Python objects (wire markers, leftover text, credit
   readings) that Arrow blocks would only pickle, and a bounded window read
