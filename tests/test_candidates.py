@@ -90,6 +90,23 @@ def test_anchors_cut_into_more_partitions_than_workers_equal_the_plain_reference
     assert found.tolist() == _reference(sets, rate, min_shared, max_df)
 
 
+@settings(max_examples=60, deadline=None)
+@given(*ANCHOR_CASES, st.integers(1, 6))
+def test_anchor_pairs_made_a_slice_at_a_time_equal_the_plain_reference(universe_sets, rate, min_shared, max_df,
+                                                                       pair_slice):
+    import wiretrace.candidates as candidates
+
+    sets = [sorted({(u + 1) << 32 for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    saved = candidates.PAIR_SLICE
+    candidates.PAIR_SLICE = pair_slice  # a few pairs a slice: most corpora here are cut in several
+    try:
+        found = anchor_candidates(arrays, rate, min_shared, max_df)
+    finally:
+        candidates.PAIR_SLICE = saved
+    assert found.tolist() == _reference(sets, rate, min_shared, max_df)
+
+
 class _Shuffling:
     """The contract of an executor whose group steps shuffle rows (Ray Data's,
     ``tests/test_ray.py``), kept in this process: every row a batch's ``emit``

@@ -216,11 +216,71 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
                   parts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Partition ``part`` of ``parts`` (anchors by their top bits) of the
     anchor grouping: the distinct pair keys of documents sharing anchors of
-    it, how many each pair shares, and each document's anchors in it."""
+    it, how many each pair shares, and each document's anchors in it.
+
+    Each posting is held as one packed uint64 (:func:`_packed`), sorted in
+    place: 8 bytes a posting, where a value and an owner array and their
+    sorted copies took 48 at the peak (a worker's partition of the rewrite
+    step's anchors is most of a large scan's peak memory)."""
     n = len(sets)
-    values, owners = _anchors(sets, rate, part=part, parts=parts)
-    keys, counts = _pairs_of_anchors(values, owners, n, max_df)
-    return keys, counts, np.bincount(owners, minlength=n)
+    low = _owner_mask(n)
+    chunks = []
+    for start, flat, sizes in set_chunks(sets):
+        keep = _is_anchor(flat, rate)
+        if parts > 1:
+            keep &= _anchor_part(flat, parts) == part
+        owners = np.repeat(np.arange(start, start + len(sizes), dtype=np.uint64), sizes)[keep]
+        chunks.append((flat[keep] & ~low) | owners)
+    holder = [np.concatenate(chunks) if chunks else np.empty(0, dtype=np.uint64)]
+    del chunks
+    return _pairs_of_packed(holder, n, max_df)
+
+
+def _owner_mask(n: int) -> np.uint64:
+    """The low bits of a packed posting that hold its owner, a document
+    number below ``n``: the anchor's own low bits are dropped there
+    (equal-looking anchors that differ only in them are rare and at worst
+    add a candidate, which verification rejects)."""
+    return np.uint64((1 << max(int(n - 1).bit_length(), 1)) - 1)
+
+
+def _pairs_of_packed(holder: list[np.ndarray], n: int, max_df: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of packed postings (value and owner in one uint64; every
+    posting of an anchor among them), how many anchors each pair shares,
+    and each document's postings. ``holder`` holds the only reference to the
+    array, which is sorted in place and let go once read."""
+    packed = holder.pop()
+    # sorted by anchor value, owners ascending within a value: one plain sort
+    packed.sort()
+    low = _owner_mask(n)
+    owners = (packed & low).astype(np.int64)
+    per_doc = np.bincount(owners, minlength=n)
+    starts, sizes = _groups(packed >> np.uint64(int(low).bit_length()))
+    del packed
+    if len(starts) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), per_doc
+    # Pairs are made a slice of anchors at a time, each slice's counted at once
+    # (an anchor's pairs, about 80 bytes each while they are made, outweigh its
+    # postings), then the slices' counts are summed.
+    # max_group=max_df: an anchor in more documents adds a star and a chain.
+    made = np.where(sizes <= max_df, sizes * (sizes - 1) // 2, 2 * sizes - 3)
+    cuts = np.searchsorted(np.cumsum(made), np.arange(PAIR_SLICE, int(made.sum()), PAIR_SLICE), side="right")
+    found = []
+    for first, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(starts)]):
+        if first < end:
+            pairs = group_pairs(owners, starts[first:end], sizes[first:end], max_df)
+            pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
+            found.append(np.unique(pair_keys(pairs, n), return_counts=True))
+    if len(found) == 1:
+        return found[0][0], found[0][1], per_doc
+    keys, where = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([c for _, c in found]), minlength=len(keys))
+    return keys, counts.astype(np.int64), per_doc
+
+
+#: Pairs made at once when anchors are grouped (:func:`_pairs_of_packed`): about
+#: 80 bytes each while they are made, so a slice takes ~320 MB at most.
+PAIR_SLICE = 4_000_000
 
 
 def _pairs_of_anchors(values: np.ndarray, owners: np.ndarray, n: int,
@@ -228,21 +288,8 @@ def _pairs_of_anchors(values: np.ndarray, owners: np.ndarray, n: int,
     """The distinct pair keys of documents sharing anchors among these
     postings (every posting of an anchor among them), and how many each
     pair shares."""
-    # Sort by anchor value, owners ascending within a value, with one plain
-    # sort of packed keys: the owner goes in the low bits (the anchor's own
-    # low bits are dropped: equal-looking anchors that differ only there
-    # are rare and at worst add a candidate, which verification rejects).
-    owner_bits = max(int(n - 1).bit_length(), 1)
-    low = np.uint64((1 << owner_bits) - 1)
-    packed = np.sort((values & ~low) | owners.astype(np.uint64))
-    values, owners = packed >> np.uint64(owner_bits), (packed & low).astype(np.int64)
-    starts, sizes = _groups(values)
-    if len(starts) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    # max_group=max_df: an anchor in more documents adds a star and a chain
-    pairs = group_pairs(owners, starts, sizes, max_df)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]  # two anchors of one document merged by the packing
-    return np.unique(pair_keys(pairs, n), return_counts=True)
+    keys, counts, _ = _pairs_of_packed([(values & ~_owner_mask(n)) | owners.astype(np.uint64)], n, max_df)
+    return keys, counts
 
 
 # ---- the group steps on a remote executor, by a shuffle of rows (Ray Data):
