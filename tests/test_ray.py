@@ -154,7 +154,7 @@ def test_the_candidates_group_steps_on_ray_data_equal_the_local_ones(ray_cluster
 
 @pytest.mark.parametrize("min_pages", [2, 3])
 def test_chrome_counted_by_a_group_step_strips_what_one_process_strips(ray_cluster, min_pages):
-    from wiretrace.chrome import strip_chrome, strip_chrome_remote
+    from wiretrace.chrome import strip_chrome
     from wiretrace.ray_executor import connect
     from wiretrace.records import Document
 
@@ -175,7 +175,7 @@ def test_chrome_counted_by_a_group_step_strips_what_one_process_strips(ray_clust
             pages[i] = Document(id=pages[i].id, text=pages[i].text + f"\nRelated: topic {k}", site=pages[i].site)
     local = strip_chrome(pages, min_pages, 40, 0.5, 5)
     with connect() as executor:
-        remote = strip_chrome_remote(executor, pages, min_pages, 40, 0.5, 5)
+        remote = strip_chrome(pages, min_pages, 40, 0.5, 5, executor=executor)
     assert sum(local.lines_removed) > 10_000 and local.template
     assert list(remote.texts) == list(local.texts)
     assert remote.lines_removed == local.lines_removed

@@ -32,7 +32,7 @@ import xxhash
 
 from wiretrace.records import Document
 
-__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome", "strip_chrome_remote"]
+__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome"]
 
 
 @dataclass
@@ -111,6 +111,7 @@ def strip_chrome(
     min_words: int = 20,
     counts: LineCounts | None = None,
     texts: MutableSequence[str] | None = None,
+    executor: Any = None,
 ) -> ChromeResult:
     """Texts of ``documents`` without the lines that are chrome of their site.
 
@@ -118,7 +119,8 @@ def strip_chrome(
     would fall below ``min_words`` words keeps its full text. ``counts``:
     the site line counts to judge by (an index's, which hold many more
     pages of each site than the documents at hand); by default those of
-    ``documents``.
+    ``documents``. On a remote ``executor`` (Ray's), the lines are counted
+    and the pages stripped there (:func:`_strip_remote`; the same result).
 
     Example:
         >>> from wiretrace.records import Document
@@ -127,6 +129,8 @@ def strip_chrome(
         >>> strip_chrome(docs).texts[0].startswith("Story number 0")
         True
     """
+    if getattr(executor, "remote", False) and texts is None:
+        return _strip_remote(executor, documents, min_pages, long_line_words, long_line_share, min_words, counts)
     keys_of = _line_keys(documents)
     if counts is None:
         counts = _count(documents, keys_of)
@@ -179,15 +183,8 @@ def strip_chrome(
 REMOTE_BATCH = 4096
 
 
-def strip_chrome_remote(
-    executor: Any,
-    documents: Sequence[Document],
-    min_pages: int = 3,
-    long_line_words: int = 40,
-    long_line_share: float = 0.5,
-    min_words: int = 20,
-    counts: LineCounts | None = None,
-) -> ChromeResult:
+def _strip_remote(executor: Any, documents: Sequence[Document], min_pages: int, long_line_words: int,
+                  long_line_share: float, min_words: int, counts: LineCounts | None) -> ChromeResult:
     """:func:`strip_chrome` on a remote executor (Ray's): no process holds
     every page's lines. Each site's lines are counted by a group step
     (``executor.group``) that keeps the lines on at least ``min_pages`` of

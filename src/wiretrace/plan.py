@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
-from wiretrace.chrome import LineCounts, strip_chrome, strip_chrome_remote
+from wiretrace.chrome import LineCounts, strip_chrome
 from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.credits import same_publisher
@@ -145,15 +145,10 @@ def clean_texts(documents: list[Document], config: Config, log: StageLog, line_c
     On a remote executor (Ray) the lines are counted per site by a group
     step and the pages stripped on its workers (the same texts)."""
     with log.stage("clean", items_in=len(documents)) as stage:
-        if config.chrome_min_pages and getattr(executor, "remote", False) and spill is None:
-            cleaned = strip_chrome_remote(executor, documents, config.chrome_min_pages, config.chrome_long_line_words,
-                                          config.chrome_long_line_share, config.min_words, line_counts)
-            texts, removed, chrome = cleaned.texts, cleaned.lines_removed, cleaned.template
-            stage["sites_with_chrome"] = cleaned.sites_with_chrome
-        elif config.chrome_min_pages:
+        if config.chrome_min_pages:
             cleaned = strip_chrome(documents, config.chrome_min_pages, config.chrome_long_line_words,
                                    config.chrome_long_line_share, config.min_words, line_counts,
-                                   spill.texts() if spill is not None else None)
+                                   spill.texts() if spill is not None else None, executor)
             texts, removed, chrome = cleaned.texts, cleaned.lines_removed, cleaned.template
             stage["sites_with_chrome"] = cleaned.sites_with_chrome
         else:
