@@ -448,7 +448,12 @@ class Index:
         frontier = keys
         while frontier and len(mode) < max_documents:
             queried = [k for k in frontier if mode[k] != _SEEN]
-            fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
+            # a page met before as a candidate was cleaned then, by the same line counts
+            # (the walk adds nothing): its text without chrome is fingerprinted as it is
+            if all(k in cleaned for k in queried):
+                fp = self._fingerprint_texts([cleaned[k][1] for k in queried])
+            else:
+                fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
             for key, matched in zip(queried, self._verified(fp, queried, shared_min, cleaned)):
                 # the roundup rule counts shared passages of containers only
