@@ -123,11 +123,9 @@ def _anchors(sets: list[np.ndarray], rate: int, chunk: int = 1024, part: int = 0
     """
     values, owners = [], []
     for start, flat, sizes in set_chunks(sets, chunk):
-        keep = _is_anchor(flat, rate)
-        if parts > 1:
-            keep &= _anchor_part(flat, parts) == part
-        values.append(flat[keep])
-        owners.append(np.repeat(np.arange(start, start + len(sizes)), sizes)[keep])
+        found, owned = _chunk_anchors(np.arange(start, start + len(sizes)), flat, sizes, rate, part, parts)
+        values.append(found)
+        owners.append(owned)
     if not values:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     return np.concatenate(values), np.concatenate(owners)
@@ -145,6 +143,17 @@ def set_chunks(sets: Sequence[np.ndarray], chunk: int = 1024) -> Iterator[tuple[
             sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
             flat = np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64)
         yield start, flat, sizes
+
+
+def _chunk_anchors(docs: np.ndarray, flat: np.ndarray, sizes: np.ndarray, rate: int, part: int = 0,
+                   parts: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The anchors of a chunk of documents (numbered ``docs``; ``flat`` and
+    ``sizes`` as :func:`set_chunks` gives them) and the owner of each; with
+    ``parts`` > 1, those of partition ``part`` only."""
+    keep = _is_anchor(flat, rate)
+    if parts > 1:
+        keep &= _anchor_part(flat, parts) == part
+    return flat[keep], np.repeat(docs, sizes)[keep]
 
 
 def _is_anchor(flat: np.ndarray, rate: int) -> np.ndarray:
@@ -191,8 +200,7 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
         found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts),
                                                   range(parts), min_items=2)
         per_doc = np.sum([f[2] for f in found], axis=0)
-        keys, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
-        counts = np.bincount(where, weights=np.concatenate([f[1] for f in found]), minlength=len(keys))
+        keys, counts = _summed([f[0] for f in found], [f[1] for f in found])
     needed = anchors_needed(per_doc[keys // n], per_doc[keys % n], min_shared)
     return keys[counts >= needed]
 
@@ -218,7 +226,7 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     anchor grouping: the distinct pair keys of documents sharing anchors of
     it, how many each pair shares, and each document's anchors in it.
 
-    Each posting is held as one packed uint64 (:func:`_packed`), sorted in
+    Each posting is held as one packed uint64 (:func:`_pairs_of_packed`), sorted in
     place: 8 bytes a posting, where a value and an owner array and their
     sorted copies took 48 at the peak (a worker's partition of the rewrite
     step's anchors is most of a large scan's peak memory)."""
@@ -226,11 +234,9 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     low = _owner_mask(n)
     chunks = []
     for start, flat, sizes in set_chunks(sets):
-        keep = _is_anchor(flat, rate)
-        if parts > 1:
-            keep &= _anchor_part(flat, parts) == part
-        owners = np.repeat(np.arange(start, start + len(sizes), dtype=np.uint64), sizes)[keep]
-        chunks.append((flat[keep] & ~low) | owners)
+        values, owners = _chunk_anchors(np.arange(start, start + len(sizes), dtype=np.uint64), flat, sizes, rate,
+                                        part, parts)
+        chunks.append((values & ~low) | owners)
     holder = [np.concatenate(chunks) if chunks else np.empty(0, dtype=np.uint64)]
     del chunks
     return _pairs_of_packed(holder, n, max_df)
@@ -273,9 +279,15 @@ def _pairs_of_packed(holder: list[np.ndarray], n: int, max_df: int) -> tuple[np.
             found.append(np.unique(pair_keys(pairs, n), return_counts=True))
     if len(found) == 1:
         return found[0][0], found[0][1], per_doc
-    keys, where = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
-    counts = np.bincount(where, weights=np.concatenate([c for _, c in found]), minlength=len(keys))
-    return keys, counts.astype(np.int64), per_doc
+    keys, counts = _summed([k for k, _ in found], [c for _, c in found])
+    return keys, counts, per_doc
+
+
+def _summed(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pair keys counted in parts (partitions, slices), each key once with
+    its counts summed."""
+    distinct, where = np.unique(np.concatenate(keys), return_inverse=True)
+    return distinct, np.bincount(where, weights=np.concatenate(counts), minlength=len(distinct)).astype(np.int64)
 
 
 #: Pairs made at once when anchors are grouped (:func:`_pairs_of_packed`): about
@@ -350,18 +362,16 @@ def _shuffled_anchor_pairs(sets: Sequence[np.ndarray], rate: int, max_df: int, p
     found = executor.group(batches(), _anchor_rows, _anchor_group, shared=(rate, parts, n, max_df), parts=parts)
     if not found:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), per_doc
-    keys, where = np.unique(found["key"], return_inverse=True)
-    return keys, np.bincount(where, weights=found["count"], minlength=len(keys)), per_doc
+    keys, counts = _summed([found["key"]], [found["count"]])
+    return keys, counts, per_doc
 
 
 def _anchor_rows(batch: dict[str, Any], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:
     """A batch's anchor postings, with the partition of each anchor."""
     rate, parts = shared[0], shared[1]
     flat, sizes = batch["shingles"]
-    keep = _is_anchor(flat, rate)
-    values = flat[keep]
-    return {"part": _anchor_part(values, parts).astype(np.int64), "value": values,
-            "owner": np.repeat(batch["doc"], sizes)[keep]}
+    values, owners = _chunk_anchors(batch["doc"], flat, sizes, rate)
+    return {"part": _anchor_part(values, parts).astype(np.int64), "value": values, "owner": owners}
 
 
 def _anchor_group(found: dict[str, np.ndarray], shared: tuple[int, int, int, int]) -> dict[str, np.ndarray]:

@@ -194,7 +194,7 @@ def _strip_remote(executor: Any, documents: Sequence[Document], min_pages: int, 
     if counts is None:
         counts = _grouped_counts(executor, documents, min_pages)
     chunks = [documents[i : i + REMOTE_BATCH] for i in range(0, len(documents), REMOTE_BATCH)]
-    strip = partial(_strip_chunk, min_pages=min_pages, long_line_words=long_line_words,
+    strip = partial(strip_chrome, min_pages=min_pages, long_line_words=long_line_words,
                     long_line_share=long_line_share, min_words=min_words, counts=counts)
     done = executor.map(strip, chunks, min_items=2)
     if not done:
@@ -202,10 +202,6 @@ def _strip_remote(executor: Any, documents: Sequence[Document], min_pages: int, 
     # which sites have chrome, and their template lines, come from the counts alone: the same in every chunk
     return ChromeResult([text for part in done for text in part.texts],
                         [n for part in done for n in part.lines_removed], done[0].sites_with_chrome, done[0].template)
-
-
-def _strip_chunk(chunk: Sequence[Document], **settings: Any) -> ChromeResult:
-    return strip_chrome(chunk, **settings)
 
 
 def _grouped_counts(executor: Any, documents: Sequence[Document], min_pages: int) -> LineCounts:

@@ -175,11 +175,12 @@ class RayExecutor:
         object store as it comes; ``emit(batch, shared)`` turns it into keyed
         rows (1-D columns, among them ``part``: the partition of the row's
         key) with ``map_batches``; ``groupby("part").map_groups`` hands all
-        rows of one partition to one ``reduce(rows, shared)`` call, in no
+        rows of one partition to one ``reduce(rows, shared=shared)`` call, in no
         set order. The calls' rows, concatenated in no set order: callers
         combine them by an order-free operation (``np.unique``, sums). An
         empty dict when no row was made. ``emit`` and ``reduce`` must be
-        functions of a module (Ray ships them by reference).
+        functions the workers can import from a module, or be defined inside
+        another function (Ray then ships them by value).
         """
         ray = _ray()
         import ray.data
@@ -194,8 +195,7 @@ class RayExecutor:
                 grouped = rows.groupby("part", num_partitions=max(1, parts))
             except TypeError:  # a Ray older than the hash shuffle's partition count
                 grouped = rows.groupby("part")
-            found = grouped.map_groups(
-                _reduce_group, batch_format="numpy", fn_kwargs={"reduce": reduce, "shared": shared})
+            found = grouped.map_groups(reduce, batch_format="numpy", fn_kwargs={"shared": shared})
             out = list(found.iter_batches(batch_format="numpy", batch_size=None))
         out = [batch for batch in out if batch]
         return {name: np.concatenate([batch[name] for batch in out]) for name in out[0]} if out else {}
@@ -237,11 +237,6 @@ def _from_arrow(table: Any) -> dict[str, Column]:
 
 def _emit_batch(table: Any, emit: Callable[..., dict[str, np.ndarray]], shared: Any) -> Any:
     return _to_arrow(emit(_from_arrow(table), shared))
-
-
-def _reduce_group(rows: dict[str, np.ndarray], reduce: Callable[..., dict[str, np.ndarray]],
-                  shared: Any) -> dict[str, np.ndarray]:
-    return reduce(rows, shared)
 
 
 @contextmanager
