@@ -346,6 +346,36 @@ def test_page_is_the_same_for_any_worker_count(demo_report, monkeypatch):
         assert pages[1] == pages[2]
 
 
+def test_a_worker_renders_from_its_part_of_the_report_what_the_whole_report_gives(monkeypatch):
+    """Workers get only the part of the report their clusters read
+    (``_Model.part``): on a simulated web with versions, roundups' shared
+    passages, rewritten copies and agency origins the page is the same as
+    rendered from the whole report in one process."""
+    import wiretrace.html
+    from test_simulate import _invented_articles
+    from wiretrace import scan
+    from wiretrace.evaluation.simulate import simulate
+
+    from conftest import story
+
+    text = story(7, 300)
+    undated = [  # no dates, no wire markers: members compared pair by pair, with their pairs' Jaccard
+        {"id": "undated-a", "text": text, "url": "https://one.example/a"},
+        {"id": "undated-b", "text": "An intro line of its own here. " + text, "url": "https://two.example/b"},
+        {"id": "undated-c", "text": text + " And a closing line of its own too.", "url": "https://three.example/c"},
+    ]
+    records = simulate(_invented_articles(40, seed=61), n_stories=24, seed=5).records + undated
+    report = scan(records).to_dict()
+    assert report["lineages"] and report["reuse"] and report["rewrites"]  # each kind of link is rendered
+    assert any(p.get("comparisons") for p in report["provenance"])
+    assert any(c["origin"]["kind"] == "agency" for c in report["clusters"])
+    monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
+    for job_clusters in (1, 3):
+        pages = {workers: render_html(report, HtmlOptions(workers=workers, job_clusters=job_clusters))
+                 for workers in (1, 2)}
+        assert pages[1] == pages[2]
+
+
 def test_sites_table_is_bounded_by_rank(demo_report):
     report = demo_report.to_dict()
     page = render_html(report, HtmlOptions(max_site_rows=5))

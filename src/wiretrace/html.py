@@ -380,6 +380,68 @@ class _Model:
         self.reuse_of = _by_cluster(report.get("reuse", []))  # cluster id -> its passage pairs
         self.rewrites_of = _by_cluster(report.get("rewrites", []))  # cluster id -> its rewritten pairs
         self.lineages = {line["id"]: line for line in report.get("lineages", [])}
+        self._pairs_by_cluster: dict[str, list[Mapping[str, Any]]] | None = None
+        self._positions: dict[int, int] | None = None
+
+    def part(self, clusters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The part of the report that rendering ``clusters`` reads, as a
+        report of its own: a :class:`_Model` of it renders them as this one
+        does (pinned by the tests: the page is the same for any number of
+        workers). Lists keep the report's order."""
+        ids = {c["id"] for c in clusters}
+        docs: set[str] = set()
+        reuse: dict[int, Mapping[str, Any]] = {}
+        rewrites: dict[int, Mapping[str, Any]] = {}
+        lineages = {}
+        for cluster in clusters:
+            docs.update(cluster["members"])
+            docs.add((cluster.get("origin") or {}).get("document"))
+            prov = self.provenance.get(cluster["id"], {})
+            for edge in prov.get("edges", []):
+                docs.update(n[4:] for n in (edge["source"], edge["copy"], (edge.get("alignment") or {}).get("with"))
+                            if n and n.startswith("doc:"))
+            for compared in prov.get("comparisons", []):
+                docs.update(n[4:] for n in (compared["copy"], compared["alignment"]["with"]) if n.startswith("doc:"))
+            for of, out in ((self.reuse_of, reuse), (self.rewrites_of, rewrites)):
+                for pair in of.get(cluster["id"], []):
+                    out[self._order[id(pair)]] = pair
+                    docs.update((pair["a"], pair["b"]))
+            line = self.lineages.get(cluster.get("lineage") or "")
+            if line is not None:
+                lineages[line["id"]] = line
+                docs.update(version["documents"][0] for version in line["versions"])
+        docs.discard(None)
+        found = {d for d in docs if d in self.docs}
+        return {
+            "clusters": list(clusters),
+            "documents": [self.docs[d] for d in sorted(found)],
+            "provenance": [self.provenance[i] for i in sorted(ids) if i in self.provenance],
+            "pairs": [p for i in sorted(ids) for p in self._pairs_of.get(i, [])],
+            "reuse": [reuse[n] for n in sorted(reuse)],
+            "rewrites": [rewrites[n] for n in sorted(rewrites)],
+            "lineages": list(lineages.values()),
+        }
+
+    @property
+    def _pairs_of(self) -> dict[str, list[Mapping[str, Any]]]:
+        """Verified pairs by the cluster of their first document (a pair's
+        two documents are in one cluster): built on first use."""
+        if self._pairs_by_cluster is None:
+            self._pairs_by_cluster = {}
+            for pair in self.report.get("pairs", []):
+                cluster = self.docs.get(pair["a"], {}).get("cluster")
+                if cluster is not None:
+                    self._pairs_by_cluster.setdefault(cluster, []).append(pair)
+        return self._pairs_by_cluster
+
+    @property
+    def _order(self) -> dict[int, int]:
+        """Position of each passage or rewritten pair in its report list (by
+        object identity), for a part that keeps the report's order."""
+        if self._positions is None:
+            self._positions = {id(p): n for key in ("reuse", "rewrites")
+                               for n, p in enumerate(self.report.get(key, []))}
+        return self._positions
 
     def versions(self, cluster: Mapping[str, Any]) -> dict[str, Any] | None:
         """The lineage a cluster is a version of: every version in order, with
@@ -699,11 +761,28 @@ class _Model:
 # ------------------------------------------------------------------ render
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 @lru_cache(maxsize=1)
 def _environment():
     import jinja2
 
-    env = jinja2.Environment(
+    class Environment(jinja2.Environment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            """``row.site`` on a dict: its key, as Jinja gives it, without
+            first trying an attribute (an AttributeError raised and caught
+            for every value of every view: 1.8M of them for a 100,000-page
+            report). A dict's own attributes (``.get``) and missing keys go
+            the usual way."""
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    env = Environment(
         loader=jinja2.PackageLoader("wiretrace", _TEMPLATES),
         autoescape=True,  # every value is escaped unless marked safe; only our own CSS/JS/base64 are
         undefined=jinja2.StrictUndefined,
@@ -771,11 +850,14 @@ class _Rendered:
     with_text: bool = True  # rendered with the members' texts
 
 
-def _render_job(task: tuple[int, bool], shared: tuple[_Model, list]) -> tuple[int, _Rendered]:
-    """Worker: job ``number`` of ``render_html``, with or without texts."""
-    number, with_text = task
-    model, jobs = shared
-    return number, _render_clusters(model, jobs[number], with_text)
+def _render_job(task: tuple[int, bool, dict[str, Any]], options: HtmlOptions) -> tuple[int, _Rendered]:
+    """Worker: job ``number`` of ``render_html``, with or without texts,
+    from the part of the report its clusters read (:meth:`_Model.part`).
+    The task carries that part: a worker forked from a large run touches
+    only what it was sent, never the parent's report, whose pages it would
+    otherwise copy (reference counts are writes)."""
+    number, with_text, part = task
+    return number, _render_clusters(_Model(part, options), part["clusters"], with_text)
 
 
 def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_text: bool) -> _Rendered:
@@ -846,12 +928,17 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         index.update(done.entries)
 
     # results come back in job order, a window at a time: only the jobs in flight are held
-    with LocalExecutor(workers if parallel else 1).window(_render_job, (model, jobs)) as window:
-        for number in range(len(jobs)):
-            for done_number, done in window.submit((number, text_bytes < options.max_text_bytes)):
+    if parallel:
+        with LocalExecutor(workers).window(_render_job, options) as window:
+            for number in range(len(jobs)):
+                task = (number, text_bytes < options.max_text_bytes, model.part(jobs[number]))
+                for done_number, done in window.submit(task):
+                    take(done_number, done)
+            for done_number, done in window.drain():
                 take(done_number, done)
-        for done_number, done in window.drain():
-            take(done_number, done)
+    else:
+        for number in range(len(jobs)):
+            take(number, _render_clusters(model, jobs[number], text_bytes < options.max_text_bytes))
     index = [index[c["id"]] for c in report["clusters"]]  # the list keeps the report's order
     articles = model.site_articles()
     site_rows = list(report.get("sites", []))[: options.max_site_rows]  # ranked: the farms come first

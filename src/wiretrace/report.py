@@ -170,8 +170,10 @@ class Report:
             # the provenance graph's three files are written by a forked process while
             # this one writes report.json, pairs.csv and report.html (a large run's graph
             # files take as long as the rest); a small run writes them here
-            forks = len(self.documents) <= WRITE_FORK_MAX_DOCUMENTS and can_fork()
-            apart = forks and self.graph is not None and len(self.documents) >= GRAPH_APART_MIN_DOCUMENTS
+            # (report.html's clusters are rendered on forked workers at any size: each is sent
+            # the part of the report it renders, wiretrace.html._render_job)
+            apart = (self.graph is not None and GRAPH_APART_MIN_DOCUMENTS <= len(self.documents) <= WRITE_FORK_MAX_DOCUMENTS
+                     and can_fork())
             with folder.batch() as batch:
                 # the graph's files are created here, so that the batch removes them
                 # whatever becomes of the process that writes them
@@ -189,7 +191,7 @@ class Report:
                         if html:
                             from wiretrace.html import HtmlOptions, render_html
 
-                            page = render_html(data, HtmlOptions() if forks else HtmlOptions(workers=1))
+                            page = render_html(data, HtmlOptions())
                             batch.write_text("report.html", scalar_text(page))
                             del page
                         else:
@@ -539,13 +541,15 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
 #: below it a fork costs more than it saves.
 GRAPH_APART_MIN_DOCUMENTS = 4000
 
-#: Up to this many documents :meth:`Report.write` forks writers: the graph's files
-#: are written by a process of their own and report.html's clusters are rendered on
-#: two. A forked writer copies every page of the parent it reads, so past this size
-#: the files are written in this process, one after another. At 100,000 synthetic
-#: documents forking took the process tree's peak from 0.66 to 1.38 GB to write in
-#: 9.2 s instead of 13.3 s (one ``wiretrace scan`` each way, sampled from /proc);
-#: at 1,000,000 it took the peak from the analysis' 5.4 GB to 12.6 GB.
+#: Up to this many documents :meth:`Report.write` writes the graph's files in a
+#: forked process of its own. That process reads the graph the parent holds, and a
+#: forked process copies every page of the parent it reads, so past this size the
+#: graph is written in this process. At 100,000 synthetic documents forking
+#: writers (then: the graph's and report.html's, both reading the parent's report)
+#: took the process tree's peak from 0.66 to 1.38 GB to write in 9.2 s instead of
+#: 13.3 s (one ``wiretrace scan`` each way, sampled from /proc); at 1,000,000 it
+#: took the peak from the analysis' 5.4 GB to 12.6 GB. report.html's workers now
+#: read only the part of the report they are sent, and fork at any size.
 WRITE_FORK_MAX_DOCUMENTS = 250_000
 
 
