@@ -83,3 +83,51 @@ def _state(pid: int) -> str:
             return handle.read().rsplit(b")", 1)[1].split()[0].decode()
     except OSError:
         return "gone"
+
+
+def _whoami(task, shared):
+    return task, os.getpid(), os.getppid(), shared
+
+
+def test_a_fresh_window_gives_results_in_order_from_workers_that_are_not_forks_of_this_process():
+    with LocalExecutor(2).window(_whoami, {"shared": 1}, fresh=True) as window:
+        out = [r for t in range(12) for r in window.submit(t)]
+        out += list(window.drain())
+    assert [task for task, *_ in out] == list(range(12))
+    assert {shared["shared"] for *_, shared in out} == {1}  # pickled to each worker once
+    workers = {(pid, parent) for _, pid, parent, _ in out}
+    assert 1 <= len(workers) <= 2 and os.getpid() not in {pid for pid, _ in workers}
+    assert os.getpid() not in {parent for _, parent in workers}  # the fork server's children, not ours
+    with LocalExecutor(2).window(_whoami, None) as window:  # the default: forked from this process
+        out = [r for t in range(4) for r in window.submit(t)] + list(window.drain())
+    assert {parent for _, _, parent, _ in out} == {os.getpid()}
+
+
+_FRESH_PARENT = """
+import os, sys, time
+from wiretrace.executor import LocalExecutor
+
+def whoami(task, shared):
+    return os.getpid()
+
+if __name__ == "__main__":
+    with LocalExecutor(2).window(whoami, None, fresh=True) as window:
+        pids = [p for t in range(8) for p in window.submit(t)] + list(window.drain())
+        print(" ".join(str(p) for p in sorted(set(pids))), flush=True)
+        time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_fresh_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(_FRESH_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers and all(_state(w) not in ("gone", "Z") for w in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_state(w) not in ("gone", "Z") for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_state(w) in ("gone", "Z") for w in workers)

@@ -374,6 +374,8 @@ def test_a_worker_renders_from_its_part_of_the_report_what_the_whole_report_give
         pages = {workers: render_html(report, HtmlOptions(workers=workers, job_clusters=job_clusters))
                  for workers in (1, 2)}
         assert pages[1] == pages[2]
+    monkeypatch.setattr(wiretrace.html, "FRESH_WORKERS_MIN_DOCUMENTS", 1)  # workers of a fork server
+    assert render_html(report, HtmlOptions(workers=2, job_clusters=3)) == pages[1]
 
 
 def test_sites_table_is_bounded_by_rank(demo_report):

@@ -59,6 +59,42 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _exit_when_gone(pid: int) -> None:
+    """Wait for process ``pid`` to end, then end this one (a fresh worker's watch)."""
+    import select
+    import time
+
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # elsewhere: look twice a second
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+    select.select([handle], [], [])
+    os._exit(1)
+
+
+def _fresh_worker(func: Callable[[Any, Any], Any], shared: Any, main: int) -> None:
+    """Start-up of a fresh worker (:meth:`LocalExecutor.window`): its job
+    arrives pickled, once; a thread ends it when the main process ends. Its
+    parent is the fork server, which stays while any of its children does
+    (each holds the server's "alive" pipe), so neither the parent-death
+    signal nor the server's own exit would end it after a ``kill -9`` of the
+    main process."""
+    import threading
+
+    global _JOB
+    threading.Thread(target=_exit_when_gone, args=(main,), daemon=True, name="wiretrace-watch").start()
+    _JOB = (func, shared)
+
+
 def _call(task: Any) -> Any:
     assert _JOB is not None, "a worker runs only inside an executor's window"
     func, shared = _JOB
@@ -100,8 +136,8 @@ def no_cyclic_gc() -> Iterator[None]:
 class Window:
     """Tasks in flight on an executor's workers (see :meth:`LocalExecutor.window`)."""
 
-    def __init__(self, func: Callable[[Any, Any], Any], shared: Any, workers: int) -> None:
-        self._func, self._shared, self.workers = func, shared, workers
+    def __init__(self, func: Callable[[Any, Any], Any], shared: Any, workers: int, fresh: bool = False) -> None:
+        self._func, self._shared, self.workers, self._fresh = func, shared, workers, fresh
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque = deque()
         self._previous: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -111,6 +147,12 @@ class Window:
         (in-process: this task's own result at once)."""
         if self.workers <= 1:
             return [self._func(task, self._shared)]
+        if self._pool is None and self._fresh:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([self._func.__module__])  # imported once, by the server
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                             initializer=_fresh_worker,
+                                             initargs=(self._func, self._shared, os.getpid()))
         if self._pool is None:
             global _JOB, _FORKED_BY
             self._previous, _JOB = _JOB, (self._func, self._shared)  # set before the pool forks its workers
@@ -134,7 +176,8 @@ class Window:
             # on an error or an early exit, queued tasks are cancelled, not waited for
             self._pool.shutdown(wait=not failed, cancel_futures=True)
             self._pool = None
-            _JOB = self._previous
+            if not self._fresh:
+                _JOB = self._previous
         self._pending.clear()
 
 
@@ -152,8 +195,17 @@ class LocalExecutor:
         self.workers = max(1, workers) if can_fork() else 1
 
     @contextmanager
-    def window(self, func: Callable[[Any, Any], Any], shared: Any = None) -> Iterator[Window]:
+    def window(self, func: Callable[[Any, Any], Any], shared: Any = None, *, fresh: bool = False) -> Iterator[Window]:
         """A window of tasks run as ``func(task, shared)`` (module doc).
+
+        With ``fresh``, the workers share no memory with this process: a
+        fork server (a small process of its own, started once) forks them,
+        and ``func`` (a module's function) and ``shared`` are pickled to
+        each worker once; tasks and results go as always. For a large
+        process: after a fork, every page that either process writes is
+        copied -- and reading an object is a write (its reference count) --
+        so a process that goes on reading its own data beside forked workers
+        doubles what it reads.
 
         Example:
             >>> with LocalExecutor(2).window(lambda task, shared: shared[task], [1, 2, 3]) as window:
@@ -162,7 +214,8 @@ class LocalExecutor:
             >>> out
             [1, 2, 3]
         """
-        with opened(Window(func, shared, self.workers)) as window:
+        fresh = fresh and "forkserver" in multiprocessing.get_all_start_methods()
+        with opened(Window(func, shared, self.workers, fresh)) as window:
             yield window
 
     def map(self, func: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = 2000) -> list[Any]:

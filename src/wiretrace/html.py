@@ -838,6 +838,15 @@ class _Chunks:
 
 PARALLEL_MIN_CLUSTERS = 256  # below this, rendering in one process is faster than forking
 
+#: From a report of this many documents the rendering workers are fresh
+#: processes (a fork server's, :meth:`wiretrace.executor.LocalExecutor.window`),
+#: not forks of this one: this process reads the report to build each job's part
+#: while they run, and after a fork each page it reads is copied. Forked, at
+#: 1,000,000 synthetic documents the process tree's peak went from 5.9 to 7.8 GB
+#: (``bench_scaling.py``, ``scaling_1m_html_parts.json``). Below it, a fork
+#: starts sooner and the copies are small.
+FRESH_WORKERS_MIN_DOCUMENTS = 250_000
+
 
 @dataclass
 class _Rendered:
@@ -929,7 +938,8 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
 
     # results come back in job order, a window at a time: only the jobs in flight are held
     if parallel:
-        with LocalExecutor(workers).window(_render_job, options) as window:
+        fresh = len(report["documents"]) >= FRESH_WORKERS_MIN_DOCUMENTS
+        with LocalExecutor(workers).window(_render_job, options, fresh=fresh) as window:
             for number in range(len(jobs)):
                 task = (number, text_bytes < options.max_text_bytes, model.part(jobs[number]))
                 for done_number, done in window.submit(task):
