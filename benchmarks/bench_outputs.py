@@ -8,10 +8,10 @@ Scans the synthetic corpus of ``bench_throughput.py`` (:mod:`wiretrace.evaluatio
 once, then times, in this process, each writer of ``Report.write``: report.json as written
 (:func:`wiretrace.report.write_report_json`, a stream of one line per item) and as one
 ``json.dumps(indent=2)`` string (how it was written before), pairs.csv, the provenance
-graph's GraphML, GEXF and node-link JSON (the last two streamed, as written now by
+graph's GraphML, GEXF and node-link JSON (each streamed, as written now by
 :mod:`wiretrace.graphio`, and by networkx, as before), report.html -- and ``Report.write``
 whole (the graph's files in a forked process beside the rest). Medians of ``R`` runs. For
-report.json and the two graph files written both ways it also records the peak of Python's
+report.json and the three graph files written both ways it also records the peak of Python's
 allocations (``tracemalloc``, in a separate run, since tracing slows allocation), and
 report.json's file sizes. Nothing is written into the repository.
 """
@@ -35,7 +35,7 @@ import _context  # noqa: E402
 
 from wiretrace import scan  # noqa: E402
 from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl  # noqa: E402
-from wiretrace.graphio import write_gexf, write_node_link  # noqa: E402
+from wiretrace.graphio import write_gexf, write_graphml, write_node_link  # noqa: E402
 from wiretrace.html import render_html  # noqa: E402
 from wiretrace.outputs import scalar_text  # noqa: E402
 from wiretrace.report import _write_pairs_csv, write_report_json  # noqa: E402
@@ -89,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
 
         graph = report.graph
 
+        def graphml_streamed() -> None:
+            with open(folder / "s.graphml", "wb") as handle:
+                write_graphml(xml_safe_graph(graph), handle)
+
+        def graphml_networkx() -> None:
+            nx.write_graphml(xml_safe_graph(graph), folder / "g.graphml")
+
         def gexf_streamed() -> None:
             with open(folder / "s.gexf", "wb") as handle:
                 write_gexf(xml_safe_graph(graph), handle)
@@ -108,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             "report.json, streamed": json_streamed,
             "report.json, one json.dumps string": json_whole,
             "pairs.csv": pairs_csv,
-            "provenance.graphml": lambda: nx.write_graphml(xml_safe_graph(graph), folder / "g.graphml"),
+            "provenance.graphml, streamed (wiretrace.graphio)": graphml_streamed,
+            "provenance.graphml, networkx write_graphml": graphml_networkx,
             "provenance.gexf, streamed (wiretrace.graphio)": gexf_streamed,
             "provenance.gexf, networkx write_gexf": gexf_networkx,
             "provenance.json, streamed (wiretrace.graphio)": node_link_streamed,
@@ -121,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             "clusters": len(report.clusters), "graph": [graph.number_of_nodes(), graph.number_of_edges()],
             "seconds": {name: _median_seconds(work, args.repeat) for name, work in outputs.items()},
             "report_json_peak_python_mb": {"streamed": _peak_mb(json_streamed), "one string": _peak_mb(json_whole)},
-            "graph_files_peak_python_mb": {"gexf, streamed": _peak_mb(gexf_streamed),
+            "graph_files_peak_python_mb": {"graphml, streamed": _peak_mb(graphml_streamed),
+                                           "graphml, networkx": _peak_mb(graphml_networkx),
+                                           "gexf, streamed": _peak_mb(gexf_streamed),
                                            "gexf, networkx": _peak_mb(gexf_networkx),
                                            "node-link json, streamed": _peak_mb(node_link_streamed),
                                            "node-link json, networkx": _peak_mb(node_link_networkx)},

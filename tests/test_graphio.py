@@ -1,5 +1,6 @@
 """The streamed graph files (wiretrace.graphio) read back as networkx's own:
-GEXF through ``nx.read_gexf``, node-link JSON through ``json.load``."""
+GraphML through ``nx.read_graphml``, GEXF through ``nx.read_gexf``, node-link
+JSON through ``json.load``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wiretrace import scan
-from wiretrace.graphio import write_gexf, write_node_link
+from wiretrace.graphio import write_gexf, write_graphml, write_node_link
 from wiretrace.outputs import scalar_text
 from wiretrace.trace import xml_safe_graph
 
@@ -29,11 +30,19 @@ def _gexf_both(graph: nx.DiGraph) -> tuple[nx.DiGraph, nx.DiGraph, bytes]:
     return nx.read_gexf(io.BytesIO(ours.getvalue())), nx.read_gexf(io.BytesIO(theirs.getvalue())), ours.getvalue()
 
 
+def _graphml_both(graph: nx.DiGraph) -> tuple[nx.DiGraph, nx.DiGraph, bytes]:
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    write_graphml(graph, ours)
+    nx.write_graphml(graph.copy(), theirs)  # networkx's writer pops the graph's "id"
+    return nx.read_graphml(io.BytesIO(ours.getvalue())), nx.read_graphml(io.BytesIO(theirs.getvalue())), ours.getvalue()
+
+
 def _assert_same_graph(a: nx.DiGraph, b: nx.DiGraph) -> None:
     assert list(a.nodes(data=True)) == list(b.nodes(data=True))
     assert sorted((u, v, sorted(d.items())) for u, v, d in a.edges(data=True)) == \
         sorted((u, v, sorted(d.items())) for u, v, d in b.edges(data=True))
     assert a.is_directed() == b.is_directed()
+    assert a.graph == b.graph
 
 
 def _node_link(graph: nx.DiGraph) -> dict:
@@ -62,6 +71,10 @@ def test_the_reports_graphs_read_back_as_networkx_writes_them(report_graphs):
         again = io.BytesIO()
         write_gexf(safe, again)
         assert again.getvalue() == raw
+        safe.graph["run_id"] = "run <1> & \"2\""  # as write_graph sets it
+        ours, theirs, _ = _graphml_both(safe)
+        _assert_same_graph(ours, theirs)
+        assert ours.number_of_edges() == graph.number_of_edges() and ours.graph["run_id"] == safe.graph["run_id"]
         assert _node_link(graph) == nx.node_link_data(graph, edges="edges")
 
 
@@ -93,6 +106,28 @@ def test_random_graphs_read_back_as_networkx_writes_them(nodes, edges):
     assert _node_link(graph) == json.loads(json.dumps(nx.node_link_data(graph, edges="edges")))
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_xml_text.filter(bool), st.dictionaries(st.sampled_from(["kind", "site", "n", "x"]), _values)),
+                max_size=12, unique_by=lambda t: t[0]),
+       st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11),
+                          st.dictionaries(st.sampled_from(["kind", "basis", "w"]), _values)), max_size=20),
+       st.dictionaries(st.sampled_from(["run_id", "id", "n"]), _values, max_size=3))
+def test_random_graphs_read_back_from_graphml_as_networkx_writes_them(nodes, edges, attributes):
+    """GraphML declares a key per name and type, so values of one name may be of several types."""
+    if "id" in attributes:  # the graph element's id attribute: networkx writes only a text
+        attributes["id"] = str(attributes["id"])
+    graph = nx.DiGraph(**attributes)
+    for name, data in nodes:
+        graph.add_node(name, **data)
+    names = [n for n, _ in nodes]
+    for a, b, data in edges:
+        if a < len(names) and b < len(names):
+            graph.add_edge(names[a], names[b], **data)
+    safe = xml_safe_graph(graph)
+    ours, theirs, _ = _graphml_both(safe)
+    _assert_same_graph(ours, theirs)
+
+
 def test_a_lone_surrogate_in_a_title_still_makes_valid_utf8_json_and_xml():
     graph = nx.DiGraph()
     graph.add_node("doc:a", label="bad \ud800 title", kind="document")
@@ -100,4 +135,6 @@ def test_a_lone_surrogate_in_a_title_still_makes_valid_utf8_json_and_xml():
     data = _node_link(graph)
     assert data["nodes"][0]["label"] == "bad \ufffd title"
     ours, theirs, _ = _gexf_both(xml_safe_graph(graph))
+    _assert_same_graph(ours, theirs)
+    ours, theirs, _ = _graphml_both(xml_safe_graph(graph))
     _assert_same_graph(ours, theirs)

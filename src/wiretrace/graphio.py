@@ -1,15 +1,17 @@
-"""The provenance graph's GEXF and node-link JSON files, written as streams.
+"""The provenance graph's GraphML, GEXF and node-link JSON files, written as streams.
 
 Rule: a graph file is written a few thousand nodes or edges at a time, never
 built whole in memory first (networkx's ``write_gexf`` builds the document's
 whole element tree, and ``node_link_data`` + ``json.dumps`` the whole text:
 at 100,000 documents 177 and 110 MB of Python objects, in the process that
-writes them). What a reader gets is what networkx writes: ``nx.read_gexf`` of
-:func:`write_gexf`'s file equals ``nx.read_gexf`` of networkx's, and
+writes them; its ``write_graphml`` streams, but makes an lxml element for
+every node, edge and value). What a reader gets is what networkx writes:
+``nx.read_graphml`` of :func:`write_graphml`'s file and ``nx.read_gexf`` of
+:func:`write_gexf`'s equal networkx's readers of networkx's own files, and
 ``json.load`` of :func:`write_node_link`'s file equals
 ``nx.node_link_data(graph, edges="edges")`` (``tests/test_graphio.py``). One
-difference on purpose: no ``lastmodifieddate``, so the same scan writes the
-same file on any day.
+difference on purpose: no ``lastmodifieddate`` in GEXF, so the same scan
+writes the same file on any day.
 
 Node ids and string values must already be XML-safe
 (:func:`wiretrace.trace.xml_safe_graph`); every value is escaped here.
@@ -23,7 +25,7 @@ from typing import IO, Any
 
 import networkx as nx
 
-__all__ = ["write_gexf", "write_node_link"]
+__all__ = ["write_graphml", "write_gexf", "write_node_link"]
 
 #: Nodes or edges per write.
 _ITEMS_PER_WRITE = 2000
@@ -77,6 +79,73 @@ def _attvalues(data: dict[str, Any], declared: dict[str, tuple[str, str]], inden
     values = [f'{indent}  <attvalue for="{declared[k][0]}" value="{_gexf_value(v)}" />\n'
               for k, v in data.items() if k in declared and v is not None]
     return f"{indent}<attvalues>\n{''.join(values)}{indent}</attvalues>\n" if values else ""
+
+
+# GraphML's types of Python values, as networkx's writer names them (bool before int: a bool is an int)
+_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def write_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> None:
+    """``graph`` as GraphML, streamed into ``handle`` (module doc); a graph
+    this writer does not cover (a multigraph, default values, values other
+    than str, int, float and bool) goes to networkx's writer.
+
+    Example:
+        >>> import io
+        >>> g = nx.DiGraph()
+        >>> g.add_edge("a", "b", kind="copy")
+        >>> out = io.BytesIO()
+        >>> write_graphml(g, out)
+        >>> sorted(nx.read_graphml(io.BytesIO(out.getvalue())).edges(data="kind"))
+        [('a', 'b', 'copy')]
+    """
+    values = (v for _, d in graph.nodes(data=True) for v in d.values())
+    if (graph.is_multigraph() or {"node_default", "edge_default"} & set(graph.graph)
+            or any(type(v) not in _GRAPHML_TYPES for v in values)
+            or any(type(v) not in _GRAPHML_TYPES for _, _, d in graph.edges(data=True) for v in d.values())
+            or any(type(v) not in _GRAPHML_TYPES for k, v in graph.graph.items() if k != "id")):
+        nx.write_graphml(graph, handle)
+        return
+    keys: dict[tuple[str, str, str], str] = {}  # (name, type, scope) -> id, numbered as networkx numbers them
+
+    def key(name: Any, value: Any, scope: str) -> str:
+        found = (str(name), _GRAPHML_TYPES[type(value)], scope)
+        if found not in keys:
+            keys[found] = f"d{len(keys)}"
+        return keys[found]
+
+    graph_data = {k: v for k, v in graph.graph.items() if k != "id"}
+    for k, v in graph_data.items():
+        key(k, v, "graph")
+    for _, data in graph.nodes(data=True):
+        for k, v in data.items():
+            key(k, v, "node")
+    for _, _, data in graph.edges(data=True):
+        for k, v in data.items():
+            key(k, v, "edge")
+
+    def data_of(data: dict[Any, Any], scope: str) -> str:
+        return "".join(f'<data key="{keys[(str(k), _GRAPHML_TYPES[type(v)], scope)]}">'
+                       f"{str(v).translate(_TEXT_ESCAPES)}</data>" for k, v in data.items())
+
+    def parts() -> Iterable[str]:
+        yield ("<?xml version='1.0' encoding='utf-8'?>\n"
+               '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation='
+               '"http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+        for (name, kind, scope), number in keys.items():
+            yield f'<key id="{number}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n'
+        graph_id = f' id="{_attr(graph.graph["id"])}"' if "id" in graph.graph else ""
+        yield (f'<graph edgedefault="{"directed" if graph.is_directed() else "undirected"}"{graph_id}>\n'
+               f"{data_of(graph_data, 'graph')}\n")
+        for node, data in graph.nodes(data=True):
+            yield f'<node id="{_attr(node)}">{data_of(data, "node")}</node>\n'
+        for source, target, data in graph.edges(data=True):
+            yield f'<edge source="{_attr(source)}" target="{_attr(target)}">{data_of(data, "edge")}</edge>\n'
+        yield "</graph>\n</graphml>\n"
+
+    _in_writes(handle.write, parts())
 
 
 def write_gexf(graph: nx.DiGraph, handle: IO[bytes]) -> None:

@@ -917,14 +917,14 @@ def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> Non
     left as it was."""
     from wiretrace.outputs import scalar_text
 
-    from wiretrace.graphio import write_gexf, write_node_link
+    from wiretrace.graphio import write_gexf, write_graphml, write_node_link
 
     attributes = graph.graph
     graph.graph = {**attributes, "run_id": run_id} if run_id else dict(attributes)
     try:
         safe = xml_safe_graph(graph)
         with batch.open("provenance.graphml") as handle:
-            nx.write_graphml(safe, handle)  # streamed by networkx (lxml's incremental writer)
+            write_graphml(safe, handle)
         with batch.open("provenance.gexf") as handle:
             write_gexf(safe, handle)
         with batch.open("provenance.json") as handle:
