@@ -229,6 +229,9 @@ def _candidates(s: State, executor: LocalExecutor) -> None:
         if progress:
             progress("candidates", 0, 2)
         from_lsh = lsh_candidates(s.signatures, bands, rows, executor)
+        # no later step reads the signatures: num_perm x 4 bytes a document (512 MB at
+        # 1M) freed before the next steps fork their workers and the report is built
+        s.signatures = None
         if progress:
             progress("candidates", 1, 2)
         from_anchors = anchor_candidates(s.sets, config.anchor_rate, config.anchor_min_shared, config.anchor_max_df,
