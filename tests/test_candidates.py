@@ -198,3 +198,16 @@ def test_an_index_finds_an_excerpt_of_a_story_on_more_sites_than_max_df():
     for entry in entries:
         assert {m["kind"] for m in entry["matches"]} == {"contained"}
         assert len(entry["matches"]) >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 400), max_size=80), st.integers(0, 8), st.integers(1, 12))
+def test_equal_runs_in_blocks_are_the_plain_groups_of_the_shifted_values(values, shift, block):
+    """The anchor grouping's runs (``_equal_runs``: shifted values made a block
+    at a time, one byte a posting) are ``_groups`` of the shifted array."""
+    from wiretrace.candidates import _equal_runs, _groups
+
+    packed = np.sort(np.array(values, dtype=np.uint64))
+    starts, sizes = _equal_runs(packed, shift, block=block)
+    expected_starts, expected_sizes = _groups(packed >> np.uint64(shift))
+    assert starts.tolist() == expected_starts.tolist() and sizes.tolist() == expected_sizes.tolist()

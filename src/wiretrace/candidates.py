@@ -237,8 +237,17 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
         values, owners = _chunk_anchors(np.arange(start, start + len(sizes), dtype=np.uint64), flat, sizes, rate,
                                         part, parts)
         chunks.append((values & ~low) | owners)
-    holder = [np.concatenate(chunks) if chunks else np.empty(0, dtype=np.uint64)]
-    del chunks
+    # joined a chunk at a time, each let go once copied: the partition's postings
+    # are held once, not twice as np.concatenate would hold them
+    packed = np.empty(sum(len(c) for c in chunks), dtype=np.uint64)
+    at = 0
+    chunks.reverse()
+    while chunks:
+        chunk = chunks.pop()
+        packed[at: at + len(chunk)] = chunk
+        at += len(chunk)
+    holder = [packed]
+    del packed, chunk
     return _pairs_of_packed(holder, n, max_df)
 
 
@@ -259,10 +268,11 @@ def _pairs_of_packed(holder: list[np.ndarray], n: int, max_df: int) -> tuple[np.
     # sorted by anchor value, owners ascending within a value: one plain sort
     packed.sort()
     low = _owner_mask(n)
-    owners = (packed & low).astype(np.int64)
-    per_doc = np.bincount(owners, minlength=n)
-    starts, sizes = _groups(packed >> np.uint64(int(low).bit_length()))
+    starts, sizes = _equal_runs(packed, int(low).bit_length())
+    np.bitwise_and(packed, low, out=packed)  # the owners, in place (below 2**63: an int64 view reads them)
+    owners = packed.view(np.int64)
     del packed
+    per_doc = np.bincount(owners, minlength=n)
     if len(starts) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), per_doc
     # Pairs are made a slice of anchors at a time, each slice's counted at once
@@ -281,6 +291,35 @@ def _pairs_of_packed(holder: list[np.ndarray], n: int, max_df: int) -> tuple[np.
         return found[0][0], found[0][1], per_doc
     keys, counts = _summed([k for k, _ in found], [c for _, c in found])
     return keys, counts, per_doc
+
+
+#: Postings read at once by :func:`_equal_runs` (8 bytes each): its temporaries' bound.
+RUN_BLOCK = 1 << 23
+
+
+def _equal_runs(packed: np.ndarray, shift: int, block: int = RUN_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and sizes of the runs of two or more equal ``packed >> shift``
+    in sorted ``packed``: what ``_groups(packed >> shift)`` gives, in one
+    byte a posting beside ``packed`` (the shifted values are made ``block``
+    at a time), where ``_groups`` makes several arrays of 8 bytes a value
+    -- most anchors are in one document, so nearly every value starts a
+    run. Pinned to ``_groups`` by ``tests/test_candidates.py``."""
+    n = len(packed)
+    if n < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    same = np.empty(n + 1, dtype=np.int8)  # same[i + 1]: value i equals value i + 1
+    same[0] = same[n] = 0
+    step = np.uint64(shift)
+    for lo in range(0, n - 1, block):
+        hi = min(lo + block, n - 1)
+        values = packed[lo: hi + 1] >> step
+        np.equal(values[1:], values[:-1], out=same[lo + 1: hi + 1].view(bool))
+    del values
+    edges = np.diff(same)  # +1 where a run of equal neighbours starts, -1 past its end
+    del same
+    starts = np.flatnonzero(edges == 1)
+    sizes = np.flatnonzero(edges == -1) - starts + 1
+    return starts.astype(np.int64, copy=False), sizes.astype(np.int64, copy=False)
 
 
 def _summed(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
