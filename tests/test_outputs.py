@@ -189,7 +189,7 @@ def test_a_failed_write_keeps_the_previous_outputs_and_leaves_no_temporary_files
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wiretrace.graphio, "iter_gexf", disk_full)  # fails half-way through the files
+    monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)  # fails half-way through the files
     code = main(["scan", str(data), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == EXIT_WRITE
@@ -291,16 +291,14 @@ def test_a_report_too_large_to_fork_its_graph_writer_writes_the_graph_here_with_
     report = scan(records)
     monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # forked writers even for 12 documents
     monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
-    import wiretrace.trace
-
     wrote_graph = []  # the pids of the processes that wrote the graph: a forked one's list is its own
-    steps = wiretrace.trace.iter_write_graph
+    write_graph = report_module._write_graph_files
 
-    def spy(*args, **kwargs):
+    def spy(task, shared):
         wrote_graph.append(os.getpid())
-        return steps(*args, **kwargs)
+        return write_graph(task, shared)
 
-    monkeypatch.setattr(wiretrace.trace, "iter_write_graph", spy)
+    monkeypatch.setattr(report_module, "_write_graph_files", spy)
     report.write(tmp_path / "forked")
     assert wrote_graph == []  # written apart
     monkeypatch.setattr(report_module, "WRITE_FORK_MAX_DOCUMENTS", 11)  # one fewer than the report has
@@ -325,7 +323,7 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
         raise OSError(28, "No space left on device")
 
     if fails == "graph":  # in the forked writer, half-way through its files
-        monkeypatch.setattr(wiretrace.graphio, "iter_gexf", disk_full)
+        monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)
     else:  # here, while the forked writer writes the graph
         monkeypatch.setattr(report_module, "iter_report_json", disk_full)
     with pytest.raises((OutputError, OSError), match="No space left"):
@@ -346,7 +344,7 @@ def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file
     before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
     monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
     # the forked writer dies as the out-of-memory killer would end it: no Python clean-up runs
-    monkeypatch.setattr(wiretrace.graphio, "iter_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(wiretrace.graphio, "write_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(OutputError, match="died"):
         scan(records).write(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before

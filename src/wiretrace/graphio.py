@@ -20,12 +20,12 @@ Node ids and string values must already be XML-safe
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import networkx as nx
 
-__all__ = ["write_graphml", "write_gexf", "write_node_link", "iter_graphml", "iter_gexf", "iter_node_link"]
+__all__ = ["write_graphml", "write_gexf", "write_node_link"]
 
 #: Nodes or edges per write.
 _ITEMS_PER_WRITE = 2000
@@ -64,23 +64,15 @@ def _declare(items: Iterable[dict[str, Any]], skip: frozenset[str], first: int =
     return found
 
 
-def _in_writes(write: Callable[[bytes], Any], parts: Iterable[str]) -> Iterator[None]:
-    """Writes of :data:`_ITEMS_PER_WRITE` parts each; a step after each."""
+def _in_writes(write: Callable[[bytes], Any], parts: Iterable[str]) -> None:
     buffer: list[str] = []
     for part in parts:
         buffer.append(part)
         if len(buffer) >= _ITEMS_PER_WRITE:
             write("".join(buffer).encode("utf-8"))
             buffer = []
-            yield
     if buffer:
         write("".join(buffer).encode("utf-8"))
-    yield
-
-
-def _run(steps: Iterator[None]) -> None:
-    for _ in steps:
-        pass
 
 
 def _attvalues(data: dict[str, Any], declared: dict[str, tuple[str, str]], indent: str) -> str:
@@ -108,18 +100,12 @@ def write_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> None:
         >>> sorted(nx.read_graphml(io.BytesIO(out.getvalue())).edges(data="kind"))
         [('a', 'b', 'copy')]
     """
-    _run(iter_graphml(graph, handle))
-
-
-def iter_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> Iterator[None]:
-    """:func:`write_graphml` a step at a time (a step after each write)."""
     values = (v for _, d in graph.nodes(data=True) for v in d.values())
     if (graph.is_multigraph() or {"node_default", "edge_default"} & set(graph.graph)
             or any(type(v) not in _GRAPHML_TYPES for v in values)
             or any(type(v) not in _GRAPHML_TYPES for _, _, d in graph.edges(data=True) for v in d.values())
             or any(type(v) not in _GRAPHML_TYPES for k, v in graph.graph.items() if k != "id")):
         nx.write_graphml(graph, handle)
-        yield
         return
     keys: dict[tuple[str, str, str], str] = {}  # (name, type, scope) -> id, numbered as networkx numbers them
 
@@ -159,7 +145,7 @@ def iter_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> Iterator[None]:
             yield f'<edge source="{_attr(source)}" target="{_attr(target)}">{data_of(data, "edge")}</edge>\n'
         yield "</graph>\n</graphml>\n"
 
-    yield from _in_writes(handle.write, parts())
+    _in_writes(handle.write, parts())
 
 
 def write_gexf(graph: nx.DiGraph, handle: IO[bytes]) -> None:
@@ -174,11 +160,6 @@ def write_gexf(graph: nx.DiGraph, handle: IO[bytes]) -> None:
         >>> sorted(nx.read_gexf(io.BytesIO(out.getvalue())).edges(data="kind"))
         [('a', 'b', 'copy')]
     """
-    _run(iter_gexf(graph, handle))
-
-
-def iter_gexf(graph: nx.DiGraph, handle: IO[bytes]) -> Iterator[None]:
-    """:func:`write_gexf` a step at a time (a step after each write)."""
     node_attrs = _declare((d for _, d in graph.nodes(data=True)), frozenset({"label"}))
     edge_attrs = _declare((d for _, _, d in graph.edges(data=True)), frozenset({"id", "label", "weight"}),
                           len(node_attrs))
@@ -214,7 +195,7 @@ def iter_gexf(graph: nx.DiGraph, handle: IO[bytes]) -> Iterator[None]:
             yield f"{opening}>\n{body}      </edge>\n" if body else f"{opening} />\n"
         yield "    </edges>\n  </graph>\n</gexf>\n"
 
-    yield from _in_writes(handle.write, parts())
+    _in_writes(handle.write, parts())
 
 
 def write_node_link(graph: nx.DiGraph, handle: IO[bytes], clean: Callable[[str], str] = str) -> None:
@@ -231,11 +212,6 @@ def write_node_link(graph: nx.DiGraph, handle: IO[bytes], clean: Callable[[str],
         >>> json.loads(out.getvalue()) == nx.node_link_data(g, edges="edges")
         True
     """
-    _run(iter_node_link(graph, handle, clean))
-
-
-def iter_node_link(graph: nx.DiGraph, handle: IO[bytes], clean: Callable[[str], str] = str) -> Iterator[None]:
-    """:func:`write_node_link` a step at a time (a step after each write)."""
     def dumps(value: Any) -> str:
         return clean(json.dumps(value, ensure_ascii=False, allow_nan=False))
 
@@ -249,4 +225,4 @@ def iter_node_link(graph: nx.DiGraph, handle: IO[bytes], clean: Callable[[str], 
             yield ("\n  " if number == 0 else ",\n  ") + dumps({**data, "source": source, "target": target})
         yield "\n ]\n}\n"
 
-    yield from _in_writes(handle.write, parts())
+    _in_writes(handle.write, parts())

@@ -182,12 +182,11 @@ class Report:
                 with LocalExecutor(2 if apart else 1).window(_write_graph_files,
                                                              (self.graph, self.run_id, graph_files)) as window:
                     try:
-                        if graph_files is not None and apart:
-                            window.submit(None)
-                        # report.json, pairs.csv and (unless written apart) the graph's files are
-                        # written a piece at a time while report.html's workers render (this
-                        # process would otherwise wait)
-                        tables = self._write_tables(batch, data, None if apart else graph_files)
+                        if graph_files is not None:
+                            window.submit(None)  # a small run: written here, now
+                        # report.json and pairs.csv are written a piece at a time while
+                        # report.html's workers render (this process would otherwise wait)
+                        tables = self._write_tables(batch, data)
                         try:
                             if html:
                                 from wiretrace.html import HtmlOptions, render_html
@@ -224,10 +223,9 @@ class Report:
             if opened_here:
                 folder.close()
 
-    def _write_tables(self, batch: Any, data: dict[str, Any], graph_files: Any = None) -> Iterator[None]:
-        """report.json, then pairs.csv, written into ``batch``, then the
-        graph's files into ``graph_files`` when given: a step of writing each
-        time the generator is advanced."""
+    def _write_tables(self, batch: Any, data: dict[str, Any]) -> Iterator[None]:
+        """report.json, then pairs.csv, written into ``batch``: a step of
+        writing each time the generator is advanced."""
         with batch.open("report.json") as handle:
             for text in iter_report_json(data):
                 handle.write(scalar_text(text).encode("utf-8"))
@@ -235,10 +233,6 @@ class Report:
         with batch.open("pairs.csv") as handle:
             _write_pairs_csv(handle, self.pairs, self.documents)
         yield
-        if graph_files is not None:
-            from wiretrace.trace import iter_write_graph
-
-            yield from iter_write_graph(self.graph, graph_files, run_id=self.run_id)
 
     def __repr__(self) -> str:
         stats = self.stats or {}

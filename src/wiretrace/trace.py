@@ -34,7 +34,7 @@ from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
-    "provenance_graph", "write_graph", "iter_write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
+    "provenance_graph", "write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
 ]
 
 
@@ -915,26 +915,19 @@ def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> Non
     :class:`wiretrace.outputs.Batch` (written with the run's other files).
     The run id goes into the files' graph attributes; ``graph`` itself is
     left as it was."""
-    for _ in iter_write_graph(graph, batch, run_id):
-        pass
-
-
-def iter_write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> Iterator[None]:
-    """:func:`write_graph` a step at a time (a step after each write)."""
     from wiretrace.outputs import scalar_text
 
-    from wiretrace.graphio import iter_gexf, iter_graphml, iter_node_link
+    from wiretrace.graphio import write_gexf, write_graphml, write_node_link
 
     attributes = graph.graph
     graph.graph = {**attributes, "run_id": run_id} if run_id else dict(attributes)
     try:
         safe = xml_safe_graph(graph)
-        yield
         with batch.open("provenance.graphml") as handle:
-            yield from iter_graphml(safe, handle)
+            write_graphml(safe, handle)
         with batch.open("provenance.gexf") as handle:
-            yield from iter_gexf(safe, handle)
+            write_gexf(safe, handle)
         with batch.open("provenance.json") as handle:
-            yield from iter_node_link(graph, handle, scalar_text)
+            write_node_link(graph, handle, scalar_text)
     finally:
         graph.graph = attributes
