@@ -325,7 +325,7 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
     if fails == "graph":  # in the forked writer, half-way through its files
         monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)
     else:  # here, while the forked writer writes the graph
-        monkeypatch.setattr(report_module, "iter_report_json", disk_full)
+        monkeypatch.setattr(report_module, "write_report_json", disk_full)
     with pytest.raises((OutputError, OSError), match="No space left"):
         scan(records).write(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
@@ -351,49 +351,3 @@ def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
     with OutputFolder(tmp_path):  # the writer's process is gone: the folder is free at once
         pass
-
-
-def test_report_json_written_while_the_html_workers_render_is_the_same_file_and_a_failure_keeps_the_old_ones(
-        tmp_path, monkeypatch):
-    import wiretrace.html
-    import wiretrace.report as report_module
-
-    records = [{"id": f"d{i}-{copy}", "text": story(700 + i, 120), "url": f"https://s{copy}.example/{i}"}
-               for i in range(70) for copy in range(2)]
-    report = scan(records)
-    assert len(report.clusters) > 64  # more than one rendering job
-    report.write(tmp_path / "serial")  # fewer clusters than PARALLEL_MIN_CLUSTERS: rendered here, after report.json
-    events = []
-    pieces, part = report_module.iter_report_json, wiretrace.html._Model.part
-
-    def json_spy(data):
-        for piece in pieces(data):
-            events.append("json")
-            yield piece
-
-    def part_spy(self, clusters):
-        events.append("job")
-        return part(self, clusters)
-
-    monkeypatch.setattr(report_module, "iter_report_json", json_spy)
-    monkeypatch.setattr(wiretrace.html._Model, "part", part_spy)
-    monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
-    monkeypatch.setattr(report_module, "_JSON_ITEMS_PER_WRITE", 10)
-    report.write(tmp_path / "parallel")
-    last = {kind: len(events) - 1 - events[::-1].index(kind) for kind in ("job", "json")}
-    assert events.index("json") < last["job"] and events.index("job") < last["json"]  # interleaved
-    for name in OUTPUT_NAMES:
-        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
-
-    def disk_full_midway(data):
-        for number, piece in enumerate(pieces(data)):
-            if number == 5:
-                raise OSError(28, "No space left on device")
-            yield piece
-
-    monkeypatch.setattr(report_module, "iter_report_json", disk_full_midway)
-    with pytest.raises((OutputError, OSError), match="No space left"):
-        report.write(tmp_path / "parallel")
-    for name in OUTPUT_NAMES:
-        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
-    assert sorted(p.name for p in (tmp_path / "parallel").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])

@@ -34,7 +34,7 @@ import hashlib
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -894,17 +894,12 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
     return _Rendered(chunks.chunks, chunks.where, entries, without_text, with_text)
 
 
-def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None, *,
-                meanwhile: Iterator[Any] | None = None) -> str:
+def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
     """The whole ``report.html`` page for a report (as in report.json).
 
     Args:
         report: ``Report.to_dict()``, or report.json loaded.
         options: Size bounds; defaults suit scans of any size.
-        meanwhile: The caller's own work, advanced a step each time a job
-            goes to the workers, so that this process works while they
-            render (``Report.write`` writes report.json so); what is left of
-            it when the page is done is the caller's. Unused in one process.
 
     Returns:
         The page, one self-contained HTML document.
@@ -951,8 +946,6 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None, *
                 task = (number, text_bytes < options.max_text_bytes, model.part(jobs[number]))
                 for done_number, done in window.submit(task):
                     take(done_number, done)
-                if meanwhile is not None:
-                    next(meanwhile, None)
             for done_number, done in window.drain():
                 take(done_number, done)
     else:

@@ -184,24 +184,18 @@ class Report:
                     try:
                         if graph_files is not None:
                             window.submit(None)  # a small run: written here, now
-                        # report.json and pairs.csv are written a piece at a time while
-                        # report.html's workers render (this process would otherwise wait)
-                        tables = self._write_tables(batch, data)
-                        try:
-                            if html:
-                                from wiretrace.html import HtmlOptions, render_html
+                        with batch.open("report.json") as handle:
+                            write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
+                        with batch.open("pairs.csv") as handle:
+                            _write_pairs_csv(handle, self.pairs, self.documents)
+                        if html:
+                            from wiretrace.html import HtmlOptions, render_html
 
-                                page = render_html(data, HtmlOptions(), meanwhile=tables)
-                                for _ in tables:  # what is left of them
-                                    pass
-                                batch.write_text("report.html", scalar_text(page))
-                                del page
-                            else:
-                                for _ in tables:
-                                    pass
-                                batch.remove_stale("report.html")
-                        finally:
-                            tables.close()
+                            page = render_html(data, HtmlOptions())
+                            batch.write_text("report.html", scalar_text(page))
+                            del page
+                        else:
+                            batch.remove_stale("report.html")
                     except BaseException as exc:  # the graph's process is waited for all the same
                         error = exc
                     try:
@@ -222,17 +216,6 @@ class Report:
         finally:
             if opened_here:
                 folder.close()
-
-    def _write_tables(self, batch: Any, data: dict[str, Any]) -> Iterator[None]:
-        """report.json, then pairs.csv, written into ``batch``: a step of
-        writing each time the generator is advanced."""
-        with batch.open("report.json") as handle:
-            for text in iter_report_json(data):
-                handle.write(scalar_text(text).encode("utf-8"))
-                yield
-        with batch.open("pairs.csv") as handle:
-            _write_pairs_csv(handle, self.pairs, self.documents)
-        yield
 
     def __repr__(self) -> str:
         stats = self.stats or {}
@@ -590,8 +573,7 @@ _ITEM_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def write_report_json(write: Callable[[str], Any], data: dict[str, Any]) -> None:
-    """report.json as a stream of ``write`` calls, ending in a newline
-    (the pieces of :func:`iter_report_json`).
+    """report.json as a stream of ``write`` calls, ending in a newline.
 
     The top level is indented; each item of a top-level list (a document, a
     cluster, a pair...) is one line of compact JSON -- one record per line,
@@ -614,28 +596,21 @@ def write_report_json(write: Callable[[str], Any], data: dict[str, Any]) -> None
           "skipped": []
         }
     """
-    for text in iter_report_json(data):
-        write(text)
-
-
-def iter_report_json(data: dict[str, Any]) -> Iterator[str]:
-    """The pieces of report.json (:func:`write_report_json`): a few lines, or
-    :data:`_JSON_ITEMS_PER_WRITE` items of a list, each."""
-    yield "{\n"
+    write("{\n")
     keys = list(data)
     for number, key in enumerate(keys):
         value = data[key]
         if not isinstance(key, str):  # as json.dumps writes a key: 1 -> "1", True -> "true"
             key = next(iter(json.loads(json.dumps({key: 0}, allow_nan=False))))
-        yield f"  {json.dumps(key, ensure_ascii=False)}: "
+        write(f"  {json.dumps(key, ensure_ascii=False)}: ")
         if isinstance(value, list) and value:
-            yield "[\n"
+            write("[\n")
             for start in range(0, len(value), _JSON_ITEMS_PER_WRITE):
                 items = value[start: start + _JSON_ITEMS_PER_WRITE]
                 text = ",\n".join("    " + _ITEM_ENCODER.encode(item) for item in items)
-                yield text + (",\n" if start + _JSON_ITEMS_PER_WRITE < len(value) else "\n")
-            yield "  ]"
+                write(text + (",\n" if start + _JSON_ITEMS_PER_WRITE < len(value) else "\n"))
+            write("  ]")
         else:
-            yield json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
-        yield ",\n" if number < len(keys) - 1 else "\n"
-    yield "}\n"
+            write(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n  "))
+        write(",\n" if number < len(keys) - 1 else "\n")
+    write("}\n")
