@@ -103,26 +103,61 @@ def test_a_fresh_window_gives_results_in_order_from_workers_that_are_not_forks_o
     assert {parent for _, _, parent, _ in out} == {os.getpid()}
 
 
-_FRESH_PARENT = """
-import os, sys, time
-from wiretrace.executor import LocalExecutor
+_FRESH_JOB = """
+import os
 
 def whoami(task, shared):
     return os.getpid()
-
-if __name__ == "__main__":
-    with LocalExecutor(2).window(whoami, None, fresh=True) as window:
-        pids = [p for t in range(8) for p in window.submit(t)] + list(window.drain())
-        print(" ".join(str(p) for p in sorted(set(pids))), flush=True)
-        time.sleep(60)
 """
+
+# no `if __name__ == "__main__":` guard: fresh workers do not run the main script again
+_FRESH_PARENT = """
+import os, sys, time
+from wiretrace.executor import LocalExecutor
+from fresh_job import whoami
+
+with open(sys.argv[1], "a") as marks:
+    marks.write(f"{os.getpid()}\\n")  # once per run of this script
+with LocalExecutor(2).window(whoami, None, fresh=True) as window:
+    pids = [p for t in range(8) for p in window.submit(t)] + list(window.drain())
+    print(" ".join(str(p) for p in sorted(set(pids))), flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_fresh_workers_do_not_run_the_main_script_again(tmp_path):
+    """A script without a main guard, or read from stdin, runs once."""
+    (tmp_path / "fresh_job.py").write_text(_FRESH_JOB)
+    script = tmp_path / "parent.py"
+    script.write_text(_FRESH_PARENT)
+    marks = tmp_path / "marks"
+    done = subprocess.run([sys.executable, str(script), str(marks), "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() and len(marks.read_text().split()) == 1
+    marks.unlink()
+    done = subprocess.run([sys.executable, "-", str(marks), "0"], input=_FRESH_PARENT, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert len(marks.read_text().split()) == 1
+
+
+def test_a_fresh_window_refuses_a_function_of_the_main_script():
+    def job(task, shared):
+        return task
+
+    job.__module__ = "__main__"
+    with pytest.raises(ValueError, match="main script"):
+        with LocalExecutor(2).window(job, None, fresh=True):
+            pass
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_fresh_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
+    (tmp_path / "fresh_job.py").write_text(_FRESH_JOB)
     script = tmp_path / "parent.py"
     script.write_text(_FRESH_PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path / "marks"), "60"], stdout=subprocess.PIPE,
+                              text=True)
     workers = [int(p) for p in parent.stdout.readline().split()]
     assert workers and all(_state(w) not in ("gone", "Z") for w in workers)
     parent.send_signal(signal.SIGKILL)

@@ -378,6 +378,29 @@ def test_a_worker_renders_from_its_part_of_the_report_what_the_whole_report_give
     assert render_html(report, HtmlOptions(workers=2, job_clusters=3)) == pages[1]
 
 
+def test_fresh_workers_render_with_the_users_registry(tmp_path, monkeypatch):
+    """(found by a review) a fresh worker starts with the packaged registries
+    only: it is sent the main process's user registries."""
+    import wiretrace.html
+    from conftest import story
+    from wiretrace.registry import activate
+
+    registry = tmp_path / "mine.toml"
+    registry.write_text('[[agency]]\nid = "zetawire"\nname = "Zeta Wire Service"\naliases = ["Zetawire"]\n',
+                        encoding="utf-8")
+    records = [{"id": f"s{i}-{copy}", "text": f"PARIS (Zetawire) - {story(900 + i, 150)}",
+                "url": f"https://site{copy}.example/{i}"} for i in range(6) for copy in range(2)]
+    try:
+        report = scan(records, workers=1, registry_files=(str(registry),)).to_dict()  # and left active
+        monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
+        one = render_html(report, HtmlOptions(workers=1, job_clusters=2))
+        assert "Zeta Wire Service" in fragments(one)
+        monkeypatch.setattr(wiretrace.html, "FRESH_WORKERS_MIN_DOCUMENTS", 1)
+        assert render_html(report, HtmlOptions(workers=2, job_clusters=2)) == one
+    finally:
+        activate([])
+
+
 def test_sites_table_is_bounded_by_rank(demo_report):
     report = demo_report.to_dict()
     page = render_html(report, HtmlOptions(max_site_rows=5))

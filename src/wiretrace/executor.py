@@ -81,18 +81,52 @@ def _exit_when_gone(pid: int) -> None:
     os._exit(1)
 
 
-def _fresh_worker(func: Callable[[Any, Any], Any], shared: Any, main: int) -> None:
+def _fresh_worker(func: Callable[[Any, Any], Any], shared: Any, main: int, registries: Any) -> None:
     """Start-up of a fresh worker (:meth:`LocalExecutor.window`): its job
-    arrives pickled, once; a thread ends it when the main process ends. Its
+    arrives pickled, once, with the main process's user registries
+    (:func:`wiretrace.registry.snapshot`: a fresh interpreter has only the
+    packaged ones); a thread ends it when the main process ends. Its
     parent is the fork server, which stays while any of its children does
     (each holds the server's "alive" pipe), so neither the parent-death
     signal nor the server's own exit would end it after a ``kill -9`` of the
     main process."""
     import threading
 
+    from wiretrace.registry import restore
+
     global _JOB
     threading.Thread(target=_exit_when_gone, args=(main,), daemon=True, name="wiretrace-watch").start()
+    restore(registries)
     _JOB = (func, shared)
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """While fresh workers start: they do not run the main module again.
+
+    A process that multiprocessing starts afresh first imports the main
+    script (as ``__mp_main__``), so that functions defined there can be
+    unpickled; a script without an ``if __name__ == "__main__":`` guard would
+    run again in every worker (its whole scan), and code read from stdin
+    cannot be imported at all. A fresh window's function and data are a
+    module's, never the main script's (checked by the window), so the
+    workers are started without that step: its entries are left out of
+    what they are prepared with."""
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+
+    def prepared(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    spawn.get_preparation_data = prepared
+    try:
+        yield
+    finally:
+        spawn.get_preparation_data = original
 
 
 def _call(task: Any) -> Any:
@@ -138,6 +172,7 @@ class Window:
 
     def __init__(self, func: Callable[[Any, Any], Any], shared: Any, workers: int, fresh: bool = False) -> None:
         self._func, self._shared, self.workers, self._fresh = func, shared, workers, fresh
+        self._started: Any = None  # a fresh window's _without_main, entered while its workers may start
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque = deque()
         self._previous: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -148,11 +183,15 @@ class Window:
         if self.workers <= 1:
             return [self._func(task, self._shared)]
         if self._pool is None and self._fresh:
+            from wiretrace.registry import snapshot
+
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([self._func.__module__])  # imported once, by the server
+            self._started = _without_main()
+            self._started.__enter__()  # until the window closes: a worker may be started at any submit
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                              initializer=_fresh_worker,
-                                             initargs=(self._func, self._shared, os.getpid()))
+                                             initargs=(self._func, self._shared, os.getpid(), snapshot()))
         if self._pool is None:
             global _JOB, _FORKED_BY
             self._previous, _JOB = _JOB, (self._func, self._shared)  # set before the pool forks its workers
@@ -174,8 +213,13 @@ class Window:
         global _JOB
         if self._pool is not None:
             # on an error or an early exit, queued tasks are cancelled, not waited for
-            self._pool.shutdown(wait=not failed, cancel_futures=True)
-            self._pool = None
+            try:
+                self._pool.shutdown(wait=not failed, cancel_futures=True)
+            finally:
+                self._pool = None
+                if self._started is not None:
+                    self._started.__exit__(None, None, None)
+                    self._started = None
             if not self._fresh:
                 _JOB = self._previous
         self._pending.clear()
@@ -215,6 +259,9 @@ class LocalExecutor:
             [1, 2, 3]
         """
         fresh = fresh and "forkserver" in multiprocessing.get_all_start_methods()
+        if fresh and getattr(func, "__module__", None) == "__main__":
+            raise ValueError("a fresh window's function must be importable from a module, not the main script's "
+                             "(its workers do not run the main script)")
         with opened(Window(func, shared, self.workers, fresh)) as window:
             yield window
 

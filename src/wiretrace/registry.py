@@ -11,8 +11,10 @@ packaged ones. Files are named with ``--registry FILE`` or the config key
 Rule: the registries are loaded, and cached, by :mod:`wiretrace.wire`
 (agencies) and :mod:`wiretrace.credits` (outlets); they call
 :func:`merged` on their packaged entries, and :func:`activate` clears
-their caches whenever the set of user files changes. Worker processes are
-forked from the main process, so they see the same registry.
+their caches whenever the set of user files changes. Forked worker
+processes see the main process's registry; workers started afresh (a Ray
+cluster's, a fork server's: :meth:`wiretrace.executor.LocalExecutor.window`)
+are sent its :func:`snapshot` and :func:`restore` it.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def active_files() -> tuple[str, ...]:
 
 
 def _clear_caches() -> None:
-    for name in ("wiretrace.wire", "wiretrace.credits", "wiretrace.attribution", "wiretrace.trace"):
+    for name in ("wiretrace.wire", "wiretrace.credits", "wiretrace.attribution", "wiretrace.trace", "wiretrace.html"):
         module = sys.modules.get(name)
         for value in vars(module).values() if module else ():
             if isinstance(value, functools._lru_cache_wrapper):
