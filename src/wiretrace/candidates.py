@@ -247,7 +247,7 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
         packed[at: at + len(chunk)] = chunk
         at += len(chunk)
     holder = [packed]
-    del packed, chunk
+    del packed
     return _pairs_of_packed(holder, n, max_df)
 
 

@@ -100,30 +100,24 @@ def write_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> None:
         >>> sorted(nx.read_graphml(io.BytesIO(out.getvalue())).edges(data="kind"))
         [('a', 'b', 'copy')]
     """
-    values = (v for _, d in graph.nodes(data=True) for v in d.values())
-    if (graph.is_multigraph() or {"node_default", "edge_default"} & set(graph.graph)
-            or any(type(v) not in _GRAPHML_TYPES for v in values)
-            or any(type(v) not in _GRAPHML_TYPES for _, _, d in graph.edges(data=True) for v in d.values())
-            or any(type(v) not in _GRAPHML_TYPES for k, v in graph.graph.items() if k != "id")):
-        nx.write_graphml(graph, handle)
-        return
     keys: dict[tuple[str, str, str], str] = {}  # (name, type, scope) -> id, numbered as networkx numbers them
 
-    def key(name: Any, value: Any, scope: str) -> str:
-        found = (str(name), _GRAPHML_TYPES[type(value)], scope)
-        if found not in keys:
-            keys[found] = f"d{len(keys)}"
-        return keys[found]
+    def declared(data: dict[Any, Any], scope: str) -> bool:
+        """Keys for ``data``'s values; False on a value of a type this writer does not cover."""
+        for k, v in data.items():
+            kind = _GRAPHML_TYPES.get(type(v))
+            if kind is None:
+                return False
+            keys.setdefault((str(k), kind, scope), f"d{len(keys)}")
+        return True
 
     graph_data = {k: v for k, v in graph.graph.items() if k != "id"}
-    for k, v in graph_data.items():
-        key(k, v, "graph")
-    for _, data in graph.nodes(data=True):
-        for k, v in data.items():
-            key(k, v, "node")
-    for _, _, data in graph.edges(data=True):
-        for k, v in data.items():
-            key(k, v, "edge")
+    if (graph.is_multigraph() or {"node_default", "edge_default"} & set(graph.graph)
+            or not declared(graph_data, "graph")
+            or not all(declared(data, "node") for _, data in graph.nodes(data=True))
+            or not all(declared(data, "edge") for _, _, data in graph.edges(data=True))):
+        nx.write_graphml(graph, handle)
+        return
 
     def data_of(data: dict[Any, Any], scope: str) -> str:
         return "".join(f'<data key="{keys[(str(k), _GRAPHML_TYPES[type(v)], scope)]}">'

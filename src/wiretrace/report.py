@@ -169,9 +169,9 @@ class Report:
             data = self.to_dict()
             # the provenance graph's three files are written by a forked process while
             # this one writes report.json, pairs.csv and report.html (a large run's graph
-            # files take as long as the rest); a small run writes them here
-            # (report.html's clusters are rendered on forked workers at any size: each is sent
-            # the part of the report it renders, wiretrace.html._render_job)
+            # files take as long as the rest); a small run, and one past
+            # WRITE_FORK_MAX_DOCUMENTS, writes them here. report.html's clusters are
+            # rendered on workers at any size (wiretrace.html.render_html)
             apart = (self.graph is not None and GRAPH_APART_MIN_DOCUMENTS <= len(self.documents) <= WRITE_FORK_MAX_DOCUMENTS
                      and can_fork())
             with folder.batch() as batch:
@@ -549,7 +549,8 @@ GRAPH_APART_MIN_DOCUMENTS = 4000
 #: took the process tree's peak from 0.66 to 1.38 GB to write in 9.2 s instead of
 #: 13.3 s (one ``wiretrace scan`` each way, sampled from /proc); at 1,000,000 it
 #: took the peak from the analysis' 5.4 GB to 12.6 GB. report.html's workers now
-#: read only the part of the report they are sent, and fork at any size.
+#: read only the part of the report they are sent, and run at any size (forked, or
+#: fresh past ``wiretrace.html.FRESH_WORKERS_MIN_DOCUMENTS``).
 WRITE_FORK_MAX_DOCUMENTS = 250_000
 
 
