@@ -266,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd.add_argument("--no-html", dest="html", action="store_false", help="with --out: skip report.html")
     add_cmd.add_argument("-q", "--quiet", action="store_true", help="with --out: print no summary")
     add_cmd.add_argument("--show", type=int, default=10, metavar="N", help="with --out: clusters in the summary")
+    add_cmd.add_argument("--no-memo", dest="memo", action="store_false", help=_NO_MEMO)
     _engine_flags(add_cmd)
     report_cmd = add_action("report", help="write the report of everything stored (what scan writes)")
     report_cmd.add_argument("-o", "--out", default="out", metavar="DIR", help="output folder (default: out)")
@@ -274,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     report_cmd.add_argument("--show", type=int, default=10, metavar="N", help="clusters to list in the summary")
     report_cmd.add_argument("--strict", action="store_true", help="exit 1 when some inputs were skipped")
+    report_cmd.add_argument("--no-memo", dest="memo", action="store_false", help=_NO_MEMO)
     _engine_flags(report_cmd)
     stats_cmd = add_action("stats", help="print counts of what the index holds, as JSON")
     del stats_cmd
@@ -627,6 +629,10 @@ def _summarise(report: Any, paths: dict[str, Path], args: argparse.Namespace) ->
     return code
 
 
+_NO_MEMO = ("do not keep or reuse what earlier reports computed (PATH.memo beside a SQLite index: wire markers, "
+            "credits, alignments; the report is the same either way, and the file may be deleted at any time)")
+
+
 def _index(args: argparse.Namespace) -> int:
     from wiretrace.index import Index
 
@@ -642,7 +648,8 @@ def _index(args: argparse.Namespace) -> int:
         with OutputFolder(args.out) as folder:
             return _index_add(args, config, folder)
     with OutputFolder(args.out) as folder:  # report
-        with _engine(args, config) as executor, Index.open(args.db, config, writer=False, executor=executor) as index:
+        with (_engine(args, config) as executor,
+              Index.open(args.db, config, writer=False, executor=executor, memo=args.memo) as index):
             report = index.report()
         check_stop()
         paths = _write_report(report, folder, args.html)
@@ -653,7 +660,7 @@ def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | Non
     """``index add``; with ``--out``, the report of what was added (Index.delta)."""
     from wiretrace.index import Index
 
-    with _engine(args, config) as executor, Index.open(args.db, config, executor=executor) as index:
+    with _engine(args, config) as executor, Index.open(args.db, config, executor=executor, memo=args.memo) as index:
         result = index.add(args.inputs)  # no input: only creates (or migrates) the index
         added, stats = result.to_dict(), index.stats()
         delta = index.delta(result) if folder is not None else None

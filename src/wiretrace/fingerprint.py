@@ -146,8 +146,9 @@ def _both_stages(
         from wiretrace.leftovers import generator_leftovers
         from wiretrace.wire import find_markers
 
-        fp.markers = [find_markers(text) for text in originals]
-        fp.leftovers = [generator_leftovers(text) for text in originals]
+        # None: a text whose markers are known already (a memo's; wiretrace.memo)
+        fp.markers = [find_markers(text) if text is not None else [] for text in originals]
+        fp.leftovers = [generator_leftovers(text) if text is not None else [] for text in originals]
     fp.seconds = {"normalise": middle - start, "fingerprint": done - middle, "wire": time.process_time() - done}
     return fp
 
@@ -223,7 +224,7 @@ def fingerprint_all(
 
     With ``originals`` (each document's full text), the wire stage runs in
     the same batches and ``markers`` holds each document's wire markers
-    (``leftovers`` its leftover generator text).
+    (``leftovers`` its leftover generator text); a None original gets none.
     ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's), when given,
     runs the batches instead of ``workers`` forked processes.
     ``spill`` (a :class:`wiretrace.spill.Spill`), when given, receives the

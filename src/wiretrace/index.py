@@ -58,7 +58,8 @@ from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
-from wiretrace.store import Store, open_store, site_line_increments
+from wiretrace.memo import Memo, open_memo
+from wiretrace.store import MemoryStore, Store, open_store, site_line_increments
 from wiretrace.passages import passage_shingles
 from wiretrace.verify import verify_pairs
 
@@ -203,21 +204,50 @@ class Index:
         [['a', 'b']]
     """
 
-    def __init__(self, store: Store, config: Config, executor: Any = None) -> None:
+    def __init__(self, store: Store, config: Config, executor: Any = None, memo: bool = True) -> None:
         self.store = store
         self.config = config
         self.bands, self.rows = lsh_params(config)
         # what runs the parallel work of add (HTML extraction; with a given executor,
         # the batches' fingerprints too) and report: None, the local workers
         self.executor = executor
+        self._memo: Memo | None = None
+        self._memo_wanted = memo
+        self.memo_note: str | None = None if memo else "memo not used: turned off"
+
+    @property
+    def memo(self) -> Memo | None:
+        """The values earlier reports computed (:mod:`wiretrace.memo`),
+        opened when a report first needs them: a file beside a SQLite index
+        (``PATH.memo``), a dictionary for a memory index, none for Redis
+        (nor when the index was opened with ``memo=False``, or the file
+        cannot be used: :attr:`memo_note` says why)."""
+        if self._memo is None and self._memo_wanted:
+            self._memo_wanted = False
+            path = getattr(self.store, "path", None)
+            if isinstance(self.store, MemoryStore):
+                self._memo, self.memo_note = open_memo(None)
+            elif path is None:
+                self.memo_note = f"memo not used: {self.store.uri} is not a SQLite index"
+            else:
+                where = f"{os.path.realpath(path)}.memo"
+                if os.path.islink(where):
+                    self.memo_note = f"memo not used: {where} is a symbolic link"
+                else:
+                    self._memo, self.memo_note = open_memo(where)
+        return self._memo
 
     @classmethod
-    def open(cls, uri: str, config: Config | None = None, *, writer: bool = True, executor: Any = None) -> Index:
+    def open(cls, uri: str, config: Config | None = None, *, writer: bool = True, executor: Any = None,
+             memo: bool = True) -> Index:
         """Open (or, as a writer, create) the index at ``uri``: ``memory:``,
-        ``sqlite:PATH`` or a path. A reader never creates or changes it.
+        ``sqlite:PATH`` or a path. A reader never creates or changes it
+        (its reports may write the memo beside it: :attr:`memo`).
         ``executor`` runs the parallel work of ``add`` and ``report``
         (:mod:`wiretrace.executor`; default: local workers, ``run.workers``
-        of them, 0 = one per core); what is stored does not depend on it."""
+        of them, 0 = one per core); what is stored does not depend on it.
+        ``memo``: keep and reuse what reports compute (:attr:`memo`); the
+        reports are the same without it."""
         config = config or Config()
         store = open_store(uri, writer=writer)
         try:
@@ -235,7 +265,7 @@ class Index:
         except BaseException:
             store.close()
             raise
-        return cls(store, config, executor)
+        return cls(store, config, executor, memo)
 
     def __enter__(self) -> Index:
         return self
@@ -244,6 +274,8 @@ class Index:
         self.close()
 
     def close(self) -> None:
+        if self._memo is not None:
+            self._memo.close()
         self.store.close()
 
     # -- facts -----------------------------------------------------------------
@@ -317,14 +349,31 @@ class Index:
             spill = spill_as_read(documents, self.config, self.executor, spill)
         skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
         return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
-                               spill=spill)
+                               spill=spill, memo=self.memo)
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""
         meta = self.store.get_meta()
         return {"store": self.store.uri, "schema_version": int(meta.get("schema_version", 0) or 0),
                 "fingerprint": {k[len("fp."):]: v for k, v in sorted(meta.items()) if k.startswith("fp.")},
-                **self.store.counts()}
+                **self.store.counts(), "memo": self._memo_stats()}
+
+    def _memo_stats(self) -> dict[str, Any]:
+        """The memo's entries and size, read without making or changing it."""
+        if self._memo is not None:
+            return self._memo.stats()
+        path = getattr(self.store, "path", None)
+        where = f"{os.path.realpath(path)}.memo" if path is not None else None
+        if where is None or not os.path.isfile(where) or os.path.islink(where):
+            return {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
+        memo, why = open_memo(where, writer=False)
+        if memo is None:
+            return {"entries": 0, "bytes": 0, "note": why}
+        try:
+            return {**memo.stats(), **({"note": "written with other code or registries: emptied by the next report"}
+                                       if getattr(memo, "stale", False) else {})}
+        finally:
+            memo.close()
 
     def check(self, inputs: Iterable[Any] | str) -> list[dict[str, Any]]:
         """Where each query document's text is in the index (module doc).
@@ -470,7 +519,7 @@ class Index:
                                                                                           if k not in docs]))
         involved = [docs[k] for k in sorted(docs)]
         return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved),
-                               executor=self.executor)
+                               executor=self.executor, memo=self.memo)
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:

@@ -44,6 +44,8 @@ from wiretrace.config import Config, lsh_params
 from wiretrace.credits import same_publisher
 from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import fingerprint_all
+from wiretrace import memo as memos
+from wiretrace.memo import Memo, checked
 from wiretrace.lineage import lineage_members, lineages, split_versions, version_pairs
 from wiretrace.pairs import split_keys
 from wiretrace.passages import find_reuse, one_link_per_story, passage_candidates, passage_shingles
@@ -64,6 +66,7 @@ from wiretrace.trace import (
     wire_evidence,
 )
 from wiretrace.verify import verify_pairs
+from wiretrace.wire import Marker
 
 __all__ = ["Step", "State", "SCAN_PLAN", "SHAPES", "run_plan", "clean_texts"]
 
@@ -86,6 +89,7 @@ class State:
     started: float
     line_counts: LineCounts | None = None  # chrome judged by these (an index's), else by the documents'
     spill: Spill | None = None  # texts and shingle sets kept on disk (wiretrace.spill), or in memory
+    memo: Memo | None = None  # values of earlier runs, by a key of their inputs (wiretrace.memo)
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
@@ -176,9 +180,24 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
         if progress:
             progress("fingerprint", done, len(s.documents))
 
+    # wire markers and leftover text known from an earlier run (s.memo) are not looked for again
+    originals: Sequence[str | None] = TextsOf(s.documents)
+    keys: list[bytes] = []
+    known: dict[int, tuple[list, list]] = {}
+    if s.memo is not None:
+        salted = memos.salt()
+        keys = [memos.memo_key("wire", salted, text) for text in originals]
+        known = memos.lookup(s.memo, keys, _wire_from)
+        if known:
+            originals = _Unless(originals, known)
     fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
                                    batch_size=config.batch_size, workers=executor.workers, progress=advance,
-                                   originals=TextsOf(s.documents), executor=executor, spill=s.spill)
+                                   originals=originals, executor=executor, spill=s.spill)
+    if s.memo is not None:
+        for i, (markers, leftovers) in known.items():
+            fingerprints.markers[i], fingerprints.leftovers[i] = markers, leftovers
+        memos.keep(s.memo, ((keys[i], (fingerprints.markers[i], fingerprints.leftovers[i]))
+                            for i in range(len(keys)) if i not in known), _wire_value)
     wall = time.perf_counter() - begin
     cpu = sum(fingerprints.seconds.values()) or 1.0
     for name in ("normalise", "fingerprint", "wire"):
@@ -193,6 +212,8 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
         }
         if not exact_peak:
             log.stages[name]["peak_rss_is_lifetime"] = True
+    if s.memo is not None:
+        log.stages["wire"]["memo_hits"] = len(known)
 
     keep = []
     for i, words in enumerate(fingerprints.words):
@@ -213,6 +234,35 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
     log.stages["fingerprint"]["items_out"] = len(s.documents)
     if s.spill is not None:  # nothing is written to it after this step
         log.stages["fingerprint"]["spill_mb"] = round(sum(s.spill.bytes_written().values()) / 2**20, 1)
+
+
+class _Unless(Sequence):
+    """``texts`` with None at the positions of ``known``."""
+
+    def __init__(self, texts: Sequence[str], known: dict[int, Any]) -> None:
+        self.texts, self.known = texts, known
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return None if i in self.known else self.texts[i]
+
+
+def _wire_value(value: tuple[list[Any], list[dict[str, Any]]]) -> list[Any]:
+    markers, leftovers = value
+    return [[[m.agency, m.kind, m.text, m.start, m.end, m.strength] for m in markers], leftovers]
+
+
+def _wire_from(data: list[Any]) -> tuple[list[Any], list[dict[str, Any]]]:
+    rows, leftovers = data
+    markers = [Marker(checked(agency, str), checked(kind, str), checked(text, str), checked(start, int),
+                      checked(end, int), checked(strength, str))
+               for agency, kind, text, start, end, strength in checked(rows, list)]
+    return markers, [{"text": checked(f["text"], str), "start": checked(f["start"], int), "end": checked(f["end"], int)}
+                     for f in checked(leftovers, list)]
 
 
 def _take(column: Any, rows: list[int]) -> Any:
@@ -362,7 +412,10 @@ def _credits(s: State, executor: LocalExecutor) -> None:
     s.log.stages["wire"]["items_out"] = sum(1 for w in s.wire if w.copy_of)  # documents carrying wire copy
     with s.log.stage("credits", items_in=sum(len(c) for c in s.components)) as stage:
         # clustered documents that credit a source
-        stage["items_out"] = credits_stage(s.documents, s.components, s.wire, executor)
+        hits: list[int] = []
+        stage["items_out"] = credits_stage(s.documents, s.components, s.wire, executor, s.memo, hits)
+        if s.memo is not None:
+            stage["memo_hits"] = sum(hits)
 
 
 def _provenance(s: State, executor: LocalExecutor) -> None:
@@ -374,11 +427,14 @@ def _provenance(s: State, executor: LocalExecutor) -> None:
 
 def _align(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("align", items_in=sum(len(t.edges) for t in s.traced)) as stage:
-        s.alignments = align_stage(s.documents, s.components, s.traced, s.verified, s.config.shingle_size, executor)
+        s.alignments = align_stage(s.documents, s.components, s.traced, s.verified, s.config.shingle_size, executor,
+                                   s.memo)
         made = s.alignments.all()
         stage["items_out"] = len(made)
         stage["comparisons"] = sum(len(c) for c in s.alignments.comparisons)  # members no edge reaches
         stage["passages"] = sum(len(a["passages"]) for a in made)
+        if s.memo is not None:
+            stage["memo_hits"] = s.alignments.memo_hits
 
 
 def _attribute(s: State, executor: LocalExecutor) -> None:

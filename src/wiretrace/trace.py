@@ -23,7 +23,9 @@ import numpy as np
 from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, farm_score, rank_sites, site_report
 from wiretrace.credits import Credit, find_credits, name_spells, publisher_keys, same_publisher
+from wiretrace import memo as memos
 from wiretrace.executor import LocalExecutor
+from wiretrace.memo import Memo, checked
 from wiretrace.chrome import line_key
 from wiretrace.networks import TEMPLATE_LINE_WORDS, account_key, site_networks
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
@@ -104,20 +106,33 @@ def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
 
 def credits_stage(
     documents: Sequence[Document], components: Sequence[Sequence[int]], wire: Sequence[WireEvidence],
-    executor: LocalExecutor | None = None,
+    executor: LocalExecutor | None = None, memo: Memo | None = None, hits: list[int] | None = None,
 ) -> int:
     """Read the credits of every clustered document (see :mod:`wiretrace.credits`)
     into its :class:`WireEvidence`, on the executor's workers; returns how
     many documents credit a source. The result does not depend on the workers.
 
     Only clustered documents are read: credits matter for provenance and
-    attribution, which only copies have."""
+    attribution, which only copies have. ``memo`` (:mod:`wiretrace.memo`):
+    the credits of a page read before are taken from it (``hits`` gets how
+    many)."""
     clustered = [i for members in components for i in members]
-    # each item carries what it reads (a module function, no closure over the corpus):
-    # an executor that ships items (Ray) sends each document once, to one worker
-    items = [(documents[i], wire[i].markers) for i in clustered]
+
+    def read(positions: list[int]) -> list[list[Credit]]:
+        # each item carries what it reads (a module function, no closure over the corpus):
+        # an executor that ships items (Ray) sends each document once, to one worker
+        items = [(documents[clustered[n]], wire[clustered[n]].markers) for n in positions]
+        return (executor or LocalExecutor()).map(_read_credits, items, min_items=2000)
+
     found = 0
-    for i, credits in zip(clustered, (executor or LocalExecutor()).map(_read_credits, items, min_items=2000)):
+    # a page's markers are a function of its text (and the salt's registries): not a part of the key
+    salted = memos.salt() if memo is not None else b""
+    keys = [memos.memo_key("credits", salted, d.text, json.dumps(d.metadata, sort_keys=True, default=str), d.site,
+                           d.author, json.dumps(list(d.links), default=str), d.title)
+            for d in (documents[i] for i in clustered)] if memo is not None else []
+    read_all = (memos.memoised(memo, keys, read, _credit_rows, _credits_from, hits) if memo is not None
+                else read(list(range(len(clustered)))))
+    for i, credits in zip(clustered, read_all):
         wire[i].credits = credits
         found += any(c.strength == "strong" for c in credits)
     return found
@@ -127,6 +142,16 @@ def _read_credits(item: tuple[Document, Any]) -> list[Credit]:
     doc, markers = item
     return find_credits(doc.text, doc.metadata, doc.site, doc.author, markers=markers, links=doc.links,
                         title=doc.title)
+
+
+def _credit_rows(credits: list[Credit]) -> list[list[Any]]:
+    return [[c.source, c.kind, c.strength, c.where, c.text, c.start, c.end] for c in credits]
+
+
+def _credits_from(rows: list[list[Any]]) -> list[Credit]:
+    return [Credit(checked(source, str), checked(kind, str), checked(strength, str), checked(where, str),
+                   checked(text, str), checked(start, int), checked(end, int))
+            for source, kind, strength, where, text, start, end in checked(rows, list)]
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -200,6 +225,7 @@ class Alignments:
 
     edges: list[list[dict[str, Any] | None]]
     comparisons: list[list[dict[str, Any]]]
+    memo_hits: int = 0  # alignments taken from a memo (wiretrace.memo)
 
     def all(self) -> list[dict[str, Any]]:
         """Every alignment made."""
@@ -214,6 +240,7 @@ def align_stage(
     verified: Sequence[VerifiedPair],
     shingle_size: int,
     executor: LocalExecutor | None = None,
+    memo: Memo | None = None,
 ) -> Alignments:
     """The aligned passages of every copy edge, and of every member no edge
     reaches (see :class:`Alignments`).
@@ -226,7 +253,8 @@ def align_stage(
     so it still shows what it shares with the closest other copy. A member
     that no edge reaches (a cluster of unknown origin) is compared with its
     closest member the same way, so that every copy shows what it shares.
-    Results do not depend on the executor's workers.
+    Results do not depend on the executor's workers. ``memo``
+    (:mod:`wiretrace.memo`): the pairs aligned before are taken from it.
     """
     reached = set()
     for members, cluster in zip(components, traced):
@@ -268,12 +296,19 @@ def align_stage(
             jobs.append(_AlignJob())
 
     out: list[dict[str, Any] | None] = [None] * len(withs)
+    if memo is not None:  # pairs aligned before (wiretrace.memo) are not aligned again
+        jobs = _unaligned(jobs, documents, shingle_size, withs, out, memo)
+    hits = sum(1 for a in out if a is not None)
     jobs = [job for job in jobs if job.pairs]
     # each item carries its texts (a module function, no closure over the corpus)
     items = [([documents[i].text for i in job.documents], job.pairs, shingle_size) for job in jobs]
     for job, alignments in zip(jobs, (executor or LocalExecutor()).map(_align_job, items, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
+        if memo is not None:
+            salted = memos.salt()
+            memos.keep(memo, ((_align_key(salted, documents, job.documents, pair, shingle_size), found)
+                              for pair, found in zip(job.pairs, alignments)), list)
     edges, comparisons, start = [], [], 0
     for cluster, members in zip(traced, compared):
         edges.append(out[start : start + len(cluster.edges)])
@@ -281,7 +316,49 @@ def align_stage(
         comparisons.append([{"copy": f"doc:{documents[i].id}", "alignment": a}
                             for i, a in zip(members, out[start : start + len(members)]) if a is not None])
         start += len(members)
-    return Alignments(edges, comparisons)
+    return Alignments(edges, comparisons, hits)
+
+
+def _align_key(salted: bytes, documents: Sequence[Document], positions: list[int], pair: tuple[int, int],
+               shingle_size: int) -> bytes:
+    return memos.memo_key("align", salted, documents[positions[pair[0]]].text, documents[positions[pair[1]]].text,
+                          shingle_size)
+
+
+def _alignment_from(data: list[Any]) -> tuple[list[list[int]], float, float]:
+    passages, cut, paste = data
+    for passage in checked(passages, list):
+        for value in checked(passage, list):
+            checked(value, int)
+    return passages, checked(cut, (int, float)), checked(paste, (int, float))
+
+
+def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_size: int, withs: list[str | None],
+               out: list[dict[str, Any] | None], memo: Memo) -> list[_AlignJob]:
+    """The align jobs less the pairs ``memo`` has: those are written into
+    ``out`` (as the jobs would write them)."""
+    salted = memos.salt()
+    keys = [_align_key(salted, documents, job.documents, pair, shingle_size) for job in jobs for pair in job.pairs]
+    known = memos.lookup(memo, keys, _alignment_from)
+    left, n = [], 0
+    for job in jobs:
+        rest = _AlignJob()
+        for pair, edge in zip(job.pairs, job.edges):
+            if n in known:
+                passages, cut, paste = known[n]
+                out[edge] = {"with": withs[edge], "passages": passages, "cut": cut, "paste": paste}
+            else:
+                ends = []
+                for end in pair:
+                    i = job.documents[end]
+                    if i not in rest.documents:
+                        rest.documents.append(i)
+                    ends.append(rest.documents.index(i))
+                rest.pairs.append((ends[0], ends[1]))
+                rest.edges.append(edge)
+            n += 1
+        left.append(rest)
+    return left
 
 
 def _align_job(item: tuple[list[str], list[tuple[int, int]], int]) -> list[tuple[list[list[int]], float, float]]:

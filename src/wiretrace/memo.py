@@ -1,0 +1,250 @@
+"""Values a step computed before, kept by a key of everything they were computed from.
+
+Rule: a memo entry's key is the XXH3-128 of the step's name and every input
+it reads (texts, metadata, settings), salted with :func:`salt` -- a hash of
+wiretrace's own code and packaged data and of the user's registries -- and
+its value is what the step gives for those inputs. A step that finds its key
+uses the value and does not run; so a report made with a memo is the report
+made without one, *by construction*, and a memo can be deleted at any time.
+This is what makes an index's report incremental (issue 13): after an add,
+the per-document and per-pair work of the pages already reported is read
+back, and only what the add changed runs again. What a memo keeps, and why
+those steps: :data:`STEPS`.
+
+Values are JSON, never pickles: a memo file is an input like any other, and
+reading it cannot run code. A value that does not decode (a damaged file) is
+a miss: the step runs. A memo written with other code or other registries
+(another salt) is emptied when a process that may write opens it.
+
+Backends: :class:`MemoryMemo` (a dictionary) and :class:`SQLiteMemo` (a
+file beside a SQLite index, ``PATH.memo``; writes are batched, readers of
+the index may write it, and concurrent writers wait for each other).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import xxhash
+
+__all__ = ["Memo", "MemoryMemo", "SQLiteMemo", "open_memo", "salt", "memo_key", "lookup", "keep", "memoised",
+           "checked", "STEPS"]
+
+#: The steps that keep values, each cheap to store against what it costs to
+#: run (seconds of a 101,000-document index's report, measured before the
+#: memo: benchmarks/bench_index.py): the wire markers and leftover generator
+#: text of a page's full text (a few hundred bytes a page, 1.9 s), the credits
+#: of a clustered page (1.5 s), the aligned passages of a pair (0.9 s). Shingle
+#: sets and signatures are not kept: they would double the index's size on
+#: disk (~5 KB a page) for about 2 s of the ~3 s they take.
+STEPS = ("wire", "credits", "align")
+
+T = TypeVar("T")
+
+_SALT: dict[str, bytes] = {}
+_PUT_BATCH = 4096  # entries per write transaction
+
+
+def _code_hash() -> bytes:
+    """XXH3-128 of every file of the wiretrace package (its code and its
+    packaged registries and defaults), in path order."""
+    if "code" not in _SALT:
+        root = Path(__file__).parent
+        h = xxhash.xxh3_128()
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(root)).encode() + b"\0")
+            h.update(path.read_bytes())
+        _SALT["code"] = h.digest()
+    return _SALT["code"]
+
+
+def salt() -> bytes:
+    """What every key is salted with: wiretrace's code and packaged data,
+    and the registries in use (:mod:`wiretrace.registry`). A change to any
+    of them gives every step new keys."""
+    from wiretrace import registry
+
+    files, entries = registry.snapshot()
+    h = xxhash.xxh3_128(_code_hash())
+    h.update(json.dumps(entries, sort_keys=True, default=str).encode())
+    return h.digest()
+
+
+def memo_key(step: str, salted: bytes, *parts: str | bytes | int | None) -> bytes:
+    """The key of ``step`` for the inputs ``parts``: XXH3-128 of the salt,
+    the step's name and each part, length-prefixed (so that no two lists
+    of parts give the same bytes)."""
+    h = xxhash.xxh3_128(salted)
+    for part in (step, *parts):
+        if part is None:
+            data = b"\xff"
+        elif isinstance(part, int):
+            data = b"i" + str(part).encode()
+        elif isinstance(part, str):
+            data = b"s" + part.encode("utf-8", "surrogatepass")
+        else:
+            data = b"b" + part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
+class Memo:
+    """The interface: values by key, in batches."""
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        raise NotImplementedError
+
+    def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class MemoryMemo(Memo):
+    """A memo in this process (tests, and a memory index)."""
+
+    def __init__(self) -> None:
+        self.values: dict[bytes, bytes] = {}
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
+    def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        for key, value in items:
+            self.values.setdefault(key, value)
+
+    def stats(self) -> dict[str, Any]:
+        return {"entries": len(self.values), "bytes": sum(len(v) for v in self.values.values())}
+
+
+class SQLiteMemo(Memo):
+    """A memo in a SQLite file (module doc). ``writer``: may empty a memo
+    of another salt when opened (one that may not leaves it and reads
+    nothing from it)."""
+
+    def __init__(self, path: str, salted: bytes, writer: bool = True) -> None:
+        self.path = path
+        self.salted = salted
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=60.0)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS memo (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
+            self.stale = row is not None and bytes(row[0]) != salted
+            if (row is None or self.stale) and writer:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("DELETE FROM memo")
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salted,))
+                self._db.execute("COMMIT")
+                self.stale = False
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        if self.stale:
+            return {}
+        out: dict[bytes, bytes] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self._db.execute(f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(chunk))})",
+                                    chunk).fetchall()
+            out.update((bytes(k), bytes(v)) for k, v in rows)
+        return out
+
+    def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        if self.stale:
+            return
+        items = list(items)
+        for start in range(0, len(items), _PUT_BATCH):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", items[start:start + _PUT_BATCH])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def stats(self) -> dict[str, Any]:
+        entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()
+        return {"path": self.path, "entries": entries, "bytes": size,
+                "file_bytes": sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))}
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_memo(path: str | None, writer: bool = True) -> tuple[Memo | None, str | None]:
+    """The memo at ``path`` (a SQLite file, made if absent), or a memory
+    memo for None. Returns (memo, None), or (None, why) when the file
+    cannot be used: the report is made without a memo, as it would be."""
+    if path is None:
+        return MemoryMemo(), None
+    try:
+        return SQLiteMemo(path, salt(), writer=writer), None
+    except (sqlite3.Error, OSError) as exc:
+        return None, f"memo {path} not used: {exc}"
+
+
+def lookup(memo: Memo | None, keys: Sequence[bytes], decode: Callable[[Any], T]) -> dict[int, T]:
+    """The values ``memo`` has for ``keys``, by position; an entry that does
+    not decode (a damaged file) is left out, so its step runs again."""
+    if memo is None or not keys:
+        return {}
+    found = memo.get(keys)
+    out: dict[int, T] = {}
+    for i, key in enumerate(keys):
+        data = found.get(key)
+        if data is not None:
+            try:
+                out[i] = decode(json.loads(data))
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                pass
+    return out
+
+
+def keep(memo: Memo | None, items: Iterable[tuple[bytes, T]], encode: Callable[[T], Any]) -> None:
+    """Keep each (key, value) of ``items`` in ``memo`` (JSON)."""
+    if memo is not None:
+        memo.put((key, json.dumps(encode(value), separators=(",", ":")).encode()) for key, value in items)
+
+
+def memoised(memo: Memo | None, keys: Sequence[bytes], compute: Callable[[list[int]], Sequence[T]],
+             encode: Callable[[T], Any], decode: Callable[[Any], T], hits: list[int] | None = None) -> list[T]:
+    """The value for each key: from ``memo`` where it has it, else from
+    ``compute`` (called once, with the positions of the misses in order; it
+    returns their values in that order), which are then kept.
+    ``encode``/``decode``: value <-> what :func:`json.dumps` takes.
+    ``hits``: gets the number of values found appended."""
+    found = lookup(memo, keys, decode)
+    if hits is not None:
+        hits.append(len(found))
+    missing = [i for i in range(len(keys)) if i not in found]
+    out: list[Any] = [found.get(i) for i in range(len(keys))]
+    if missing:
+        computed = compute(missing)
+        for i, value in zip(missing, computed, strict=True):
+            out[i] = value
+        keep(memo, ((keys[i], out[i]) for i in missing), encode)
+    return out
+
+
+def checked(value: Any, kind: type | tuple[type, ...]) -> Any:
+    """``value`` if it is of ``kind`` (a decoder's guard against a damaged
+    entry: a wrong type is a miss, not a wrong result), else TypeError."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise TypeError(f"memo value {value!r} is not {kind}")
+    return value

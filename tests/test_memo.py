@@ -1,0 +1,194 @@
+"""The memo (wiretrace.memo): a report made with values kept from earlier runs
+is the report made without them -- after an add, with a damaged memo, with
+another registry -- and the memo file is an input like any other.
+
+Texts are invented here (conftest.story), the demo corpus, or the simulation."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import scan
+from wiretrace.cli import main
+from wiretrace.index import Index
+from wiretrace.memo import MemoryMemo, SQLiteMemo, memo_key, salt
+
+from test_index import _corpus, _same, _write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _hits(report, stage: str = "wire") -> int:
+    return report.stats["stages"][stage].get("memo_hits", 0)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 24), st.data())
+def test_a_report_after_an_add_with_the_memo_of_the_first_equals_one_scan(tmp_path_factory, seed, n, data):
+    records = _corpus(seed, n)
+    cut = data.draw(st.integers(0, len(records)))
+    folder = tmp_path_factory.mktemp("memo")
+    first, second = _write(folder / "day1.jsonl", records[:cut]), _write(folder / "day2.jsonl", records[cut:])
+    with Index.open("memory:") as index:
+        index.add(first)
+        index.report()  # fills the memo with the first day's values
+        index.add(second)
+        report = index.report()
+        _same(report, scan([str(first), str(second)]))
+        again = index.report()  # everything from the memo
+        _same(again, report)
+
+
+def test_the_memo_is_used_and_the_simulated_web_reports_the_same(tmp_path):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40), n_stories=24, seed=11).records
+    cut = random.Random(5).randint(len(records) // 4, 3 * len(records) // 4)
+    first, second = _write(tmp_path / "day1.jsonl", records[:cut]), _write(tmp_path / "day2.jsonl", records[cut:])
+    db = str(tmp_path / "sim.wtidx")
+    with Index.open(db) as index:
+        index.add(first)
+        cold = index.report()
+        index.add(second)
+        warm = index.report()
+        entries = index.memo.stats()["entries"]
+    assert _hits(cold) == 0 and _hits(warm) > 0  # the first day's pages were not looked at again
+    assert os.path.isfile(db + ".memo") and entries > 0
+    _same(warm, scan([str(first), str(second)]))
+    with Index.open(db, memo=False) as index:  # the same without one
+        assert index.memo is None and "turned off" in index.memo_note
+        _same(index.report(), warm)
+
+
+def test_a_damaged_memo_is_computed_again_not_believed(tmp_path):
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        clean = index.report()
+    memo = sqlite3.connect(db + ".memo")
+    keys = [k for (k,) in memo.execute("SELECT key FROM memo")]
+    assert keys
+    # every kind of damage: not JSON, JSON of the wrong shape, the right shape with wrong types
+    garbage = [b"\x00not json", b"{}", b"[1, 2]", json.dumps([[["ap", "credit", "x", "0", 1, "strong"]], []]).encode(),
+               json.dumps([["agency:ap", "credit", "strong", "text", "x", 1.5, 2]]).encode(),
+               json.dumps([[[0, "x"]], 0.5, 0.5]).encode()]
+    memo.executemany("UPDATE memo SET value = ? WHERE key = ?", [(garbage[i % len(garbage)], k)
+                                                                  for i, k in enumerate(keys)])
+    memo.commit()
+    memo.close()
+    with Index.open(db, writer=False) as index:
+        damaged = index.report()
+        assert _hits(damaged) == 0 and _hits(damaged, "credits") == 0
+        _same(damaged, clean)
+        # a damaged entry is replaced by the value computed: the next report reads it
+        assert _hits(index.report()) > 0
+
+
+def test_credits_and_alignments_come_from_the_memo(tmp_path):
+    with Index.open("memory:") as index:
+        index.add(str(ROOT / "data"))
+        cold = index.report()
+        warm = index.report()
+    assert warm.clusters and _hits(warm, "credits") > 0 and _hits(warm, "align") > 0
+    assert _hits(cold, "credits") == 0 and _hits(cold, "align") == 0
+    _same(cold, warm)
+
+
+def test_another_registry_gives_other_keys_and_empties_a_memo_file(tmp_path):
+    from wiretrace import registry
+
+    before = salt()
+    user = tmp_path / "agencies.toml"
+    user.write_text('[[agency]]\nid = "zetawire"\nname = "Zeta Wire"\naliases = ["Zetawire"]\n', encoding="utf-8")
+    registry.activate([str(user)])
+    try:
+        after = salt()
+    finally:
+        registry.activate([])
+    assert before != after and salt() == before
+    assert memo_key("wire", before, "text") != memo_key("wire", after, "text")
+    path = str(tmp_path / "x.memo")
+    memo = SQLiteMemo(path, before)
+    memo.put([(b"k" * 16, b"[]")])
+    memo.close()
+    reader = SQLiteMemo(path, after, writer=False)  # may not empty it: reads nothing from it, writes nothing
+    assert reader.get([b"k" * 16]) == {} and reader.stale
+    reader.put([(b"j" * 16, b"[]")])
+    reader.close()
+    assert SQLiteMemo(path, before).get([b"k" * 16]) == {b"k" * 16: b"[]"}
+    writer = SQLiteMemo(path, after)
+    assert writer.get([b"k" * 16]) == {} and writer.stats()["entries"] == 0
+
+
+def test_keys_are_length_prefixed_and_typed():
+    s = b"salt"
+    assert memo_key("x", s, "ab", "c") != memo_key("x", s, "a", "bc")
+    assert memo_key("x", s, "1") != memo_key("x", s, 1) != memo_key("x", s, None)
+    assert memo_key("x", s, "\ud800 lone surrogate") == memo_key("x", s, "\ud800 lone surrogate")
+    assert len(memo_key("x", s)) == 16 and memo_key("x", s) != memo_key("y", s)
+    memo = MemoryMemo()
+    memo.put([(b"a", b"1"), (b"a", b"2")])
+    assert memo.get([b"a", b"b"]) == {b"a": b"1"}
+
+
+def test_a_planted_link_or_an_unwritable_memo_only_turns_it_off(tmp_path):
+    db = tmp_path / "idx.wtidx"
+    with Index.open(str(db)) as index:
+        index.add(str(ROOT / "data"))
+    target = tmp_path / "elsewhere.sqlite"
+    (tmp_path / "idx.wtidx.memo").symlink_to(target)
+    with Index.open(str(db), writer=False) as index:
+        report = index.report()
+        assert index.memo is None and "symbolic link" in index.memo_note
+    assert not target.exists() and report.clusters
+    (tmp_path / "idx.wtidx.memo").unlink()
+    (tmp_path / "idx.wtidx.memo").write_bytes(b"not a database at all" * 100)
+    with Index.open(str(db), writer=False) as index:
+        _same(index.report(), report)
+        assert index.memo is None and "not used" in index.memo_note
+
+
+def test_index_report_on_the_command_line_keeps_a_memo_and_can_go_without(tmp_path, capsys):
+    db = str(tmp_path / "demo.wtidx")
+    assert main(["index", "add", str(ROOT / "data"), "--db", db]) == 0
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "a"), "--no-html"]) == 0
+    assert os.path.getsize(db + ".memo") > 0
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "b"), "--no-html"]) == 0
+    os.remove(db + ".memo")
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(db + ".memo" + suffix):
+            os.remove(db + ".memo" + suffix)
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "c"), "--no-html", "--no-memo"]) == 0
+    assert not os.path.exists(db + ".memo")
+    capsys.readouterr()
+    reports = [json.loads((tmp_path / d / "report.json").read_text(encoding="utf-8")) for d in "abc"]
+    for r in reports:
+        r.pop("run_id")
+        r.pop("stats")
+    assert reports[0] == reports[1] == reports[2]
+    assert main(["index", "stats", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["memo"]["entries"] == 0  # deleted, and --no-memo made none
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "d"), "--no-html", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["index", "stats", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["memo"]["entries"] > 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_memo_does_not_depend_on_the_workers(tmp_path, workers):
+    from wiretrace.config import Config
+
+    with Index.open("memory:", Config(workers=workers)) as index:
+        index.add(str(ROOT / "data"))
+        cold, warm = index.report(), index.report()
+    _same(cold, warm)
