@@ -4,7 +4,7 @@ side with a datasketch ``MinHashLSH`` holding the same signatures.
 Usage::
 
     .venv/bin/python benchmarks/bench_index.py [--docs N] [--new 1000,10000]
-        [--queries Q] [--redis] [--datasketch-docs M] [--json OUT]
+        [--queries Q] [--redis] [--datasketch-docs M] [--full-report] [--json OUT]
 
 The synthetic corpus of ``bench_throughput.py`` (:mod:`wiretrace.evaluation.synthetic`)
 is generated for ``N`` + the largest ``--new`` documents; the first ``N``
@@ -27,6 +27,12 @@ stories included: the corpus copies only earlier documents). Measured:
   verifies every candidate exactly and places it (origin, credit); with
   ``--redis``, the same on datasketch's Redis storage;
 * with ``--redis``: the wiretrace index on Redis (build, check, add 1,000);
+* with ``--full-report``: on a copy of the index, a day of an index that
+  keeps a memo (:mod:`wiretrace.memo`): yesterday's full report without a
+  memo, then with one (which writes it), the add of the first ``--new``
+  size and its report (``delta``, with the memo), then today's full report
+  without the memo and with it (seconds each, which stages found values in
+  the memo, the memo file's size, and whether the two reports are equal);
 * **syndicated**: a story added on ``--syndicated`` sites (500), then
   ``check`` of four excerpts of a quarter of it (too little of it for LSH:
   only anchors find them, and each anchor is in more documents than
@@ -128,6 +134,53 @@ def add_new(uri: str, new: Path) -> dict[str, Any]:
             "delta_clusters": len(delta.clusters)}
 
 
+def _same_report(a: Any, b: Any) -> bool:
+    x, y = a.to_dict(), b.to_dict()
+    for report in (x, y):
+        report.pop("run_id")
+        report.pop("stats")
+    return x == y
+
+
+def full_report(uri: str, new: Path) -> dict[str, Any]:
+    """A day of an index that keeps a memo (wiretrace.memo): yesterday's full
+    report (which writes the memo), today's add and its report (``delta``,
+    with the memo), then today's full report without the memo and with it."""
+    memo_file = Path(f"{uri}.memo")
+    out: dict[str, Any] = {}
+    with Index.open(uri, memo=False) as index:
+        started = time.perf_counter()
+        index.report()
+        out["yesterday_report_no_memo_seconds"] = round(time.perf_counter() - started, 2)
+    with Index.open(uri) as index:
+        started = time.perf_counter()
+        index.report()
+        out["yesterday_report_writing_memo_seconds"] = round(time.perf_counter() - started, 2)
+        out["memo_after_yesterday"] = index.memo.stats()
+        started = time.perf_counter()
+        added = index.add(str(new))
+        out["add_seconds"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        delta = index.delta(added)
+        out["delta_with_memo_seconds"] = round(time.perf_counter() - started, 3)
+        out["delta_documents"] = len(delta.documents)
+    with Index.open(uri, memo=False) as index:
+        started = time.perf_counter()
+        plain = index.report()
+        out["today_report_no_memo_seconds"] = round(time.perf_counter() - started, 2)
+    with Index.open(uri) as index:
+        started = time.perf_counter()
+        memoised = index.report()
+        out["today_report_with_memo_seconds"] = round(time.perf_counter() - started, 2)
+        out["memo_hits"] = {stage: memoised.stats["stages"][stage].get("memo_hits")
+                            for stage in ("wire", "credits", "provenance", "align")}
+        out["memo_file_mb"] = round(memo_file.stat().st_size / 2**20, 1) if memo_file.exists() else 0
+    out["stage_seconds_no_memo"] = {k: round(v["seconds"], 2) for k, v in plain.stats["stages"].items()}
+    out["stage_seconds_with_memo"] = {k: round(v["seconds"], 2) for k, v in memoised.stats["stages"].items()}
+    out["same_report"] = _same_report(plain, memoised)
+    return out
+
+
 def syndicated(uri: str, sites: int) -> dict[str, Any]:
     from wiretrace.evaluation.synthetic import generate_corpus as corpus_of
 
@@ -195,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-docs", type=int, default=None, help="index size on Redis (default: --docs)")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--syndicated", type=int, default=500, help="sites of the syndicated story (0: skip)")
+    parser.add_argument("--full-report", action="store_true",
+                        help="also: yesterday's full report, today's add of the first --new size and today's full "
+                             "report, with the memo and without (wiretrace.memo)")
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
     console = Console()
@@ -228,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
             out["add"][size] = add_new(str(copy), folder / f"new{size}.jsonl")
             console.print(f"add {size}", out["add"][size])
             copy.unlink()
+        if args.full_report:
+            copy = folder / "day.wtidx"
+            shutil.copy(db, copy)
+            out["full_report"] = full_report(str(copy), folder / f"new{sizes[0]}.jsonl")
+            console.print("full report", out["full_report"])
+            for path in folder.glob("day.wtidx*"):
+                path.unlink()
         if args.syndicated:
             out["syndicated"] = syndicated(str(db), args.syndicated)
             console.print("syndicated", out["syndicated"])
@@ -279,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     for size, a in out["add"].items():
         table.add_row(f"add {size:,} new + their report (s)", f"{a['add_seconds']} + {a['delta_seconds']} = "
                                                               f"{a['total_seconds']}")
+    if "full_report" in out:
+        f = out["full_report"]
+        table.add_row("full report after the add: no memo / memo (s)",
+                      f"{f['today_report_no_memo_seconds']} / {f['today_report_with_memo_seconds']}"
+                      f"{'' if f['same_report'] else ' (reports differ!)'}")
+        table.add_row("memo file (MB)", str(f["memo_file_mb"]))
     if "syndicated" in out:
         s = out["syndicated"]
         table.add_row(f"excerpts of a story on {s['sites']} sites found", f"{s['found']} of {s['excerpts']}")

@@ -94,12 +94,13 @@ def test_a_damaged_memo_is_computed_again_not_believed(tmp_path):
         assert _hits(index.report()) > 0
 
 
-def test_credits_and_alignments_come_from_the_memo(tmp_path):
+def test_credits_provenance_and_alignments_come_from_the_memo(tmp_path):
     with Index.open("memory:") as index:
         index.add(str(ROOT / "data"))
         cold = index.report()
         warm = index.report()
     assert warm.clusters and _hits(warm, "credits") > 0 and _hits(warm, "align") > 0
+    assert _hits(warm, "provenance") == len(warm.clusters) and _hits(cold, "provenance") == 0
     assert _hits(cold, "credits") == 0 and _hits(cold, "align") == 0
     _same(cold, warm)
 

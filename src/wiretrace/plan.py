@@ -420,7 +420,10 @@ def _credits(s: State, executor: LocalExecutor) -> None:
 
 def _provenance(s: State, executor: LocalExecutor) -> None:
     with s.log.stage("provenance", items_in=len(s.components)) as stage:
-        s.traced = provenance_stage(s.documents, s.sets, s.verified, s.components, s.wire, executor)
+        hits: list[int] = []
+        s.traced = provenance_stage(s.documents, s.sets, s.verified, s.components, s.wire, executor, s.memo, hits)
+        if s.memo is not None:
+            stage["memo_hits"] = sum(hits)
         stage["items_out"] = sum(len(t.edges) for t in s.traced)
         stage["unknown_origins"] = sum(1 for t in s.traced if t.origin.kind == "unknown")
 

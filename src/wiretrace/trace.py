@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import xxhash
 
 from wiretrace.align import align_pairs
 from wiretrace.attribution import UNNAMED_AGENCIES, Attribution, Credits, attribute, farm_score, rank_sites, site_report
@@ -28,7 +29,7 @@ from wiretrace.executor import LocalExecutor
 from wiretrace.memo import Memo, checked
 from wiretrace.chrome import line_key
 from wiretrace.networks import TEMPLATE_LINE_WORDS, account_key, site_networks
-from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, Member, Origin, trace_cluster
+from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, CopyEdge, Member, Origin, trace_cluster
 from wiretrace.records import Document
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
@@ -165,8 +166,13 @@ def provenance_stage(
     components: Sequence[Sequence[int]],
     wire: Sequence[WireEvidence],
     executor: LocalExecutor | None = None,
+    memo: Memo | None = None,
+    hits: list[int] | None = None,
 ) -> list[ClusterProvenance]:
-    """Origin and copy edges of every cluster (cluster ids c1, c2, ...)."""
+    """Origin and copy edges of every cluster (cluster ids c1, c2, ...).
+    ``memo`` (:mod:`wiretrace.memo`): a cluster traced before (the same
+    members, texts, dates, credits and pairs) is taken from it (``hits``
+    gets how many)."""
     cluster_of = {i: number for number, members in enumerate(components) for i in members}
     pairs: list[dict[tuple[int, int], VerifiedPair]] = [{} for _ in components]
     for p in verified:
@@ -176,7 +182,49 @@ def provenance_stage(
     # over the corpus): an executor that ships items (Ray) sends each cluster once
     items = [(number, [(i, documents[i], sets[i], wire[i]) for i in members], pairs[number - 1])
              for number, members in enumerate(components, start=1)]
-    return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
+    if memo is None:
+        return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
+    salted = memos.salt()
+    traced = memos.memoised(memo, [_provenance_key(salted, item) for item in items],
+                            lambda missing: (executor or LocalExecutor()).map(_trace_one, [items[n] for n in missing],
+                                                                              min_items=500),
+                            _provenance_value, _provenance_from, hits)
+    for number, cluster in enumerate(traced, start=1):  # its rank in this report: not a part of the key
+        cluster.cluster = f"c{number}"
+    return traced
+
+
+def _provenance_key(salted: bytes, item: tuple[int, list[tuple[int, Document, np.ndarray, WireEvidence]],
+                                               dict[tuple[int, int], VerifiedPair]]) -> bytes:
+    """A cluster's key: what :func:`_trace_one` reads of it -- its members as
+    provenance sees them, in order, and its pairs, by position in the cluster."""
+    _, rows, pairs = item
+    local = {i: n for n, (i, *_) in enumerate(rows)}
+    members = [[doc.id, doc.site, doc.published, doc.published_source, xxhash.xxh3_128_hexdigest(shingles.tobytes()),
+                _carried_agencies(evidence, doc.site), agency_for_site(doc.site), evidence.credited_sites]
+               for _, doc, shingles, evidence in rows]
+    linked = sorted([local[a], local[b], p.shared, p.jaccard, p.containment_a_in_b, p.containment_b_in_a, p.via]
+                    for (a, b), p in pairs.items())
+    return memos.memo_key("provenance", salted, json.dumps([members, linked], default=str))
+
+
+def _provenance_value(traced: ClusterProvenance) -> dict[str, Any]:
+    o = traced.origin
+    return {"origin": [o.kind, o.agency, o.document, o.reason, o.outlet],
+            "edges": [[e.source, e.copy, e.direction, e.basis, e.evidence] for e in traced.edges],
+            "parent": traced.parent}
+
+
+def _provenance_from(data: dict[str, Any]) -> ClusterProvenance:
+    text, maybe = str, (str, type(None))
+    kind, agency, document, reason, outlet = data["origin"]
+    origin = Origin(checked(kind, text), checked(agency, maybe), checked(document, maybe), checked(reason, text),
+                    checked(outlet, maybe))
+    edges = [CopyEdge(checked(source, text), checked(copy, text), checked(direction, text),
+                      [checked(b, text) for b in checked(basis, list)], checked(evidence, dict))
+             for source, copy, direction, basis, evidence in checked(data["edges"], list)]
+    parent = {checked(k, text): checked(v, maybe) for k, v in checked(data["parent"], dict).items()}
+    return ClusterProvenance("", origin, edges, parent)
 
 
 def _trace_one(item: tuple[int, list[tuple[int, Document, np.ndarray, WireEvidence]],
