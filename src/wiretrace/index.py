@@ -344,23 +344,12 @@ class Index:
         added gives (module doc)."""
         documents: list[Document] = []
         spill = None
-        keys: dict[int, int] = {}
-        for key, payload in self.store.records():  # texts go to a spill as they are read, past its threshold
+        for _, payload in self.store.records():  # texts go to a spill as they are read, past its threshold
             documents.append(Document(**json.loads(payload)))
-            keys[id(documents[-1])] = key
             spill = spill_as_read(documents, self.config, self.executor, spill)
         skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
         return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
-                               spill=spill, memo=self.memo, stored_sets=self._sets_of(keys))
-
-    def _sets_of(self, keys: dict[int, int]) -> Callable[[Sequence[Document]], list[np.ndarray | None]]:
-        """The stored shingle sets of documents read from records (``keys``:
-        each one's record key, by object) -- the sets of their whole texts."""
-        def sets_of(docs: Sequence[Document]) -> list[np.ndarray | None]:
-            wanted = [keys.get(id(d)) for d in docs]
-            found = self.store.get_sets(sorted({k for k in wanted if k is not None}))
-            return [found.get(k) if k is not None else None for k in wanted]
-        return sets_of
+                               spill=spill, memo=self.memo)
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""
@@ -530,8 +519,7 @@ class Index:
                                                                                           if k not in docs]))
         involved = [docs[k] for k in sorted(docs)]
         return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved),
-                               executor=self.executor, memo=self.memo,
-                               stored_sets=self._sets_of({id(d): k for k, d in docs.items()}))
+                               executor=self.executor, memo=self.memo)
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:

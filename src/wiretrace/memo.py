@@ -7,8 +7,9 @@ its value is what the step gives for those inputs. A step that finds its key
 uses the value and does not run; so a report made with a memo is the report
 made without one, *by construction*, and a memo can be deleted at any time.
 This is what makes an index's report incremental (issue 13): after an add,
-the per-document and per-pair work of the pages already reported is read
-back, and only what the add changed runs again. What a memo keeps, and why
+the per-page, per-pair and per-cluster work already done is read back, and
+only what the add changed runs again; the steps over the whole corpus
+(chrome, candidates, verification, clusters, sites) run in full. What a memo keeps, and why
 those steps: :data:`STEPS`.
 
 Values are JSON, never pickles: a memo file is an input like any other, and
@@ -17,8 +18,9 @@ a miss: the step runs. A memo written with other code or other registries
 (another salt) is emptied when a process that may write opens it.
 
 Backends: :class:`MemoryMemo` (a dictionary) and :class:`SQLiteMemo` (a
-file beside a SQLite index, ``PATH.memo``; writes are batched, readers of
-the index may write it, and concurrent writers wait for each other).
+file beside a SQLite index, ``PATH.memo``; each batch of values is one
+transaction, readers of the index may write it, and concurrent writers wait
+for each other).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,19 +38,19 @@ import xxhash
 __all__ = ["Memo", "MemoryMemo", "SQLiteMemo", "open_memo", "salt", "memo_key", "lookup", "keep", "memoised",
            "checked", "STEPS"]
 
-#: The steps that keep values, each cheap to store against what it costs to
-#: run (seconds of a 101,000-document index's report, measured before the
-#: memo: benchmarks/bench_index.py): the wire markers and leftover generator
-#: text of a page's full text (a few hundred bytes a page, 1.9 s), the credits
-#: of a clustered page (1.5 s), the aligned passages of a pair (0.9 s). Shingle
-#: sets and signatures are not kept: they would double the index's size on
-#: disk (~5 KB a page) for about 2 s of the ~3 s they take.
-STEPS = ("wire", "credits", "align")
+#: The steps that keep values: each is costly against the bytes it keeps --
+#: the wire markers and leftover generator text of a page's full text, the
+#: credits of a clustered page, the origin and copy edges of a cluster, the
+#: aligned passages of a pair (a few hundred bytes each). Shingle sets and
+#: signatures are not kept: taking a page's set from the index and its
+#: signature from a memo (tried: ~600 bytes a page more) saved about a seventh
+#: of a 100,000-page report's fingerprint step, the lookups costing most of what
+#: shingling does, for a memo six times larger (ad hoc, not a repo command).
+STEPS = ("wire", "credits", "provenance", "align")
 
 T = TypeVar("T")
 
 _SALT: dict[str, bytes] = {}
-_PUT_BATCH = 4096  # entries per write transaction
 #: A lookup of at least this share of a memo's entries reads all of it in one
 #: pass: for 100,000 keys of a 100,000-entry memo, 0.10 s against 0.25 s for
 #: lookups by key (500 a statement), measured ad hoc.
@@ -79,21 +82,34 @@ def salt() -> bytes:
     return h.digest()
 
 
+_PART = struct.Struct("<cQ")  # a part's type and length, before its bytes
+_STEP_HASHERS: dict[tuple[bytes, str], Any] = {}
+
+
 def memo_key(step: str, salted: bytes, *parts: str | bytes | int | None) -> bytes:
     """The key of ``step`` for the inputs ``parts``: XXH3-128 of the salt,
-    the step's name and each part, length-prefixed (so that no two lists
-    of parts give the same bytes)."""
-    h = xxhash.xxh3_128(salted)
-    for part in (step, *parts):
-        if part is None:
-            data = b"\xff"
-        elif isinstance(part, int):
-            data = b"i" + str(part).encode()
-        elif isinstance(part, str):
-            data = b"s" + part.encode("utf-8", "surrogatepass")
+    the step's name and each part, each with its type and length (so that
+    no two lists of parts give the same bytes)."""
+    base = _STEP_HASHERS.get((salted, step))
+    if base is None:
+        base = xxhash.xxh3_128(salted)
+        name = step.encode()
+        base.update(_PART.pack(b"s", len(name)) + name)
+        _STEP_HASHERS[(salted, step)] = base
+    h = base.copy()
+    for part in parts:
+        if isinstance(part, str):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(_PART.pack(b"s", len(data)))
+        elif isinstance(part, bytes):
+            data = part
+            h.update(_PART.pack(b"b", len(data)))
+        elif part is None:
+            data = b""
+            h.update(_PART.pack(b"n", 0))
         else:
-            data = b"b" + part
-        h.update(len(data).to_bytes(8, "little"))
+            data = str(int(part)).encode()
+            h.update(_PART.pack(b"i", len(data)))
         h.update(data)
     return h.digest()
 
@@ -144,7 +160,10 @@ class SQLiteMemo(Memo):
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS memo (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            # values in rowid order, a small index of keys: three times faster to fill than
+            # a table keyed by the (random) keys, whose pages split all over for each insert
+            self._db.execute("CREATE TABLE IF NOT EXISTS memo (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, "
+                             "value BLOB NOT NULL)")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
             row = self._db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
             self.stale = row is not None and bytes(row[0]) != salted
@@ -184,16 +203,17 @@ class SQLiteMemo(Memo):
     def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         if self.stale:
             return
-        items = list(items)
+        items = sorted(items)
+        if not items:
+            return
         self._count = None
-        for start in range(0, len(items), _PUT_BATCH):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", items[start:start + _PUT_BATCH])
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._db.execute("BEGIN IMMEDIATE")  # one transaction: a memo has nothing to resume
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)", items)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def stats(self) -> dict[str, Any]:
         entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +102,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
                     progress: Progress | None = None, line_counts: LineCounts | None = None,
-                    executor: Any = None, spill: Spill | None = None, memo: Memo | None = None,
-                    stored_sets: Callable[[Sequence[Document]], list[Any]] | None = None) -> Report:
+                    executor: Any = None, spill: Spill | None = None, memo: Memo | None = None) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
@@ -113,9 +112,7 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
     ``spill``: where the documents' texts already are (:func:`spill_as_read`);
     without one, a run of ``run.spill_documents`` or more starts its own.
     ``memo``: values of an earlier run to take rather than compute again
-    (:mod:`wiretrace.memo`: the same report, by construction);
-    ``stored_sets``: the shingle sets an index holds of documents' whole
-    texts (with a memo, a page that lost no chrome line is not shingled again)."""
+    (:mod:`wiretrace.memo`: the same report, by construction)."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -126,20 +123,18 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo, stored_sets)
+        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
              started: float, line_counts: LineCounts | None = None, executor: Any = None,
-             spill: Spill | None = None, memo: Memo | None = None,
-             stored_sets: Callable[[Sequence[Document]], list[Any]] | None = None) -> Report:
+             spill: Spill | None = None, memo: Memo | None = None) -> Report:
     """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
     ``executor``, or the local executor with the run's workers."""
     if spill is None and _spills(config, executor, len(documents)):
         spill = _spill_all(documents, config)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
-    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo,
-                          stored_sets=stored_sets), executor)
+    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo), executor)
 
 
 def spill_as_read(documents: list[Document], config: Config, executor: Any, spill: Spill | None) -> Spill | None:

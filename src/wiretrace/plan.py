@@ -29,7 +29,6 @@ only pairs that pass exact verification reach the report.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +36,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import xxhash
 
 from wiretrace.candidates import anchor_candidates, lsh_candidates
 from wiretrace.chrome import LineCounts, strip_chrome
@@ -45,7 +43,7 @@ from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.credits import same_publisher
 from wiretrace.executor import LocalExecutor
-from wiretrace.fingerprint import Fingerprints, fingerprint_all
+from wiretrace.fingerprint import fingerprint_all
 from wiretrace import memo as memos
 from wiretrace.memo import Memo, checked
 from wiretrace.lineage import lineage_members, lineages, split_versions, version_pairs
@@ -92,8 +90,6 @@ class State:
     line_counts: LineCounts | None = None  # chrome judged by these (an index's), else by the documents'
     spill: Spill | None = None  # texts and shingle sets kept on disk (wiretrace.spill), or in memory
     memo: Memo | None = None  # values of earlier runs, by a key of their inputs (wiretrace.memo)
-    # the shingle sets an index holds of these documents' whole texts (None: one it does not hold)
-    stored_sets: Callable[[Sequence[Document]], list[np.ndarray | None]] | None = None
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
@@ -194,14 +190,9 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
         known = memos.lookup(s.memo, keys, _wire_from, lambda v: (list(v[0]), [dict(f) for f in v[1]]))
         if known:
             originals = _Unless(originals, known)
-    reused: dict[int, tuple[np.ndarray, int, np.ndarray, np.ndarray]] = {}
-    if s.memo is not None and s.stored_sets is not None and s.spill is None:
-        reused = _stored_fingerprints(s, keys, known)
-        fingerprints = _fingerprint_rest(s, reused, originals, executor, advance)
-    else:
-        fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
-                                       batch_size=config.batch_size, workers=executor.workers, progress=advance,
-                                       originals=originals, executor=executor, spill=s.spill)
+    fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
+                                   batch_size=config.batch_size, workers=executor.workers, progress=advance,
+                                   originals=originals, executor=executor, spill=s.spill)
     if s.memo is not None:
         for i, (markers, leftovers) in known.items():
             fingerprints.markers[i], fingerprints.leftovers[i] = markers, leftovers
@@ -223,7 +214,6 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
             log.stages[name]["peak_rss_is_lifetime"] = True
     if s.memo is not None:
         log.stages["wire"]["memo_hits"] = len(known)
-        log.stages["fingerprint"]["memo_hits"] = len(reused)
 
     keep = []
     for i, words in enumerate(fingerprints.words):
@@ -259,79 +249,6 @@ class _Unless(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         return None if i in self.known else self.texts[i]
-
-
-def _stored_fingerprints(s: State, wire_keys: list[bytes], known: dict[int, Any]
-                         ) -> dict[int, tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
-    """Fingerprints of the pages fingerprinted before that lost no chrome
-    line (the text fingerprinted is the whole text): the shingle set the
-    index holds of it (``s.stored_sets``, made by the same function), and
-    the memo's word count, signature and quoted shingles. New pages, and
-    pages whose site's chrome changed, are not among them."""
-    c = s.config
-    whole = [i for i in known if s.chrome_removed[i] == 0 and s.texts[i] == s.documents[i].text]
-    salted = memos.salt()
-    keys = [memos.memo_key("fingerprint", salted, wire_keys[i], c.shingle_size, c.num_perm, c.seed) for i in whole]
-    found = memos.lookup(s.memo, keys, _fingerprint_from)
-    stored = s.stored_sets([s.documents[whole[n]] for n in found]) if found else []
-    out = {}
-    for (n, (words, signature, quoted, checksum)), shingles in zip(found.items(), stored):
-        # the set this code makes of the text (the checksum, kept with the memo's salt) is
-        # the one stored: an index written by other code may hold other sets
-        if shingles is not None and len(signature) == c.num_perm and _checksum(shingles) == checksum:
-            free = shingles if quoted is None else np.setdiff1d(shingles, quoted, assume_unique=True)
-            out[whole[n]] = (shingles, words, signature, free)
-    return out
-
-
-def _fingerprint_rest(s: State, reused: dict[int, tuple[np.ndarray, int, np.ndarray, np.ndarray]],
-                      originals: Sequence[str | None], executor: LocalExecutor, advance: Callable[[int], None]) -> Any:
-    """All the fingerprints, in order: ``reused``, and the others made now
-    (and kept in the memo when their text is the whole page's)."""
-    c = s.config
-    rest = [i for i in range(len(s.documents)) if i not in reused]
-    made = fingerprint_all([s.texts[i] for i in rest], c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size,
-                           workers=executor.workers, progress=advance, originals=[originals[i] for i in rest],
-                           executor=executor)
-    advance(len(reused))
-    n = len(s.documents)
-    sets: list[Any] = [None] * n
-    free: list[Any] = [None] * n
-    words = [0] * n
-    signatures = np.empty((n, c.num_perm), dtype=np.uint32)
-    markers: list[Any] = [[] for _ in range(n)]
-    leftovers: list[Any] = [[] for _ in range(n)]
-    for i, (shingles, count, signature, free_set) in reused.items():
-        sets[i], words[i], signatures[i], free[i] = shingles, count, signature, free_set
-    for row, i in enumerate(rest):
-        sets[i], free[i], words[i], signatures[i] = made.sets[row], made.free_sets[row], made.words[row], made.signatures[row]
-        markers[i], leftovers[i] = made.markers[row], made.leftovers[row]
-    salted = memos.salt()
-    texts = TextsOf(s.documents)
-    memos.keep(s.memo, ((memos.memo_key("fingerprint", salted, memos.memo_key("wire", salted, texts[i]),
-                                        c.shingle_size, c.num_perm, c.seed),
-                         (words[i], signatures[i], None if free[i] is sets[i] else np.setdiff1d(sets[i], free[i]),
-                          _checksum(sets[i])))
-                        for i in rest if s.chrome_removed[i] == 0 and s.texts[i] == texts[i]), _fingerprint_value)
-    return Fingerprints(sets, words, signatures, made.seconds, markers, free, leftovers)
-
-
-def _checksum(shingles: np.ndarray) -> str:
-    return xxhash.xxh3_64_hexdigest(np.asarray(shingles, dtype="<u8").tobytes())
-
-
-def _fingerprint_value(value: tuple[int, np.ndarray, np.ndarray | None, str]) -> list[Any]:
-    words, signature, quoted, checksum = value
-    return [words, base64.b64encode(np.asarray(signature, dtype="<u4").tobytes()).decode(),
-            None if quoted is None else base64.b64encode(np.asarray(quoted, dtype="<u8").tobytes()).decode(), checksum]
-
-
-def _fingerprint_from(data: list[Any]) -> tuple[int, np.ndarray, np.ndarray | None, str]:
-    words, signature, quoted, checksum = data
-    return (checked(words, int), np.frombuffer(base64.b64decode(checked(signature, str), validate=True), dtype="<u4"),
-            None if quoted is None else
-            np.frombuffer(base64.b64decode(checked(quoted, str), validate=True), dtype="<u8").astype(np.uint64),
-            checked(checksum, str))
 
 
 def _wire_value(value: tuple[list[Any], list[dict[str, Any]]]) -> list[Any]:
