@@ -156,3 +156,40 @@ def test_real_pages_link_sites_by_accounts_and_their_looks_point_at_one_owner():
     assert result["scan"]["networks"] >= 20 and result["scan"]["copying_networks"] == 0
     looks = result["look_pairs"]
     assert looks["pairs"] >= 80 and looks["unread"] <= 5 and looks["one_owner_share"] >= 0.9
+
+
+def _without_run(report) -> dict:
+    out = report.to_dict()
+    out.pop("run_id")
+    stats = out.pop("stats")
+    out["counts"] = {k: v for k, v in stats.items() if k not in ("stages", "total_seconds", "workers")}
+    return out
+
+
+def test_reuters_added_in_two_parts_reports_the_same_with_the_memo_of_the_first(tmp_path):
+    # real wire copy: markers, credits, thousands of clusters renumbered by the second part
+    from wiretrace.index import Index
+
+    files = sorted(shared_dataset("reuters21578_json").glob("reuters-*.json"))
+    db = str(tmp_path / "reuters.wtidx")
+    with Index.open(db) as index:
+        index.add(files[: len(files) // 2])
+        index.report()  # writes the memo
+        index.add(files[len(files) // 2:])
+        warm = index.report()
+    hits = {stage: warm.stats["stages"][stage].get("memo_hits", 0) for stage in ("wire", "credits", "provenance")}
+    assert all(hits.values()), hits
+    with Index.open(db, memo=False) as index:
+        assert _without_run(index.report()) == _without_run(warm)
+
+
+def test_real_pages_report_the_same_from_the_memo(tmp_path):
+    # real pages: metadata, links, bylines and titles in the credits' keys
+    from wiretrace.index import Index
+
+    root = shared_dataset("real_news_pages") / "pages"
+    with Index.open("memory:") as index:
+        index.add(str(root))
+        cold, warm = index.report(), index.report()
+    assert warm.stats["stages"]["wire"]["memo_hits"] == warm.stats["documents"]
+    assert _without_run(cold) == _without_run(warm)
