@@ -45,6 +45,7 @@ from markupsafe import Markup, escape
 
 from wiretrace.executor import LocalExecutor
 from wiretrace.report import cluster_headline
+from wiretrace.rows import by_id
 
 __all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
@@ -371,7 +372,7 @@ class _Model:
     def __init__(self, report: Mapping[str, Any], options: HtmlOptions) -> None:
         self.report = report
         self.options = options
-        self.docs = {d["id"]: d for d in report["documents"]}
+        self.docs = by_id(report["documents"])  # rows of wiretrace.rows read a spilled text only when asked
         self.provenance = {p["cluster"]: p for p in report.get("provenance", [])}
         self.jaccard: dict[tuple[str, str], float] = {}
         for pair in report.get("pairs", []):
@@ -700,7 +701,7 @@ class _Model:
 
     def site_articles(self) -> dict[str, list[dict[str, Any]]]:
         by_site: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for doc in self.report["documents"]:
+        for doc in self.docs.values():
             if doc.get("cluster") and doc.get("site"):
                 attribution = doc.get("attribution") or {}
                 by_site[doc["site"]].append({
@@ -719,7 +720,7 @@ class _Model:
     def overview(self) -> dict[str, Any]:
         report = self.report
         stats = report.get("stats", {})
-        statuses = Counter(self.status(d) for d in report["documents"] if d.get("cluster"))
+        statuses = Counter(self.status(d) for d in self.docs.values() if d.get("cluster"))
         copies = sum(statuses[s] for s in ("credited", "uncredited", "miscredited", "unknown"))
         sources: dict[str, dict[str, Any]] = {}
         for cluster in report["clusters"]:
@@ -739,7 +740,7 @@ class _Model:
         for entry in top:
             entry["credited_share"] = _percent(entry["credited"] / entry["copies"]) if entry["copies"] else ""
         documents = stats.get("documents", len(report["documents"]))
-        in_clusters = stats.get("documents_in_clusters", sum(1 for d in report["documents"] if d.get("cluster")))
+        in_clusters = stats.get("documents_in_clusters", sum(1 for d in self.docs.values() if d.get("cluster")))
         return {
             "documents": documents,
             "inputs": stats.get("inputs_read", documents + len(report.get("skipped", []))),

@@ -22,7 +22,7 @@ import re
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -32,7 +32,8 @@ from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
 from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
-from wiretrace.spill import set_sizes
+from wiretrace.rows import Rows, SpilledText, by_id
+from wiretrace.spill import SpilledDocument, set_sizes
 from wiretrace.verify import VerifiedPair
 
 
@@ -102,6 +103,15 @@ class Report:
         raise KeyError(cluster_id)
 
     def to_dict(self) -> dict[str, Any]:
+        """report.json's content as plain lists and dicts (``json.dumps`` takes it)."""
+        data = self._data()
+        if isinstance(data["documents"], Rows):
+            data["documents"] = list(data["documents"])
+        return data
+
+    def _data(self) -> dict[str, Any]:
+        """:meth:`to_dict`, the document rows as held (:class:`~wiretrace.rows.Rows`
+        past the spill's threshold: written a row at a time, never all as dicts)."""
         return {
             "format": REPORT_FORMAT,
             "version": REPORT_VERSION,
@@ -129,7 +139,7 @@ class Report:
         if indent != 2:
             return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         out = io.StringIO()
-        write_report_json(out.write, self.to_dict())
+        write_report_json(out.write, self._data())
         return out.getvalue()
 
     def write(self, out_dir: str | Path | OutputFolder, *, html: bool = True) -> dict[str, Path]:
@@ -166,7 +176,7 @@ class Report:
         opened_here = not folder.held
         folder.open()
         try:
-            data = self.to_dict()
+            data = self._data()
             # the provenance graph's three files are written by a forked process while
             # this one writes report.json, pairs.csv and report.html (a large run's graph
             # files take as long as the rest); a small run, and one past
@@ -230,7 +240,7 @@ class Report:
         """A short table for notebooks (Jupyter calls this); every value escaped."""
         from html import escape
 
-        docs = {d["id"]: d for d in self.documents}
+        docs = by_id(self.documents)
         rows = []
         for cluster in self.clusters[:_NOTEBOOK_ROWS]:
             headline = cluster_headline(cluster, docs)
@@ -267,7 +277,7 @@ class Report:
             ImportError: pandas is not installed (``pip install pandas``).
         """
         pd = _pandas()
-        docs = {d["id"]: d for d in self.documents}
+        docs = by_id(self.documents)
         columns = ["id", "size", "headline", "origin_kind", "origin", "sites", "members", "pairs",
                    "jaccard_min", "jaccard_max", "containment_max"]
         rows = []
@@ -306,8 +316,8 @@ def _pandas() -> Any:
     return pandas
 
 
-def _pair_rows(pairs: list[dict[str, Any]], documents: list[dict[str, Any]]) -> Iterator[list[Any]]:
-    docs = {d["id"]: d for d in documents}
+def _pair_rows(pairs: list[dict[str, Any]], documents: Sequence[dict[str, Any]]) -> Iterator[list[Any]]:
+    docs = by_id(documents)
     for pair in pairs:
         a, b = docs.get(pair["a"], {}), docs.get(pair["b"], {})
         yield [pair[c] for c in PAIR_COLUMNS] + [a.get("title"), a.get("site"), a.get("url"),
@@ -426,7 +436,8 @@ def build_report(
             }
         )
 
-    docs_out = []
+    # past the spill's threshold, rows are tuples and spilled texts stay in the spill (wiretrace.rows)
+    docs_out: list[dict[str, Any]] | Rows = Rows() if any(isinstance(d, SpilledDocument) for d in documents[:1]) else []
     generator_pages = 0
     for index, doc in enumerate(documents):
         entry = {
@@ -461,7 +472,9 @@ def build_report(
             entry["generator_text"] = found
             generator_pages += 1
         if config.report_texts == "all" or (config.report_texts == "clustered" and (index in cluster_of or index in reused)):
-            entry["text"] = doc.text  # what the offsets of wire markers and alignments refer to
+            # what the offsets of wire markers and alignments refer to; a spilled text stays in the spill
+            entry["text"] = (SpilledText(doc.__dict__["_texts"], doc.__dict__["_row"])
+                             if isinstance(doc, SpilledDocument) and "text" not in doc.__dict__ else doc.text)
         docs_out.append(entry)
 
     stats["generator_pages"] = generator_pages
@@ -604,7 +617,7 @@ def write_report_json(write: Callable[[str], Any], data: dict[str, Any]) -> None
         if not isinstance(key, str):  # as json.dumps writes a key: 1 -> "1", True -> "true"
             key = next(iter(json.loads(json.dumps({key: 0}, allow_nan=False))))
         write(f"  {json.dumps(key, ensure_ascii=False)}: ")
-        if isinstance(value, list) and value:
+        if isinstance(value, (list, Rows)) and value:
             write("[\n")
             for start in range(0, len(value), _JSON_ITEMS_PER_WRITE):
                 items = value[start: start + _JSON_ITEMS_PER_WRITE]

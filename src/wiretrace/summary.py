@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wiretrace.report import Report, cluster_headline
+from wiretrace.rows import by_id as rows_by_id
 
 __all__ = ["safe_text", "short_ids", "print_summary", "summary_dict", "progress_bar", "make_console"]
 
@@ -117,7 +118,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
             f"{_count(stats['candidate_pairs'], 'candidate')})",
         )
     )
-    by_id = {d["id"]: d for d in report.documents}
+    by_id = rows_by_id(report.documents)
     best: dict[str, tuple[float, float, str]] = {}
     for pair in report.pairs:
         for me, other, contained in (
