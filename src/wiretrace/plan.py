@@ -53,7 +53,7 @@ from wiretrace.records import Document, Skipped
 from wiretrace.report import Report, build_report
 from wiretrace.rewrites import find_rewrites
 from wiretrace.spill import Blanked, Spill, TextsOf, set_sizes
-from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss
+from wiretrace.stages import StageLog, peak_rss_mb, reset_peak_rss, return_freed_memory
 from wiretrace.trace import (
     align_stage,
     attribute_stage,
@@ -499,5 +499,6 @@ def run_plan(state: State, executor: LocalExecutor, plan: tuple[Step, ...] = SCA
     """Run ``plan``'s steps over ``state`` in order; returns the report."""
     for step in plan:
         step.run(state, executor)
+        return_freed_memory()  # before the next step forks its workers, and before the outputs are written
     assert state.report is not None, "the plan must end with the report step"
     return state.report

@@ -34,6 +34,7 @@ from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.rows import Rows, SpilledText, by_id
 from wiretrace.spill import SpilledDocument, set_sizes
+from wiretrace.stages import return_freed_memory
 from wiretrace.verify import VerifiedPair
 
 
@@ -172,6 +173,7 @@ class Report:
     def _write(self, out_dir: str | Path | OutputFolder, html: bool) -> dict[str, Path]:
         from wiretrace.executor import LocalExecutor, can_fork
 
+        return_freed_memory()  # what the analysis freed, before the writers fork
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
         opened_here = not folder.held
         folder.open()

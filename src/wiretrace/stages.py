@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["StageLog", "reset_peak_rss", "rss_mb", "peak_rss_mb"]
+__all__ = ["StageLog", "reset_peak_rss", "rss_mb", "peak_rss_mb", "return_freed_memory"]
 
 log = logging.getLogger("wiretrace")
 
@@ -31,6 +31,27 @@ def reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
+
+
+_TRIM: list[Any] = []
+
+
+def return_freed_memory() -> None:
+    """Hand the heap pages a stage freed back to the OS (glibc's
+    ``malloc_trim``; nothing where there is none). Texts read back from a
+    spill and other objects past pymalloc's size are freed into glibc's
+    heap, which keeps the pages: a 300,000-document scan's process held
+    1.4 GB after the scan, 0.8 GB once trimmed (measured ad hoc), and at 1M
+    the writing phase kept the analysis's high-water mark throughout."""
+    if not _TRIM:
+        import ctypes
+
+        try:
+            _TRIM.append(getattr(ctypes.CDLL(None), "malloc_trim", None))
+        except OSError:
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
 
 
 def _status_mb(field: str) -> float | None:

@@ -150,7 +150,7 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     farms = [row for row in report.sites if row.get("uncredited")]
     if report.clusters and farms and show:
         _print_sites(console, farms[:show], len(farms))
-    generated = [d for d in report.documents if d.get("generator_text")]
+    generated = [d for d in by_id.values() if d.get("generator_text")]
     if generated and show:
         console.print()
         console.print(Text(f"Leftover generator text ({len(generated)} pages: a chatbot's words about itself, "
