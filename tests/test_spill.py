@@ -243,3 +243,27 @@ def test_an_index_report_spilled_is_the_report_it_holds_in_memory(tmp_path):
     assert "spill_mb" not in held.stats["stages"]["fingerprint"]
     assert spilled.stats["stages"]["fingerprint"]["spill_mb"] >= 0
     assert held.clusters and _comparable(spilled) == _comparable(held)
+
+
+def _read_later(item):
+    from wiretrace.spill import now
+
+    text, values = item
+    return now(text), now(values).tolist()
+
+
+def test_items_that_name_spilled_rows_are_read_by_the_workers_or_pickled_as_their_values():
+    from wiretrace.spill import Later, later
+
+    spill = Spill()
+    docs = [spill.keep(Document(id=str(i), text=story(i, 30))) for i in range(40)]
+    sets = spill.sets()
+    arrays = [np.array(sorted({(i * 7919 + k) % 10**6 for k in range(i + 1)}), dtype=np.uint64) for i in range(40)]
+    sets.extend(arrays)
+    items = [(later(TextsOf(docs), i), later(sets, i)) for i in range(40)]
+    assert all(type(t) is Later and type(s) is Later for t, s in items)  # named, not read
+    want = [(docs[i].text, arrays[i].tolist()) for i in range(40)]
+    assert LocalExecutor(2).map(_read_later, items, min_items=1) == want  # forked workers read them
+    assert [_read_later(pickle.loads(pickle.dumps(item))) for item in items] == want  # shipped: the values
+    held = [Document(id="h", text="held text")]
+    assert later(TextsOf(held), 0) == "held text" and later(arrays, 3) is arrays[3]  # nothing spilled: the value

@@ -36,7 +36,7 @@ import numpy as np
 from wiretrace.errors import ConfigError, SpillError
 from wiretrace.records import Document
 
-__all__ = ["Spill", "TextColumn", "SetColumn", "SpilledDocument", "TextsOf", "Blanked", "set_sizes"]
+__all__ = ["Spill", "TextColumn", "SetColumn", "SpilledDocument", "TextsOf", "Blanked", "set_sizes", "Later", "later", "now"]
 
 _SET_DTYPE = np.dtype("<u8")
 #: Rows read in one ``pread`` when a column is walked in order.
@@ -280,6 +280,42 @@ class TextsOf(Sequence[str]):
         if isinstance(i, slice):
             return [d.text for d in self._documents[i]]
         return self._documents[i].text
+
+
+def _itself(value: Any) -> Any:
+    return value
+
+
+class Later:
+    """Row ``row`` of a spilled column, read when a worker asks for it
+    (:meth:`get`): a cluster step's items name their sets and texts instead
+    of holding them, so the main process does not read every clustered
+    document's set or text before its forked workers start. Pickled (a task
+    for a worker elsewhere, Ray's), it is the value itself."""
+
+    __slots__ = ("column", "row")
+
+    def __init__(self, column: Sequence[Any], row: int) -> None:
+        self.column, self.row = column, row
+
+    def get(self) -> Any:
+        return self.column[self.row]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _itself, (self.get(),)
+
+
+def later(column: Sequence[Any], row: int) -> Any:
+    """``column[row]``, or a :class:`Later` for it when that row is spilled
+    (a spilled column's, or the text of a spilled document)."""
+    if isinstance(column, _Column) or (isinstance(column, TextsOf) and type(column._documents[row]) is SpilledDocument):
+        return Later(column, row)
+    return column[row]
+
+
+def now(value: Any) -> Any:
+    """The value of a :class:`Later`, or ``value`` itself."""
+    return value.get() if type(value) is Later else value
 
 
 class Spill:

@@ -31,6 +31,7 @@ from wiretrace.chrome import line_key
 from wiretrace.networks import TEMPLATE_LINE_WORDS, account_key, site_networks
 from wiretrace.provenance import DATE_RELIABILITY, USABLE_DATE, ClusterProvenance, CopyEdge, Member, Origin, trace_cluster
 from wiretrace.records import Document
+from wiretrace.spill import TextsOf, later, now
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
 from wiretrace.wire import Marker, agency_for_site, find_markers
@@ -180,7 +181,8 @@ def provenance_stage(
             pairs[cluster_of[p.a]][(p.a, p.b)] = p
     # each item carries its cluster's members and pairs (a module function, no closure
     # over the corpus): an executor that ships items (Ray) sends each cluster once
-    items = [(number, [(i, documents[i], sets[i], wire[i]) for i in members], pairs[number - 1])
+    # (a spilled set is named, and read by the worker that traces its cluster: spill.later)
+    items = [(number, [(i, documents[i], later(sets, i), wire[i]) for i in members], pairs[number - 1])
              for number, members in enumerate(components, start=1)]
     if memo is None:
         return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
@@ -200,7 +202,8 @@ def _provenance_key(salted: bytes, item: tuple[int, list[tuple[int, Document, np
     provenance sees them, in order, and its pairs, by position in the cluster."""
     _, rows, pairs = item
     local = {i: n for n, (i, *_) in enumerate(rows)}
-    members = [[doc.id, doc.site, doc.published, doc.published_source, xxhash.xxh3_128_hexdigest(shingles.tobytes()),
+    members = [[doc.id, doc.site, doc.published, doc.published_source,
+                xxhash.xxh3_128_hexdigest(now(shingles).tobytes()),
                 _carried_agencies(evidence, doc.site), agency_for_site(doc.site), evidence.credited_sites]
                for _, doc, shingles, evidence in rows]
     linked = sorted([local[a], local[b], p.shared, p.jaccard, p.containment_a_in_b, p.containment_b_in_a, p.via]
@@ -237,7 +240,7 @@ def _trace_one(item: tuple[int, list[tuple[int, Document, np.ndarray, WireEviden
             site=doc.site,
             published=_parse(doc.published),
             date_source=doc.published_source,
-            shingles=shingles,
+            shingles=now(shingles),
             agencies=_carried_agencies(evidence, doc.site),
             own_agency=agency_for_site(doc.site),
             outlets=evidence.credited_sites,
@@ -348,8 +351,10 @@ def align_stage(
         jobs = _unaligned(jobs, documents, shingle_size, withs, out, memo)
     hits = sum(1 for a in out if a is not None)
     jobs = [job for job in jobs if job.pairs]
-    # each item carries its texts (a module function, no closure over the corpus)
-    items = [([documents[i].text for i in job.documents], job.pairs, shingle_size) for job in jobs]
+    # each item carries its texts (a module function, no closure over the corpus); a spilled
+    # text is named, and read by the worker that aligns it (spill.later)
+    texts = TextsOf(documents)
+    items = [([later(texts, i) for i in job.documents], job.pairs, shingle_size) for job in jobs]
     for job, alignments in zip(jobs, (executor or LocalExecutor()).map(_align_job, items, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
@@ -411,7 +416,7 @@ def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_siz
 
 def _align_job(item: tuple[list[str], list[tuple[int, int]], int]) -> list[tuple[list[list[int]], float, float]]:
     texts, pairs, shingle_size = item
-    found = align_pairs(texts, pairs, shingle_size)
+    found = align_pairs([now(text) for text in texts], pairs, shingle_size)
     return [(a.passages, a.cut, a.paste) for a in found]  # plain tuples travel back from workers faster
 
 
@@ -979,8 +984,8 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
                        shared_bigrams=pair.shared, sentences=json.dumps(pair.sentences))
     for number, line in enumerate(lineages, start=1):
         heads = [node_of(version[0]) for version in line.versions]
-        for earlier, later in zip(heads, heads[1:]):
-            graph.add_edge(earlier, later, kind="version", lineage=f"l{number}", order=line.order)
+        for earlier, next_head in zip(heads, heads[1:]):
+            graph.add_edge(earlier, next_head, kind="version", lineage=f"l{number}", order=line.order)
     return graph
 
 
