@@ -34,6 +34,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from wiretrace.stages import return_freed_memory
+
 __all__ = ["LocalExecutor", "Window", "can_fork", "map_in_chunks", "no_cyclic_gc", "opened"]
 
 #: Tasks in flight per worker: one running, one queued, so a worker never
@@ -132,7 +134,12 @@ def _without_main() -> Iterator[None]:
 def _call(task: Any) -> Any:
     assert _JOB is not None, "a worker runs only inside an executor's window"
     func, shared = _JOB
-    return func(task, shared)
+    try:
+        return func(task, shared)
+    finally:
+        # what the task freed goes back to the OS: a worker's heap otherwise keeps the
+        # high-water mark of its largest task (sets and texts read back from a spill)
+        return_freed_memory()
 
 
 def _map_chunk(bounds: tuple[int, int], job: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:
