@@ -15,7 +15,9 @@ those steps: :data:`STEPS`.
 Values are JSON, never pickles: a memo file is an input like any other, and
 reading it cannot run code. A value that does not decode (a damaged file) is
 a miss: the step runs. A memo written with other code or other registries
-(another salt) is emptied when a process that may write opens it.
+(another salt) is emptied when a process that may write opens it. Nothing
+else prunes a memo: the values of clusters an add changed stay until the file
+is deleted (which costs only the next report's time).
 
 Backends: :class:`MemoryMemo` (a dictionary) and :class:`SQLiteMemo` (a
 file beside a SQLite index, ``PATH.memo``; each batch of values is one
