@@ -66,7 +66,11 @@ class Report:
 
     Attributes:
         documents: One entry per processed document (id, url, site, title,
-            published, source, words, shingles, cluster, warnings).
+            published, source, words, shingles, cluster, warnings): a list
+            of dicts, or, for a run that spilled (``run.spill_documents``), a
+            read-only sequence that gives the same dicts
+            (:class:`wiretrace.rows.Rows`; changing a dict it gave changes
+            nothing). :meth:`to_dict` gives a list either way.
         clusters: Groups of copies: id, size, members, sites, similarity range.
         pairs: Verified pairs with Jaccard and containment both ways.
         skipped: Every input that was not processed, with the reason.
