@@ -194,3 +194,56 @@ def test_the_memo_does_not_depend_on_the_workers(tmp_path, workers):
         cold, warm = index.report(), index.report()
     _same(cold, warm)
 
+
+
+def test_planted_values_with_good_checksums_but_wrong_meaning_are_computed_again(tmp_path):
+    import xxhash
+
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        clean = index.report()
+    planted = [b'[[],NaN,0.5]',  # nothing keeps NaN
+               b'[[[0,5]],0.5,0.5]',  # a passage is four offsets
+               b'[[[0,10,0,999999999]],0.5,0.5]',  # a passage outside its texts
+               b'[[],true,0.5]',  # a share is no bool
+               b'{"origin":["document",null,"nobody","r",null],"edges":[],"parent":{}}',  # not a member
+               b'{"origin":["weird",null,null,"r",null],"edges":[],"parent":{}}',
+               b'[["agency:x","credit","weird","text","t",0,1]]']  # no such strength
+    for value in planted:  # each in every entry, so that every step meets it
+        memo = sqlite3.connect(db + ".memo")
+        memo.execute("UPDATE memo SET value = ?", (xxhash.xxh3_64_digest(value) + value,))
+        memo.commit()
+        memo.close()
+        with Index.open(db, writer=False) as index:
+            again = index.report()
+        for stage in ("credits", "provenance", "align"):
+            assert _hits(again, stage) == 0, (stage, value)
+        _same(again, clean)
+
+
+def test_a_memo_another_process_holds_or_that_is_damaged_is_left_alone(tmp_path, monkeypatch):
+    from wiretrace import memo as memos
+
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        clean = index.report()
+    monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(db + ".memo", isolation_level=None)
+    holder.execute("DELETE FROM memo WHERE id % 2 = 1")  # values the next report will want to keep
+    holder.execute("BEGIN EXCLUSIVE")  # a writer that does not let go
+    try:
+        with Index.open(db, writer=False) as index:
+            _same(index.report(), clean)
+            assert "not used" in index.memo_note
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    raw = sqlite3.connect(db + ".memo")
+    raw.execute("UPDATE meta SET value = 'text, not bytes' WHERE name = 'salt'")
+    raw.execute("UPDATE memo SET value = 'text' WHERE id % 2 = 0")
+    raw.commit()
+    raw.close()
+    with Index.open(db, writer=False) as index:
+        _same(index.report(), clean)

@@ -651,9 +651,16 @@ def _index(args: argparse.Namespace) -> int:
         with (_engine(args, config) as executor,
               Index.open(args.db, config, writer=False, executor=executor, memo=args.memo) as index):
             report = index.report()
+            _memo_note(index, args)
         check_stop()
         paths = _write_report(report, folder, args.html)
     return _summarise(report, paths, args)
+
+
+def _memo_note(index: Any, args: argparse.Namespace) -> None:
+    """Say on stderr why a wanted memo was not used (the report is the same)."""
+    if args.memo and index.memo_note:
+        print(f"wiretrace: note: {safe_text(index.memo_note, 300)}", file=sys.stderr)
 
 
 def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | None) -> int:
@@ -664,6 +671,8 @@ def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | Non
         result = index.add(args.inputs)  # no input: only creates (or migrates) the index
         added, stats = result.to_dict(), index.stats()
         delta = index.delta(result) if folder is not None else None
+        if delta is not None:
+            _memo_note(index, args)
     # the Ray engine is left before the outputs are written (their writing forks workers)
     if args.json and delta is None:
         print(json.dumps({"added": added, "index": stats}, indent=2))

@@ -228,7 +228,7 @@ class Index:
             if isinstance(self.store, MemoryStore):
                 self._memo, self.memo_note = open_memo(None)
             elif path is None:
-                self.memo_note = f"memo not used: {self.store.uri} is not a SQLite index"
+                pass  # a Redis index keeps no memo (index stats says so)
             else:
                 where = f"{os.path.realpath(path)}.memo"
                 if os.path.islink(where):
@@ -348,8 +348,17 @@ class Index:
             documents.append(Document(**json.loads(payload)))
             spill = spill_as_read(documents, self.config, self.executor, spill)
         skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
-        return analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
-                               spill=spill, memo=self.memo)
+        report = analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
+                                 spill=spill, memo=self.memo)
+        self._memo_checked()
+        return report
+
+    def _memo_checked(self) -> None:
+        """After a report: if the memo failed on the way (and so was left
+        alone), :attr:`memo_note` says why."""
+        failed = getattr(self._memo, "failed", None)
+        if failed:
+            self.memo_note = failed
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""
@@ -363,8 +372,10 @@ class Index:
         if self._memo is not None:
             return self._memo.stats()
         path = getattr(self.store, "path", None)
-        where = f"{os.path.realpath(path)}.memo" if path is not None else None
-        if where is None or not os.path.isfile(where) or os.path.islink(where):
+        if path is None:
+            return {"entries": 0, "bytes": 0, "note": f"{self.store.uri} keeps no memo (a SQLite index does)"}
+        where = f"{os.path.realpath(path)}.memo"
+        if not os.path.isfile(where) or os.path.islink(where):
             return {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
         memo, why = open_memo(where, writer=False)
         if memo is None:
@@ -518,8 +529,10 @@ class Index:
             docs.update((k, Document(**json.loads(p))) for k, p in self.store.records([k for k in frontier
                                                                                           if k not in docs]))
         involved = [docs[k] for k in sorted(docs)]
-        return analyse_records(involved, [], self.config, progress=progress, line_counts=self.line_counts(involved),
-                               executor=self.executor, memo=self.memo)
+        report = analyse_records(involved, [], self.config, progress=progress,
+                                 line_counts=self.line_counts(involved), executor=self.executor, memo=self.memo)
+        self._memo_checked()
+        return report
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:

@@ -28,9 +28,11 @@ for each other).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import struct
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +55,9 @@ STEPS = ("wire", "credits", "provenance", "align")
 T = TypeVar("T")
 
 _SALT: dict[str, bytes] = {}
+#: Seconds a memo waits for another process's write before it is not used
+#: (the report goes on without it).
+BUSY_TIMEOUT = 30.0
 #: A lookup of at least this share of a memo's entries reads all of it in one
 #: pass: for 100,000 keys of a 100,000-entry memo, 0.10 s against 0.25 s for
 #: lookups by key (500 a statement), measured ad hoc.
@@ -72,14 +77,30 @@ def _code_hash() -> bytes:
     return _SALT["code"]
 
 
+def _environment_hash() -> bytes:
+    """XXH3-128 of the interpreter's version, its Unicode tables' and every
+    installed distribution's name and version: the steps read them too (the
+    public suffix list a site name comes from, regular expressions' tables)."""
+    if "environment" not in _SALT:
+        import importlib.metadata
+        import unicodedata
+
+        installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+                           if d.metadata["Name"])
+        _SALT["environment"] = xxhash.xxh3_128("\n".join([sys.version, unicodedata.unidata_version, *installed])
+                                               .encode("utf-8", "surrogatepass")).digest()
+    return _SALT["environment"]
+
+
 def salt() -> bytes:
     """What every key is salted with: wiretrace's code and packaged data,
-    and the registries in use (:mod:`wiretrace.registry`). A change to any
-    of them gives every step new keys."""
+    the interpreter and installed packages (:func:`_environment_hash`), and
+    the registries in use (:mod:`wiretrace.registry`). A change to any of
+    them gives every step new keys."""
     from wiretrace import registry
 
     files, entries = registry.snapshot()
-    h = xxhash.xxh3_128(_code_hash())
+    h = xxhash.xxh3_128(_code_hash() + _environment_hash())
     h.update(json.dumps(entries, sort_keys=True, default=str).encode())
     return h.digest()
 
@@ -158,7 +179,9 @@ class SQLiteMemo(Memo):
         self.path = path
         self.salted = salted
         self._count: int | None = None
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=60.0)
+        #: why the memo stopped being used in this process (a read or a write failed), if it did
+        self.failed: str | None = None
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -168,7 +191,7 @@ class SQLiteMemo(Memo):
                              "value BLOB NOT NULL)")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
             row = self._db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
-            self.stale = row is not None and bytes(row[0]) != salted
+            self.stale = row is not None and row[0] != salted
             if (row is None or self.stale) and writer:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute("DELETE FROM memo")
@@ -179,22 +202,41 @@ class SQLiteMemo(Memo):
             self._db.close()
             raise
 
+    def _off(self, exc: BaseException) -> None:
+        """A read or write failed (a damaged file, one this user cannot
+        write, a writer that held it past :data:`BUSY_TIMEOUT`): the memo
+        is not used again in this process; the report does not depend on it."""
+        self.failed = f"memo {self.path} not used: {exc}"
+        self.stale = True
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
     def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         if self.stale:
             return {}
+        try:
+            return self._get(keys)
+        except (sqlite3.Error, MemoryError) as exc:
+            self._off(exc)
+            return {}
+
+    def _get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         out: dict[bytes, bytes] = {}
         keys = list(keys)
         if len(keys) >= _SCAN_SHARE * self._entries():  # most of the memo: one pass over it costs less
             wanted = set(keys)
             for key, value in self._db.execute("SELECT key, value FROM memo"):
-                if key in wanted:
+                if key in wanted and type(value) is bytes:
                     out[key] = value
             return out
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             rows = self._db.execute(f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(chunk))})",
                                     chunk).fetchall()
-            out.update((bytes(k), bytes(v)) for k, v in rows)
+            out.update((k, v) for k, v in rows if type(k) is bytes and type(v) is bytes)  # a planted TEXT is no value
         return out
 
     def _entries(self) -> int:
@@ -209,16 +251,22 @@ class SQLiteMemo(Memo):
         if not items:
             return
         self._count = None
-        self._db.execute("BEGIN IMMEDIATE")  # one transaction: a memo has nothing to resume
         try:
+            self._db.execute("BEGIN IMMEDIATE")  # one transaction: a memo has nothing to resume
             self._db.executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)", items)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._off(exc)
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def stats(self) -> dict[str, Any]:
-        entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()
+        try:
+            entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()
+        except sqlite3.Error as exc:
+            return {"path": self.path, "entries": 0, "bytes": 0, "note": f"memo {self.path} not readable: {exc}"}
         return {"path": self.path, "entries": entries, "bytes": size,
                 "file_bytes": sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))}
 
@@ -259,8 +307,8 @@ def lookup(memo: Memo | None, keys: Sequence[bytes], decode: Callable[[Any], T],
                 out[i] = copy(value)
             continue
         try:
-            value = decode(json.loads(data))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            value = decode(_loads(data))
+        except Exception:  # noqa: BLE001 -- whatever a damaged value raises, its step runs again
             value = None
         if copy is not None:
             decoded[data] = value
@@ -273,7 +321,26 @@ def lookup(memo: Memo | None, keys: Sequence[bytes], decode: Callable[[Any], T],
 def keep(memo: Memo | None, items: Iterable[tuple[bytes, T]], encode: Callable[[T], Any]) -> None:
     """Keep each (key, value) of ``items`` in ``memo`` (JSON)."""
     if memo is not None:
-        memo.put((key, json.dumps(encode(value), separators=(",", ":")).encode()) for key, value in items)
+        memo.put((key, _dumps(encode(value))) for key, value in items)
+
+
+def _dumps(value: Any) -> bytes:
+    """A value as kept: the XXH3-64 of its JSON, then the JSON."""
+    data = json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+    return xxhash.xxh3_64_digest(data) + data
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is no memo value")
+
+
+def _loads(stored: bytes) -> Any:
+    """A kept value, or ValueError when its checksum does not match (a
+    damaged file) or it holds NaN or an infinity (nothing keeps those)."""
+    data = stored[8:]
+    if len(stored) < 8 or xxhash.xxh3_64_digest(data) != stored[:8]:
+        raise ValueError("a memo value whose checksum does not match")
+    return json.loads(data, parse_constant=_refuse)
 
 
 def memoised(memo: Memo | None, keys: Sequence[bytes], compute: Callable[[list[int]], Sequence[T]],
@@ -296,9 +363,16 @@ def memoised(memo: Memo | None, keys: Sequence[bytes], compute: Callable[[list[i
     return out
 
 
-def checked(value: Any, kind: type | tuple[type, ...]) -> Any:
-    """``value`` if it is of ``kind`` (a decoder's guard against a damaged
-    entry: a wrong type is a miss, not a wrong result), else TypeError."""
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+def checked(value: Any, kind: type | tuple[type, ...], among: Iterable[Any] | None = None) -> Any:
+    """``value`` if it is of ``kind`` (a bool is no number) and, with
+    ``among``, one of those values -- a decoder's guard against a damaged
+    or planted entry: a wrong value is a miss, not a wrong result -- else
+    TypeError."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple)
+                                                                               else (kind,))):
         raise TypeError(f"memo value {value!r} is not {kind}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TypeError(f"memo value {value!r} is not finite")
+    if among is not None and value not in among:
+        raise TypeError(f"memo value {value!r} is not one of {among}")
     return value

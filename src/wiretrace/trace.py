@@ -151,9 +151,12 @@ def _credit_rows(credits: list[Credit]) -> list[list[Any]]:
 
 
 def _credits_from(rows: list[list[Any]]) -> list[Credit]:
-    return [Credit(checked(source, str), checked(kind, str), checked(strength, str), checked(where, str),
-                   checked(text, str), checked(start, int), checked(end, int))
-            for source, kind, strength, where, text, start, end in checked(rows, list)]
+    credits = [Credit(checked(source, str), checked(kind, str), checked(strength, str, ("strong", "weak")),
+                      checked(where, str), checked(text, str), checked(start, int), checked(end, int))
+               for source, kind, strength, where, text, start, end in checked(rows, list)]
+    if any(c.start < -1 or c.end < c.start for c in credits):
+        raise ValueError("credit offsets out of order")
+    return credits
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -187,10 +190,16 @@ def provenance_stage(
     if memo is None:
         return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
     salted = memos.salt()
-    traced = memos.memoised(memo, [_provenance_key(salted, item) for item in items],
-                            lambda missing: (executor or LocalExecutor()).map(_trace_one, [items[n] for n in missing],
-                                                                              min_items=500),
-                            _provenance_value, _provenance_from, hits)
+    keys = [_provenance_key(salted, item) for item in items]
+    # a kept cluster speaks only of its own members (else it is traced again)
+    found = {n: t for n, t in memos.lookup(memo, keys, _provenance_from).items() if _speaks_of(t, items[n])}
+    missing = [n for n in range(len(items)) if n not in found]
+    computed = (executor or LocalExecutor()).map(_trace_one, [items[n] for n in missing], min_items=500)
+    memos.keep(memo, ((keys[n], t) for n, t in zip(missing, computed)), _provenance_value)
+    found.update(zip(missing, computed))
+    traced = [found[n] for n in range(len(items))]
+    if hits is not None:
+        hits.append(len(items) - len(missing))
     for number, cluster in enumerate(traced, start=1):  # its rank in this report: not a part of the key
         cluster.cluster = f"c{number}"
     return traced
@@ -211,6 +220,15 @@ def _provenance_key(salted: bytes, item: tuple[int, list[tuple[int, Document, np
     return memos.memo_key("provenance", salted, json.dumps([members, linked], default=str))
 
 
+def _speaks_of(traced: ClusterProvenance, item: tuple[int, list[tuple[Any, ...]], Any]) -> bool:
+    """Whether a cluster's provenance names documents of that cluster only."""
+    ids = {doc.id for _, doc, *_ in item[1]}
+    nodes = {f"doc:{i}" for i in ids}
+    return ((traced.origin.document is None or traced.origin.document in ids)
+            and all(e.copy in nodes and (e.source in nodes or not e.source.startswith("doc:")) for e in traced.edges)
+            and all(k in ids and (v is None or v in nodes or not v.startswith("doc:")) for k, v in traced.parent.items()))
+
+
 def _provenance_value(traced: ClusterProvenance) -> dict[str, Any]:
     o = traced.origin
     return {"origin": [o.kind, o.agency, o.document, o.reason, o.outlet],
@@ -221,9 +239,9 @@ def _provenance_value(traced: ClusterProvenance) -> dict[str, Any]:
 def _provenance_from(data: dict[str, Any]) -> ClusterProvenance:
     text, maybe = str, (str, type(None))
     kind, agency, document, reason, outlet = data["origin"]
-    origin = Origin(checked(kind, text), checked(agency, maybe), checked(document, maybe), checked(reason, text),
-                    checked(outlet, maybe))
-    edges = [CopyEdge(checked(source, text), checked(copy, text), checked(direction, text),
+    origin = Origin(checked(kind, text, ("agency", "outlet", "document", "unknown")), checked(agency, maybe),
+                    checked(document, maybe), checked(reason, text), checked(outlet, maybe))
+    edges = [CopyEdge(checked(source, text), checked(copy, text), checked(direction, text, ("known", "unknown")),
                       [checked(b, text) for b in checked(basis, list)], checked(evidence, dict))
              for source, copy, direction, basis, evidence in checked(data["edges"], list)]
     parent = {checked(k, text): checked(v, maybe) for k, v in checked(data["parent"], dict).items()}
@@ -381,9 +399,14 @@ def _align_key(salted: bytes, documents: Sequence[Document], positions: list[int
 def _alignment_from(data: list[Any]) -> tuple[list[list[int]], float, float]:
     passages, cut, paste = data
     for passage in checked(passages, list):
-        for value in checked(passage, list):
-            checked(value, int)
-    return passages, checked(cut, (int, float)), checked(paste, (int, float))
+        if len(checked(passage, list)) != 4 or any(checked(value, int) < 0 for value in passage):
+            raise ValueError("a passage is four offsets")
+        if passage[1] < passage[0] or passage[3] < passage[2]:
+            raise ValueError("a passage ends before it starts")
+    for share in (cut, paste):
+        if not 0 <= checked(share, (int, float)) <= 1:
+            raise ValueError("a share is between 0 and 1")
+    return passages, cut, paste
 
 
 def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_size: int, withs: list[str | None],
@@ -393,6 +416,11 @@ def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_siz
     salted = memos.salt()
     keys = [_align_key(salted, documents, job.documents, pair, shingle_size) for job in jobs for pair in job.pairs]
     known = memos.lookup(memo, keys, _alignment_from)
+    # a kept alignment's passages lie inside both texts (else the pair is aligned again)
+    ends = [(len(documents[job.documents[a]].text), len(documents[job.documents[b]].text))
+            for job in jobs for a, b in job.pairs] if known else []
+    known = {n: a for n, a in known.items()
+             if all(p[1] <= ends[n][0] and p[3] <= ends[n][1] for p in a[0])}
     left, n = [], 0
     for job in jobs:
         rest = _AlignJob()
