@@ -9,7 +9,10 @@ made without one, *by construction*, and a memo can be deleted at any time.
 This is what makes an index's report incremental (issue 13): after an add,
 the per-page, per-pair and per-cluster work already done is read back, and
 only what the add changed runs again; the steps over the whole corpus
-(chrome, candidates, verification, clusters, sites) run in full. What a memo keeps, and why
+(chrome, candidates, verification, clusters, sites) run in full. Computing a
+key reads its inputs in the main process: past the spill's threshold, a
+report with a memo reads every clustered document's set and text there,
+which the cluster steps' workers otherwise read themselves (spill.Later). What a memo keeps, and why
 those steps: :data:`STEPS`.
 
 Values are JSON, never pickles: a memo file is an input like any other, and
