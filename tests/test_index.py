@@ -96,7 +96,9 @@ def test_the_demo_corpus_added_in_two_parts_to_sqlite_gives_the_demo_scan(tmp_pa
         memory.add(parts)
         expected = memory.stats()
     with Index.open(f"sqlite:{db}", writer=False) as index:
-        assert index.stats() | {"store": "", "schema_version": 0} == expected | {"store": "", "schema_version": 0}
+        # the same facts (the memo beside an index is no fact of it)
+        same = {"store": "", "schema_version": 0, "memo": None}
+        assert index.stats() | same == expected | same
         _same(index.report(), scan([str(p) for p in parts]))
         page = str(corpus / "pages" / "thameside-gazette-flood.txt")
         assert index.check([page])[0]["matches"]
@@ -253,7 +255,7 @@ def test_the_demo_corpus_added_in_parts_to_redis_gives_the_sqlite_index_and_the_
     with Index.open(redis_url) as shared, Index.open(db) as local:
         for part in (parts[:1], parts[1:], parts[:1]):
             assert shared.add(part) == local.add(part)
-        assert shared.stats() | {"store": ""} == local.stats() | {"store": ""}
+        assert shared.stats() | {"store": "", "memo": None} == local.stats() | {"store": "", "memo": None}
     with Index.open(redis_url, writer=False) as index:
         report = index.report()
         _same(report, scan([str(p) for p in parts]))

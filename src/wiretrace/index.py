@@ -373,7 +373,9 @@ class Index:
             return self._memo.stats()
         path = getattr(self.store, "path", None)
         if path is None:
-            return {"entries": 0, "bytes": 0, "note": f"{self.store.uri} keeps no memo (a SQLite index does)"}
+            return {"entries": 0, "bytes": 0, "note": self.memo_note or (
+                "no memo yet" if isinstance(self.store, MemoryStore) else
+                f"{self.store.uri} keeps no memo (a SQLite index does)")}
         where = f"{os.path.realpath(path)}.memo"
         if not os.path.isfile(where) or os.path.islink(where):
             return {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
