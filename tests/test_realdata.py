@@ -193,3 +193,18 @@ def test_real_pages_report_the_same_from_the_memo(tmp_path):
         cold, warm = index.report(), index.report()
     assert warm.stats["stages"]["wire"]["memo_hits"] == warm.stats["documents"]
     assert _without_run(cold) == _without_run(warm)
+
+
+def test_reuters_spilled_with_two_workers_writes_the_files_of_reuters_held(tmp_path):
+    # compact rows (wiretrace.rows) and cluster items that name spilled rows (spill.Later),
+    # read by forked workers, on real wire copy: the same report.json, pairs.csv and report.html
+    from wiretrace.rows import Rows
+
+    files = sorted(shared_dataset("reuters21578_json").glob("reuters-*.json"))
+    held = scan(files, spill_documents=0, workers=2)
+    spilled = scan(files, spill_documents=1, spill_dir=str(tmp_path), workers=2)
+    assert isinstance(spilled.documents, Rows) and len(held.clusters) >= 500  # enough for the forked workers
+    spilled.run_id, spilled.stats, spilled.config = held.run_id, held.stats, held.config
+    a, b = held.write(tmp_path / "held"), spilled.write(tmp_path / "spilled")
+    for name in ("report", "pairs", "html"):
+        assert a[name].read_bytes() == b[name].read_bytes(), name
