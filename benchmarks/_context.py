@@ -58,13 +58,12 @@ def release_memory() -> None:
     """Hand memory freed by the corpus generation back to the OS (glibc
     ``malloc_trim``), so that the measuring process holds little of it
     beside what it measures."""
-    import ctypes
     import gc
 
+    from wiretrace.stages import return_freed_memory
+
     gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
+    return_freed_memory()
 
 
 class TreePeak:

@@ -81,20 +81,8 @@ def _disk_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file()) / 2**20, 1)
 
 
-def release_memory() -> None:
-    """Hand memory freed by the corpus generation back to the OS (glibc
-    ``malloc_trim``), so that the build's peak is the build's own."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
 def build(uri: str, base: Path) -> dict[str, Any]:
-    release_memory()
+    _context.release_memory()  # the corpus generation's memory: the build's peak is the build's own
     with _context.TreePeak() as peak:
         started = time.perf_counter()
         with Index.open(uri) as index:

@@ -15,8 +15,6 @@ number means.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
 import json
 import re
 import resource
@@ -57,22 +55,6 @@ _WORD = re.compile(r"\w+")
 
 
 # --------------------------------------------------------------------------- memory
-
-
-def release_memory() -> None:
-    """Collect garbage and hand freed heap memory back to the OS (glibc ``malloc_trim``).
-
-    Called before every measured phase, so that memory freed by the previous
-    phase (the generated corpus, an earlier scan) does not count in the next
-    one's RSS, nor in the pages forked workers inherit.
-    """
-    gc.collect()
-    # CDLL(None) resolves symbols already loaded (libc): ctypes.util.find_library
-    # would start a subprocess, and a (v)forked child reports the parent's RSS
-    # as its own ru_maxrss, polluting the worker memory figure.
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 def children_peak_rss_mb() -> float:
@@ -150,7 +132,7 @@ def run_wiretrace(path: Path, workers: int, n_docs: int) -> tuple[dict[str, Any]
         figures, and the pair keys (``a * n_docs + b``) of the verified
         pairs and of all pairs implied by cluster membership.
     """
-    release_memory()
+    _context.release_memory()  # what the previous phase freed counts in neither this one's RSS nor its workers'
     rss_before = rss_mb()
     cpu_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -257,7 +239,7 @@ def baseline_candidates(minhashes: list[MinHash], n_docs: int) -> tuple[np.ndarr
 
 def run_baseline(texts: list[str], batch: bool, n_docs: int) -> tuple[dict[str, Any], np.ndarray]:
     """Fingerprint + LSH of ``texts`` with datasketch; figures and candidate pair keys."""
-    release_memory()
+    _context.release_memory()  # what the previous phase freed counts in neither this one's RSS nor its workers'
     rss_before = rss_mb()
     reset_peak_rss()
     start = time.perf_counter()

@@ -224,18 +224,21 @@ class Index:
         cannot be used: :attr:`memo_note` says why)."""
         if self._memo is None and self._memo_wanted:
             self._memo_wanted = False
-            path = getattr(self.store, "path", None)
+            where = self._memo_path()
             if isinstance(self.store, MemoryStore):
                 self._memo, self.memo_note = open_memo(None)
-            elif path is None:
+            elif where is None:
                 pass  # a Redis index keeps no memo (index stats says so)
+            elif os.path.islink(where):
+                self.memo_note = f"memo not used: {where} is a symbolic link"
             else:
-                where = f"{os.path.realpath(path)}.memo"
-                if os.path.islink(where):
-                    self.memo_note = f"memo not used: {where} is a symbolic link"
-                else:
-                    self._memo, self.memo_note = open_memo(where)
+                self._memo, self.memo_note = open_memo(where)
         return self._memo
+
+    def _memo_path(self) -> str | None:
+        """Where a SQLite index's memo is (None: the store has no file)."""
+        path = getattr(self.store, "path", None)
+        return None if path is None else f"{os.path.realpath(path)}.memo"
 
     @classmethod
     def open(cls, uri: str, config: Config | None = None, *, writer: bool = True, executor: Any = None,
@@ -371,12 +374,11 @@ class Index:
         """The memo's entries and size, read without making or changing it."""
         if self._memo is not None:
             return self._memo.stats()
-        path = getattr(self.store, "path", None)
-        if path is None:
+        where = self._memo_path()
+        if where is None:
             return {"entries": 0, "bytes": 0, "note": self.memo_note or (
                 "no memo yet" if isinstance(self.store, MemoryStore) else
                 f"{self.store.uri} keeps no memo (a SQLite index does)")}
-        where = f"{os.path.realpath(path)}.memo"
         if not os.path.isfile(where) or os.path.islink(where):
             return {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
         memo, why = open_memo(where, writer=False)

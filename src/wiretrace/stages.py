@@ -46,7 +46,7 @@ def return_freed_memory() -> None:
     if not _TRIM:
         import ctypes
 
-        try:
+        try:  # CDLL(None): symbols already loaded (ctypes.util.find_library would start a process)
             _TRIM.append(getattr(ctypes.CDLL(None), "malloc_trim", None))
         except OSError:
             _TRIM.append(None)

@@ -276,6 +276,7 @@ class _AlignJob:
     documents: list[int] = field(default_factory=list)  # document indices; pairs index into this list
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (with, copy)
     edges: list[int] = field(default_factory=list)  # the edge number of each pair
+    keys: list[bytes] = field(default_factory=list)  # with a memo: each pair's key (wiretrace.memo)
 
 
 @dataclass
@@ -373,13 +374,12 @@ def align_stage(
     # text is named, and read by the worker that aligns it (spill.later)
     texts = TextsOf(documents)
     items = [([later(texts, i) for i in job.documents], job.pairs, shingle_size) for job in jobs]
+    aligned: list[tuple[bytes, Any]] = []  # to keep in the memo, in one batch
     for job, alignments in zip(jobs, (executor or LocalExecutor()).map(_align_job, items, min_items=16)):
         for n, (passages, cut, paste) in zip(job.edges, alignments):
             out[n] = {"with": withs[n], "passages": passages, "cut": cut, "paste": paste}
-        if memo is not None:
-            salted = memos.salt()
-            memos.keep(memo, ((_align_key(salted, documents, job.documents, pair, shingle_size), found)
-                              for pair, found in zip(job.pairs, alignments)), list)
+        aligned.extend(zip(job.keys, alignments))
+    memos.keep(memo, aligned, list)
     edges, comparisons, start = [], [], 0
     for cluster, members in zip(traced, compared):
         edges.append(out[start : start + len(cluster.edges)])
@@ -388,12 +388,6 @@ def align_stage(
                             for i, a in zip(members, out[start : start + len(members)]) if a is not None])
         start += len(members)
     return Alignments(edges, comparisons, hits)
-
-
-def _align_key(salted: bytes, documents: Sequence[Document], positions: list[int], pair: tuple[int, int],
-               shingle_size: int) -> bytes:
-    return memos.memo_key("align", salted, documents[positions[pair[0]]].text, documents[positions[pair[1]]].text,
-                          shingle_size)
 
 
 def _alignment_from(data: list[Any]) -> tuple[list[list[int]], float, float]:
@@ -412,15 +406,17 @@ def _alignment_from(data: list[Any]) -> tuple[list[list[int]], float, float]:
 def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_size: int, withs: list[str | None],
                out: list[dict[str, Any] | None], memo: Memo) -> list[_AlignJob]:
     """The align jobs less the pairs ``memo`` has: those are written into
-    ``out`` (as the jobs would write them)."""
+    ``out`` (as the jobs would write them); the pairs left carry their keys."""
     salted = memos.salt()
-    keys = [_align_key(salted, documents, job.documents, pair, shingle_size) for job in jobs for pair in job.pairs]
-    known = memos.lookup(memo, keys, _alignment_from)
+    keys, lengths = [], []  # each text is read once here (a spilled one from disk)
+    for job in jobs:
+        for a, b in job.pairs:
+            source, copy = documents[job.documents[a]].text, documents[job.documents[b]].text
+            keys.append(memos.memo_key("align", salted, source, copy, shingle_size))
+            lengths.append((len(source), len(copy)))
     # a kept alignment's passages lie inside both texts (else the pair is aligned again)
-    ends = [(len(documents[job.documents[a]].text), len(documents[job.documents[b]].text))
-            for job in jobs for a, b in job.pairs] if known else []
-    known = {n: a for n, a in known.items()
-             if all(p[1] <= ends[n][0] and p[3] <= ends[n][1] for p in a[0])}
+    known = {n: a for n, a in memos.lookup(memo, keys, _alignment_from).items()
+             if all(p[1] <= lengths[n][0] and p[3] <= lengths[n][1] for p in a[0])}
     left, n = [], 0
     for job in jobs:
         rest = _AlignJob()
@@ -437,6 +433,7 @@ def _unaligned(jobs: list[_AlignJob], documents: Sequence[Document], shingle_siz
                     ends.append(rest.documents.index(i))
                 rest.pairs.append((ends[0], ends[1]))
                 rest.edges.append(edge)
+                rest.keys.append(keys[n])
             n += 1
         left.append(rest)
     return left
