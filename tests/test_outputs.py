@@ -351,3 +351,17 @@ def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
     with OutputFolder(tmp_path):  # the writer's process is gone: the folder is free at once
         pass
+
+
+def test_a_report_written_with_release_writes_the_same_graph_files_and_lets_go_of_its_graph(tmp_path):
+    from conftest import ROOT
+    from wiretrace.report import GRAPH_FILES
+
+    report = scan([ROOT / "data"])
+    assert report.graph is not None and report.graph.number_of_edges() > 0
+    report.write(tmp_path / "kept")
+    assert report.graph is not None  # without release nothing is dropped
+    report.write(tmp_path / "released", release=True)
+    assert report.graph is None
+    for name in [*GRAPH_FILES.values(), "pairs.csv"]:
+        assert (tmp_path / "released" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes(), name

@@ -35,6 +35,16 @@ def test_rows_read_as_the_list_of_dicts_they_hold(rows, start, stop):
     assert held != rows + [{"id": "\x00more"}]
 
 
+def test_empty_lists_are_held_once_and_read_as_new_lists():
+    rows = Rows([{"id": "a", "links": [], "wire": []}, {"id": "b", "links": ["https://x.example/"], "wire": []}])
+    first, again = rows[0], by_id(rows)["a"]
+    assert first == {"id": "a", "links": [], "wire": []} and type(first["links"]) is list
+    assert again["links"] == [] and again["links"] is not first["links"]
+    first["links"].append("changed")  # a read row is the reader's own
+    assert rows[0]["links"] == [] and rows[1]["links"] == ["https://x.example/"]
+    assert len({id(values[2]) for values in rows._rows[:1]} | {id(rows._rows[1][3])}) == 1  # one marker for all
+
+
 class _Counted(list):
     reads = 0
 

@@ -722,7 +722,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _write_report(report: Any, folder: OutputFolder, html: bool) -> dict[str, Path]:
     try:
-        return report.write(folder, html=html)
+        return report.write(folder, html=html, release=True)  # the summary after it reads no graph
     except OutputError as exc:
         raise _WriteFailed(str(exc)) from None
 

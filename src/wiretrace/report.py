@@ -32,8 +32,8 @@ from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
 from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
-from wiretrace.rows import Rows, SpilledText, by_id
-from wiretrace.spill import SpilledDocument, set_sizes
+from wiretrace.rows import Rows, by_id
+from wiretrace.spill import SpilledDocument, set_sizes, stored_text
 from wiretrace.stages import return_freed_memory
 from wiretrace.verify import VerifiedPair
 
@@ -147,7 +147,7 @@ class Report:
         write_report_json(out.write, self._data())
         return out.getvalue()
 
-    def write(self, out_dir: str | Path | OutputFolder, *, html: bool = True) -> dict[str, Path]:
+    def write(self, out_dir: str | Path | OutputFolder, *, html: bool = True, release: bool = False) -> dict[str, Path]:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
 
         Also writes the provenance graph as provenance.graphml,
@@ -161,6 +161,11 @@ class Report:
         never mixes two runs. Symbolic links at the outputs' names are
         replaced, never written through. The folder is locked meanwhile.
 
+        With ``release``, the report lets go of its provenance graph once the
+        graph's files are written (``graph`` is None after): for a caller
+        that has no use for the graph afterwards (the command line), so that
+        the rest of the writing reuses its memory (~300 MB at 1M documents).
+
         Returns:
             The paths written, by name.
 
@@ -172,9 +177,9 @@ class Report:
         from wiretrace.executor import no_cyclic_gc
 
         with no_cyclic_gc():  # and in the writers it forks (its doc)
-            return self._write(out_dir, html)
+            return self._write(out_dir, html, release)
 
-    def _write(self, out_dir: str | Path | OutputFolder, html: bool) -> dict[str, Path]:
+    def _write(self, out_dir: str | Path | OutputFolder, html: bool, release: bool) -> dict[str, Path]:
         from wiretrace.executor import LocalExecutor, can_fork
 
         return_freed_memory()  # what the analysis freed, before the writers fork
@@ -194,12 +199,16 @@ class Report:
                 # the graph's files are created here, so that the batch removes them
                 # whatever becomes of the process that writes them
                 graph_files = batch.reserve(GRAPH_FILES.values()) if self.graph is not None else None
+                if graph_files is not None and not apart:  # written here, now
+                    _write_graph_files(None, (self.graph, self.run_id, graph_files))
+                    if release:
+                        self.graph = None
                 error: BaseException | None = None
                 with LocalExecutor(2 if apart else 1).window(_write_graph_files,
                                                              (self.graph, self.run_id, graph_files)) as window:
                     try:
-                        if graph_files is not None:
-                            window.submit(None)  # a small run: written here, now
+                        if graph_files is not None and apart:
+                            window.submit(None)
                         with batch.open("report.json") as handle:
                             write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
                         with batch.open("pairs.csv") as handle:
@@ -225,7 +234,7 @@ class Report:
                 # the window is closed and its workers joined (they held the folder's lock too)
                 if error is not None:
                     raise error
-                if self.graph is None:
+                if graph_files is None:
                     batch.remove_stale(*GRAPH_FILES.values())
             names = {"report": "report.json", "pairs": "pairs.csv", "html": "report.html", **GRAPH_FILES}
             return {key: batch.paths[name] for key, name in names.items() if name in batch.paths}
@@ -479,8 +488,7 @@ def build_report(
             generator_pages += 1
         if config.report_texts == "all" or (config.report_texts == "clustered" and (index in cluster_of or index in reused)):
             # what the offsets of wire markers and alignments refer to; a spilled text stays in the spill
-            entry["text"] = (SpilledText(doc.__dict__["_texts"], doc.__dict__["_row"])
-                             if isinstance(doc, SpilledDocument) and "text" not in doc.__dict__ else doc.text)
+            entry["text"] = stored_text(doc)
         docs_out.append(entry)
 
     stats["generator_pages"] = generator_pages

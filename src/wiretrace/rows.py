@@ -5,7 +5,7 @@ like a list of dicts -- indexing, slicing and iterating give plain dicts,
 equal to the rows a list would have held -- but holds each row as one tuple
 of its values, its keys as one of the few key orders the rows share, and a
 text that is in a spill (:mod:`wiretrace.spill`) as where it is, read again
-when its row is. A dict per row cost ~1.9 KB at 100,000 documents, its text
+when its row is, and an empty list as one shared marker, read as a new list. A dict per row cost ~1.9 KB at 100,000 documents, its text
 included; a tuple without the text ~0.7 KB (measured ad hoc), which is most
 of what a 1M report held while it was written. :meth:`Rows.by_id` looks rows
 up by document id as read-only mappings that read a spilled text only when
@@ -17,23 +17,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from wiretrace.spill import SpilledText
+
 __all__ = ["Rows", "SpilledText", "by_id"]
 
 
-class SpilledText:
-    """A text that is row ``row`` of a spill's text column."""
+class _Empty:
+    """An empty list, held once for every row (most rows' links and wire
+    markers: 56 bytes a list, ~110 MB of a 1M report); read as a new list."""
 
-    __slots__ = ("column", "row")
+    __slots__ = ()
 
-    def __init__(self, column: Sequence[str], row: int) -> None:
-        self.column, self.row = column, row
 
-    def read(self) -> str:
-        return self.column[self.row]
+_EMPTY = _Empty()
+
+
+def _held(value: Any) -> Any:
+    return _EMPTY if type(value) is list and not value else value
 
 
 def _value(value: Any) -> Any:
-    return value.read() if type(value) is SpilledText else value
+    kind = type(value)
+    return value.read() if kind is SpilledText else [] if kind is _Empty else value
 
 
 class Rows(Sequence[dict[str, Any]]):
@@ -56,7 +61,7 @@ class Rows(Sequence[dict[str, Any]]):
         if shape is None:
             shape = self._shape_of[keys] = len(self._shapes)
             self._shapes.append(keys)
-        self._rows.append((shape, *row.values()))
+        self._rows.append((shape, *map(_held, row.values())))
         self._ids = None
 
     def __len__(self) -> int:

@@ -185,7 +185,7 @@ def provenance_stage(
     # each item carries its cluster's members and pairs (a module function, no closure
     # over the corpus): an executor that ships items (Ray) sends each cluster once
     # (a spilled set is named, and read by the worker that traces its cluster: spill.later)
-    items = [(number, [(i, documents[i], later(sets, i), wire[i]) for i in members], pairs[number - 1])
+    items = [(number, [_member_row(i, documents[i], later(sets, i), wire[i]) for i in members], pairs[number - 1])
              for number, members in enumerate(components, start=1)]
     if memo is None:
         return (executor or LocalExecutor()).map(_trace_one, items, min_items=500)
@@ -205,24 +205,35 @@ def provenance_stage(
     return traced
 
 
-def _provenance_key(salted: bytes, item: tuple[int, list[tuple[int, Document, np.ndarray, WireEvidence]],
-                                               dict[tuple[int, int], VerifiedPair]]) -> bytes:
+#: What provenance reads of one clustered document (:func:`_member_row`).
+MemberRow = tuple[int, str, "str | None", "str | None", "str | None", Any, list[str], "str | None", list[str]]
+
+
+def _member_row(i: int, doc: Document, shingles: Any, evidence: WireEvidence) -> MemberRow:
+    """What provenance reads of document ``i``, taken in the main process:
+    a forked worker given these rows touches none of the corpus's document
+    or evidence objects (touching an object after a fork copies its page,
+    and a cluster's members lie all over the parent's heap)."""
+    return (i, doc.id, doc.site, doc.published, doc.published_source, shingles,
+            _carried_agencies(evidence, doc.site), agency_for_site(doc.site), evidence.credited_sites)
+
+
+def _provenance_key(salted: bytes, item: tuple[int, list[MemberRow], dict[tuple[int, int], VerifiedPair]]) -> bytes:
     """A cluster's key: what :func:`_trace_one` reads of it -- its members as
     provenance sees them, in order, and its pairs, by position in the cluster."""
     _, rows, pairs = item
-    local = {i: n for n, (i, *_) in enumerate(rows)}
-    members = [[doc.id, doc.site, doc.published, doc.published_source,
-                xxhash.xxh3_128_hexdigest(now(shingles).tobytes()),
-                _carried_agencies(evidence, doc.site), agency_for_site(doc.site), evidence.credited_sites]
-               for _, doc, shingles, evidence in rows]
+    local = {row[0]: n for n, row in enumerate(rows)}
+    members = [[doc_id, site, published, date_source, xxhash.xxh3_128_hexdigest(now(shingles).tobytes()),
+                agencies, own_agency, outlets]
+               for _, doc_id, site, published, date_source, shingles, agencies, own_agency, outlets in rows]
     linked = sorted([local[a], local[b], p.shared, p.jaccard, p.containment_a_in_b, p.containment_b_in_a, p.via]
                     for (a, b), p in pairs.items())
     return memos.memo_key("provenance", salted, json.dumps([members, linked], default=str))
 
 
-def _speaks_of(traced: ClusterProvenance, item: tuple[int, list[tuple[Any, ...]], Any]) -> bool:
+def _speaks_of(traced: ClusterProvenance, item: tuple[int, list[MemberRow], Any]) -> bool:
     """Whether a cluster's provenance names documents of that cluster only."""
-    ids = {doc.id for _, doc, *_ in item[1]}
+    ids = {row[1] for row in item[1]}
     nodes = {f"doc:{i}" for i in ids}
     return ((traced.origin.document is None or traced.origin.document in ids)
             and all(e.copy in nodes and (e.source in nodes or not e.source.startswith("doc:")) for e in traced.edges)
@@ -248,22 +259,12 @@ def _provenance_from(data: dict[str, Any]) -> ClusterProvenance:
     return ClusterProvenance("", origin, edges, parent)
 
 
-def _trace_one(item: tuple[int, list[tuple[int, Document, np.ndarray, WireEvidence]],
-                           dict[tuple[int, int], VerifiedPair]]) -> ClusterProvenance:
+def _trace_one(item: tuple[int, list[MemberRow], dict[tuple[int, int], VerifiedPair]]) -> ClusterProvenance:
     number, rows, pairs = item
     members = [
-        Member(
-            index=i,
-            id=doc.id,
-            site=doc.site,
-            published=_parse(doc.published),
-            date_source=doc.published_source,
-            shingles=now(shingles),
-            agencies=_carried_agencies(evidence, doc.site),
-            own_agency=agency_for_site(doc.site),
-            outlets=evidence.credited_sites,
-        )
-        for i, doc, shingles, evidence in rows
+        Member(index=i, id=doc_id, site=site, published=_parse(published), date_source=date_source,
+               shingles=now(shingles), agencies=agencies, own_agency=own_agency, outlets=outlets)
+        for i, doc_id, site, published, date_source, shingles, agencies, own_agency, outlets in rows
     ]
     return trace_cluster(f"c{number}", members, lambda i, j: pairs.get((i, j) if i < j else (j, i)))
 
