@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from wiretrace import scan
 from wiretrace.html import render_html
-from wiretrace.rows import Rows, SpilledText, by_id
+from wiretrace.records import doc_key, key_text
+from wiretrace.rows import KEY_OF_ID, Rows, SpilledText, by_id
 
 from conftest import ROOT
 
@@ -43,6 +44,13 @@ def test_empty_lists_are_held_once_and_read_as_new_lists():
     first["links"].append("changed")  # a read row is the reader's own
     assert rows[0]["links"] == [] and rows[1]["links"] == ["https://x.example/"]
     assert len({id(values[2]) for values in rows._rows[:1]} | {id(rows._rows[1][3])}) == 1  # one marker for all
+
+
+def test_a_key_given_as_key_of_id_reads_as_the_ids_key():
+    rows = Rows([{"id": "a/b:1", "key": KEY_OF_ID, "site": None}, {"id": "c", "key": "given"}])
+    assert rows[0] == {"id": "a/b:1", "key": key_text(doc_key("a/b:1")), "site": None}
+    assert list(rows[0]) == ["id", "key", "site"]  # in its place
+    assert by_id(rows)["a/b:1"]["key"] == "e23faa88dc9f0e53" and by_id(rows)["c"]["key"] == "given"
 
 
 class _Counted(list):

@@ -32,7 +32,7 @@ from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
 from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
 from wiretrace.records import Document, Skipped, doc_key, key_text
-from wiretrace.rows import Rows, by_id
+from wiretrace.rows import KEY_OF_ID, Rows, by_id
 from wiretrace.spill import SpilledDocument, set_sizes, stored_text
 from wiretrace.stages import return_freed_memory
 from wiretrace.verify import VerifiedPair
@@ -452,12 +452,13 @@ def build_report(
         )
 
     # past the spill's threshold, rows are tuples and spilled texts stay in the spill (wiretrace.rows)
-    docs_out: list[dict[str, Any]] | Rows = Rows() if any(isinstance(d, SpilledDocument) for d in documents[:1]) else []
+    compact = any(isinstance(d, SpilledDocument) for d in documents[:1])
+    docs_out: list[dict[str, Any]] | Rows = Rows() if compact else []
     generator_pages = 0
     for index, doc in enumerate(documents):
         entry = {
             "id": doc.id,
-            "key": key_text(doc_key(doc.id)),
+            "key": KEY_OF_ID if compact else key_text(doc_key(doc.id)),  # compact rows compute it when read
             "url": doc.url,
             "site": doc.site,
             "title": doc.title,
