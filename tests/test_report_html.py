@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -418,3 +419,24 @@ def test_terminal_and_report_html_show_the_same_headline_the_origins_title():
     assert cluster_headline({"members": ["a", "b", "o"], "origin": {"document": "o"}}, docs) == "The origin's title"
     assert cluster_headline({"members": ["b", "a"], "origin": {"document": None}}, docs) == "A copy's title"
     assert cluster_headline({"members": ["b"], "origin": None}, docs) == "b"
+
+
+def test_report_write_streams_the_page_render_html_gives(tmp_path, monkeypatch):
+    import wiretrace.report as report_module
+    from wiretrace.outputs import scalar_text
+
+    # a few bytes a write: the page goes out in thousands of pieces, split anywhere
+    monkeypatch.setattr(report_module, "WRITE_PIECES_BYTES", 7)
+    records = [dict(r) for r in hostile_records()]
+    records[0]["text"] += " a lone surrogate \ud800 and an astral \U0001F600 character"
+    records.append({**records[0], "id": "copy \ud800 of " + records[0]["id"], "url": "https://copy.example/x",
+                    "title": "A title with a lone surrogate \ud800"})
+    report = scan(records)
+    report.write(tmp_path)
+    expected = scalar_text(render_html(report.to_dict())).encode("utf-8")
+    assert (tmp_path / "report.html").read_bytes() == expected
+    assert len(expected) > 1000 * 7  # so written in over a thousand pieces
+    written = io.BytesIO()  # lone surrogates are replaced whichever pieces they come in
+    report_module._write_pieces(written, ["a\ud800", "b", "\udc00c\U0001F600", "", "d"])
+    assert written.getvalue() == scalar_text("a\ud800b\udc00c\U0001F600d").encode("utf-8")
+    assert written.getvalue().count("\ufffd".encode()) == 2

@@ -41,7 +41,7 @@ class Credits:
     sites: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # site -> link / mention evidence
 
 
-@dataclass
+@dataclass(slots=True)
 class Attribution:
     status: str  # origin, credited, uncredited, miscredited, unknown, same_publication, same_publisher
     source: str | None  # the node the document copied (doc:... / agency:...)

@@ -34,7 +34,7 @@ import hashlib
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,7 +47,7 @@ from wiretrace.executor import LocalExecutor
 from wiretrace.report import cluster_headline
 from wiretrace.rows import by_id
 
-__all__ = ["HtmlOptions", "render_html", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
+__all__ = ["HtmlOptions", "render_html", "html_pieces", "write_html", "highlight", "marked_html", "graph_layout", "safe_url"]
 
 _TEMPLATES = "templates"
 _STATUSES = ("origin", "credited", "uncredited", "miscredited", "unknown", "same_publication", "same_publisher")
@@ -896,7 +896,8 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
 
 
 def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
-    """The whole ``report.html`` page for a report (as in report.json).
+    """The whole ``report.html`` page for a report (as in report.json):
+    :func:`html_pieces` joined.
 
     Args:
         report: ``Report.to_dict()``, or report.json loaded.
@@ -911,6 +912,13 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         >>> page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
         True
     """
+    return "".join(html_pieces(report, options))
+
+
+def html_pieces(report: Mapping[str, Any], options: HtmlOptions | None = None) -> Iterator[str]:
+    """``report.html``'s page in pieces, in order, for a writer to write as
+    they come: a 1M scan's page is ~130 MB, and held whole (then encoded)
+    beside the chunks it is made of it was the run's last peak of memory."""
     options = options or HtmlOptions()
     model = _Model(report, options)
     env = _environment()
@@ -977,7 +985,7 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     css, script = _asset("report.css"), _asset("report.js")
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
-    page = env.get_template("report.html.j2").render(
+    yield from env.get_template("report.html.j2").generate(
         css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         rewrites=list(report.get("rewrites", []))[: options.max_site_rows], rewrites_total=len(report.get("rewrites", [])),
@@ -986,7 +994,6 @@ def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -
         skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
         run_id=str(report.get("run_id") or ""), all_sites=sorted({s for e in index for s in e["sites"]}),
     )
-    return page
 
 
 def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions | None = None) -> Path:

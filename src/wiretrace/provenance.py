@@ -82,7 +82,7 @@ class Member:
         return DATE_RELIABILITY.get(self.date_source, 0) if self.published else 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Origin:
     kind: str  # "agency", "outlet", "document" or "unknown"
     agency: str | None
@@ -100,7 +100,7 @@ class Origin:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class CopyEdge:
     """``source`` -> ``copy``: the copy took its text from the source."""
 
@@ -111,7 +111,7 @@ class CopyEdge:
     evidence: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class ClusterProvenance:
     cluster: str
     origin: Origin

@@ -22,7 +22,7 @@ import re
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -214,11 +214,10 @@ class Report:
                         with batch.open("pairs.csv") as handle:
                             _write_pairs_csv(handle, self.pairs, self.documents)
                         if html:
-                            from wiretrace.html import HtmlOptions, render_html
+                            from wiretrace.html import HtmlOptions, html_pieces
 
-                            page = render_html(data, HtmlOptions())
-                            batch.write_text("report.html", scalar_text(page))
-                            del page
+                            with batch.open("report.html") as handle:
+                                _write_pieces(handle, html_pieces(data, HtmlOptions()))
                         else:
                             batch.remove_stale("report.html")
                     except BaseException as exc:  # the graph's process is waited for all the same
@@ -580,6 +579,24 @@ GRAPH_APART_MIN_DOCUMENTS = 4000
 #: read only the part of the report they are sent, and run at any size (forked, or
 #: fresh past ``wiretrace.html.FRESH_WORKERS_MIN_DOCUMENTS``).
 WRITE_FORK_MAX_DOCUMENTS = 250_000
+
+
+#: Pieces of a page gathered before they are encoded and written.
+WRITE_PIECES_BYTES = 1 << 20
+
+
+def _write_pieces(handle: Any, pieces: Iterable[str]) -> None:
+    """Write ``pieces`` of text as UTF-8 (lone surrogates replaced, as
+    :func:`~wiretrace.outputs.scalar_text` does), about a MB at a time."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= WRITE_PIECES_BYTES:
+            handle.write(scalar_text("".join(batch)).encode("utf-8"))
+            batch, size = [], 0
+    handle.write(scalar_text("".join(batch)).encode("utf-8"))
 
 
 def _write_graph_files(task: Any, shared: tuple[Any, str | None, Any]) -> None:

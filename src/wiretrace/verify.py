@@ -42,7 +42,7 @@ __all__ = ["VerifiedPair", "intersection", "intersection_size", "verify_pairs", 
 FREE_CONTAINMENT = 0.3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerifiedPair:
     """A verified copy relation between documents ``a`` and ``b`` (indices, a < b)."""
 
