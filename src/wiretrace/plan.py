@@ -405,6 +405,9 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
                       for r in one_link_per_story(found, s.components, weight=lambda r: r.shared)]
         stage["candidates"] = len(candidates)
         stage["items_out"] = len(s.rewrites)
+    # no later step reads these (the last was this one): their memory is free for the
+    # cluster steps' results and the report (~90 MB at 1M)
+    s.rejected, s.free_sets, s.via = [], [], None
 
 
 def _credits(s: State, executor: LocalExecutor) -> None:
