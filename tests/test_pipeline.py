@@ -255,3 +255,20 @@ def test_documents_and_clusters_carry_stable_keys(demo_report):
                           "print(key_text(doc_key('ap-bridge-inspections')))"],
                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "3"})
     assert out.stdout.strip() == keys["ap-bridge-inspections"]
+
+
+def test_the_report_step_lets_go_of_each_document_once_its_row_is_made(monkeypatch):
+    import wiretrace.plan as plan
+
+    seen: dict = {}
+    build = plan.build_report
+
+    def spy(documents, *args, **kwargs):
+        report = build(documents, *args, **kwargs)
+        seen.update(left=sum(d is not None for d in documents), consume=kwargs.get("consume_documents"))
+        return report
+
+    monkeypatch.setattr(plan, "build_report", spy)
+    report = scan([DEMO])
+    assert seen == {"left": 0, "consume": True}
+    assert len(report.documents) > 10 and all(row["id"] for row in report.documents)

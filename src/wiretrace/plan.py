@@ -475,7 +475,7 @@ def _report(s: State, executor: LocalExecutor) -> None:
             wire=s.wire, traced=s.traced, attributions=s.attributions, delays=s.delays, sites=s.sites,
             graph=s.graph, alignments=s.alignments, reuse=s.reuse, lineages=s.story_lineages,
             networks=s.networks, network_common_ids=s.network_common_ids, rewrites=s.rewrites,
-            leftovers=s.leftovers or None,
+            leftovers=s.leftovers or None, consume_documents=True,  # no step after this one reads them
         )
         stage["items_out"] = len(s.report.documents)
     stats["total_seconds"] = round(time.perf_counter() - s.started, 6)

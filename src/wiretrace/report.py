@@ -397,12 +397,15 @@ def build_report(
     network_common_ids: list[dict[str, Any]] | None = None,
     rewrites: list | None = None,  # rewrites.Rewrite
     leftovers: list | None = None,  # leftover generator text per document, when found already (the workers')
+    consume_documents: bool = False,
 ) -> Report:
     """Assemble the report from the pipeline's results (indices -> ids).
 
     ``alignments`` holds the aligned passages of each edge of ``traced`` and
     the comparisons of members no edge reaches; documents carry their ``text`` as
-    ``config.report_texts`` says.
+    ``config.report_texts`` says. With ``consume_documents`` (a caller that has
+    no use for ``documents`` after), each entry of ``documents`` is set to None
+    once its row is made.
     """
     reused = {i for r in [*(reuse or []), *(rewrites or [])] for i in (r.a, r.b)}  # their offsets need their texts
     shingles = set_sizes(sets).tolist()
@@ -450,6 +453,42 @@ def build_report(
             }
         )
 
+    skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
+    provenance = [
+        {
+            "cluster": t.cluster,
+            "origin": {"kind": t.origin.kind, "agency": t.origin.agency, "outlet": t.origin.outlet,
+                       "document": t.origin.document, "reason": t.origin.reason},
+            "edges": [
+                {"source": e.source, "copy": e.copy, "direction": e.direction, "basis": e.basis, "evidence": e.evidence}
+                for e in t.edges
+            ],
+        }
+        for t in traced or []
+    ]
+    if alignments is not None:
+        for entry, aligned, compared in zip(provenance, alignments.edges, alignments.comparisons):
+            for edge, alignment in zip(entry["edges"], aligned):
+                if alignment is not None:
+                    edge["alignment"] = alignment
+            if compared:
+                entry["comparisons"] = compared
+    for cluster, entry in zip(clusters, provenance):
+        cluster["origin"] = entry["origin"]
+    reuse_out = [_reuse_entry(r, documents, cluster_of) for r in sorted(reuse or [], key=lambda r: (r.a, r.b))]
+    members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
+    lineages_out = [_lineage_entry(f"l{number}", line, documents, members_of, cluster_of)
+                    for number, line in enumerate(lineages or [], start=1)]
+    by_id = {c["id"]: c for c in clusters}
+    for line in lineages_out:
+        for version in line["versions"]:
+            if version["cluster"]:
+                by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
+    rewrites_out = [_reuse_entry(r, documents, cluster_of) for r in rewrites or []]
+
+    # the document rows come last, so that with consume_documents each document can be
+    # let go once its row is made: the rows' memory reuses the documents' (a 1M scan's
+    # peak was this step's end, with both held)
     # past the spill's threshold, rows are tuples and spilled texts stay in the spill (wiretrace.rows)
     compact = any(isinstance(d, SpilledDocument) for d in documents[:1])
     docs_out: list[dict[str, Any]] | Rows = Rows() if compact else []
@@ -490,40 +529,10 @@ def build_report(
             # what the offsets of wire markers and alignments refer to; a spilled text stays in the spill
             entry["text"] = stored_text(doc)
         docs_out.append(entry)
+        if consume_documents:
+            documents[index] = None  # type: ignore[call-overload]  # its row holds what is kept of it
 
     stats["generator_pages"] = generator_pages
-    skipped_out = sorted((s.to_dict() for s in skipped), key=lambda s: (s["source"], s["id"] or "", s["reason"]))
-    provenance = [
-        {
-            "cluster": t.cluster,
-            "origin": {"kind": t.origin.kind, "agency": t.origin.agency, "outlet": t.origin.outlet,
-                       "document": t.origin.document, "reason": t.origin.reason},
-            "edges": [
-                {"source": e.source, "copy": e.copy, "direction": e.direction, "basis": e.basis, "evidence": e.evidence}
-                for e in t.edges
-            ],
-        }
-        for t in traced or []
-    ]
-    if alignments is not None:
-        for entry, aligned, compared in zip(provenance, alignments.edges, alignments.comparisons):
-            for edge, alignment in zip(entry["edges"], aligned):
-                if alignment is not None:
-                    edge["alignment"] = alignment
-            if compared:
-                entry["comparisons"] = compared
-    for cluster, entry in zip(clusters, provenance):
-        cluster["origin"] = entry["origin"]
-    reuse_out = [_reuse_entry(r, documents, cluster_of) for r in sorted(reuse or [], key=lambda r: (r.a, r.b))]
-    members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
-    lineages_out = [_lineage_entry(f"l{number}", line, documents, members_of, cluster_of)
-                    for number, line in enumerate(lineages or [], start=1)]
-    by_id = {c["id"]: c for c in clusters}
-    for line in lineages_out:
-        for version in line["versions"]:
-            if version["cluster"]:
-                by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
-    rewrites_out = [_reuse_entry(r, documents, cluster_of) for r in rewrites or []]
     return Report(docs_out, clusters, pairs, skipped_out, config.to_dict(), stats, provenance, sites or [], reuse_out,
                   lineages_out, rewrites_out, networks or [], network_common_ids or [], graph)
 
