@@ -365,3 +365,21 @@ def test_a_report_written_with_release_writes_the_same_graph_files_and_lets_go_o
     assert report.graph is None
     for name in [*GRAPH_FILES.values(), "pairs.csv"]:
         assert (tmp_path / "released" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes(), name
+    # written again, it would lose its graph files without a word: refused, the folder untouched
+    before = {p.name: p.read_bytes() for p in (tmp_path / "released").iterdir()}
+    with pytest.raises(ValueError, match="let go of its provenance graph"):
+        report.write(tmp_path / "released")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "released").iterdir()} == before
+
+
+def test_a_report_whose_graph_is_written_apart_lets_go_of_it_too(tmp_path, monkeypatch):
+    import wiretrace.report as report_module
+    from conftest import ROOT
+
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 1)  # the demo's graph by a forked writer
+    kept, released = scan([ROOT / "data"]), scan([ROOT / "data"])
+    kept.write(tmp_path / "kept")
+    released.write(tmp_path / "released", release=True)
+    assert released.graph is None and kept.graph is not None
+    for name in report_module.GRAPH_FILES.values():
+        assert (tmp_path / "released" / name).stat().st_size == (tmp_path / "kept" / name).stat().st_size > 0

@@ -364,7 +364,7 @@ def _passages(s: State, executor: LocalExecutor) -> None:
 REWRITE_ANCHOR_MIN_SHARED = 2
 
 
-def _rewrites(s: State, executor: LocalExecutor) -> None:
+def _look_for_rewrites(s: State, executor: LocalExecutor) -> None:
     documents = s.documents
     with s.log.stage("rewrites", items_in=len(s.rejected)) as stage:
         if not s.config.rewrite_anchor_rate:  # rewrites.anchor_rate = 0: not looked for
@@ -405,6 +405,10 @@ def _rewrites(s: State, executor: LocalExecutor) -> None:
                       for r in one_link_per_story(found, s.components, weight=lambda r: r.shared)]
         stage["candidates"] = len(candidates)
         stage["items_out"] = len(s.rewrites)
+
+
+def _rewrites(s: State, executor: LocalExecutor) -> None:
+    _look_for_rewrites(s, executor)
     # no later step reads these (the last was this one): their memory is free for the
     # cluster steps' results and the report (~90 MB at 1M)
     s.rejected, s.free_sets, s.via = [], [], None

@@ -92,6 +92,7 @@ class Report:
     networks: list[dict[str, Any]] = field(default_factory=list)  # sites sharing account ids (wiretrace.networks)
     network_common_ids: list[dict[str, Any]] = field(default_factory=list)  # ids on too many sites to link any
     graph: Any = field(default=None, repr=False)  # networkx.DiGraph of the provenance, exported by write()
+    graph_released: bool = field(default=False, repr=False, compare=False)  # by write(release=True)
     run_id: str = field(default_factory=new_run_id)  # in report.json and report.html: which files belong together
 
     def exit_code(self, strict: bool = False) -> int:
@@ -162,20 +163,25 @@ class Report:
         replaced, never written through. The folder is locked meanwhile.
 
         With ``release``, the report lets go of its provenance graph once the
-        graph's files are written (``graph`` is None after): for a caller
-        that has no use for the graph afterwards (the command line), so that
-        the rest of the writing reuses its memory (~300 MB at 1M documents).
+        graph's files are written (``graph`` is None after, and the report
+        cannot be written again): for a caller that has no use for the graph
+        afterwards (the command line), so that the rest of the writing reuses
+        its memory (~300 MB at 1M documents).
 
         Returns:
             The paths written, by name.
 
         Raises:
+            ValueError: An earlier ``write(release=True)`` let go of the graph.
             OutputLocked: Another scan is writing into ``out_dir``.
             OutputError: A file could not be written (disk full, no
                 permission); the previous outputs are untouched.
         """
         from wiretrace.executor import no_cyclic_gc
 
+        if self.graph_released:  # its files would be left out (or removed as stale) without a word
+            raise ValueError("this report let go of its provenance graph in an earlier write(release=True), so its "
+                             "graph files cannot be written again: write it without release=True the first time")
         with no_cyclic_gc():  # and in the writers it forks (its doc)
             return self._write(out_dir, html, release)
 
@@ -202,7 +208,7 @@ class Report:
                 if graph_files is not None and not apart:  # written here, now
                     _write_graph_files(None, (self.graph, self.run_id, graph_files))
                     if release:
-                        self.graph = None
+                        self.graph, self.graph_released = None, True
                 error: BaseException | None = None
                 with LocalExecutor(2 if apart else 1).window(_write_graph_files,
                                                              (self.graph, self.run_id, graph_files)) as window:
@@ -231,6 +237,8 @@ class Report:
                     except BaseException as exc:
                         error = error or exc
                 # the window is closed and its workers joined (they held the folder's lock too)
+                if release and graph_files is not None:  # written apart: let go now, not while the writer ran
+                    self.graph, self.graph_released = None, True
                 if error is not None:
                     raise error
                 if graph_files is None:
