@@ -6,10 +6,11 @@ equal to the rows a list would have held -- but holds each row as one tuple
 of its values, its keys as one of the few key orders the rows share, and a
 text that is in a spill (:mod:`wiretrace.spill`) as where it is, read again
 when its row is, an empty list as one shared marker, read as a new list,
-and a ``key`` given as :data:`KEY_OF_ID` as nothing: it is the id's key. A dict per row cost ~1.9 KB at 100,000 documents, its text
-included; a tuple without the text ~0.7 KB (measured ad hoc), which is most
-of what a 1M report held while it was written. :meth:`Rows.by_id` looks rows
-up by document id as read-only mappings that read a spilled text only when
+and a ``key`` given as :data:`KEY_OF_ID` as nothing: it is the id's key.
+A dict per row cost ~1.9 KB at 100,000 documents, its text included; a
+tuple without the text ~0.7 KB (measured ad hoc), which is most of what a
+1M report held while it was written. :meth:`Rows.by_id` looks rows up by
+document id as read-only mappings that read a spilled text only when
 asked for it.
 """
 

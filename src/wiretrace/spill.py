@@ -18,9 +18,9 @@ a :class:`SpilledText` (where the text is) in place of the text, so a
 spilled document is the size of any other. (A document held its fields in
 an attribute dict, and taking the text out of it and adding two keys made
 each dict a table of its own: 832 bytes instead of 184, two thirds of what
-a 1M scan's documents held. Documents have slots now.) Anything that pickles a
-spilled document or column (a Ray task) gets the plain values, so a
-process without the file still gets the same data.
+a 1M scan's documents held. Documents have slots now.) Anything that
+pickles a spilled document or column (a Ray task) gets the plain values,
+so a process without the file still gets the same data.
 
 A scan spills once it has read ``run.spill_documents`` documents (a local
 executor only: Ray workers on other machines cannot read this machine's

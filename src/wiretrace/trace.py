@@ -49,7 +49,7 @@ class WireEvidence:
     ``credits`` is filled by the credits stage (:func:`credits_stage`) for
     the documents that are in a cluster; it is None for the others. Slots,
     not an attribute dict: one of these per document was 408 bytes with its
-    dict and its copy of the markers list (~400 MB of a 1M scan), 56 without."""
+    dict and its copy of the markers list (~400 MB of a 1M scan), 48 without."""
 
     markers: list[Marker]
     credits: list[Credit] | None = None
