@@ -487,11 +487,11 @@ def build_report(
     members_of = {f"c{number}": members for number, members in enumerate(components, start=1)}
     lineages_out = [_lineage_entry(f"l{number}", line, documents, members_of, cluster_of)
                     for number, line in enumerate(lineages or [], start=1)]
-    by_id = {c["id"]: c for c in clusters}
+    cluster_by_id = {c["id"]: c for c in clusters}
     for line in lineages_out:
         for version in line["versions"]:
             if version["cluster"]:
-                by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
+                cluster_by_id[version["cluster"]].update(lineage=line["id"], version=version["version"])
     rewrites_out = [_reuse_entry(r, documents, cluster_of) for r in rewrites or []]
 
     # the document rows come last, so that with consume_documents each document can be
