@@ -27,7 +27,7 @@ from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.evaluation.metrics import placement
 from wiretrace.index import Index, doc_key
-from wiretrace.records import Document
+from wiretrace.records import Document, Skipped
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
 
 from conftest import story
@@ -132,6 +132,16 @@ def _stored(db: Path) -> int:
         return 0
 
 
+def _counted(db: Path) -> dict[str, int]:
+    """The rows of the tables whose counts an index keeps, counted."""
+    import sqlite3
+
+    from wiretrace.store import TALLIED
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        return {table: con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TALLIED}
+
+
 def test_an_add_killed_at_random_points_resumes_to_the_same_report(tmp_path):
     source = _write(tmp_path / "crawl.jsonl", _corpus(5, 1500))
     whole = tmp_path / "whole.wtidx"
@@ -152,10 +162,11 @@ def test_an_add_killed_at_random_points_resumes_to_the_same_report(tmp_path):
         with Index.open(str(db), writer=False) as index:  # whatever it holds is consistent
             partial = index.stats()
         assert partial["records"] == partial["sets"] <= total
+        assert {table: partial[table] for table in _counted(db)} == _counted(db)  # kept with the rows
         killed_midway += partial["records"] < total
         subprocess.run([sys.executable, "-c", _ADDER, str(db), str(source), "8"], check=True)
         with Index.open(str(db), writer=False) as index:
-            assert index.stats()["records"] == total
+            assert index.stats()["records"] == total == _counted(db)["records"]
             _same(index.report(), expected)
     assert killed_midway >= 3  # the kills did land in the middle of adds
 
@@ -499,6 +510,32 @@ def test_a_version_1_index_is_migrated_on_open_by_a_writer(tmp_path):
         assert index.stats() == fresh and fresh["site_lines"] > 0
 
 
+def test_an_index_counts_its_rows_as_it_adds_them_and_a_version_3_index_is_counted_on_migration(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "counted.wtidx"
+    corpus = ROOT / "data" / "corpus" / "articles.jsonl"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "short"}\nnot json\n', encoding="utf-8")
+    with Index.open(str(db)) as index:
+        index.add(corpus)
+        index.add([str(corpus), str(bad)])  # again (nothing new) and a skipped input
+        counts = index.stats()
+    assert counts["records"] > 0 and counts["skipped"] > 0
+    assert {table: counts[table] for table in _counted(db)} == _counted(db)
+    with sqlite3.connect(db) as con:  # what version 3 wrote: no counts kept
+        con.execute("DELETE FROM meta WHERE name IN ('rows.records', 'rows.skipped', 'rows.sets')")
+        con.execute("UPDATE meta SET value='3' WHERE name='schema_version'")
+    with pytest.raises(StoreError, match="schema version 3; run `wiretrace index add`"):
+        Index.open(str(db), writer=False)
+    with Index.open(str(db)) as index:
+        assert index.stats() == counts
+        index.add(ROOT / "data" / "corpus" / "pages")
+        more = index.stats()
+    assert more["records"] > counts["records"]
+    assert {table: more[table] for table in _counted(db)} == _counted(db)
+
+
 def test_index_add_with_out_writes_the_report_of_what_was_added(tmp_path, capsys):
     db = str(tmp_path / "cli.wtidx")
     parts = sorted((ROOT / "data" / "corpus").iterdir())
@@ -615,3 +652,21 @@ def test_one_pass_against_many_candidates_equals_each_intersection(mine, theirs,
     assert shared.tolist() == [intersection_size(mine_set, t) for t in their_sets]
     assert anchors.tolist() == [anchor_count(t, rate) for t in their_sets]
     assert sizes.tolist() == [len(t) for t in their_sets]
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(st.builds(Document, id=_text, text=_text, url=st.none() | _text, author=st.none() | _text,
+                 links=st.lists(_text, max_size=3),
+                 metadata=st.none() | st.dictionaries(_text, st.lists(_text, max_size=2), max_size=3),
+                 warnings=st.lists(_text, max_size=2)) | st.builds(Skipped, source=_text, reason=_text,
+                                                                   id=st.none() | _text))
+def test_a_records_json_is_what_asdict_gives_so_its_key_is_unchanged(item):
+    import dataclasses
+
+    from wiretrace.index import _payload, record_key
+
+    before = json.dumps(dataclasses.asdict(item), ensure_ascii=False, sort_keys=True)
+    assert _payload(item) == before
+    assert record_key(item) == record_key(item, before)

@@ -44,7 +44,7 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
@@ -53,6 +53,12 @@ _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None
 #: per insert (the default, 2 MB, does not at 100k documents).
 _CACHE_KB = 256 * 1024
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
+
+#: Tables whose rows are counted in meta (``rows.records``, ...) as they are
+#: added, in the transaction that adds them (version 4): counting them reads
+#: every page of a table of whole texts, which took half a second of an add
+#: to a 100k index whose summary names the documents it holds.
+TALLIED = ("records", "skipped", "sets")
 
 #: The posting tables: LSH band buckets and anchor shingles.
 POSTINGS = ("bands", "anchors")
@@ -345,11 +351,22 @@ class SQLiteStore:
     def set_meta(self, values: dict[str, str]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(values.items()))
 
+    def _tally(self, table: str, added: int) -> None:
+        """Count ``added`` new rows of ``table`` in meta (:data:`TALLIED`);
+        called in the transaction that added them. A count not kept yet
+        starts here: before version 4 counts were kept by migration, after
+        it the table was empty until now."""
+        if added:
+            self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                             "SET value = CAST(value AS INTEGER) + excluded.value", (f"rows.{table}", added))
+
     def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
         before = self._db.total_changes
         self._db.executemany("INSERT OR IGNORE INTO records VALUES (?, ?, ?)",
                              [(_signed([k])[0], i, p) for k, i, p in rows])
-        return self._db.total_changes - before
+        added = self._db.total_changes - before
+        self._tally("records", added)
+        return added
 
     def known(self, rkeys: Sequence[int]) -> set[int]:
         return {_unsigned(k) for (k,) in self._where_in("SELECT rkey FROM records WHERE rkey IN ({marks})",
@@ -367,14 +384,20 @@ class SQLiteStore:
     def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
         before = self._db.total_changes
         self._db.executemany("INSERT OR IGNORE INTO skipped VALUES (?, ?)", [(_signed([k])[0], p) for k, p in rows])
-        return self._db.total_changes - before
+        added = self._db.total_changes - before
+        self._tally("skipped", added)
+        return added
 
     def skipped(self) -> Iterator[str]:
         yield from (p for (p,) in self._db.execute("SELECT payload FROM skipped ORDER BY skey"))
 
     def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO sets VALUES (?, ?)",
+        # a record's set is made from its payload, which its key is the hash of
+        # (under the fingerprint settings checked on open): a stored one is the same
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO sets VALUES (?, ?)",
                              [(k, np.asarray(s, dtype="<u8").tobytes()) for k, s in zip(_signed(list(rkeys)), sets)])
+        self._tally("sets", self._db.total_changes - before)
 
     def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
         rows = self._where_in("SELECT rkey, shingles FROM sets WHERE rkey IN ({marks})", _signed(list(rkeys)))
@@ -435,9 +458,10 @@ class SQLiteStore:
             return self._counts()
 
     def _counts(self) -> dict[str, int]:
+        meta = self.get_meta()
         out = {}
-        for table in ("records", "skipped", "sets"):
-            out[table] = self._count(table)
+        for table in TALLIED:  # a count not kept: no row added since version 4 (SQLiteStore._tally)
+            out[table] = int(meta.get(f"rows.{table}", 0))
         for table in POSTINGS:
             out[table] = self._count(table) + self._count(f"{table}_new")
         out["sites"] = self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0]
@@ -478,7 +502,13 @@ def site_line_increments(counts: Any) -> tuple[dict[str, int], dict[tuple[str, i
 
 
 _MIGRATIONS[1] = (_SITE_TABLES, _count_stored_lines)
+def _tally_stored(store: SQLiteStore) -> None:
+    """Version 3 -> 4: the rows of :data:`TALLIED` counted once, into meta."""
+    store.set_meta({f"rows.{table}": str(store._count(table)) for table in TALLIED})
+
+
 _MIGRATIONS[2] = (_NEW_POSTINGS, None)
+_MIGRATIONS[3] = ((), _tally_stored)
 
 
 def open_store(uri: str, writer: bool = False) -> Store:
