@@ -474,6 +474,39 @@ def test_the_report_of_an_add_keeps_the_excerpts_of_a_story_on_more_sites_than_m
     assert placement(delta, {"new-copy"}) == placement(full, {"new-copy"})
 
 
+def test_the_report_of_an_add_walks_a_story_on_many_sites_in_linear_steps_and_check_lists_every_copy(monkeypatch):
+    # a story on 150 sites: every band bucket of it holds 150 pages. The walk links a
+    # bucket of more than MAX_BUCKET pages as the scan does (star and chain), so it
+    # verifies some pages per page, not 150 (at 1M documents the wide walk read 11,081
+    # documents where 2,755 place the new pages alike); check still lists every copy
+    from test_candidates import _syndicated
+
+    from wiretrace.candidates import MAX_BUCKET
+
+    copies = 150
+    assert copies > 2 * MAX_BUCKET
+    pages = _syndicated(copies)
+    new = {"id": "new-copy", "text": pages[0]["text"], "site": "new.example", "published": "2024-01-05"}
+    proposed = []
+    candidates = Index._candidates
+
+    def counted(self, *args, **kwargs):
+        found = candidates(self, *args, **kwargs)
+        proposed.extend(len(f) for f in found)
+        return found
+
+    monkeypatch.setattr(Index, "_candidates", counted)
+    delta, full = _delta_and_full(pages, [new])
+    walked = sum(proposed)
+    assert len(placement(full, {"new-copy"})[1]["new-copy"][0]) == copies + 5
+    assert placement(delta, {"new-copy"}) == placement(full, {"new-copy"})
+    assert walked < 10 * copies  # all pairs: over copies ** 2
+    with Index.open("memory:") as index:
+        index.add(pages)
+        (entry,) = index.check([new])
+    assert sum(m["kind"] == "duplicate" for m in entry["matches"]) == copies
+
+
 def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
     chrome = "Home | News | Sport | Weather | Contact the newsroom"
     footer = "Copyright Riverside Courier. All rights reserved. Subscribe today."

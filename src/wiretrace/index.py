@@ -48,7 +48,7 @@ import numpy as np
 import xxhash
 
 from wiretrace.chrome import LineCounts, count_lines, strip_chrome
-from wiretrace.candidates import anchor_count, anchor_keys, anchors_needed, band_keys
+from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_needed, band_keys
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
@@ -528,7 +528,8 @@ class Index:
             else:
                 fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            for key, matched in zip(queried, self._verified(fp, queried, shared_min, cleaned)):
+            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=True)
+            for key, matched in zip(queried, walked):
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
                 for other, evidence in matched:
@@ -577,19 +578,37 @@ class Index:
         return sets, texts
 
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray],
-                    own: Sequence[int | None]) -> list[dict[int, int]]:
+                    own: Sequence[int | None], linear_buckets: bool = False) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
         found by a band bucket): those sharing a band bucket, or anchor
         shingles. An anchor that more than ``anchor_max_df`` stored records
         have links them as the scan's star and chain do, in key order
         (:func:`_star_partners`; ``own``: each query's record key, if stored).
+        With ``linear_buckets`` (the walk of :meth:`delta`), so does a band
+        bucket of more than :data:`~wiretrace.candidates.MAX_BUCKET` records,
+        as the scan's buckets do: a story on 1,000 pages made its walk verify
+        each of them against all the others. ``check`` wants every copy, and
+        takes every owner.
         How many shared anchors suffice is settled in :meth:`_verified`,
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]
         keys, queries = band_keys(signatures, self.bands, self.rows)
-        for query, owners in _join(keys, queries, *self.store.members("bands", keys)):
-            found[query].update(dict.fromkeys(owners.tolist(), -1))
+        posted, owners = self.store.members("bands", keys)
+        if linear_buckets and len(posted):
+            values, first, size = np.unique(posted, return_index=True, return_counts=True)
+            large = size > MAX_BUCKET
+            if large.any():
+                runs = {v: (f, f + n) for v, f, n in zip(values[large].tolist(), first[large].tolist(),
+                                                          size[large].tolist())}
+                for value, query in zip(keys.tolist(), queries.tolist()):
+                    if value in runs:
+                        start, end = runs[value]
+                        found[query].update(dict.fromkeys(_star_partners(owners[start:end], own[query]), -1))
+                small = np.isin(posted, values[~large])
+                posted, owners = posted[small], owners[small]
+        for query, bucketed in _join(keys, queries, posted, owners):
+            found[query].update(dict.fromkeys(bucketed.tolist(), -1))
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = self.store.members("anchors", keys)
         if len(posted):
@@ -614,7 +633,8 @@ class Index:
         return found
 
     def _verified(self, fp: Any, exclude: Sequence[int | None], shared_min: int | None = None,
-                  cleaned: dict[int, tuple[np.ndarray, str]] | None = None) -> list[list[tuple[int, dict[str, Any]]]]:
+                  cleaned: dict[int, tuple[np.ndarray, str]] | None = None,
+                  linear_buckets: bool = False) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
         at the scan's thresholds, both sides without their site chrome.
@@ -622,7 +642,7 @@ class Index:
         the candidates that fail both tests but share that many shingles
         (kind ``shared``: what the scan keeps as candidates for passages)."""
         c = self.config
-        candidates = self._candidates(fp.signatures, fp.sets, exclude)
+        candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets)
         # candidates are compared as the scan compares them: their stored text
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
