@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,44 @@ def test_the_agencys_own_page_is_the_origin_when_farms_add_one_tail_to_it():
     status = {d["id"]: d["attribution"]["status"] for d in report.documents}
     assert status == {"ap-1": "origin", "farm-0": "uncredited", "farm-1": "uncredited", "farm-2": "uncredited"}
     assert all(e["copy"] != "doc:ap-1" for e in entry["edges"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), st.integers(2, 6), st.integers(1, 40))
+def test_containment_copies_from_distinct_sets_and_their_overlaps_at_once_equal_the_plain_loops(data, matrix_min, cells):
+    # fast path (each distinct shingle set asked once, overlaps from one matrix product in
+    # column blocks) pinned to the plain reference: every member against every member,
+    # pair by pair. Copies of one story: cut, extended, rewritten in part, some twice.
+    import wiretrace.provenance as provenance
+    from wiretrace.provenance import _containment_copies, _Counts, _is_derived, _is_trimmed
+
+    base = list(range(60))
+    sets = []
+    for _ in range(data.draw(st.integers(1, 12))):
+        if sets and data.draw(st.booleans()):
+            sets.append(data.draw(st.sampled_from(sets)))  # the same text again
+            continue
+        dropped = data.draw(st.sets(st.sampled_from(base), max_size=12))
+        added = data.draw(st.sets(st.integers(100, 130), max_size=12))
+        sets.append(sorted((set(base) - dropped) | added))
+    members = [Member(i, f"d{i}", None, None, None, np.array(s, dtype=np.uint64)) for i, s in enumerate(sets)]
+    counts = _Counts(members)
+    plain = {m.index for m in members if _is_trimmed(m, members, counts) or _is_derived(m, members, counts)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(provenance, "OVERLAP_MATRIX_MIN", matrix_min)
+        patch.setattr(provenance, "OVERLAP_MATRIX_CELLS", cells)
+        assert _containment_copies(members, counts) == plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 50), max_size=30), min_size=1, max_size=9), st.integers(1, 60))
+def test_every_overlap_at_once_equals_each_intersection(sets, cells):
+    import wiretrace.provenance as provenance
+    from wiretrace.provenance import _overlap_matrix
+    from wiretrace.verify import intersection_size
+
+    arrays = [np.array(sorted(s), dtype=np.uint64) for s in sets]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(provenance, "OVERLAP_MATRIX_CELLS", cells)  # column blocks of any width
+        matrix = _overlap_matrix(arrays)
+    assert matrix.tolist() == [[intersection_size(a, b) for b in arrays] for a in arrays]

@@ -229,7 +229,7 @@ def _choose_origin(members: Sequence[Member], pair, counts: _Counts) -> tuple[Or
     dated = [m for m in members if m.reliability >= USABLE_DATE]
     if not dated:
         return Origin("unknown", None, None, "no wire markers and no usable publication dates (only crawl dates or none)"), None
-    copies = {m.index for m in members if _is_trimmed(m, members, counts) or _is_derived(m, members, counts)}
+    copies = _containment_copies(members, counts)
     candidates = [m for m in dated if m.index not in copies] or dated
     best = min(candidates, key=lambda m: (m.published, -m.reliability, m.id))
     reason = f"earliest of {len(candidates)} documents with a usable date ({best.date_source})"
@@ -239,23 +239,88 @@ def _choose_origin(members: Sequence[Member], pair, counts: _Counts) -> tuple[Or
     return Origin("document", None, best.id, reason), best
 
 
-def _is_trimmed(member: Member, members: Sequence[Member], counts: _Counts) -> bool:
+def _containment_copies(members: Sequence[Member], counts: _Counts) -> set[int]:
+    """The members that are trimmed or extended copies of another
+    (:func:`_is_trimmed`, :func:`_is_derived`). Both ask of a member's
+    shingle set only, against sets of other sizes, so each distinct set is
+    asked once, against the distinct sets (a story on 714 pages had 344);
+    their overlaps come from :class:`_Overlaps`."""
+    distinct: dict[bytes, Member] = {}
+    for m in members:
+        distinct.setdefault(m.shingles.tobytes(), m)
+    sets = list(distinct.values())
+    shared = _Overlaps(sets)
+    copied = {key for key, m in distinct.items()
+              if _is_trimmed(m, sets, counts, len(members), shared) or _is_derived(m, sets, counts, len(members), shared)}
+    return {m.index for m in members if m.shingles.tobytes() in copied}
+
+
+#: Distinct sets from which a cluster's overlaps are counted all at once (a
+#: product of 0/1 matrices) rather than pair by pair; and the most cells of
+#: that matrix held at a time (float32: 256 MB).
+OVERLAP_MATRIX_MIN = 48
+OVERLAP_MATRIX_CELLS = 64_000_000
+
+
+class _Overlaps:
+    """The shingles two members share, for members with distinct shingle
+    sets: :func:`~wiretrace.verify.intersection_size` pair by pair in a
+    small cluster; in a large one, every pair's at once as the product of
+    the members-by-shingles 0/1 matrix with itself (exact: sums of ones in
+    float32, below 2**24), in column blocks of at most
+    :data:`OVERLAP_MATRIX_CELLS` cells. Pinned to ``intersection_size`` by a
+    property test."""
+
+    def __init__(self, members: Sequence[Member]):
+        self._row = {m.index: i for i, m in enumerate(members)}
+        self._matrix: np.ndarray | None = None
+        if len(members) >= OVERLAP_MATRIX_MIN:
+            self._matrix = _overlap_matrix([m.shingles for m in members])
+
+    def __call__(self, a: Member, b: Member) -> int:
+        if self._matrix is None:
+            return intersection_size(a.shingles, b.shingles)
+        return int(self._matrix[self._row[a.index], self._row[b.index]])
+
+
+def _overlap_matrix(sets: Sequence[np.ndarray]) -> np.ndarray:
+    """Shared values of every two of ``sets`` (sorted, distinct values each)."""
+    sizes = np.array([len(x) for x in sets], dtype=np.int64)
+    values, column = np.unique(np.concatenate(sets), return_inverse=True)
+    row = np.repeat(np.arange(len(sets)), sizes)
+    order = np.argsort(column, kind="stable")
+    row, column = row[order], column[order]
+    width = max(1, OVERLAP_MATRIX_CELLS // max(1, len(sets)))
+    out = np.zeros((len(sets), len(sets)), dtype=np.float32)
+    for start in range(0, len(values), width):
+        lo, hi = np.searchsorted(column, [start, start + width])
+        block = np.zeros((len(sets), min(width, len(values) - start)), dtype=np.float32)
+        block[row[lo:hi], column[lo:hi] - start] = 1.0
+        out += block @ block.T
+    return np.rint(out).astype(np.int64)
+
+
+def _is_trimmed(member: Member, members: Sequence[Member], counts: _Counts, size: int | None = None,
+                shared_of: Callable[[Member, Member], int] | None = None) -> bool:
     """Whether ``member`` is wholly inside a longer member whose extra text
-    other copies confirm (so it is that text, cut down).
+    other copies confirm (so it is that text, cut down). ``size``: the
+    cluster's members (``members`` may be its distinct sets only);
+    ``shared_of``: their overlaps (:class:`_Overlaps`).
 
     "Confirmed": held by a third member. A shingle of ``other`` that
     ``member`` lacks is held by some third member exactly when at least two
     members hold it (shingle sets are distinct), so the cluster's counts
     answer it -- the plain reference, ``np.isin(extra, <the other members'
     shingles>)``, is pinned to it by a property test."""
+    size = len(members) if size is None else size
     for other in members:
         if other.index == member.index or len(other.shingles) <= len(member.shingles):
             continue
-        shared = intersection_size(member.shingles, other.shingles)
+        shared = (shared_of or _plain_overlap)(member, other)
         if shared < SUPERSET * len(member.shingles):
             continue
         extra = np.setdiff1d(other.shingles, member.shingles, assume_unique=True)
-        if len(extra) == 0 or len(members) < 3:
+        if len(extra) == 0 or size < 3:
             continue
         if _confirmed(extra, counts) >= TRIMMED_CONFIRMED:
             return True
@@ -268,19 +333,26 @@ def _confirmed(extra: np.ndarray, counts: _Counts) -> float:
     return float(np.mean(counts.of(extra) >= 2))
 
 
-def _is_derived(member: Member, members: Sequence[Member], counts: _Counts) -> bool:
+def _plain_overlap(a: Member, b: Member) -> int:
+    return intersection_size(a.shingles, b.shingles)
+
+
+def _is_derived(member: Member, members: Sequence[Member], counts: _Counts, size: int | None = None,
+                shared_of: Callable[[Member, Member], int] | None = None) -> bool:
     """Whether ``member`` is another member plus a little text of its own
-    that no other copy has (an added intro, a note): an extended copy."""
+    that no other copy has (an added intro, a note): an extended copy.
+    ``size`` and ``shared_of`` as for :func:`_is_trimmed`."""
+    size = len(members) if size is None else size
     for other in members:
         if other.index == member.index or len(other.shingles) >= len(member.shingles):
             continue
-        shared = intersection_size(member.shingles, other.shingles)
+        shared = (shared_of or _plain_overlap)(member, other)
         if shared < WHOLE * len(other.shingles):
             continue  # the other member is not wholly inside this one
         extra = np.setdiff1d(member.shingles, other.shingles, assume_unique=True)
         if len(extra) > ADDITION_SHARE * len(other.shingles):
             continue  # too much new text to be an addition: dates decide
-        confirmed = _confirmed(extra, counts) if len(members) >= 3 and len(extra) else 0.0
+        confirmed = _confirmed(extra, counts) if size >= 3 and len(extra) else 0.0
         if confirmed < TRIMMED_CONFIRMED:
             return True
     return False
