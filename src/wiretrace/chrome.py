@@ -32,7 +32,7 @@ import xxhash
 
 from wiretrace.records import Document
 
-__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "strip_chrome"]
+__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "line_keys", "strip_chrome"]
 
 
 @dataclass
@@ -88,9 +88,16 @@ def _line_keys(documents: Sequence[Document]) -> list[array]:
     return [_keys(doc.text) for doc in documents]
 
 
-def count_lines(documents: Sequence[Document]) -> LineCounts:
-    """The line counts of ``documents`` (documents without a site are not counted)."""
-    return _count(documents, _line_keys(documents))
+def count_lines(documents: Sequence[Document], keys_of: Sequence[Sequence[int]] | None = None) -> LineCounts:
+    """The line counts of ``documents`` (documents without a site are not
+    counted). ``keys_of``: their lines' keys (:func:`line_keys`), if made."""
+    return _count(documents, _line_keys(documents) if keys_of is None else keys_of)
+
+
+def line_keys(documents: Sequence[Document]) -> list[array]:
+    """Each document's line keys (:func:`line_key`, one per line), for a
+    caller that both counts and strips the same documents."""
+    return _line_keys(documents)
 
 
 def _count(documents: Sequence[Document], keys_of: Sequence[Sequence[int]]) -> LineCounts:
@@ -112,6 +119,7 @@ def strip_chrome(
     counts: LineCounts | None = None,
     texts: MutableSequence[str] | None = None,
     executor: Any = None,
+    keys_of: Sequence[Sequence[int]] | None = None,
 ) -> ChromeResult:
     """Texts of ``documents`` without the lines that are chrome of their site.
 
@@ -121,6 +129,7 @@ def strip_chrome(
     pages of each site than the documents at hand); by default those of
     ``documents``. On a remote ``executor`` (Ray's), the lines are counted
     and the pages stripped there (:func:`_strip_remote`; the same result).
+    ``keys_of``: the documents' line keys (:func:`line_keys`), if made.
 
     Example:
         >>> from wiretrace.records import Document
@@ -131,7 +140,7 @@ def strip_chrome(
     """
     if getattr(executor, "remote", False) and texts is None:
         return _strip_remote(executor, documents, min_pages, long_line_words, long_line_share, min_words, counts)
-    keys_of = _line_keys(documents)
+    keys_of = _line_keys(documents) if keys_of is None else keys_of
     if counts is None:
         counts = _count(documents, keys_of)
     per_site, docs_per_site = counts.lines, counts.pages

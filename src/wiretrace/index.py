@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from wiretrace.chrome import LineCounts, count_lines, strip_chrome
+from wiretrace.chrome import LineCounts, count_lines, line_keys, strip_chrome
 from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_needed, band_keys
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
@@ -441,11 +441,12 @@ class Index:
         executor = self.executor if given else LocalExecutor(1)
         return fingerprint_all(texts, c.shingle_size, c.num_perm, c.seed, batch_size=c.batch_size, executor=executor)
 
-    def line_counts(self, docs: Sequence[Document]) -> LineCounts:
+    def line_counts(self, docs: Sequence[Document], keys_of: Sequence[Sequence[int]] | None = None) -> LineCounts:
         """The index's site line counts for the lines ``docs`` have: for each
         of their sites, its stored pages and in how many of them each of
-        those lines appears (what the chrome rule reads)."""
-        wanted = {site: list(keys) for site, keys in count_lines(docs).lines.items()}
+        those lines appears (what the chrome rule reads). ``keys_of``: the
+        documents' line keys (:func:`wiretrace.chrome.line_keys`), if made."""
+        wanted = {site: list(keys) for site, keys in count_lines(docs, keys_of).lines.items()}
         pages, lines = self.store.line_counts(wanted)
         per_site: dict[str, Counter] = {site: Counter() for site in pages}
         for (site, key), n in lines.items():
@@ -567,8 +568,9 @@ class Index:
         sets = self.store.get_sets([k for k, _ in stored])
         if not c.chrome_min_pages:
             return sets, {k: d.text for k, d in stored}
+        keys_of = line_keys(docs)  # counted and stripped by the same keys
         cleaned = strip_chrome(docs, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
-                               c.min_words, self.line_counts(docs))
+                               c.min_words, self.line_counts(docs, keys_of), keys_of=keys_of)
         texts = {k: text for (k, _), text in zip(stored, cleaned.texts)}
         changed = [i for i, removed in enumerate(cleaned.lines_removed) if removed]
         if changed:
