@@ -256,25 +256,27 @@ def _containment_copies(members: Sequence[Member], counts: _Counts) -> set[int]:
 
 
 #: Distinct sets from which a cluster's overlaps are counted all at once (a
-#: product of 0/1 matrices) rather than pair by pair; and the most cells of
-#: that matrix held at a time (float32: 256 MB).
+#: product of 0/1 matrices) rather than pair by pair, and up to how many (the
+#: product is that many squared: 4,096 sets take 64 MB); and the most cells
+#: of the 0/1 matrix held at a time (float32: 64 MB).
 OVERLAP_MATRIX_MIN = 48
-OVERLAP_MATRIX_CELLS = 64_000_000
+OVERLAP_MATRIX_MAX = 4096
+OVERLAP_MATRIX_CELLS = 16_000_000
 
 
 class _Overlaps:
     """The shingles two members share, for members with distinct shingle
     sets: :func:`~wiretrace.verify.intersection_size` pair by pair in a
-    small cluster; in a large one, every pair's at once as the product of
-    the members-by-shingles 0/1 matrix with itself (exact: sums of ones in
-    float32, below 2**24), in column blocks of at most
-    :data:`OVERLAP_MATRIX_CELLS` cells. Pinned to ``intersection_size`` by a
-    property test."""
+    small cluster (and in one of more than :data:`OVERLAP_MATRIX_MAX`); in a
+    large one, every pair's at once as the product of the members-by-shingles
+    0/1 matrix with itself (exact: sums of ones in float32, below 2**24), in
+    column blocks of at most :data:`OVERLAP_MATRIX_CELLS` cells. Pinned to
+    ``intersection_size`` by a property test."""
 
     def __init__(self, members: Sequence[Member]):
         self._row = {m.index: i for i, m in enumerate(members)}
         self._matrix: np.ndarray | None = None
-        if len(members) >= OVERLAP_MATRIX_MIN:
+        if OVERLAP_MATRIX_MIN <= len(members) <= OVERLAP_MATRIX_MAX:
             self._matrix = _overlap_matrix([m.shingles for m in members])
 
     def __call__(self, a: Member, b: Member) -> int:
@@ -297,7 +299,7 @@ def _overlap_matrix(sets: Sequence[np.ndarray]) -> np.ndarray:
         block = np.zeros((len(sets), min(width, len(values) - start)), dtype=np.float32)
         block[row[lo:hi], column[lo:hi] - start] = 1.0
         out += block @ block.T
-    return np.rint(out).astype(np.int64)
+    return np.rint(out).astype(np.int32)
 
 
 def _is_trimmed(member: Member, members: Sequence[Member], counts: _Counts, size: int | None = None,
