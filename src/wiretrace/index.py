@@ -163,6 +163,27 @@ def _join(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray,
         yield int(part_who[0]), part
 
 
+def _linked(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray, owners: np.ndarray, limit: int,
+            own: Sequence[int | None]) -> tuple[list[tuple[int, list[int]]], np.ndarray, np.ndarray]:
+    """Postings looked up for many queries at once (sorted by key, then
+    owner, as :meth:`Store.members` returns them: each key's owners are
+    one sorted run), split at ``limit``: for each query and each of its
+    keys that more than ``limit`` records hold, the owners it is linked to
+    as the scan links a large group (:func:`_star_partners`); and the
+    postings of the other keys, for :func:`_join`."""
+    values, first, size = np.unique(posted, return_index=True, return_counts=True)
+    large = size > limit
+    linked = []
+    if large.any():
+        runs = {v: (f, f + n) for v, f, n in zip(values[large].tolist(), first[large].tolist(), size[large].tolist())}
+        for value, query in zip(keys.tolist(), queries.tolist()):
+            if value in runs:
+                start, end = runs[value]
+                linked.append((query, _star_partners(owners[start:end], own[query])))
+    rest = np.isin(posted, values[~large])
+    return linked, posted[rest], owners[rest]
+
+
 def _star_partners(owners: np.ndarray, own: int | None) -> list[int]:
     """The owners of a common anchor (sorted keys) that a query is linked
     to, as :func:`wiretrace.pairs.group_pairs` links a large group: the
@@ -598,37 +619,21 @@ class Index:
         keys, queries = band_keys(signatures, self.bands, self.rows)
         posted, owners = self.store.members("bands", keys)
         if linear_buckets and len(posted):
-            values, first, size = np.unique(posted, return_index=True, return_counts=True)
-            large = size > MAX_BUCKET
-            if large.any():
-                runs = {v: (f, f + n) for v, f, n in zip(values[large].tolist(), first[large].tolist(),
-                                                          size[large].tolist())}
-                for value, query in zip(keys.tolist(), queries.tolist()):
-                    if value in runs:
-                        start, end = runs[value]
-                        found[query].update(dict.fromkeys(_star_partners(owners[start:end], own[query]), -1))
-                small = np.isin(posted, values[~large])
-                posted, owners = posted[small], owners[small]
+            linked, posted, owners = _linked(keys, queries, posted, owners, MAX_BUCKET, own)
+            for query, partners in linked:
+                found[query].update(dict.fromkeys(partners, -1))
         for query, bucketed in _join(keys, queries, posted, owners):
             found[query].update(dict.fromkeys(bucketed.tolist(), -1))
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = self.store.members("anchors", keys)
         if len(posted):
             shared: list[Counter] = [Counter() for _ in sets]
-            # postings come sorted by (anchor, owner): each anchor's owners are one sorted run
-            values, first, df = np.unique(posted, return_index=True, return_counts=True)
-            common = df > self.config.anchor_max_df
-            rare = np.isin(posted, values[~common])
-            for query, hits in _join(keys, queries, posted[rare], owners[rare]):
+            linked, rare, rare_owners = _linked(keys, queries, posted, owners, self.config.anchor_max_df, own)
+            for query, hits in _join(keys, queries, rare, rare_owners):
                 docs, counts = np.unique(hits, return_counts=True)
                 shared[query].update(dict(zip(docs.tolist(), counts.tolist())))
-            if common.any():
-                runs = {v: (f, f + n) for v, f, n in zip(values[common].tolist(), first[common].tolist(),
-                                                          df[common].tolist())}
-                for value, query in zip(keys.tolist(), queries.tolist()):
-                    if value in runs:
-                        start, end = runs[value]
-                        shared[query].update(_star_partners(owners[start:end], own[query]))
+            for query, partners in linked:
+                shared[query].update(partners)
             for query, counts in enumerate(shared):
                 for doc, n in sorted(counts.items()):
                     found[query].setdefault(doc, n)
