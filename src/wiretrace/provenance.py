@@ -257,8 +257,9 @@ def _containment_copies(members: Sequence[Member], counts: _Counts) -> set[int]:
 
 #: Distinct sets from which a cluster's overlaps are counted all at once (a
 #: product of 0/1 matrices) rather than pair by pair, and up to how many (the
-#: product is that many squared: 4,096 sets take 64 MB); and the most cells
-#: of the 0/1 matrix held at a time (float32: 64 MB).
+#: product is that many squared: 4,096 sets take 128 MB); and the most cells
+#: of the 0/1 matrix held at a time (float32: 64 MB; with 48 sets or more, a
+#: block is under 2**24 columns wide, so its float32 sums are exact).
 OVERLAP_MATRIX_MIN = 48
 OVERLAP_MATRIX_MAX = 4096
 OVERLAP_MATRIX_CELLS = 16_000_000
@@ -269,9 +270,10 @@ class _Overlaps:
     sets: :func:`~wiretrace.verify.intersection_size` pair by pair in a
     small cluster (and in one of more than :data:`OVERLAP_MATRIX_MAX`); in a
     large one, every pair's at once as the product of the members-by-shingles
-    0/1 matrix with itself (exact: sums of ones in float32, below 2**24), in
-    column blocks of at most :data:`OVERLAP_MATRIX_CELLS` cells. Pinned to
-    ``intersection_size`` by a property test."""
+    0/1 matrix with itself, in column blocks of at most
+    :data:`OVERLAP_MATRIX_CELLS` cells (exact: a block's sums of ones, in
+    float32, stay below its width, under 2**24; the blocks add up in int64).
+    Pinned to ``intersection_size`` by a property test."""
 
     def __init__(self, members: Sequence[Member]):
         self._row = {m.index: i for i, m in enumerate(members)}
@@ -293,13 +295,13 @@ def _overlap_matrix(sets: Sequence[np.ndarray]) -> np.ndarray:
     order = np.argsort(column, kind="stable")
     row, column = row[order], column[order]
     width = max(1, OVERLAP_MATRIX_CELLS // max(1, len(sets)))
-    out = np.zeros((len(sets), len(sets)), dtype=np.float32)
+    out = np.zeros((len(sets), len(sets)), dtype=np.int64)
     for start in range(0, len(values), width):
         lo, hi = np.searchsorted(column, [start, start + width])
         block = np.zeros((len(sets), min(width, len(values) - start)), dtype=np.float32)
         block[row[lo:hi], column[lo:hi] - start] = 1.0
-        out += block @ block.T
-    return np.rint(out).astype(np.int32)
+        out += np.rint(block @ block.T).astype(np.int64)  # exact: a block's sums stay below its width
+    return out
 
 
 def _is_trimmed(member: Member, members: Sequence[Member], counts: _Counts, size: int | None = None,

@@ -45,6 +45,9 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
 SCHEMA_VERSION = 4
+#: Version of the Redis layout, which has its own: version 4 of the SQLite one
+#: (row counts kept in meta) changed nothing there (a hash's length is its count).
+REDIS_SCHEMA_VERSION = 3
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
@@ -519,7 +522,7 @@ def open_store(uri: str, writer: bool = False) -> Store:
     if uri.startswith(("redis://", "rediss://", "unix://")):
         from wiretrace.redis_store import RedisStore  # an optional extra: imported only when named
 
-        return RedisStore(uri, writer=writer, schema_version=SCHEMA_VERSION, postings=POSTINGS)
+        return RedisStore(uri, writer=writer, schema_version=REDIS_SCHEMA_VERSION, postings=POSTINGS)
     path = uri[len("sqlite:"):] if uri.startswith("sqlite:") else uri
     if not path:
         raise StoreError("--db needs a path, e.g. --db crawl.wtidx")
