@@ -43,6 +43,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "spill_documents": ("run", "spill_documents"),
     "spill_dir": ("run", "spill_dir"),
     "report_texts": ("report", "texts"),
+    "index_walk": ("index", "walk"),
     "max_document_bytes": ("limits", "document_bytes"),
     "max_json_file_bytes": ("limits", "json_file_bytes"),
     "max_page_bytes": ("limits", "page_bytes"),
@@ -50,6 +51,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "registry_files": ("registry", "files"),
 }
 REPORT_TEXTS = ("clustered", "all", "none")  # which documents carry their text in report.json
+INDEX_WALKS = ("wide", "linear")  # how the report of an index add walks large LSH buckets (Index.delta)
 FIELD_NAMES = ("id", "text", "url", "title", "site", "published", "author", "html")
 
 
@@ -108,6 +110,7 @@ class Config:
     spill_documents: int = _default("spill_documents")
     spill_dir: str = _default("spill_dir")
     report_texts: str = _default("report_texts")
+    index_walk: str = _default("index_walk")
     max_document_bytes: int = _default("max_document_bytes")
     max_json_file_bytes: int = _default("max_json_file_bytes")
     max_page_bytes: int = _default("max_page_bytes")
@@ -168,6 +171,8 @@ class Config:
                               f"got {self.spill_dir!r}")
         if self.report_texts not in REPORT_TEXTS:
             raise ConfigError(f"report.texts must be one of {', '.join(REPORT_TEXTS)}, got {self.report_texts!r}")
+        if self.index_walk not in INDEX_WALKS:
+            raise ConfigError(f"index.walk must be one of {', '.join(INDEX_WALKS)}, got {self.index_walk!r}")
         integer("max_document_bytes", 1)
         integer("max_json_file_bytes", 1)
         integer("max_page_bytes", 1)

@@ -534,12 +534,18 @@ class Index:
         and stops there. Not proven exact (a page further on could change
         the rule's judgement); a cluster without a new page may be shown in
         part. The walk also stops once ``max_documents`` are involved (a
-        story copied everywhere); ``report`` has everything."""
+        story copied everywhere); ``report`` has everything. With
+        ``index.walk = "linear"`` an LSH bucket of more than
+        :data:`~wiretrace.candidates.MAX_BUCKET` stored pages is linked as the
+        scan links it (:meth:`_candidates`), not page by page: several times
+        faster on a story copied on hundreds of sites, but reaching fewer of
+        the pages a new page's placement may depend on (README)."""
         keys = sorted(added.added_keys)
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         mode = dict.fromkeys(keys, _STORY)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
         cleaned: dict[int, tuple[np.ndarray, str]] = {}  # candidates without their chrome, met again each hop
+        linear = self.config.index_walk == "linear"  # large buckets linked as the scan links them (_candidates)
         frontier = keys
         while frontier and len(mode) < max_documents:
             queried = [k for k in frontier if mode[k] != _SEEN]
@@ -550,7 +556,7 @@ class Index:
             else:
                 fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=True)
+            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear)
             for key, matched in zip(queried, walked):
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
@@ -600,19 +606,19 @@ class Index:
                 sets[stored[i][0]] = shingles
         return sets, texts
 
-    def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray],
-                    own: Sequence[int | None], linear_buckets: bool = False) -> list[dict[int, int]]:
+    def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray], own: Sequence[int | None],
+                    linear_buckets: bool = False) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
         found by a band bucket): those sharing a band bucket, or anchor
         shingles. An anchor that more than ``anchor_max_df`` stored records
         have links them as the scan's star and chain do, in key order
         (:func:`_star_partners`; ``own``: each query's record key, if stored).
-        With ``linear_buckets`` (the walk of :meth:`delta`), so does a band
-        bucket of more than :data:`~wiretrace.candidates.MAX_BUCKET` records,
-        as the scan's buckets do: a story on 1,000 pages made its walk verify
-        each of them against all the others. ``check`` wants every copy, and
-        takes every owner.
+        With ``linear_buckets`` (the walk of :meth:`delta` with ``index.walk =
+        "linear"``), so does a band bucket of more than
+        :data:`~wiretrace.candidates.MAX_BUCKET` records, as the scan's buckets
+        do: the wide walk verifies each page of a story on 1,000 sites against
+        all the others. ``check`` wants every copy, and takes every owner.
         How many shared anchors suffice is settled in :meth:`_verified`,
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]
