@@ -665,6 +665,22 @@ def test_index_add_with_out_writes_the_report_of_what_was_added(tmp_path, capsys
     assert len(written["documents"]) < printed["index"]["records"]
 
 
+def test_index_add_takes_the_walk_of_its_report_from_a_flag_or_the_config(tmp_path, capsys):
+    db = str(tmp_path / "walk.wtidx")
+    parts = sorted((ROOT / "data" / "corpus").iterdir())
+    assert main(["index", "add", str(parts[0]), "--db", db, "-q"]) == 0
+    out = tmp_path / "today"
+    assert main(["index", "add", *map(str, parts[1:]), "--db", db, "--out", str(out), "--no-html", "-q",
+                 "--walk", "linear"]) == 0
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["config"]["index"]["walk"] == "linear"
+    config = tmp_path / "walk.toml"
+    config.write_text('[index]\nwalk = "sideways"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["index", "add", str(parts[0]), "--db", db, "-c", str(config)]) != 0
+    assert "index.walk must be one of wide, linear" in capsys.readouterr().err
+    assert main(["index", "add", str(parts[0]), "--db", db, "--walk", "sideways"]) == 2  # a usage error
+
+
 def test_the_simulated_web_added_in_two_days_gives_the_report_of_one_scan(tmp_path):
     from wiretrace.evaluation.simulate import simulate
 

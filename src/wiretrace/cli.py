@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wiretrace._version import __version__
-from wiretrace.config import FIELD_NAMES, Config, load_config
+from wiretrace.config import FIELD_NAMES, INDEX_WALKS, Config, load_config
 from wiretrace.errors import ConfigError, IndexBusy, InputError, SpillError, StoreError
 from wiretrace.logs import LEVELS, setup_logging, write_crash_log
 from wiretrace.outputs import OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text
@@ -266,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd.add_argument("--no-html", dest="html", action="store_false", help="with --out: skip report.html")
     add_cmd.add_argument("-q", "--quiet", action="store_true", help="with --out: print no summary")
     add_cmd.add_argument("--show", type=int, default=10, metavar="N", help="with --out: clusters in the summary")
+    add_cmd.add_argument("--walk", dest="index_walk", choices=INDEX_WALKS, default=None,
+                         help="with --out: how the report walks a story on many sites (index.walk): wide (the "
+                              "default) or linear (much faster on a large index, a few more pages placed otherwise "
+                              "than by `index report`)")
     add_cmd.add_argument("--no-memo", dest="memo", action="store_false", help=_NO_MEMO)
     _engine_flags(add_cmd)
     report_cmd = add_action("report", help="write the report of everything stored (what scan writes)")
@@ -636,7 +640,7 @@ _NO_MEMO = ("do not keep or reuse what earlier reports computed (PATH.memo besid
 def _index(args: argparse.Namespace) -> int:
     from wiretrace.index import Index
 
-    config = _config_from(args)
+    config = _config_from(args, index_walk=getattr(args, "index_walk", None))
     _check_engine(args)  # before an output folder is taken
     if args.action == "stats":
         with Index.open(args.db, config, writer=False) as index:
