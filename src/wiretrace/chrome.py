@@ -82,7 +82,9 @@ def _keys(text: str) -> array:
     return array("Q", [_key(line) if line and not line.isspace() else 0 for line in text.split("\n")])
 
 
-def _line_keys(documents: Sequence[Document]) -> list[array]:
+def line_keys(documents: Sequence[Document]) -> list[array]:
+    """Each document's line keys (:func:`line_key`, one per line); a caller
+    that both counts and strips the same documents makes them once."""
     # Keys only, compact (8 bytes a line): the lines themselves are split again
     # for the few documents that lose some, so the corpus is never held twice.
     return [_keys(doc.text) for doc in documents]
@@ -91,13 +93,7 @@ def _line_keys(documents: Sequence[Document]) -> list[array]:
 def count_lines(documents: Sequence[Document], keys_of: Sequence[Sequence[int]] | None = None) -> LineCounts:
     """The line counts of ``documents`` (documents without a site are not
     counted). ``keys_of``: their lines' keys (:func:`line_keys`), if made."""
-    return _count(documents, _line_keys(documents) if keys_of is None else keys_of)
-
-
-def line_keys(documents: Sequence[Document]) -> list[array]:
-    """Each document's line keys (:func:`line_key`, one per line), for a
-    caller that both counts and strips the same documents."""
-    return _line_keys(documents)
+    return _count(documents, line_keys(documents) if keys_of is None else keys_of)
 
 
 def _count(documents: Sequence[Document], keys_of: Sequence[Sequence[int]]) -> LineCounts:
@@ -140,7 +136,7 @@ def strip_chrome(
     """
     if getattr(executor, "remote", False) and texts is None:
         return _strip_remote(executor, documents, min_pages, long_line_words, long_line_share, min_words, counts)
-    keys_of = _line_keys(documents) if keys_of is None else keys_of
+    keys_of = line_keys(documents) if keys_of is None else keys_of
     if counts is None:
         counts = _count(documents, keys_of)
     per_site, docs_per_site = counts.lines, counts.pages

@@ -31,7 +31,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -271,8 +271,8 @@ class SQLiteStore:
             self._check_schema(writer)
             if writer:
                 meta = self.get_meta()
-                for table in POSTINGS:  # the main tables' rows, kept in meta: counting them takes seconds
-                    self._rows[table] = int(meta.get(f"rows.{table}") or self._count(table))
+                for table in POSTINGS:
+                    self._rows[table] = self._main_rows(meta, table)
                     self._rows[f"{table}_new"] = self._count(f"{table}_new")
         except sqlite3.DatabaseError as exc:
             self.close()
@@ -329,6 +329,12 @@ class SQLiteStore:
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
+    def _main_rows(self, meta: dict[str, str], table: str) -> int:
+        """The rows of the main posting ``table``: kept in meta by
+        :meth:`merge`, its only writer (counting them takes seconds at 1M);
+        counted in an index no merge has written that count in."""
+        return int(meta.get(f"rows.{table}") or self._count(table))
+
     def merge(self, table: str) -> None:
         """Move the new postings of ``table`` into it, in key order (class
         doc); one transaction of its own, so a killed merge leaves both
@@ -354,22 +360,23 @@ class SQLiteStore:
     def set_meta(self, values: dict[str, str]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(values.items()))
 
-    def _tally(self, table: str, added: int) -> None:
-        """Count ``added`` new rows of ``table`` in meta (:data:`TALLIED`);
-        called in the transaction that added them. A count not kept yet
-        starts here: before version 4 counts were kept by migration, after
-        it the table was empty until now."""
-        if added:
+    def _insert(self, sql: str, rows: Iterable[tuple[Any, ...]], tallied: str | None = None) -> int:
+        """Run ``sql`` for each of ``rows``; the rows it added. ``tallied``:
+        a table of :data:`TALLIED` whose count in meta they are added to, in
+        the caller's transaction. A count not kept yet starts here: before
+        version 4 counts were kept by migration, after it the table was
+        empty until now."""
+        before = self._db.total_changes
+        self._db.executemany(sql, rows)
+        added = self._db.total_changes - before
+        if tallied is not None and added:
             self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
-                             "SET value = CAST(value AS INTEGER) + excluded.value", (f"rows.{table}", added))
+                             "SET value = CAST(value AS INTEGER) + excluded.value", (f"rows.{tallied}", added))
+        return added
 
     def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
-        before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO records VALUES (?, ?, ?)",
-                             [(_signed([k])[0], i, p) for k, i, p in rows])
-        added = self._db.total_changes - before
-        self._tally("records", added)
-        return added
+        return self._insert("INSERT OR IGNORE INTO records VALUES (?, ?, ?)",
+                            [(_signed([k])[0], i, p) for k, i, p in rows], "records")
 
     def known(self, rkeys: Sequence[int]) -> set[int]:
         return {_unsigned(k) for (k,) in self._where_in("SELECT rkey FROM records WHERE rkey IN ({marks})",
@@ -385,11 +392,8 @@ class SQLiteStore:
         yield from ((_unsigned(k), p) for k, p in rows)
 
     def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
-        before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO skipped VALUES (?, ?)", [(_signed([k])[0], p) for k, p in rows])
-        added = self._db.total_changes - before
-        self._tally("skipped", added)
-        return added
+        return self._insert("INSERT OR IGNORE INTO skipped VALUES (?, ?)", [(_signed([k])[0], p) for k, p in rows],
+                            "skipped")
 
     def skipped(self) -> Iterator[str]:
         yield from (p for (p,) in self._db.execute("SELECT payload FROM skipped ORDER BY skey"))
@@ -397,10 +401,8 @@ class SQLiteStore:
     def put_sets(self, rkeys: Sequence[int], sets: Sequence[np.ndarray]) -> None:
         # a record's set is made from its payload, which its key is the hash of
         # (under the fingerprint settings checked on open): a stored one is the same
-        before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO sets VALUES (?, ?)",
-                             [(k, np.asarray(s, dtype="<u8").tobytes()) for k, s in zip(_signed(list(rkeys)), sets)])
-        self._tally("sets", self._db.total_changes - before)
+        self._insert("INSERT OR IGNORE INTO sets VALUES (?, ?)",
+                     [(k, np.asarray(s, dtype="<u8").tobytes()) for k, s in zip(_signed(list(rkeys)), sets)], "sets")
 
     def get_sets(self, rkeys: Sequence[int]) -> dict[int, np.ndarray]:
         rows = self._where_in("SELECT rkey, shingles FROM sets WHERE rkey IN ({marks})", _signed(list(rkeys)))
@@ -411,10 +413,9 @@ class SQLiteStore:
         # in key order: each insert lands next to the last in the B-tree
         pairs = np.column_stack([np.asarray(keys, dtype=np.uint64), np.asarray(rkeys, dtype=np.uint64)]).view(np.int64)
         rows = map(tuple, pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist())
-        before = self._db.total_changes
         # (a record's postings are added once: Index.add skips records stored)
-        self._db.executemany(f"INSERT OR IGNORE INTO {table}_new VALUES (?, ?)", rows)
-        self._rows[f"{table}_new"] = self._rows.get(f"{table}_new", 0) + self._db.total_changes - before
+        added = self._insert(f"INSERT OR IGNORE INTO {table}_new VALUES (?, ?)", rows)
+        self._rows[f"{table}_new"] = self._rows.get(f"{table}_new", 0) + added
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
@@ -466,7 +467,7 @@ class SQLiteStore:
         for table in TALLIED:  # a count not kept: no row added since version 4 (SQLiteStore._tally)
             out[table] = int(meta.get(f"rows.{table}", 0))
         for table in POSTINGS:
-            out[table] = self._count(table) + self._count(f"{table}_new")
+            out[table] = self._main_rows(meta, table) + self._count(f"{table}_new")
         out["sites"] = self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0]
         out["site_lines"] = self._db.execute("SELECT COUNT(*) FROM site_lines").fetchone()[0]
         return out
