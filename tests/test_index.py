@@ -26,7 +26,7 @@ from wiretrace.cli import main
 from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.evaluation.metrics import placement
-from wiretrace.index import Index, doc_key
+from wiretrace.index import DELTA_MAX_DOCUMENTS, Index, doc_key
 from wiretrace.records import Document, Skipped
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
 
@@ -553,6 +553,62 @@ def test_the_default_walk_places_the_new_pages_of_a_story_on_many_sites_as_the_f
     assert placement(delta, ids) == placement(full, ids)
     linear, _ = _delta_and_full(pages, new, Config().replace(index_walk="linear"))
     assert placement(linear, ids) != placement(full, ids)  # the trade-off index.walk documents
+
+
+def _without_run(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k not in ("run_id", "stats", "timings")}
+
+
+@pytest.mark.parametrize("seed", [52, 89, 101])
+@pytest.mark.parametrize("walk", ["wide", "linear"])
+def test_the_walk_leaves_out_only_pages_no_match_could_take_further(monkeypatch, seed, walk):
+    # each hop verifies only the candidates a match could take further (index._ceiling):
+    # the same pages, each in the same mode, as the plain walk that verifies every
+    # candidate, for far fewer verifications. In these scenarios a page of the story
+    # has a shared passage with a page not taken yet and no held match among the pages
+    # it verified: its other candidates are then verified too (whether it holds one
+    # decides the roundup rule's container), asserted below so that the test keeps
+    # covering that branch
+    import wiretrace.index as index_module
+
+    pages, new = _story_on_many_sites(seed)
+    verified, calls = [], []
+    against, verify = index_module._against, Index._verified
+    monkeypatch.setattr(index_module, "_against", lambda mine, theirs, rate: (verified.append(len(theirs)),
+                                                                                against(mine, theirs, rate))[1])
+    monkeypatch.setattr(Index, "_verified", lambda self, *a, **k: (calls.append(k.get("bars")), verify(self, *a, **k))[1])
+    with Index.open("memory:", Config().replace(index_walk=walk)) as index:
+        index.add(pages)
+        keys = sorted(index.add(new).added_keys)
+        walks = []
+        for prune in (False, True):
+            verified.clear()
+            calls.clear()
+            mode, _ = index._walk(keys, DELTA_MAX_DOCUMENTS, prune)
+            walks.append((mode, sum(verified), sum(bars is None for bars in calls)))
+    (plain, plain_verified, _), (pruned, pruned_verified, again) = walks
+    assert pruned == plain
+    assert len(plain) > 100
+    assert pruned_verified < plain_verified / 5
+    assert again > 0
+
+
+def test_the_walk_takes_a_page_met_in_a_weaker_mode_further_when_a_page_of_the_story_matches_it():
+    # a new page N; R, N with 150 more words (a duplicate of N: of the story); P, N with
+    # 350 more (it holds N, no duplicate of it: a fuller copy) but a duplicate of R. The
+    # first hop takes R as of the story and P as a fuller copy; R's hop must still
+    # verify P, whom it can take further, while leaving out what it cannot
+    import wiretrace.index as index_module
+
+    a, extra = story(61, 300), story(62, 350).split()
+    pages = [{"id": "r", "text": a + " " + " ".join(extra[:150]), "site": "r.example"},
+             {"id": "p", "text": a + " " + " ".join(extra), "site": "p.example"}]
+    with Index.open("memory:") as index:
+        index.add(pages)
+        keys = sorted(index.add([{"id": "n", "text": a, "site": "n.example"}]).added_keys)
+        walks = [index._walk(keys, DELTA_MAX_DOCUMENTS, prune) for prune in (False, True)]
+    modes = [{docs[k].id: m for k, m in mode.items()} for mode, docs in walks]
+    assert modes[0] == modes[1] == dict.fromkeys("nrp", index_module._STORY)
 
 
 def test_a_linear_walk_of_an_add_takes_a_story_on_many_sites_in_linear_steps_and_check_lists_every_copy(monkeypatch):

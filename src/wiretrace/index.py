@@ -52,7 +52,7 @@ from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
-from wiretrace.fingerprint import fingerprint_all
+from wiretrace.fingerprint import Fingerprints, fingerprint_all
 from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key
@@ -521,7 +521,7 @@ class Index:
                                  if node in (e["source"], e["copy"]) and e.get("alignment")]
 
     def delta(self, added: AddResult, *, progress: Progress | None = None,
-              max_documents: int = DELTA_MAX_DOCUMENTS) -> Report:
+              max_documents: int = DELTA_MAX_DOCUMENTS, prune: bool = True) -> Report:
         """The report of what an ``add`` brought, without rescanning: the
         documents it added and the stored documents of their stories, found
         hop by hop through verified copies (duplicates and contained copies,
@@ -539,8 +539,22 @@ class Index:
         :data:`~wiretrace.candidates.MAX_BUCKET` stored pages is linked as the
         scan links it (:meth:`_candidates`), not page by page: several times
         faster on a story copied on hundreds of sites, but reaching fewer of
-        the pages a new page's placement may depend on (README)."""
-        keys = sorted(added.added_keys)
+        the pages a new page's placement may depend on (README).
+        ``prune=False``: each hop verifies every candidate, even those it
+        cannot take further (:func:`_ceiling`); the same walk, slower (the
+        plain reference the tests compare)."""
+        _, docs = self._walk(sorted(added.added_keys), max_documents, prune)
+        involved = [docs[k] for k in sorted(docs)]
+        report = analyse_records(involved, [], self.config, progress=progress,
+                                 line_counts=self.line_counts(involved), executor=self.executor, memo=self.memo)
+        self._memo_checked()
+        return report
+
+    def _walk(self, keys: list[int], max_documents: int, prune: bool = True,
+              ) -> tuple[dict[int, int], dict[int, Document]]:
+        """The walk of :meth:`delta` from the records ``keys``: each record
+        it reached, in the strongest mode it reached it (``_STORY``, ...),
+        and the documents read."""
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         mode = dict.fromkeys(keys, _STORY)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
@@ -556,7 +570,20 @@ class Index:
             else:
                 fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear)
+            bars = [_ceiling(mode[k]) for k in queried] if prune else None
+            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear, settled=mode, bars=bars)
+            if prune:
+                # a query of the story with a shared match that would take a page, and
+                # nothing held among the candidates it verified: whether it holds one
+                # it left out decides (the roundup rule's container, below)
+                again = [i for i, (k, matched) in enumerate(zip(queried, walked)) if mode[k] == _STORY
+                         and any(e["kind"] == "shared" and mode.get(o, -1) < _HELD2 for o, e in matched)
+                         and not any(_holds(e) for _, e in matched)]
+                if again:
+                    redo = self._verified(_rows(fp, again), [queried[i] for i in again], shared_min, cleaned,
+                                          linear_buckets=linear)
+                    for i, matched in zip(again, redo):
+                        walked[i] = matched
             for key, matched in zip(queried, walked):
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
@@ -570,11 +597,7 @@ class Index:
             mode.update((k, reached[k]) for k in frontier)
             docs.update((k, Document(**json.loads(p))) for k, p in self.store.records([k for k in frontier
                                                                                           if k not in docs]))
-        involved = [docs[k] for k in sorted(docs)]
-        report = analyse_records(involved, [], self.config, progress=progress,
-                                 line_counts=self.line_counts(involved), executor=self.executor, memo=self.memo)
-        self._memo_checked()
-        return report
+        return mode, docs
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
@@ -646,16 +669,23 @@ class Index:
         return found
 
     def _verified(self, fp: Any, exclude: Sequence[int | None], shared_min: int | None = None,
-                  cleaned: dict[int, tuple[np.ndarray, str]] | None = None,
-                  linear_buckets: bool = False) -> list[list[tuple[int, dict[str, Any]]]]:
+                  cleaned: dict[int, tuple[np.ndarray, str]] | None = None, linear_buckets: bool = False,
+                  settled: dict[int, int] | None = None, bars: Sequence[int] | None = None,
+                  ) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
         at the scan's thresholds, both sides without their site chrome.
         ``exclude``: each query's own record key. With ``shared_min``, also
         the candidates that fail both tests but share that many shingles
-        (kind ``shared``: what the scan keeps as candidates for passages)."""
+        (kind ``shared``: what the scan keeps as candidates for passages).
+        With ``bars``, query ``i`` leaves out (neither reads nor verifies)
+        the candidates ``settled`` maps to ``bars[i]`` or more (the walk of
+        :meth:`delta`: pages no match of that query can take further)."""
         c = self.config
         candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets)
+        if bars is not None and settled:
+            candidates = [{k: n for k, n in found.items() if settled.get(k, -1) < bar}
+                          for found, bar in zip(candidates, bars)]
         # candidates are compared as the scan compares them: their stored text
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
@@ -702,6 +732,23 @@ class Index:
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
             out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
         return out
+
+
+def _ceiling(mode: int) -> int:
+    """The strongest mode any match of a query the walk of
+    :meth:`Index.delta` reached in ``mode`` can give (:func:`_walk_mode`):
+    ``mode`` itself (a duplicate keeps it), but a duplicate of a page only
+    taken (``_HELD2``) is only seen. A page already reached in that mode or
+    a stronger one gains nothing from the query's match: the walk need not
+    verify it (an ad hoc profile at 1M: a story on hundreds of sites had
+    each of its pages verified against all the others)."""
+    return _SEEN if mode == _HELD2 else mode
+
+
+def _rows(fp: Fingerprints, rows: Sequence[int]) -> Fingerprints:
+    """Rows ``rows`` of ``fp``: what :meth:`Index._verified` reads."""
+    return Fingerprints(sets=[fp.sets[i] for i in rows], words=[fp.words[i] for i in rows],
+                        signatures=fp.signatures[list(rows)], free_sets=[fp.free_sets[i] for i in rows])
 
 
 def _against(mine: np.ndarray, theirs: Sequence[np.ndarray], rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
