@@ -4,7 +4,8 @@ side with a datasketch ``MinHashLSH`` holding the same signatures.
 Usage::
 
     .venv/bin/python benchmarks/bench_index.py [--docs N] [--new 1000,10000]
-        [--queries Q] [--redis] [--datasketch-docs M] [--full-report] [--json OUT]
+        [--queries Q] [--redis] [--datasketch-docs M] [--full-report]
+        [--workdir DIR] [--json OUT]
 
 The synthetic corpus of ``bench_throughput.py`` (:mod:`wiretrace.evaluation.synthetic`)
 is generated for ``N`` + the largest ``--new`` documents; the first ``N``
@@ -75,6 +76,12 @@ def _ms(seconds: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(ordered) * 1000, 2),
             "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 2),
             "queries": len(ordered)}
+
+
+def _write_json(path: Path, value: Any) -> None:
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(value, indent=2), encoding="utf-8")
+    part.replace(path)
 
 
 def _disk_mb(path: Path) -> float:
@@ -239,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-report", action="store_true",
                         help="also: yesterday's full report, today's add of the first --new size and today's full "
                              "report, with the memo and without (wiretrace.memo)")
+    parser.add_argument("--workdir", metavar="DIR",
+                        help="keep the corpus and the built index in DIR, and reuse them when DIR holds those of the "
+                             "same --docs, --seed and next-day sizes (the build of 1M documents takes ~17 min; the "
+                             "results then give the earlier build's numbers, marked reused); default: a temporary "
+                             "folder, deleted at the end")
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
     console = Console()
@@ -247,41 +259,68 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"machine": _context.machine_info(datasketch=datasketch.__version__),
                            "docs": args.docs, "new": sizes, "queries": args.queries}
     console.print(out["machine"])
-    folder = Path(tempfile.mkdtemp(prefix="wiretrace-bench-index-"))
+    folder = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="wiretrace-bench-index-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest, corpus_of = folder / "built.json", {"docs": args.docs, "seed": args.seed, "extra": extra}
+    kept = json.loads(manifest.read_text(encoding="utf-8")) if args.workdir and manifest.exists() else {}
+    db = folder / "index.wtidx"
     redis_proc = None
     try:
-        corpus = generate_corpus(args.docs + extra, args.seed)
-        write_jsonl(corpus, folder / "all.jsonl")
-        lines = (folder / "all.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-        del corpus
-        (folder / "base.jsonl").write_text("".join(lines[:args.docs]), encoding="utf-8")
-        for size in sizes:
-            (folder / f"new{size}.jsonl").write_text("".join(lines[args.docs:args.docs + size]), encoding="utf-8")
+        if kept.get("corpus") == corpus_of and db.exists():
+            out["build"] = kept["build"] | {"reused": f"built by {kept['wiretrace_git']} on {kept['date']}"}
+            console.print("build reused", out["build"])
+            with open(folder / "all.jsonl", encoding="utf-8") as handle:
+                lines = [line for _, line in zip(range(args.docs + args.queries), handle)]
+        else:
+            manifest.unlink(missing_ok=True)
+            corpus = generate_corpus(args.docs + extra, args.seed)
+            write_jsonl(corpus, folder / "all.jsonl")
+            lines = (folder / "all.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+            del corpus
+            (folder / "base.jsonl").write_text("".join(lines[:args.docs]), encoding="utf-8")
+            for size in sizes:
+                (folder / f"new{size}.jsonl").write_text("".join(lines[args.docs:args.docs + size]), encoding="utf-8")
+            for path in folder.glob("index.wtidx*"):
+                path.unlink()
+            out["build"] = build(str(db), folder / "base.jsonl") | {"disk_mb": _disk_mb(db)}
+            console.print("build", out["build"])
+            if args.workdir:
+                _write_json(manifest, {"corpus": corpus_of, "build": out["build"], "date": out["machine"]["date"],
+                                       "wiretrace_git": out["machine"].get("wiretrace_git")})
         queries = [json.loads(line) for line in lines[args.docs:args.docs + args.queries]]
         del lines  # the build's memory is the index's own, not the corpus held here
 
-        db = folder / "index.wtidx"
-        out["build"] = build(str(db), folder / "base.jsonl") | {"disk_mb": _disk_mb(db)}
-        console.print("build", out["build"])
         out["check"] = check(str(db), queries)
         console.print("check", out["check"])
         out["add"] = {}
         for size in sizes:
             copy = folder / f"copy{size}.wtidx"
+            for path in folder.glob(f"{copy.name}*"):  # its memo too: each add starts without one
+                path.unlink()
             shutil.copy(db, copy)
             out["add"][size] = add_new(str(copy), folder / f"new{size}.jsonl")
             console.print(f"add {size}", out["add"][size])
-            copy.unlink()
+            for path in folder.glob(f"{copy.name}*"):
+                path.unlink()
         if args.full_report:
             copy = folder / "day.wtidx"
+            for path in folder.glob("day.wtidx*"):
+                path.unlink()
             shutil.copy(db, copy)
             out["full_report"] = full_report(str(copy), folder / f"new{sizes[0]}.jsonl")
             console.print("full report", out["full_report"])
             for path in folder.glob("day.wtidx*"):
                 path.unlink()
         if args.syndicated:
-            out["syndicated"] = syndicated(str(db), args.syndicated)
+            target = db
+            if args.workdir:  # the kept index stays as built
+                target = folder / "syndicated.wtidx"
+                shutil.copy(db, target)
+            out["syndicated"] = syndicated(str(target), args.syndicated)
             console.print("syndicated", out["syndicated"])
+            if target != db:
+                for path in folder.glob("syndicated.wtidx*"):
+                    path.unlink()
 
         config = Config()
         bands, rows = lsh_params(config)
@@ -315,13 +354,16 @@ def main(argv: list[str] | None = None) -> int:
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+        if not args.workdir:
+            shutil.rmtree(folder, ignore_errors=True)
 
     table = Table(title=f"wiretrace index, {args.docs:,} documents")
     table.add_column("measure")
     table.add_column("value", justify="right")
     b, c = out["build"], out["check"]
     table.add_row("build (s / docs per s)", f"{b['seconds']} / {b['docs_per_s']:,}")
+    if "reused" in b:
+        table.add_row("build: not run, reused", b["reused"])
     table.add_row("index on disk (MB)", f"{b['disk_mb']:,}")
     table.add_row("build peak RSS, process tree (MB)", f"{b['peak_tree_rss_mb']:,}")
     table.add_row("check one: median / p99 (ms)", f"{c['median_ms']} / {c['p99_ms']}")
