@@ -26,7 +26,7 @@ from wiretrace.cli import main
 from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.evaluation.metrics import placement
-from wiretrace.index import DELTA_MAX_DOCUMENTS, Index, doc_key
+from wiretrace.index import DELTA_MAX_DOCUMENTS, Index, doc_key, record_key
 from wiretrace.records import Document, Skipped
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
 
@@ -855,8 +855,75 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 def test_a_records_json_is_what_asdict_gives_so_its_key_is_unchanged(item):
     import dataclasses
 
-    from wiretrace.index import _payload, record_key
+    from wiretrace.index import _payload
 
     before = json.dumps(dataclasses.asdict(item), ensure_ascii=False, sort_keys=True)
     assert _payload(item) == before
     assert record_key(item) == record_key(item, before)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), max_size=30),
+       st.lists(st.tuples(st.integers(0, 6), st.integers(0, 50)), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_postings_are_joined_to_their_queries_as_a_plain_loop_joins_them(lookups, postings):
+    # index._join puts each query's runs of owners together without expanding and
+    # sorting every (query, owner) row: pinned to the plain loop over every pair
+    from wiretrace.index import _join
+
+    rows = sorted(set(postings))
+    posted = np.array([k for k, _ in rows], dtype=np.uint64)
+    owners = np.array([o for _, o in rows], dtype=np.uint64)
+    keys = np.array([k for k, _ in lookups], dtype=np.uint64)
+    queries = np.array([q for _, q in lookups], dtype=np.int64)
+    plain: dict[int, list[int]] = {}
+    for key, query in lookups:
+        for k, o in rows:
+            if k == key:
+                plain.setdefault(query, []).append(o)
+    assert [(q, part.tolist()) for q, part in _join(keys, queries, posted, owners)] == sorted(plain.items())
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=25),
+       st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=9), min_size=1, max_size=6),
+       st.lists(st.one_of(st.none(), st.integers(0, 12)), min_size=4, max_size=4), st.integers(1, 4))
+@settings(max_examples=300, deadline=None)
+def test_common_anchors_link_each_query_as_the_plain_star_and_chain_does(lookups, runs, own, limit):
+    # index._linked works each query's partners out once per distinct run of owners
+    # (keys 0-5 take runs in turn, so several keys share one): pinned to the plain
+    # per-(query, key) loop over _star_partners, and the other keys' postings kept
+    from wiretrace.index import _linked, _star_partners
+
+    rows = sorted({(k, o) for k in range(6) for o in runs[k % len(runs)]})
+    posted = np.array([k for k, _ in rows], dtype=np.uint64)
+    owners = np.array([o for _, o in rows], dtype=np.uint64)
+    keys = np.array([k for k, _ in lookups], dtype=np.uint64)
+    queries = np.array([q for _, q in lookups], dtype=np.int64)
+    linked, rest_posted, rest_owners = _linked(keys, queries, posted, owners, limit, own)
+    large = {k for k in range(6) if int((posted == k).sum()) > limit}
+    assert linked == [(q, _star_partners(owners[posted == k], own[q])) for k, q in lookups if k in large]
+    assert [(k, o) for k, o in zip(rest_posted.tolist(), rest_owners.tolist())] == [r for r in rows if r[0] not in large]
+
+
+@pytest.mark.parametrize("walk", ["wide", "linear"])
+def test_the_candidates_of_a_batch_of_queries_are_those_of_each_query_alone(walk):
+    # queries with the same band keys share their buckets' owners (joined once per
+    # distinct key set), and a common anchor's partners are worked out once per run of
+    # owners and query: a batch of copies, trimmed copies and excerpts, with and without
+    # their own keys, gets what each query gets alone
+    from test_candidates import _syndicated
+
+    pages = _syndicated(80) + [{"id": f"trim{i}", "text": " ".join(story(77, 500).split()[:400 - 20 * i]),
+                                "site": f"t{i}.example"} for i in range(3)]
+    config = Config().replace(anchor_max_df=20)
+    with Index.open("memory:", config) as index:
+        index.add(pages)
+        docs = [Document(**json.loads(p)) for _, p in index.store.records()][::3]
+        own = [record_key(d) for d in docs]
+        own[1] = None  # as a page not stored (what check asks)
+        fp = index._fingerprint(docs, index.line_counts(docs))
+        linear = walk == "linear"
+        together = index._candidates(fp.signatures, fp.sets, own, linear)
+        alone = [index._candidates(fp.signatures[i:i + 1], fp.sets[i:i + 1], own[i:i + 1], linear)[0]
+                 for i in range(len(docs))]
+    assert together == alone
+    assert len(docs) > 25 and max(map(len, together)) > 80

@@ -145,22 +145,28 @@ def _join(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray,
           owners: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     """For postings looked up for many queries at once: each query with the
     owners of every posting whose key is one of its keys (one per shared
-    key). ``posted`` is sorted, as :meth:`Store.members` returns it."""
+    key; in the order of ``keys``, each key's owners as posted). ``posted``
+    is sorted, as :meth:`Store.members` returns it. Each query's owners are
+    its keys' runs of ``owners`` put together: only the (query, key) hits
+    are sorted, not the owners they expand to (a story on hundreds of sites
+    has hundreds of owners per band key and query)."""
     if not len(keys) or not len(posted):
         return
     lo = np.searchsorted(posted, keys, "left")
-    n = np.searchsorted(posted, keys, "right") - lo
-    hit = n > 0
-    lo, n, queries = lo[hit], n[hit], np.asarray(queries)[hit]
-    if not len(n):
+    hi = np.searchsorted(posted, keys, "right")
+    hit = hi > lo
+    queries = np.asarray(queries)[hit]
+    if not len(queries):
         return
-    rows = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
-    who = np.repeat(queries, n)
-    order = np.argsort(who, kind="stable")
-    who, found = who[order], owners[rows[order]]
-    cuts = np.flatnonzero(who[1:] != who[:-1]) + 1
-    for part_who, part in zip(np.split(who, cuts), np.split(found, cuts)):
-        yield int(part_who[0]), part
+    order = np.argsort(queries, kind="stable")
+    lo, hi, queries = lo[hit][order].tolist(), hi[hit][order].tolist(), queries[order]
+    cuts = (np.flatnonzero(queries[1:] != queries[:-1]) + 1).tolist()
+    for start, end in zip([0, *cuts], [*cuts, len(queries)]):
+        if end - start == 1:
+            part = owners[lo[start]:hi[start]]
+        else:
+            part = np.concatenate([owners[lo[i]:hi[i]] for i in range(start, end)])
+        yield int(queries[start]), part
 
 
 def _linked(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray, owners: np.ndarray, limit: int,
@@ -170,16 +176,25 @@ def _linked(keys: np.ndarray, queries: np.ndarray, posted: np.ndarray, owners: n
     one sorted run), split at ``limit``: for each query and each of its
     keys that more than ``limit`` records hold, the owners it is linked to
     as the scan links a large group (:func:`_star_partners`); and the
-    postings of the other keys, for :func:`_join`."""
+    postings of the other keys, for :func:`_join`. A story's common
+    anchors mostly have the same owners, so each query's partners are
+    worked out once per distinct run of owners (a list the entries share)."""
     values, first, size = np.unique(posted, return_index=True, return_counts=True)
     large = size > limit
     linked = []
     if large.any():
-        runs = {v: (f, f + n) for v, f, n in zip(values[large].tolist(), first[large].tolist(), size[large].tolist())}
+        distinct: dict[bytes, int] = {}
+        runs = {v: (f, f + n, distinct.setdefault(owners[f:f + n].tobytes(), len(distinct)))
+                for v, f, n in zip(values[large].tolist(), first[large].tolist(), size[large].tolist())}
+        partners: dict[tuple[int, int | None], list[int]] = {}
         for value, query in zip(keys.tolist(), queries.tolist()):
-            if value in runs:
-                start, end = runs[value]
-                linked.append((query, _star_partners(owners[start:end], own[query])))
+            run = runs.get(value)
+            if run is not None:
+                start, end, same = run
+                got = partners.get((same, own[query]))
+                if got is None:
+                    got = partners[same, own[query]] = _star_partners(owners[start:end], own[query])
+                linked.append((query, got))
     rest = np.isin(posted, values[~large])
     return linked, posted[rest], owners[rest]
 
@@ -651,8 +666,19 @@ class Index:
             linked, posted, owners = _linked(keys, queries, posted, owners, MAX_BUCKET, own)
             for query, partners in linked:
                 found[query].update(dict.fromkeys(partners, -1))
-        for query, bucketed in _join(keys, queries, posted, owners):
-            found[query].update(dict.fromkeys(bucketed.tolist(), -1))
+        # queries with the same band keys (copies of one text) share their buckets' owners:
+        # joined once (band_keys puts band b of query q at b * n + q)
+        n = len(sets)
+        if n > 1 and len(keys):
+            _, first, group = np.unique(keys.reshape(-1, n).T, axis=0, return_index=True, return_inverse=True)
+            group = group.reshape(-1).tolist()
+            keys, queries = keys.reshape(-1, n)[:, first].reshape(-1), np.tile(np.arange(len(first)), len(keys) // n)
+        else:
+            group = list(range(n))
+        owned = {g: dict.fromkeys(bucketed.tolist(), -1) for g, bucketed in _join(keys, queries, posted, owners)}
+        for query, g in enumerate(group):
+            if g in owned:
+                found[query].update(owned[g])
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = self.store.members("anchors", keys)
         if len(posted):
