@@ -383,3 +383,20 @@ def test_a_report_whose_graph_is_written_apart_lets_go_of_it_too(tmp_path, monke
     assert released.graph is None and kept.graph is not None
     for name in report_module.GRAPH_FILES.values():
         assert (tmp_path / "released" / name).stat().st_size == (tmp_path / "kept" / name).stat().st_size > 0
+
+
+def test_atomic_write_of_pieces_writes_them_all_or_leaves_the_old_file(tmp_path):
+    # pieces are written as they come (a page never held whole); a failure while
+    # they are made leaves the old file and no temporary one
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    assert atomic_write(target, (piece.encode() for piece in ["<p>", "new", "</p>"])).read_text() == "<p>new</p>"
+
+    def failing():
+        yield b"half a page"
+        raise RuntimeError("the renderer failed")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, failing())
+    assert target.read_text() == "<p>new</p>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

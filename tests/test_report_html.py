@@ -422,11 +422,13 @@ def test_terminal_and_report_html_show_the_same_headline_the_origins_title():
 
 
 def test_report_write_streams_the_page_render_html_gives(tmp_path, monkeypatch):
+    import wiretrace.outputs as outputs_module
     import wiretrace.report as report_module
+    from wiretrace.html import write_html
     from wiretrace.outputs import scalar_text
 
-    # a few bytes a write: the page goes out in thousands of pieces, split anywhere
-    monkeypatch.setattr(report_module, "WRITE_PIECES_BYTES", 7)
+    # a few characters a write: the page goes out in thousands of pieces, split anywhere
+    monkeypatch.setattr(outputs_module, "WRITE_PIECES_CHARS", 7)
     records = [dict(r) for r in hostile_records()]
     records[0]["text"] += " a lone surrogate \ud800 and an astral \U0001F600 character"
     records.append({**records[0], "id": "copy \ud800 of " + records[0]["id"], "url": "https://copy.example/x",
@@ -436,6 +438,8 @@ def test_report_write_streams_the_page_render_html_gives(tmp_path, monkeypatch):
     expected = scalar_text(render_html(report.to_dict())).encode("utf-8")
     assert (tmp_path / "report.html").read_bytes() == expected
     assert len(expected) > 1000 * 7  # so written in over a thousand pieces
+    # the html command's writer streams it too, all or nothing
+    assert write_html(report.to_dict(), tmp_path / "again.html").read_bytes() == expected
     written = io.BytesIO()  # lone surrogates are replaced whichever pieces they come in
     report_module._write_pieces(written, ["a\ud800", "b", "\udc00c\U0001F600", "", "d"])
     assert written.getvalue() == scalar_text("a\ud800b\udc00c\U0001F600d").encode("utf-8")

@@ -1000,10 +1000,12 @@ def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions
     """Render the report and write it to ``path`` (UTF-8), all or nothing:
     a temporary file beside it, renamed into place; a symbolic link at
     ``path`` is replaced, never written through (:func:`wiretrace.outputs.atomic_write`).
+    The page is written as it is rendered (:func:`html_pieces`), never held
+    whole, as :meth:`wiretrace.report.Report.write` writes it.
 
     Raises:
         OutputError: The page could not be written; an old one is untouched.
     """
-    from wiretrace.outputs import atomic_write, scalar_text
+    from wiretrace.outputs import atomic_write, utf8_pieces
 
-    return atomic_write(path, scalar_text(render_html(report, options)))
+    return atomic_write(path, utf8_pieces(html_pieces(report, options)))

@@ -104,8 +104,11 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def atomic_write(path: str | Path, data: str | bytes) -> Path:
+def atomic_write(path: str | Path, data: str | bytes | Iterable[bytes]) -> Path:
     """Write one file all or nothing: a temporary file beside it, fsync, rename.
+    ``data``: the whole text or bytes, or bytes in pieces written as they
+    come (:func:`utf8_pieces`: a page rendered piece by piece is never held
+    whole).
 
     A symbolic link at ``path`` is replaced, never written through (and a
     warning logged).
@@ -121,7 +124,11 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
         raise OutputError(f"cannot write {path}: {_describe(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, (str, bytes)):
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for piece in data:
+                    handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         target = _replaced_link(path)
@@ -396,6 +403,33 @@ def scalar_text(text: str) -> str:
         'a\ufffdb'
     """
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+#: Characters of text encoded and written at a time by :func:`utf8_pieces`.
+WRITE_PIECES_CHARS = 1 << 20
+
+
+def utf8_pieces(pieces: Iterable[str], size: int | None = None) -> Iterator[bytes]:
+    r"""``pieces`` of text as UTF-8 (lone surrogates replaced, as
+    :func:`scalar_text` does), joined into about ``size`` characters
+    (:data:`WRITE_PIECES_CHARS`) at a time: the bytes of
+    ``scalar_text("".join(pieces))``, never all held.
+
+    Example:
+        >>> b"".join(utf8_pieces(["a", "\ud800", "\u00e9"], size=2))
+        b'a\xef\xbf\xbd\xc3\xa9'
+    """
+    size = size or WRITE_PIECES_CHARS
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield scalar_text("".join(batch)).encode("utf-8")
+            batch, held = [], 0
+    if batch:
+        yield scalar_text("".join(batch)).encode("utf-8")
 
 
 def xml_text(text: str) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
-from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text
+from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text, utf8_pieces
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.rows import KEY_OF_ID, Rows, by_id
 from wiretrace.spill import SpilledDocument, set_sizes, stored_text
@@ -598,22 +598,10 @@ GRAPH_APART_MIN_DOCUMENTS = 4000
 WRITE_FORK_MAX_DOCUMENTS = 250_000
 
 
-#: Pieces of a page gathered before they are encoded and written.
-WRITE_PIECES_BYTES = 1 << 20
-
-
 def _write_pieces(handle: Any, pieces: Iterable[str]) -> None:
-    """Write ``pieces`` of text as UTF-8 (lone surrogates replaced, as
-    :func:`~wiretrace.outputs.scalar_text` does), about a MB at a time."""
-    batch: list[str] = []
-    size = 0
-    for piece in pieces:
-        batch.append(piece)
-        size += len(piece)
-        if size >= WRITE_PIECES_BYTES:
-            handle.write(scalar_text("".join(batch)).encode("utf-8"))
-            batch, size = [], 0
-    handle.write(scalar_text("".join(batch)).encode("utf-8"))
+    """Write ``pieces`` of text as UTF-8 (:func:`~wiretrace.outputs.utf8_pieces`)."""
+    for chunk in utf8_pieces(pieces):
+        handle.write(chunk)
 
 
 def _write_graph_files(task: Any, shared: tuple[Any, str | None, Any]) -> None:
