@@ -376,7 +376,7 @@ class SQLiteStore:
 
     def put_records(self, rows: Sequence[tuple[int, str, str]]) -> int:
         return self._insert("INSERT OR IGNORE INTO records VALUES (?, ?, ?)",
-                            [(_signed([k])[0], i, p) for k, i, p in rows], "records")
+                            [(k, i, p) for k, (_, i, p) in zip(_signed([r[0] for r in rows]), rows)], "records")
 
     def known(self, rkeys: Sequence[int]) -> set[int]:
         return {_unsigned(k) for (k,) in self._where_in("SELECT rkey FROM records WHERE rkey IN ({marks})",
@@ -392,7 +392,8 @@ class SQLiteStore:
         yield from ((_unsigned(k), p) for k, p in rows)
 
     def put_skipped(self, rows: Sequence[tuple[int, str]]) -> int:
-        return self._insert("INSERT OR IGNORE INTO skipped VALUES (?, ?)", [(_signed([k])[0], p) for k, p in rows],
+        return self._insert("INSERT OR IGNORE INTO skipped VALUES (?, ?)",
+                            list(zip(_signed([k for k, _ in rows]), (p for _, p in rows))),
                             "skipped")
 
     def skipped(self) -> Iterator[str]:
@@ -428,9 +429,11 @@ class SQLiteStore:
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
         self._db.executemany("INSERT INTO site_pages VALUES (?, ?) ON CONFLICT (site) DO UPDATE "
                              "SET pages = pages + excluded.pages", sorted(pages.items()))
+        ordered = sorted(lines.items())
         self._db.executemany("INSERT INTO site_lines VALUES (?, ?, ?) ON CONFLICT (site, key) DO UPDATE "
                              "SET pages = pages + excluded.pages",
-                             [(site, _signed([k])[0], n) for (site, k), n in sorted(lines.items())])
+                             [(site, signed, n) for ((site, _), n), signed
+                              in zip(ordered, _signed([k for (_, k), _ in ordered]))])
 
     def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
         sites = sorted(wanted)
