@@ -278,21 +278,32 @@ def test_the_demo_corpus_added_in_parts_to_redis_gives_the_sqlite_index_and_the_
             assert index.check([page]) == local.check([page])
 
 
-def test_a_redis_index_keeps_its_own_schema_version_so_earlier_ones_still_open(redis_url):
+def test_a_redis_index_keeps_its_own_schema_version_and_a_version_3_index_is_migrated(redis_url):
     # (found by a review) SQLite's version 4 keeps row counts in meta; Redis needed no change
-    # (a hash's length is its count), and refusing every Redis index written before was wrong
+    # (a hash's length is its count), and refusing every Redis index written before was wrong.
+    # Redis's version 4 (SQLite's 5) posts each record's id: a writer migrates version 3
     import redis
 
+    from wiretrace.store import REDIS_SCHEMA_VERSION
+
     with Index.open(redis_url) as index:
-        index.add([{"id": "a", "text": story(1)}])
+        index.add([{"id": "a", "text": story(1)}, {"id": "b", "text": story(2)}])
+        fresh = index.stats()
     client = redis.Redis.from_url(redis_url.split("?")[0])
     prefix = redis_url.split("prefix=")[1]
-    assert client.hget(f"{prefix}:meta", "schema_version") == b"3"  # what the code before version 4 wrote
-    with Index.open(redis_url, writer=False) as reader:
-        assert reader.stats()["records"] == 1
+    assert client.hget(f"{prefix}:meta", "schema_version") == str(REDIS_SCHEMA_VERSION).encode() == b"4"
+    assert fresh["ids"] == 2
+    client.delete(*client.keys(f"{prefix}:ids:*"))  # what version 3 wrote: no ids' postings
+    client.hdel(f"{prefix}:counts", "ids")
+    client.hset(f"{prefix}:meta", "schema_version", "3")
+    with pytest.raises(StoreError, match="schema version 3; run `wiretrace index add`"):
+        Index.open(redis_url, writer=False)
     with Index.open(redis_url) as writer:
-        writer.add([{"id": "b", "text": story(2)}])
-        assert writer.stats()["records"] == 2
+        assert writer.stats() == fresh
+        writer.add([{"id": "a", "text": story(3)}])  # a second record of id "a"
+    with Index.open(redis_url, writer=False) as reader:
+        assert reader.stats()["ids"] == 3
+        assert len(reader.store.members("ids", np.array([doc_key("a")], dtype=np.uint64))[1]) == 2
 
 
 def test_a_redis_index_has_one_writer_and_frees_a_dead_writers_lock(redis_url):
@@ -584,7 +595,7 @@ def test_the_walk_leaves_out_only_pages_no_match_could_take_further(monkeypatch,
         for prune in (False, True):
             verified.clear()
             calls.clear()
-            mode, _ = index._walk(keys, DELTA_MAX_DOCUMENTS, prune)
+            mode, *_ = index._walk(keys, DELTA_MAX_DOCUMENTS, prune)
             walks.append((mode, sum(verified), sum(bars is None for bars in calls)))
     (plain, plain_verified, _), (pruned, pruned_verified, again) = walks
     assert pruned == plain
@@ -607,8 +618,40 @@ def test_the_walk_takes_a_page_met_in_a_weaker_mode_further_when_a_page_of_the_s
         index.add(pages)
         keys = sorted(index.add([{"id": "n", "text": a, "site": "n.example"}]).added_keys)
         walks = [index._walk(keys, DELTA_MAX_DOCUMENTS, prune) for prune in (False, True)]
-    modes = [{docs[k].id: m for k, m in mode.items()} for mode, docs in walks]
+    modes = [{docs[k].id: m for k, m in mode.items()} for mode, docs, _ in walks]
     assert modes[0] == modes[1] == dict.fromkeys("nrp", index_module._STORY)
+
+
+def test_the_report_of_an_add_keeps_the_record_of_an_id_the_full_report_keeps():
+    # a daily crawl keyed by URL: page "u" stored yesterday as one story (copied by two
+    # sites), today as another (two new copies). A report keeps one record of an id (the
+    # scan's rule, by content): the report of the add keeps the one the full report
+    # keeps, skips the other for the same reason, and does not take it. The texts are
+    # swapped in the second round, so that each record is kept once
+    from wiretrace.index import _STORY
+
+    kept = []
+    for first, second in ((41, 42), (42, 41)):
+        a, b = story(first, 250), story(second, 250)
+        old = [{"id": "u", "text": a, "site": "p.example"},
+               *({"id": f"a{i}", "text": a, "site": f"a{i}.example"} for i in range(2))]
+        new = [{"id": "u", "text": b, "site": "p.example"},
+               *({"id": f"b{i}", "text": b, "site": f"b{i}.example"} for i in range(2))]
+        with Index.open("memory:") as index:
+            index.add(old)
+            added = index.add(new)
+            mode, _, shadowed = index._walk(sorted(added.added_keys), DELTA_MAX_DOCUMENTS)
+            delta, full = index.delta(added).to_dict(), index.report().to_dict()
+        placed = {d["id"] for d in delta["documents"]}
+        ids = {"u", "b0", "b1"} & placed
+        assert placement(delta, ids) == placement(full, ids)
+        skipped = [(s["id"], s["reason"]) for s in delta["skipped"]]
+        assert set(skipped) <= {(s["id"], s["reason"]) for s in full["skipped"]}
+        assert len(skipped) == len(shadowed) == ("u" not in placed)  # a stored record shadowed is not met
+        assert set(mode.values()) == {_STORY}
+        kept.append("u" in placed)
+        assert ("u" in placed) == (next(c for c in full["clusters"] if "b0" in c["members"])["size"] == 3)
+    assert sorted(kept) == [False, True]
 
 
 def test_a_linear_walk_of_an_add_takes_a_story_on_many_sites_in_linear_steps_and_check_lists_every_copy(monkeypatch):
@@ -708,6 +751,28 @@ def test_an_index_counts_its_rows_as_it_adds_them_and_a_version_3_index_is_count
         more = index.stats()
     assert more["records"] > counts["records"]
     assert {table: more[table] for table in _counted(db)} == _counted(db)
+
+
+def test_a_version_4_index_is_migrated_by_posting_the_ids_of_its_records(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "ids.wtidx"
+    with Index.open(str(db)) as index:
+        index.add(ROOT / "data" / "corpus" / "articles.jsonl")
+        fresh = index.stats()
+    assert fresh["ids"] == fresh["records"] > 0
+    with sqlite3.connect(db) as con:  # what version 4 wrote: no ids' postings
+        con.execute("DROP TABLE ids")
+        con.execute("DROP TABLE ids_new")
+        con.execute("DELETE FROM meta WHERE name = 'rows.ids'")
+        con.execute("UPDATE meta SET value='4' WHERE name='schema_version'")
+    with pytest.raises(StoreError, match="schema version 4; run `wiretrace index add`"):
+        Index.open(str(db), writer=False)
+    with Index.open(str(db)) as index:
+        assert index.stats() == fresh
+        records = [(k, json.loads(p)["id"]) for k, p in index.store.records()]
+        posted, owners = index.store.members("ids", np.array([doc_key(i) for _, i in records], dtype=np.uint64))
+    assert sorted(zip(posted.tolist(), owners.tolist())) == sorted((doc_key(i), k) for k, i in records)
 
 
 def test_index_add_with_out_writes_the_report_of_what_was_added(tmp_path, capsys):

@@ -208,3 +208,30 @@ def test_reuters_spilled_with_two_workers_writes_the_files_of_reuters_held(tmp_p
     a, b = held.write(tmp_path / "held"), spilled.write(tmp_path / "spilled")
     for name in ("report", "pairs", "html"):
         assert a[name].read_bytes() == b[name].read_bytes(), name
+
+
+def test_real_pages_added_last_are_placed_by_the_report_of_the_add_as_by_the_full_report():
+    # real pages (the last eighth of the files, in path order, added to the rest, each
+    # file named: its id is its name, and several folders hold a cnet.html): the walk
+    # leaving out what it cannot take further reaches each page in the mode the plain
+    # walk does, and the report of the add places the new pages as the full report, or
+    # skips those another record of the same id shadows, as the full report does
+    from wiretrace.evaluation.metrics import placement
+    from wiretrace.index import DELTA_MAX_DOCUMENTS, Index
+
+    files = sorted(str(p) for p in (shared_dataset("real_news_pages") / "pages").rglob("*") if p.is_file())
+    cut = len(files) * 7 // 8
+    with Index.open("memory:") as index:
+        index.add(files[:cut])
+        added = index.add(files[cut:])
+        keys = sorted(added.added_keys)
+        plain, pruned = (index._walk(keys, DELTA_MAX_DOCUMENTS, prune)[0] for prune in (False, True))
+        delta, full = index.delta(added).to_dict(), index.report().to_dict()
+        ids = {json.loads(p)["id"] for _, p in index.store.records(keys)}
+    assert plain == pruned
+    placed = ids & {d["id"] for d in delta["documents"]}
+    assert len(placed) > 100
+    assert placement(delta, placed) == placement(full, placed)
+    shadowed = [s for s in delta["skipped"] if s["reason"].startswith("duplicate id")]
+    assert ids - placed and ids - placed <= {s["id"] for s in shadowed}
+    assert {(s["source"], s["reason"]) for s in shadowed} <= {(s["source"], s["reason"]) for s in full["skipped"]}

@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +53,7 @@ from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import Fingerprints, fingerprint_all
-from wiretrace.pipeline import analyse_records, spill_as_read
+from wiretrace.pipeline import analyse_records, resolve_duplicate_ids, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key
 from wiretrace.report import Report
@@ -378,6 +378,7 @@ class Index:
                 self.store.add_postings("bands", keys_b, owners[docs_b])
                 keys_a, docs_a = anchor_keys(fp.sets, self.config.anchor_rate)
                 self.store.add_postings("anchors", keys_a, owners[docs_a])
+                self.store.add_postings("ids", np.array([doc_key(d.id) for d in docs], dtype=np.uint64), owners)
 
     def records(self) -> tuple[list[Document], list[Skipped]]:
         """Every stored record: the documents and the skipped inputs."""
@@ -558,21 +559,27 @@ class Index:
         ``prune=False``: each hop verifies every candidate, even those it
         cannot take further (:func:`_ceiling`); the same walk, slower (the
         plain reference the tests compare)."""
-        _, docs = self._walk(sorted(added.added_keys), max_documents, prune)
+        _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune)
         involved = [docs[k] for k in sorted(docs)]
-        report = analyse_records(involved, [], self.config, progress=progress,
+        report = analyse_records(involved, shadowed, self.config, progress=progress,
                                  line_counts=self.line_counts(involved), executor=self.executor, memo=self.memo)
         self._memo_checked()
         return report
 
     def _walk(self, keys: list[int], max_documents: int, prune: bool = True,
-              ) -> tuple[dict[int, int], dict[int, Document]]:
+              ) -> tuple[dict[int, int], dict[int, Document], list[Skipped]]:
         """The walk of :meth:`delta` from the records ``keys``: each record
-        it reached, in the strongest mode it reached it (``_STORY``, ...),
-        and the documents read."""
+        it reached, in the strongest mode it reached it (``_STORY``, ...);
+        their documents; and the records met that another record of the
+        same id shadows (:meth:`_shadowed`), which it neither takes nor
+        walks through."""
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
-        mode = dict.fromkeys(keys, _STORY)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
+        shadowed = self._shadowed(docs)
+        keys = [k for k in keys if k not in shadowed]
+        mode = dict.fromkeys(keys, _STORY)
+        # candidates shadowed are left out as pages no match can take further
+        settled: Any = ChainMap(mode, dict.fromkeys(shadowed, _STORY + 1))
         cleaned: dict[int, tuple[np.ndarray, str]] = {}  # candidates without their chrome, met again each hop
         linear = self.config.index_walk == "linear"  # large buckets linked as the scan links them (_candidates)
         frontier = keys
@@ -586,7 +593,8 @@ class Index:
                 fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
             bars = [_ceiling(mode[k]) for k in queried] if prune else None
-            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear, settled=mode, bars=bars)
+            walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear, settled=settled,
+                                    bars=bars or [_STORY + 1] * len(queried))
             if prune:
                 # a query of the story with a shared match that would take a page, and
                 # nothing held among the candidates it verified: whether it holds one
@@ -603,16 +611,51 @@ class Index:
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
                 for other, evidence in matched:
-                    if evidence["kind"] == "shared" and not container:
+                    if evidence["kind"] == "shared" and not container or other in shadowed:
                         continue
                     step = _walk_mode(mode[key], evidence)
                     if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
                         reached[other] = step
             frontier = sorted(reached)[:max(0, max_documents - len(mode))]
+            read = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k in frontier if k not in docs])}
+            docs.update(read)
+            met = self._shadowed(read)
+            shadowed.update(met)
+            settled.maps[1].update(dict.fromkeys(met, _STORY + 1))
+            frontier = [k for k in frontier if k not in met]
             mode.update((k, reached[k]) for k in frontier)
-            docs.update((k, Document(**json.loads(p))) for k, p in self.store.records([k for k in frontier
-                                                                                          if k not in docs]))
-        return mode, docs
+        return mode, {k: docs[k] for k in mode}, [shadowed[k] for k in sorted(shadowed)]
+
+    def _shadowed(self, docs: dict[int, Document]) -> dict[int, Skipped]:
+        """Of the records ``docs`` (key -> document), those a report leaves
+        out for another stored record of the same id (the scan's rule,
+        :func:`~wiretrace.pipeline.resolve_duplicate_ids`, over every record
+        of that id): each with its entry among the skipped inputs. A daily
+        crawl that keys pages by URL stores each version of an updated page
+        under one id; the full report keeps one, and so must the report of
+        an add, or the two place the page differently."""
+        if not docs:
+            return {}
+        wanted = sorted({doc_key(d.id) for d in docs.values()})
+        posted, owners = self.store.members("ids", np.array(wanted, dtype=np.uint64))
+        if not (posted[1:] == posted[:-1]).any():  # each id held by one record: the common case
+            return {}
+        others = {k: Document(**json.loads(p)) for k, p in self.store.records(
+            [o for o in set(owners.tolist()) if o not in docs])}
+        by_id: dict[str, list[tuple[int, Document]]] = {}
+        for key, doc in [*docs.items(), *others.items()]:
+            by_id.setdefault(doc.id, []).append((key, doc))
+        out: dict[int, Skipped] = {}
+        for group in by_id.values():
+            if len(group) < 2 or not any(k in docs for k, _ in group):
+                continue
+            kept, skipped = resolve_duplicate_ids([d for _, d in group])
+            left = {id(d) for d in kept}
+            losers = [k for k, d in group if id(d) not in left]
+            # the skipped entries come in the group's order less the winner: matched by source
+            reasons = {s.source: s for s in skipped}
+            out.update((k, reasons[dict(group)[k].source]) for k in losers if k in docs)
+        return out
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:

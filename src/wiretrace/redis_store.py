@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -84,7 +84,8 @@ class RedisStore:
 
     lock_ttl = LOCK_TTL
 
-    def __init__(self, url: str, writer: bool = False, *, schema_version: int, postings: Sequence[str]) -> None:
+    def __init__(self, url: str, writer: bool = False, *, schema_version: int, postings: Sequence[str],
+                 migrations: Mapping[int, Callable[[RedisStore], None]] | None = None) -> None:
         try:
             import redis
         except ImportError:
@@ -96,6 +97,7 @@ class RedisStore:
         self.uri = url
         self._postings = tuple(postings)
         self._schema_version = schema_version
+        self._migrations = dict(migrations or {})  # from version -> what brings it to version + 1
         self._pipe: Any = None
         self._lock_value: str | None = None
         self._renewer: threading.Thread | None = None
@@ -184,8 +186,17 @@ class RedisStore:
             raise StoreError(f"{self.uri} has index schema version {version}, newer than this wiretrace's "
                              f"{self._schema_version}: upgrade wiretrace to read it")
         if version < self._schema_version:
-            raise StoreError(f"{self.uri} has index schema version {version}; no migration to "
-                             f"{self._schema_version} exists for Redis: rebuild the index")
+            steps = [self._migrations.get(v) for v in range(version, self._schema_version)]
+            if any(step is None for step in steps):
+                raise StoreError(f"{self.uri} has index schema version {version}; no migration to "
+                                 f"{self._schema_version} exists for Redis: rebuild the index")
+            if not writer:
+                raise StoreError(f"{self.uri} has index schema version {version}; run `wiretrace index add` "
+                                 f"(with no input) to migrate it to {self._schema_version}")
+            with self.transaction():  # all of it lands, with the new version, or none
+                for step in steps:
+                    step(self)
+                self._pipe.hset(self._k("meta"), "schema_version", str(self._schema_version))
 
     # -- writes: queued in the open transaction, or sent at once -----------------
 

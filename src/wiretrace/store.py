@@ -29,6 +29,7 @@ Backends, by URI (:func:`open_store`), each behind the one interface:
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,10 +45,11 @@ __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"
 
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Version of the Redis layout, which has its own: version 4 of the SQLite one
-#: (row counts kept in meta) changed nothing there (a hash's length is its count).
-REDIS_SCHEMA_VERSION = 3
+#: (row counts kept in meta) changed nothing there (a hash's length is its
+#: count); its version 4 is SQLite's 5 (the ids' postings).
+REDIS_SCHEMA_VERSION = 4
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
@@ -63,11 +65,20 @@ _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's param
 #: to a 100k index whose summary names the documents it holds.
 TALLIED = ("records", "skipped", "sets")
 
-#: The posting tables: LSH band buckets and anchor shingles.
-POSTINGS = ("bands", "anchors")
+#: The posting tables: LSH band buckets, anchor shingles, and document ids
+#: (version 5; key: :func:`wiretrace.records.doc_key` of the id): which
+#: records share an id, of which a report keeps one (the scan's rule,
+#: :func:`wiretrace.pipeline.resolve_duplicate_ids`).
+POSTINGS = ("bands", "anchors", "ids")
+
+
+def _posting_tables(tables: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"CREATE TABLE IF NOT EXISTS {t}{new} (key INTEGER NOT NULL, rkey INTEGER NOT NULL, "
+                 "PRIMARY KEY (key, rkey)) WITHOUT ROWID" for t in tables for new in ("", "_new"))
+
+
 # Version 3: postings land in a small table first (see SQLiteStore.merge_min).
-_NEW_POSTINGS = tuple(f"CREATE TABLE IF NOT EXISTS {t}_new (key INTEGER NOT NULL, rkey INTEGER NOT NULL, "
-                      "PRIMARY KEY (key, rkey)) WITHOUT ROWID" for t in POSTINGS)
+_NEW_POSTINGS = tuple(statement for statement in _posting_tables(("bands", "anchors")) if "_new " in statement)
 
 # Per site: its pages, and in how many of them each line appears (the chrome
 # rule's facts, wiretrace.chrome.LineCounts). Version 2.
@@ -82,9 +93,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (rkey INTEGER PRIMARY KEY, id TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS skipped (skey INTEGER PRIMARY KEY, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sets (rkey INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS anchors (key INTEGER NOT NULL, rkey INTEGER NOT NULL, PRIMARY KEY (key, rkey)) WITHOUT ROWID;
-""" + "".join(f"{statement};\n" for statement in (*_SITE_TABLES, *_NEW_POSTINGS))
+""" + "".join(f"{statement};\n" for statement in (*_SITE_TABLES, *_posting_tables(POSTINGS)))
 
 
 
@@ -514,8 +523,38 @@ def _tally_stored(store: SQLiteStore) -> None:
     store.set_meta({f"rows.{table}": str(store._count(table)) for table in TALLIED})
 
 
+def post_ids(store: Store, rows: Iterable[tuple[int, str]], batch: int = 50_000) -> None:
+    """The ``ids`` postings of stored records, from (record key, id) rows:
+    what a migration to the version that keeps them adds for an index
+    written before (SQLite 4 -> 5, Redis 3 -> 4)."""
+    from wiretrace.records import doc_key
+
+    part: list[tuple[int, str]] = []
+    for row in itertools.chain(rows, [None]):
+        if row is not None:
+            part.append(row)
+        if part and (row is None or len(part) >= batch):
+            store.add_postings("ids", np.array([doc_key(i) for _, i in part], dtype=np.uint64),
+                               np.array([k for k, _ in part], dtype=np.uint64))
+            part = []
+
+
+def _post_stored_ids(store: SQLiteStore) -> None:
+    """Version 4 -> 5: the ids' postings of every record stored (the id
+    column is read, not the payloads after it)."""
+    post_ids(store, ((_unsigned(k), i) for k, i in store._db.execute("SELECT rkey, id FROM records").fetchall()))
+
+
+def _post_redis_ids(store: Store) -> None:
+    """Redis version 3 -> 4: the ids' postings of every record stored."""
+    import json
+
+    post_ids(store, ((k, json.loads(payload)["id"]) for k, payload in store.records()))
+
+
 _MIGRATIONS[2] = (_NEW_POSTINGS, None)
 _MIGRATIONS[3] = ((), _tally_stored)
+_MIGRATIONS[4] = (_posting_tables(("ids",)), _post_stored_ids)
 
 
 def open_store(uri: str, writer: bool = False) -> Store:
@@ -526,7 +565,8 @@ def open_store(uri: str, writer: bool = False) -> Store:
     if uri.startswith(("redis://", "rediss://", "unix://")):
         from wiretrace.redis_store import RedisStore  # an optional extra: imported only when named
 
-        return RedisStore(uri, writer=writer, schema_version=REDIS_SCHEMA_VERSION, postings=POSTINGS)
+        return RedisStore(uri, writer=writer, schema_version=REDIS_SCHEMA_VERSION, postings=POSTINGS,
+                          migrations={3: _post_redis_ids})
     path = uri[len("sqlite:"):] if uri.startswith("sqlite:") else uri
     if not path:
         raise StoreError("--db needs a path, e.g. --db crawl.wtidx")
