@@ -608,10 +608,11 @@ class Index:
                     for i, matched in zip(again, redo):
                         walked[i] = matched
             for key, matched in zip(queried, walked):
+                matched = [(o, e) for o, e in matched if o not in shadowed]  # as if not stored
                 # the roundup rule counts shared passages of containers only
                 container = mode[key] == _HOLDER or any(_holds(e) for _, e in matched)
                 for other, evidence in matched:
-                    if evidence["kind"] == "shared" and not container or other in shadowed:
+                    if evidence["kind"] == "shared" and not container:
                         continue
                     step = _walk_mode(mode[key], evidence)
                     if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
@@ -809,8 +810,8 @@ def _ceiling(mode: int) -> int:
     ``mode`` itself (a duplicate keeps it), but a duplicate of a page only
     taken (``_HELD2``) is only seen. A page already reached in that mode or
     a stronger one gains nothing from the query's match: the walk need not
-    verify it (an ad hoc profile at 1M: a story on hundreds of sites had
-    each of its pages verified against all the others)."""
+    verify it (without this, each page of a story on hundreds of sites was
+    verified against all the others)."""
     return _SEEN if mode == _HELD2 else mode
 
 
