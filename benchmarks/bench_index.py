@@ -270,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             out["build"] = kept["build"] | {"reused": f"built by {kept['wiretrace_git']} on {kept['date']}"}
             console.print("build reused", out["build"])
             with open(folder / "all.jsonl", encoding="utf-8") as handle:
-                lines = [line for _, line in zip(range(args.docs + args.queries), handle)]
+                queries = [json.loads(line) for i, line in zip(range(args.docs + args.queries), handle)
+                           if i >= args.docs]
         else:
             manifest.unlink(missing_ok=True)
             corpus = generate_corpus(args.docs + extra, args.seed)
@@ -280,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "base.jsonl").write_text("".join(lines[:args.docs]), encoding="utf-8")
             for size in sizes:
                 (folder / f"new{size}.jsonl").write_text("".join(lines[args.docs:args.docs + size]), encoding="utf-8")
+            queries = [json.loads(line) for line in lines[args.docs:args.docs + args.queries]]
+            del lines  # the build's memory is the index's own, not the corpus held here
             for path in folder.glob("index.wtidx*"):
                 path.unlink()
             out["build"] = build(str(db), folder / "base.jsonl") | {"disk_mb": _disk_mb(db)}
@@ -287,8 +290,6 @@ def main(argv: list[str] | None = None) -> int:
             if args.workdir:
                 _write_json(manifest, {"corpus": corpus_of, "build": out["build"], "date": out["machine"]["date"],
                                        "wiretrace_git": out["machine"].get("wiretrace_git")})
-        queries = [json.loads(line) for line in lines[args.docs:args.docs + args.queries]]
-        del lines  # the build's memory is the index's own, not the corpus held here
 
         out["check"] = check(str(db), queries)
         console.print("check", out["check"])
