@@ -992,3 +992,28 @@ def test_the_candidates_of_a_batch_of_queries_are_those_of_each_query_alone(walk
                  for i in range(len(docs))]
     assert together == alone
     assert len(docs) > 25 and max(map(len, together)) > 80
+
+
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 30)), max_size=40),
+       st.lists(st.lists(st.integers(0, 10), max_size=8), min_size=1, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_a_walks_postings_are_the_stores_each_key_read_once(rows, lookups):
+    # index._Postings keeps each key's owners for the rest of a walk: every lookup gives
+    # what the store gives, sorted by key then owner, and no key is asked of it twice
+    from wiretrace.index import _Postings
+    from wiretrace.store import MemoryStore
+
+    store = MemoryStore()
+    if rows:
+        store.add_postings("bands", np.array([k for k, _ in rows], dtype=np.uint64),
+                           np.array([o for _, o in rows], dtype=np.uint64))
+    asked: list[int] = []
+    members = store.members
+    store.members = lambda table, keys: (asked.extend(np.asarray(keys).tolist()), members(table, keys))[1]
+    postings = _Postings(store)
+    for keys in lookups:
+        keys = np.array(keys, dtype=np.uint64)
+        got, want = postings.members("bands", keys), members("bands", keys)
+        assert [a.tolist() for a in got] == [a.tolist() for a in want]
+        assert got[0].dtype == got[1].dtype == np.uint64
+    assert len(asked) == len(set(asked))

@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections import ChainMap, Counter
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -578,8 +578,7 @@ class Index:
         shadowed = self._shadowed(docs)
         keys = [k for k in keys if k not in shadowed]
         mode = dict.fromkeys(keys, _STORY)
-        # candidates shadowed are left out as pages no match can take further
-        settled: Any = ChainMap(mode, dict.fromkeys(shadowed, _STORY + 1))
+        postings = _Postings(self.store)
         cleaned: dict[int, tuple[np.ndarray, str]] = {}  # candidates without their chrome, met again each hop
         linear = self.config.index_walk == "linear"  # large buckets linked as the scan links them (_candidates)
         frontier = keys
@@ -592,9 +591,11 @@ class Index:
             else:
                 fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
             reached: dict[int, int] = {}
-            bars = [_ceiling(mode[k]) for k in queried] if prune else None
+            bars = [_ceiling(mode[k]) for k in queried] if prune else [_STORY + 1] * len(queried)
+            # shadowed candidates are left out as pages no match can take further
+            settled = {**mode, **dict.fromkeys(shadowed, _STORY + 1)}
             walked = self._verified(fp, queried, shared_min, cleaned, linear_buckets=linear, settled=settled,
-                                    bars=bars or [_STORY + 1] * len(queried))
+                                    bars=bars, members=postings.members)
             if prune:
                 # a query of the story with a shared match that would take a page, and
                 # nothing held among the candidates it verified: whether it holds one
@@ -604,7 +605,7 @@ class Index:
                          and not any(_holds(e) for _, e in matched)]
                 if again:
                     redo = self._verified(_rows(fp, again), [queried[i] for i in again], shared_min, cleaned,
-                                          linear_buckets=linear)
+                                          linear_buckets=linear, members=postings.members)
                     for i, matched in zip(again, redo):
                         walked[i] = matched
             for key, matched in zip(queried, walked):
@@ -622,7 +623,6 @@ class Index:
             docs.update(read)
             met = self._shadowed(read)
             shadowed.update(met)
-            settled.maps[1].update(dict.fromkeys(met, _STORY + 1))
             frontier = [k for k in frontier if k not in met]
             mode.update((k, reached[k]) for k in frontier)
         return mode, {k: docs[k] for k in mode}, [shadowed[k] for k in sorted(shadowed)]
@@ -689,7 +689,8 @@ class Index:
         return sets, texts
 
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray], own: Sequence[int | None],
-                    linear_buckets: bool = False) -> list[dict[int, int]]:
+                    linear_buckets: bool = False, members: Callable[[str, np.ndarray], Any] | None = None,
+                    ) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
         found by a band bucket): those sharing a band bucket, or anchor
@@ -705,7 +706,8 @@ class Index:
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]
         keys, queries = band_keys(signatures, self.bands, self.rows)
-        posted, owners = self.store.members("bands", keys)
+        members = members or self.store.members  # (a walk's _Postings: each key looked up once)
+        posted, owners = members("bands", keys)
         if linear_buckets and len(posted):
             linked, posted, owners = _linked(keys, queries, posted, owners, MAX_BUCKET, own)
             for query, partners in linked:
@@ -724,7 +726,7 @@ class Index:
             if g in owned:
                 found[query].update(owned[g])
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
-        posted, owners = self.store.members("anchors", keys)
+        posted, owners = members("anchors", keys)
         if len(posted):
             shared: list[Counter] = [Counter() for _ in sets]
             linked, rare, rare_owners = _linked(keys, queries, posted, owners, self.config.anchor_max_df, own)
@@ -741,6 +743,7 @@ class Index:
     def _verified(self, fp: Any, exclude: Sequence[int | None], shared_min: int | None = None,
                   cleaned: dict[int, tuple[np.ndarray, str]] | None = None, linear_buckets: bool = False,
                   settled: dict[int, int] | None = None, bars: Sequence[int] | None = None,
+                  members: Callable[[str, np.ndarray], Any] | None = None,
                   ) -> list[list[tuple[int, dict[str, Any]]]]:
         """Every query's verified matches in the index, (record key, evidence),
         best first: ``duplicate`` (Jaccard) or ``contained`` (containment),
@@ -752,7 +755,7 @@ class Index:
         the candidates ``settled`` maps to ``bars[i]`` or more (the walk of
         :meth:`delta`: pages no match of that query can take further)."""
         c = self.config
-        candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets)
+        candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets, members)
         if bars is not None and settled:
             candidates = [{k: n for k, n in found.items() if settled.get(k, -1) < bar}
                           for found, bar in zip(candidates, bars)]
@@ -802,6 +805,35 @@ class Index:
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
             out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
         return out
+
+
+class _Postings:
+    """A walk's view of the store's postings (:meth:`Store.members`), each
+    key looked up once: the pages of a story share their band buckets and
+    anchors, and each hop of the walk asks for them again (the store is
+    read, not written, while a walk runs)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.known: dict[str, dict[int, np.ndarray]] = {}
+
+    def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        known = self.known.setdefault(table, {})
+        wanted = np.unique(np.asarray(keys, dtype=np.uint64))
+        listed = wanted.tolist()
+        missing = [k for k in listed if k not in known]
+        if missing:
+            posted, owners = self.store.members(table, np.array(missing, dtype=np.uint64))
+            values, first, counts = np.unique(posted, return_index=True, return_counts=True)
+            known.update((v, owners[f:f + n]) for v, f, n in zip(values.tolist(), first.tolist(), counts.tolist()))
+            known.update((k, _NO_OWNERS) for k in missing if k not in known)
+        parts = [known[k] for k in listed]
+        if not parts:
+            return _NO_OWNERS, _NO_OWNERS
+        return np.repeat(wanted, [len(p) for p in parts]), np.concatenate(parts)
+
+
+_NO_OWNERS = np.empty(0, dtype=np.uint64)
 
 
 def _ceiling(mode: int) -> int:
