@@ -709,27 +709,32 @@ def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
     assert entry["matches"] == []
 
 
-def test_a_version_1_index_is_migrated_on_open_by_a_writer(tmp_path):
+def _as_written_by(db: Path, version: int, *undo: str) -> None:
+    """Make the SQLite index ``db`` what schema ``version`` wrote (``undo``:
+    statements that take away what later versions added); a reader is refused it."""
     import sqlite3
+
+    with sqlite3.connect(db) as con:
+        for statement in undo:
+            con.execute(statement)
+        con.execute("UPDATE meta SET value=? WHERE name='schema_version'", (str(version),))
+    with pytest.raises(StoreError, match=f"schema version {version}; run `wiretrace index add`"):
+        Index.open(str(db), writer=False)
+
+
+def test_a_version_1_index_is_migrated_on_open_by_a_writer(tmp_path):
 
     db = tmp_path / "old.wtidx"
     corpus = ROOT / "data" / "corpus" / "articles.jsonl"
     with Index.open(str(db)) as index:
         index.add(corpus)
         fresh = index.stats()
-    with sqlite3.connect(db) as con:  # what version 1 wrote: no site line counts
-        con.execute("DROP TABLE site_pages")
-        con.execute("DROP TABLE site_lines")
-        con.execute("UPDATE meta SET value='1' WHERE name='schema_version'")
-    with pytest.raises(StoreError, match="schema version 1; run `wiretrace index add`"):
-        Index.open(str(db), writer=False)
+    _as_written_by(db, 1, "DROP TABLE site_pages", "DROP TABLE site_lines")  # no site line counts
     with Index.open(str(db)) as index:
         assert index.stats() == fresh and fresh["site_lines"] > 0
 
 
 def test_an_index_counts_its_rows_as_it_adds_them_and_a_version_3_index_is_counted_on_migration(tmp_path):
-    import sqlite3
-
     db = tmp_path / "counted.wtidx"
     corpus = ROOT / "data" / "corpus" / "articles.jsonl"
     bad = tmp_path / "bad.jsonl"
@@ -740,11 +745,7 @@ def test_an_index_counts_its_rows_as_it_adds_them_and_a_version_3_index_is_count
         counts = index.stats()
     assert counts["records"] > 0 and counts["skipped"] > 0
     assert {table: counts[table] for table in _counted(db)} == _counted(db)
-    with sqlite3.connect(db) as con:  # what version 3 wrote: no counts kept
-        con.execute("DELETE FROM meta WHERE name IN ('rows.records', 'rows.skipped', 'rows.sets')")
-        con.execute("UPDATE meta SET value='3' WHERE name='schema_version'")
-    with pytest.raises(StoreError, match="schema version 3; run `wiretrace index add`"):
-        Index.open(str(db), writer=False)
+    _as_written_by(db, 3, "DELETE FROM meta WHERE name IN ('rows.records', 'rows.skipped', 'rows.sets')")  # no counts
     with Index.open(str(db)) as index:
         assert index.stats() == counts
         index.add(ROOT / "data" / "corpus" / "pages")
@@ -754,20 +755,12 @@ def test_an_index_counts_its_rows_as_it_adds_them_and_a_version_3_index_is_count
 
 
 def test_a_version_4_index_is_migrated_by_posting_the_ids_of_its_records(tmp_path):
-    import sqlite3
-
     db = tmp_path / "ids.wtidx"
     with Index.open(str(db)) as index:
         index.add(ROOT / "data" / "corpus" / "articles.jsonl")
         fresh = index.stats()
     assert fresh["ids"] == fresh["records"] > 0
-    with sqlite3.connect(db) as con:  # what version 4 wrote: no ids' postings
-        con.execute("DROP TABLE ids")
-        con.execute("DROP TABLE ids_new")
-        con.execute("DELETE FROM meta WHERE name = 'rows.ids'")
-        con.execute("UPDATE meta SET value='4' WHERE name='schema_version'")
-    with pytest.raises(StoreError, match="schema version 4; run `wiretrace index add`"):
-        Index.open(str(db), writer=False)
+    _as_written_by(db, 4, "DROP TABLE ids", "DROP TABLE ids_new", "DELETE FROM meta WHERE name = 'rows.ids'")
     with Index.open(str(db)) as index:
         assert index.stats() == fresh
         records = [(k, json.loads(p)["id"]) for k, p in index.store.records()]
