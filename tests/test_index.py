@@ -654,6 +654,70 @@ def test_the_report_of_an_add_keeps_the_record_of_an_id_the_full_report_keeps():
     assert sorted(kept) == [False, True]
 
 
+def test_a_shadowed_record_counts_no_lines_for_the_chrome_rule(tmp_path):
+    # (found by a review) site s has pages u and v under a 30-line menu; u is crawled again
+    # with another story, and a new page n elsewhere is v's story without the menu. The full
+    # report keeps one record of u, so s has 2 pages and the menu (min_pages 3) is kept; the
+    # index counted s's lines over 3 records, stripped the menu and paired n and v otherwise.
+    # Counted over the records a report keeps (a winner in its loser's place), both agree,
+    # on a memory index, on SQLite, and after a migration from version 4
+    nav = "\n".join(story(100 + i, 12) for i in range(30))
+    yesterday = [{"id": "u", "text": nav + "\n" + story(1, 200), "site": "s.example"},
+                 {"id": "v", "text": nav + "\n" + story(5, 200), "site": "s.example"}]
+    today = [{"id": "u", "text": nav + "\n" + story(2, 200), "site": "s.example"},
+             {"id": "n", "text": story(5, 200), "site": "t.example"}]
+    for where in ("memory:", str(tmp_path / "s.wtidx")):
+        with Index.open(where) as index:
+            index.add(yesterday)
+            added = index.add(today)
+            delta, full = index.delta(added).to_dict(), index.report().to_dict()
+            pages, _ = index.store.line_counts({"s.example": []})
+        assert placement(delta, {"n"}) == placement(full, {"n"})
+        assert placement(full, {"n"})[0] == {("n", "v", "contained")} and pages == {"s.example": 2}
+    db = tmp_path / "s.wtidx"  # counted over every record, as version 4 did: migrated
+    with Index.open(str(db)) as index:
+        index.store.count_lines({"s.example": 1}, {})
+    _as_written_by(db, 4, "DROP TABLE ids", "DROP TABLE ids_new", "DELETE FROM meta WHERE name = 'rows.ids'")
+    with Index.open(str(db)) as index:
+        assert index.store.line_counts({"s.example": []})[0] == {"s.example": 2}
+
+
+def test_each_shadowed_record_has_its_own_reason_and_takes_no_room_under_the_walks_cap():
+    # (found by a review) three records of id "u" from three adds share a source
+    # ("record[0]"): each shadowed one has the full report's reason for it, not another's;
+    # and records found shadowed once read take no room under max_documents
+    import xxhash
+
+    from wiretrace.index import _STORY
+
+    for seed in range(3, 100):  # a story whose whole text is kept over its trimmed one (by hash)
+        a = story(seed, 250)
+        trimmed = " ".join(a.split()[:230])
+        if xxhash.xxh3_64_intdigest(a.encode()) < xxhash.xxh3_64_intdigest(trimmed.encode()):
+            break
+    with Index.open("memory:") as index:
+        index.add([{"id": "u", "text": a, "url": "https://p.example/u?1"}])
+        index.add([{"id": "u", "text": a, "url": "https://p.example/u?2"}])
+        index.add([{"id": "u", "text": trimmed, "url": "https://p.example/u?3"}])
+        index.add([{"id": f"c{i}", "text": a, "site": f"c{i}.example"} for i in range(4)])
+        for i in range(4):  # c0..c3 crawled again with other stories, which they keep
+            index.add([{"id": f"c{i}", "text": story(100 + i, 250), "site": f"c{i}.example"}])
+        added = index.add([{"id": "n", "text": a, "site": "n.example"}])
+        keys = sorted(added.added_keys)
+        delta, full = index.delta(added).to_dict(), index.report().to_dict()
+        capped, _, _ = index._walk(keys, 3)
+        _, _, met = index._walk(keys, DELTA_MAX_DOCUMENTS)
+    reasons = lambda report: sorted((s["id"], s["reason"]) for s in report["skipped"])  # noqa: E731
+    assert set(reasons(delta)) <= set(reasons(full))
+    assert [r for r in reasons(delta) if r[0] == "u"] == [r for r in reasons(full) if r[0] == "u"]
+    assert len({r for r in reasons(full) if r[0] == "u"}) == 2  # one "identical", one "different"
+    kept = {d["id"] for d in full["documents"]}
+    assert placement(delta, {"n"}) == placement(full, {"n"}) and {"u", "c0"} <= kept
+    shadowed = {s.source for s in met}
+    assert len(met) >= 2 and shadowed
+    assert len(capped) == 3 and set(capped.values()) == {_STORY}  # the cap reached, with records kept
+
+
 def test_a_linear_walk_of_an_add_takes_a_story_on_many_sites_in_linear_steps_and_check_lists_every_copy(monkeypatch):
     # a story on 150 sites: every band bucket of it holds 150 pages. With index.walk =
     # "linear" the walk links a bucket of more than MAX_BUCKET pages as the scan does

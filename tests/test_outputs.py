@@ -390,6 +390,8 @@ def test_atomic_write_of_pieces_writes_them_all_or_leaves_the_old_file(tmp_path)
     # they are made leaves the old file and no temporary one
     target = tmp_path / "report.html"
     target.write_text("old")
+    assert atomic_write(target, bytearray(b"a buffer")).read_text() == "a buffer"  # bytes-like, whole
+    assert atomic_write(target, memoryview(b"a view")).read_text() == "a view"
     assert atomic_write(target, (piece.encode() for piece in ["<p>", "new", "</p>"])).read_text() == "<p>new</p>"
 
     def failing():

@@ -53,9 +53,9 @@ from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import Fingerprints, fingerprint_all
-from wiretrace.pipeline import analyse_records, resolve_duplicate_ids, spill_as_read
+from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
-from wiretrace.records import Document, Skipped, doc_key
+from wiretrace.records import Document, Skipped, doc_key, resolve_id
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.memo import Memo, open_memo
@@ -371,7 +371,7 @@ class Index:
             result.added_keys.extend(rkeys)
             result.skipped += self.store.put_skipped(sorted(skips.items()))
             if fp is not None:
-                self.store.count_lines(*site_line_increments(count_lines(docs)))
+                self.store.count_lines(*self._kept_line_increments(rkeys, docs))
                 owners = np.asarray(rkeys, dtype=np.uint64)
                 self.store.put_sets(rkeys, fp.sets)
                 keys_b, docs_b = band_keys(fp.signatures, self.bands, self.rows)
@@ -379,6 +379,45 @@ class Index:
                 keys_a, docs_a = anchor_keys(fp.sets, self.config.anchor_rate)
                 self.store.add_postings("anchors", keys_a, owners[docs_a])
                 self.store.add_postings("ids", np.array([doc_key(d.id) for d in docs], dtype=np.uint64), owners)
+
+    def _kept_line_increments(self, rkeys: list[int], docs: list[Document],
+                              ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        """The site line counts (the chrome rule's facts) an add of ``docs``
+        brings, over the records a report keeps: a record another of its id
+        shadows is not counted, and one that shadows a stored record takes
+        that record's counts' place (:func:`~wiretrace.records.resolve_id`
+        over every record of the id, in key order, as :meth:`_shadowed`).
+        Counted over every record, a re-crawled page's lines counted twice
+        and the report of an add took lines for chrome that the full report
+        keeps."""
+        posted, owners = self.store.members("ids", np.array(sorted({doc_key(d.id) for d in docs}), dtype=np.uint64))
+        if not len(posted) and len({d.id for d in docs}) == len(docs):  # no id seen twice: the common case
+            return site_line_increments(count_lines(docs))
+        groups: dict[str, list[tuple[int, Document, bool]]] = {}
+        for key, payload in self.store.records(sorted(set(owners.tolist()))):
+            doc = Document(**json.loads(payload))
+            groups.setdefault(doc.id, []).append((key, doc, False))
+        for key, doc in zip(rkeys, docs):
+            groups.setdefault(doc.id, []).append((key, doc, True))
+        added, removed = [], []
+        for group in groups.values():
+            if not any(fresh for *_, fresh in group):
+                continue
+            group.sort(key=lambda item: item[0])
+            stored = [doc for _, doc, fresh in group if not fresh]
+            before = resolve_id(stored)[0] if stored else None
+            after = resolve_id([doc for _, doc, _ in group])[0]
+            if after is not before:
+                added.append(after)
+                if before is not None:
+                    removed.append(before)
+        pages, lines = site_line_increments(count_lines(added))
+        less_pages, less_lines = site_line_increments(count_lines(removed))
+        for site, n in less_pages.items():
+            pages[site] = pages.get(site, 0) - n
+        for key, n in less_lines.items():
+            lines[key] = lines.get(key, 0) - n
+        return pages, lines
 
     def records(self) -> tuple[list[Document], list[Skipped]]:
         """Every stored record: the documents and the skipped inputs."""
@@ -618,20 +657,22 @@ class Index:
                     step = _walk_mode(mode[key], evidence)
                     if step is not None and step > max(mode.get(other, -1), reached.get(other, -1)):
                         reached[other] = step
-            frontier = sorted(reached)[:max(0, max_documents - len(mode))]
-            read = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k in frontier if k not in docs])}
-            docs.update(read)
-            met = self._shadowed(read)
-            shadowed.update(met)
-            frontier = [k for k in frontier if k not in met]
+            # up to max_documents in all, shadowed records (known once read) taking no room
+            ordered, frontier = sorted(reached), []
+            while ordered and len(mode) + len(frontier) < max_documents:
+                take, ordered = ordered[:max_documents - len(mode) - len(frontier)], ordered[max_documents - len(mode) - len(frontier):]
+                read = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k in take if k not in docs])}
+                docs.update(read)
+                shadowed.update(self._shadowed(read))
+                frontier += [k for k in take if k not in shadowed]
             mode.update((k, reached[k]) for k in frontier)
         return mode, {k: docs[k] for k in mode}, [shadowed[k] for k in sorted(shadowed)]
 
     def _shadowed(self, docs: dict[int, Document]) -> dict[int, Skipped]:
         """Of the records ``docs`` (key -> document), those a report leaves
         out for another stored record of the same id (the scan's rule,
-        :func:`~wiretrace.pipeline.resolve_duplicate_ids`, over every record
-        of that id): each with its entry among the skipped inputs. A daily
+        :func:`~wiretrace.records.resolve_id`, over every record of that
+        id, in key order): each with its entry among the skipped inputs. A daily
         crawl that keys pages by URL stores each version of an updated page
         under one id; the full report keeps one, and so must the report of
         an add, or the two place the page differently."""
@@ -644,18 +685,17 @@ class Index:
         others = {k: Document(**json.loads(p)) for k, p in self.store.records(
             [o for o in set(owners.tolist()) if o not in docs])}
         by_id: dict[str, list[tuple[int, Document]]] = {}
-        for key, doc in [*docs.items(), *others.items()]:
+        # in key order, as the full report reads them: records the rule's sort cannot
+        # tell apart (same text, address, title, date and source) keep their order there
+        for key, doc in sorted([*docs.items(), *others.items()], key=lambda item: item[0]):
             by_id.setdefault(doc.id, []).append((key, doc))
         out: dict[int, Skipped] = {}
         for group in by_id.values():
             if len(group) < 2 or not any(k in docs for k, _ in group):
                 continue
-            kept, skipped = resolve_duplicate_ids([d for _, d in group])
-            left = {id(d) for d in kept}
-            losers = [k for k, d in group if id(d) not in left]
-            # the skipped entries come in the group's order less the winner: matched by source
-            reasons = {s.source: s for s in skipped}
-            out.update((k, reasons[dict(group)[k].source]) for k in losers if k in docs)
+            keys = {id(d): k for k, d in group}
+            _, losers = resolve_id([d for _, d in group])
+            out.update((keys[id(d)], entry) for d, entry in losers if keys[id(d)] in docs)
         return out
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,

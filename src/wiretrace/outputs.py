@@ -104,7 +104,7 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def atomic_write(path: str | Path, data: str | bytes | Iterable[bytes]) -> Path:
+def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | Iterable[bytes]) -> Path:
     """Write one file all or nothing: a temporary file beside it, fsync, rename.
     ``data``: the whole text or bytes, or bytes in pieces written as they
     come (:func:`utf8_pieces`: a page rendered piece by piece is never held
@@ -124,7 +124,7 @@ def atomic_write(path: str | Path, data: str | bytes | Iterable[bytes]) -> Path:
         raise OutputError(f"cannot write {path}: {_describe(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, (str, bytes)):
+            if isinstance(data, (str, bytes, bytearray, memoryview)):
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             else:
                 for piece in data:

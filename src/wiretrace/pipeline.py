@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import xxhash
 
 from wiretrace.chrome import LineCounts
 from wiretrace.config import Config
@@ -32,7 +31,7 @@ from wiretrace.memo import Memo
 from wiretrace.fingerprint import resolve_workers
 from wiretrace.plan import State, clean_texts, run_plan
 from wiretrace.readers import Limits, read_inputs
-from wiretrace.records import Document, Skipped
+from wiretrace.records import Document, Skipped, resolve_id
 from wiretrace.registry import activate as activate_registry
 from wiretrace.report import Report
 from wiretrace.spill import Spill
@@ -258,24 +257,15 @@ def extract(
 
 def resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
     """Keep one document per id, chosen by content so input order does not
-    matter; the others are skipped, each naming the one kept. An index
-    applies it to the records sharing an id (:meth:`wiretrace.index.Index.delta`)."""
+    matter (:func:`wiretrace.records.resolve_id`); the others are skipped, each naming the one
+    kept. An index applies it to the records sharing an id
+    (:meth:`wiretrace.index.Index.delta`)."""
     by_id: dict[str, list[Document]] = {}
     for doc in documents:
         by_id.setdefault(doc.id, []).append(doc)
     kept, skipped = [], []
-    for doc_id, group in by_id.items():
-        if len(group) == 1:
-            kept.append(group[0])
-            continue
-        group.sort(
-            key=lambda d: (xxhash.xxh3_64_intdigest(d.text.encode("utf-8", "surrogatepass")), d.url or "",
-                           d.title or "", d.published or "", d.source)
-        )
-        winner = group[0]
+    for group in by_id.values():
+        winner, losers = resolve_id(group)
         kept.append(winner)
-        for other in group[1:]:
-            same = other.text == winner.text
-            what = "an identical record" if same else "a different record"
-            skipped.append(Skipped(other.source, f"duplicate id {doc_id!r}: kept {what} from {winner.source}", id=doc_id))
+        skipped.extend(entry for _, entry in losers)
     return kept, skipped

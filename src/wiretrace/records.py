@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import xxhash
 
-__all__ = ["Document", "Skipped", "doc_key", "key_text"]
+__all__ = ["Document", "Skipped", "doc_key", "key_text", "resolve_id"]
 
 
 @dataclass(slots=True)  # no attribute dict: a 1M scan holds a million of these
@@ -81,3 +81,21 @@ def doc_key(doc_id: str) -> int:
 def key_text(key: int) -> str:
     """A key as report.json writes it: 16 lowercase hex digits."""
     return f"{key:016x}"
+
+
+def resolve_id(group: list[Document]) -> tuple[Document, list[tuple[Document, Skipped]]]:
+    """Of documents sharing one id: the one kept (the least by the hash of
+    its text, then address, title, date and source; among documents equal
+    in all of those, the first given), and each other with its skipped
+    entry."""
+    if len(group) == 1:
+        return group[0], []
+    ordered = sorted(group, key=lambda d: (xxhash.xxh3_64_intdigest(d.text.encode("utf-8", "surrogatepass")),
+                                           d.url or "", d.title or "", d.published or "", d.source))
+    winner = ordered[0]
+    losers = []
+    for other in ordered[1:]:
+        what = "an identical record" if other.text == winner.text else "a different record"
+        losers.append((other, Skipped(other.source, f"duplicate id {winner.id!r}: kept {what} from {winner.source}",
+                                      id=winner.id)))
+    return winner, losers

@@ -539,17 +539,43 @@ def post_ids(store: Store, rows: Iterable[tuple[int, str]], batch: int = 50_000)
             part = []
 
 
+def uncount_shadowed(store: Store, rows: Sequence[tuple[int, str]]) -> None:
+    """The site line counts of stored records another record of their id
+    shadows (:func:`wiretrace.records.resolve_id`, in key order) taken off:
+    a report keeps one record of an id, and the chrome rule counts lines
+    over the records it keeps. ``rows``: (record key, id) of every record."""
+    import json
+
+    from wiretrace.chrome import count_lines
+    from wiretrace.records import Document, resolve_id
+
+    by_id: dict[str, list[int]] = {}
+    for key, doc_id in rows:
+        by_id.setdefault(doc_id, []).append(key)
+    losers: list[Document] = []
+    for keys in (sorted(keys) for keys in by_id.values() if len(keys) > 1):
+        losers += [doc for doc, _ in resolve_id([Document(**json.loads(p)) for _, p in store.records(keys)])[1]]
+    pages, lines = site_line_increments(count_lines(losers))
+    store.count_lines({site: -n for site, n in pages.items()}, {key: -n for key, n in lines.items()})
+
+
 def _post_stored_ids(store: SQLiteStore) -> None:
     """Version 4 -> 5: the ids' postings of every record stored (the id
-    column is read, not the payloads after it)."""
-    post_ids(store, ((_unsigned(k), i) for k, i in store._db.execute("SELECT rkey, id FROM records").fetchall()))
+    column is read, not the payloads after it), and the line counts of the
+    records those ids show shadowed taken off."""
+    rows = [(_unsigned(k), i) for k, i in store._db.execute("SELECT rkey, id FROM records").fetchall()]
+    post_ids(store, rows)
+    uncount_shadowed(store, rows)
 
 
 def _post_redis_ids(store: Store) -> None:
-    """Redis version 3 -> 4: the ids' postings of every record stored."""
+    """Redis version 3 -> 4: the ids' postings of every record stored, and
+    the line counts of the records shadowed taken off (:func:`uncount_shadowed`)."""
     import json
 
-    post_ids(store, ((k, json.loads(payload)["id"]) for k, payload in store.records()))
+    rows = [(k, json.loads(payload)["id"]) for k, payload in store.records()]
+    post_ids(store, rows)
+    uncount_shadowed(store, rows)
 
 
 _MIGRATIONS[2] = (_NEW_POSTINGS, None)
