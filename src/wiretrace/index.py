@@ -660,7 +660,8 @@ class Index:
             # up to max_documents in all, shadowed records (known once read) taking no room
             ordered, frontier = sorted(reached), []
             while ordered and len(mode) + len(frontier) < max_documents:
-                take, ordered = ordered[:max_documents - len(mode) - len(frontier)], ordered[max_documents - len(mode) - len(frontier):]
+                room = max_documents - len(mode) - len(frontier)
+                take, ordered = ordered[:room], ordered[room:]
                 read = {k: Document(**json.loads(p)) for k, p in self.store.records([k for k in take if k not in docs])}
                 docs.update(read)
                 shadowed.update(self._shadowed(read))
