@@ -29,7 +29,6 @@ Backends, by URI (:func:`open_store`), each behind the one interface:
 from __future__ import annotations
 
 import fcntl
-import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,7 +67,7 @@ TALLIED = ("records", "skipped", "sets")
 #: The posting tables: LSH band buckets, anchor shingles, and document ids
 #: (version 5; key: :func:`wiretrace.records.doc_key` of the id): which
 #: records share an id, of which a report keeps one (the scan's rule,
-#: :func:`wiretrace.pipeline.resolve_duplicate_ids`).
+#: :func:`wiretrace.records.resolve_id`).
 POSTINGS = ("bands", "anchors", "ids")
 
 
@@ -523,20 +522,16 @@ def _tally_stored(store: SQLiteStore) -> None:
     store.set_meta({f"rows.{table}": str(store._count(table)) for table in TALLIED})
 
 
-def post_ids(store: Store, rows: Iterable[tuple[int, str]], batch: int = 50_000) -> None:
+def post_ids(store: Store, rows: Sequence[tuple[int, str]], batch: int = 50_000) -> None:
     """The ``ids`` postings of stored records, from (record key, id) rows:
     what a migration to the version that keeps them adds for an index
     written before (SQLite 4 -> 5, Redis 3 -> 4)."""
     from wiretrace.records import doc_key
 
-    part: list[tuple[int, str]] = []
-    for row in itertools.chain(rows, [None]):
-        if row is not None:
-            part.append(row)
-        if part and (row is None or len(part) >= batch):
-            store.add_postings("ids", np.array([doc_key(i) for _, i in part], dtype=np.uint64),
-                               np.array([k for k, _ in part], dtype=np.uint64))
-            part = []
+    for start in range(0, len(rows), batch):
+        part = rows[start:start + batch]
+        store.add_postings("ids", np.array([doc_key(i) for _, i in part], dtype=np.uint64),
+                           np.array([k for k, _ in part], dtype=np.uint64))
 
 
 def uncount_shadowed(store: Store, rows: Sequence[tuple[int, str]]) -> None:
