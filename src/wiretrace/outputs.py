@@ -115,6 +115,8 @@ def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | 
 
     Raises:
         OutputError: The file could not be written (the old one is untouched).
+        Whatever making the pieces raised, as it is (an ``OSError`` of the
+        renderer is not a write's); the old file is untouched there too.
     """
     path = Path(path)
     folder = path.parent
@@ -127,12 +129,15 @@ def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | 
             if isinstance(data, (str, bytes, bytearray, memoryview)):
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             else:
-                for piece in data:
+                for piece in _made(data):
                     handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         target = _replaced_link(path)
         os.replace(temp, path)
+    except _Unmade as exc:
+        _unlink(temp)
+        raise exc.__cause__ from None
     except OSError as exc:
         _unlink(temp)
         raise OutputError(f"cannot write {path}: {_describe(exc)}; the previous file is untouched") from None
@@ -143,6 +148,23 @@ def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | 
         log.warning("%s was a symbolic link (to %s): replaced by the file, its target left untouched", path, target)
     _fsync_dir(folder)
     return path
+
+
+class _Unmade(Exception):
+    """An exception of the pieces' maker, carried past the writer's own (``__cause__``)."""
+
+
+def _made(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """``pieces``, with whatever making the next one raises carried as :class:`_Unmade`."""
+    made = iter(pieces)
+    while True:
+        try:
+            piece = next(made)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _Unmade() from exc
+        yield piece
 
 
 def _unlink(path: Path) -> None:
