@@ -390,23 +390,17 @@ class Index:
         Counted over every record, a re-crawled page's lines counted twice
         and the report of an add took lines for chrome that the full report
         keeps."""
-        posted, owners = self.store.members("ids", np.array(sorted({doc_key(d.id) for d in docs}), dtype=np.uint64))
-        if not len(posted) and len({d.id for d in docs}) == len(docs):  # no id seen twice: the common case
+        fresh = dict(zip(rkeys, docs))
+        groups = self._id_groups(fresh)
+        if not groups:  # no id held twice: the common case
             return site_line_increments(count_lines(docs))
-        groups: dict[str, list[tuple[int, Document, bool]]] = {}
-        for key, payload in self.store.records(sorted(set(owners.tolist()))):
-            doc = Document(**json.loads(payload))
-            groups.setdefault(doc.id, []).append((key, doc, False))
-        for key, doc in zip(rkeys, docs):
-            groups.setdefault(doc.id, []).append((key, doc, True))
-        added, removed = [], []
-        for group in groups.values():
-            if not any(fresh for *_, fresh in group):
-                continue
-            group.sort(key=lambda item: item[0])
-            stored = [doc for _, doc, fresh in group if not fresh]
+        grouped = {key for group in groups for key, _ in group}
+        added = [doc for key, doc in zip(rkeys, docs) if key not in grouped]
+        removed = []
+        for group in groups:
+            stored = [doc for key, doc in group if key not in fresh]
             before = resolve_id(stored)[0] if stored else None
-            after = resolve_id([doc for _, doc, _ in group])[0]
+            after = resolve_id([doc for _, doc in group])[0]
             if after is not before:
                 added.append(after)
                 if before is not None:
@@ -677,27 +671,32 @@ class Index:
         crawl that keys pages by URL stores each version of an updated page
         under one id; the full report keeps one, and so must the report of
         an add, or the two place the page differently."""
-        if not docs:
-            return {}
-        wanted = sorted({doc_key(d.id) for d in docs.values()})
-        posted, owners = self.store.members("ids", np.array(wanted, dtype=np.uint64))
-        if not (posted[1:] == posted[:-1]).any():  # each id held by one record: the common case
-            return {}
-        others = {k: Document(**json.loads(p)) for k, p in self.store.records(
-            [o for o in set(owners.tolist()) if o not in docs])}
-        by_id: dict[str, list[tuple[int, Document]]] = {}
-        # in key order, as the full report reads them: records the rule's sort cannot
-        # tell apart (same text, address, title, date and source) keep their order there
-        for key, doc in sorted([*docs.items(), *others.items()], key=lambda item: item[0]):
-            by_id.setdefault(doc.id, []).append((key, doc))
         out: dict[int, Skipped] = {}
-        for group in by_id.values():
-            if len(group) < 2 or not any(k in docs for k, _ in group):
-                continue
+        for group in self._id_groups(docs):
             keys = {id(d): k for k, d in group}
             _, losers = resolve_id([d for _, d in group])
             out.update((keys[id(d)], entry) for d, entry in losers if keys[id(d)] in docs)
         return out
+
+    def _id_groups(self, docs: dict[int, Document]) -> list[list[tuple[int, Document]]]:
+        """The records of each id that one of ``docs`` (key -> document,
+        stored or about to be) shares with another record, stored or among
+        ``docs``: each id's in key order, as the full report reads them
+        (records the rule's sort cannot tell apart keep that order there).
+        Ids held by one record are left out: the common case costs one
+        lookup of the ids' postings."""
+        if not docs:
+            return []
+        wanted = np.array(sorted({doc_key(d.id) for d in docs.values()}), dtype=np.uint64)
+        _, owners = self.store.members("ids", wanted)
+        others = [k for k in dict.fromkeys(owners.tolist()) if k not in docs]
+        if not others and len({d.id for d in docs.values()}) == len(docs):
+            return []
+        by_id: dict[str, list[tuple[int, Document]]] = {}
+        read = ((k, Document(**json.loads(p))) for k, p in self.store.records(others))
+        for key, doc in sorted([*docs.items(), *read], key=lambda item: item[0]):
+            by_id.setdefault(doc.id, []).append((key, doc))
+        return [group for group in by_id.values() if len(group) > 1 and any(k in docs for k, _ in group)]
 
     def _chrome_free_sets(self, keys: Sequence[int], cache: dict[int, tuple[np.ndarray, str]] | None = None,
                           ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
@@ -741,8 +740,9 @@ class Index:
         With ``linear_buckets`` (the walk of :meth:`delta` with ``index.walk =
         "linear"``), so does a band bucket of more than
         :data:`~wiretrace.candidates.MAX_BUCKET` records, as the scan's buckets
-        do: the wide walk verifies each page of a story on 1,000 sites against
-        all the others. ``check`` wants every copy, and takes every owner.
+        do: the wide walk takes every page of a story on 1,000 sites as a
+        candidate of each of them (and verifies those :func:`_ceiling`
+        leaves). ``check`` wants every copy, and takes every owner.
         How many shared anchors suffice is settled in :meth:`_verified`,
         which knows both sides' anchor counts (the scan's rule)."""
         found: list[dict[int, int]] = [{} for _ in sets]

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-
 from wiretrace.chrome import LineCounts
 from wiretrace.config import Config
 from wiretrace.dates import quiet_dateutil
@@ -37,7 +36,7 @@ from wiretrace.report import Report
 from wiretrace.spill import Spill
 from wiretrace.stages import StageLog
 
-__all__ = ["scan", "analyse_records", "extract", "Extraction", "resolve_duplicate_ids"]
+__all__ = ["scan", "analyse_records", "extract", "Extraction"]
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None when unknown)
 # Inputs read between two progress updates: often enough to see a crawl move,
@@ -197,7 +196,7 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
 def _settle(documents: list[Document], skipped: list[Skipped]) -> tuple[list[Document], list[Skipped]]:
     """One document per id, in id order, and the others skipped: results do
     not depend on the order inputs were given in."""
-    documents, duplicates = resolve_duplicate_ids(documents)
+    documents, duplicates = _resolve_duplicate_ids(documents)
     skipped = skipped + duplicates
     documents.sort(key=lambda d: d.id)
     return documents, skipped
@@ -255,11 +254,10 @@ def extract(
     return Extraction(records, skipped_out, {"stages": log.stages})
 
 
-def resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
+def _resolve_duplicate_ids(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
     """Keep one document per id, chosen by content so input order does not
-    matter (:func:`wiretrace.records.resolve_id`); the others are skipped, each naming the one
-    kept. An index applies it to the records sharing an id
-    (:meth:`wiretrace.index.Index.delta`)."""
+    matter (:func:`wiretrace.records.resolve_id`); the others are skipped,
+    each naming the one kept."""
     by_id: dict[str, list[Document]] = {}
     for doc in documents:
         by_id.setdefault(doc.id, []).append(doc)
