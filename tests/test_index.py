@@ -735,9 +735,9 @@ def test_a_linear_walk_of_an_add_takes_a_story_on_many_sites_in_linear_steps_and
     candidates = Index._candidates
 
     def counted(self, *args, **kwargs):
-        found = candidates(self, *args, **kwargs)
-        proposed.extend(len(f) for f in found)
-        return found
+        # what the buckets propose, before a hop leaves out the pages it settled
+        proposed.extend(len(f) for f in candidates(self, *args, **{**kwargs, "settled": None, "bars": None}))
+        return candidates(self, *args, **kwargs)
 
     monkeypatch.setattr(Index, "_candidates", counted)
     delta, full = _delta_and_full(pages, [new], Config().replace(index_walk="linear"))
@@ -1049,6 +1049,37 @@ def test_the_candidates_of_a_batch_of_queries_are_those_of_each_query_alone(walk
                  for i in range(len(docs))]
     assert together == alone
     assert len(docs) > 25 and max(map(len, together)) > 80
+
+
+@pytest.mark.parametrize("walk", ["wide", "linear"])
+def test_a_hops_candidates_are_the_buckets_proposals_less_the_pages_it_settled(walk):
+    # _candidates leaves out, as it joins each key's owners, the pages a hop settled
+    # (settled[page] >= the query's bar): exactly what filtering its unfiltered
+    # proposals gives, for any settled pages and bars (a large group's partners
+    # are still worked out from all of its owners)
+    from test_candidates import _syndicated
+
+    pages = _syndicated(80) + [{"id": f"trim{i}", "text": " ".join(story(77, 500).split()[:400 - 20 * i]),
+                                "site": f"t{i}.example"} for i in range(3)]
+    linear = walk == "linear"
+    with Index.open("memory:", Config().replace(anchor_max_df=20)) as index:
+        index.add(pages)
+        keys = [k for k, _ in index.store.records()]
+        docs = [Document(**json.loads(p)) for _, p in index.store.records()][::3]
+        own = [record_key(d) for d in docs]
+        fp = index._fingerprint(docs, index.line_counts(docs))
+        proposed = index._candidates(fp.signatures, fp.sets, own, linear)
+        assert sum(map(len, proposed)) > 150  # a story on many sites: large buckets and common anchors
+
+        @given(st.dictionaries(st.sampled_from(keys), st.integers(0, 5), max_size=len(keys)),
+               st.lists(st.integers(0, 6), min_size=len(own), max_size=len(own)))
+        @settings(max_examples=60, deadline=None)
+        def hop(settled, bars):
+            kept = index._candidates(fp.signatures, fp.sets, own, linear, settled=settled, bars=bars)
+            assert kept == [{k: n for k, n in found.items() if settled.get(k, -1) < bar}
+                            for found, bar in zip(proposed, bars)]
+
+        hop()
 
 
 @given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 30)), max_size=40),

@@ -730,6 +730,7 @@ class Index:
 
     def _candidates(self, signatures: np.ndarray, sets: Sequence[np.ndarray], own: Sequence[int | None],
                     linear_buckets: bool = False, members: Callable[[str, np.ndarray], Any] | None = None,
+                    settled: dict[int, int] | None = None, bars: Sequence[int] | None = None,
                     ) -> list[dict[int, int]]:
         """Stored records worth verifying against each query, for a batch of
         queries at once, each with the anchors it shares with the query (-1:
@@ -744,7 +745,15 @@ class Index:
         candidate of each of them (and verifies those :func:`_ceiling`
         leaves). ``check`` wants every copy, and takes every owner.
         How many shared anchors suffice is settled in :meth:`_verified`,
-        which knows both sides' anchor counts (the scan's rule)."""
+        which knows both sides' anchor counts (the scan's rule).
+        With ``bars``, query ``i`` leaves out the records ``settled`` maps to
+        ``bars[i]`` or more (:meth:`_verified`), as each key's owners are
+        joined to it: a story on 1,000 sites puts every page in each of its
+        pages' buckets, nearly all of them settled after the first hop, and
+        the walk's hops had spent seconds putting them in dictionaries to
+        take them out again. A large group's partners are worked out from
+        all of its owners first (the scan's star does not skip a settled page)."""
+        keep = _Unsettled(settled, bars)
         found: list[dict[int, int]] = [{} for _ in sets]
         keys, queries = band_keys(signatures, self.bands, self.rows)
         members = members or self.store.members  # (a walk's _Postings: each key looked up once)
@@ -752,7 +761,7 @@ class Index:
         if linear_buckets and len(posted):
             linked, posted, owners = _linked(keys, queries, posted, owners, MAX_BUCKET, own)
             for query, partners in linked:
-                found[query].update(dict.fromkeys(partners, -1))
+                found[query].update(dict.fromkeys(keep.listed(query, partners), -1))
         # queries with the same band keys (copies of one text) share their buckets' owners:
         # joined once (band_keys puts band b of query q at b * n + q)
         n = len(sets)
@@ -762,20 +771,24 @@ class Index:
             keys, queries = keys.reshape(-1, n)[:, first].reshape(-1), np.tile(np.arange(len(first)), len(keys) // n)
         else:
             group = list(range(n))
-        owned = {g: dict.fromkeys(bucketed.tolist(), -1) for g, bucketed in _join(keys, queries, posted, owners)}
+        owned = dict(_join(keys, queries, posted, owners))
+        made: dict[tuple[int, int], dict[int, int]] = {}  # copies of one text with one bar share theirs
         for query, g in enumerate(group):
             if g in owned:
-                found[query].update(owned[g])
+                got = made.get((g, keep.bar(query)))
+                if got is None:
+                    got = made[g, keep.bar(query)] = dict.fromkeys(keep.array(query, owned[g]).tolist(), -1)
+                found[query].update(got)
         keys, queries = anchor_keys(list(sets), self.config.anchor_rate)
         posted, owners = members("anchors", keys)
         if len(posted):
             shared: list[Counter] = [Counter() for _ in sets]
             linked, rare, rare_owners = _linked(keys, queries, posted, owners, self.config.anchor_max_df, own)
             for query, hits in _join(keys, queries, rare, rare_owners):
-                docs, counts = np.unique(hits, return_counts=True)
+                docs, counts = np.unique(keep.array(query, hits), return_counts=True)
                 shared[query].update(dict(zip(docs.tolist(), counts.tolist())))
             for query, partners in linked:
-                shared[query].update(partners)
+                shared[query].update(keep.listed(query, partners))
             for query, counts in enumerate(shared):
                 for doc, n in sorted(counts.items()):
                     found[query].setdefault(doc, n)
@@ -796,10 +809,8 @@ class Index:
         the candidates ``settled`` maps to ``bars[i]`` or more (the walk of
         :meth:`delta`: pages no match of that query can take further)."""
         c = self.config
-        candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets, members)
-        if bars is not None and settled:
-            candidates = [{k: n for k, n in found.items() if settled.get(k, -1) < bar}
-                          for found, bar in zip(candidates, bars)]
+        candidates = self._candidates(fp.signatures, fp.sets, exclude, linear_buckets, members,
+                                      settled=settled, bars=bars)
         # candidates are compared as the scan compares them: their stored text
         # with its site chrome removed (the stored sets, of the whole page, only
         # propose them), or a stored excerpt inside heavy chrome is missed
@@ -846,6 +857,36 @@ class Index:
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
             out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
         return out
+
+
+class _Unsettled:
+    """Which of a query's candidates :meth:`Index._candidates` keeps: those
+    ``settled`` (record key -> the mode the walk reached it in) does not
+    map to the query's bar or more; every one without ``bars``."""
+
+    def __init__(self, settled: dict[int, int] | None, bars: Sequence[int] | None) -> None:
+        self.bars = bars if bars is not None and settled else None
+        if self.bars is not None:
+            order = sorted(settled)
+            self.keys = np.array(order, dtype=np.uint64)
+            self.modes = np.array([settled[k] for k in order], dtype=np.int64)
+            self.settled = settled
+
+    def bar(self, query: int) -> int:
+        return -1 if self.bars is None else self.bars[query]
+
+    def array(self, query: int, owners: np.ndarray) -> np.ndarray:
+        if self.bars is None or not len(owners):
+            return owners
+        at = np.minimum(np.searchsorted(self.keys, owners), len(self.keys) - 1)
+        reached = np.where(self.keys[at] == owners, self.modes[at], -1)
+        return owners[reached < self.bars[query]]
+
+    def listed(self, query: int, owners: list[int]) -> list[int]:
+        if self.bars is None:
+            return owners
+        bar, settled = self.bars[query], self.settled
+        return [k for k in owners if settled.get(k, -1) < bar]
 
 
 class _Postings:
