@@ -85,7 +85,26 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def _disk_mb(path: Path) -> float:
-    return round(sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file()) / 2**20, 1)
+    """The index's file, its postings' folder (wiretrace.segments) and what SQLite keeps beside them."""
+    files = [f for p in path.parent.glob(path.name + "*") for f in ([p] if p.is_file() else p.rglob("*"))]
+    return round(sum(f.stat().st_size for f in files if f.is_file()) / 2**20, 1)
+
+
+def _remove(folder: Path, name: str) -> None:
+    """An index ``name`` in ``folder``: its file, postings, memo, lock and journal."""
+    for path in folder.glob(f"{name}*"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _copy(db: Path, copy: Path) -> None:
+    """An index and its postings' folder."""
+    shutil.copy(db, copy)
+    postings = Path(f"{db}.postings")
+    if postings.is_dir():
+        shutil.copytree(postings, f"{copy}.postings")
 
 
 def build(uri: str, base: Path) -> dict[str, Any]:
@@ -268,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if kept.get("corpus") == corpus_of and db.exists():
             out["build"] = kept["build"] | {"reused": f"built by {kept['wiretrace_git']} on {kept['date']}"}
+            started = time.perf_counter()
+            with Index.open(str(db), memo=False) as index:  # an index of an older layout migrates here, once
+                pass
+            out["build"]["opened_as_writer_seconds"] = round(time.perf_counter() - started, 2)
+            out["build"]["disk_mb_now"] = _disk_mb(db)
             console.print("build reused", out["build"])
             with open(folder / "all.jsonl", encoding="utf-8") as handle:
                 queries = [json.loads(line) for i, line in zip(range(args.docs + args.queries), handle)
@@ -283,8 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                 (folder / f"new{size}.jsonl").write_text("".join(lines[args.docs:args.docs + size]), encoding="utf-8")
             queries = [json.loads(line) for line in lines[args.docs:args.docs + args.queries]]
             del lines  # the build's memory is the index's own, not the corpus held here
-            for path in folder.glob("index.wtidx*"):
-                path.unlink()
+            _remove(folder, "index.wtidx")
             out["build"] = build(str(db), folder / "base.jsonl") | {"disk_mb": _disk_mb(db)}
             console.print("build", out["build"])
             if args.workdir:
@@ -296,32 +319,27 @@ def main(argv: list[str] | None = None) -> int:
         out["add"] = {}
         for size in sizes:
             copy = folder / f"copy{size}.wtidx"
-            for path in folder.glob(f"{copy.name}*"):  # its memo too: each add starts without one
-                path.unlink()
-            shutil.copy(db, copy)
+            _remove(folder, copy.name)  # its memo too: each add starts without one
+            _copy(db, copy)
             out["add"][size] = add_new(str(copy), folder / f"new{size}.jsonl")
             console.print(f"add {size}", out["add"][size])
-            for path in folder.glob(f"{copy.name}*"):
-                path.unlink()
+            _remove(folder, copy.name)
         if args.full_report:
             copy = folder / "day.wtidx"
-            for path in folder.glob("day.wtidx*"):
-                path.unlink()
-            shutil.copy(db, copy)
+            _remove(folder, "day.wtidx")
+            _copy(db, copy)
             out["full_report"] = full_report(str(copy), folder / f"new{sizes[0]}.jsonl")
             console.print("full report", out["full_report"])
-            for path in folder.glob("day.wtidx*"):
-                path.unlink()
+            _remove(folder, "day.wtidx")
         if args.syndicated:
             target = db
             if args.workdir:  # the kept index stays as built
                 target = folder / "syndicated.wtidx"
-                shutil.copy(db, target)
+                _copy(db, target)
             out["syndicated"] = syndicated(str(target), args.syndicated)
             console.print("syndicated", out["syndicated"])
             if target != db:
-                for path in folder.glob("syndicated.wtidx*"):
-                    path.unlink()
+                _remove(folder, "syndicated.wtidx")
 
         config = Config()
         bands, rows = lsh_params(config)

@@ -28,6 +28,7 @@ from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.evaluation.metrics import placement
 from wiretrace.index import DELTA_MAX_DOCUMENTS, Index, doc_key, record_key
 from wiretrace.records import Document, Skipped
+from wiretrace import segments
 from wiretrace.store import SCHEMA_VERSION, SQLiteStore
 
 from conftest import story
@@ -82,9 +83,9 @@ def test_adding_in_parts_gives_the_report_of_one_scan(tmp_path_factory, seed, n,
         _same(index.report(), scan([str(first), str(second)]))
 
 
-@pytest.mark.parametrize("merge_min", [SQLiteStore.merge_min, 500])
-def test_the_demo_corpus_added_in_two_parts_to_sqlite_gives_the_demo_scan(tmp_path, monkeypatch, merge_min):
-    monkeypatch.setattr(SQLiteStore, "merge_min", merge_min)  # 500: postings merged into the main tables
+@pytest.mark.parametrize("base_rows", [segments.BASE_ROWS, 50])
+def test_the_demo_corpus_added_in_two_parts_to_sqlite_gives_the_demo_scan(tmp_path, monkeypatch, base_rows):
+    monkeypatch.setattr(segments, "BASE_ROWS", base_rows)  # 50: segments merged, several times over
     corpus = ROOT / "data" / "corpus"
     parts = sorted(corpus.iterdir())
     db = tmp_path / "demo.wtidx"
@@ -113,9 +114,9 @@ def test_document_keys_are_stable_across_processes():
 _ADDER = """
 import sys
 from wiretrace.index import Index
+from wiretrace import segments
 from wiretrace.redis_store import RedisStore
-from wiretrace.store import SQLiteStore
-SQLiteStore.merge_min = 3000  # new postings move to the main tables many times in this add: kills land in merges too
+segments.BASE_ROWS = 200  # postings' segments merged many times in this add: kills land in merges too
 RedisStore.lock_ttl = 1.5  # a killed writer's Redis lock frees soon
 with Index.open(sys.argv[1]) as index:
     index.add([sys.argv[2]], batch_size=int(sys.argv[3]))
@@ -133,15 +134,19 @@ def _stored(db: Path) -> int:
 
 
 def _counted(db: Path) -> dict[str, int]:
-    """The rows of the tables whose counts an index keeps (postings: main and new), counted."""
+    """The rows of the tables whose counts an index keeps, counted; and the
+    postings in the files of the segments it lists."""
     import sqlite3
 
     from wiretrace.store import POSTINGS, TALLIED
 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         count = lambda table: con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
-        return {**{table: count(table) for table in TALLIED},
-                **{table: count(table) + count(f"{table}_new") for table in POSTINGS}}
+        listed = con.execute("SELECT tbl, name FROM segments").fetchall()
+    posted = dict.fromkeys(POSTINGS, 0)
+    for table, name in listed:
+        posted[table] += np.load(f"{db}.postings/{name}", mmap_mode="r").shape[1]
+    return {**{table: count(table) for table in TALLIED}, **posted}
 
 
 def test_an_add_killed_at_random_points_resumes_to_the_same_report(tmp_path):
@@ -167,6 +172,7 @@ def test_an_add_killed_at_random_points_resumes_to_the_same_report(tmp_path):
         assert {table: partial[table] for table in _counted(db)} == _counted(db)  # kept with the rows
         killed_midway += partial["records"] < total
         subprocess.run([sys.executable, "-c", _ADDER, str(db), str(source), "8"], check=True)
+        assert not _unlisted(db)  # what a killed writer left, the next one deleted
         with Index.open(str(db), writer=False) as index:
             assert index.stats()["records"] == total == _counted(db)["records"]
             _same(index.report(), expected)
@@ -773,12 +779,39 @@ def test_site_line_counts_are_kept_so_check_removes_a_sites_chrome(tmp_path):
     assert entry["matches"] == []
 
 
-def _as_written_by(db: Path, version: int, *undo: str) -> None:
-    """Make the SQLite index ``db`` what schema ``version`` wrote (``undo``:
-    statements that take away what later versions added); a reader is refused it."""
+def _unlisted(db: Path) -> set[str]:
+    """Files in an index's postings folder that its list of segments does not name."""
     import sqlite3
 
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        listed = {name for (name,) in con.execute("SELECT name FROM segments")}
+    return {p.name for p in Path(f"{db}.postings").iterdir()} - listed
+
+
+def _as_written_by(db: Path, version: int, *undo: str) -> None:
+    """Make the SQLite index ``db`` what schema ``version`` wrote (``undo``:
+    statements that take away what later versions added); a reader is refused it.
+    Before version 6, postings were SQLite tables: the segments' rows are put
+    back in them (half in the main table, half in the table of new ones)."""
+    import shutil
+    import sqlite3
+
+    from wiretrace.store import POSTINGS, _posting_tables
+
     with sqlite3.connect(db) as con:
+        if version < 6:
+            listed = con.execute("SELECT tbl, name FROM segments").fetchall()
+            for statement in _posting_tables(POSTINGS):
+                con.execute(statement)
+            for table, name in listed:
+                if table == "ids" and version < 5:
+                    continue  # ids were posted from version 5 on
+                rows = np.load(f"{db}.postings/{name}").T.copy().view(np.int64).tolist()
+                half = len(rows) // 2
+                con.executemany(f"INSERT INTO {table} VALUES (?, ?)", rows[:half])
+                con.executemany(f"INSERT INTO {table}_new VALUES (?, ?)", rows[half:])
+            con.execute("DROP TABLE segments")
+            shutil.rmtree(f"{db}.postings")
         for statement in undo:
             con.execute(statement)
         con.execute("UPDATE meta SET value=? WHERE name='schema_version'", (str(version),))

@@ -20,7 +20,9 @@ Backends, by URI (:func:`open_store`), each behind the one interface:
   writing; a second writer gets :class:`~wiretrace.errors.IndexBusy`), many
   readers; each :meth:`Store.transaction` is one SQLite transaction, so a
   killed writer leaves the batches it committed and none of the one it was
-  writing;
+  writing. Its postings are sorted files in the folder ``PATH.postings``
+  (:mod:`wiretrace.segments`), listed in the SQLite file by the transaction
+  that adds them;
 * ``redis://host:port/db?prefix=NAME`` -- a Redis database shared by
   processes and machines (:mod:`wiretrace.redis_store`; a transaction is a
   ``MULTI``/``EXEC`` block).
@@ -39,22 +41,24 @@ from typing import Any, Protocol
 import numpy as np
 
 from wiretrace.errors import IndexBusy, StoreError
+from wiretrace.segments import CATALOGUE, Segments
 
 __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"]
 
 #: Version of the SQLite layout. A store written by a newer layout is refused;
 #: an older one is migrated on open by the steps in ``_MIGRATIONS``.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: Version of the Redis layout, which has its own: version 4 of the SQLite one
 #: (row counts kept in meta) changed nothing there (a hash's length is its
-#: count); its version 4 is SQLite's 5 (the ids' postings).
+#: count); its version 4 is SQLite's 5 (the ids' postings); SQLite's 6
+#: (postings as segment files) changed nothing there.
 REDIS_SCHEMA_VERSION = 4
 #: from version -> what brings it to version + 1: SQL statements, then a
 #: function of the open store for what SQL cannot do
 _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None]] = {}
-#: SQLite page cache per connection, KB: the posting tables take inserts at
-#: random keys, and a cache that holds their upper B-tree levels saves a read
-#: per insert (the default, 2 MB, does not at 100k documents).
+#: SQLite page cache per connection, KB: records, sets and site lines take
+#: inserts at random keys, and a cache that holds their upper B-tree levels
+#: saves a read per insert (the default, 2 MB, does not at 100k documents).
 _CACHE_KB = 256 * 1024
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
 
@@ -72,11 +76,14 @@ POSTINGS = ("bands", "anchors", "ids")
 
 
 def _posting_tables(tables: Sequence[str]) -> tuple[str, ...]:
+    """Versions 1-5 kept postings in SQLite tables (a main one and, from
+    version 3, a small one of new postings merged into it); version 6 moves
+    them to segment files (:func:`_move_postings`)."""
     return tuple(f"CREATE TABLE IF NOT EXISTS {t}{new} (key INTEGER NOT NULL, rkey INTEGER NOT NULL, "
                  "PRIMARY KEY (key, rkey)) WITHOUT ROWID" for t in tables for new in ("", "_new"))
 
 
-# Version 3: postings land in a small table first (see SQLiteStore.merge_min).
+# Version 3: postings land in a small table first.
 _NEW_POSTINGS = tuple(statement for statement in _posting_tables(("bands", "anchors")) if "_new " in statement)
 
 # Per site: its pages, and in how many of them each line appears (the chrome
@@ -92,7 +99,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (rkey INTEGER PRIMARY KEY, id TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS skipped (skey INTEGER PRIMARY KEY, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sets (rkey INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
-""" + "".join(f"{statement};\n" for statement in (*_SITE_TABLES, *_posting_tables(POSTINGS)))
+""" + "".join(f"{statement};\n" for statement in (*_SITE_TABLES, CATALOGUE))
 
 
 
@@ -231,19 +238,11 @@ class MemoryStore:
 class SQLiteStore:
     """A store in one SQLite file (module doc). ``writer``: hold the write lock.
 
-    Postings (millions: ~30 band buckets and ~50 anchors per document) have
-    random keys, and a random insert into a large B-tree rewrites a page of
-    it, so an add of 1,000 documents to a 100k index wrote most of the table
-    anew. They land instead in a small table of new postings (``bands_new``),
-    whose pages stay in the cache, and move to the main table in key order
-    -- each page of it touched once -- when the small one holds more than
-    ``merge_share`` of the main one's rows and at least ``merge_min``.
-    Lookups read both.
+    Postings (millions: ~30 band buckets and ~50 anchors per document) are
+    not in it but in segment files beside it (:mod:`wiretrace.segments`):
+    each transaction's postings one new sorted file, named in the
+    transaction, merged with others of its size later.
     """
-
-    #: rows of new postings worth a merge, and their share of the main table's
-    merge_min = 1_000_000
-    merge_share = 0.25
 
     def __init__(self, path: str | os.PathLike[str], writer: bool = False) -> None:
         self.path = Path(path)
@@ -268,7 +267,7 @@ class SQLiteStore:
             self._lock.flush()
         elif not self.path.exists():
             raise StoreError(f"no index at {self.path}: create one with `wiretrace index add INPUT --db {self.path}`")
-        self._rows: dict[str, int] = {}
+        self._segments: Segments | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -276,15 +275,14 @@ class SQLiteStore:
             self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
             if writer:
                 self._db.executescript(_SCHEMA)
+            self._segments = Segments(self._db, Path(f"{self.path}.postings"), writer)
             self._check_schema(writer)
-            if writer:
-                meta = self.get_meta()
-                for table in POSTINGS:
-                    self._rows[table] = self._main_rows(meta, table)
-                    self._rows[f"{table}_new"] = self._count(f"{table}_new")
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"{self.path} is not a wiretrace index ({exc})") from None
+        except BaseException:
+            self.close()
+            raise
 
     def _where_in(self, sql: str, keys: Sequence[Any], *before: Any) -> Iterator[tuple[Any, ...]]:
         """Rows of ``sql`` (whose ``{marks}`` is an IN list) for ``keys``, a
@@ -322,45 +320,21 @@ class SQLiteStore:
 
     @contextmanager
     def transaction(self):
+        """One SQLite transaction; the postings added in it are written as
+        segment files just before it commits, and named in it."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self
+            self._segments.flush()
         except BaseException:
             self._db.execute("ROLLBACK")
+            self._segments.rolled_back()
             raise
         self._db.execute("COMMIT")
-        for table in POSTINGS:
-            new = self._rows.get(f"{table}_new", 0)
-            if new >= max(self.merge_min, self.merge_share * self._rows.get(table, 0)):
-                self.merge(table)
+        self._segments.committed()
 
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-
-    def _main_rows(self, meta: dict[str, str], table: str) -> int:
-        """The rows of the main posting ``table``: kept in meta by
-        :meth:`merge`, its only writer (counting them takes seconds at 1M);
-        counted in an index no merge has written that count in."""
-        return int(meta.get(f"rows.{table}") or self._count(table))
-
-    def merge(self, table: str) -> None:
-        """Move the new postings of ``table`` into it, in key order (class
-        doc); one transaction of its own, so a killed merge leaves both
-        tables as they were."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            before = self._db.total_changes
-            self._db.execute(f"INSERT OR IGNORE INTO {table} SELECT key, rkey FROM {table}_new ORDER BY key, rkey")
-            moved = self._db.total_changes - before
-            self._db.execute(f"DELETE FROM {table}_new")
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                             (f"rows.{table}", str(self._rows.get(table, 0) + moved)))
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-        self._rows[table] = self._rows.get(table, 0) + moved
-        self._rows[f"{table}_new"] = 0
 
     def get_meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT name, value FROM meta"))
@@ -419,20 +393,19 @@ class SQLiteStore:
 
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
         assert table in POSTINGS
-        # in key order: each insert lands next to the last in the B-tree
-        pairs = np.column_stack([np.asarray(keys, dtype=np.uint64), np.asarray(rkeys, dtype=np.uint64)]).view(np.int64)
-        rows = map(tuple, pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist())
         # (a record's postings are added once: Index.add skips records stored)
-        added = self._insert(f"INSERT OR IGNORE INTO {table}_new VALUES (?, ?)", rows)
-        self._rows[f"{table}_new"] = self._rows.get(f"{table}_new", 0) + added
+        if not self._db.in_transaction:
+            with self.transaction():
+                self._segments.stage(table, keys, rkeys)
+            return
+        self._segments.stage(table, keys, rkeys)
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
-        wanted = sorted(set(_signed(keys)))
-        with self._snapshot():  # both tables as of one moment: a merge may move rows between them
-            rows = [*self._where_in(f"SELECT key, rkey FROM {table} WHERE key IN ({{marks}})", wanted),
-                    *self._where_in(f"SELECT key, rkey FROM {table}_new WHERE key IN ({{marks}})", wanted)]
-        return _sorted_pairs(np.array(rows, dtype=np.int64).reshape(-1, 2).view(np.uint64))
+        wanted = np.unique(np.asarray(keys, dtype=np.uint64))
+        with self._snapshot():  # the list of segments as of one moment
+            posted, owners = self._segments.members(table, wanted)
+        return _sorted_pairs(np.column_stack([posted, owners]))
 
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
         self._db.executemany("INSERT INTO site_pages VALUES (?, ?) ON CONFLICT (site) DO UPDATE "
@@ -477,13 +450,16 @@ class SQLiteStore:
         out = {}
         for table in TALLIED:  # a count not kept: no row added since version 4 (SQLiteStore._tally)
             out[table] = int(meta.get(f"rows.{table}", 0))
+        posted = self._segments.rows()
         for table in POSTINGS:
-            out[table] = self._main_rows(meta, table) + self._count(f"{table}_new")
+            out[table] = posted.get(table, 0)
         out["sites"] = self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0]
         out["site_lines"] = self._db.execute("SELECT COUNT(*) FROM site_lines").fetchone()[0]
         return out
 
     def close(self) -> None:
+        if getattr(self, "_segments", None) is not None:
+            self._segments.close()
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
@@ -573,9 +549,32 @@ def _post_redis_ids(store: Store) -> None:
     uncount_shadowed(store, rows)
 
 
+def _move_postings(store: SQLiteStore) -> None:
+    """Version 5 -> 6: the postings of the SQLite tables (main and new) moved
+    to segment files, a table at a time in key order, and the tables dropped."""
+    for table in POSTINGS:
+        for name in (table, f"{table}_new"):
+            rows = store._count(name)
+            if rows:
+                store._segments.write_rows(table, _in_key_order(store._db, name), rows)
+            store._db.execute(f"DROP TABLE {name}")
+        store._db.execute("DELETE FROM meta WHERE name = ?", (f"rows.{table}",))
+
+
+def _in_key_order(db: sqlite3.Connection, table: str, chunk: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The (key, record key) rows of a SQL posting table in unsigned key
+    order (SQLite sorts the signed integers: the keys of 2^63 and more first)."""
+    for where in ("key >= 0", "key < 0"):
+        cursor = db.execute(f"SELECT key, rkey FROM {table} WHERE {where} ORDER BY key")
+        while rows := cursor.fetchmany(chunk):
+            pairs = np.array(rows, dtype=np.int64).reshape(-1, 2).view(np.uint64)
+            yield pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
 _MIGRATIONS[2] = (_NEW_POSTINGS, None)
 _MIGRATIONS[3] = ((), _tally_stored)
 _MIGRATIONS[4] = (_posting_tables(("ids",)), _post_stored_ids)
+_MIGRATIONS[5] = ((), _move_postings)
 
 
 def open_store(uri: str, writer: bool = False) -> Store:

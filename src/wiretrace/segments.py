@@ -1,0 +1,314 @@
+"""Postings of a SQLite index as sorted, immutable files: written once, looked up with numpy.
+
+Rule: a posting table (LSH band buckets, anchor shingles, ids: key -> the
+records that have it) is a set of *segments*, each a ``.npy`` file of two
+rows -- keys sorted, and the record key of each -- that is never changed
+once written. A transaction's new postings become one new segment; segments
+of about the same size are merged into one (size-tiered, :data:`FANOUT` at
+a time), so a posting is rewritten a few times over the life of an index
+and a lookup searches a few dozen files at most. Which segments exist is
+written in the index's own SQLite file (table ``segments``), in the
+transaction that adds their records: a file no committed row names is not
+part of the index (a writer killed between writing it and committing), and
+the next writer deletes it.
+
+Why not SQLite tables (schema versions 1-5 kept them there): postings have
+random keys, so an add wrote pages all over a B-tree (a quarter of the WAL
+an add of 1,000 pages to a 100k index wrote), building an index spent most of
+its time inserting them and merging a small table into the large one, and
+a lookup paid a B-tree seek and a Python tuple per row -- the largest part
+of the walk of an add's report at 1M. A sorted array answers a batch of
+keys with two ``searchsorted`` calls and no Python object per row.
+
+A posting is added once (:meth:`wiretrace.index.Index.add` adds a
+record's postings with the record, and skips records stored), so segments
+do not look for it in one another; one staged twice in a transaction is
+written once, and a lookup gives each (key, record) once in any case.
+
+Files are created exclusively in the index's own folder (``PATH.postings``,
+which must be a real folder, not a link), written whole, flushed to disk and
+renamed into place before the transaction that names them commits. A reader
+keeps the files it opened (mapped) while a writer merges; a file merged away
+after a reader read the list of segments is read again from the new list.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from wiretrace.errors import StoreError
+
+__all__ = ["Segments", "FANOUT", "BASE_ROWS", "CATALOGUE"]
+
+#: Segments of one size class merged together: each posting is rewritten
+#: about log_4 of (its table's rows / BASE_ROWS) times, and each size class
+#: holds at most three segments between merges.
+FANOUT = 4
+#: Rows of the smallest size class: an add of a few pages makes segments of a
+#: few hundred rows, merged once four of them exist.
+BASE_ROWS = 1 << 16
+#: Rows a merge sorts at a time (the inputs are each sorted: a merge is a
+#: pass over key ranges, its memory bounded by this, not by the table).
+MERGE_CHUNK_ROWS = 1 << 22
+
+#: The list of segments, in the index's SQLite file.
+CATALOGUE = ("CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, tbl TEXT NOT NULL, "
+             "rows INTEGER NOT NULL)")
+
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def _size_class(rows: int) -> int:
+    level, size = 0, BASE_ROWS
+    while rows >= size * FANOUT:
+        size *= FANOUT
+        level += 1
+    return level
+
+
+class Segments:
+    """The segments of one SQLite index (module doc). ``db``: the index's
+    connection, in whose transactions the list is written; ``folder``: where
+    the files are; ``writer``: this process adds, merges and sweeps."""
+
+    def __init__(self, db: sqlite3.Connection, folder: Path, writer: bool) -> None:
+        self.db = db
+        self.folder = folder
+        self.writer = writer
+        self._staged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._written: list[Path] = []  # files of the open transaction: removed if it rolls back
+        self._open: dict[str, np.ndarray] = {}  # name -> its mapped (2, rows) array
+        if writer:
+            db.execute(CATALOGUE)
+            if os.path.islink(folder) or (folder.exists() and not folder.is_dir()):
+                raise StoreError(f"{folder} is not a folder: an index keeps its postings there; move it away")
+            folder.mkdir(exist_ok=True)
+            self._sweep()
+
+    # -- writing (inside the store's transaction) -----------------------------
+
+    def stage(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
+        """Postings for the open transaction's segment of ``table``."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        if len(keys):
+            self._staged.setdefault(table, []).append((keys, np.asarray(rkeys, dtype=np.uint64)))
+
+    def staged_rows(self, table: str) -> int:
+        return sum(len(k) for k, _ in self._staged.get(table, ()))
+
+    def flush(self) -> None:
+        """Write the staged postings as one segment per table and name them
+        in the open transaction (called just before it commits)."""
+        staged, self._staged = self._staged, {}
+        for table in sorted(staged):
+            keys = np.concatenate([k for k, _ in staged[table]])
+            rkeys = np.concatenate([r for _, r in staged[table]])
+            order = np.lexsort((rkeys, keys))
+            keys, rkeys = keys[order], rkeys[order]
+            once = np.ones(len(keys), dtype=bool)  # a posting staged twice is held once
+            once[1:] = (keys[1:] != keys[:-1]) | (rkeys[1:] != rkeys[:-1])
+            self._add(table, self._write(table, [keys[once], rkeys[once]]))
+
+    def committed(self) -> None:
+        """The transaction committed: its files are the index's; merge what
+        a size class has too many of (each merge its own transaction)."""
+        self._written = []
+        while self._merge_one():
+            pass
+
+    def rolled_back(self) -> None:
+        """The transaction rolled back: its files are nobody's."""
+        self._staged = {}
+        for path in self._written:
+            path.unlink(missing_ok=True)
+        self._written = []
+
+    def write_rows(self, table: str, chunks: Iterator[tuple[np.ndarray, np.ndarray]], rows: int) -> None:
+        """One segment of ``rows`` postings of ``table`` from ``chunks`` already
+        in key order (a migration's rows from SQL), named in the open transaction."""
+        path, array = self._new_file(table, rows)
+        at = 0
+        for keys, rkeys in chunks:
+            array[0, at:at + len(keys)] = keys
+            array[1, at:at + len(keys)] = rkeys
+            at += len(keys)
+        if at != rows:
+            raise StoreError(f"{table}: {at} postings read where {rows} were counted")
+        self._add(table, self._finish(path, array))
+
+    def _add(self, table: str, path: Path) -> None:
+        rows = int(np.load(path, mmap_mode="r").shape[1])
+        self.db.execute("INSERT INTO segments VALUES (?, ?, ?)", (path.name, table, rows))
+
+    def _new_file(self, table: str, rows: int) -> tuple[Path, np.ndarray]:
+        fd, name = tempfile.mkstemp(dir=self.folder, prefix=f".{table}-", suffix=".tmp")
+        os.close(fd)
+        path = Path(name)
+        self._written.append(path)
+        return path, np.lib.format.open_memmap(path, mode="w+", dtype=np.uint64, shape=(2, rows))
+
+    def _write(self, table: str, columns: Sequence[np.ndarray]) -> Path:
+        path, array = self._new_file(table, len(columns[0]))
+        if len(columns[0]):
+            array[0], array[1] = columns
+        return self._finish(path, array)
+
+    def _finish(self, path: Path, array: np.ndarray) -> Path:
+        """Flush a written segment to disk and give it its name (unique: the
+        temporary file's own, which mkstemp made exclusively)."""
+        array.flush()
+        del array
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
+        final = path.with_name(path.name[1:-len(".tmp")] + ".npy")
+        os.rename(path, final)
+        self._written[self._written.index(path)] = final
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        return final
+
+    def _merge_one(self) -> bool:
+        """Merge the segments of one size class that has :data:`FANOUT` or
+        more (their own transaction); whether there was one."""
+        listed = self.db.execute("SELECT tbl, name, rows FROM segments ORDER BY tbl, name").fetchall()
+        classes: dict[tuple[str, int], list[str]] = {}
+        for table, name, rows in listed:
+            classes.setdefault((table, _size_class(rows)), []).append(name)
+        full = sorted((key, names) for key, names in classes.items() if len(names) >= FANOUT)
+        if not full:
+            return False
+        (table, _), names = full[0]
+        inputs = [self._array(name) for name in names]
+        path, array = self._new_file(table, sum(a.shape[1] for a in inputs))
+        try:
+            _merge_into(array, inputs)
+            final = self._finish(path, array)
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("DELETE FROM segments WHERE name = ?", [(n,) for n in names])
+                self._add(table, final)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.rolled_back()
+            raise
+        self._written = []
+        for name in names:
+            self._open.pop(name, None)
+            (self.folder / name).unlink(missing_ok=True)
+        return True
+
+    def _sweep(self) -> None:
+        """Delete files of this index's folder that no committed row names:
+        what a writer killed between writing and committing left."""
+        named = {name for (name,) in self.db.execute("SELECT name FROM segments")}
+        for entry in os.scandir(self.folder):
+            if entry.name not in named and entry.is_file(follow_symlinks=False) \
+                    and entry.name.endswith((".npy", ".tmp")):
+                os.unlink(entry.path)
+
+    # -- reading ---------------------------------------------------------------
+
+    def _array(self, name: str) -> np.ndarray:
+        array = self._open.get(name)
+        if array is None:
+            path = self.folder / name
+            if os.path.islink(path):
+                raise StoreError(f"{path} is a link: an index's postings are its own files")
+            array = self._open[name] = np.load(path, mmap_mode="r")
+        return array
+
+    def names(self, table: str | None = None) -> list[tuple[str, str, int]]:
+        """(table, name, rows) of the segments, as committed."""
+        sql = "SELECT tbl, name, rows FROM segments" + (" WHERE tbl = ?" if table else "") + " ORDER BY tbl, name"
+        try:
+            return self.db.execute(sql, (table,) if table else ()).fetchall()
+        except sqlite3.OperationalError:  # an index written before segments (migrated by its next writer)
+            return []
+
+    def rows(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for table, _, rows in self.names():
+            out[table] = out.get(table, 0) + rows
+        return out
+
+    def members(self, table: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(key, record key) of every posting of ``table`` whose key is one of
+        ``wanted`` (sorted, distinct), in no particular order. A segment
+        merged away by a writer since the list was read is read again from
+        the new list."""
+        for attempt in range(3):
+            try:
+                return self._members(table, wanted)
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise StoreError(f"the postings of {self.folder} kept changing while read; read again") from None
+        raise AssertionError("unreachable")
+
+    def _members(self, table: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys_out, owners_out = [], []
+        for _, name, rows in self.names(table):
+            if not rows or not len(wanted):
+                continue
+            array = self._array(name)
+            keys = array[0]
+            lo = np.searchsorted(keys, wanted, "left")
+            hi = np.searchsorted(keys, wanted, "right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if not total:
+                continue
+            hit = counts > 0
+            lo, counts = lo[hit], counts[hit]
+            starts = np.cumsum(counts) - counts
+            at = np.arange(total) - np.repeat(starts - lo, counts)
+            keys_out.append(np.repeat(wanted[hit], counts))
+            owners_out.append(np.asarray(array[1][at]))
+        if not keys_out:
+            return _EMPTY, _EMPTY
+        return np.concatenate(keys_out), np.concatenate(owners_out)
+
+    def all_rows(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting of ``table`` (for tests and migrations of small indexes)."""
+        parts = [self._array(name) for _, name, _ in self.names(table)]
+        if not parts:
+            return _EMPTY, _EMPTY
+        return (np.concatenate([np.asarray(p[0]) for p in parts]),
+                np.concatenate([np.asarray(p[1]) for p in parts]))
+
+    def close(self) -> None:
+        self._open.clear()
+
+
+def _merge_into(out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
+    """Fill ``out`` (2, total) with the rows of ``inputs`` (each sorted by
+    key) sorted by key then record key, a range of keys at a time: the
+    ranges are cut at keys of the largest input, every
+    :data:`MERGE_CHUNK_ROWS` of its rows, so each key's rows are in one range."""
+    largest = max(inputs, key=lambda a: a.shape[1])
+    cuts = np.unique(np.asarray(largest[0][MERGE_CHUNK_ROWS::MERGE_CHUNK_ROWS]))
+    bounds = [np.searchsorted(a[0], cuts, "left").tolist() for a in inputs]
+    at = 0
+    for part in range(len(cuts) + 1):
+        keys, owners = [], []
+        for a, b in zip(inputs, bounds):
+            start = b[part - 1] if part else 0
+            end = b[part] if part < len(cuts) else a.shape[1]
+            keys.append(np.asarray(a[0][start:end]))
+            owners.append(np.asarray(a[1][start:end]))
+        keys_c, owners_c = np.concatenate(keys), np.concatenate(owners)
+        order = np.lexsort((owners_c, keys_c))
+        out[0, at:at + len(order)] = keys_c[order]
+        out[1, at:at + len(order)] = owners_c[order]
+        at += len(order)

@@ -1,0 +1,126 @@
+"""Postings as segment files (wiretrace.segments): what a lookup gives is what
+a plain dictionary of the same postings gives, through adds, merges, kills
+and migrations; the files are the index's own."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretrace import segments
+from wiretrace.errors import StoreError
+from wiretrace.store import MemoryStore, SQLiteStore
+
+KEYS = st.integers(0, 2**64 - 1) | st.integers(0, 12)  # small keys: many owners each; large: the unsigned half
+
+
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["bands", "anchors"]), KEYS, st.integers(0, 2**64 - 1)),
+                         max_size=30), min_size=1, max_size=12),
+       st.lists(KEYS, max_size=20), st.integers(1, 8))
+@settings(max_examples=60, deadline=None)
+def test_lookups_in_segments_are_those_of_a_plain_store_through_adds_and_merges(tmp_path_factory, adds, asked, base):
+    # each add one transaction (one segment), base rows tiny so that segments merge
+    # many times (across size classes, several merge chunks): every lookup gives the
+    # rows the memory store gives, sorted by key then owner
+    folder = tmp_path_factory.mktemp("seg")
+    old = segments.BASE_ROWS, segments.MERGE_CHUNK_ROWS
+    segments.BASE_ROWS, segments.MERGE_CHUNK_ROWS = base, 3
+    try:
+        store, plain = SQLiteStore(folder / "x.wtidx", writer=True), MemoryStore()
+        seen: set[tuple[str, int, int]] = set()
+        for rows in adds:
+            rows = [row for row in rows if row not in seen]  # a posting is added once (Index.add)
+            seen.update(rows)
+            with store.transaction():
+                for table in ("bands", "anchors"):
+                    mine = [(k, r) for t, k, r in rows if t == table]
+                    for target in (store, plain):
+                        target.add_postings(table, np.array([k for k, _ in mine], dtype=np.uint64),
+                                            np.array([r for _, r in mine], dtype=np.uint64))
+            wanted = np.array(asked + [k for _, k, _ in rows[:3]], dtype=np.uint64)
+            for table in ("bands", "anchors"):
+                got, want = store.members(table, wanted), plain.members(table, wanted)
+                assert [a.tolist() for a in got] == [a.tolist() for a in want]
+        counts = store.counts()
+        assert {t: counts[t] for t in ("bands", "anchors")} == {t: plain.counts()[t] for t in ("bands", "anchors")}
+        listed = store._segments.names()
+        store.close()
+        assert len(listed) <= 2 * 3 * (1 + len(adds).bit_length())  # merged: a few per size class
+    finally:
+        segments.BASE_ROWS, segments.MERGE_CHUNK_ROWS = old
+
+
+def test_a_rolled_back_transaction_leaves_no_postings_and_no_file(tmp_path):
+    store = SQLiteStore(tmp_path / "x.wtidx", writer=True)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_postings("bands", np.array([1, 2], dtype=np.uint64), np.array([3, 4], dtype=np.uint64))
+            raise RuntimeError("a failing batch")
+    assert store.members("bands", np.array([1, 2], dtype=np.uint64))[0].tolist() == []
+    assert list((tmp_path / "x.wtidx.postings").iterdir()) == []
+    store.close()
+
+
+def test_files_no_committed_row_names_are_deleted_by_the_next_writer_only(tmp_path):
+    # a writer killed between writing a segment and committing leaves a file that is
+    # not the index's: a reader ignores it, the next writer deletes it
+    store = SQLiteStore(tmp_path / "x.wtidx", writer=True)
+    store.add_postings("bands", np.array([5], dtype=np.uint64), np.array([6], dtype=np.uint64))
+    store.close()
+    folder = tmp_path / "x.wtidx.postings"
+    stray = [folder / "bands-stray.npy", folder / ".bands-half.tmp"]
+    np.save(stray[0], np.array([[5], [7]], dtype=np.uint64))
+    stray[1].write_bytes(b"half")
+    reader = SQLiteStore(tmp_path / "x.wtidx")
+    assert reader.members("bands", np.array([5], dtype=np.uint64))[1].tolist() == [6]
+    reader.close()
+    assert all(p.exists() for p in stray)
+    SQLiteStore(tmp_path / "x.wtidx", writer=True).close()
+    assert not any(p.exists() for p in stray) and len(list(folder.iterdir())) == 1
+
+
+def test_a_planted_link_for_the_postings_folder_is_refused_and_nothing_written_through_it(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, tmp_path / "x.wtidx.postings")
+    with pytest.raises(StoreError, match="not a folder"):
+        SQLiteStore(tmp_path / "x.wtidx", writer=True)
+    assert list(elsewhere.iterdir()) == []
+    # and the lock is let go: the error is not a busy index
+    os.unlink(tmp_path / "x.wtidx.postings")
+    SQLiteStore(tmp_path / "x.wtidx", writer=True).close()
+
+
+def test_a_version_5_index_has_its_postings_moved_to_segments_by_its_next_writer(tmp_path):
+    # version 5 kept postings in SQLite tables, in signed key order: moved in unsigned
+    # order (keys of 2^63 and more included), the tables dropped, lookups the same
+    from test_index import _as_written_by, _same
+
+    from wiretrace.index import Index
+
+    db = tmp_path / "v5.wtidx"
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus"
+    with Index.open(str(db)) as index:
+        index.add(corpus)
+        fresh = index.stats()
+        keys = np.unique(np.concatenate([index.store._segments.all_rows(t)[0] for t in ("bands", "anchors", "ids")]))
+        before = {t: [a.tolist() for a in index.store.members(t, keys)] for t in ("bands", "anchors", "ids")}
+        report = index.report()
+    assert (keys >= 2**63).any() and (keys < 2**63).any()
+    _as_written_by(db, 5)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM bands").fetchone()[0] > 0
+    with Index.open(str(db)) as index:
+        assert index.stats() | {"memo": None} == fresh | {"memo": None}  # (the memo: written by the report)
+        assert {t: [a.tolist() for a in index.store.members(t, keys)] for t in before} == before
+        again = index.report()
+    with sqlite3.connect(db) as con:
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not tables & {"bands", "bands_new", "anchors", "anchors_new", "ids", "ids_new"}
+    _same(again, report)
