@@ -288,8 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         if kept.get("corpus") == corpus_of and db.exists():
             out["build"] = kept["build"] | {"reused": f"built by {kept['wiretrace_git']} on {kept['date']}"}
             started = time.perf_counter()
-            with Index.open(str(db), memo=False) as index:  # an index of an older layout migrates here, once
-                pass
+            Index.open(str(db), memo=False).close()  # an index of an older layout migrates here, once
             out["build"]["opened_as_writer_seconds"] = round(time.perf_counter() - started, 2)
             out["build"]["disk_mb_now"] = _disk_mb(db)
             console.print("build reused", out["build"])
