@@ -124,3 +124,29 @@ def test_a_version_5_index_has_its_postings_moved_to_segments_by_its_next_writer
         tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert not tables & {"bands", "bands_new", "anchors", "anchors_new", "ids", "ids_new"}
     _same(again, report)
+
+
+def test_a_reader_whose_segments_a_writer_merged_away_reads_the_new_list(tmp_path, monkeypatch):
+    # a reader listed segments, then a writer merged them into one and deleted their
+    # files before the reader opened them: its lookup reads the list again (a new read
+    # transaction) and gets every posting. A reader that had mapped them answered from
+    # them while they were listed, and lets them go once they are not
+    monkeypatch.setattr(segments, "BASE_ROWS", 2)
+    db = tmp_path / "x.wtidx"
+    writer = SQLiteStore(db, writer=True)
+    writer.add_postings("bands", np.array([1, 2], dtype=np.uint64), np.array([10, 20], dtype=np.uint64))
+    mapped, late = SQLiteStore(db), SQLiteStore(db)
+    assert mapped.members("bands", np.array([1], dtype=np.uint64))[1].tolist() == [10]
+    stale = late._segments.names("bands")
+    added = list(range(100, 100 + 3 * segments.FANOUT))
+    for i in added:  # merges: the first segment's file is gone
+        writer.add_postings("bands", np.array([1], dtype=np.uint64), np.array([i], dtype=np.uint64))
+    assert not (tmp_path / "x.wtidx.postings" / stale[0][1]).exists()
+    names, lists = late._segments.names, [stale]
+    monkeypatch.setattr(late._segments, "names", lambda table=None: lists.pop() if lists else names(table))
+    assert late.members("bands", np.array([1], dtype=np.uint64))[1].tolist() == sorted([10, *added])
+    assert not lists  # the stale list was read, and the lookup read the new one
+    assert mapped.members("bands", np.array([1], dtype=np.uint64))[1].tolist() == sorted([10, *added])
+    assert stale[0][1] not in mapped._segments._open
+    for store in (mapped, late, writer):
+        store.close()

@@ -84,10 +84,10 @@ class Segments:
         self._staged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._written: list[Path] = []  # files of the open transaction: removed if it rolls back
         self._open: dict[str, np.ndarray] = {}  # name -> its mapped (2, rows) array
+        if os.path.islink(folder) or (folder.exists() and not folder.is_dir()):
+            raise StoreError(f"{folder} is not a folder: an index keeps its postings there; move it away")
         if writer:
             db.execute(CATALOGUE)
-            if os.path.islink(folder) or (folder.exists() and not folder.is_dir()):
-                raise StoreError(f"{folder} is not a folder: an index keeps its postings there; move it away")
             folder.mkdir(exist_ok=True)
             self._sweep()
 
@@ -245,20 +245,15 @@ class Segments:
 
     def members(self, table: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(key, record key) of every posting of ``table`` whose key is one of
-        ``wanted`` (sorted, distinct), in no particular order. A segment
-        merged away by a writer since the list was read is read again from
-        the new list."""
-        for attempt in range(3):
-            try:
-                return self._members(table, wanted)
-            except FileNotFoundError:
-                if attempt == 2:
-                    raise StoreError(f"the postings of {self.folder} kept changing while read; read again") from None
-        raise AssertionError("unreachable")
-
-    def _members(self, table: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ``wanted`` (sorted, distinct), in no particular order, from the
+        segments listed as of the caller's read transaction. Raises
+        FileNotFoundError if a writer merged one of them away since (the
+        caller reads the list again, in a new transaction)."""
         keys_out, owners_out = [], []
-        for _, name, rows in self.names(table):
+        listed = self.names(table)
+        for gone in {n for n in self._open if n.startswith(f"{table}-")} - {name for _, name, _ in listed}:
+            del self._open[gone]  # merged away: a reader lets go of what it mapped
+        for _, name, rows in listed:
             if not rows or not len(wanted):
                 continue
             array = self._array(name)

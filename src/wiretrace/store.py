@@ -403,9 +403,15 @@ class SQLiteStore:
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
         wanted = np.unique(np.asarray(keys, dtype=np.uint64))
-        with self._snapshot():  # the list of segments as of one moment
-            posted, owners = self._segments.members(table, wanted)
-        return _sorted_pairs(np.column_stack([posted, owners]))
+        for attempt in range(3):
+            try:
+                with self._snapshot():  # the list of segments as of one moment
+                    posted, owners = self._segments.members(table, wanted)
+                return _sorted_pairs(np.column_stack([posted, owners]))
+            except FileNotFoundError:  # a writer merged a listed segment away since: the list again
+                if self._db.in_transaction or attempt == 2:
+                    raise StoreError(f"the postings of {self.path} changed while read; read again") from None
+        raise AssertionError("unreachable")
 
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None:
         self._db.executemany("INSERT INTO site_pages VALUES (?, ?) ON CONFLICT (site) DO UPDATE "
