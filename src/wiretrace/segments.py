@@ -34,6 +34,7 @@ after a reader read the list of segments is read again from the new list.
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import tempfile
@@ -55,7 +56,7 @@ FANOUT = 4
 BASE_ROWS = 1 << 16
 #: Rows a merge sorts at a time (the inputs are each sorted: a merge is a
 #: pass over key ranges, its memory bounded by this, not by the table).
-MERGE_CHUNK_ROWS = 1 << 22
+MERGE_CHUNK_ROWS = 1 << 20
 
 #: The list of segments, in the index's SQLite file.
 CATALOGUE = ("CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, tbl TEXT NOT NULL, "
@@ -132,38 +133,37 @@ class Segments:
     def write_rows(self, table: str, chunks: Iterator[tuple[np.ndarray, np.ndarray]], rows: int) -> None:
         """One segment of ``rows`` postings of ``table`` from ``chunks`` already
         in key order (a migration's rows from SQL), named in the open transaction."""
-        path, array = self._new_file(table, rows)
-        at = 0
-        for keys, rkeys in chunks:
-            array[0, at:at + len(keys)] = keys
-            array[1, at:at + len(keys)] = rkeys
-            at += len(keys)
-        if at != rows:
-            raise StoreError(f"{table}: {at} postings read where {rows} were counted")
-        self._add(table, self._finish(path, array))
+        out = self._new_file(table, rows)
+        try:
+            for keys, rkeys in chunks:
+                out.put(keys, rkeys)
+        finally:
+            out.close()
+        if out.at != rows:
+            raise StoreError(f"{table}: {out.at} postings read where {rows} were counted")
+        self._add(table, self._finish(out.path))
 
     def _add(self, table: str, path: Path) -> None:
         rows = int(np.load(path, mmap_mode="r").shape[1])
         self.db.execute("INSERT INTO segments VALUES (?, ?, ?)", (path.name, table, rows))
 
-    def _new_file(self, table: str, rows: int) -> tuple[Path, np.ndarray]:
+    def _new_file(self, table: str, rows: int) -> _Output:
         fd, name = tempfile.mkstemp(dir=self.folder, prefix=f".{table}-", suffix=".tmp")
-        os.close(fd)
         path = Path(name)
         self._written.append(path)
-        return path, np.lib.format.open_memmap(path, mode="w+", dtype=np.uint64, shape=(2, rows))
+        return _Output(fd, path, rows)
 
     def _write(self, table: str, columns: Sequence[np.ndarray]) -> Path:
-        path, array = self._new_file(table, len(columns[0]))
-        if len(columns[0]):
-            array[0], array[1] = columns
-        return self._finish(path, array)
+        out = self._new_file(table, len(columns[0]))
+        try:
+            out.put(*columns)
+        finally:
+            out.close()
+        return self._finish(out.path)
 
-    def _finish(self, path: Path, array: np.ndarray) -> Path:
+    def _finish(self, path: Path) -> Path:
         """Flush a written segment to disk and give it its name (unique: the
         temporary file's own, which mkstemp made exclusively)."""
-        array.flush()
-        del array
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
         final = path.with_name(path.name[1:-len(".tmp")] + ".npy")
@@ -188,10 +188,13 @@ class Segments:
             return False
         (table, _), names = full[0]
         inputs = [self._array(name) for name in names]
-        path, array = self._new_file(table, sum(a.shape[1] for a in inputs))
+        out = self._new_file(table, sum(a.shape[1] for a in inputs))
         try:
-            _merge_into(array, inputs)
-            final = self._finish(path, array)
+            try:
+                _merge_into(out, inputs)
+            finally:
+                out.close()
+            final = self._finish(out.path)
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.executemany("DELETE FROM segments WHERE name = ?", [(n,) for n in names])
@@ -286,24 +289,63 @@ class Segments:
         self._open.clear()
 
 
-def _merge_into(out: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
-    """Fill ``out`` (2, total) with the rows of ``inputs`` (each sorted by
-    key) sorted by key then record key, a range of keys at a time: the
-    ranges are cut at keys of the largest input, every
-    :data:`MERGE_CHUNK_ROWS` of its rows, so each key's rows are in one range."""
+class _Output:
+    """A segment file being written: the ``.npy`` header of a (2, rows)
+    array of unsigned 64-bit integers, then its two rows, each filled in
+    order by positioned writes (mapping the file would count every page
+    written in the writer's resident memory, a table's worth in a merge)."""
+
+    def __init__(self, fd: int, path: Path, rows: int) -> None:
+        self.fd, self.path, self.rows, self.at = fd, path, rows, 0
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": np.lib.format.dtype_to_descr(np.dtype("<u8")),
+                                                      "fortran_order": False, "shape": (2, rows)})
+        self.offset = len(header.getvalue())
+        os.pwrite(fd, header.getvalue(), 0)
+        os.ftruncate(fd, self.offset + 16 * rows)
+
+    def put(self, keys: np.ndarray, owners: np.ndarray) -> None:
+        n = len(keys)
+        if self.at + n > self.rows:
+            raise StoreError(f"{self.path.name}: more postings than the {self.rows} it was made for")
+        for row, values in ((0, keys), (1, owners)):
+            data = np.ascontiguousarray(values, dtype="<u8").tobytes()
+            where, done = self.offset + 8 * (row * self.rows + self.at), 0
+            while done < len(data):
+                done += os.pwrite(self.fd, data[done:], where + done)
+        self.at += n
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _read(array: np.ndarray, row: int, start: int, end: int) -> np.ndarray:
+    """Rows ``start:end`` of row ``row`` of a mapped segment, read into memory
+    of this process's own (not mapped: a merge reads whole tables)."""
+    if end <= start:
+        return _EMPTY
+    with open(array.filename, "rb") as handle:
+        handle.seek(array.offset + 8 * (row * array.shape[1] + start))
+        return np.fromfile(handle, dtype="<u8", count=end - start).astype(np.uint64, copy=False)
+
+
+def _merge_into(out: _Output, inputs: Sequence[np.ndarray]) -> None:
+    """Write the rows of ``inputs`` (each sorted by key) to ``out``, sorted
+    by key then record key, a range of keys at a time: the ranges are cut at
+    keys of the largest input, every :data:`MERGE_CHUNK_ROWS` of its rows, so
+    each key's rows are in one range."""
     largest = max(inputs, key=lambda a: a.shape[1])
     cuts = np.unique(np.asarray(largest[0][MERGE_CHUNK_ROWS::MERGE_CHUNK_ROWS]))
     bounds = [np.searchsorted(a[0], cuts, "left").tolist() for a in inputs]
-    at = 0
     for part in range(len(cuts) + 1):
         keys, owners = [], []
         for a, b in zip(inputs, bounds):
             start = b[part - 1] if part else 0
             end = b[part] if part < len(cuts) else a.shape[1]
-            keys.append(np.asarray(a[0][start:end]))
-            owners.append(np.asarray(a[1][start:end]))
+            keys.append(_read(a, 0, start, end))
+            owners.append(_read(a, 1, start, end))
         keys_c, owners_c = np.concatenate(keys), np.concatenate(owners)
         order = np.lexsort((owners_c, keys_c))
-        out[0, at:at + len(order)] = keys_c[order]
-        out[1, at:at + len(order)] = owners_c[order]
-        at += len(order)
+        out.put(keys_c[order], owners_c[order])
