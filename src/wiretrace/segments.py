@@ -13,12 +13,12 @@ part of the index (a writer killed between writing it and committing), and
 the next writer deletes it.
 
 Why not SQLite tables (schema versions 1-5 kept them there): postings have
-random keys, so an add wrote pages all over a B-tree (a quarter of the WAL
-an add of 1,000 pages to a 100k index wrote), building an index spent most of
-its time inserting them and merging a small table into the large one, and
-a lookup paid a B-tree seek and a Python tuple per row -- the largest part
-of the walk of an add's report at 1M. A sorted array answers a batch of
-keys with two ``searchsorted`` calls and no Python object per row.
+random keys, so an add wrote pages all over a B-tree, building an index
+spent most of its time inserting them and merging a small table into the
+large one, and a lookup paid a B-tree seek and a Python tuple per row --
+the largest single part of the walk of an add's report at 1M (ad hoc
+profiles: docs/scaling.md). A sorted array answers a batch of keys with
+two ``searchsorted`` calls and no Python object per row.
 
 A posting is added once (:meth:`wiretrace.index.Index.add` adds a
 record's postings with the record, and skips records stored), so segments
