@@ -150,3 +150,23 @@ def test_a_reader_whose_segments_a_writer_merged_away_reads_the_new_list(tmp_pat
     assert stale[0][1] not in mapped._segments._open
     for store in (mapped, late, writer):
         store.close()
+
+
+def test_an_index_copied_without_its_postings_folder_is_refused_with_what_to_copy(tmp_path):
+    # the index is its file and PATH.postings: a copy of the file alone is named as such,
+    # to a reader when it looks up and to a writer when it opens (nothing added to it)
+    import shutil
+
+    from wiretrace.index import Index
+
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "articles.jsonl"
+    with Index.open(str(tmp_path / "a.wtidx")) as index:
+        index.add(corpus)
+    (tmp_path / "copy").mkdir()
+    shutil.copy(tmp_path / "a.wtidx", tmp_path / "copy" / "a.wtidx")
+    with Index.open(str(tmp_path / "copy" / "a.wtidx"), writer=False) as index:
+        with pytest.raises(StoreError, match="copy them together"):
+            index.check([str(corpus)])
+    with pytest.raises(StoreError, match="copy them together"):
+        Index.open(str(tmp_path / "copy" / "a.wtidx"))
+    assert not (tmp_path / "copy" / "a.wtidx.postings").exists()

@@ -92,6 +92,10 @@ class Segments:
             raise StoreError(f"{folder} is not a folder: an index keeps its postings there; move it away")
         if writer:
             db.execute(CATALOGUE)
+            missing = [name for _, name, _ in self.names() if not (folder / name).is_file()]
+            if missing:
+                raise StoreError(f"{len(missing)} of the postings' files this index lists are not in {folder} "
+                                 f"(e.g. {missing[0]}): an index is its file and that folder; copy them together")
             folder.mkdir(exist_ok=True)
             self._sweep()
 
@@ -102,9 +106,6 @@ class Segments:
         keys = np.asarray(keys, dtype=np.uint64)
         if len(keys):
             self._staged.setdefault(table, []).append((keys, np.asarray(rkeys, dtype=np.uint64)))
-
-    def staged_rows(self, table: str) -> int:
-        return sum(len(k) for k, _ in self._staged.get(table, ()))
 
     def flush(self) -> None:
         """Write the staged postings as one segment per table and name them
@@ -232,6 +233,9 @@ class Segments:
             path = self.folder / name
             if os.path.islink(path):
                 raise StoreError(f"{path} is a link: an index's postings are its own files")
+            if not self.folder.is_dir():
+                raise StoreError(f"{self.folder} is missing: an index is its file and that folder of its "
+                                 "postings; copy them together")
             array = self._open[name] = np.load(path, mmap_mode="r")
         return array
 
@@ -281,7 +285,7 @@ class Segments:
         return np.concatenate(keys_out), np.concatenate(owners_out)
 
     def all_rows(self, table: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every posting of ``table`` (for tests and migrations of small indexes)."""
+        """Every posting of ``table``, in no particular order (for tests)."""
         parts = [self._array(name) for _, name, _ in self.names(table)]
         if not parts:
             return _EMPTY, _EMPTY
