@@ -170,3 +170,40 @@ def test_an_index_copied_without_its_postings_folder_is_refused_with_what_to_cop
     with pytest.raises(StoreError, match="copy them together"):
         Index.open(str(tmp_path / "copy" / "a.wtidx"))
     assert not (tmp_path / "copy" / "a.wtidx.postings").exists()
+
+
+_WRITER = """
+import sys
+import numpy as np
+from wiretrace import segments
+from wiretrace.store import SQLiteStore
+segments.BASE_ROWS = 2  # a merge every few transactions: files merged away under the reader
+store = SQLiteStore(sys.argv[1], writer=True)
+for owner in range(int(sys.argv[2])):
+    store.add_postings("bands", np.array([7, owner + 100], dtype=np.uint64), np.array([owner, owner], dtype=np.uint64))
+store.close()
+"""
+
+
+def test_a_reader_in_another_process_sees_postings_only_grow_while_a_writer_adds_and_merges(tmp_path):
+    # a real writer process commits a posting of key 7 per transaction and merges segments
+    # all along; this process looks key 7 up meanwhile: each lookup holds every owner the
+    # one before it held (what a snapshot committed stays), none fails, and the last has all
+    import subprocess
+    import sys
+
+    db = tmp_path / "x.wtidx"
+    SQLiteStore(db, writer=True).close()
+    total = 400
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db), str(total)])
+    reader = SQLiteStore(db)
+    seen: list[int] = []
+    lookups = 0
+    while writer.poll() is None:
+        owners = reader.members("bands", np.array([7], dtype=np.uint64))[1].tolist()
+        assert owners == sorted(set(owners)) and set(seen) <= set(owners)
+        seen, lookups = owners, lookups + 1
+    assert writer.returncode == 0
+    assert reader.members("bands", np.array([7], dtype=np.uint64))[1].tolist() == list(range(total))
+    reader.close()
+    assert lookups > 20 and 0 < len(seen)  # the lookups did run while the writer merged

@@ -61,6 +61,10 @@ _MIGRATIONS: dict[int, tuple[Sequence[str], Callable[[SQLiteStore], None] | None
 #: saves a read per insert (the default, 2 MB, does not at 100k documents).
 _CACHE_KB = 256 * 1024
 _IN_CHUNK = 500  # keys per IN list: under SQLite's bound on a statement's parameters
+#: Lookups of postings a reader tries, each in a new read transaction, while a
+#: writer merges away the segment files it listed (a merge every few
+#: transactions, in the tests, needed a second attempt now and then).
+_READ_ATTEMPTS = 5
 
 #: Tables whose rows are counted in meta (``rows.records``, ...) as they are
 #: added, in the transaction that adds them (version 4): counting them reads
@@ -403,13 +407,13 @@ class SQLiteStore:
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
         wanted = np.unique(np.asarray(keys, dtype=np.uint64))
-        for attempt in range(3):
+        for attempt in range(_READ_ATTEMPTS):
             try:
                 with self._snapshot():  # the list of segments as of one moment
                     posted, owners = self._segments.members(table, wanted)
                 return _sorted_pairs(np.column_stack([posted, owners]))
             except FileNotFoundError:  # a writer merged a listed segment away since: the list again
-                if self._db.in_transaction or attempt == 2:
+                if self._db.in_transaction or attempt == _READ_ATTEMPTS - 1:
                     raise StoreError(f"the postings of {self.path} changed while read; read again") from None
         raise AssertionError("unreachable")
 
