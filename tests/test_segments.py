@@ -207,3 +207,23 @@ def test_a_reader_in_another_process_sees_postings_only_grow_while_a_writer_adds
     assert reader.members("bands", np.array([7], dtype=np.uint64))[1].tolist() == list(range(total))
     reader.close()
     assert lookups > 20 and 0 < len(seen)  # the lookups did run while the writer merged
+
+
+@pytest.mark.parametrize("damage", ["truncated", "pickled", "other shape"])
+def test_a_damaged_segment_file_is_a_clear_error_and_never_unpickled(tmp_path, damage):
+    store = SQLiteStore(tmp_path / "x.wtidx", writer=True)
+    store.add_postings("bands", np.array([1, 2, 3], dtype=np.uint64), np.array([4, 5, 6], dtype=np.uint64))
+    (name,) = [n for _, n, _ in store._segments.names()]
+    store.close()
+    path = tmp_path / "x.wtidx.postings" / name
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:70])
+    elif damage == "pickled":  # an object array: loading it would unpickle
+        with open(path, "wb") as handle:
+            np.save(handle, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    else:
+        np.save(path, np.zeros((3, 2), dtype=np.uint64))
+    reader = SQLiteStore(tmp_path / "x.wtidx")
+    with pytest.raises(StoreError, match="damaged|not a segment"):
+        reader.members("bands", np.array([1], dtype=np.uint64))
+    reader.close()

@@ -236,7 +236,16 @@ class Segments:
             if not self.folder.is_dir():
                 raise StoreError(f"{self.folder} is missing: an index is its file and that folder of its "
                                  "postings; copy them together")
-            array = self._open[name] = np.load(path, mmap_mode="r")
+            try:
+                array = np.load(path, mmap_mode="r")  # (never pickles: allow_pickle stays off)
+            except FileNotFoundError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{path} is damaged ({exc}): rebuild the index from its inputs") from None
+            if array.dtype != np.uint64 or array.ndim != 2 or array.shape[0] != 2:
+                raise StoreError(f"{path} is not a segment of postings ({array.dtype}, {array.shape}): "
+                                 "rebuild the index from its inputs")
+            self._open[name] = array
         return array
 
     def names(self, table: str | None = None) -> list[tuple[str, str, int]]:
