@@ -198,6 +198,12 @@ def test_a_newer_schema_is_refused_and_a_missing_index_is_named(tmp_path):
     store.close()
     with pytest.raises(StoreError, match="newer than this wiretrace"):
         Index.open(str(db), writer=False)
+    # a writer refuses it too, before sweeping the postings' folder (a newer layout's files)
+    theirs = tmp_path / "x.wtidx.postings" / "bands-of-a-newer-layout.npy"
+    theirs.write_bytes(b"kept")
+    with pytest.raises(StoreError, match="newer than this wiretrace"):
+        Index.open(str(db))
+    assert theirs.read_bytes() == b"kept"
     with pytest.raises(StoreError, match="no index at"):
         Index.open(str(tmp_path / "absent.wtidx"), writer=False)
     (tmp_path / "junk.wtidx").write_bytes(b"not a database at all" * 100)

@@ -279,7 +279,6 @@ class SQLiteStore:
             self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
             if writer:
                 self._db.executescript(_SCHEMA)
-            self._segments = Segments(self._db, Path(f"{self.path}.postings"), writer)
             self._check_schema(writer)
         except sqlite3.DatabaseError as exc:
             self.close()
@@ -301,14 +300,16 @@ class SQLiteStore:
         if "meta" not in tables:
             raise StoreError(f"{self.path} is not a wiretrace index (no meta table)")
         row = self._db.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        version = SCHEMA_VERSION if row is None else int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has index schema version {version}, newer than this wiretrace's "
+                              f"{SCHEMA_VERSION}: upgrade wiretrace to read it")
+        # only now: a writer sweeps the postings' folder, which a newer layout may use otherwise
+        self._segments = Segments(self._db, Path(f"{self.path}.postings"), writer)
         if row is None:
             if writer:
                 self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             return
-        version = int(row[0])
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} has index schema version {version}, newer than this wiretrace's "
-                              f"{SCHEMA_VERSION}: upgrade wiretrace to read it")
         if version < SCHEMA_VERSION:
             if not writer:
                 raise StoreError(f"{self.path} has index schema version {version}; run `wiretrace index add` "
