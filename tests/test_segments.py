@@ -227,3 +227,29 @@ def test_a_damaged_segment_file_is_a_clear_error_and_never_unpickled(tmp_path, d
     with pytest.raises(StoreError, match="damaged|not a segment"):
         reader.members("bands", np.array([1], dtype=np.uint64))
     reader.close()
+
+
+def test_a_merge_that_cannot_be_written_leaves_the_committed_transaction_stored_and_unraised(tmp_path, monkeypatch,
+                                                                                               caplog):
+    # (found by a review) a merge runs after its transaction commits: a full disk there
+    # warned nothing and made the committed add raise. Now the postings are stored, the
+    # segments stay as they were, and the next transaction's merge goes through
+    monkeypatch.setattr(segments, "BASE_ROWS", 1)
+    store = SQLiteStore(tmp_path / "x.wtidx", writer=True)
+    merge = segments._merge_into
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(segments, "_merge_into", full)
+    for owner in range(segments.FANOUT):
+        store.add_postings("bands", np.array([7], dtype=np.uint64), np.array([owner], dtype=np.uint64))
+    assert "not merged" in caplog.text
+    assert store.members("bands", np.array([7], dtype=np.uint64))[1].tolist() == list(range(segments.FANOUT))
+    assert len(store._segments.names()) == segments.FANOUT
+    assert not [p for p in (tmp_path / "x.wtidx.postings").iterdir() if p.name.startswith(".")]
+    monkeypatch.setattr(segments, "_merge_into", merge)
+    store.add_postings("bands", np.array([7], dtype=np.uint64), np.array([99], dtype=np.uint64))
+    assert len(store._segments.names()) < segments.FANOUT
+    assert store.members("bands", np.array([7], dtype=np.uint64))[1].tolist() == [*range(segments.FANOUT), 99]
+    store.close()

@@ -35,6 +35,7 @@ after a reader read the list of segments is read again from the new list.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sqlite3
 import tempfile
@@ -122,10 +123,18 @@ class Segments:
 
     def committed(self) -> None:
         """The transaction committed: its files are the index's; merge what
-        a size class has too many of (each merge its own transaction)."""
+        a size class has too many of (each merge its own transaction). A
+        merge that cannot be written (a full disk) leaves the segments as
+        they were, with a warning, and is tried again after the next
+        transaction: what committed is stored, so the caller is not told
+        its transaction failed."""
         self._written = []
-        while self._merge_one():
-            pass
+        try:
+            while self._merge_one():
+                pass
+        except OSError as exc:
+            logging.getLogger("wiretrace").warning(
+                "postings of %s not merged (%s): the index is whole; the next add tries again", self.folder, exc)
 
     def rolled_back(self) -> None:
         """The transaction rolled back: its files are nobody's."""

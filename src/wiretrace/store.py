@@ -397,6 +397,8 @@ class SQLiteStore:
         return {_unsigned(k): np.frombuffer(blob, dtype="<u8").astype(np.uint64) for k, blob in rows}
 
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None:
+        """Postings of ``table``, written (and seen by :meth:`members`) when the
+        transaction they are added in commits: a segment file per transaction."""
         assert table in POSTINGS
         # (a record's postings are added once: Index.add skips records stored)
         if not self._db.in_transaction:
