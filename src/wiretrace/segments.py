@@ -46,7 +46,7 @@ import numpy as np
 
 from wiretrace.errors import StoreError
 
-__all__ = ["Segments", "FANOUT", "BASE_ROWS", "CATALOGUE"]
+__all__ = ["Segments", "FANOUT", "BASE_ROWS", "CATALOGUE", "sorted_pairs"]
 
 #: Segments of one size class merged together: each posting is rewritten
 #: about log_4 of (its table's rows / BASE_ROWS) times, and each size class
@@ -113,13 +113,10 @@ class Segments:
         in the open transaction (called just before it commits)."""
         staged, self._staged = self._staged, {}
         for table in sorted(staged):
-            keys = np.concatenate([k for k, _ in staged[table]])
-            rkeys = np.concatenate([r for _, r in staged[table]])
-            order = np.lexsort((rkeys, keys))
-            keys, rkeys = keys[order], rkeys[order]
-            once = np.ones(len(keys), dtype=bool)  # a posting staged twice is held once
-            once[1:] = (keys[1:] != keys[:-1]) | (rkeys[1:] != rkeys[:-1])
-            self._add(table, self._write(table, [keys[once], rkeys[once]]))
+            # (a posting staged twice is held once)
+            keys, rkeys = sorted_pairs(np.concatenate([k for k, _ in staged[table]]),
+                                       np.concatenate([r for _, r in staged[table]]))
+            self.write_rows(table, iter([(keys, rkeys)]), len(keys))
 
     def committed(self) -> None:
         """The transaction committed: its files are the index's; merge what
@@ -145,7 +142,8 @@ class Segments:
 
     def write_rows(self, table: str, chunks: Iterator[tuple[np.ndarray, np.ndarray]], rows: int) -> None:
         """One segment of ``rows`` postings of ``table`` from ``chunks`` already
-        in key order (a migration's rows from SQL), named in the open transaction."""
+        in key order (a transaction's, or a migration's rows from SQL), named
+        in the open transaction."""
         out = self._new_file(table, rows)
         try:
             for keys, rkeys in chunks:
@@ -154,10 +152,9 @@ class Segments:
             out.close()
         if out.at != rows:
             raise StoreError(f"{table}: {out.at} postings read where {rows} were counted")
-        self._add(table, self._finish(out.path))
+        self._add(table, self._finish(out.path), rows)
 
-    def _add(self, table: str, path: Path) -> None:
-        rows = int(np.load(path, mmap_mode="r").shape[1])
+    def _add(self, table: str, path: Path, rows: int) -> None:
         self.db.execute("INSERT INTO segments VALUES (?, ?, ?)", (path.name, table, rows))
 
     def _new_file(self, table: str, rows: int) -> _Output:
@@ -165,14 +162,6 @@ class Segments:
         path = Path(name)
         self._written.append(path)
         return _Output(fd, path, rows)
-
-    def _write(self, table: str, columns: Sequence[np.ndarray]) -> Path:
-        out = self._new_file(table, len(columns[0]))
-        try:
-            out.put(*columns)
-        finally:
-            out.close()
-        return self._finish(out.path)
 
     def _finish(self, path: Path) -> Path:
         """Flush a written segment to disk and give it its name (unique: the
@@ -211,7 +200,7 @@ class Segments:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.executemany("DELETE FROM segments WHERE name = ?", [(n,) for n in names])
-                self._add(table, final)
+                self._add(table, final, out.rows)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -354,6 +343,19 @@ def _read(array: np.ndarray, row: int, start: int, end: int) -> np.ndarray:
     with open(array.filename, "rb") as handle:
         handle.seek(array.offset + 8 * (row * array.shape[1] + start))
         return np.fromfile(handle, dtype="<u8", count=end - start).astype(np.uint64, copy=False)
+
+
+def sorted_pairs(keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings (key, record key) sorted by key then record key, each once:
+    as :meth:`wiretrace.store.Store.members` returns them, and as a
+    transaction's segment is written."""
+    if not len(keys):
+        return _EMPTY, _EMPTY
+    order = np.lexsort((owners, keys))
+    keys, owners = keys[order], owners[order]
+    once = np.ones(len(keys), dtype=bool)
+    once[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+    return keys[once], owners[once]
 
 
 def _merge_into(out: _Output, inputs: Sequence[np.ndarray]) -> None:

@@ -41,7 +41,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from wiretrace.errors import IndexBusy, StoreError
-from wiretrace.segments import CATALOGUE, Segments
+from wiretrace.segments import CATALOGUE, Segments, sorted_pairs
 
 __all__ = ["Store", "MemoryStore", "SQLiteStore", "open_store", "SCHEMA_VERSION"]
 
@@ -113,17 +113,6 @@ def _signed(values: np.ndarray | Sequence[int]) -> list[int]:
 
 def _unsigned(value: int) -> int:
     return value & 0xFFFFFFFFFFFFFFFF
-
-
-def _sorted_pairs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(key, rkey) rows of postings, as :meth:`Store.members` returns them:
-    sorted by key then record key, each once."""
-    if not len(rows):
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint64)
-    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
-    keep = np.ones(len(rows), dtype=bool)
-    keep[1:] = (rows[1:] != rows[:-1]).any(axis=1)
-    return rows[keep, 0].copy(), rows[keep, 1].copy()
 
 
 class Store(Protocol):
@@ -401,11 +390,11 @@ class SQLiteStore:
         transaction they are added in commits: a segment file per transaction."""
         assert table in POSTINGS
         # (a record's postings are added once: Index.add skips records stored)
-        if not self._db.in_transaction:
+        if self._db.in_transaction:
+            self._segments.stage(table, keys, rkeys)
+        else:
             with self.transaction():
                 self._segments.stage(table, keys, rkeys)
-            return
-        self._segments.stage(table, keys, rkeys)
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert table in POSTINGS
@@ -414,7 +403,7 @@ class SQLiteStore:
             try:
                 with self._snapshot():  # the list of segments as of one moment
                     posted, owners = self._segments.members(table, wanted)
-                return _sorted_pairs(np.column_stack([posted, owners]))
+                return sorted_pairs(posted, owners)
             except FileNotFoundError:  # a writer merged a listed segment away since: the list again
                 if self._db.in_transaction or attempt == _READ_ATTEMPTS - 1:
                     raise StoreError(f"the postings of {self.path} changed while read; read again") from None
