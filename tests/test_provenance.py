@@ -171,6 +171,29 @@ def test_confirmed_text_from_the_clusters_counts_equals_the_plain_reference(shin
             assert _confirmed(extra, counts) == float(np.isin(extra, np.concatenate(rest)).mean())
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 30), max_size=20), min_size=1, max_size=7),
+       st.randoms(use_true_random=False))
+def test_edits_two_members_alone_hold_tallied_once_equal_the_plain_intersection(shingle_sets_, rnd):
+    # fast path (wiretrace.provenance._Counts.edits: one tally of the shingles two members hold)
+    # pinned to the plain reference (_chain_source's formula before: the shared shingles no third
+    # member holds); member indices are not positions (a cluster's members carry the report's)
+    from wiretrace.provenance import _Counts
+    from wiretrace.verify import intersection
+
+    indices = rnd.sample(range(1000), len(shingle_sets_))
+    members = [Member(i, f"d{i}", None, None, None, np.array(sorted(s), dtype=np.uint64))
+               for i, s in zip(indices, shingle_sets_)]
+    counts = _Counts(members)
+    for a in members:
+        for b in members:
+            if a is b:
+                continue
+            shared = intersection(a.shingles, b.shingles)
+            plain = int(np.count_nonzero(counts.of(shared) == 2)) if len(shared) else 0
+            assert counts.edits(a.index, b.index) == plain
+
+
 def test_an_edge_against_the_time_order_has_no_known_direction_without_text_evidence():
     # The full text is the origin (a third copy confirms it); the trimmed page
     # claims an earlier date. Overlap alone does not say which came first.

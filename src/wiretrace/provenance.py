@@ -383,10 +383,37 @@ class _Counts:
     """How many members of a cluster hold each shingle (computed once)."""
 
     def __init__(self, members: Sequence[Member]):
+        self.members = members
         self.values, self.counts = np.unique(np.concatenate([m.shingles for m in members]), return_counts=True)
+        self._pairs: dict[tuple[int, int], int] | None = None
 
     def of(self, shingles: np.ndarray) -> np.ndarray:
         return self.counts[np.searchsorted(self.values, shingles)]
+
+    def edits(self, a: int, b: int) -> int:
+        """How many shingles members ``a`` and ``b`` (their ``index``) alone
+        hold: ``count_nonzero(of(intersection(A, B)) == 2)``, tallied for
+        every pair in one pass over the shingles two members hold (each
+        names its two holders), not by intersecting every pair of a cluster
+        (``_chain_source`` asks for most of them). Pinned to the plain
+        formula by a property test."""
+        if self._pairs is None:
+            self._pairs = self._tally()
+        return self._pairs.get((a, b) if a < b else (b, a), 0)
+
+    def _tally(self) -> dict[tuple[int, int], int]:
+        lengths = [len(m.shingles) for m in self.members]
+        if not sum(lengths):
+            return {}
+        values = np.concatenate([m.shingles for m in self.members])
+        holders = np.repeat(np.array([m.index for m in self.members], dtype=np.int64), lengths)
+        twice = np.isin(values, self.values[self.counts == 2])
+        values, holders = values[twice], holders[twice]
+        order = np.argsort(values, kind="stable")
+        holders = holders[order].reshape(-1, 2)  # each value held by exactly two members: adjacent once sorted
+        low, high = holders.min(axis=1), holders.max(axis=1)
+        pairs, n = np.unique(np.stack([low, high], axis=1), axis=0, return_counts=True)
+        return {(int(a), int(b)): int(k) for (a, b), k in zip(pairs, n)}
 
     def shared(self) -> np.ndarray:
         """The origin text of a virtual origin: shingles at least two members
@@ -404,6 +431,9 @@ def _chain_source(copy: Member, members, origin, reference, pair, position, coun
     for other in members:
         if other.index == copy.index or (origin is not None and other.index == origin.index):
             continue
+        edits = counts.edits(copy.index, other.index)  # shingles these two members alone hold
+        if edits < MIN_SHARED_EDITS:
+            continue
         if pair(copy.index, other.index) is None:
             continue
         if set(copy.agencies) - set(other.agencies):
@@ -411,10 +441,6 @@ def _chain_source(copy: Member, members, origin, reference, pair, position, coun
             # credit) that the other lacks: it did not take its text from a
             # page that had stripped them -- a member paper with "SAN
             # FRANCISCO (AP) -" is never the copy of an uncredited farm page.
-            continue
-        shared = intersection(copy.shingles, other.shingles)
-        edits = int(np.count_nonzero(counts.of(shared) == 2))  # held by these two members only
-        if edits < MIN_SHARED_EDITS:
             continue
         direction = _chain_direction(other, copy, reference)
         if direction is None:
