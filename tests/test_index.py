@@ -447,6 +447,37 @@ def test_the_report_of_an_add_to_the_simulated_web_places_the_new_pages_as_a_ful
     assert (pairs, placed) == placement(full, new)
 
 
+def test_the_report_of_an_add_asks_the_store_for_each_sites_line_count_once(monkeypatch):
+    # the walk meets the same sites' chrome lines at every hop: each (site, line key) and each
+    # site's page count is read once a delta (Index._known), and the report is still the full one's
+    parts = sorted((ROOT / "data" / "corpus").iterdir())
+    with Index.open("memory:") as index:
+        index.add(parts[:1])
+        added = index.add(parts[1:])
+        asked: list[tuple[str, int]] = []
+        sites: set[str] = set()
+        line_counts = index.store.line_counts
+
+        def counted(wanted):
+            # a site is asked again only with keys not asked before (its page count comes with them)
+            assert all(keys or site not in sites for site, keys in wanted.items())
+            sites.update(wanted)
+            asked.extend((site, k) for site, keys in wanted.items() for k in keys)
+            return line_counts(wanted)
+
+        monkeypatch.setattr(index.store, "line_counts", counted)
+        delta = index.delta(added).to_dict()
+        assert asked and len(asked) == len(set(asked))
+        asked.clear()
+        sites.clear()
+        index.delta(added)  # a delta starts with nothing kept: counts of an earlier one may be stale
+        assert asked
+        monkeypatch.undo()
+        full = index.report().to_dict()
+    new = {d["id"] for d in full["documents"] if any(d["source"].startswith(str(p)) for p in parts[1:])}
+    assert placement(delta, new) == placement(full, new)
+
+
 def _delta_and_full(stored: list[dict], new: list[dict], config: Config | None = None) -> tuple[dict, dict]:
     with Index.open("memory:", config) as index:
         index.add(stored)

@@ -259,6 +259,7 @@ class Index:
         self._memo: Memo | None = None
         self._memo_wanted = memo
         self.memo_note: str | None = None if memo else "memo not used: turned off"
+        self._known: _KnownLines | None = None  # line counts kept while the index cannot change (delta)
 
     @property
     def memo(self) -> Memo | None:
@@ -517,7 +518,7 @@ class Index:
         those lines appears (what the chrome rule reads). ``keys_of``: the
         documents' line keys (:func:`wiretrace.chrome.line_keys`), if made."""
         wanted = {site: list(keys) for site, keys in count_lines(docs, keys_of).lines.items()}
-        pages, lines = self.store.line_counts(wanted)
+        pages, lines = (self._known or self.store).line_counts(wanted)
         per_site: dict[str, Counter] = {site: Counter() for site in pages}
         for (site, key), n in lines.items():
             per_site[site][key] = n
@@ -592,10 +593,15 @@ class Index:
         ``prune=False``: each hop verifies every candidate, even those it
         cannot take further (:func:`_ceiling`); the same walk, slower (the
         plain reference the tests compare)."""
-        _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune)
-        involved = [docs[k] for k in sorted(docs)]
+        self._known = _KnownLines(self.store)  # the index does not change until this returns
+        try:
+            _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune)
+            involved = [docs[k] for k in sorted(docs)]
+            counts = self.line_counts(involved)
+        finally:
+            self._known = None
         report = analyse_records(involved, shadowed, self.config, progress=progress,
-                                 line_counts=self.line_counts(involved), executor=self.executor, memo=self.memo)
+                                 line_counts=counts, executor=self.executor, memo=self.memo)
         self._memo_checked()
         return report
 
@@ -857,6 +863,32 @@ class Index:
                                       "containment_match_in_query": round(in_mine, 4), "shared_shingles": shared}))
             out.append(sorted(matched, key=lambda m: (-m[1]["jaccard"], m[0])))
         return out
+
+
+class _KnownLines:
+    """The store's site line counts, each site's page count and each (site,
+    line key)'s count asked of it once, while the index does not change (the
+    walk of :meth:`Index.delta` and the counts of its report): the walk
+    reads the same sites' chrome lines at every hop. What the store has not
+    got is remembered as such (absent, as the store leaves it out)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pages: dict[str, int | None] = {}
+        self.lines: dict[tuple[str, int], int | None] = {}
+
+    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        ask = {site: new for site, keys in wanted.items()
+               if (new := [k for k in keys if (site, k) not in self.lines]) or site not in self.pages}
+        if ask:
+            pages, lines = self.store.line_counts(ask)
+            for site, keys in ask.items():
+                self.pages[site] = pages.get(site)
+                self.lines.update(((site, k), lines.get((site, k))) for k in keys)
+        pages = {site: n for site in wanted if (n := self.pages[site]) is not None}
+        lines = {(site, k): n for site, keys in wanted.items() for k in keys
+                 if (n := self.lines[site, k]) is not None}
+        return pages, lines
 
 
 class _Unsettled:
