@@ -211,6 +211,27 @@ def test_a_newer_schema_is_refused_and_a_missing_index_is_named(tmp_path):
         Index.open(str(tmp_path / "junk.wtidx"), writer=False)
 
 
+def test_a_commit_that_fills_the_wal_leaves_its_checkpoint_to_a_process_of_its_own(tmp_path, monkeypatch):
+    # the writer's commit does not copy the WAL into the database itself (SQLite's inline
+    # checkpoint, ~0.4 s of an add at 100k): a real process does, beside the writer
+    from wiretrace import store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_BEHIND_BYTES", 64 << 10)
+    db = tmp_path / "x.wtidx"
+    with Index.open(str(db)) as index:
+        index.add([{"id": "a", "text": story(1)}])
+        index.store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # from an empty WAL on
+        before = db.stat().st_size
+        index.add([{"id": f"n{i}", "text": story(i) + f" Seen {i} times."} for i in range(2, 60)])
+        checkpointer = index.store._checkpointer
+        assert checkpointer is not None and checkpointer.pid != os.getpid()
+        assert checkpointer.wait(timeout=60) == 0
+        assert db.stat().st_size > before  # the new pages are in the database file, the writer still open
+        index.add([{"id": "b", "text": story(70)}])  # and the writer goes on
+    with Index.open(str(db), writer=False) as reader:
+        assert reader.stats()["records"] == 60
+
+
 def test_one_writer_at_a_time_and_readers_meanwhile(tmp_path):
     db = str(tmp_path / "x.wtidx")
     with Index.open(db) as writer:
