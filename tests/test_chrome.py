@@ -3,8 +3,13 @@ two of its articles look alike, nor hide a story copied to another site."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wiretrace import scan
-from wiretrace.chrome import strip_chrome
+from wiretrace.chrome import LineCounts, count_lines, strip_chrome
 from wiretrace.records import Document
 
 from conftest import story
@@ -97,3 +102,25 @@ def test_chrome_line_keys_are_the_same_in_every_process():
         out = subprocess.run([sys.executable, "-c", code, repr(lines)], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == str([_key(line) for line in lines])
     assert _key("Home | World") == _key("  home | world ") != 0
+
+
+_LINES = [f"line {i} " + "word " * (i % 7) * 9 for i in range(12)]  # some long (45+ words), most short
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a.com", "b.org", None]),
+                          st.lists(st.integers(0, 11), min_size=1, max_size=8)), min_size=1, max_size=14),
+       st.integers(1, 5), st.sampled_from([0.3, 0.5, 0.8]))
+def test_counts_of_lines_on_fewer_than_min_pages_change_nothing_the_rule_decides(pages, min_pages, share):
+    # what Index.delta's store reads leave out (index._KnownLines, at_least = min_pages): a line on
+    # fewer pages of its site than min_pages is never chrome, so the texts, the lines removed and
+    # the sites' template lines are the same without those counts
+    docs = [Document(id=str(i), site=site, text="\n".join([_LINES[k] for k in picked] + [story(i, 30)]))
+            for i, (site, picked) in enumerate(pages)]
+    full = count_lines(docs)
+    kept = LineCounts(full.pages, {site: Counter({k: n for k, n in c.items() if n >= min_pages})
+                                   for site, c in full.lines.items()})
+    a = strip_chrome(docs, min_pages, 40, share, 20, full)
+    b = strip_chrome(docs, min_pages, 40, share, 20, kept)
+    assert (list(a.texts), a.lines_removed, a.sites_with_chrome, a.template) == \
+           (list(b.texts), b.lines_removed, b.sites_with_chrome, b.template)

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from wiretrace import scan
 from wiretrace.cli import main
+from wiretrace.chrome import count_lines
 from wiretrace.config import Config
 from wiretrace.errors import IndexBusy, StoreError
 from wiretrace.evaluation.metrics import placement
@@ -479,12 +480,13 @@ def test_the_report_of_an_add_asks_the_store_for_each_sites_line_count_once(monk
         sites: set[str] = set()
         line_counts = index.store.line_counts
 
-        def counted(wanted):
+        def counted(wanted, at_least=1):
             # a site is asked again only with keys not asked before (its page count comes with them)
             assert all(keys or site not in sites for site, keys in wanted.items())
+            assert at_least == index.config.chrome_min_pages > 1  # counts the chrome rule cannot use: not read
             sites.update(wanted)
             asked.extend((site, k) for site, keys in wanted.items() for k in keys)
-            return line_counts(wanted)
+            return line_counts(wanted, at_least)
 
         monkeypatch.setattr(index.store, "line_counts", counted)
         delta = index.delta(added).to_dict()
@@ -716,6 +718,23 @@ def test_the_report_of_an_add_keeps_the_record_of_an_id_the_full_report_keeps():
         kept.append("u" in placed)
         assert ("u" in placed) == (next(c for c in full["clusters"] if "b0" in c["members"])["size"] == 3)
     assert sorted(kept) == [False, True]
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "redis"])
+def test_a_stores_line_counts_of_at_least_n_pages_are_its_counts_less_the_smaller(backend, tmp_path, request):
+    # Store.line_counts(wanted, at_least): what Index.delta reads (index._KnownLines)
+    uri = {"memory": "memory:", "sqlite": str(tmp_path / "x.wtidx")}.get(backend) or request.getfixturevalue("redis_url")
+    nav = ["Home | World | Sport", "Sign in | Subscribe", "Most read today"]
+    with Index.open(uri) as index:
+        index.add([{"id": f"p{i}", "url": f"https://site.example.com/{i}",
+                    "text": "\n".join(nav[:1 + i % 3] + [story(i)])} for i in range(7)])
+        docs = [Document(id="q", site="example.com", text="\n".join(nav + [story(3)]))]  # the site as kept
+        wanted = {site: list(keys) for site, keys in count_lines(docs).lines.items()}
+        pages, lines = index.store.line_counts(wanted)
+        counts = sorted(lines.values())  # the menu's lines on 7, 4 and 2 pages, the story's on one (p3)
+        assert counts[-3:] == [2, 4, 7] and set(counts[:-3]) == {1}
+        for n in (1, 2, 3, 4, 8):
+            assert index.store.line_counts(wanted, n) == (pages, {k: c for k, c in lines.items() if c >= n})
 
 
 def test_a_shadowed_record_counts_no_lines_for_the_chrome_rule(tmp_path):

@@ -593,7 +593,8 @@ class Index:
         ``prune=False``: each hop verifies every candidate, even those it
         cannot take further (:func:`_ceiling`); the same walk, slower (the
         plain reference the tests compare)."""
-        self._known = _KnownLines(self.store)  # the index does not change until this returns
+        # the index does not change until this returns, and no count here is merged with a page's own
+        self._known = _KnownLines(self.store, max(1, self.config.chrome_min_pages))
         try:
             _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune)
             involved = [docs[k] for k in sorted(docs)]
@@ -870,10 +871,19 @@ class _KnownLines:
     line key)'s count asked of it once, while the index does not change (the
     walk of :meth:`Index.delta` and the counts of its report): the walk
     reads the same sites' chrome lines at every hop. What the store has not
-    got is remembered as such (absent, as the store leaves it out)."""
+    got is remembered as such (absent, as the store leaves it out).
 
-    def __init__(self, store: Store) -> None:
+    Counts under ``at_least`` are left out as if absent: with ``at_least``
+    = ``chrome.min_pages`` they cannot make a line chrome (the rule, in
+    :func:`~wiretrace.chrome.strip_chrome`, reads no count of a line that
+    is on fewer pages), and most rows are such counts -- a paragraph of one
+    page is a line of one page. Only for counts used as they are: not for
+    those merged with an unstored page's own lines (``check``), where a
+    count of ``min_pages - 1`` becomes ``min_pages``."""
+
+    def __init__(self, store: Store, at_least: int = 1) -> None:
         self.store = store
+        self.at_least = at_least
         self.pages: dict[str, int | None] = {}
         self.lines: dict[tuple[str, int], int | None] = {}
 
@@ -881,7 +891,7 @@ class _KnownLines:
         ask = {site: new for site, keys in wanted.items()
                if (new := [k for k in keys if (site, k) not in self.lines]) or site not in self.pages}
         if ask:
-            pages, lines = self.store.line_counts(ask)
+            pages, lines = self.store.line_counts(ask, self.at_least)
             for site, keys in ask.items():
                 self.pages[site] = pages.get(site)
                 self.lines.update(((site, k), lines.get((site, k))) for k in keys)

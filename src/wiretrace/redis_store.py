@@ -319,7 +319,8 @@ class RedisStore:
                 w.eval("redis.call('HSET', KEYS[1], ARGV[1], redis.call('HLEN', KEYS[2]))", 2,
                        self._k("site_lines"), self._k("lines", site), site)
 
-    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    def line_counts(self, wanted: dict[str, Sequence[int]], at_least: int = 1,
+                    ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
         sites = sorted(wanted)
         if not sites:
             return {}, {}
@@ -330,7 +331,7 @@ class RedisStore:
         for site, keys in asked:
             pipe.hmget(self._k("lines", site), [str(k) for k in keys])
         lines = {(site, k): int(n) for (site, keys), values in zip(asked, pipe.execute() if asked else [])
-                 for k, n in zip(keys, values) if n is not None}
+                 for k, n in zip(keys, values) if n is not None and int(n) >= at_least}
         return pages, lines
 
     def counts(self) -> dict[str, int]:

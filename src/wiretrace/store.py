@@ -153,7 +153,9 @@ class Store(Protocol):
     def add_postings(self, table: str, keys: np.ndarray, rkeys: np.ndarray) -> None: ...
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...  # (key, rkey) rows, sorted
     def count_lines(self, pages: dict[str, int], lines: dict[tuple[str, int], int]) -> None: ...  # increments
-    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]: ...
+    # (site -> pages, (site, line key) -> pages holding it, of those at least ``at_least``)
+    def line_counts(self, wanted: dict[str, Sequence[int]], at_least: int = 1,
+                    ) -> tuple[dict[str, int], dict[tuple[str, int], int]]: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -233,10 +235,11 @@ class MemoryStore:
         for key, n in lines.items():
             self._lines[key] = self._lines.get(key, 0) + n
 
-    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    def line_counts(self, wanted: dict[str, Sequence[int]], at_least: int = 1,
+                    ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
         pages = {site: self._pages[site] for site in wanted if site in self._pages}
-        lines = {(site, k): self._lines[(site, k)] for site, keys in wanted.items() for k in keys
-                 if (site, k) in self._lines}
+        lines = {(site, k): n for site, keys in wanted.items() for k in keys
+                 if (n := self._lines.get((site, k), 0)) >= max(at_least, 1)}
         return pages, lines
 
     def counts(self) -> dict[str, int]:
@@ -464,15 +467,16 @@ class SQLiteStore:
                              [(site, signed, n) for ((site, _), n), signed
                               in zip(ordered, _signed([k for (_, k), _ in ordered]))])
 
-    def line_counts(self, wanted: dict[str, Sequence[int]]) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    def line_counts(self, wanted: dict[str, Sequence[int]], at_least: int = 1,
+                    ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
         sites = sorted(wanted)
         pages = {site: n for site, n in self._where_in("SELECT site, pages FROM site_pages WHERE site IN ({marks})",
                                                        sites)}
         lines: dict[tuple[str, int], int] = {}
         for site in sites:
             if site in pages and wanted[site]:
-                rows = self._where_in("SELECT key, pages FROM site_lines WHERE site = ? AND key IN ({marks})",
-                                      sorted(set(_signed(list(wanted[site])))), site)
+                rows = self._where_in("SELECT key, pages FROM site_lines WHERE site = ? AND pages >= ? "
+                                      "AND key IN ({marks})", sorted(set(_signed(list(wanted[site])))), site, at_least)
                 lines.update(((site, _unsigned(k)), n) for k, n in rows)
         return pages, lines
 
