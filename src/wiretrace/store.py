@@ -22,7 +22,8 @@ Backends, by URI (:func:`open_store`), each behind the one interface:
   killed writer leaves the batches it committed and none of the one it was
   writing. Its postings are sorted files in the folder ``PATH.postings``
   (:mod:`wiretrace.segments`), listed in the SQLite file by the transaction
-  that adds them;
+  that adds them. The WAL is copied into the file by a short-lived process
+  beside the writer (:data:`CHECKPOINT_BEHIND_BYTES`), not inside its commits;
 * ``redis://host:port/db?prefix=NAME`` -- a Redis database shared by
   processes and machines (:mod:`wiretrace.redis_store`; a transaction is a
   ``MULTI``/``EXEC`` block).
