@@ -305,7 +305,6 @@ class SQLiteStore:
                 # a WAL checkpointed whole is cut back to this when it is reused, so that
                 # its size says what the commits since wrote (_checkpoint_behind)
                 self._db.execute(f"PRAGMA journal_size_limit={CHECKPOINT_BEHIND_BYTES}")
-            if writer:
                 self._db.executescript(_SCHEMA)
             self._check_schema(writer)
         except sqlite3.DatabaseError as exc:
