@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wiretrace import scan
-from wiretrace.chrome import LineCounts, count_lines, strip_chrome
+from wiretrace.chrome import LineCounts, count_lines, has_words, strip_chrome
 from wiretrace.records import Document
 
 from conftest import story
@@ -124,3 +124,11 @@ def test_counts_of_lines_on_fewer_than_min_pages_change_nothing_the_rule_decides
     b = strip_chrome(docs, min_pages, 40, share, 20, kept)
     assert (list(a.texts), a.lines_removed, a.sites_with_chrome, a.template) == \
            (list(b.texts), b.lines_removed, b.sites_with_chrome, b.template)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab \t\u00a0\u2003\x1c\x85\r\x0b.")), max_size=8), st.integers(-1, 12))
+def test_has_words_counts_the_words_of_the_joined_lines(lines, least):
+    # counting line by line and stopping early is the count of the joined text's
+    # words, with every kind of whitespace str.split knows (a line break among them)
+    assert has_words(lines, least) == (len("\n".join(lines).split()) >= least)

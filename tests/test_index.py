@@ -662,8 +662,8 @@ def test_the_walk_leaves_out_only_pages_no_match_could_take_further(monkeypatch,
     pages, new = _story_on_many_sites(seed)
     verified, calls = [], []
     against, verify = index_module._against, Index._verified
-    monkeypatch.setattr(index_module, "_against", lambda mine, theirs, rate: (verified.append(len(theirs)),
-                                                                                against(mine, theirs, rate))[1])
+    monkeypatch.setattr(index_module, "_against", lambda mine, keys, sets, rate: (
+        verified.append(sum(map(len, keys))), against(mine, keys, sets, rate))[1])
     monkeypatch.setattr(Index, "_verified", lambda self, *a, **k: (calls.append(k.get("bars")), verify(self, *a, **k))[1])
     with Index.open("memory:", Config().replace(index_walk=walk)) as index:
         index.add(pages)
@@ -1070,21 +1070,35 @@ def test_check_does_not_take_a_shared_quoted_statement_for_a_copy(tmp_path):
     assert entry["matches"] == []
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 60), min_size=1, max_size=30),
+@pytest.mark.parametrize("compiled_path", [True, False])
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 60), min_size=1, max_size=30), min_size=1, max_size=4),
        st.lists(st.lists(st.integers(0, 60), min_size=1, max_size=30), max_size=6),
-       st.integers(1, 5))
-def test_one_pass_against_many_candidates_equals_each_intersection(mine, theirs, rate):
+       st.lists(st.lists(st.integers(0, 5), max_size=6), max_size=4), st.integers(1, 5))
+def test_one_pass_against_many_candidates_equals_each_intersection(compiled_path, mine, theirs, picks, rate):
+    # each query against its own candidates (some shared between queries, some with
+    # none), in one batch: the compiled kernel's and numpy's path
+    from wiretrace import compiled
     from wiretrace.candidates import anchor_count
     from wiretrace.index import _against
     from wiretrace.verify import intersection_size
 
+    if compiled_path and not compiled.available():
+        pytest.skip("numba is not installed: the compiled path cannot run here")
     as_set = lambda values: np.array(sorted({v * 0x9E3779B97F4A7C15 % 2**64 for v in values}), dtype=np.uint64)
-    mine_set, their_sets = as_set(mine), [as_set(t) for t in theirs]
-    shared, anchors, sizes = _against(mine_set, their_sets, rate)
-    assert shared.tolist() == [intersection_size(mine_set, t) for t in their_sets]
-    assert anchors.tolist() == [anchor_count(t, rate) for t in their_sets]
-    assert sizes.tolist() == [len(t) for t in their_sets]
+    queries, sets = [as_set(m) for m in mine], {100 + i: as_set(t) for i, t in enumerate(theirs)}
+    keys = [[100 + p % len(theirs) for p in listed] if theirs else [] for listed in picks[:len(queries)]]
+    keys += [[] for _ in range(len(queries) - len(keys))]
+    saved = compiled.WARM_PAIRS
+    compiled.WARM_PAIRS = 1 if compiled_path else 10**9
+    try:
+        shared, anchors, sizes = _against(queries, keys, sets, rate)
+    finally:
+        compiled.WARM_PAIRS = saved
+    flat = [(q, k) for q, listed in enumerate(keys) for k in listed]
+    assert shared.tolist() == [intersection_size(queries[q], sets[k]) for q, k in flat]
+    assert anchors.tolist() == [anchor_count(sets[k], rate) for _, k in flat]
+    assert sizes.tolist() == [len(sets[k]) for _, k in flat]
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)

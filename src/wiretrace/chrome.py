@@ -32,7 +32,7 @@ import xxhash
 
 from wiretrace.records import Document
 
-__all__ = ["ChromeResult", "LineCounts", "count_lines", "line_key", "line_keys", "strip_chrome"]
+__all__ = ["ChromeResult", "LineCounts", "count_lines", "has_words", "line_key", "line_keys", "strip_chrome"]
 
 
 @dataclass
@@ -106,6 +106,26 @@ def _count(documents: Sequence[Document], keys_of: Sequence[Sequence[int]]) -> L
     return LineCounts(docs_per_site, dict(per_site))
 
 
+def has_words(lines: Sequence[str], least: int) -> bool:
+    """Whether ``"\\n".join(lines)`` has at least ``least`` words (what
+    ``len(text.split()) >= least`` says: a line break is whitespace, so the
+    text's words are its lines' words), counted line by line until there
+    are enough: a kept page needs a few dozen words, and splitting all of a
+    600-word text into a list to count it was most of what stripping a page
+    cost (14.7 against about 4 us a page, ad hoc, on the synthetic corpus).
+
+    Example:
+        >>> has_words(["two words", "", "three more words"], 5), has_words(["one"], 2)
+        (True, False)
+    """
+    found = 0
+    for line in lines:
+        found += len(line.split())
+        if found >= least:
+            return True
+    return least <= 0
+
+
 def strip_chrome(
     documents: Sequence[Document],
     min_pages: int = 3,
@@ -169,12 +189,11 @@ def strip_chrome(
                 dropped += 1
             else:
                 kept.append(line)
-        text = "\n".join(kept)
-        if len(text.split()) < min_words:
+        if not has_words(kept, min_words):
             unchanged(doc)
             removed.append(0)
             continue
-        texts.append(text)
+        texts.append("\n".join(kept))
         removed.append(dropped)
     return ChromeResult(texts, removed, len(chrome), {site: keys for site, keys in widely.items() if keys})
 

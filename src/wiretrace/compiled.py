@@ -7,10 +7,12 @@ compare them on random inputs -- and callers fall back to that numpy code
 when numba cannot be imported or ``WIRETRACE_NO_NUMBA`` is set (to 1, yes or
 true), so a result never depends on which path ran.
 
-Two kernels: the words of a batch's word buffer with their XXH3-64 hashes
+Three kernels: the words of a batch's word buffer with their XXH3-64 hashes
 (:func:`word_hashes`, pinned to :mod:`wiretrace.xxh3` and the ``xxhash``
-library), and MinHash signatures (:func:`minhash_signatures`, pinned to
-:meth:`wiretrace.minhash.MinHasher.signatures_numpy` and so to datasketch).
+library), MinHash signatures (:func:`minhash_signatures`, pinned to
+:meth:`wiretrace.minhash.MinHasher.signatures_numpy` and so to datasketch),
+and the sizes of many pairs' intersections (:func:`intersection_sizes`,
+pinned to :func:`wiretrace.verify.intersection_size`).
 
 Why compiled: numpy finds words through boolean masks and edge arrays over
 the whole buffer, and evaluates every XXH3 closed form for every word; the
@@ -25,6 +27,13 @@ only when it fingerprints enough documents to win the load back
 where numba finds a writable folder (beside this module, else the user's
 cache; without one, compiled in each process), so a new process pays for
 compiling once per machine.
+
+Why intersections: the verify stage asked numpy for one pair at a time (a
+binary search of one set's values in the other's), about 15 us a pair of
+600-word documents, nearly all of it the call; the kernel merges the two
+sorted sets, a few nanoseconds a value, and takes a batch of pairs in one
+call. It is used where numba is loaded already or the batch is large
+(:func:`use_for_pairs`).
 """
 
 from __future__ import annotations
@@ -34,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "expect", "use", "minhash_signatures", "word_hashes", "MIN_ELEMENTS", "WARM_DOCUMENTS",
-           "WARM_ELEMENTS"]
+__all__ = ["available", "expect", "use", "use_for_pairs", "minhash_signatures", "word_hashes",
+           "intersection_sizes", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS", "WARM_PAIRS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
 #: cached kernels costs a few tenths of a second once per process, while numpy
@@ -58,6 +67,13 @@ WARM_DOCUMENTS = 10_000
 #: (an index built batch by batch): it loads the kernels once it has hashed
 #: this many on numpy -- at most about twice the cost of knowing.
 WARM_ELEMENTS = WARM_DOCUMENTS * 1_200
+
+#: Pairs a call must intersect to load numba for it (when no stage of the
+#: process has loaded it already): loading costs about 0.4 s (above), and the
+#: kernel saves about 10 us a pair of 600-word documents (ad hoc, on the
+#: verify stage of 100,000 documents), so it pays past ~40,000 pairs; a
+#: report of one day's add stays on numpy unless its fingerprints loaded it.
+WARM_PAIRS = 40_000
 
 _numpy_elements = 0  # hashed by numpy in this process so far
 _expected = False  # a stage of at least WARM_DOCUMENTS documents is running (forked workers inherit it)
@@ -94,6 +110,18 @@ def use(elements: int) -> bool:
     return False
 
 
+def use_for_pairs(pairs: int) -> bool:
+    """Whether intersecting ``pairs`` pairs at once takes the compiled path:
+    numba wanted and loaded already in this process (a large fingerprint
+    stage loaded it), or at least :data:`WARM_PAIRS` pairs. Either path
+    gives the same sizes."""
+    if not pairs or not _wanted():
+        return False
+    if pairs >= WARM_PAIRS or (_KERNELS and "missing" not in _KERNELS):
+        return available()
+    return False
+
+
 def available() -> bool:
     """Whether the compiled kernels run (numba importable, not switched off)."""
     return _wanted() and _kernels() is not None
@@ -119,7 +147,8 @@ def _load() -> dict[str, Any]:
     for cache in (True, False):
         try:
             compile_ = numba.njit(cache=cache, nogil=True, boundscheck=False)
-            return {"signatures": compile_(_signatures_kernel), "words": compile_(_words_kernel)}
+            return {"signatures": compile_(_signatures_kernel), "words": compile_(_words_kernel),
+                    "intersections": compile_(_intersections_kernel)}
         except RuntimeError:  # "cannot cache function ...: no locator available"
             continue
     return {"missing": True}
@@ -159,6 +188,34 @@ def minhash_signatures(flat: np.ndarray, starts: np.ndarray, a: np.ndarray, b: n
     out = np.empty((len(starts) - 1, len(a)), dtype=np.uint32)
     _KERNELS["signatures"](np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(starts, dtype=np.int64),
                        np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32), out)
+    return out
+
+
+def _intersections_kernel(flat, starts, left, right, out):  # pragma: no cover - compiled; tested through the wrapper
+    for p in range(left.shape[0]):
+        i, i_end = starts[left[p]], starts[left[p] + 1]
+        j, j_end = starts[right[p]], starts[right[p] + 1]
+        n = 0
+        while i < i_end and j < j_end:
+            # a merge without branches on the values: each step moves past the
+            # smaller value, or both when they are equal
+            x, y = flat[i], flat[j]
+            n += x == y
+            i += x <= y
+            j += y <= x
+        out[p] = n
+
+
+def intersection_sizes(flat: np.ndarray, starts: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For sorted sets of distinct uint64 values, set ``d`` being
+    ``flat[starts[d]:starts[d + 1]]``: the size of the intersection of sets
+    ``left[p]`` and ``right[p]`` for each ``p`` (int64), what
+    :func:`wiretrace.verify.intersection_size` gives pair by pair. Call
+    only when :func:`available`."""
+    out = np.empty(len(left), dtype=np.int64)
+    _KERNELS["intersections"](np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(starts, dtype=np.int64),
+                              np.ascontiguousarray(left, dtype=np.int64), np.ascontiguousarray(right, dtype=np.int64),
+                              out)
     return out
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from wiretrace import compiled
 from wiretrace.chrome import LineCounts, count_lines, line_keys, strip_chrome
 from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_needed, band_keys
 from wiretrace.config import Config, lsh_params
@@ -824,13 +825,17 @@ class Index:
         # (a page that loses no line keeps its stored set: the set of the same text)
         sets, texts = self._chrome_free_sets(sorted({k for found in candidates for k in found}), cleaned)
         found_pairs: list[list[tuple[int, str, int, float, float, float]]] = []
-        for mine, found, own in zip(fp.sets, candidates, exclude):
+        checked = [[key for key in sorted(found) if key != own and len(sets.get(key, ())) and len(mine)]
+                   for mine, found, own in zip(fp.sets, candidates, exclude)]
+        # every query's candidates at once: shared shingles, anchor counts, sizes
+        shared_all, anchors_all, sizes = _against(fp.sets, checked, sets, c.anchor_rate)
+        mine_anchors = np.array([anchor_count(mine, c.anchor_rate) for mine in fp.sets], dtype=np.int64)
+        needed = anchors_needed(np.repeat(mine_anchors, [len(keys) for keys in checked]), anchors_all,
+                                c.anchor_min_shared)
+        against = zip(shared_all.tolist(), needed.tolist(), sizes.tolist())
+        for mine, found, keys in zip(fp.sets, candidates, checked):
             pairs = []
-            keys = [key for key in sorted(found) if key != own and len(sets.get(key, ())) and len(mine)]
-            # every candidate at once: shared shingles and anchor counts by segment
-            shared_all, anchors_all, sizes = _against(mine, [sets[key] for key in keys], c.anchor_rate)
-            needed = anchors_needed(anchor_count(mine, c.anchor_rate), anchors_all, c.anchor_min_shared)
-            for key, shared, need, size in zip(keys, shared_all.tolist(), needed.tolist(), sizes.tolist()):
+            for key, (shared, need, size) in zip(keys, against):
                 if 0 <= found[key] < need:
                     continue
                 if not shared:
@@ -977,17 +982,38 @@ def _rows(fp: Fingerprints, rows: Sequence[int]) -> Fingerprints:
                         signatures=fp.signatures[list(rows)], free_sets=[fp.free_sets[i] for i in rows])
 
 
-def _against(mine: np.ndarray, theirs: Sequence[np.ndarray], rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For one sorted shingle set and several others: the shingles each
-    other shares with it (:func:`wiretrace.verify.intersection_size`, all
-    in one pass), each other's anchor count
-    (:func:`wiretrace.candidates.anchor_count`), and each other's size."""
-    sizes = np.fromiter((len(t) for t in theirs), dtype=np.int64, count=len(theirs))
-    if not len(theirs):
-        return sizes, sizes, sizes
-    flat = np.concatenate(theirs)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    at = np.minimum(np.searchsorted(mine, flat), len(mine) - 1)
-    shared = np.add.reduceat((mine[at] == flat).astype(np.int64), starts)
-    anchors = np.add.reduceat(((flat >> np.uint64(32)) % np.uint64(rate) == 0).astype(np.int64), starts)
-    return shared, anchors, sizes
+def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets: dict[int, np.ndarray],
+             rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For sorted shingle sets ``queries`` and, for each, the record keys
+    ``keys[i]`` of others (sets in ``sets``): for every (query, key) in that
+    order, the shingles the two share
+    (:func:`wiretrace.verify.intersection_size`), the record's anchor count
+    (:func:`wiretrace.candidates.anchor_count`) and its size. Every pair in
+    one call of the compiled kernel where :func:`wiretrace.compiled.use_for_pairs`
+    says so (a walk at 1M verifies ~120,000 pairs); otherwise each query in
+    one numpy pass over its candidates' values."""
+    distinct = sorted({k for listed in keys for k in listed})
+    flat = np.concatenate([sets[k] for k in distinct]) if distinct else _NO_OWNERS
+    sizes = np.fromiter((len(sets[k]) for k in distinct), dtype=np.int64, count=len(distinct))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    anchored = np.concatenate(([0], np.cumsum((flat >> np.uint64(32)) % np.uint64(rate) == 0)))
+    anchors = anchored[bounds[1:]] - anchored[bounds[:-1]]
+    row = {k: n for n, k in enumerate(distinct)}
+    at = np.fromiter((row[k] for listed in keys for k in listed), dtype=np.int64)
+    if compiled.use_for_pairs(len(at)):
+        # the queries' sets, then the candidates' (already one array): set d is flat[starts[d]:starts[d + 1]]
+        query_sizes = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
+        starts = np.concatenate(([0], np.cumsum(query_sizes), bounds[1:] + int(query_sizes.sum())))
+        query = np.repeat(np.arange(len(queries), dtype=np.int64), [len(listed) for listed in keys])
+        shared = compiled.intersection_sizes(np.concatenate([*queries, flat]), starts, query, at + len(queries))
+        return shared, anchors[at], sizes[at]
+    parts = []
+    for mine, listed in zip(queries, keys):
+        if not listed:
+            continue
+        theirs = np.concatenate([sets[k] for k in listed])
+        starts = np.concatenate(([0], np.cumsum([len(sets[k]) for k in listed])[:-1]))
+        spot = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
+        parts.append(np.add.reduceat((mine[spot] == theirs).astype(np.int64), starts))
+    shared = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    return shared, anchors[at], sizes[at]
