@@ -1089,12 +1089,19 @@ def test_one_pass_against_many_candidates_equals_each_intersection(compiled_path
     queries, sets = [as_set(m) for m in mine], {100 + i: as_set(t) for i, t in enumerate(theirs)}
     keys = [[100 + p % len(theirs) for p in listed] if theirs else [] for listed in picks[:len(queries)]]
     keys += [[] for _ in range(len(queries) - len(keys))]
-    saved = compiled.WARM_PAIRS
-    compiled.WARM_PAIRS = 1 if compiled_path else 10**9
+    # the kernel runs where numba is loaded (available() loads it), numpy's path where it is switched off
+    saved = os.environ.pop("WIRETRACE_NO_NUMBA", None)
     try:
+        if compiled_path:
+            assert compiled.available() and compiled.loaded()
+        else:
+            os.environ["WIRETRACE_NO_NUMBA"] = "1"
+            assert not compiled.loaded()
         shared, anchors, sizes = _against(queries, keys, sets, rate)
     finally:
-        compiled.WARM_PAIRS = saved
+        os.environ.pop("WIRETRACE_NO_NUMBA", None)
+        if saved is not None:
+            os.environ["WIRETRACE_NO_NUMBA"] = saved
     flat = [(q, k) for q, listed in enumerate(keys) for k in listed]
     assert shared.tolist() == [intersection_size(queries[q], sets[k]) for q, k in flat]
     assert anchors.tolist() == [anchor_count(sets[k], rate) for _, k in flat]

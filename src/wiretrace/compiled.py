@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "expect", "use", "use_for_pairs", "minhash_signatures", "word_hashes",
+__all__ = ["available", "expect", "loaded", "use", "use_for_pairs", "minhash_signatures", "word_hashes",
            "intersection_sizes", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS", "WARM_PAIRS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
@@ -69,11 +69,12 @@ WARM_DOCUMENTS = 10_000
 WARM_ELEMENTS = WARM_DOCUMENTS * 1_200
 
 #: Pairs a call must intersect to load numba for it (when no stage of the
-#: process has loaded it already): loading costs about 0.4 s (above), and the
-#: kernel saves about 10 us a pair of 600-word documents (ad hoc, on the
-#: verify stage of 100,000 documents), so it pays past ~40,000 pairs; a
-#: report of one day's add stays on numpy unless its fingerprints loaded it.
-WARM_PAIRS = 40_000
+#: process has loaded it already): importing numba and loading the cached
+#: kernel took 0.65 s in a scan's main process, and the kernel saved about
+#: 13 us a pair against numpy pair by pair (ad hoc, the verify stage of
+#: 100,000 documents: 84,631 pairs), so it pays past ~50,000 pairs; a report
+#: of one day's add stays on numpy unless its fingerprints loaded it.
+WARM_PAIRS = 50_000
 
 _numpy_elements = 0  # hashed by numpy in this process so far
 _expected = False  # a stage of at least WARM_DOCUMENTS documents is running (forked workers inherit it)
@@ -110,16 +111,22 @@ def use(elements: int) -> bool:
     return False
 
 
-def use_for_pairs(pairs: int) -> bool:
+def use_for_pairs(pairs: int, warm: int | None = None) -> bool:
     """Whether intersecting ``pairs`` pairs at once takes the compiled path:
     numba wanted and loaded already in this process (a large fingerprint
-    stage loaded it), or at least :data:`WARM_PAIRS` pairs. Either path
-    gives the same sizes."""
+    stage loaded it), or at least ``warm`` pairs (:data:`WARM_PAIRS` by
+    default; ``0``: only if loaded already). Either path gives the same sizes."""
     if not pairs or not _wanted():
         return False
-    if pairs >= WARM_PAIRS or (_KERNELS and "missing" not in _KERNELS):
-        return available()
-    return False
+    if loaded():
+        return True
+    warm = WARM_PAIRS if warm is None else warm
+    return bool(warm) and pairs >= warm and available()
+
+
+def loaded() -> bool:
+    """Whether this process has loaded the kernels already (no cost to use them)."""
+    return _wanted() and bool(_KERNELS) and "missing" not in _KERNELS
 
 
 def available() -> bool:

@@ -989,9 +989,10 @@ def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets:
     order, the shingles the two share
     (:func:`wiretrace.verify.intersection_size`), the record's anchor count
     (:func:`wiretrace.candidates.anchor_count`) and its size. Every pair in
-    one call of the compiled kernel where :func:`wiretrace.compiled.use_for_pairs`
-    says so (a walk at 1M verifies ~120,000 pairs); otherwise each query in
-    one numpy pass over its candidates' values."""
+    one call of the compiled kernel if numba is loaded already; otherwise
+    each query in one numpy pass over its candidates' values. (Not worth
+    loading numba for: a walk at 1M intersects ~120,000 pairs, and the kernel
+    saved 0.5 s of numpy's 1.4 s there, about what loading numba costs; ad hoc.)"""
     distinct = sorted({k for listed in keys for k in listed})
     flat = np.concatenate([sets[k] for k in distinct]) if distinct else _NO_OWNERS
     sizes = np.fromiter((len(sets[k]) for k in distinct), dtype=np.int64, count=len(distinct))
@@ -1000,7 +1001,7 @@ def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets:
     anchors = anchored[bounds[1:]] - anchored[bounds[:-1]]
     row = {k: n for n, k in enumerate(distinct)}
     at = np.fromiter((row[k] for listed in keys for k in listed), dtype=np.int64)
-    if compiled.use_for_pairs(len(at)):
+    if compiled.use_for_pairs(len(at), warm=0):
         # the queries' sets, then the candidates' (already one array): set d is flat[starts[d]:starts[d + 1]]
         query_sizes = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
         starts = np.concatenate(([0], np.cumsum(query_sizes), bounds[1:] + int(query_sizes.sum())))
