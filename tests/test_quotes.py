@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wiretrace import scan
-from wiretrace.fingerprint import fingerprint_all, fingerprint_batch, normalise_batch, normalise_quoted_batch
+from wiretrace.fingerprint import (fingerprint_all, fingerprint_batch, normalise_batch, normalise_quoted_batch,
+                                   shingle_sets)
 from wiretrace.quotes import (
     MAX_QUOTE_CHARS,
     caption_spans,
@@ -313,3 +314,17 @@ def test_typewriter_quotes_of_tokenised_text_are_quotes():
     assert text[spans[-1][0]:spans[-1][1]] == "`` The suspect entered the business , ''"
     # apostrophes stay apostrophes
     assert quote_spans("The players' union said it's over.") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(st.sampled_from(['a', 'b', 'c', ' ', '"', '\u201c', '\u201d', '\n', '.', 'X']), max_size=80),
+                max_size=6), st.integers(1, 4), st.integers(1, 3))
+def test_shingle_sets_are_the_fingerprints_sets_without_signatures(texts, k, batch_size):
+    # what an index's walk compares its candidates by: the same sets, and free sets, as
+    # the fingerprint stage makes (quotes found only when free sets are asked for)
+    fp = fingerprint_all(texts, k, 16, 1, batch_size=batch_size)
+    sets, none = shingle_sets(texts, k, batch_size)
+    both, free = shingle_sets(texts, k, batch_size, free=True)
+    assert none == []
+    assert [s.tolist() for s in sets] == [s.tolist() for s in both] == [s.tolist() for s in fp.sets]
+    assert [s.tolist() for s in free] == [s.tolist() for s in fp.free_sets]

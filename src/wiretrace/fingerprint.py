@@ -26,9 +26,10 @@ from wiretrace import compiled
 from wiretrace.executor import LocalExecutor
 from wiretrace.minhash import MinHasher
 from wiretrace.quotes import discounted_spans
-from wiretrace.shingles import free_shingle_sets, word_buffer_with_spans, word_buffers
+from wiretrace.shingles import free_shingle_sets, shingle_sets_of_words, word_buffer_with_spans, word_buffers
 
-__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all"]
+__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all",
+           "shingle_sets"]
 
 _STAGES = ("normalise", "fingerprint", "wire")
 # Below this many documents a process pool costs more than it saves.
@@ -287,3 +288,30 @@ def fingerprint_all(
     if spill is not None:
         spill.flush()
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)
+
+
+def shingle_sets(texts: Sequence[str], shingle_size: int, batch_size: int = 128,
+                 free: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The shingle sets :func:`fingerprint_all` makes of ``texts``, without
+    their MinHash signatures: for a caller that only compares sets (the
+    candidates an index's walk verifies). With ``free``, also each text's
+    free set (its shingles outside quotes, as ``free_sets``); without, the
+    quotes are not looked for, and the second list is empty.
+
+    Example:
+        >>> sets, free = shingle_sets(['He said "we all stay here" today.'], 3, free=True)
+        >>> len(sets[0]), len(free[0])
+        (5, 0)
+    """
+    sets: list[np.ndarray] = []
+    free_sets: list[np.ndarray] = []
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start:start + batch_size]
+        if free:
+            words, quoted = normalise_quoted_batch(batch)
+            found, found_free, _ = free_shingle_sets(words, shingle_size, quoted)
+            free_sets.extend(found_free)
+        else:
+            found, _ = shingle_sets_of_words(normalise_batch(batch), shingle_size)
+        sets.extend(found)
+    return sets, free_sets

@@ -53,7 +53,7 @@ from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
-from wiretrace.fingerprint import Fingerprints, fingerprint_all
+from wiretrace.fingerprint import Fingerprints, fingerprint_all, shingle_sets
 from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key, resolve_id
@@ -730,9 +730,9 @@ class Index:
                                c.min_words, self.line_counts(docs, keys_of), keys_of=keys_of)
         texts = {k: text for (k, _), text in zip(stored, cleaned.texts)}
         changed = [i for i, removed in enumerate(cleaned.lines_removed) if removed]
-        if changed:
-            fp = self._fingerprint_texts([cleaned.texts[i] for i in changed])
-            for i, shingles in zip(changed, fp.sets):
+        if changed:  # sets to compare, no signatures (a candidate is only verified)
+            found, _ = shingle_sets([cleaned.texts[i] for i in changed], c.shingle_size, c.batch_size)
+            for i, shingles in zip(changed, found):
                 sets[stored[i][0]] = shingles
         return sets, texts
 
@@ -853,14 +853,20 @@ class Index:
         # quotes never make a copy: a contained copy passes the scan's own test on
         # the shingles outside quotes (each candidate's fingerprinted once, in one batch)
         quoted = sorted({key for pairs in found_pairs for key, kind, *_ in pairs if kind == "contained"})
-        free = dict(zip(quoted, self._fingerprint_texts([texts[k] for k in quoted]).free_sets)) if quoted else {}
+        free = dict(zip(quoted, shingle_sets([texts[k] for k in quoted], c.shingle_size, c.batch_size, free=True)[1]))
+        # every contained pair through the scan's own test at once: the queries, then the
+        # candidates (whose free sets are made apart from their sets: never taken as whole)
+        row = {key: len(fp.sets) + n for n, key in enumerate(quoted)}
+        tested = [(i, row[key]) for i, pairs in enumerate(found_pairs) for key, kind, *_ in pairs if kind == "contained"]
+        passed = {(p.a, p.b) for p in verify_pairs(
+            [*fp.sets, *(sets[k] for k in quoted)], np.array(tested, dtype=np.int64).reshape(-1, 2),
+            np.array(["index"] * len(tested)), c.jaccard_threshold, c.containment_threshold, c.min_shared_shingles,
+            [*fp.free_sets, *(free[k] for k in quoted)])} if tested else set()
         out: list[list[tuple[int, dict[str, Any]]]] = []
-        for mine, my_free, pairs in zip(fp.sets, fp.free_sets, found_pairs):
+        for i, pairs in enumerate(found_pairs):
             matched = []
             for key, kind, shared, jaccard, in_theirs, in_mine in pairs:
-                if kind == "contained" and not verify_pairs(
-                        [mine, sets[key]], np.array([[0, 1]]), np.array(["index"]), c.jaccard_threshold,
-                        c.containment_threshold, c.min_shared_shingles, [my_free, free[key]]):
+                if kind == "contained" and (i, row[key]) not in passed:
                     if shared_min is None or shared < shared_min:
                         continue
                     kind = "shared"  # rejected by the quotes rule: a candidate for passages, as in the scan
@@ -940,26 +946,44 @@ class _Postings:
     """A walk's view of the store's postings (:meth:`Store.members`), each
     key looked up once: the pages of a story share their band buckets and
     anchors, and each hop of the walk asks for them again (the store is
-    read, not written, while a walk runs)."""
+    read, not written, while a walk runs). What each lookup brought is kept
+    as the store gives it (sorted by key, then owner) beside the keys it
+    asked for, so that a hop finds its keys with ``searchsorted``: a
+    dictionary of a million keys' owners had cost more than the store's own
+    lookups at 1M (ad hoc)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.known: dict[str, dict[int, np.ndarray]] = {}
+        self.known: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def members(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        known = self.known.setdefault(table, {})
+        known = self.known.setdefault(table, [])
         wanted = np.unique(np.asarray(keys, dtype=np.uint64))
-        listed = wanted.tolist()
-        missing = [k for k in listed if k not in known]
-        if missing:
-            posted, owners = self.store.members(table, np.array(missing, dtype=np.uint64))
-            values, first, counts = np.unique(posted, return_index=True, return_counts=True)
-            known.update((v, owners[f:f + n]) for v, f, n in zip(values.tolist(), first.tolist(), counts.tolist()))
-            known.update((k, _NO_OWNERS) for k in missing if k not in known)
-        parts = [known[k] for k in listed]
-        if not parts:
+        missing = wanted
+        for asked, _, _ in known:
+            missing = missing[~_among(missing, asked)]
+        if len(missing):
+            known.append((missing, *self.store.members(table, missing)))
+        posted, owners = [], []
+        for _, keys_of, owners_of in known:  # each lookup's keys are apart from the others'
+            lo, hi = np.searchsorted(keys_of, wanted, "left"), np.searchsorted(keys_of, wanted, "right")
+            counts = hi - lo
+            at = np.arange(int(counts.sum())) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+            posted.append(keys_of[at])
+            owners.append(owners_of[at])
+        if not posted:
             return _NO_OWNERS, _NO_OWNERS
-        return np.repeat(wanted, [len(p) for p in parts]), np.concatenate(parts)
+        posted_all, owners_all = np.concatenate(posted), np.concatenate(owners)
+        order = np.argsort(posted_all, kind="stable")  # by key; a key's owners from one lookup, in order
+        return posted_all[order], owners_all[order]
+
+
+def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_keys`` (sorted, distinct)."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
 
 
 _NO_OWNERS = np.empty(0, dtype=np.uint64)
