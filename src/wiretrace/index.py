@@ -1009,7 +1009,8 @@ def _rows(fp: Fingerprints, rows: Sequence[int]) -> Fingerprints:
 def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets: dict[int, np.ndarray],
              rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For sorted shingle sets ``queries`` and, for each, the record keys
-    ``keys[i]`` of others (sets in ``sets``): for every (query, key) in that
+    ``keys[i]`` of others (sets in ``sets``; none of them empty, as
+    :meth:`Index._verified` leaves them out): for every (query, key) in that
     order, the shingles the two share
     (:func:`wiretrace.verify.intersection_size`), the record's anchor count
     (:func:`wiretrace.candidates.anchor_count`) and its size. Every pair in
@@ -1017,28 +1018,41 @@ def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets:
     each query in one numpy pass over its candidates' values. (Not worth
     loading numba for: a walk at 1M intersects ~120,000 pairs, and the kernel
     saved 0.5 s of numpy's 1.4 s there, about what loading numba costs; ad hoc.)"""
+    pairs = sum(len(listed) for listed in keys)
+    if not compiled.use_for_pairs(pairs, warm=0):
+        parts = [_one_against_many(mine, [sets[k] for k in listed], rate) for mine, listed in zip(queries, keys)
+                 if listed]
+        if not parts:
+            return _NO_COUNTS, _NO_COUNTS, _NO_COUNTS
+        shared, anchors, sizes = zip(*parts)
+        return np.concatenate(shared), np.concatenate(anchors), np.concatenate(sizes)
     distinct = sorted({k for listed in keys for k in listed})
-    flat = np.concatenate([sets[k] for k in distinct]) if distinct else _NO_OWNERS
+    flat = np.concatenate([sets[k] for k in distinct])
     sizes = np.fromiter((len(sets[k]) for k in distinct), dtype=np.int64, count=len(distinct))
     bounds = np.concatenate(([0], np.cumsum(sizes)))
     anchored = np.concatenate(([0], np.cumsum((flat >> np.uint64(32)) % np.uint64(rate) == 0)))
     anchors = anchored[bounds[1:]] - anchored[bounds[:-1]]
     row = {k: n for n, k in enumerate(distinct)}
-    at = np.fromiter((row[k] for listed in keys for k in listed), dtype=np.int64)
-    if compiled.use_for_pairs(len(at), warm=0):
-        # the queries' sets, then the candidates' (already one array): set d is flat[starts[d]:starts[d + 1]]
-        query_sizes = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
-        starts = np.concatenate(([0], np.cumsum(query_sizes), bounds[1:] + int(query_sizes.sum())))
-        query = np.repeat(np.arange(len(queries), dtype=np.int64), [len(listed) for listed in keys])
-        shared = compiled.intersection_sizes(np.concatenate([*queries, flat]), starts, query, at + len(queries))
-        return shared, anchors[at], sizes[at]
-    parts = []
-    for mine, listed in zip(queries, keys):
-        if not listed:
-            continue
-        theirs = np.concatenate([sets[k] for k in listed])
-        starts = np.concatenate(([0], np.cumsum([len(sets[k]) for k in listed])[:-1]))
-        spot = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
-        parts.append(np.add.reduceat((mine[spot] == theirs).astype(np.int64), starts))
-    shared = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    at = np.fromiter((row[k] for listed in keys for k in listed), dtype=np.int64, count=pairs)
+    # the queries' sets, then the candidates' (already one array): set d is flat[starts[d]:starts[d + 1]]
+    query_sizes = np.fromiter((len(q) for q in queries), dtype=np.int64, count=len(queries))
+    starts = np.concatenate(([0], np.cumsum(query_sizes), bounds[1:] + int(query_sizes.sum())))
+    query = np.repeat(np.arange(len(queries), dtype=np.int64), [len(listed) for listed in keys])
+    shared = compiled.intersection_sizes(np.concatenate([*queries, flat]), starts, query, at + len(queries))
     return shared, anchors[at], sizes[at]
+
+
+_NO_COUNTS = np.empty(0, dtype=np.int64)
+
+
+def _one_against_many(mine: np.ndarray, theirs: Sequence[np.ndarray], rate: int,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_against` for one query on numpy: its candidates' values in one
+    array, each looked up in the query's sorted set, counted by segment."""
+    sizes = np.fromiter((len(t) for t in theirs), dtype=np.int64, count=len(theirs))
+    flat = np.concatenate(theirs)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    at = np.minimum(np.searchsorted(mine, flat), len(mine) - 1)
+    shared = np.add.reduceat((mine[at] == flat).astype(np.int64), starts)
+    anchors = np.add.reduceat(((flat >> np.uint64(32)) % np.uint64(rate) == 0).astype(np.int64), starts)
+    return shared, anchors, sizes
