@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                "writing to the index (or to --out). Also 4, 70, 130/143 (see wiretrace --help).",
     )
     index_actions = index_cmd.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True,
-                                             help="add, report or stats")
+                                             help="add, report, stats or compact")
 
     def add_action(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         action = index_actions.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_flags(report_cmd)
     stats_cmd = add_action("stats", help="print counts of what the index holds, as JSON")
     del stats_cmd
+    compact_cmd = add_action("compact", help="give a SQLite index's free pages back to the disk (VACUUM), as after "
+                                              "a migration from schema version 5; prints its size before and after")
+    del compact_cmd
 
     check_cmd = add_command(
         "check",
@@ -644,7 +647,14 @@ def _index(args: argparse.Namespace) -> int:
     _check_engine(args)  # before an output folder is taken
     if args.action == "stats":
         with Index.open(args.db, config, writer=False) as index:
-            print(json.dumps(index.stats(), indent=2))
+            print(json.dumps({**index.stats(), "disk": index.space()}, indent=2))
+        return EXIT_OK
+    if args.action == "compact":
+        path = args.db[len("sqlite:"):] if args.db.startswith("sqlite:") else args.db
+        if "://" not in args.db and path != "memory:" and not os.path.exists(path):
+            raise StoreError(f"no index at {path}: nothing to compact")  # (a writer would create one)
+        with Index.open(args.db, config, memo=False) as index:
+            print(json.dumps(index.compact(), indent=2))
         return EXIT_OK
     if args.action == "add":
         if args.out is None:

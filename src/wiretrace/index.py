@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -450,6 +451,26 @@ class Index:
         return {"store": self.store.uri, "schema_version": int(meta.get("schema_version", 0) or 0),
                 "fingerprint": {k[len("fp."):]: v for k, v in sorted(meta.items()) if k.startswith("fp.")},
                 **self.store.counts(), "memo": self._memo_stats()}
+
+    def space(self) -> dict[str, int] | None:
+        """A SQLite index file's bytes and those of its free pages, which
+        :meth:`compact` gives back (:meth:`wiretrace.store.SQLiteStore.space`);
+        None for other stores."""
+        space = getattr(self.store, "space", None)
+        return space() if space is not None else None
+
+    def compact(self) -> dict[str, Any]:
+        """Give the index file's free pages back to the disk
+        (:meth:`wiretrace.store.SQLiteStore.compact`; an index migrated from
+        schema version 5 keeps the space its postings tables took until
+        then). Only a SQLite index opened for writing has any: memory and
+        Redis free what they delete themselves."""
+        compact = getattr(self.store, "compact", None)
+        if compact is None:
+            raise StoreError(f"{self.store.uri}: only a SQLite index is compacted (memory and Redis give freed "
+                             "space back themselves)")
+        started = time.perf_counter()
+        return {"store": self.store.uri, **compact(), "seconds": round(time.perf_counter() - started, 2)}
 
     def _memo_stats(self) -> dict[str, Any]:
         """The memo's entries and size, read without making or changing it."""

@@ -385,6 +385,15 @@ class SQLiteStore:
         except (OSError, ValueError):  # the transaction has committed: it does not fail for this
             self._checkpointer = None
 
+    def _wait_for_checkpoint(self) -> None:
+        """Let a running checkpoint process finish (a minute at most)."""
+        if getattr(self, "_checkpointer", None) is not None:
+            try:
+                self._checkpointer.wait(timeout=CHECKPOINT_WAIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass  # it finishes on its own: a checkpoint holds no lock of ours
+            self._checkpointer = None
+
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
@@ -506,6 +515,42 @@ class SQLiteStore:
         with self._snapshot():
             return self._counts()
 
+    def space(self) -> dict[str, int]:
+        """The SQLite file's bytes, and those of its free pages: what
+        :meth:`compact` would give back to the disk (a file never shrinks by
+        itself: pages freed by deleted rows or dropped tables are reused by
+        later writes, not returned). The postings' segment files and the WAL
+        are not counted."""
+        page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        return {"file_bytes": page_size * pages, "free_bytes": page_size * free}
+
+    def compact(self) -> dict[str, int]:
+        """Rewrite the file without its free pages (SQLite's ``VACUUM``), for
+        an index migrated from schema version 5, whose postings tables were
+        most of the file and leave their pages free once moved to segment
+        files. Needs the writer's lock; readers may go on reading. SQLite
+        builds the compacted copy in its temporary folder (``SQLITE_TMPDIR``,
+        else ``TMPDIR``, else ``/var/tmp`` or ``/tmp``) and copies it back
+        through the WAL: free disk for twice the compacted size. The file
+        and the WAL after it are as before if it fails (a full disk, a
+        kill). Returns the file's bytes before and after."""
+        if self._lock is None:
+            raise StoreError(f"{self.path} was opened read-only: compacting it needs the writer's lock")
+        self._wait_for_checkpoint()
+        before = self.space()
+        try:
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot compact {self.path} ({exc}): SQLite needs free disk for a copy of the compacted "
+                f"index ({_mb(before['file_bytes'] - before['free_bytes'])}) in its temporary folder and as much "
+                "again beside the index; free some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
+        after = self.space()
+        return {"bytes_before": before["file_bytes"], "bytes_after": after["file_bytes"]}
+
     def _counts(self) -> dict[str, int]:
         meta = self.get_meta()
         out = {}
@@ -521,12 +566,7 @@ class SQLiteStore:
     def close(self) -> None:
         if getattr(self, "_segments", None) is not None:
             self._segments.close()
-        if getattr(self, "_checkpointer", None) is not None:
-            try:  # then this connection's close checkpoints what is left
-                self._checkpointer.wait(timeout=CHECKPOINT_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass  # it finishes on its own: a checkpoint holds no lock of ours
-            self._checkpointer = None
+        self._wait_for_checkpoint()  # then this connection's close checkpoints what is left
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
@@ -575,6 +615,10 @@ def post_ids(store: Store, rows: Sequence[tuple[int, str]], batch: int = 50_000)
         part = rows[start:start + batch]
         store.add_postings("ids", np.array([doc_key(i) for _, i in part], dtype=np.uint64),
                            np.array([k for k, _ in part], dtype=np.uint64))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
 
 
 def uncount_shadowed(store: Store, rows: Sequence[tuple[int, str]]) -> None:
