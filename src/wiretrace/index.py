@@ -57,7 +57,7 @@ from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import Fingerprints, fingerprint_all, shingle_sets
 from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
-from wiretrace.records import Document, Skipped, doc_key, resolve_id
+from wiretrace.records import Document, Skipped, doc_key, resolve_id, shadowed
 from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.memo import Memo, open_memo
@@ -700,12 +700,7 @@ class Index:
         crawl that keys pages by URL stores each version of an updated page
         under one id; the full report keeps one, and so must the report of
         an add, or the two place the page differently."""
-        out: dict[int, Skipped] = {}
-        for group in self._id_groups(docs):
-            keys = {id(d): k for k, d in group}
-            _, losers = resolve_id([d for _, d in group])
-            out.update((keys[id(d)], entry) for d, entry in losers if keys[id(d)] in docs)
-        return out
+        return {key: entry for group in self._id_groups(docs) for key, _, entry in shadowed(group) if key in docs}
 
     def _id_groups(self, docs: dict[int, Document]) -> list[list[tuple[int, Document]]]:
         """The records of each id that one of ``docs`` (key -> document,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import xxhash
 
-__all__ = ["Document", "Skipped", "doc_key", "key_text", "resolve_id"]
+__all__ = ["Document", "Skipped", "doc_key", "key_text", "resolve_id", "shadowed"]
 
 
 @dataclass(slots=True)  # no attribute dict: a 1M scan holds a million of these
@@ -99,3 +100,12 @@ def resolve_id(group: list[Document]) -> tuple[Document, list[tuple[Document, Sk
         losers.append((other, Skipped(other.source, f"duplicate id {winner.id!r}: kept {what} from {winner.source}",
                                       id=winner.id)))
     return winner, losers
+
+
+def shadowed(group: Sequence[tuple[int, Document]]) -> list[tuple[int, Document, Skipped]]:
+    """Of an index's records of one id, ``(record key, document)`` in key
+    order (the order a full report reads them in, which settles documents
+    :func:`resolve_id`'s sort cannot tell apart): those another record
+    shadows, each with its key and its entry among the skipped inputs."""
+    keys = {id(doc): key for key, doc in group}
+    return [(keys[id(doc)], doc, entry) for doc, entry in resolve_id([doc for _, doc in group])[1]]

@@ -629,14 +629,14 @@ def uncount_shadowed(store: Store, rows: Sequence[tuple[int, str]]) -> None:
     import json
 
     from wiretrace.chrome import count_lines
-    from wiretrace.records import Document, resolve_id
+    from wiretrace.records import Document, shadowed
 
     by_id: dict[str, list[int]] = {}
     for key, doc_id in rows:
         by_id.setdefault(doc_id, []).append(key)
     losers: list[Document] = []
     for keys in (sorted(keys) for keys in by_id.values() if len(keys) > 1):
-        losers += [doc for doc, _ in resolve_id([Document(**json.loads(p)) for _, p in store.records(keys)])[1]]
+        losers += [doc for _, doc, _ in shadowed([(k, Document(**json.loads(p))) for k, p in store.records(keys)])]
     pages, lines = site_line_increments(count_lines(losers))
     store.count_lines({site: -n for site, n in pages.items()}, {key: -n for key, n in lines.items()})
 
