@@ -451,3 +451,26 @@ def test_report_write_streams_the_page_render_html_gives(tmp_path, monkeypatch):
     report_module._write_pieces(written, ["a\ud800", "b", "\udc00c\U0001F600", "", "d"])
     assert written.getvalue() == scalar_text("a\ud800b\udc00c\U0001F600d").encode("utf-8")
     assert written.getvalue().count("\ufffd".encode()) == 2
+
+
+def test_members_compared_without_a_direction_are_labelled_with_their_pairs_jaccard():
+    # three undated copies of one story: no copy edge has a known direction, so the
+    # graph draws each member compared with its closest one, labelled with that pair's
+    # Jaccard (looked up among the cluster's own verified pairs)
+    from wiretrace import scan
+
+    from conftest import story
+
+    text = story(7, 300)
+    report = scan([
+        {"id": "undated-a", "text": text, "url": "https://one.example/a"},
+        {"id": "undated-b", "text": "An intro line of its own here. " + text, "url": "https://two.example/b"},
+        {"id": "undated-c", "text": text + " And a closing line of its own too.", "url": "https://three.example/c"},
+    ]).to_dict()
+    (prov,) = report["provenance"]
+    jaccard = {frozenset((p["a"], p["b"])): p["jaccard"] for p in report["pairs"]}
+    labels = [f"J {jaccard[frozenset((c['alignment']['with'][4:], c['copy'][4:]))]:.2f} \u00b7 direction?"
+              for c in prov["comparisons"]]
+    assert labels
+    views = fragments(render_html(report))
+    assert all(label in views for label in labels)

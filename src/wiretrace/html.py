@@ -375,10 +375,6 @@ class _Model:
         self.options = options
         self.docs = by_id(report["documents"])  # rows of wiretrace.rows read a spilled text only when asked
         self.provenance = {p["cluster"]: p for p in report.get("provenance", [])}
-        self.jaccard: dict[tuple[str, str], float] = {}
-        for pair in report.get("pairs", []):
-            a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
-            self.jaccard[(a, b)] = self.jaccard[(b, a)] = pair["jaccard"]
         self.reuse_of = _by_cluster(report.get("reuse", []))  # cluster id -> its passage pairs
         self.rewrites_of = _by_cluster(report.get("rewrites", []))  # cluster id -> its rewritten pairs
         self.lineages = {line["id"]: line for line in report.get("lineages", [])}
@@ -423,6 +419,18 @@ class _Model:
             "rewrites": [rewrites[n] for n in sorted(rewrites)],
             "lineages": list(lineages.values()),
         }
+
+    def _jaccard_of(self, cluster: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+        """The Jaccard of each verified pair of ``cluster``, by its two node
+        ids in either order. Per cluster, when its graph is drawn: kept for
+        the whole report (two tuples and two strings per pair), it was a
+        tenth of a gigabyte of the main process of a 1M scan's writing, which
+        draws no graph (its workers do)."""
+        out: dict[tuple[str, str], float] = {}
+        for pair in self._pairs_of.get(cluster["id"], []):
+            a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
+            out[(a, b)] = out[(b, a)] = pair["jaccard"]
+        return out
 
     @property
     def _pairs_of(self) -> dict[str, list[Mapping[str, Any]]]:
@@ -617,9 +625,10 @@ class _Model:
             if edge["direction"] != "known":
                 parts.append("direction?")
             edges.append(GraphEdge(edge["source"], edge["copy"], " \u00b7 ".join(parts), edge["direction"] == "known"))
+        pair_jaccard = self._jaccard_of(cluster) if prov.get("comparisons") else {}
         for compared in prov.get("comparisons", []):  # members no edge reaches: copies, direction unknown
             other, copy = compared["alignment"]["with"], compared["copy"]
-            jaccard = self.jaccard.get((other, copy))
+            jaccard = pair_jaccard.get((other, copy))
             label = f"J {jaccard:.2f} \u00b7 direction?" if jaccard is not None else "direction?"
             edges.append(GraphEdge(other, copy, label, False))
         return graph_layout(nodes, edges, self.options.max_graph_nodes)
