@@ -206,21 +206,3 @@ def _whole(free_sets: Sequence[np.ndarray], sets: Sequence[np.ndarray], i: int) 
     the same array in lists, the same row in spilled columns (wiretrace.spill)."""
     shares_row = getattr(free_sets, "shares_row", None)
     return shares_row(sets, i) if shares_row is not None else free_sets[i] is sets[i]
-
-
-def _contained(
-    shared: int, in_b: float, in_a: float, a: int, b: int, sets: list[np.ndarray],
-    free_sets: list[np.ndarray] | None, containment: float, min_shared: int,
-) -> bool:
-    """The contained-copy test (module doc): on the whole sets, then on the
-    free shingles where they differ from the sets."""
-    if max(in_b, in_a) < containment or shared < min_shared:
-        return False
-    if free_sets is None or (_whole(free_sets, sets, a) and _whole(free_sets, sets, b)):
-        return True
-    free_a, free_b = free_sets[a], free_sets[b]
-    smaller = min(len(free_a), len(free_b))
-    if smaller == 0:
-        return False
-    free_shared = intersection_size(free_a, free_b)
-    return free_shared >= min_shared and free_shared / smaller >= FREE_CONTAINMENT
