@@ -29,7 +29,8 @@ from wiretrace.executor import LocalExecutor
 from wiretrace.pairs import group_pairs, pair_keys
 from wiretrace.spill import set_sizes
 
-__all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys", "anchors_needed", "anchor_count"]
+__all__ = ["lsh_candidates", "anchor_candidates", "band_keys", "anchor_keys", "anchors_needed", "anchor_count",
+           "is_anchor"]
 
 # LSH buckets above this size contribute linear (star + chain) pairs, not
 # all pairs: a bucket of 1,000 exact duplicates would otherwise add 500k.
@@ -150,13 +151,13 @@ def _chunk_anchors(docs: np.ndarray, flat: np.ndarray, sizes: np.ndarray, rate: 
     """The anchors of a chunk of documents (numbered ``docs``; ``flat`` and
     ``sizes`` as :func:`set_chunks` gives them) and the owner of each; with
     ``parts`` > 1, those of partition ``part`` only."""
-    keep = _is_anchor(flat, rate)
+    keep = is_anchor(flat, rate)
     if parts > 1:
         keep &= _anchor_part(flat, parts) == part
     return flat[keep], np.repeat(docs, sizes)[keep]
 
 
-def _is_anchor(flat: np.ndarray, rate: int) -> np.ndarray:
+def is_anchor(flat: np.ndarray, rate: int) -> np.ndarray:
     """Which shingles are anchors: their high 32 bits divisible by ``rate``."""
     high = flat >> np.uint64(32)
     if rate & (rate - 1) == 0:  # a power of two: % is a (much cheaper) bit mask
@@ -394,7 +395,7 @@ def _shuffled_anchor_pairs(sets: Sequence[np.ndarray], rate: int, max_df: int, p
     def batches() -> Iterator[dict[str, Any]]:
         for start, flat, sizes in set_chunks(sets, SHUFFLE_BATCH):
             docs = np.arange(start, start + len(sizes))
-            per_doc[start : start + len(sizes)] = np.bincount(np.repeat(docs - start, sizes)[_is_anchor(flat, rate)],
+            per_doc[start : start + len(sizes)] = np.bincount(np.repeat(docs - start, sizes)[is_anchor(flat, rate)],
                                                               minlength=len(sizes))
             yield {"doc": docs, "shingles": (flat, sizes)}
 
@@ -436,5 +437,4 @@ def anchors_needed(anchors_a: np.ndarray | int, anchors_b: np.ndarray | int, min
 
 def anchor_count(shingles: np.ndarray, rate: int) -> int:
     """How many of a document's shingles are anchors (:func:`_anchors`'s rule)."""
-    high = np.asarray(shingles, dtype=np.uint64) >> np.uint64(32)
-    return int(np.count_nonzero(high % np.uint64(rate) == 0))
+    return int(np.count_nonzero(is_anchor(np.asarray(shingles, dtype=np.uint64), rate)))

@@ -50,7 +50,7 @@ import xxhash
 
 from wiretrace import compiled
 from wiretrace.chrome import LineCounts, count_lines, line_keys, strip_chrome
-from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_needed, band_keys
+from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_needed, band_keys, is_anchor
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
@@ -977,7 +977,7 @@ class _Postings:
         wanted = np.unique(np.asarray(keys, dtype=np.uint64))
         missing = wanted
         for asked, _, _ in known:
-            missing = missing[~_among(missing, asked)]
+            missing = missing[~np.isin(missing, asked, assume_unique=True)]
         if len(missing):
             known.append((missing, *self.store.members(table, missing)))
         posted, owners = [], []
@@ -992,14 +992,6 @@ class _Postings:
         posted_all, owners_all = np.concatenate(posted), np.concatenate(owners)
         order = np.argsort(posted_all, kind="stable")  # by key; a key's owners from one lookup, in order
         return posted_all[order], owners_all[order]
-
-
-def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are in ``sorted_keys`` (sorted, distinct)."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[at] == values
 
 
 _NO_OWNERS = np.empty(0, dtype=np.uint64)
@@ -1046,7 +1038,7 @@ def _against(queries: Sequence[np.ndarray], keys: Sequence[Sequence[int]], sets:
     flat = np.concatenate([sets[k] for k in distinct])
     sizes = np.fromiter((len(sets[k]) for k in distinct), dtype=np.int64, count=len(distinct))
     bounds = np.concatenate(([0], np.cumsum(sizes)))
-    anchored = np.concatenate(([0], np.cumsum((flat >> np.uint64(32)) % np.uint64(rate) == 0)))
+    anchored = np.concatenate(([0], np.cumsum(is_anchor(flat, rate))))
     anchors = anchored[bounds[1:]] - anchored[bounds[:-1]]
     row = {k: n for n, k in enumerate(distinct)}
     at = np.fromiter((row[k] for listed in keys for k in listed), dtype=np.int64, count=pairs)
@@ -1070,5 +1062,5 @@ def _one_against_many(mine: np.ndarray, theirs: Sequence[np.ndarray], rate: int,
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     at = np.minimum(np.searchsorted(mine, flat), len(mine) - 1)
     shared = np.add.reduceat((mine[at] == flat).astype(np.int64), starts)
-    anchors = np.add.reduceat(((flat >> np.uint64(32)) % np.uint64(rate) == 0).astype(np.int64), starts)
+    anchors = np.add.reduceat(is_anchor(flat, rate).astype(np.int64), starts)
     return shared, anchors, sizes
