@@ -650,10 +650,7 @@ def _index(args: argparse.Namespace) -> int:
             print(json.dumps({**index.stats(), "disk": index.space()}, indent=2))
         return EXIT_OK
     if args.action == "compact":
-        path = args.db[len("sqlite:"):] if args.db.startswith("sqlite:") else args.db
-        if "://" not in args.db and path != "memory:" and not os.path.exists(path):
-            raise StoreError(f"no index at {path}: nothing to compact")  # (a writer would create one)
-        with Index.open(args.db, config, memo=False) as index:
+        with Index.open(args.db, config, memo=False, create=False) as index:
             print(json.dumps(index.compact(), indent=2))
         return EXIT_OK
     if args.action == "add":

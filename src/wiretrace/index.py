@@ -290,7 +290,7 @@ class Index:
 
     @classmethod
     def open(cls, uri: str, config: Config | None = None, *, writer: bool = True, executor: Any = None,
-             memo: bool = True) -> Index:
+             memo: bool = True, create: bool = True) -> Index:
         """Open (or, as a writer, create) the index at ``uri``: ``memory:``,
         ``sqlite:PATH`` or a path. A reader never creates or changes it
         (its reports may write the memo beside it: :attr:`memo`).
@@ -298,9 +298,10 @@ class Index:
         (:mod:`wiretrace.executor`; default: local workers, ``run.workers``
         of them, 0 = one per core); what is stored does not depend on it.
         ``memo``: keep and reuse what reports compute (:attr:`memo`); the
-        reports are the same without it."""
+        reports are the same without it. ``create=False``: a writer too
+        wants an index that is there (``no index at ...`` otherwise)."""
         config = config or Config()
-        store = open_store(uri, writer=writer)
+        store = open_store(uri, writer=writer, create=create)
         try:
             stored = {k[len("fp."):]: v for k, v in store.get_meta().items() if k.startswith("fp.")}
             wanted = _fingerprint_settings(config)

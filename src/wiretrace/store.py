@@ -268,10 +268,12 @@ class SQLiteStore:
     transaction, merged with others of its size later.
     """
 
-    def __init__(self, path: str | os.PathLike[str], writer: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], writer: bool = False, create: bool = True) -> None:
         self.path = Path(path)
         self.uri = f"sqlite:{self.path}"
         self._lock = None
+        if not (writer and create) and not self.path.exists():
+            raise StoreError(f"no index at {self.path}: create one with `wiretrace index add INPUT --db {self.path}`")
         if writer:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # one lock per file, however its path is spelled (a symlink, ../)
@@ -289,8 +291,6 @@ class SQLiteStore:
             self._lock.truncate()
             self._lock.write(f"process {os.getpid()}")
             self._lock.flush()
-        elif not self.path.exists():
-            raise StoreError(f"no index at {self.path}: create one with `wiretrace index add INPUT --db {self.path}`")
         self._segments: Segments | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
@@ -544,10 +544,11 @@ class SQLiteStore:
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.OperationalError as exc:
+            needed = (before["file_bytes"] - before["free_bytes"]) / 2**20
             raise StoreError(
                 f"cannot compact {self.path} ({exc}): SQLite needs free disk for a copy of the compacted "
-                f"index ({_mb(before['file_bytes'] - before['free_bytes'])}) in its temporary folder and as much "
-                "again beside the index; free some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
+                f"index ({needed:,.1f} MB) in its temporary folder and as much again beside the index; free "
+                "some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
         after = self.space()
         return {"bytes_before": before["file_bytes"], "bytes_after": after["file_bytes"]}
 
@@ -617,10 +618,6 @@ def post_ids(store: Store, rows: Sequence[tuple[int, str]], batch: int = 50_000)
                            np.array([k for k, _ in part], dtype=np.uint64))
 
 
-def _mb(n: int) -> str:
-    return f"{n / 2**20:,.1f} MB"
-
-
 def uncount_shadowed(store: Store, rows: Sequence[tuple[int, str]]) -> None:
     """The site line counts of stored records another record of their id
     shadows (:func:`wiretrace.records.resolve_id`, in key order) taken off:
@@ -688,9 +685,11 @@ _MIGRATIONS[4] = (_posting_tables(("ids",)), _post_stored_ids)
 _MIGRATIONS[5] = ((), _move_postings)
 
 
-def open_store(uri: str, writer: bool = False) -> Store:
+def open_store(uri: str, writer: bool = False, create: bool = True) -> Store:
     """The store a URI names: ``memory:``, ``sqlite:PATH`` or a path, or
-    ``redis://host:port/db?prefix=NAME`` (:mod:`wiretrace.redis_store`)."""
+    ``redis://host:port/db?prefix=NAME`` (:mod:`wiretrace.redis_store`).
+    A writer creates a SQLite index that is not there, unless ``create`` is
+    False (a command that only changes an index: ``index compact``)."""
     if uri == "memory:":
         return MemoryStore()
     if uri.startswith(("redis://", "rediss://", "unix://")):
@@ -701,4 +700,4 @@ def open_store(uri: str, writer: bool = False) -> Store:
     path = uri[len("sqlite:"):] if uri.startswith("sqlite:") else uri
     if not path:
         raise StoreError("--db needs a path, e.g. --db crawl.wtidx")
-    return SQLiteStore(path, writer=writer)
+    return SQLiteStore(path, writer=writer, create=create)
