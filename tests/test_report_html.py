@@ -377,13 +377,6 @@ def test_a_worker_renders_from_its_part_of_the_report_what_the_whole_report_give
         assert pages[1] == pages[2]
     monkeypatch.setattr(wiretrace.html, "FRESH_WORKERS_MIN_DOCUMENTS", 1)  # workers of a fork server
     assert render_html(report, HtmlOptions(workers=2, job_clusters=3)) == pages[1]
-    # the chunks waiting for the clusters' index kept in a temporary file past a few bytes:
-    # the same page, each chunk in its place
-    monkeypatch.setattr(wiretrace.html, "HELD_CHUNK_BYTES", 100)
-    spilled = render_html(report, HtmlOptions(workers=2, job_clusters=3, chunk_bytes=2048))
-    monkeypatch.setattr(wiretrace.html, "HELD_CHUNK_BYTES", 1 << 30)
-    assert spilled == render_html(report, HtmlOptions(workers=2, job_clusters=3, chunk_bytes=2048))
-    assert spilled.count('class="wt-chunk"') > 3
 
 
 def test_fresh_workers_render_with_the_users_registry(tmp_path, monkeypatch):

@@ -33,7 +33,6 @@ import gzip
 import hashlib
 import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -423,9 +422,9 @@ class _Model:
     def _jaccard_of(self, cluster: Mapping[str, Any]) -> dict[tuple[str, str], float]:
         """The Jaccard of each verified pair of ``cluster``, by its two node
         ids in either order. Per cluster, when its graph is drawn: kept for
-        the whole report (two tuples and two strings per pair), it was a
-        tenth of a gigabyte of the main process of a 1M scan's writing, which
-        draws no graph (its workers do)."""
+        the whole report (two tuples and two strings per pair: about a tenth
+        of a gigabyte at 1M, by estimate), it was held by the main process of
+        a large scan's writing, which draws no graph (its workers do)."""
         out: dict[tuple[str, str], float] = {}
         for pair in self._pairs_of.get(cluster["id"], []):
             a, b = f"doc:{pair['a']}", f"doc:{pair['b']}"
@@ -847,46 +846,6 @@ class _Chunks:
         self._batch, self._size = [], 0
 
 
-#: Chunks of the page held in memory before the rest go to a temporary file
-#: (:class:`_HeldChunks`). The clusters' index, which comes before the chunks in
-#: the page, is complete only once the last cluster is rendered, so every chunk
-#: waits until then: ~125 MB of them at 1,000,000 documents, while the
-#: writing of a 1M scan's outputs was the run's peak of memory.
-HELD_CHUNK_BYTES = 16 << 20
-
-
-class _HeldChunks:
-    """The page's chunks (ASCII: base64), in order, until the page is
-    written: in memory up to :data:`HELD_CHUNK_BYTES`, then in an unnamed
-    temporary file (deleted when closed, or when the process ends)."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=HELD_CHUNK_BYTES)  # noqa: SIM115 -- closed by __exit__
-        self._ends: list[int] = []
-
-    def extend(self, chunks: Iterable[str]) -> None:
-        self._file.seek(0, os.SEEK_END)
-        for chunk in chunks:
-            self._file.write(chunk.encode("ascii"))
-            self._ends.append(self._file.tell())
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __iter__(self) -> Iterator[str]:
-        start = 0
-        for end in self._ends:
-            self._file.seek(start)
-            yield self._file.read(end - start).decode("ascii")
-            start = end
-
-    def __enter__(self) -> _HeldChunks:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-
 PARALLEL_MIN_CLUSTERS = 256  # below this, rendering in one process is faster than forking
 
 #: From a report of this many documents the rendering workers are fresh
@@ -979,7 +938,7 @@ def html_pieces(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     jobs = [ordered[i : i + options.job_clusters] for i in range(0, len(ordered), options.job_clusters)]
     workers = options.workers or os.cpu_count() or 1
     parallel = workers > 1 and len(ordered) >= PARALLEL_MIN_CLUSTERS and len(jobs) >= 2
-    chunks = _HeldChunks()
+    chunks: list[str] = []
     where: dict[str, int] = {}
     index = {}
     without_text = 0
@@ -1035,16 +994,15 @@ def html_pieces(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     css, script = _asset("report.css"), _asset("report.js")
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
-    with chunks:
-        yield from env.get_template("report.html.j2").generate(
-            css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
-            without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
-            rewrites=list(report.get("rewrites", []))[: options.max_site_rows], rewrites_total=len(report.get("rewrites", [])),
-            sites=site_rows, site_keys=site_keys, networks=list(report.get("networks", []))[: options.max_site_rows],
-            networks_total=len(report.get("networks", [])), skipped=report.get("skipped", [])[: options.max_skipped_rows],
-            skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
-            run_id=str(report.get("run_id") or ""), all_sites=sorted({s for e in index for s in e["sites"]}),
-        )
+    yield from env.get_template("report.html.j2").generate(
+        css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
+        without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
+        rewrites=list(report.get("rewrites", []))[: options.max_site_rows], rewrites_total=len(report.get("rewrites", [])),
+        sites=site_rows, site_keys=site_keys, networks=list(report.get("networks", []))[: options.max_site_rows],
+        networks_total=len(report.get("networks", [])), skipped=report.get("skipped", [])[: options.max_skipped_rows],
+        skipped_total=len(report.get("skipped", [])), sites_total=len(report.get("sites", [])), version=report.get("wiretrace_version", ""),
+        run_id=str(report.get("run_id") or ""), all_sites=sorted({s for e in index for s in e["sites"]}),
+    )
 
 
 def write_html(report: Mapping[str, Any], path: str | Path, options: HtmlOptions | None = None) -> Path:
