@@ -247,3 +247,102 @@ def test_a_memo_another_process_holds_or_that_is_damaged_is_left_alone(tmp_path,
     raw.close()
     with Index.open(db, writer=False) as index:
         _same(index.report(), clean)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 24), st.data())
+def test_a_report_of_everything_keeps_only_what_a_fresh_memo_would(tmp_path_factory, seed, n, data):
+    # the values an add made stale are pruned: the memo after the second report is, key for key and
+    # value for value, the memo one report of both days fills from nothing
+    records = _corpus(seed, n)
+    cut = data.draw(st.integers(0, len(records)))
+    folder = tmp_path_factory.mktemp("prune")
+    first, second = _write(folder / "day1.jsonl", records[:cut]), _write(folder / "day2.jsonl", records[cut:])
+    with Index.open("memory:") as index:
+        index.add(first)
+        index.report()
+        before = set(index.memo.values)
+        index.add(second)
+        report = index.report()
+        kept = dict(index.memo.values)
+        assert index.memo_pruned == len(before - set(kept))
+        again = index.report()
+        assert index.memo_pruned == 0 and dict(index.memo.values) == kept
+        assert _hits(again, "provenance") == len(again.clusters)
+    with Index.open("memory:") as fresh:
+        fresh.add(first)
+        fresh.add(second)
+        _same(fresh.report(), report)
+        assert fresh.memo.values == kept
+    _same(report, scan([str(first), str(second)]))
+
+
+def test_prune_deletes_nothing_unless_tracked_and_nothing_after_a_failure(tmp_path):
+    memo = MemoryMemo()
+    memo.put([(b"a", b"1"), (b"b", b"2")])
+    assert memo.prune() == 0 and len(memo.values) == 2  # never tracked
+    memo.track()
+    memo.get([b"a", b"c"])
+    memo.put([(b"c", b"3")])
+    assert memo.prune() == 1 and set(memo.values) == {b"a", b"c"}
+    assert memo.prune() == 0  # tracking ended with the prune
+    salted = salt()
+    disk = SQLiteMemo(str(tmp_path / "m.memo"), salted)
+    disk.put([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    assert disk.prune() == 0
+    disk.track()
+    disk.get([b"a"])
+    disk.put([(b"d", b"4")])
+    assert disk.prune() == 2 and disk.get([b"a", b"b", b"c", b"d"]) == {b"a": b"1", b"d": b"4"}
+    disk.track()
+    disk._off(sqlite3.OperationalError("a write that failed"))  # as after any failed read or write
+    assert disk.prune() == 0
+    disk.close()
+    again = SQLiteMemo(str(tmp_path / "m.memo"), salted)
+    assert again.stats()["entries"] == 2
+    again.close()
+
+
+def test_an_index_memo_is_pruned_by_its_full_reports_only_and_compacted_with_it(tmp_path, capsys):
+    from wiretrace.evaluation.simulate import simulate
+
+    from test_simulate import _invented_articles
+
+    records = simulate(_invented_articles(40), n_stories=24, seed=11).records
+    cut = len(records) // 2
+    first, second = _write(tmp_path / "day1.jsonl", records[:cut]), _write(tmp_path / "day2.jsonl", records[cut:])
+    db = str(tmp_path / "sim.wtidx")
+    assert main(["index", "add", str(first), "--db", db]) == 0
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "a"), "--no-html", "-q"]) == 0
+    memo = sqlite3.connect(db + ".memo")
+    day1 = {k for (k,) in memo.execute("SELECT key FROM memo")}
+    memo.close()
+    # the report of an add writes the values of what it touched and prunes nothing
+    assert main(["index", "add", str(second), "--db", db, "--out", str(tmp_path / "b"), "--no-html", "-q"]) == 0
+    memo = sqlite3.connect(db + ".memo")
+    after_add = {k for (k,) in memo.execute("SELECT key FROM memo")}
+    memo.close()
+    assert day1 < after_add
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "c"), "--no-html", "-q"]) == 0
+    memo = sqlite3.connect(db + ".memo")
+    pruned = {k: v for k, v in memo.execute("SELECT key, value FROM memo")}
+    memo.close()
+    assert not day1 <= set(pruned)  # values of clusters the second day changed are gone
+    fresh = str(tmp_path / "fresh.wtidx")
+    with Index.open(fresh) as index:
+        index.add(first)
+        index.add(second)
+        index.report()
+    memo = sqlite3.connect(fresh + ".memo")
+    assert pruned == {k: v for k, v in memo.execute("SELECT key, value FROM memo")}
+    memo.close()
+    capsys.readouterr()
+    assert main(["index", "compact", "--db", db]) == 0
+    compacted = json.loads(capsys.readouterr().out)["memo"]
+    assert compacted["bytes_after"] < compacted["bytes_before"]
+    assert main(["index", "report", "--db", db, "--out", str(tmp_path / "d"), "--no-html", "-q"]) == 0
+    reports = [json.loads((tmp_path / d / "report.json").read_text(encoding="utf-8")) for d in "cd"]
+    for r in reports:
+        r.pop("run_id")
+        r.pop("stats")
+    assert reports[0] == reports[1]

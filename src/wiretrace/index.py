@@ -261,6 +261,8 @@ class Index:
         self._memo: Memo | None = None
         self._memo_wanted = memo
         self.memo_note: str | None = None if memo else "memo not used: turned off"
+        #: entries the last :meth:`report` deleted from the memo, as no longer used
+        self.memo_pruned = 0
         self._known: _KnownLines | None = None  # line counts kept while the index cannot change (delta)
 
     @property
@@ -434,8 +436,13 @@ class Index:
             documents.append(Document(**json.loads(payload)))
             spill = spill_as_read(documents, self.config, self.executor, spill)
         skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
+        memo = self.memo
+        if memo is not None:
+            memo.track()  # what this report does not ask for is no report's any more (wiretrace.memo)
         report = analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
-                                 spill=spill, memo=self.memo)
+                                 spill=spill, memo=memo)
+        if memo is not None:
+            self.memo_pruned = memo.prune()
         self._memo_checked()
         return report
 
@@ -471,7 +478,24 @@ class Index:
             raise StoreError(f"{self.store.uri}: only a SQLite index is compacted (memory and Redis give freed "
                              "space back themselves)")
         started = time.perf_counter()
-        return {"store": self.store.uri, **compact(), "seconds": round(time.perf_counter() - started, 2)}
+        out = {"store": self.store.uri, **compact()}
+        memo = self._memo_file()
+        if memo is not None:
+            out["memo"] = memo
+        return {**out, "seconds": round(time.perf_counter() - started, 2)}
+
+    def _memo_file(self) -> dict[str, Any] | None:
+        """The memo file compacted too (what reports pruned), if there is one."""
+        where = self._memo_path()
+        if where is None or not os.path.isfile(where) or os.path.islink(where):
+            return None
+        memo, why = open_memo(where, writer=False)
+        if memo is None:
+            return {"note": why}
+        try:
+            return memo.compact()
+        finally:
+            memo.close()
 
     def _memo_stats(self) -> dict[str, Any]:
         """The memo's entries and size, read without making or changing it."""

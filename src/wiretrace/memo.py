@@ -18,9 +18,12 @@ those steps: :data:`STEPS`.
 Values are JSON, never pickles: a memo file is an input like any other, and
 reading it cannot run code. A value that does not decode (a damaged file) is
 a miss: the step runs. A memo written with other code or other registries
-(another salt) is emptied when a process that may write opens it. Nothing
-else prunes a memo: the values of clusters an add changed stay until the file
-is deleted (which costs only the next report's time).
+(another salt) is emptied when a process that may write opens it. A report
+of the whole index prunes it (:meth:`Memo.track`, :meth:`Memo.prune`): what
+that report neither read nor kept -- the values of clusters an add changed
+since, of pages an id's newer record replaced -- is deleted once the report is
+made, so a memo holds about one report's values and those of the adds after
+it; ``index compact`` gives the freed pages back to the disk.
 
 Backends: :class:`MemoryMemo` (a dictionary) and :class:`SQLiteMemo` (a
 file beside a SQLite index, ``PATH.memo``; each batch of values is one
@@ -141,12 +144,23 @@ def memo_key(step: str, salted: bytes, *parts: str | bytes | int | None) -> byte
 
 
 class Memo:
-    """The interface: values by key, in batches."""
+    """The interface: values by key, in batches; :meth:`track` and
+    :meth:`prune` around a report of everything (module doc)."""
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         raise NotImplementedError
 
     def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        raise NotImplementedError
+
+    def track(self) -> None:
+        """From now on, note every key asked for (:meth:`get`) or kept (:meth:`put`)."""
+        raise NotImplementedError
+
+    def prune(self) -> int:
+        """Delete every entry not noted since :meth:`track` and stop noting;
+        returns how many went. Nothing is deleted if the memo was not
+        tracked, or failed on the way (a key it could not note)."""
         raise NotImplementedError
 
     def stats(self) -> dict[str, Any]:
@@ -161,13 +175,30 @@ class MemoryMemo(Memo):
 
     def __init__(self) -> None:
         self.values: dict[bytes, bytes] = {}
+        self._used: set[bytes] | None = None
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        if self._used is not None:
+            self._used.update(keys)
         return {k: self.values[k] for k in keys if k in self.values}
 
     def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         for key, value in items:
             self.values.setdefault(key, value)
+            if self._used is not None:
+                self._used.add(key)
+
+    def track(self) -> None:
+        self._used = set()
+
+    def prune(self) -> int:
+        used, self._used = self._used, None
+        if used is None:
+            return 0
+        gone = [k for k in self.values if k not in used]
+        for key in gone:
+            del self.values[key]
+        return len(gone)
 
     def stats(self) -> dict[str, Any]:
         return {"entries": len(self.values), "bytes": sum(len(v) for v in self.values.values())}
@@ -182,6 +213,7 @@ class SQLiteMemo(Memo):
         self.path = path
         self.salted = salted
         self._count: int | None = None
+        self._tracking = False  # keys asked for and kept go to the table temp.used (Memo.track)
         #: why the memo stopped being used in this process (a read or a write failed), if it did
         self.failed: str | None = None
         self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -229,6 +261,10 @@ class SQLiteMemo(Memo):
     def _get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         out: dict[bytes, bytes] = {}
         keys = list(keys)
+        if self._tracking:  # a temporary table of this connection's: the memo itself is not locked
+            self._db.execute("BEGIN")
+            self._note(keys)
+            self._db.execute("COMMIT")
         if len(keys) >= _SCAN_SHARE * self._entries():  # most of the memo: one pass over it costs less
             wanted = set(keys)
             for key, value in self._db.execute("SELECT key, value FROM memo"):
@@ -257,6 +293,8 @@ class SQLiteMemo(Memo):
         try:
             self._db.execute("BEGIN IMMEDIATE")  # one transaction: a memo has nothing to resume
             self._db.executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)", items)
+            if self._tracking:
+                self._note(key for key, _ in items)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._off(exc)
@@ -265,13 +303,55 @@ class SQLiteMemo(Memo):
                 self._db.execute("ROLLBACK")
             raise
 
+    def _note(self, keys: Iterable[bytes]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO temp.used (key) VALUES (?)", ((key,) for key in sorted(keys)))
+
+    def track(self) -> None:
+        if self.stale:
+            return
+        try:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY) WITHOUT ROWID")
+            self._db.execute("DELETE FROM temp.used")
+            self._tracking = True
+        except sqlite3.Error as exc:
+            self._off(exc)
+
+    def prune(self) -> int:
+        tracking, self._tracking = self._tracking, False
+        if not tracking or self.stale:  # a memo that failed noted no keys past its failure
+            return 0
+        self._count = None
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            gone = self._db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM temp.used)").rowcount
+            self._db.execute("COMMIT")
+            self._db.execute("DELETE FROM temp.used")
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return 0
+        return gone
+
+    def compact(self) -> dict[str, Any]:
+        """Rewrite the file without its free pages (``VACUUM``: what
+        :meth:`prune` deleted); its bytes before and after, or a note of
+        why not (the memo is only ever a saving: nothing fails for it)."""
+        before = self._file_bytes()
+        try:
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            return {"note": f"memo {self.path} not compacted: {exc}"}
+        return {"bytes_before": before, "bytes_after": self._file_bytes()}
+
+    def _file_bytes(self) -> int:
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+
     def stats(self) -> dict[str, Any]:
         try:
             entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()
         except sqlite3.Error as exc:
             return {"path": self.path, "entries": 0, "bytes": 0, "note": f"memo {self.path} not readable: {exc}"}
-        return {"path": self.path, "entries": entries, "bytes": size,
-                "file_bytes": sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))}
+        return {"path": self.path, "entries": entries, "bytes": size, "file_bytes": self._file_bytes()}
 
     def close(self) -> None:
         self._db.close()
