@@ -254,3 +254,37 @@ def test_a_write_through_whose_kept_body_is_mostly_quoted_speech_is_still_a_vers
     assert [v["documents"] for v in line["versions"]] == [["agency-v1"], ["agency-v2"]]
     assert [sorted(v["copies"]) for v in line["versions"]] == [["outlet0-v1", "outlet1-v1"],
                                                                ["outlet0-v2", "outlet1-v2"]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_holders_counted_a_part_of_a_site_at_a_time_are_the_plain_count(data):
+    # lineage._holders sums each site's shingle counts over parts of its pages; the plain rule
+    # (kept here): for each candidate, the median over its sampled body of the number of its
+    # site's pages whose free set holds the shingle
+    from wiretrace import lineage
+
+    n = data.draw(st.integers(2, 30))
+    sites = [data.draw(st.sampled_from(["a.example", "b.example", None])) for _ in range(n)]
+    free_sets = [np.unique(np.array(data.draw(st.lists(st.integers(0, 60), max_size=40)), dtype=np.uint64))
+                 for _ in range(n)]
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] < p[1]),
+                               max_size=12))
+    candidates = [VersionPair(a, b, 0, 0.5, 0.5) for a, b in pairs if sites[a] == sites[b]
+                  and len(np.intersect1d(free_sets[a], free_sets[b]))]
+
+    def plain(v):
+        body = np.intersect1d(free_sets[v.a], free_sets[v.b])
+        sample = body[body % np.uint64(lineage._HOLDER_SAMPLE) == 0]
+        sample = sample if len(sample) >= 4 else body
+        held = [sum(1 for i in range(n) if sites[i] == sites[v.a] and x in set(free_sets[i].tolist()))
+                for x in sample.tolist()]
+        return float(np.median(held)) if held else 0.0
+
+    part = data.draw(st.integers(1, 5))
+    original = lineage._HOLDER_PAGES
+    lineage._HOLDER_PAGES = part
+    try:
+        assert lineage._holders(candidates, sites, free_sets) == [plain(v) for v in candidates]
+    finally:
+        lineage._HOLDER_PAGES = original
