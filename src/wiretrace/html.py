@@ -904,6 +904,42 @@ def _render_clusters(model: _Model, clusters: Sequence[Mapping[str, Any]], with_
     return _Rendered(chunks.chunks, chunks.where, entries, without_text, with_text)
 
 
+#: Rows of a list in ``report.html``'s index encoded together (:func:`json_pieces`).
+JSON_ROWS = 2000
+
+
+def _script_safe(text: str) -> Markup:
+    """JSON text made safe inside a ``<script>`` element, as Jinja's ``tojson`` makes it."""
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+
+
+def json_pieces(data: Mapping[str, Any], rows: int = JSON_ROWS) -> Iterator[Markup]:
+    """``data|tojson`` (Jinja's filter: keys sorted, ``<>&'`` escaped) in
+    pieces, each list at the top level ``rows`` items at a time: the page's
+    index of a 1M scan's clusters, encoded whole and escaped (a new string per
+    replaced character), held several copies of itself at the page's end,
+    beside everything else (ad hoc, /proc).
+
+    Example:
+        >>> "".join(json_pieces({"b": [1, "<a>"], "a": {}}, rows=1))
+        '{"a": {}, "b": [1, "\\\\u003ca\\\\u003e"]}'
+    """
+    import json
+
+    yield _script_safe("{")
+    for number, key in enumerate(sorted(data)):
+        head = ("" if number == 0 else ", ") + json.dumps(key) + ": "
+        value = data[key]
+        if not isinstance(value, list) or not value:
+            yield _script_safe(head + json.dumps(value, sort_keys=True))
+            continue
+        yield _script_safe(head + "[")
+        for start in range(0, len(value), rows):
+            yield _script_safe(("" if start == 0 else ", ") + json.dumps(value[start:start + rows], sort_keys=True)[1:-1])
+        yield _script_safe("]")
+    yield _script_safe("}")
+
+
 def render_html(report: Mapping[str, Any], options: HtmlOptions | None = None) -> str:
     """The whole ``report.html`` page for a report (as in report.json):
     :func:`html_pieces` joined.
@@ -995,7 +1031,7 @@ def html_pieces(report: Mapping[str, Any], options: HtmlOptions | None = None) -
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
     yield from env.get_template("report.html.j2").generate(
-        css=css, script=script, csp=csp, data=data, chunks=chunks, overview=model.overview(),
+        css=css, script=script, csp=csp, data=data, index_json=json_pieces(data), chunks=chunks, overview=model.overview(),
         without_text=without_text, budget_mb=round(options.max_text_bytes / 1e6),
         rewrites=list(report.get("rewrites", []))[: options.max_site_rows], rewrites_total=len(report.get("rewrites", [])),
         sites=site_rows, site_keys=site_keys, networks=list(report.get("networks", []))[: options.max_site_rows],

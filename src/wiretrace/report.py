@@ -222,6 +222,9 @@ class Report:
                         if html:
                             from wiretrace.html import HtmlOptions, html_pieces
 
+                            # what the graph (released) and report.json's writing freed, before the
+                            # page's workers start: at 1M, glibc kept ~300 MB of it (ad hoc, /proc)
+                            return_freed_memory()
                             with batch.open("report.html") as handle:
                                 _write_pieces(handle, html_pieces(data, HtmlOptions()))
                         else:
