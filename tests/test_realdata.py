@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 from collections import defaultdict
 
 import pytest
@@ -177,10 +178,23 @@ def test_reuters_added_in_two_parts_reports_the_same_with_the_memo_of_the_first(
         index.report()  # writes the memo
         index.add(files[len(files) // 2:])
         warm = index.report()
+        pruned = index.memo_pruned
     hits = {stage: warm.stats["stages"][stage].get("memo_hits", 0) for stage in ("wire", "credits", "provenance")}
     assert all(hits.values()), hits
     with Index.open(db, memo=False) as index:
         assert _without_run(index.report()) == _without_run(warm)
+    # the second report pruned what the first half's clusters no longer need: the memo left is the
+    # one a report of both halves fills from nothing, key for key and value for value
+    fresh = str(tmp_path / "fresh.wtidx")
+    with Index.open(fresh) as index:
+        index.add(files)
+        index.report()
+    kept = []
+    for path in (db, fresh):
+        memo = sqlite3.connect(f"{path}.memo")
+        kept.append(dict(memo.execute("SELECT key, value FROM memo")))
+        memo.close()
+    assert pruned > 0 and kept[0] == kept[1]
 
 
 def test_real_pages_report_the_same_from_the_memo(tmp_path):
