@@ -32,7 +32,8 @@ def _hits(report, stage: str = "wire") -> int:
 
 @settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000), st.integers(3, 24), st.data())
-def test_a_report_after_an_add_with_the_memo_of_the_first_equals_one_scan(tmp_path_factory, seed, n, data):
+def test_a_report_after_an_add_with_the_memo_of_the_first_equals_one_scan_and_prunes_it(tmp_path_factory, seed, n,
+                                                                                          data):
     records = _corpus(seed, n)
     cut = data.draw(st.integers(0, len(records)))
     folder = tmp_path_factory.mktemp("memo")
@@ -40,11 +41,23 @@ def test_a_report_after_an_add_with_the_memo_of_the_first_equals_one_scan(tmp_pa
     with Index.open("memory:") as index:
         index.add(first)
         index.report()  # fills the memo with the first day's values
+        before = set(index.memo.values)
         index.add(second)
         report = index.report()
         _same(report, scan([str(first), str(second)]))
+        kept = dict(index.memo.values)
+        assert index.memo_pruned == len(before - set(kept))
         again = index.report()  # everything from the memo
         _same(again, report)
+        assert index.memo_pruned == 0 and dict(index.memo.values) == kept
+        assert _hits(again, "provenance") == len(again.clusters)
+    # the values the add made stale were pruned: the memo left is, key for key and value for
+    # value, the memo one report of both days fills from nothing
+    with Index.open("memory:") as fresh:
+        fresh.add(first)
+        fresh.add(second)
+        fresh.report()
+        assert fresh.memo.values == kept
 
 
 def test_the_memo_is_used_and_the_simulated_web_reports_the_same(tmp_path):
@@ -247,34 +260,6 @@ def test_a_memo_another_process_holds_or_that_is_damaged_is_left_alone(tmp_path,
     raw.close()
     with Index.open(db, writer=False) as index:
         _same(index.report(), clean)
-
-
-@settings(max_examples=8, deadline=None)
-@given(st.integers(0, 10_000), st.integers(3, 24), st.data())
-def test_a_report_of_everything_keeps_only_what_a_fresh_memo_would(tmp_path_factory, seed, n, data):
-    # the values an add made stale are pruned: the memo after the second report is, key for key and
-    # value for value, the memo one report of both days fills from nothing
-    records = _corpus(seed, n)
-    cut = data.draw(st.integers(0, len(records)))
-    folder = tmp_path_factory.mktemp("prune")
-    first, second = _write(folder / "day1.jsonl", records[:cut]), _write(folder / "day2.jsonl", records[cut:])
-    with Index.open("memory:") as index:
-        index.add(first)
-        index.report()
-        before = set(index.memo.values)
-        index.add(second)
-        report = index.report()
-        kept = dict(index.memo.values)
-        assert index.memo_pruned == len(before - set(kept))
-        again = index.report()
-        assert index.memo_pruned == 0 and dict(index.memo.values) == kept
-        assert _hits(again, "provenance") == len(again.clusters)
-    with Index.open("memory:") as fresh:
-        fresh.add(first)
-        fresh.add(second)
-        _same(fresh.report(), report)
-        assert fresh.memo.values == kept
-    _same(report, scan([str(first), str(second)]))
 
 
 def test_prune_deletes_nothing_unless_tracked_and_nothing_after_a_failure(tmp_path):
