@@ -331,3 +331,47 @@ def test_an_index_memo_is_pruned_by_its_full_reports_only_and_compacted_with_it(
         r.pop("run_id")
         r.pop("stats")
     assert reports[0] == reports[1]
+
+
+def test_a_prune_another_writer_blocks_leaves_the_memo_in_use_and_says_so(tmp_path, monkeypatch):
+    from wiretrace import memo as memos
+
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        clean = index.report()
+    monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(db + ".memo", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go: every value is there, only the prune writes
+    try:
+        with Index.open(db, writer=False) as index:
+            warm = index.report()
+            assert "not pruned" in index.memo_note and index.memo_pruned == 0
+            assert not index.memo.stale and index.memo.failed is None  # the report used it
+            assert _hits(warm, "provenance") == len(warm.clusters)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    _same(warm, clean)
+
+
+def test_a_report_that_fails_stops_noting_keys_and_prunes_nothing(tmp_path, monkeypatch):
+    from wiretrace import index as indexes
+
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        index.report()
+        entries = index.memo.stats()["entries"]
+        made = indexes.analyse_records
+
+        def fails(*args, **kwargs):
+            made(*args, **kwargs)
+            raise RuntimeError("a report that did not finish")
+
+        monkeypatch.setattr(indexes, "analyse_records", fails)
+        index.memo.put([(b"no report asks for this", b"x")])
+        with pytest.raises(RuntimeError):
+            index.report()
+        assert not index.memo._tracking and index.memo_pruned == 0
+        assert index.memo.stats()["entries"] == entries + 1

@@ -436,11 +436,16 @@ class Index:
             documents.append(Document(**json.loads(payload)))
             spill = spill_as_read(documents, self.config, self.executor, spill)
         skipped = [Skipped(**json.loads(p)) for p in self.store.skipped()]
-        memo = self.memo
+        memo, self.memo_pruned = self.memo, 0
         if memo is not None:
             memo.track()  # what this report does not ask for is no report's any more (wiretrace.memo)
-        report = analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
-                                 spill=spill, memo=memo)
+        try:
+            report = analyse_records(documents, skipped, self.config, progress=progress, executor=self.executor,
+                                     spill=spill, memo=memo)
+        except BaseException:
+            if memo is not None:
+                memo.stop_tracking()  # a report that did not finish prunes nothing
+            raise
         if memo is not None:
             self.memo_pruned = memo.prune()
         self._memo_checked()
@@ -448,8 +453,9 @@ class Index:
 
     def _memo_checked(self) -> None:
         """After a report: if the memo failed on the way (and so was left
-        alone), :attr:`memo_note` says why."""
-        failed = getattr(self._memo, "failed", None)
+        alone), or could not be pruned (and so was used but not pruned),
+        :attr:`memo_note` says why."""
+        failed = getattr(self._memo, "failed", None) or getattr(self._memo, "not_pruned", None)
         if failed:
             self.memo_note = failed
 

@@ -163,6 +163,10 @@ class Memo:
         tracked, or failed on the way (a key it could not note)."""
         raise NotImplementedError
 
+    def stop_tracking(self) -> None:
+        """Stop noting keys, deleting nothing (a report that failed)."""
+        raise NotImplementedError
+
     def stats(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -191,6 +195,9 @@ class MemoryMemo(Memo):
     def track(self) -> None:
         self._used = set()
 
+    def stop_tracking(self) -> None:
+        self._used = None
+
     def prune(self) -> int:
         used, self._used = self._used, None
         if used is None:
@@ -216,6 +223,8 @@ class SQLiteMemo(Memo):
         self._tracking = False  # keys asked for and kept go to the table temp.used (Memo.track)
         #: why the memo stopped being used in this process (a read or a write failed), if it did
         self.failed: str | None = None
+        #: why the last prune deleted nothing (the memo was used all the same), if it failed
+        self.not_pruned: str | None = None
         self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -263,8 +272,13 @@ class SQLiteMemo(Memo):
         keys = list(keys)
         if self._tracking:  # a temporary table of this connection's: the memo itself is not locked
             self._db.execute("BEGIN")
-            self._note(keys)
-            self._db.execute("COMMIT")
+            try:
+                self._note(keys)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
         if len(keys) >= _SCAN_SHARE * self._entries():  # most of the memo: one pass over it costs less
             wanted = set(keys)
             for key, value in self._db.execute("SELECT key, value FROM memo"):
@@ -316,8 +330,12 @@ class SQLiteMemo(Memo):
         except sqlite3.Error as exc:
             self._off(exc)
 
+    def stop_tracking(self) -> None:
+        self._tracking = False
+
     def prune(self) -> int:
         tracking, self._tracking = self._tracking, False
+        self.not_pruned = None
         if not tracking or self.stale:  # a memo that failed noted no keys past its failure
             return 0
         self._count = None
@@ -327,7 +345,11 @@ class SQLiteMemo(Memo):
             self._db.execute("COMMIT")
             self._db.execute("DELETE FROM temp.used")
         except sqlite3.Error as exc:
-            self._off(exc)
+            # the memo was used and stays in use; its stale values wait for the next report
+            # (another writer past BUSY_TIMEOUT, a read-only file in a writable folder)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self.not_pruned = f"memo {self.path} not pruned: {exc}"
             return 0
         return gone
 
