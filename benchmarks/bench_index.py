@@ -33,7 +33,8 @@ stories included: the corpus copies only earlier documents). Measured:
   memo, then with one (which writes it), the add of the first ``--new``
   size and its report (``delta``, with the memo), then today's full report
   without the memo and with it (seconds each, which stages found values in
-  the memo, the memo file's size, and whether the two reports are equal);
+  the memo, the memo file's size, the values that report pruned and the
+  memo's size once compacted, and whether the two reports are equal);
 * **syndicated**: a story added on ``--syndicated`` sites (500), then
   ``check`` of four excerpts of a quarter of it (too little of it for LSH:
   only anchors find them, and each anchor is in more documents than
@@ -183,12 +184,17 @@ def full_report(uri: str, new: Path) -> dict[str, Any]:
         plain = index.report()
         out["today_report_no_memo_seconds"] = round(time.perf_counter() - started, 2)
     with Index.open(uri) as index:
+        out["memo_before_today"] = index.memo.stats()
         started = time.perf_counter()
         memoised = index.report()
         out["today_report_with_memo_seconds"] = round(time.perf_counter() - started, 2)
         out["memo_hits"] = {stage: memoised.stats["stages"][stage].get("memo_hits")
                             for stage in ("wire", "credits", "provenance", "align")}
         out["memo_file_mb"] = round(memo_file.stat().st_size / 2**20, 1) if memo_file.exists() else 0
+        # the report of everything pruned what it neither read nor wrote; compact gives the pages back
+        out["memo_pruned"] = index.memo_pruned
+        out["memo_after_today"] = index.memo.stats()
+        out["memo_compacted"] = index.compact().get("memo")
     out["stage_seconds_no_memo"] = {k: round(v["seconds"], 2) for k, v in plain.stats["stages"].items()}
     out["stage_seconds_with_memo"] = {k: round(v["seconds"], 2) for k, v in memoised.stats["stages"].items()}
     out["same_report"] = _same_report(plain, memoised)
