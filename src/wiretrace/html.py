@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import os
 import re
 from collections import Counter, defaultdict
@@ -924,8 +925,6 @@ def json_pieces(data: Mapping[str, Any], rows: int = JSON_ROWS) -> Iterator[Mark
         >>> "".join(json_pieces({"b": [1, "<a>"], "a": {}}, rows=1))
         '{"a": {}, "b": [1, "\\\\u003ca\\\\u003e"]}'
     """
-    import json
-
     yield _script_safe("{")
     for number, key in enumerate(sorted(data)):
         head = ("" if number == 0 else ", ") + json.dumps(key) + ": "

@@ -485,12 +485,12 @@ class Index:
                              "space back themselves)")
         started = time.perf_counter()
         out = {"store": self.store.uri, **compact()}
-        memo = self._memo_file()
+        memo = self._compact_memo()
         if memo is not None:
             out["memo"] = memo
         return {**out, "seconds": round(time.perf_counter() - started, 2)}
 
-    def _memo_file(self) -> dict[str, Any] | None:
+    def _compact_memo(self) -> dict[str, Any] | None:
         """The memo file compacted too (what reports pruned), if there is one."""
         where = self._memo_path()
         if where is None or not os.path.isfile(where) or os.path.islink(where):
