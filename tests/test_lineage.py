@@ -256,16 +256,17 @@ def test_a_write_through_whose_kept_body_is_mostly_quoted_speech_is_still_a_vers
                                                                ["outlet0-v2", "outlet1-v2"]]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_holders_counted_a_part_of_a_site_at_a_time_are_the_plain_count(data):
-    # lineage._holders sums each site's shingle counts over parts of its pages; the plain rule
-    # (kept here): for each candidate, the median over its sampled body of the number of its
-    # site's pages whose free set holds the shingle
+    # lineage._holders sums each site's shingle counts over parts of its pages (of a list or a
+    # spilled column); the plain rule (kept here): for each candidate, the median over its sampled
+    # body of the number of its site's pages whose free set holds the shingle
     from wiretrace import lineage
+    from wiretrace.spill import Spill
 
     n = data.draw(st.integers(2, 30))
-    sites = [data.draw(st.sampled_from(["a.example", "b.example", None])) for _ in range(n)]
+    sites = [data.draw(st.sampled_from(["a.example", "b.example", "c.example", "d.example", None])) for _ in range(n)]
     free_sets = [np.unique(np.array(data.draw(st.lists(st.integers(0, 60), max_size=40)), dtype=np.uint64))
                  for _ in range(n)]
     pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] < p[1]),
@@ -281,10 +282,24 @@ def test_holders_counted_a_part_of_a_site_at_a_time_are_the_plain_count(data):
                 for x in sample.tolist()]
         return float(np.median(held)) if held else 0.0
 
+    expected = [plain(v) for v in candidates]
+    if data.draw(st.booleans()):
+        column = Spill().sets()
+        column.extend(free_sets)
+        free_sets = column
     part = data.draw(st.integers(1, 5))
     original = lineage._HOLDER_PAGES
     lineage._HOLDER_PAGES = part
     try:
-        assert lineage._holders(candidates, sites, free_sets) == [plain(v) for v in candidates]
+        assert lineage._holders(candidates, sites, free_sets) == expected
     finally:
         lineage._HOLDER_PAGES = original
+
+
+def test_a_page_of_a_site_without_candidates_holds_nothing_for_another_sites_body():
+    # site b's page holds the body of a's version pair: a's count of holders is a's pages alone
+    from wiretrace.lineage import _holders
+
+    body = [8, 16, 24, 32, 40]
+    free_sets = [np.array(s, dtype=np.uint64) for s in (body, body, body[1:], body)]
+    assert _holders([VersionPair(0, 1, 0, 0.5, 0.5)], ["a", "a", "b", None], free_sets) == [2.0]
