@@ -30,6 +30,14 @@ def _hits(report, stage: str = "wire") -> int:
     return report.stats["stages"][stage].get("memo_hits", 0)
 
 
+def _demo_index(tmp_path: Path) -> tuple[str, object]:
+    """The demo corpus in a SQLite index whose memo its first report filled; that report."""
+    db = str(tmp_path / "demo.wtidx")
+    with Index.open(db) as index:
+        index.add(str(ROOT / "data"))
+        return db, index.report()
+
+
 @settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000), st.integers(3, 24), st.data())
 def test_a_report_after_an_add_with_the_memo_of_the_first_equals_one_scan_and_prunes_it(tmp_path_factory, seed, n,
@@ -84,10 +92,7 @@ def test_the_memo_is_used_and_the_simulated_web_reports_the_same(tmp_path):
 
 
 def test_a_damaged_memo_is_computed_again_not_believed(tmp_path):
-    db = str(tmp_path / "demo.wtidx")
-    with Index.open(db) as index:
-        index.add(str(ROOT / "data"))
-        clean = index.report()
+    db, clean = _demo_index(tmp_path)
     memo = sqlite3.connect(db + ".memo")
     keys = [k for (k,) in memo.execute("SELECT key FROM memo")]
     assert keys
@@ -212,10 +217,7 @@ def test_the_memo_does_not_depend_on_the_workers(tmp_path, workers):
 def test_planted_values_with_good_checksums_but_wrong_meaning_are_computed_again(tmp_path):
     import xxhash
 
-    db = str(tmp_path / "demo.wtidx")
-    with Index.open(db) as index:
-        index.add(str(ROOT / "data"))
-        clean = index.report()
+    db, clean = _demo_index(tmp_path)
     planted = [b'[[],NaN,0.5]',  # nothing keeps NaN
                b'[[[0,5]],0.5,0.5]',  # a passage is four offsets
                b'[[[0,10,0,999999999]],0.5,0.5]',  # a passage outside its texts
@@ -238,10 +240,7 @@ def test_planted_values_with_good_checksums_but_wrong_meaning_are_computed_again
 def test_a_memo_another_process_holds_or_that_is_damaged_is_left_alone(tmp_path, monkeypatch):
     from wiretrace import memo as memos
 
-    db = str(tmp_path / "demo.wtidx")
-    with Index.open(db) as index:
-        index.add(str(ROOT / "data"))
-        clean = index.report()
+    db, clean = _demo_index(tmp_path)
     monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
     holder = sqlite3.connect(db + ".memo", isolation_level=None)
     holder.execute("DELETE FROM memo WHERE id % 2 = 1")  # values the next report will want to keep
@@ -336,10 +335,7 @@ def test_an_index_memo_is_pruned_by_its_full_reports_only_and_compacted_with_it(
 def test_a_prune_another_writer_blocks_leaves_the_memo_in_use_and_says_so(tmp_path, monkeypatch):
     from wiretrace import memo as memos
 
-    db = str(tmp_path / "demo.wtidx")
-    with Index.open(db) as index:
-        index.add(str(ROOT / "data"))
-        clean = index.report()
+    db, clean = _demo_index(tmp_path)
     monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
     holder = sqlite3.connect(db + ".memo", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go: every value is there, only the prune writes
