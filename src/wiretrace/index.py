@@ -485,21 +485,25 @@ class Index:
                              "space back themselves)")
         started = time.perf_counter()
         out = {"store": self.store.uri, **compact()}
-        memo = self._compact_memo()
+        memo = self._with_memo_file(lambda memo: memo.compact(), lambda why: {"note": why})  # what reports pruned
         if memo is not None:
             out["memo"] = memo
         return {**out, "seconds": round(time.perf_counter() - started, 2)}
 
-    def _compact_memo(self) -> dict[str, Any] | None:
-        """The memo file compacted too (what reports pruned), if there is one."""
+    def _with_memo_file(self, use: Callable[[Any], dict[str, Any]],
+                        unusable: Callable[[str | None], dict[str, Any]]) -> dict[str, Any] | None:
+        """``use`` of the memo file beside a SQLite index, opened as it is
+        (never made, nor emptied for another salt) and closed after;
+        ``unusable(why)`` if it cannot be opened; None if there is no file
+        (a symbolic link is none)."""
         where = self._memo_path()
         if where is None or not os.path.isfile(where) or os.path.islink(where):
             return None
         memo, why = open_memo(where, writer=False)
         if memo is None:
-            return {"note": why}
+            return unusable(why)
         try:
-            return memo.compact()
+            return use(memo)
         finally:
             memo.close()
 
@@ -507,21 +511,15 @@ class Index:
         """The memo's entries and size, read without making or changing it."""
         if self._memo is not None:
             return self._memo.stats()
-        where = self._memo_path()
-        if where is None:
+        if self._memo_path() is None:
             return {"entries": 0, "bytes": 0, "note": self.memo_note or (
                 "no memo yet" if isinstance(self.store, MemoryStore) else
                 f"{self.store.uri} keeps no memo (a SQLite index does)")}
-        if not os.path.isfile(where) or os.path.islink(where):
-            return {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
-        memo, why = open_memo(where, writer=False)
-        if memo is None:
-            return {"entries": 0, "bytes": 0, "note": why}
-        try:
-            return {**memo.stats(), **({"note": "written with other code or registries: emptied by the next report"}
-                                       if getattr(memo, "stale", False) else {})}
-        finally:
-            memo.close()
+        found = self._with_memo_file(
+            lambda memo: {**memo.stats(), **({"note": "written with other code or registries: emptied by the next "
+                                                      "report"} if getattr(memo, "stale", False) else {})},
+            lambda why: {"entries": 0, "bytes": 0, "note": why})
+        return found if found is not None else {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
 
     def check(self, inputs: Iterable[Any] | str) -> list[dict[str, Any]]:
         """Where each query document's text is in the index (module doc).
