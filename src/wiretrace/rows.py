@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 from array import array
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,6 @@ KEY_OF_ID = _KeyOfId()
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _DECODE = json.JSONDecoder().decode
-_FIRST = json.JSONDecoder().raw_decode
 
 
 def _held(values: list[Any]) -> str | tuple[Any, ...]:
@@ -146,20 +145,8 @@ class Rows(Sequence[dict[str, Any]]):
         return Rows, (list(self),)
 
     def _id(self, n: int) -> str:
-        held, keys = self._rows[n], self._shapes[self._shape[n]][0]
-        if type(held) is str and keys[:1] == ("id",):  # every report row: its first value alone is read
-            return _FIRST(held, 1)[0]
         keys, values = self._values(n)
         return values[keys.index("id")]
-
-    def _is(self, n: int, doc_id: str, encoded: str) -> bool:
-        """Whether row ``n``'s id is ``doc_id`` (``encoded``: its JSON), read
-        without decoding the row when the id is its first value (as in every
-        report row)."""
-        held, keys = self._rows[n], self._shapes[self._shape[n]][0]
-        if type(held) is str and keys[:1] == ("id",):
-            return held.startswith(encoded, 1) and held[1 + len(encoded)] in ",]"
-        return self._id(n) == doc_id
 
     def _find(self, doc_id: object) -> int | None:
         """The row of ``doc_id``, or None."""
@@ -170,11 +157,10 @@ class Rows(Sequence[dict[str, Any]]):
             order = np.argsort(wanted, kind="stable")
             self._ids = (wanted[order], order)
         keys, order = self._ids
-        wanted = np.uint64(doc_key(doc_id))  # not a Python int: numpy would compare the keys as floats
-        at = int(keys.searchsorted(wanted))
-        encoded = _ENCODE(doc_id)
+        wanted = np.uint64(doc_key(doc_id))
+        at = int(np.searchsorted(keys, wanted))
         while at < len(keys) and keys[at] == wanted:  # two ids of one key: each is read
-            if self._is(int(order[at]), doc_id, encoded):
+            if self._id(int(order[at])) == doc_id:
                 return int(order[at])
             at += 1
         return None
@@ -205,28 +191,6 @@ class _ById(Mapping[str, Mapping[str, Any]]):
 
     def __len__(self) -> int:
         return len(self._rows)
-
-    def values(self) -> ValuesView[Mapping[str, Any]]:
-        return _Values(self)
-
-    def items(self) -> ItemsView[str, Mapping[str, Any]]:
-        return _Items(self)
-
-    def _in_order(self) -> Iterator[_Row]:
-        rows = self._rows
-        return (_Row(*rows._values(n)) for n in range(len(rows)))
-
-
-class _Values(ValuesView):
-    """The rows in order, each read once (not looked up again by its id)."""
-
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        return self._mapping._in_order()
-
-
-class _Items(ItemsView):
-    def __iter__(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        return ((row["id"], row) for row in self._mapping._in_order())
 
 
 class _Row(Mapping[str, Any]):
