@@ -371,3 +371,128 @@ def test_a_report_that_fails_stops_noting_keys_and_prunes_nothing(tmp_path, monk
             index.report()
         assert not index.memo._tracking and index.memo_pruned == 0
         assert index.memo.stats()["entries"] == entries + 1
+
+
+def test_values_another_process_keeps_while_a_report_tracks_survive_its_prune(tmp_path):
+    # a full report (one connection) and the report of an add beside it (another): what the
+    # other keeps after the report began -- new keys, and a key written again, even the one
+    # of the largest id -- is not the report's to prune
+    salted, path = salt(), str(tmp_path / "m.memo")
+    report, beside = SQLiteMemo(path, salted), SQLiteMemo(path, salted)
+    report.put([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    report.track()
+    report.get([b"a"])
+    beside.put([(b"c", b"3 again"), (b"d", b"4")])
+    assert report.prune() == 1  # b: there before, and not used
+    assert report.get([b"a", b"b", b"c", b"d"]) == {b"a": b"1", b"c": b"3 again", b"d": b"4"}
+    report.close()
+    beside.close()
+
+
+def test_tracking_starts_afresh_after_a_report_that_failed(tmp_path):
+    for memo in (MemoryMemo(), SQLiteMemo(str(tmp_path / "m.memo"), salt())):
+        memo.put([(b"a", b"1"), (b"b", b"2")])
+        memo.track()
+        memo.get([b"a"])
+        memo.stop_tracking()  # the report failed: what it noted is no later report's
+        memo.track()
+        memo.get([b"b"])
+        assert memo.prune() == 1 and memo.get([b"a", b"b"]) == {b"b": b"2"}, type(memo).__name__
+        memo.close()
+
+
+class _Interrupted:
+    """A memo's connection that is interrupted (^C) as the prune commits."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_an_interrupted_prune_leaves_the_memo_as_it_was_and_unlocked(tmp_path):
+    path = str(tmp_path / "m.memo")
+    memo = SQLiteMemo(path, salt())
+    memo.put([(b"a", b"1"), (b"b", b"2")])
+    memo.track()
+    memo.get([b"a"])
+    real, memo._db = memo._db, _Interrupted(memo._db)
+    with pytest.raises(KeyboardInterrupt):
+        memo.prune()
+    memo._db = real
+    assert not real.in_transaction
+    other = SQLiteMemo(path, salt())  # another process may write at once
+    other.put([(b"c", b"3")])
+    assert other.get([b"a", b"b", b"c"]) == {b"a": b"1", b"b": b"2", b"c": b"3"}
+    other.close()
+    memo.close()
+
+
+def test_compact_leaves_a_memo_another_process_reads_with_a_note_not_a_wait(tmp_path):
+    import time
+
+    from wiretrace import memo as memos
+
+    path = str(tmp_path / "m.memo")
+    memo = SQLiteMemo(path, salt())
+    memo.put([(bytes([i]) * 16, b"x" * 100) for i in range(200)])
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM memo").fetchone()[0] == 200  # a snapshot held
+    memo.put([(b"new" * 6, b"y")])  # the log now has what the reader's snapshot does not
+    started = time.monotonic()
+    out = memo.compact()
+    assert time.monotonic() - started < memos.COMPACT_WAIT + 5
+    assert "another process" in out["note"] and "bytes_after" not in out
+    reader.execute("ROLLBACK")
+    reader.close()
+    done = memo.compact()  # once it is done
+    assert "note" not in done and done["bytes_after"] <= done["bytes_before"]
+    assert memo.stats()["entries"] == 201
+    memo.close()
+
+
+def test_stats_and_compact_leave_a_memo_of_other_code_as_it_is(tmp_path):
+    db, _ = _demo_index(tmp_path)
+    other = SQLiteMemo(db + ".memo", b"another salt")  # a writer of other code empties it, as it should
+    other.put([(b"k" * 16, b"[]")])
+    other.close()
+    with Index.open(db) as index:
+        stats = index.stats()["memo"]
+        assert stats["entries"] == 1 and "other code" in stats["note"]
+        assert "bytes_after" in index.compact()["memo"]
+    assert SQLiteMemo(db + ".memo", b"another salt").get([b"k" * 16]) == {b"k" * 16: b"[]"}
+
+
+def test_memo_notes_are_of_the_last_report_not_of_an_earlier_one(tmp_path, monkeypatch):
+    from wiretrace import memo as memos
+
+    db, _ = _demo_index(tmp_path)
+    monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
+    with Index.open(db) as index:
+        holder = sqlite3.connect(db + ".memo", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            index.report()
+            assert "not pruned" in index.memo_note
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        index.report()
+        assert index.memo_note is None
+        holder = sqlite3.connect(db + ".memo", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            index.report()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        added = index.add(str(ROOT / "data"))  # nothing new; the report of an add prunes nothing
+        index.delta(added)
+        assert index.memo_note is None

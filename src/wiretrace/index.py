@@ -261,6 +261,7 @@ class Index:
         self._memo: Memo | None = None
         self._memo_wanted = memo
         self.memo_note: str | None = None if memo else "memo not used: turned off"
+        self._memo_opened_note = self.memo_note  # what memo_note said once the memo was opened (or not)
         #: entries the last :meth:`report` deleted from the memo, as no longer used
         self.memo_pruned = 0
         self._known: _KnownLines | None = None  # line counts kept while the index cannot change (delta)
@@ -283,6 +284,7 @@ class Index:
                 self.memo_note = f"memo not used: {where} is a symbolic link"
             else:
                 self._memo, self.memo_note = open_memo(where)
+            self._memo_opened_note = self.memo_note
         return self._memo
 
     def _memo_path(self) -> str | None:
@@ -448,16 +450,18 @@ class Index:
             raise
         if memo is not None:
             self.memo_pruned = memo.prune()
-        self._memo_checked()
+        self._memo_checked(pruned=True)
         return report
 
-    def _memo_checked(self) -> None:
-        """After a report: if the memo failed on the way (and so was left
-        alone), or could not be pruned (and so was used but not pruned),
-        :attr:`memo_note` says why."""
-        failed = getattr(self._memo, "failed", None) or getattr(self._memo, "not_pruned", None)
-        if failed:
-            self.memo_note = failed
+    def _memo_checked(self, pruned: bool = False) -> None:
+        """After a report: :attr:`memo_note` says why the memo failed (it is
+        left alone from then on), or, after a report that ``pruned`` (one of
+        everything), why it could not be pruned (it was used all the same);
+        else what it said when the memo was opened -- not a note of an
+        earlier report's."""
+        failed = getattr(self._memo, "failed", None)
+        not_pruned = getattr(self._memo, "not_pruned", None) if pruned else None
+        self.memo_note = failed or not_pruned or self._memo_opened_note
 
     def stats(self) -> dict[str, Any]:
         """Counts of the stored facts, the store and its fingerprint settings."""
@@ -486,6 +490,9 @@ class Index:
         started = time.perf_counter()
         out = {"store": self.store.uri, **compact()}
         memo = self._with_memo_file(lambda memo: memo.compact(), lambda why: {"note": why})  # what reports pruned
+        where = self._memo_path()
+        if memo is None and where is not None and os.path.islink(where):
+            memo = {"note": f"memo {where} not compacted: it is a symbolic link"}
         if memo is not None:
             out["memo"] = memo
         return {**out, "seconds": round(time.perf_counter() - started, 2)}

@@ -22,7 +22,8 @@ a miss: the step runs. A memo written with other code or other registries
 of the whole index prunes it (:meth:`Memo.track`, :meth:`Memo.prune`): what
 that report neither read nor kept -- the values of clusters an add changed
 since, of pages an id's newer record replaced -- is deleted once the report is
-made, so a memo holds about one report's values and those of the adds after
+made (not what other processes kept while it ran: the report of an add beside
+it), so a memo holds about one report's values and those of the adds after
 it; ``index compact`` gives the freed pages back to the disk.
 
 Backends: :class:`MemoryMemo` (a dictionary) and :class:`SQLiteMemo` (a
@@ -64,6 +65,13 @@ _SALT: dict[str, bytes] = {}
 #: Seconds a memo waits for another process's write before it is not used
 #: (the report goes on without it).
 BUSY_TIMEOUT = 30.0
+# values in id order, a small index of keys: three times faster to fill than a table keyed
+# by the (random) keys, whose pages split all over for each insert
+_MEMO_TABLE = ("CREATE TABLE memo (id INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL UNIQUE, "
+               "value BLOB NOT NULL)")
+#: Seconds ``index compact`` waits for other processes' use of the memo before it
+#: leaves the memo as it is (with a note): it holds the index's writer lock meanwhile.
+COMPACT_WAIT = 2.0
 #: A lookup of at least this share of a memo's entries reads all of it in one
 #: pass: for 100,000 keys of a 100,000-entry memo, 0.10 s against 0.25 s for
 #: lookups by key (500 a statement), measured ad hoc.
@@ -221,6 +229,7 @@ class SQLiteMemo(Memo):
         self.salted = salted
         self._count: int | None = None
         self._tracking = False  # keys asked for and kept go to the table temp.used (Memo.track)
+        self._tracked_below = 0  # rows whose id is at most this were there when tracking began
         #: why the memo stopped being used in this process (a read or a write failed), if it did
         self.failed: str | None = None
         #: why the last prune deleted nothing (the memo was used all the same), if it failed
@@ -229,16 +238,16 @@ class SQLiteMemo(Memo):
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            # values in rowid order, a small index of keys: three times faster to fill than
-            # a table keyed by the (random) keys, whose pages split all over for each insert
-            self._db.execute("CREATE TABLE IF NOT EXISTS memo (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, "
-                             "value BLOB NOT NULL)")
+            # ids only grow (AUTOINCREMENT), so a value written after a report began tracking is
+            # known as such by its id, even one written again (Memo.prune)
+            self._db.execute(_MEMO_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
             row = self._db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
             self.stale = row is not None and row[0] != salted
             if (row is None or self.stale) and writer:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("DELETE FROM memo")
+                self._db.execute("DROP TABLE memo")  # emptied, and made as this code makes it
+                self._db.execute(_MEMO_TABLE)
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salted,))
                 self._db.execute("COMMIT")
                 self.stale = False
@@ -326,6 +335,9 @@ class SQLiteMemo(Memo):
         try:
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY) WITHOUT ROWID")
             self._db.execute("DELETE FROM temp.used")
+            # what other processes keep from now on (the report of an add beside this one) is
+            # theirs: a value written (or written again) after this gets a larger id
+            self._tracked_below = self._db.execute("SELECT coalesce(max(id), 0) FROM memo").fetchone()[0]
             self._tracking = True
         except sqlite3.Error as exc:
             self._off(exc)
@@ -341,7 +353,8 @@ class SQLiteMemo(Memo):
         self._count = None
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            gone = self._db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM temp.used)").rowcount
+            gone = self._db.execute("DELETE FROM memo WHERE id <= ? AND key NOT IN (SELECT key FROM temp.used)",
+                                    (self._tracked_below,)).rowcount
             self._db.execute("COMMIT")
             self._db.execute("DELETE FROM temp.used")
         except sqlite3.Error as exc:
@@ -351,6 +364,10 @@ class SQLiteMemo(Memo):
                 self._db.execute("ROLLBACK")
             self.not_pruned = f"memo {self.path} not pruned: {exc}"
             return 0
+        except BaseException:  # an interrupt: the memo is left as it was, and unlocked
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
         return gone
 
     def compact(self) -> dict[str, Any]:
@@ -358,11 +375,22 @@ class SQLiteMemo(Memo):
         :meth:`prune` deleted); its bytes before and after, or a note of
         why not (the memo is only ever a saving: nothing fails for it)."""
         before = self._file_bytes()
+        busy = f"memo {self.path} not compacted: another process is reading or writing it (run index compact again)"
         try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(COMPACT_WAIT * 1000)}")
+            # a reader's snapshot keeps the write-ahead log: the copy VACUUM writes there
+            # would stay in it, and the file grow, until the reader is done
+            if self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                return {"note": busy}
             self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:  # a reader came meanwhile
+                return {"note": f"memo {self.path} compacted into its write-ahead log, which a reader holds: "
+                                "the file shrinks once it is done (run index compact again)",
+                        "bytes_before": before, "bytes_after": self._file_bytes()}
         except sqlite3.Error as exc:
-            return {"note": f"memo {self.path} not compacted: {exc}"}
+            return {"note": busy if "locked" in str(exc) else f"memo {self.path} not compacted: {exc}"}
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         return {"bytes_before": before, "bytes_after": self._file_bytes()}
 
     def _file_bytes(self) -> int:
