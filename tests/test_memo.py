@@ -374,17 +374,20 @@ def test_a_report_that_fails_stops_noting_keys_and_prunes_nothing(tmp_path, monk
 
 
 def test_values_another_process_keeps_while_a_report_tracks_survive_its_prune(tmp_path):
-    # a full report (one connection) and the report of an add beside it (another): what the
-    # other keeps after the report began -- new keys, and a key written again, even the one
-    # of the largest id -- is not the report's to prune
+    # a full report (one connection) and others beside it (another): what they keep after the
+    # report began -- a new key, a key written again -- is not the report's to prune, even when
+    # another report's prune had deleted the rows of the largest ids (an id is never used twice)
     salted, path = salt(), str(tmp_path / "m.memo")
     report, beside = SQLiteMemo(path, salted), SQLiteMemo(path, salted)
-    report.put([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    report.put([(b"a", b"1"), (b"b", b"2"), (b"c", b"3"), (b"e", b"5")])  # ids in key order
     report.track()
     report.get([b"a"])
-    beside.put([(b"c", b"3 again"), (b"d", b"4")])
-    assert report.prune() == 1  # b: there before, and not used
-    assert report.get([b"a", b"b", b"c", b"d"]) == {b"a": b"1", b"c": b"3 again", b"d": b"4"}
+    beside.track()
+    beside.get([b"a", b"b", b"c"])
+    assert beside.prune() == 1  # e, the largest id
+    beside.put([(b"b", b"2 again"), (b"d", b"4")])
+    assert report.prune() == 1  # c: there before, and not used
+    assert report.get([b"a", b"b", b"c", b"d", b"e"]) == {b"a": b"1", b"b": b"2 again", b"d": b"4"}
     report.close()
     beside.close()
 
