@@ -526,7 +526,7 @@ class SQLiteStore:
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
         return {"file_bytes": page_size * pages, "free_bytes": page_size * free}
 
-    def compact(self) -> dict[str, int]:
+    def compact(self) -> dict[str, Any]:
         """Rewrite the file without its free pages (SQLite's ``VACUUM``), for
         an index migrated from schema version 5, whose postings tables were
         most of the file and leave their pages free once moved to segment
@@ -535,14 +535,17 @@ class SQLiteStore:
         else ``TMPDIR``, else ``/var/tmp`` or ``/tmp``) and copies it back
         through the WAL: free disk for twice the compacted size. The file
         and the WAL after it are as before if it fails (a full disk, a
-        kill). Returns the file's bytes before and after."""
+        kill). Returns the file's bytes before and after, and a ``note``
+        when a reader was reading all along: the compacted copy then waits
+        in the WAL (``PATH-wal``, as large as the index) until the reader is
+        done, and the file shrinks at a later checkpoint."""
         if self._lock is None:
             raise StoreError(f"{self.path} was opened read-only: compacting it needs the writer's lock")
         self._wait_for_checkpoint()
         before = self.space()
         try:
             self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except sqlite3.OperationalError as exc:
             needed = (before["file_bytes"] - before["free_bytes"]) / 2**20
             raise StoreError(
@@ -550,7 +553,11 @@ class SQLiteStore:
                 f"index ({needed:,.1f} MB) in its temporary folder and as much again beside the index; free "
                 "some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
         after = self.space()
-        return {"bytes_before": before["file_bytes"], "bytes_after": after["file_bytes"]}
+        out: dict[str, Any] = {"bytes_before": before["file_bytes"], "bytes_after": after["file_bytes"]}
+        if busy:
+            out["note"] = (f"a reader of {self.path} kept reading: the compacted copy waits in {self.path}-wal "
+                           "until it is done, and the file shrinks at a later checkpoint")
+        return out
 
     def _counts(self) -> dict[str, int]:
         meta = self.get_meta()
