@@ -471,6 +471,12 @@ def test_stats_and_compact_leave_a_memo_of_other_code_as_it_is(tmp_path):
         assert stats["entries"] == 1 and "other code" in stats["note"]
         assert "bytes_after" in index.compact()["memo"]
     assert SQLiteMemo(db + ".memo", b"another salt").get([b"k" * 16]) == {b"k" * 16: b"[]"}
+    for path in Path(db).parent.glob(Path(db).name + ".memo*"):
+        path.unlink()
+    Path(db + ".memo").write_bytes(b"")  # an empty file: index stats reads it as it is, writing nothing
+    with Index.open(db, writer=False) as index:
+        assert index.stats()["memo"]["entries"] == 0
+    assert Path(db + ".memo").stat().st_size == 0
 
 
 def test_memo_notes_are_of_the_last_report_not_of_an_earlier_one(tmp_path, monkeypatch):

@@ -236,6 +236,11 @@ class SQLiteMemo(Memo):
         self.not_pruned: str | None = None
         self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         try:
+            if not writer:  # read as it is: a file without a memo's tables (empty, say) is left so
+                tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not {"memo", "meta"} <= tables:
+                    self.stale = True
+                    return
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             # ids only grow (AUTOINCREMENT), so a value written after a report began tracking is
