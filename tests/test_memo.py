@@ -473,10 +473,16 @@ def test_stats_and_compact_leave_a_memo_of_other_code_as_it_is(tmp_path):
     assert SQLiteMemo(db + ".memo", b"another salt").get([b"k" * 16]) == {b"k" * 16: b"[]"}
     for path in Path(db).parent.glob(Path(db).name + ".memo*"):
         path.unlink()
-    Path(db + ".memo").write_bytes(b"")  # an empty file: index stats reads it as it is, writing nothing
-    with Index.open(db, writer=False) as index:
-        assert index.stats()["memo"]["entries"] == 0
+    Path(db + ".memo").write_bytes(b"")  # an empty file: stats and compact read it as it is, writing nothing
+    with Index.open(db) as index:
+        assert index.stats()["memo"] == {**index.stats()["memo"], "entries": 0, "note": "no memo in it yet"}
+        assert "no memo in it" in index.compact()["memo"]["note"]
     assert Path(db + ".memo").stat().st_size == 0
+    Path(db + ".memo").unlink()
+    Path(db + ".memo").symlink_to(tmp_path / "elsewhere.memo")
+    with Index.open(db) as index:
+        assert "symbolic link" in index.compact()["memo"]["note"]
+    assert not (tmp_path / "elsewhere.memo").exists()
 
 
 def test_memo_notes_are_of_the_last_report_not_of_an_earlier_one(tmp_path, monkeypatch):
@@ -505,3 +511,68 @@ def test_memo_notes_are_of_the_last_report_not_of_an_earlier_one(tmp_path, monke
         added = index.add(str(ROOT / "data"))  # nothing new; the report of an add prunes nothing
         index.delta(added)
         assert index.memo_note is None
+
+
+def test_ids_go_on_across_an_emptied_memo_and_an_earlier_table_is_made_anew(tmp_path):
+    # ids only grow, even when a memo of another salt is emptied meanwhile (a report that
+    # began tracking before prunes by them); a table of earlier code (ids without
+    # AUTOINCREMENT) is made anew when emptied, its ids going on from its largest
+    path = str(tmp_path / "m.memo")
+    report = SQLiteMemo(path, b"X")
+    report.put([(bytes([i]), b"v") for i in range(10)])
+    report.track()
+    report.get([b"\0"])
+    SQLiteMemo(path, b"Y").close()  # other code or registries: emptied
+    beside = SQLiteMemo(path, b"X")  # this code again: emptied again
+    beside.put([(b"new", b"kept")])
+    report.prune()
+    assert beside.get([b"new"]) == {b"new": b"kept"}
+    report.close()
+    beside.close()
+    old = str(tmp_path / "old.memo")
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE memo (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, value BLOB NOT NULL)")
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB)")
+    db.executemany("INSERT INTO memo (key, value) VALUES (?, ?)", [(bytes([i]), b"v") for i in range(5)])
+    db.execute("INSERT INTO meta VALUES ('salt', ?)", (b"earlier code",))
+    db.commit()
+    db.close()
+    memo = SQLiteMemo(old, salt())
+    made = memo._db.execute("SELECT sql FROM sqlite_master WHERE name = 'memo'").fetchone()[0]
+    memo.put([(b"a", b"1")])
+    assert "AUTOINCREMENT" in made and memo._db.execute("SELECT id FROM memo").fetchall() == [(6,)]
+    memo.close()
+
+
+class _ReaderAtVacuum:
+    """A memo's connection beside which a reader takes a snapshot just before VACUUM."""
+
+    def __init__(self, db, path):
+        self.db, self.path, self.reader = db, path, None
+
+    def execute(self, sql, *args):
+        if sql == "VACUUM":
+            self.reader = sqlite3.connect(self.path, isolation_level=None)
+            self.reader.execute("BEGIN")
+            self.reader.execute("SELECT count(*) FROM memo").fetchone()
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_compact_says_when_a_reader_came_while_it_ran(tmp_path):
+    path = str(tmp_path / "m.memo")
+    memo = SQLiteMemo(path, salt())
+    memo.put([(bytes([i]) * 16, b"x" * 100) for i in range(200)])
+    real = memo._db
+    memo._db = wrapped = _ReaderAtVacuum(real, path)
+    try:
+        out = memo.compact()
+    finally:
+        memo._db = real
+        wrapped.reader.execute("ROLLBACK")
+        wrapped.reader.close()
+    assert "a reader holds" in out["note"] and "bytes_after" in out
+    assert memo.stats()["entries"] == 200
+    memo.close()

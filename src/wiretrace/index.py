@@ -524,7 +524,8 @@ class Index:
                 f"{self.store.uri} keeps no memo (a SQLite index does)")}
         found = self._with_memo_file(
             lambda memo: {**memo.stats(), **({"note": "written with other code or registries: emptied by the next "
-                                                      "report"} if getattr(memo, "stale", False) else {})},
+                                                      "report"} if getattr(memo, "stale", False)
+                                             and getattr(memo, "has_tables", True) else {})},
             lambda why: {"entries": 0, "bytes": 0, "note": why})
         return found if found is not None else {"entries": 0, "bytes": 0, "note": self.memo_note or "no memo yet"}
 

@@ -69,8 +69,9 @@ BUSY_TIMEOUT = 30.0
 # by the (random) keys, whose pages split all over for each insert
 _MEMO_TABLE = ("CREATE TABLE memo (id INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL UNIQUE, "
                "value BLOB NOT NULL)")
-#: Seconds ``index compact`` waits for other processes' use of the memo before it
-#: leaves the memo as it is (with a note): it holds the index's writer lock meanwhile.
+#: Seconds ``index compact`` waits for other processes' use of the memo, at each of
+#: its three steps (a checkpoint, VACUUM, a checkpoint), before it leaves the memo as it
+#: is with a note: it holds the index's writer lock meanwhile.
 COMPACT_WAIT = 2.0
 #: A lookup of at least this share of a memo's entries reads all of it in one
 #: pass: for 100,000 keys of a 100,000-entry memo, 0.10 s against 0.25 s for
@@ -230,6 +231,7 @@ class SQLiteMemo(Memo):
         self._count: int | None = None
         self._tracking = False  # keys asked for and kept go to the table temp.used (Memo.track)
         self._tracked_below = 0  # rows whose id is at most this were there when tracking began
+        self.has_tables = True  # False: a file opened only to read that holds no memo (an empty file)
         #: why the memo stopped being used in this process (a read or a write failed), if it did
         self.failed: str | None = None
         #: why the last prune deleted nothing (the memo was used all the same), if it failed
@@ -239,7 +241,7 @@ class SQLiteMemo(Memo):
             if not writer:  # read as it is: a file without a memo's tables (empty, say) is left so
                 tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if not {"memo", "meta"} <= tables:
-                    self.stale = True
+                    self.stale, self.has_tables = True, False
                     return
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -251,14 +253,29 @@ class SQLiteMemo(Memo):
             self.stale = row is not None and row[0] != salted
             if (row is None or self.stale) and writer:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("DROP TABLE memo")  # emptied, and made as this code makes it
-                self._db.execute(_MEMO_TABLE)
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salted,))
+                row = self._db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()  # as of now
+                if row is None or row[0] != salted:
+                    self._emptied()
+                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salted,))
                 self._db.execute("COMMIT")
                 self.stale = False
         except sqlite3.DatabaseError:
             self._db.close()
             raise
+
+    def _emptied(self) -> None:
+        """Empty the memo (in the caller's transaction) for a new salt, its
+        table made as this code makes it, and its ids going on from the
+        largest ever given: a report of this salt that began tracking before
+        (another process's) prunes by them."""
+        made = self._db.execute("SELECT sql FROM sqlite_master WHERE name = 'memo'").fetchone()[0]
+        if "AUTOINCREMENT" in made.upper():
+            self._db.execute("DELETE FROM memo")  # its sequence stays
+            return
+        largest = self._db.execute("SELECT coalesce(max(id), 0) FROM memo").fetchone()[0]
+        self._db.execute("DROP TABLE memo")  # made by earlier code: ids could be given twice
+        self._db.execute(_MEMO_TABLE)
+        self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('memo', ?)", (largest,))
 
     def _off(self, exc: BaseException) -> None:
         """A read or write failed (a damaged file, one this user cannot
@@ -380,6 +397,8 @@ class SQLiteMemo(Memo):
         :meth:`prune` deleted); its bytes before and after, or a note of
         why not (the memo is only ever a saving: nothing fails for it)."""
         before = self._file_bytes()
+        if not self.has_tables:
+            return {"note": f"memo {self.path} not compacted: no memo in it yet"}
         busy = f"memo {self.path} not compacted: another process is reading or writing it (run index compact again)"
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(COMPACT_WAIT * 1000)}")
@@ -402,6 +421,9 @@ class SQLiteMemo(Memo):
         return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
 
     def stats(self) -> dict[str, Any]:
+        if not self.has_tables:
+            return {"path": self.path, "entries": 0, "bytes": 0, "file_bytes": self._file_bytes(),
+                    "note": "no memo in it yet"}
         try:
             entries, size = self._db.execute("SELECT count(*), coalesce(sum(length(value)), 0) FROM memo").fetchone()
         except sqlite3.Error as exc:

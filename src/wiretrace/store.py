@@ -89,6 +89,12 @@ CHECKPOINT_BEHIND_BYTES = 4 << 20
 INLINE_CHECKPOINT_PAGES = 65536
 #: How long closing the index waits for a running checkpoint process.
 CHECKPOINT_WAIT_SECONDS = 60.0
+#: How long a connection waits for another's lock (a second writer's commit, a reader).
+BUSY_SECONDS = 30.0
+#: How long ``compact``'s last checkpoint waits for readers of the old file once the
+#: compacted copy is committed (it holds the writer's lock; a reader that stays keeps the
+#: copy in the WAL, and compact says so).
+COMPACT_CHECKPOINT_WAIT = 2.0
 _CHECKPOINT = ("import sqlite3, sys\n"
                "db = sqlite3.connect(sys.argv[1], timeout=30.0)\n"
                "db.execute('PRAGMA wal_checkpoint(PASSIVE)').fetchall()\n"
@@ -293,7 +299,7 @@ class SQLiteStore:
             self._lock.flush()
         self._segments: Segments | None = None
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
@@ -545,16 +551,22 @@ class SQLiteStore:
         before = self.space()
         try:
             self._db.execute("VACUUM")
-            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            # the copy is committed: a reader holding an older snapshot is not waited for long
+            self._db.execute(f"PRAGMA busy_timeout = {int(COMPACT_CHECKPOINT_WAIT * 1000)}")
+            try:
+                busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
         except sqlite3.OperationalError as exc:
             needed = (before["file_bytes"] - before["free_bytes"]) / 2**20
             raise StoreError(
                 f"cannot compact {self.path} ({exc}): SQLite needs free disk for a copy of the compacted "
                 f"index ({needed:,.1f} MB) in its temporary folder and as much again beside the index; free "
                 "some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
-        after = self.space()
-        out: dict[str, Any] = {"bytes_before": before["file_bytes"], "bytes_after": after["file_bytes"]}
-        if busy:
+        out: dict[str, Any] = {"bytes_before": before["file_bytes"], "bytes_after": self.space()["file_bytes"]}
+        if busy:  # the file on disk as it is, and its log
+            out["bytes_after"] = os.path.getsize(self.path)
+            out["wal_bytes"] = os.path.getsize(f"{self.path}-wal")
             out["note"] = (f"a reader of {self.path} kept reading: the compacted copy waits in {self.path}-wal "
                            "until it is done, and the file shrinks at a later checkpoint")
         return out
