@@ -404,19 +404,24 @@ def test_tracking_starts_afresh_after_a_report_that_failed(tmp_path):
         memo.close()
 
 
-class _Interrupted:
-    """A memo's connection that is interrupted (^C) as the prune commits."""
+class _Beside:
+    """A memo's connection that runs ``before(sql)`` before each statement:
+    what another process, or a ^C, does at that moment."""
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, db, before):
+        self.db, self.before = db, before
 
     def execute(self, sql, *args):
-        if sql == "COMMIT":
-            raise KeyboardInterrupt
+        self.before(sql)
         return self.db.execute(sql, *args)
 
     def __getattr__(self, name):
         return getattr(self.db, name)
+
+
+def _interrupt_at_commit(sql):
+    if sql == "COMMIT":
+        raise KeyboardInterrupt
 
 
 def test_an_interrupted_prune_leaves_the_memo_as_it_was_and_unlocked(tmp_path):
@@ -425,7 +430,7 @@ def test_an_interrupted_prune_leaves_the_memo_as_it_was_and_unlocked(tmp_path):
     memo.put([(b"a", b"1"), (b"b", b"2")])
     memo.track()
     memo.get([b"a"])
-    real, memo._db = memo._db, _Interrupted(memo._db)
+    real, memo._db = memo._db, _Beside(memo._db, _interrupt_at_commit)
     with pytest.raises(KeyboardInterrupt):
         memo.prune()
     memo._db = real
@@ -544,35 +549,26 @@ def test_ids_go_on_across_an_emptied_memo_and_an_earlier_table_is_made_anew(tmp_
     memo.close()
 
 
-class _ReaderAtVacuum:
-    """A memo's connection beside which a reader takes a snapshot just before VACUUM."""
-
-    def __init__(self, db, path):
-        self.db, self.path, self.reader = db, path, None
-
-    def execute(self, sql, *args):
-        if sql == "VACUUM":
-            self.reader = sqlite3.connect(self.path, isolation_level=None)
-            self.reader.execute("BEGIN")
-            self.reader.execute("SELECT count(*) FROM memo").fetchone()
-        return self.db.execute(sql, *args)
-
-    def __getattr__(self, name):
-        return getattr(self.db, name)
-
-
 def test_compact_says_when_a_reader_came_while_it_ran(tmp_path):
     path = str(tmp_path / "m.memo")
     memo = SQLiteMemo(path, salt())
     memo.put([(bytes([i]) * 16, b"x" * 100) for i in range(200)])
-    real = memo._db
-    memo._db = wrapped = _ReaderAtVacuum(real, path)
+    readers = []
+
+    def reader_comes(sql):  # a snapshot taken just before VACUUM
+        if sql == "VACUUM":
+            readers.append(sqlite3.connect(path, isolation_level=None))
+            readers[-1].execute("BEGIN")
+            readers[-1].execute("SELECT count(*) FROM memo").fetchone()
+
+    real, memo._db = memo._db, _Beside(memo._db, reader_comes)
     try:
         out = memo.compact()
     finally:
         memo._db = real
-        wrapped.reader.execute("ROLLBACK")
-        wrapped.reader.close()
+        for reader in readers:
+            reader.execute("ROLLBACK")
+            reader.close()
     assert "a reader holds" in out["note"] and "bytes_after" in out
     assert memo.stats()["entries"] == 200
     memo.close()
