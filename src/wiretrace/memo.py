@@ -66,7 +66,9 @@ _SALT: dict[str, bytes] = {}
 #: (the report goes on without it).
 BUSY_TIMEOUT = 30.0
 # values in id order, a small index of keys: three times faster to fill than a table keyed
-# by the (random) keys, whose pages split all over for each insert
+# by the (random) keys, whose pages split all over for each insert; ids that only grow
+# (AUTOINCREMENT, Memo.prune) cost 0.57 against 0.48 s to keep 150,000 values (ad hoc, medians
+# of six runs each way, interleaved)
 _MEMO_TABLE = ("CREATE TABLE memo (id INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL UNIQUE, "
                "value BLOB NOT NULL)")
 #: Seconds ``index compact`` waits for other processes' use of the memo, at each of
