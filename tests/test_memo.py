@@ -6,6 +6,7 @@ Texts are invented here (conftest.story), the demo corpus, or the simulation."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -332,22 +333,29 @@ def test_an_index_memo_is_pruned_by_its_full_reports_only_and_compacted_with_it(
     assert reports[0] == reports[1]
 
 
+@contextlib.contextmanager
+def _writer_holding(path: str):
+    """Another process's write transaction on the memo at ``path``, held meanwhile."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def test_a_prune_another_writer_blocks_leaves_the_memo_in_use_and_says_so(tmp_path, monkeypatch):
     from wiretrace import memo as memos
 
     db, clean = _demo_index(tmp_path)
     monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
-    holder = sqlite3.connect(db + ".memo", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go: every value is there, only the prune writes
-    try:
+    with _writer_holding(db + ".memo"):  # every value is there, only the prune writes
         with Index.open(db, writer=False) as index:
             warm = index.report()
             assert "not pruned" in index.memo_note and index.memo_pruned == 0
             assert not index.memo.stale and index.memo.failed is None  # the report used it
             assert _hits(warm, "provenance") == len(warm.clusters)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     _same(warm, clean)
 
 
@@ -496,23 +504,13 @@ def test_memo_notes_are_of_the_last_report_not_of_an_earlier_one(tmp_path, monke
     db, _ = _demo_index(tmp_path)
     monkeypatch.setattr(memos, "BUSY_TIMEOUT", 0.2)
     with Index.open(db) as index:
-        holder = sqlite3.connect(db + ".memo", isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with _writer_holding(db + ".memo"):
             index.report()
             assert "not pruned" in index.memo_note
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         index.report()
         assert index.memo_note is None
-        holder = sqlite3.connect(db + ".memo", isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with _writer_holding(db + ".memo"):
             index.report()
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         added = index.add(str(ROOT / "data"))  # nothing new; the report of an add prunes nothing
         index.delta(added)
         assert index.memo_note is None

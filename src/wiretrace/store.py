@@ -563,13 +563,12 @@ class SQLiteStore:
                 f"cannot compact {self.path} ({exc}): SQLite needs free disk for a copy of the compacted "
                 f"index ({needed:,.1f} MB) in its temporary folder and as much again beside the index; free "
                 "some, or set SQLITE_TMPDIR to a folder on a larger disk") from None
-        out: dict[str, Any] = {"bytes_before": before["file_bytes"], "bytes_after": self.space()["file_bytes"]}
-        if busy:  # the file on disk as it is, and its log
-            out["bytes_after"] = os.path.getsize(self.path)
-            out["wal_bytes"] = os.path.getsize(f"{self.path}-wal")
-            out["note"] = (f"a reader of {self.path} kept reading: the compacted copy waits in {self.path}-wal "
-                           "until it is done, and the file shrinks at a later checkpoint")
-        return out
+        if not busy:
+            return {"bytes_before": before["file_bytes"], "bytes_after": self.space()["file_bytes"]}
+        return {"bytes_before": before["file_bytes"], "bytes_after": os.path.getsize(self.path),  # on disk as it is
+                "wal_bytes": os.path.getsize(f"{self.path}-wal"),
+                "note": f"a reader of {self.path} kept reading: the compacted copy waits in {self.path}-wal until it "
+                        "is done, and the file shrinks at a later checkpoint"}
 
     def _counts(self) -> dict[str, int]:
         meta = self.get_meta()
