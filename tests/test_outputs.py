@@ -11,10 +11,12 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wiretrace import scan
 from wiretrace.cli import EXIT_LOCKED, EXIT_USAGE, EXIT_WRITE, main
-from wiretrace.outputs import LOCK_NAME, OutputError, OutputFolder, OutputLocked, atomic_write
+from wiretrace.outputs import LOCK_NAME, OutputError, OutputFolder, OutputLocked, atomic_write, scalar_text, utf8
 
 from conftest import story
 
@@ -411,3 +413,17 @@ def test_atomic_write_of_pieces_writes_them_all_or_leaves_the_old_file(tmp_path)
         atomic_write(target, unreadable())
     assert target.read_text() == "<p>new</p>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+# Lone surrogates (a "\ud800" escape in a JSON input), pairs of them, and every
+# other kind of character, in runs: what the outputs' one-pass encoder must
+# turn into the bytes of the plain rule.
+_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+_ANY_TEXT = st.lists(st.one_of(st.text(), st.text(_SURROGATES, min_size=1, max_size=3)), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TEXT)
+def test_utf8_is_the_scalar_text_rule_encoded(text):
+    assert utf8(text) == scalar_text(text).encode("utf-8")
+    assert utf8(text).decode("utf-8") == scalar_text(text)

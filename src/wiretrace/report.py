@@ -30,7 +30,7 @@ import numpy as np
 from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
-from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text, utf8_pieces
+from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text, utf8, utf8_pieces
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.rows import KEY_OF_ID, Rows, by_id
 from wiretrace.spill import SpilledDocument, set_sizes, stored_text
@@ -216,7 +216,7 @@ class Report:
                         if graph_files is not None and apart:
                             window.submit(None)
                         with batch.open("report.json") as handle:
-                            write_report_json(lambda text: handle.write(scalar_text(text).encode("utf-8")), data)
+                            write_report_json(lambda text: handle.write(utf8(text)), data)
                         with batch.open("pairs.csv") as handle:
                             _write_pairs_csv(handle, self.pairs, self.documents)
                         if html:
