@@ -269,3 +269,69 @@ def test_items_that_name_spilled_rows_are_read_by_the_workers_or_pickled_as_thei
     assert [_read_later(pickle.loads(pickle.dumps(item))) for item in items] == want  # shipped: the values
     held = [Document(id="h", text="held text")]
     assert later(TextsOf(held), 0) == "held text" and later(arrays, 3) is arrays[3]  # nothing spilled: the value
+
+
+def test_forked_workers_write_their_sets_into_the_spill_where_the_main_process_reads_them(tmp_path, monkeypatch):
+    """The fingerprint step's workers write the sets they make into the spill
+    (``SharedEnd``) and send back only where they are: the columns read back
+    what one process makes, free sets that are their whole set share its row,
+    and nothing is written twice."""
+    from wiretrace import fingerprint
+    from wiretrace.fingerprint import fingerprint_all
+
+    texts = [r["text"] for r in _web(7, 300)] + ["", "one", '"a quote alone in a text of its own," he said.']
+    texts[::7] = [story(k, 90) + ' The minister said: "' + story(k + 1, 40) + '" ' + story(k + 2, 60)
+                  for k in range(len(texts[::7]))]  # free sets of their own, not empty
+    plain = fingerprint_all(texts, 5, 64, 1, batch_size=8, workers=1, originals=texts)
+    spill = Spill(str(tmp_path))
+    chunks_written = []
+    add_written = fingerprint._add_written
+    monkeypatch.setattr(fingerprint, "_add_written", lambda *a: chunks_written.append(1) or add_written(*a))
+    forked = fingerprint_all(texts, 5, 64, 1, batch_size=8, workers=2, originals=texts, spill=spill)
+    assert len(chunks_written) == 3  # 303 texts in chunks of 16 batches of 8, each written by a worker
+    assert isinstance(forked.sets, SetColumn) and isinstance(forked.free_sets, SetColumn)
+    assert [s.tolist() for s in forked.sets] == [s.tolist() for s in plain.sets]
+    assert [s.tolist() for s in forked.free_sets] == [s.tolist() for s in plain.free_sets]
+    own = [i for i in range(len(texts)) if plain.free_sets[i] is not plain.sets[i]]
+    assert 40 < len(own) < len(texts) and min(len(plain.free_sets[i]) for i in own[:-1]) > 0  # both kinds are there
+    assert [i for i in range(len(texts)) if not forked.free_sets.shares_row(forked.sets, i)] == own
+    assert np.array_equal(forked.signatures, plain.signatures)
+    assert (forked.words, forked.markers, forked.leftovers) == (plain.words, plain.markers, plain.leftovers)
+    written = 8 * (sum(len(s) for s in plain.sets) + sum(len(plain.free_sets[i]) for i in own))
+    assert spill.bytes_written()["sets"] == written
+    more = spill.sets()
+    more.extend([np.array([3, 1 << 63], dtype=np.uint64)])  # the main process writes after them, not over them
+    assert more[0].tolist() == [3, 1 << 63] and forked.sets[-1].tolist() == plain.sets[-1].tolist()
+
+
+def _write_blobs(end, worker: int) -> list[tuple[int, bytes]]:
+    rng = random.Random(worker)
+    placed = []
+    for k in range(300):
+        blob = bytes([worker]) * rng.randrange(1, 3000) + k.to_bytes(2, "little")
+        placed.append((end.write([blob[:7], blob[7:]]), blob))  # parts land one after the other
+    return placed
+
+
+def test_processes_writing_through_a_shared_end_at_once_each_get_bytes_of_their_own(tmp_path):
+    """Four forked processes reserving and writing at the same time: every
+    blob reads back as written, none overlaps another, the file ends at the
+    last byte written, and the main process's own writes go after them."""
+    import concurrent.futures
+    import multiprocessing
+
+    spill = Spill(str(tmp_path))
+    column = spill.sets()
+    column.extend([np.arange(5, dtype=np.uint64)])  # buffered in the main process when the block opens
+    with spill.shared_sets() as end:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
+            placed = [p for found in pool.map(_write_blobs, [end] * 4, range(4)) for p in found]
+    file = spill._sets
+    spans = sorted((offset, offset + len(blob)) for offset, blob in placed)
+    assert spans[0][0] == 40 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert file.size == spans[-1][1] == 40 + sum(len(blob) for _, blob in placed)
+    assert all(file.read(offset, len(blob)) == blob for offset, blob in placed)
+    column.extend([np.array([7], dtype=np.uint64)])
+    assert column[0].tolist() == list(range(5)) and column[1].tolist() == [7]
+    assert file.read(spans[-1][1], 8) == np.array([7], dtype="<u8").tobytes()

@@ -14,6 +14,7 @@ included, bit for bit as without them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -157,11 +158,58 @@ def _both_stages(
 def _chunk(span: tuple[int, int], shared: tuple) -> tuple:
     """Worker: fingerprint texts[span] and return them packed for cheap
     pickling. ``shared`` (the texts and the run's settings) is inherited
-    from the main process, so only the span crosses the process boundary."""
-    all_texts, all_originals, batch_size, args = shared
+    from the main process, so only the span crosses the process boundary.
+    With a spill's :class:`~wiretrace.spill.SharedEnd` in it, the worker
+    writes the sets to the spill and returns where they are (:func:`_written`)."""
+    all_texts, all_originals, batch_size, args, end = shared
     texts = all_texts[span[0] : span[1]]
     originals = all_originals[span[0] : span[1]] if all_originals is not None else None
-    return _pack(texts, originals, batch_size, args)
+    packed = _pack(texts, originals, batch_size, args)
+    return _written(packed, end) if end is not None else packed
+
+
+def _written(packed: tuple, end: Any) -> tuple:
+    """``packed`` with its sets written through ``end`` (a
+    :class:`~wiretrace.spill.SharedEnd`): the sets one after the other,
+    then the free sets that differ from their set; in the sets' place, the
+    offset of the first, and in the free sets' place their rows and sizes."""
+    flat, sizes, words, signatures, seconds, markers, own_free, leftovers = packed
+    rows = np.fromiter((i for i, _ in own_free), dtype=np.int64, count=len(own_free))
+    free_sizes = np.fromiter((len(f) for _, f in own_free), dtype=np.int64, count=len(own_free))
+    base = end.write([np.ascontiguousarray(values, dtype=_SET_DTYPE) for values in [flat] + [f for _, f in own_free]])
+    return _WRITTEN, base, sizes, words, signatures, seconds, markers, (rows, free_sizes), leftovers
+
+
+_WRITTEN = "written"  # the first item of a packed chunk whose sets are in the spill (_written)
+_SET_DTYPE = np.dtype("<u8")  # as the spill stores sets (wiretrace.spill)
+
+
+def _is_written(packed: tuple) -> bool:
+    return isinstance(packed[0], str) and packed[0] == _WRITTEN
+
+
+def _add_written(packed: tuple, sets: Any, free_sets: Any) -> Fingerprints:
+    """Rows of ``sets`` and ``free_sets`` (spilled columns) for a chunk
+    :func:`_written` wrote; its other fingerprints as they came."""
+    _, base, sizes, words, signatures, seconds, markers, (rows, free_sizes), leftovers = packed
+    starts = base + 8 * (np.cumsum(sizes) - sizes)
+    sets.add_rows(starts, 8 * sizes)
+    free_starts, free_lengths = starts.copy(), 8 * sizes
+    free_base = base + 8 * int(sizes.sum())
+    free_starts[rows] = free_base + 8 * (np.cumsum(free_sizes) - free_sizes)
+    free_lengths[rows] = 8 * free_sizes
+    free_sets.add_rows(free_starts, free_lengths)
+    return Fingerprints(_Count(len(sizes)), words, signatures, seconds, markers, [], leftovers)
+
+
+class _Count:
+    """A length without rows: what collect needs of a written chunk's sets."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
 
 
 def _shipped_chunk(task: tuple, shared: tuple) -> tuple:
@@ -246,13 +294,18 @@ def fingerprint_all(
     leftovers: list[list[dict[str, Any]]] = []
     args = (shingle_size, num_perm, seed)
 
-    def collect(fp: Fingerprints) -> None:
-        signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
-        sets.extend(fp.sets)
-        if spill is not None:
-            free_sets.extend_aliased(fp.free_sets, fp.sets, sets)
+    def collect(fp: Fingerprints | tuple) -> None:
+        if isinstance(fp, tuple):  # a chunk a worker wrote to the spill
+            at = len(sets)
+            fp = _add_written(fp, sets, free_sets)
+            signatures[at : at + len(fp.sets)] = fp.signatures
         else:
-            free_sets.extend(fp.free_sets)
+            signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
+            sets.extend(fp.sets)
+            if spill is not None:
+                free_sets.extend_aliased(fp.free_sets, fp.sets, sets)
+            else:
+                free_sets.extend(fp.free_sets)
         words.extend(fp.words)
         markers.extend(fp.markers)
         leftovers.extend(fp.leftovers)
@@ -274,17 +327,19 @@ def fingerprint_all(
         # forked workers inherit the texts and get bounds; a remote one's tasks
         # carry their texts (else each task would fetch the whole corpus)
         ship = getattr(executor, "remote", False)
-        job, shared = ((_shipped_chunk, (batch_size, args, len(texts))) if ship
-                       else (_chunk, (texts, originals, batch_size, args)))
-        with executor.window(job, shared) as window:
-            for start in range(0, len(texts), chunk):
-                end = min(start + chunk, len(texts))
-                task = ((list(texts[start:end]), list(originals[start:end]) if originals is not None else None)
-                        if ship else (start, end))
-                for packed in window.submit(task):
-                    collect(_unpack(packed))
-            for packed in window.drain():
-                collect(_unpack(packed))
+        # forked workers write the sets they make into the spill themselves (SharedEnd)
+        with (spill.shared_sets() if spill is not None and not ship else contextlib.nullcontext()) as shared_end:
+            job, shared = ((_shipped_chunk, (batch_size, args, len(texts))) if ship
+                           else (_chunk, (texts, originals, batch_size, args, shared_end)))
+            with executor.window(job, shared) as window:
+                for start in range(0, len(texts), chunk):
+                    end = min(start + chunk, len(texts))
+                    task = ((list(texts[start:end]), list(originals[start:end]) if originals is not None else None)
+                            if ship else (start, end))
+                    for packed in window.submit(task):
+                        collect(packed if _is_written(packed) else _unpack(packed))
+                for packed in window.drain():
+                    collect(packed if _is_written(packed) else _unpack(packed))
     if spill is not None:
         spill.flush()
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)

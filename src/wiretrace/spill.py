@@ -33,6 +33,7 @@ import os
 import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
@@ -79,15 +80,7 @@ class _File:
     def flush(self) -> None:
         if self._pending:
             blob = b"".join(self._pending)
-            written = 0
-            while written < len(blob):
-                try:
-                    written += os.pwrite(self.fd, memoryview(blob)[written:], self._flushed + written)
-                except OSError as exc:
-                    raise SpillError(
-                        f"cannot write the scan's spill files in {self.directory} ({exc.strerror}): free space "
-                        "there, set run.spill_dir to another folder, or run.spill_documents = 0 to hold the "
-                        "corpus in memory; no output was changed") from None
+            _pwrite_all(self.fd, blob, self._flushed, self.directory)
             self._flushed += len(blob)
             self._pending, self._pending_bytes = [], 0
 
@@ -115,6 +108,75 @@ class _File:
             pass
 
 
+def _pwrite_all(fd: int, data: bytes | memoryview, offset: int, directory: str) -> None:
+    written = 0
+    while written < len(data):
+        try:
+            written += os.pwrite(fd, memoryview(data)[written:], offset + written)
+        except OSError as exc:
+            raise _cannot_write(directory, exc) from None
+
+
+def _cannot_write(directory: str, exc: OSError) -> SpillError:
+    return SpillError(
+        f"cannot write the scan's spill files in {directory} ({exc.strerror}): free space "
+        "there, set run.spill_dir to another folder, or run.spill_documents = 0 to hold the "
+        "corpus in memory; no output was changed")
+
+
+class SharedEnd:
+    """Appends to a spill file from the processes forked while it is open.
+
+    Each :meth:`write` reserves its bytes at the file's end and writes them
+    there with ``pwrite``; it returns the offset, which the process that owns
+    the file makes rows of (:meth:`_Column.add_rows`). The file's size is the
+    end: a writer takes a POSIX record lock on the file (one process at a
+    time, and none is left behind by a killed one), reads the size and
+    extends the file past its bytes, and writes them after letting go. Forked
+    workers write what they made where it lies, and only its place crosses
+    back to the main process: a 1M-document scan's shingle sets were ~3.5 GB
+    sent through pipes to the main process and written by it, which the
+    fingerprint step waited on (:func:`wiretrace.fingerprint.fingerprint_all`).
+    Made by :meth:`Spill.shared_sets`; nothing else writes to the file
+    meanwhile, and no process writes through it twice at once (a lock of
+    this kind excludes processes, not threads).
+    """
+
+    def __init__(self, file: _File) -> None:
+        file.flush()
+        self.fd, self.directory = file.fd, file.directory
+
+    def write(self, parts: Sequence[bytes | memoryview | np.ndarray]) -> int:
+        """Write ``parts`` one after the other at the file's end, reserved
+        for them; the offset of the first."""
+        import fcntl
+
+        views = [memoryview(part).cast("B") for part in parts]
+        fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, _LOCK_BYTE)
+        try:
+            offset = os.fstat(self.fd).st_size
+            try:
+                os.ftruncate(self.fd, offset + sum(view.nbytes for view in views))
+            except OSError as exc:
+                raise _cannot_write(self.directory, exc) from None
+        finally:
+            fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, _LOCK_BYTE)
+        at = offset
+        for view in views:
+            _pwrite_all(self.fd, view, at, self.directory)
+            at += view.nbytes
+        return offset
+
+    @property
+    def end(self) -> int:
+        return os.fstat(self.fd).st_size
+
+
+# The byte a SharedEnd's writers lock: far past any spill's end (a lock may lie past
+# the end of a file; the bytes themselves are never written).
+_LOCK_BYTE = 1 << 62
+
+
 class _Column:
     """Rows (offset, length) into one :class:`_File`."""
 
@@ -131,6 +193,12 @@ class _Column:
     def _add(self, offset: int, length: int) -> None:
         self._offsets.append(offset)
         self._lengths.append(length)
+
+    def add_rows(self, offsets: np.ndarray, lengths: np.ndarray) -> None:
+        """Append rows at these byte offsets and lengths, written already
+        (by a :class:`SharedEnd`)."""
+        self._offsets.frombytes(np.ascontiguousarray(offsets, dtype=np.int64).tobytes())
+        self._lengths.frombytes(np.ascontiguousarray(lengths, dtype=np.int64).tobytes())
 
     def add_row_of(self, other: _Column, row: int) -> None:
         """Append ``other``'s row ``row`` (same file) without writing it again."""
@@ -380,6 +448,16 @@ class Spill:
 
     def sets(self) -> SetColumn:
         return SetColumn(self._sets)
+
+    @contextmanager
+    def shared_sets(self) -> Iterator[SharedEnd]:
+        """A :class:`SharedEnd` of the sets' file, for workers forked inside
+        the block; the file's end is where they left it after."""
+        end = SharedEnd(self._sets)
+        try:
+            yield end
+        finally:
+            self._sets.size = self._sets._flushed = end.end
 
     def flush(self) -> None:
         """Write what is buffered (before workers fork, so they need not)."""
