@@ -2,6 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/bench_interleaved.py --base REV [--docs N] [--runs R] [--json OUT]
+        [--spill-documents N] [--write]
 
 Checks REV out in a temporary git worktree, writes the deterministic synthetic corpus of
 ``bench_throughput.py`` once as JSONL, then runs ``scan()`` on it R times for each tree,
@@ -9,6 +10,12 @@ alternating base and this checkout, each run in a fresh process with that tree's
 on ``PYTHONPATH`` (same interpreter, same installed dependencies). Prints every run, the
 median of each tree, the ratio of each interleaved pair (this / base) and the median ratio:
 on a shared machine whose speed drifts, paired ratios are what to quote.
+
+``--spill-documents N`` runs both trees with ``run.spill_documents = N`` (1: every text
+and set spilled, as a 1M scan's are past the default 200,000, at a size that takes a
+minute); ``--write`` also writes every output as the command line does
+(``Report.write(release=True)`` into a temporary folder), timed in ``seconds`` and
+apart as ``write_seconds``.
 """
 
 from __future__ import annotations
@@ -24,18 +31,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 _SCAN = (
-    "import json, sys, time\n"
+    "import json, sys, tempfile, time\n"
     "from wiretrace import scan\n"
+    "options, write = json.loads(sys.argv[2]), sys.argv[3] == 'write'\n"
     "started = time.perf_counter()\n"
-    "report = scan([sys.argv[1]])\n"
-    "seconds = time.perf_counter() - started\n"
-    "print(json.dumps({'seconds': seconds, 'stages': {k: v.get('seconds', 0) for k, v in report.stats['stages'].items()}}))\n"
+    "report = scan([sys.argv[1]], **options)\n"
+    "analysed = time.perf_counter()\n"
+    "if write:\n"
+    "    with tempfile.TemporaryDirectory() as out:\n"
+    "        report.write(out, release=True)\n"
+    "done = time.perf_counter()\n"
+    "print(json.dumps({'seconds': done - started, 'write_seconds': done - analysed,\n"
+    "                  'stages': {k: v.get('seconds', 0) for k, v in report.stats['stages'].items()}}))\n"
 )
 
 
-def _run(src: Path, corpus: Path) -> dict:
+def _run(src: Path, corpus: Path, options: dict, write: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, "-c", _SCAN, str(corpus)], env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", _SCAN, str(corpus), json.dumps(options), "write" if write else "-"],
+                          env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -46,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=6, help="scans per tree")
     parser.add_argument("--seed", type=int, default=20240601, help="corpus generator seed")
     parser.add_argument("--json", type=Path, help="also write every run to this JSON file")
+    parser.add_argument("--spill-documents", type=int, help="run.spill_documents for both trees (module doc)")
+    parser.add_argument("--write", action="store_true", help="also write every output, timed (module doc)")
     args = parser.parse_args(argv)
+    options = {} if args.spill_documents is None else {"spill_documents": args.spill_documents}
 
     sys.path.insert(0, str(ROOT / "src"))
     from wiretrace.evaluation.synthetic import generate_corpus, write_jsonl
@@ -61,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             runs: dict[str, list[dict]] = {"base": [], "this": []}
             for n in range(args.runs):
                 for name, src in (("base", base_tree / "src"), ("this", ROOT / "src")):
-                    runs[name].append(_run(src, corpus))
-                    print(f"run {n + 1} {name}: {runs[name][-1]['seconds']:.2f} s", flush=True)
+                    runs[name].append(_run(src, corpus, options, args.write))
+                    print(f"run {n + 1} {name}: {runs[name][-1]['seconds']:.2f} s"
+                          + (f" (writing {runs[name][-1]['write_seconds']:.2f} s)" if args.write else ""), flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
 
@@ -78,13 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         b = statistics.median(r["stages"].get(stage, 0) for r in runs["base"])
         t = statistics.median(r["stages"].get(stage, 0) for r in runs["this"])
         print(f"  {stage:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
+    if args.write:
+        b, t = (statistics.median(r["write_seconds"] for r in runs[name]) for name in ("base", "this"))
+        print(f"  {'writing':<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
     if args.json:
         # the commits themselves, not a relative name ("HEAD~2") that means another commit tomorrow
         git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,  # noqa: E731
                                         check=True).stdout.strip()
         this = git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain", "src") else "")
         args.json.write_text(json.dumps({"base": args.base, "base_commit": git("rev-parse", args.base), "this": this,
-                                         "docs": args.docs, "runs": runs, "ratios": ratios}, indent=1) + "\n")
+                                         "docs": args.docs, "options": options, "write": args.write, "runs": runs,
+                                         "ratios": ratios}, indent=1) + "\n")
     return 0
 
 
