@@ -335,3 +335,21 @@ def test_processes_writing_through_a_shared_end_at_once_each_get_bytes_of_their_
     column.extend([np.array([7], dtype=np.uint64)])
     assert column[0].tolist() == list(range(5)) and column[1].tolist() == [7]
     assert file.read(spans[-1][1], 8) == np.array([7], dtype="<u8").tobytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts_strategy, st.data())
+def test_slices_of_spilled_texts_read_in_blocks_are_the_texts(tmp_path, texts, data):
+    """TextsOf's slices read the rows of one column in blocks; documents
+    spilled in two spills, or some held, are read one by one: the same texts."""
+    spills = [Spill(str(tmp_path)), Spill(str(tmp_path))]
+    docs = []
+    for i, text in enumerate(texts):
+        doc = Document(id=str(i), text=text)
+        where = data.draw(st.sampled_from(["first", "first", "second", "held"]))
+        docs.append(doc if where == "held" else spills[where == "second"].keep(doc))
+    order = data.draw(st.permutations(range(len(docs))))  # rows out of the file's order too
+    view = TextsOf([docs[i] for i in order])
+    start, stop = sorted(data.draw(st.lists(st.integers(0, len(docs)), min_size=2, max_size=2)))
+    assert view[start:stop] == [texts[i] for i in order[start:stop]]
+    assert view[:] == [texts[i] for i in order]

@@ -31,6 +31,7 @@ import numpy as np
 import xxhash
 
 from wiretrace.records import Document
+from wiretrace.spill import TextsOf
 
 __all__ = ["ChromeResult", "LineCounts", "count_lines", "has_words", "line_key", "line_keys", "strip_chrome"]
 
@@ -87,7 +88,12 @@ def line_keys(documents: Sequence[Document]) -> list[array]:
     that both counts and strips the same documents makes them once."""
     # Keys only, compact (8 bytes a line): the lines themselves are split again
     # for the few documents that lose some, so the corpus is never held twice.
-    return [_keys(doc.text) for doc in documents]
+    # Texts are read a part at a time: a spilled part is read in blocks (TextsOf).
+    texts = TextsOf(documents)
+    return [_keys(text) for start in range(0, len(texts), _KEYS_PART) for text in texts[start:start + _KEYS_PART]]
+
+
+_KEYS_PART = 4096  # texts read at a time by line_keys (~10 MB of news)
 
 
 def count_lines(documents: Sequence[Document], keys_of: Sequence[Sequence[int]] | None = None) -> LineCounts:
