@@ -355,6 +355,32 @@ def test_a_site_is_a_host_name_with_a_dot():
     assert site_of("https://www.bbc.co.uk/news") == "bbc.co.uk"
 
 
+# URL-like strings: schemes good and bad, hosts with users, ports, brackets,
+# percent signs, case, controls and letters past ASCII, then a path, query or fragment.
+_URLISH = st.builds(
+    lambda scheme, sep, host, rest: scheme + sep + host + rest,
+    st.sampled_from(["http", "HTTPS", "ftp", "a.b", "1x", "h t", "x+y", "", "http:x"]),
+    st.sampled_from(["://", ":/", ":", "//", ":///"]),
+    st.one_of(st.text(st.sampled_from(list("abcXYZ.-09")), max_size=14),
+              st.text(st.sampled_from(list("abcXYZ.-09@:[]% \\\t\x01é")), max_size=14)),
+    st.sampled_from(["", "/", "/a/b", "?q=1", "#f", "/p?x#y", "\\z"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_URLISH, st.text(max_size=30)))
+def test_the_plain_host_of_a_url_is_what_urlsplit_finds(url):
+    """sites._plain_host, the string-method path, against urlsplit: the same
+    host name, or it leaves the URL to urlsplit."""
+    from urllib.parse import urlsplit
+
+    from wiretrace.sites import _UNSURE, _plain_host
+
+    found = _plain_host(url)
+    if found is not _UNSURE:
+        assert found == urlsplit(url).hostname
+
+
 def test_same_publisher_and_name_resolution():
     assert same_publisher("guardian.co.uk", "theguardian.com")
     assert same_publisher("theregister.co.uk", "theregister.com")

@@ -364,6 +364,12 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
             yield Skipped(source, f"cannot read file: {_os_reason(exc)}")
 
 
+#: Bytes read from an input file at a time: a JSON Lines file's lines were read
+#: 8 KB at a time, 1.48 s for the 2.4 GB of 1M synthetic records against 0.51 s
+#: 1 MB at a time (ad hoc, readline over the file in the page cache).
+_READ_BUFFER = 1 << 20
+
+
 def _open(path: Path, compression: str | None) -> IO[bytes]:
     """``path``'s content, decompressed as it is read."""
     if compression == "gzip":
@@ -372,7 +378,7 @@ def _open(path: Path, compression: str | None) -> IO[bytes]:
         return bz2.open(path, "rb")
     if compression == "xz":
         return lzma.open(path, "rb")
-    handle = open(path, "rb")
+    handle = open(path, "rb", buffering=_READ_BUFFER)
     try:
         return _decompressed(handle, compression)
     except BaseException:
