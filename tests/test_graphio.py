@@ -138,3 +138,15 @@ def test_a_lone_surrogate_in_a_title_still_makes_valid_utf8_json_and_xml():
     _assert_same_graph(ours, theirs)
     ours, theirs, _ = _graphml_both(xml_safe_graph(graph))
     _assert_same_graph(ours, theirs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(st.sampled_from(list('ab &<>"\r\n\t\'é')))), st.integers(), st.floats())
+def test_an_attribute_is_escaped_as_the_plain_translation_escapes_it(text, number, real):
+    """graphio._attr's fast path (a search first) against the plain rule, and
+    the characters the search finds are exactly those the rule replaces."""
+    from wiretrace.graphio import _ATTRIBUTE_ESCAPES, _NEEDS_ESCAPE, _attr
+
+    for value in (text, number, real):
+        assert _attr(value) == str(value).translate(_ATTRIBUTE_ESCAPES)
+    assert {c for c in map(chr, range(0x3000)) if _NEEDS_ESCAPE.search(c)} == set(map(chr, _ATTRIBUTE_ESCAPES))
