@@ -23,6 +23,7 @@ the JSON copied (ad hoc; commits fa7c42d..b53af86).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from wiretrace.records import doc_key, key_text
@@ -59,6 +60,9 @@ def _held(value: Any) -> Any:
     return _EMPTY if type(value) is list and not value else value
 
 
+_MARKERS = (SpilledText, _Empty, _KeyOfId)  # the types of what a row holds in a value's place
+
+
 def _value(value: Any) -> Any:
     kind = type(value)
     return value.read() if kind is SpilledText else [] if kind is _Empty else value
@@ -67,11 +71,16 @@ def _value(value: Any) -> Any:
 class Rows(Sequence[dict[str, Any]]):
     """Document rows (module doc)."""
 
-    __slots__ = ("_shapes", "_shape_of", "_rows", "_ids")
+    __slots__ = ("_shapes", "_marked", "_shape_of", "_rows", "_ids")
 
     def __init__(self, rows: Iterable[Mapping[str, Any]] = ()) -> None:
+        # a shape: a key order and which of its values are held as markers (a spilled
+        # text, an empty list, the id's key), so that a row is read back by one dict()
+        # of its values and a look at those few (a call per value was most of what
+        # reading a row cost)
         self._shapes: list[tuple[str, ...]] = []
-        self._shape_of: dict[tuple[str, ...], int] = {}
+        self._marked: list[tuple[str, ...]] = []
+        self._shape_of: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
         self._rows: list[tuple[Any, ...]] = []
         self._ids: dict[str, int] | None = None
         for row in rows:
@@ -80,20 +89,25 @@ class Rows(Sequence[dict[str, Any]]):
     def append(self, row: Mapping[str, Any]) -> None:
         """Add a row (a value may be a :class:`SpilledText`)."""
         keys = tuple(row)
-        shape = self._shape_of.get(keys)
+        values = tuple(map(_held, row.values()))
+        marked = tuple(key for key, value in zip(keys, values) if type(value) in _MARKERS)
+        shape = self._shape_of.get((keys, marked))
         if shape is None:
-            shape = self._shape_of[keys] = len(self._shapes)
+            shape = self._shape_of[(keys, marked)] = len(self._shapes)
             self._shapes.append(keys)
-        self._rows.append((shape, *map(_held, row.values())))
+            self._marked.append(marked)
+        self._rows.append((shape, *values))
         self._ids = None
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def _dict(self, values: tuple[Any, ...]) -> dict[str, Any]:
-        row = {key: _value(value) for key, value in zip(self._shapes[values[0]], values[1:])}
-        if row.get("key") is KEY_OF_ID:
-            row["key"] = key_text(doc_key(row["id"]))
+        shape = values[0]
+        row = dict(zip(self._shapes[shape], islice(values, 1, None)))
+        for key in self._marked[shape]:
+            value = row[key]
+            row[key] = key_text(doc_key(row["id"])) if value is KEY_OF_ID else _value(value)
         return row
 
     def __getitem__(self, i):
