@@ -487,3 +487,15 @@ def test_the_index_written_in_pieces_is_jinjas_tojson(data, rows):
     from wiretrace.html import json_pieces
 
     assert "".join(json_pieces(data, rows)) == htmlsafe_json_dumps(data, sort_keys=True)
+
+
+def test_the_clustered_rows_are_the_rows_that_name_a_cluster(demo_report):
+    """The overview and the site tables read the clustered documents through
+    the clusters' members: the same rows as a look at every row finds."""
+    from wiretrace.html import _Model
+
+    for report in (demo_report._data(), scan([DEMO], spill_documents=1)._data()):  # rows held, and Rows of a spill
+        model = _Model(report, HtmlOptions())
+        found = [doc["id"] for doc in model.clustered()]
+        assert sorted(found) == sorted(d["id"] for d in report["documents"] if d.get("cluster"))
+        assert len(found) == len(set(found)) > 0

@@ -709,10 +709,22 @@ class _Model:
 
     # ---- sites and overview
 
+    def clustered(self) -> Iterator[Mapping[str, Any]]:
+        """The rows of the documents in a cluster (a ``cluster`` given), in
+        no fixed order, found through the clusters' members: a quarter of a
+        1M report's rows, where looking at every row took a few seconds."""
+        seen: set[str] = set()
+        for cluster in self.report["clusters"]:
+            for doc_id in cluster["members"]:
+                doc = self.docs.get(doc_id)
+                if doc is not None and doc.get("cluster") and doc_id not in seen:
+                    seen.add(doc_id)
+                    yield doc
+
     def site_articles(self) -> dict[str, list[dict[str, Any]]]:
         by_site: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for doc in self.docs.values():
-            if doc.get("cluster") and doc.get("site"):
+        for doc in self.clustered():  # each site's rows are sorted below, by date and id
+            if doc.get("site"):
                 attribution = doc.get("attribution") or {}
                 by_site[doc["site"]].append({
                     "id": doc["id"],
@@ -730,7 +742,7 @@ class _Model:
     def overview(self) -> dict[str, Any]:
         report = self.report
         stats = report.get("stats", {})
-        statuses = Counter(self.status(d) for d in self.docs.values() if d.get("cluster"))
+        statuses = Counter(self.status(d) for d in self.clustered())
         copies = sum(statuses[s] for s in ("credited", "uncredited", "miscredited", "unknown"))
         sources: dict[str, dict[str, Any]] = {}
         for cluster in report["clusters"]:
@@ -750,7 +762,7 @@ class _Model:
         for entry in top:
             entry["credited_share"] = _percent(entry["credited"] / entry["copies"]) if entry["copies"] else ""
         documents = stats.get("documents", len(report["documents"]))
-        in_clusters = stats.get("documents_in_clusters", sum(1 for d in self.docs.values() if d.get("cluster")))
+        in_clusters = stats.get("documents_in_clusters", sum(1 for _ in self.clustered()))
         return {
             "documents": documents,
             "inputs": stats.get("inputs_read", documents + len(report.get("skipped", []))),
