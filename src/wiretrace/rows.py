@@ -23,7 +23,7 @@ the JSON copied (ad hoc; commits fa7c42d..b53af86).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import compress, islice
 from typing import Any
 
 from wiretrace.records import doc_key, key_text
@@ -60,7 +60,7 @@ def _held(value: Any) -> Any:
     return _EMPTY if type(value) is list and not value else value
 
 
-_MARKERS = (SpilledText, _Empty, _KeyOfId)  # the types of what a row holds in a value's place
+_MARKERS = frozenset((SpilledText, _Empty, _KeyOfId))  # the types of what a row holds in a value's place
 
 
 def _value(value: Any) -> Any:
@@ -77,7 +77,8 @@ class Rows(Sequence[dict[str, Any]]):
         # a shape: a key order and which of its values are held as markers (a spilled
         # text, an empty list, the id's key), so that a row is read back by one dict()
         # of its values and a look at those few (a call per value was most of what
-        # reading a row cost)
+        # reading a row cost): 200,000 rows of 18 values made and read in 0.60 + 0.54 s
+        # against 0.36 + 0.90 s (best of five, ad hoc); report.json reads every row
         self._shapes: list[tuple[str, ...]] = []
         self._marked: list[tuple[str, ...]] = []
         self._shape_of: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
@@ -90,7 +91,7 @@ class Rows(Sequence[dict[str, Any]]):
         """Add a row (a value may be a :class:`SpilledText`)."""
         keys = tuple(row)
         values = tuple(map(_held, row.values()))
-        marked = tuple(key for key, value in zip(keys, values) if type(value) in _MARKERS)
+        marked = tuple(compress(keys, map(_MARKERS.__contains__, map(type, values))))  # no Python call a value
         shape = self._shape_of.get((keys, marked))
         if shape is None:
             shape = self._shape_of[(keys, marked)] = len(self._shapes)
