@@ -353,3 +353,27 @@ def test_slices_of_spilled_texts_read_in_blocks_are_the_texts(tmp_path, texts, d
     start, stop = sorted(data.draw(st.lists(st.integers(0, len(docs)), min_size=2, max_size=2)))
     assert view[start:stop] == [texts[i] for i in order[start:stop]]
     assert view[:] == [texts[i] for i in order]
+
+
+def test_a_shared_end_in_a_process_whose_descriptor_is_another_file_writes_nothing(tmp_path):
+    """A SharedEnd that reaches a process where its descriptor number names
+    another file (a fresh process, not a fork) refuses to write through it."""
+    from wiretrace.errors import SpillError
+
+    spill = Spill(str(tmp_path))
+    with spill.shared_sets() as end:
+        assert end.write([b"ok"]) == 0
+        other = tmp_path / "other"
+        other.write_bytes(b"")
+        fd = os.open(other, os.O_RDWR)
+        try:
+            stranger = pickle.loads(pickle.dumps(end))
+            stranger.fd = fd  # what an unrelated process would have under that number
+            with pytest.raises(SpillError, match="did not inherit"):
+                stranger.write([b"lost"])
+            stranger.fd = 10**6  # not open at all
+            with pytest.raises(SpillError, match="did not inherit"):
+                stranger.write([b"lost"])
+        finally:
+            os.close(fd)
+    assert other.read_bytes() == b"" and spill._sets.size == 2

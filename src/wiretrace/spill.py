@@ -145,12 +145,25 @@ class SharedEnd:
     def __init__(self, file: _File) -> None:
         file.flush()
         self.fd, self.directory = file.fd, file.directory
+        self._identity = _identity(self.fd)
 
     def write(self, parts: Sequence[bytes | memoryview | np.ndarray]) -> int:
         """Write ``parts`` one after the other at the file's end, reserved
-        for them; the offset of the first."""
+        for them; the offset of the first.
+
+        Raises:
+            SpillError: this process's ``fd`` is not the spill file (a
+                process that did not inherit it: nothing is written).
+        """
         import fcntl
 
+        try:
+            same = _identity(self.fd) == self._identity
+        except OSError:
+            same = False
+        if not same:
+            raise SpillError(f"a spill file of {self.directory} is written by a process that did not inherit it "
+                             "(spilled sets are written by forked workers only); nothing was written")
         views = [memoryview(part).cast("B") for part in parts]
         fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, _LOCK_BYTE)
         try:
@@ -170,6 +183,11 @@ class SharedEnd:
     @property
     def end(self) -> int:
         return os.fstat(self.fd).st_size
+
+
+def _identity(fd: int) -> tuple[int, int]:
+    status = os.fstat(fd)
+    return status.st_dev, status.st_ino
 
 
 # The byte a SharedEnd's writers lock: far past any spill's end (a lock may lie past
