@@ -377,3 +377,46 @@ def test_a_shared_end_in_a_process_whose_descriptor_is_another_file_writes_nothi
         finally:
             os.close(fd)
     assert other.read_bytes() == b"" and spill._sets.size == 2
+
+
+def test_a_failed_shared_window_leaves_its_spill_file_unwritable(tmp_path):
+    """Workers of a window that failed may still be writing past its end:
+    the main process writes nothing more to that file (it would overlap)."""
+    from wiretrace.errors import SpillError
+
+    spill = Spill(str(tmp_path))
+    column = spill.sets()
+    with pytest.raises(RuntimeError):
+        with spill.shared_sets() as end:
+            end.write([b"12345678"])
+            raise RuntimeError("a worker died")
+    with pytest.raises(SpillError, match="no longer written"):
+        column.extend([np.array([1], dtype=np.uint64)])
+        spill.flush()
+    texts = spill.texts()
+    texts.append("the texts' file is another file")  # untouched by the sets' window
+    assert texts[0] == "the texts' file is another file"
+
+
+def test_a_spill_folder_without_locks_is_a_spill_error(tmp_path, monkeypatch):
+    import fcntl
+
+    from wiretrace.errors import SpillError
+
+    def no_locks(*args):
+        raise OSError(37, "No locks available")
+
+    spill = Spill(str(tmp_path))
+    with spill.shared_sets() as end:
+        monkeypatch.setattr(fcntl, "lockf", no_locks)
+        with pytest.raises(SpillError, match="No locks available"):
+            end.write([b"x"])
+
+
+def test_line_keys_take_anything_with_a_text():
+    from types import SimpleNamespace
+
+    from wiretrace.chrome import line_key, line_keys
+
+    assert [list(k) for k in line_keys([SimpleNamespace(text="a line\n\nanother")])] == [
+        [line_key("a line"), 0, line_key("another")]]

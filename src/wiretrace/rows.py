@@ -52,7 +52,8 @@ class _KeyOfId:
         return "KEY_OF_ID"
 
 
-#: Put as a row's ``key`` value: the row reads its id's key there.
+#: Put as a row's ``key`` value: the row reads its id's key there (under
+#: any name it is put, as :meth:`Rows.by_id`'s rows read it too).
 KEY_OF_ID = _KeyOfId()
 
 

@@ -66,8 +66,12 @@ class _File:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._flushed = 0
+        self.broken = False  # set when forked writers may still be writing (Spill.shared_sets)
 
     def write(self, data: bytes) -> int:
+        if self.broken:
+            raise SpillError(f"a spill file of {self.directory} is no longer written: the step writing it "
+                             "in other processes failed")
         offset = self.size
         self.size += len(data)
         if data:
@@ -165,7 +169,10 @@ class SharedEnd:
             raise SpillError(f"a spill file of {self.directory} is written by a process that did not inherit it "
                              "(spilled sets are written by forked workers only); nothing was written")
         views = [memoryview(part).cast("B") for part in parts]
-        fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, _LOCK_BYTE)
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, _LOCK_BYTE)
+        except OSError as exc:  # no locks there (a network file system without a lock daemon)
+            raise _cannot_write(self.directory, exc) from None
         try:
             offset = os.fstat(self.fd).st_size
             try:
@@ -396,7 +403,7 @@ class TextsOf(Sequence[str]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             documents = self._documents[i]
-            stored = [stored_text(d) for d in documents]
+            stored = [stored_text(d) if isinstance(d, Document) else None for d in documents]  # or any object's .text
             first = stored[0] if stored else None
             if type(first) is SpilledText and all(type(t) is SpilledText and t.column is first.column for t in stored):
                 # rows of one column, read a block at a time (one pread each, not one a text:
@@ -481,6 +488,11 @@ class Spill:
         end = SharedEnd(self._sets)
         try:
             yield end
+        except BaseException:
+            # a failed window's workers may still be writing past its end: nothing more
+            # is written to this file (the scan stops; a later write would overlap theirs)
+            self._sets.broken = True
+            raise
         finally:
             self._sets.size = self._sets._flushed = end.end
 
