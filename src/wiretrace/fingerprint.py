@@ -184,8 +184,10 @@ _WRITTEN = "written"  # the first item of a packed chunk whose sets are in the s
 _SET_DTYPE = np.dtype("<u8")  # as the spill stores sets (wiretrace.spill)
 
 
-def _is_written(packed: tuple) -> bool:
-    return isinstance(packed[0], str) and packed[0] == _WRITTEN
+def _received(packed: tuple) -> Fingerprints | tuple:
+    """What a worker sent, for ``collect``: a chunk it wrote to the spill as
+    it came (:func:`_add_written` makes its rows), any other unpacked."""
+    return packed if isinstance(packed[0], str) and packed[0] == _WRITTEN else _unpack(packed)
 
 
 def _add_written(packed: tuple, sets: Any, free_sets: Any) -> Fingerprints:
@@ -337,9 +339,9 @@ def fingerprint_all(
                     task = ((list(texts[start:end]), list(originals[start:end]) if originals is not None else None)
                             if ship else (start, end))
                     for packed in window.submit(task):
-                        collect(packed if _is_written(packed) else _unpack(packed))
+                        collect(_received(packed))
                 for packed in window.drain():
-                    collect(packed if _is_written(packed) else _unpack(packed))
+                    collect(_received(packed))
     if spill is not None:
         spill.flush()
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)

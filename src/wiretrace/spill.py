@@ -138,9 +138,10 @@ class SharedEnd:
     time, and none is left behind by a killed one), reads the size and
     extends the file past its bytes, and writes them after letting go. Forked
     workers write what they made where it lies, and only its place crosses
-    back to the main process: a 1M-document scan's shingle sets were ~3.5 GB
-    sent through pipes to the main process and written by it, which the
-    fingerprint step waited on (:func:`wiretrace.fingerprint.fingerprint_all`).
+    back to the main process: a 1M-document scan's shingle sets (most of its
+    5.6 GB of spill) were sent through pipes to the main process and written
+    by it, which the fingerprint step waited on
+    (:func:`wiretrace.fingerprint.fingerprint_all`).
     Made by :meth:`Spill.shared_sets`; nothing else writes to the file
     meanwhile, and no process writes through it twice at once (a lock of
     this kind excludes processes, not threads).
