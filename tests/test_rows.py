@@ -31,6 +31,9 @@ def test_rows_read_as_the_list_of_dicts_they_hold(rows, start, stop):
         assert [list(r) for r in held] == [list(r) for r in rows]  # each row's keys in their order
     ids = by_id(held)
     assert {k: dict(v) for k, v in ids.items()} == {r["id"]: r for r in rows}
+    pickled = {k: pickle.loads(pickle.dumps(v)) for k, v in ids.items()}  # as report.html's workers get them
+    assert pickled == {r["id"]: r for r in rows} and all(type(v) is dict for v in pickled.values())
+    assert [list(pickled[r["id"]]) for r in rows] == [list(r) for r in rows]
     assert all(r["id"] in ids for r in rows) and "\x00absent" not in ids
     assert pickle.loads(pickle.dumps(held)) == rows
     assert held != rows + [{"id": "\x00more"}]
@@ -51,6 +54,7 @@ def test_a_key_given_as_key_of_id_reads_as_the_ids_key():
     assert rows[0] == {"id": "a/b:1", "key": key_text(doc_key("a/b:1")), "site": None}
     assert list(rows[0]) == ["id", "key", "site"]  # in its place
     assert by_id(rows)["a/b:1"]["key"] == "e23faa88dc9f0e53" and by_id(rows)["c"]["key"] == "given"
+    assert pickle.loads(pickle.dumps(by_id(rows)["a/b:1"])) == rows[0]
 
 
 class _Counted(list):

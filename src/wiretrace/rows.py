@@ -106,11 +106,7 @@ class Rows(Sequence[dict[str, Any]]):
 
     def _dict(self, values: tuple[Any, ...]) -> dict[str, Any]:
         shape = values[0]
-        row = dict(zip(self._shapes[shape], islice(values, 1, None)))
-        for key in self._marked[shape]:
-            value = row[key]
-            row[key] = key_text(doc_key(row["id"])) if value is KEY_OF_ID else _value(value)
-        return row
+        return _plain(self._shapes[shape], self._marked[shape], values)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -152,7 +148,7 @@ class _ById(Mapping[str, Mapping[str, Any]]):
     def __getitem__(self, doc_id: str) -> Mapping[str, Any]:
         rows = self._rows
         values = rows._rows[rows._ids[doc_id]]  # type: ignore[index]
-        return _Row(rows._shapes[values[0]], values)
+        return _Row(rows._shapes[values[0]], values, rows._marked[values[0]])
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._rows._ids  # type: ignore[operator]
@@ -167,10 +163,10 @@ class _ById(Mapping[str, Mapping[str, Any]]):
 class _Row(Mapping[str, Any]):
     """One row, read-only; a spilled text is read when its key is."""
 
-    __slots__ = ("_keys", "_values")
+    __slots__ = ("_keys", "_values", "_marked")
 
-    def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...]) -> None:
-        self._keys, self._values = keys, values
+    def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], marked: tuple[str, ...]) -> None:
+        self._keys, self._values, self._marked = keys, values, marked
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -186,7 +182,19 @@ class _Row(Mapping[str, Any]):
         return len(self._keys)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return dict, (dict(self),)
+        # pickled (report.html's rows sent to its workers) as the plain dict, made as
+        # Rows makes one: dict(self) looked each key up in turn (100,000 rows of 18
+        # values pickled in 0.89-1.05 s against 1.42 s, ad hoc)
+        return dict, (_plain(self._keys, self._marked, self._values),)
+
+
+def _plain(keys: tuple[str, ...], marked: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    """A row as a dict: its values under their keys, the marked ones read."""
+    row = dict(zip(keys, islice(values, 1, None)))
+    for key in marked:
+        value = row[key]
+        row[key] = key_text(doc_key(row["id"])) if value is KEY_OF_ID else _value(value)
+    return row
 
 
 def by_id(documents: Sequence[Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
