@@ -176,12 +176,11 @@ def _written(packed: tuple, end: Any) -> tuple:
     flat, sizes, words, signatures, seconds, markers, own_free, leftovers = packed
     rows = np.fromiter((i for i, _ in own_free), dtype=np.int64, count=len(own_free))
     free_sizes = np.fromiter((len(f) for _, f in own_free), dtype=np.int64, count=len(own_free))
-    base = end.write([np.ascontiguousarray(values, dtype=_SET_DTYPE) for values in [flat] + [f for _, f in own_free]])
+    base = end.write([flat] + [f for _, f in own_free])
     return _WRITTEN, base, sizes, words, signatures, seconds, markers, (rows, free_sizes), leftovers
 
 
 _WRITTEN = "written"  # the first item of a packed chunk whose sets are in the spill (_written)
-_SET_DTYPE = np.dtype("<u8")  # as the spill stores sets (wiretrace.spill)
 
 
 def _received(packed: tuple) -> Fingerprints | tuple:
@@ -201,17 +200,8 @@ def _add_written(packed: tuple, sets: Any, free_sets: Any) -> Fingerprints:
     free_starts[rows] = free_base + 8 * (np.cumsum(free_sizes) - free_sizes)
     free_lengths[rows] = 8 * free_sizes
     free_sets.add_rows(free_starts, free_lengths)
-    return Fingerprints(_Count(len(sizes)), words, signatures, seconds, markers, [], leftovers)
-
-
-class _Count:
-    """A length without rows: what collect needs of a written chunk's sets."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n
+    # the sets are rows now: collect needs only how many there are
+    return Fingerprints(range(len(sizes)), words, signatures, seconds, markers, [], leftovers)
 
 
 def _shipped_chunk(task: tuple, shared: tuple) -> tuple:
@@ -297,17 +287,16 @@ def fingerprint_all(
     args = (shingle_size, num_perm, seed)
 
     def collect(fp: Fingerprints | tuple) -> None:
+        at = len(sets)
         if isinstance(fp, tuple):  # a chunk a worker wrote to the spill
-            at = len(sets)
             fp = _add_written(fp, sets, free_sets)
-            signatures[at : at + len(fp.sets)] = fp.signatures
         else:
-            signatures[len(sets) : len(sets) + len(fp.sets)] = fp.signatures
             sets.extend(fp.sets)
             if spill is not None:
                 free_sets.extend_aliased(fp.free_sets, fp.sets, sets)
             else:
                 free_sets.extend(fp.free_sets)
+        signatures[at : at + len(fp.sets)] = fp.signatures
         words.extend(fp.words)
         markers.extend(fp.markers)
         leftovers.extend(fp.leftovers)

@@ -60,10 +60,11 @@ def _plain_host(url: str) -> str | None | object:
     """``urlsplit(url).hostname`` for a plain ``scheme://host/...`` URL,
     found with string methods; :data:`_UNSURE` for anything else (a user or
     port in it, brackets, a percent sign, a space or backslash in the host,
-    a character past ASCII or a control: urlsplit decides those). The host of 200,000 synthetic URLs:
-    0.66-0.73 s by urlsplit, 0.31-0.36 s here (ad hoc, three rounds in one
-    process); finding the site was a fifth of reading a JSON Lines record
-    (cProfile). Pinned to urlsplit by a property test (``tests/test_credits.py``)."""
+    a character past ASCII or a control: urlsplit decides those). The host
+    of 200,000 synthetic URLs: 0.66-0.73 s by urlsplit, 0.31-0.36 s here
+    (ad hoc, three rounds in one process); finding the site was a fifth of
+    reading a JSON Lines record (cProfile). Pinned to urlsplit by a property
+    test (``tests/test_credits.py``)."""
     if not (url.isascii() and url.isprintable()):
         return _UNSURE
     colon = url.find("://")

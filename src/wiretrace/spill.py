@@ -154,7 +154,8 @@ class SharedEnd:
 
     def write(self, parts: Sequence[bytes | memoryview | np.ndarray]) -> int:
         """Write ``parts`` one after the other at the file's end, reserved
-        for them; the offset of the first.
+        for them; the offset of the first. An array is written as a set is
+        stored (little-endian uint64).
 
         Raises:
             SpillError: this process's ``fd`` is not the spill file (a
@@ -169,7 +170,8 @@ class SharedEnd:
         if not same:
             raise SpillError(f"a spill file of {self.directory} is written by a process that did not inherit it "
                              "(spilled sets are written by forked workers only); nothing was written")
-        views = [memoryview(part).cast("B") for part in parts]
+        views = [memoryview(np.ascontiguousarray(part, dtype=_SET_DTYPE) if isinstance(part, np.ndarray) else part)
+                 .cast("B") for part in parts]
         try:
             fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, _LOCK_BYTE)
         except OSError as exc:  # no locks there (a network file system without a lock daemon)
