@@ -9,7 +9,8 @@ Checks REV out in a temporary git worktree, writes the deterministic synthetic c
 alternating base and this checkout, each run in a fresh process with that tree's ``src`` first
 on ``PYTHONPATH`` (same interpreter, same installed dependencies). Prints every run, the
 median of each tree, the ratio of each interleaved pair (this / base) and the median ratio:
-on a shared machine whose speed drifts, paired ratios are what to quote.
+on a shared machine whose speed drifts, paired ratios are what to quote. Each run's peak
+memory is that of its whole process tree (PSS, sampled from /proc: ``_context.TreePeak``).
 
 ``--spill-documents N`` runs both trees with ``run.spill_documents = N`` (1: every text
 and set spilled, as a 1M scan's are past the default 200,000, at a size that takes a
@@ -30,6 +31,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _context  # noqa: E402
 _SCAN = (
     "import json, sys, tempfile, time\n"
     "from wiretrace import scan\n"
@@ -47,10 +50,18 @@ _SCAN = (
 
 
 def _run(src: Path, corpus: Path, options: dict, write: bool) -> dict:
+    """One scan in a fresh process, with the peak memory of its process tree
+    (PSS sampled from /proc, as ``bench_scaling.py`` samples it)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, "-c", _SCAN, str(corpus), json.dumps(options), "write" if write else "-"],
-                          env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    command = [sys.executable, "-c", _SCAN, str(corpus), json.dumps(options), "write" if write else "-"]
+    peak = _context.TreePeak(proportional=True, root=-1)
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        peak.root = child.pid
+        with peak:
+            stdout, stderr = child.communicate()
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command, stdout, stderr)
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_tree_pss_mb": peak.peak_mb}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, src in (("base", base_tree / "src"), ("this", ROOT / "src")):
                     runs[name].append(_run(src, corpus, options, args.write))
                     print(f"run {n + 1} {name}: {runs[name][-1]['seconds']:.2f} s"
-                          + (f" (writing {runs[name][-1]['write_seconds']:.2f} s)" if args.write else ""), flush=True)
+                          + (f" (writing {runs[name][-1]['write_seconds']:.2f} s)" if args.write else "")
+                          + f", peak {runs[name][-1]['peak_tree_pss_mb']:,.0f} MB", flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
 
@@ -99,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         b, t = (statistics.median(r["write_seconds"] for r in runs[name]) for name in ("base", "this"))
         print(f"  {'writing':<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
+    b, t = (statistics.median(r["peak_tree_pss_mb"] for r in runs[name]) for name in ("base", "this"))
+    print(f"  peak memory of the tree (PSS, median): base {b:,.0f} MB   this {t:,.0f} MB   {t - b:+,.0f}")
     if args.json:
         # the commits themselves, not a relative name ("HEAD~2") that means another commit tomorrow
         git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,  # noqa: E731
