@@ -166,3 +166,38 @@ def test_fresh_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
     while any(_state(w) not in ("gone", "Z") for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(_state(w) in ("gone", "Z") for w in workers)
+
+
+def test_a_fresh_process_works_on_what_it_is_handed_and_reports_its_error_by_kind():
+    import json
+
+    from wiretrace.executor import FreshError, PassedFd, fresh_process
+
+    read, write = os.pipe()
+    with fresh_process(_count_into, PassedFd(write), list(range(100_000))) as fresh:  # answers through a passed fd
+        fresh.wait()
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        assert answer.read() == b"100000 4999950000"
+    with pytest.raises(FreshError, match="JSONDecodeError") as raised:
+        with fresh_process(json.loads, "{not json") as fresh:
+            fresh.wait()
+    assert raised.value.kind == "JSONDecodeError"
+
+
+def _count_into(out, values):
+    os.write(out.fd, f"{len(values)} {sum(values)}".encode())
+    os.close(out.fd)
+
+
+def test_a_fresh_process_left_with_an_error_is_killed_and_one_that_dies_says_so():
+    from wiretrace.executor import fresh_process
+
+    with pytest.raises(KeyError):
+        with fresh_process(time.sleep, 60) as fresh:
+            process = fresh.process
+            raise KeyError("here")
+    assert not process.is_alive() and process.exitcode == -signal.SIGKILL
+    with pytest.raises(ChildProcessError, match="died"):
+        with fresh_process(os.abort) as fresh:  # as the out-of-memory killer ends a process: nothing said
+            fresh.wait()

@@ -285,36 +285,47 @@ def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_pa
     assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
 
 
-def test_a_report_too_large_to_fork_its_graph_writer_writes_the_graph_here_with_the_same_files(tmp_path, monkeypatch):
-    import wiretrace.html
+def test_the_graph_written_apart_is_written_by_another_process_and_here_otherwise_with_the_same_files(
+        tmp_path, monkeypatch):
     import wiretrace.report as report_module
 
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     report = scan(records)
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # forked writers even for 12 documents
-    monkeypatch.setattr(wiretrace.html, "PARALLEL_MIN_CLUSTERS", 1)
-    wrote_graph = []  # the pids of the processes that wrote the graph: a forked one's list is its own
-    write_graph = report_module._write_graph_files
+    wrote_graph = []  # the processes that wrote the graph here (a fresh process does not see this spy)
+    write_graph_files = report_module.write_graph_files
 
-    def spy(task, shared):
+    def spy(*args):
         wrote_graph.append(os.getpid())
-        return write_graph(task, shared)
+        return write_graph_files(*args)
 
-    monkeypatch.setattr(report_module, "_write_graph_files", spy)
-    report.write(tmp_path / "forked")
-    assert wrote_graph == []  # written apart
-    monkeypatch.setattr(report_module, "WRITE_FORK_MAX_DOCUMENTS", 11)  # one fewer than the report has
+    monkeypatch.setattr(report_module, "write_graph_files", spy)
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    report.write(tmp_path / "apart")
+    assert wrote_graph == []
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 13)  # one more than the report has
     report.write(tmp_path / "here")
-    assert wrote_graph == [os.getpid()]  # (report.html's workers fork at any size: tests/test_report_html.py)
+    assert wrote_graph == [os.getpid()]
     for name in OUTPUT_NAMES:
-        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "forked" / name).read_bytes(), name
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "apart" / name).read_bytes(), name
+
+
+def _reserved_on_a_full_disk(monkeypatch):
+    """Batch.reserve's files replaced by /dev/full (every write: no space left)."""
+    from wiretrace.outputs import Batch, ReservedFiles
+
+    reserve = Batch.reserve
+
+    def full(self, names):
+        reserve(self, names)  # the batch's own files, removed with the batch
+        return ReservedFiles(self.folder, {name: os.open("/dev/full", os.O_WRONLY) for name in names})
+
+    monkeypatch.setattr(Batch, "reserve", full)
 
 
 @pytest.mark.parametrize("fails", ["graph", "report.json"])
 def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_temporary_file(tmp_path, monkeypatch,
                                                                                           fails):
     import wiretrace.report as report_module
-    import wiretrace.graphio
 
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     scan(records).write(tmp_path)
@@ -324,31 +335,38 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    if fails == "graph":  # in the forked writer, half-way through its files
-        monkeypatch.setattr(wiretrace.graphio, "write_gexf", disk_full)
-    else:  # here, while the forked writer writes the graph
+    if fails == "graph":  # in the graph's own process, at its first write
+        _reserved_on_a_full_disk(monkeypatch)
+    else:  # here, while the graph's process writes the graph
         monkeypatch.setattr(report_module, "write_report_json", disk_full)
-    with pytest.raises((OutputError, OSError), match="No space left"):
+    with pytest.raises((OutputError, OSError), match="No space left") as raised:
         scan(records).write(tmp_path)
+    if fails == "graph":  # the file the graph's process could not write is named
+        assert isinstance(raised.value, OutputError) and "provenance.graphml" in str(raised.value)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
 
 
+class _AbortsWhenRead:
+    """A value whose unpickling ends the process as the out-of-memory killer
+    would: no Python clean-up runs (``os.abort``)."""
+
+    def __reduce__(self):
+        return os.abort, ()
+
+
 def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file_and_a_free_folder(tmp_path,
                                                                                                     monkeypatch):
-    import signal
-
     import wiretrace.report as report_module
-    import wiretrace.graphio
 
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     scan(records).write(tmp_path)
     before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
     monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
-    # the forked writer dies as the out-of-memory killer would end it: no Python clean-up runs
-    monkeypatch.setattr(wiretrace.graphio, "write_gexf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    report = scan(records)
+    report.graph.graph["killer"] = _AbortsWhenRead()  # the graph's process dies reading the graph
     with pytest.raises(OutputError, match="died"):
-        scan(records).write(tmp_path)
+        report.write(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
     with OutputFolder(tmp_path):  # the writer's process is gone: the folder is free at once
@@ -374,17 +392,41 @@ def test_a_report_written_with_release_writes_the_same_graph_files_and_lets_go_o
     assert {p.name: p.read_bytes() for p in (tmp_path / "released").iterdir()} == before
 
 
-def test_a_report_whose_graph_is_written_apart_lets_go_of_it_too(tmp_path, monkeypatch):
+@pytest.mark.parametrize("apart", [False, True])
+def test_a_report_written_with_release_frees_its_graph_before_report_json_is_written(tmp_path, monkeypatch, apart):
+    # freed, not only unreferenced: the cyclic collector is paused while a report is
+    # written, and networkx's cached views refer back to their graph
+    import gc
+    import weakref
+
     import wiretrace.report as report_module
     from conftest import ROOT
 
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 1)  # the demo's graph by a forked writer
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 1 if apart else 10**9)
     kept, released = scan([ROOT / "data"]), scan([ROOT / "data"])
+    released.run_id = kept.run_id  # the graph files name their run
+    graph = weakref.ref(released.graph)
+    list(released.graph.edges(data=True))  # its views made, as the report's steps make them
+    alive_at_report_json = []
+    write_report_json = report_module.write_report_json
+
+    def watch(*args):
+        alive_at_report_json.append(graph() is not None)
+        return write_report_json(*args)
+
+    monkeypatch.setattr(report_module, "write_report_json", watch)
     kept.write(tmp_path / "kept")
-    released.write(tmp_path / "released", release=True)
-    assert released.graph is None and kept.graph is not None
+    enabled = gc.isenabled()
+    gc.disable()  # no collection may free it in the test's stead
+    try:
+        released.write(tmp_path / "released", release=True)
+    finally:
+        if enabled:
+            gc.enable()
+    assert alive_at_report_json == [True, False]  # kept's graph lives; released's is gone
+    assert released.graph is None and graph() is None and kept.graph is not None
     for name in report_module.GRAPH_FILES.values():
-        assert (tmp_path / "released" / name).stat().st_size == (tmp_path / "kept" / name).stat().st_size > 0
+        assert (tmp_path / "released" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes(), name
 
 
 def test_atomic_write_of_pieces_writes_them_all_or_leaves_the_old_file(tmp_path):

@@ -15,18 +15,25 @@ writes the same file on any day.
 
 Node ids and string values must already be XML-safe
 (:func:`wiretrace.trace.xml_safe_graph`); every value is escaped here.
+
+A graph can also be written out as a stream of pickled chunks
+(:func:`dump_graph`) and read back by :class:`DumpedGraph`, which gives
+these writers what they read of a networkx graph a chunk at a time: for
+a process that writes the files without ever holding the whole graph.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import IO, Any
 
 import networkx as nx
 
-__all__ = ["write_graphml", "write_gexf", "write_node_link"]
+__all__ = ["DumpedGraph", "dump_graph", "write_graphml", "write_gexf", "write_node_link"]
 
 #: Nodes or edges per write.
 _ITEMS_PER_WRITE = 2000
@@ -124,7 +131,7 @@ def write_graphml(graph: nx.DiGraph, handle: IO[bytes]) -> None:
             or not declared(graph_data, "graph")
             or not all(declared(data, "node") for _, data in graph.nodes(data=True))
             or not all(declared(data, "edge") for _, _, data in graph.edges(data=True))):
-        nx.write_graphml(graph, handle)
+        nx.write_graphml(graph if isinstance(graph, nx.Graph) else graph.to_networkx(), handle)
         return
 
     def data_of(data: dict[Any, Any], scope: str) -> str:
@@ -228,3 +235,82 @@ def write_node_link(graph: nx.DiGraph, handle: IO[bytes], clean: Callable[[str],
         yield "\n ]\n}\n"
 
     _in_writes(handle.write, parts())
+
+
+#: Nodes or edges per pickled chunk of :func:`dump_graph`.
+_ITEMS_PER_CHUNK = 5000
+
+
+def dump_graph(graph: nx.DiGraph, handle: IO[bytes]) -> None:
+    """``graph`` (a ``DiGraph``) written into ``handle`` as pickles: its
+    attributes, then its nodes and its edges in networkx's order,
+    :data:`_ITEMS_PER_CHUNK` at a time (each chunk pickled alone, so that
+    nothing holds them all). Read back by :class:`DumpedGraph`."""
+    if type(graph) is not nx.DiGraph:
+        raise TypeError(f"dump_graph writes a networkx DiGraph, not a {type(graph).__name__}")
+    protocol = pickle.HIGHEST_PROTOCOL
+    pickle.dump(dict(graph.graph), handle, protocol)
+    for kind, items in (("nodes", graph.nodes(data=True)), ("edges", graph.edges(data=True))):
+        iterator = iter(items)
+        while chunk := list(islice(iterator, _ITEMS_PER_CHUNK)):
+            pickle.dump((kind, chunk), handle, protocol)
+
+
+class DumpedGraph:
+    """A graph :func:`dump_graph` wrote into ``handle`` (seekable, binary),
+    read back a chunk at a time each time its nodes or edges are asked
+    for: what this module's writers and
+    :func:`wiretrace.trace.xml_safe_graph` read of a networkx ``DiGraph``
+    (``graph``, ``is_directed``, ``is_multigraph``, ``nodes()``,
+    ``edges()``), never the whole graph in memory. One reader at a time:
+    a new ``nodes()`` or ``edges()`` moves the handle.
+
+    Example:
+        >>> import io
+        >>> g = nx.DiGraph(name="g")
+        >>> g.add_edge("a", "b", kind="copy")
+        >>> out = io.BytesIO()
+        >>> dump_graph(g, out)
+        >>> back = DumpedGraph(out)
+        >>> back.graph, list(back.nodes()), list(back.edges(data=True))
+        ({'name': 'g'}, ['a', 'b'], [('a', 'b', {'kind': 'copy'})])
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        handle.seek(0)
+        self.graph: dict[str, Any] = pickle.load(handle)
+        self._start = handle.tell()
+
+    def is_directed(self) -> bool:
+        return True
+
+    def is_multigraph(self) -> bool:
+        return False
+
+    def nodes(self, data: bool = False) -> Iterator[Any]:
+        """The nodes, or with ``data`` (node, attributes) pairs, in the graph's order."""
+        return (item if data else item[0] for item in self._items("nodes"))
+
+    def edges(self, data: bool = False) -> Iterator[Any]:
+        """The edges, or with ``data`` (source, target, attributes), in the graph's order."""
+        return (item if data else item[:2] for item in self._items("edges"))
+
+    def _items(self, kind: str) -> Iterator[Any]:
+        self._handle.seek(self._start)
+        while True:
+            try:
+                got, chunk = pickle.load(self._handle)
+            except EOFError:
+                return
+            if got == kind:
+                yield from chunk
+            elif kind == "nodes":  # the nodes come first: the edges' chunks need not be read
+                return
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The whole graph, in memory (for networkx's own writers)."""
+        graph = nx.DiGraph(**self.graph)
+        graph.add_nodes_from(self.nodes(data=True))
+        graph.add_edges_from(self.edges(data=True))
+        return graph

@@ -399,6 +399,12 @@ class ReservedFiles(_Writer):
         self.folder = folder
         self._fds = dict(fds)
 
+    @property
+    def fds(self) -> dict[str, int]:
+        """The descriptors of the files not yet written, by name (to hand to
+        another process: :class:`wiretrace.executor.PassedFd`)."""
+        return dict(self._fds)
+
     @contextmanager
     def open(self, name: str) -> Iterator[IO[bytes]]:
         """A binary handle to the reserved file that becomes ``name``."""

@@ -18,8 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
-from concurrent.futures.process import BrokenProcessPool
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -186,64 +188,73 @@ class Report:
             return self._write(out_dir, html, release)
 
     def _write(self, out_dir: str | Path | OutputFolder, html: bool, release: bool) -> dict[str, Path]:
-        from wiretrace.executor import LocalExecutor, can_fork
+        from contextlib import ExitStack
 
-        return_freed_memory()  # what the analysis freed, before the writers fork
+        import networkx as nx
+
+        from wiretrace.executor import FreshError, PassedFd, can_start_fresh, fresh_process
+        from wiretrace.graphio import dump_graph
+
+        return_freed_memory()  # what the analysis freed, before the writers start
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
         opened_here = not folder.held
         folder.open()
         try:
             data = self._data()
-            # the provenance graph's three files are written by a forked process while
-            # this one writes report.json, pairs.csv and report.html (a large run's graph
-            # files take as long as the rest); a small run, and one past
-            # WRITE_FORK_MAX_DOCUMENTS, writes them here. report.html's clusters are
-            # rendered on workers at any size (wiretrace.html.render_html)
-            apart = (self.graph is not None and GRAPH_APART_MIN_DOCUMENTS <= len(self.documents) <= WRITE_FORK_MAX_DOCUMENTS
-                     and can_fork())
+            # the provenance graph's three files are written by a fresh process while this
+            # one writes report.json, pairs.csv and report.html (a large run's graph files
+            # took as long to write as report.json): this one dumps the graph into an
+            # unnamed file in chunks (wiretrace.graphio.dump_graph) and, with release, lets
+            # go of it before that process starts, which reads it back a chunk at a time:
+            # neither holds two graphs. A small run writes them here. report.html's
+            # clusters are rendered on workers at any size (wiretrace.html)
+            apart = (type(self.graph) is nx.DiGraph and len(self.documents) >= GRAPH_APART_MIN_DOCUMENTS
+                     and can_start_fresh())
             with folder.batch() as batch:
                 # the graph's files are created here, so that the batch removes them
                 # whatever becomes of the process that writes them
                 graph_files = batch.reserve(GRAPH_FILES.values()) if self.graph is not None else None
                 if graph_files is not None and not apart:  # written here, now
-                    _write_graph_files(None, (self.graph, self.run_id, graph_files))
+                    write_graph_files(self.graph, graph_files, self.run_id)
                     if release:
-                        self.graph, self.graph_released = None, True
-                error: BaseException | None = None
-                with LocalExecutor(2 if apart else 1).window(_write_graph_files,
-                                                             (self.graph, self.run_id, graph_files)) as window:
-                    try:
-                        if graph_files is not None and apart:
-                            window.submit(None)
-                        with batch.open("report.json") as handle:
-                            write_report_json(lambda text: handle.write(utf8(text)), data)
-                        with batch.open("pairs.csv") as handle:
-                            _write_pairs_csv(handle, self.pairs, self.documents)
-                        if html:
-                            from wiretrace.html import HtmlOptions, html_pieces
+                        self._let_go_of_graph()
+                with ExitStack() as stack:  # on an error, the graph's process is stopped
+                    fresh = None
+                    if graph_files is not None and apart:
+                        with _unnamed_file(folder.path) as dumped:
+                            dump_graph(self.graph, dumped)
+                            dumped.flush()
+                            if release:
+                                self._let_go_of_graph()
+                                return_freed_memory()
+                            files = {name: PassedFd(fd) for name, fd in graph_files.fds.items()}
+                            fresh = stack.enter_context(fresh_process(
+                                _write_graph_from, PassedFd(dumped.fileno()), files, str(folder.path), self.run_id))
+                    with batch.open("report.json") as handle:
+                        write_report_json(lambda text: handle.write(utf8(text)), data)
+                    with batch.open("pairs.csv") as handle:
+                        _write_pairs_csv(handle, self.pairs, self.documents)
+                    if html:
+                        from wiretrace.html import HtmlOptions, html_pieces
 
-                            # what the graph (released) and report.json's writing freed, before the
-                            # page's workers start: at 1M, glibc kept ~300 MB of it (ad hoc, /proc)
-                            return_freed_memory()
-                            with batch.open("report.html") as handle:
-                                _write_pieces(handle, html_pieces(data, HtmlOptions()))
-                        else:
-                            batch.remove_stale("report.html")
-                    except BaseException as exc:  # the graph's process is waited for all the same
-                        error = exc
-                    try:
-                        list(window.drain())
-                    except BrokenProcessPool:
-                        error = error or OutputError(
-                            f"cannot write the provenance graph in {folder.path}: the process writing it died; "
-                            f"the previous outputs in {folder.path} are untouched")
-                    except BaseException as exc:
-                        error = error or exc
-                # the window is closed and its workers joined (they held the folder's lock too)
-                if release and graph_files is not None:  # written apart: let go now, not while the writer ran
-                    self.graph, self.graph_released = None, True
-                if error is not None:
-                    raise error
+                        # what the graph (released) and report.json's writing freed, before the
+                        # page's workers start: at 1M, glibc kept ~300 MB of it (ad hoc, /proc)
+                        return_freed_memory()
+                        with batch.open("report.html") as handle:
+                            _write_pieces(handle, html_pieces(data, HtmlOptions()))
+                    else:
+                        batch.remove_stale("report.html")
+                    if fresh is not None:
+                        try:
+                            fresh.wait()
+                        except FreshError as exc:
+                            raise (OutputError(exc.message) if exc.kind == "OutputError" else OutputError(
+                                f"cannot write the provenance graph in {folder.path}: {exc}; "
+                                f"the previous outputs in {folder.path} are untouched")) from None
+                        except ChildProcessError:
+                            raise OutputError(
+                                f"cannot write the provenance graph in {folder.path}: the process writing it died; "
+                                f"the previous outputs in {folder.path} are untouched") from None
                 if graph_files is None:
                     batch.remove_stale(*GRAPH_FILES.values())
             names = {"report": "report.json", "pairs": "pairs.csv", "html": "report.html", **GRAPH_FILES}
@@ -251,6 +262,16 @@ class Report:
         finally:
             if opened_here:
                 folder.close()
+
+    def _let_go_of_graph(self) -> None:
+        """``write(release=True)``: the report lets go of its graph (freed
+        now, though the cyclic collector is paused while a report is written,
+        unless the caller holds it too)."""
+        from wiretrace.trace import drop_cached_views
+
+        if self.graph is not None:
+            drop_cached_views(self.graph)
+        self.graph, self.graph_released = None, True
 
     def __repr__(self) -> str:
         stats = self.stats or {}
@@ -584,21 +605,11 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
 
 
 #: From this many documents a run's graph files are written by a process of
-#: their own, beside report.json and report.html (:meth:`Report.write`):
-#: below it a fork costs more than it saves.
+#: their own (:func:`wiretrace.executor.fed_process`), beside report.json and
+#: report.html (:meth:`Report.write`): below it the process costs more than it
+#: saves.
 GRAPH_APART_MIN_DOCUMENTS = 4000
 
-#: Up to this many documents :meth:`Report.write` writes the graph's files in a
-#: forked process of its own. That process reads the graph the parent holds, and a
-#: forked process copies every page of the parent it reads, so past this size the
-#: graph is written in this process. At 100,000 synthetic documents forking
-#: writers (then: the graph's and report.html's, both reading the parent's report)
-#: took the process tree's peak from 0.66 to 1.38 GB to write in 9.2 s instead of
-#: 13.3 s (one ``wiretrace scan`` each way, sampled from /proc); at 1,000,000 it
-#: took the peak from the analysis' 5.4 GB to 12.6 GB. report.html's workers now
-#: read only the part of the report they are sent, and run at any size (forked, or
-#: fresh past ``wiretrace.html.FRESH_WORKERS_MIN_DOCUMENTS``).
-WRITE_FORK_MAX_DOCUMENTS = 250_000
 
 
 def _write_pieces(handle: Any, pieces: Iterable[str]) -> None:
@@ -607,13 +618,34 @@ def _write_pieces(handle: Any, pieces: Iterable[str]) -> None:
         handle.write(chunk)
 
 
-def _write_graph_files(task: Any, shared: tuple[Any, str | None, Any]) -> None:
+def write_graph_files(graph: Any, files: Any, run_id: str | None) -> None:
     """Write the provenance graph into the files reserved for it
-    (:meth:`wiretrace.outputs.Batch.reserve`), on a forked worker or here."""
+    (:meth:`wiretrace.outputs.Batch.reserve`), here or in the process
+    :func:`_write_graph_from` runs in."""
     from wiretrace.trace import write_graph
 
-    graph, run_id, files = shared
     write_graph(graph, files, run_id=run_id)
+
+
+def _write_graph_from(dumped: Any, files: Mapping[str, Any], folder: str, run_id: str | None) -> None:
+    """The process that writes the graph's files (:meth:`Report.write`): the
+    graph the main process dumped (:func:`wiretrace.graphio.dump_graph`),
+    read back a chunk at a time; ``dumped`` and ``files`` (the reserved
+    files) as descriptors (:class:`wiretrace.executor.PassedFd`)."""
+    from wiretrace.graphio import DumpedGraph
+    from wiretrace.outputs import ReservedFiles
+
+    with os.fdopen(dumped.fd, "rb") as handle:
+        write_graph_files(DumpedGraph(handle), ReservedFiles(Path(folder), {n: f.fd for n, f in files.items()}),
+                          run_id)
+
+
+@contextmanager
+def _unnamed_file(folder: Path) -> Iterator[IO[bytes]]:
+    """A temporary file in ``folder`` with no name (where the system allows;
+    else named and removed at once): nothing is left if the run dies."""
+    with tempfile.TemporaryFile(dir=folder) as handle:
+        yield handle
 
 
 #: Items of a list joined into one write of report.json: a stream of modest

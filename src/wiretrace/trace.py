@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from datetime import datetime, time
 from typing import Any
 
@@ -38,7 +39,7 @@ from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
-    "provenance_graph", "write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
+    "provenance_graph", "drop_cached_views", "write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
 ]
 
 
@@ -1031,9 +1032,9 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     def clean(attrs: dict) -> dict:
         return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
 
-    names = {node: node for node in graph.nodes if xml_text(str(node)) == node}
+    names = {node: node for node in graph.nodes() if xml_text(str(node)) == node}
     used = set(names)
-    for node in graph.nodes:
+    for node in graph.nodes():
         if node not in names:
             base = name = xml_text(str(node))
             n = 1
@@ -1052,20 +1053,37 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
 
 def _xml_clean(graph: nx.DiGraph) -> bool:
     """Whether every node id and string attribute is text XML 1.0 can hold
-    (one search over them all: a newline, which joins them, is allowed)."""
+    (searched 10,000 strings at a time, joined by a newline, which XML allows:
+    never all of them joined at once)."""
     from wiretrace.outputs import xml_text
 
     def strings() -> Iterator[str]:
-        for attrs in (graph.graph, *(a for _, a in graph.nodes(data=True)), *(a for _, _, a in graph.edges(data=True))):
+        for attrs in chain((graph.graph,), (a for _, a in graph.nodes(data=True)),
+                           (a for _, _, a in graph.edges(data=True))):
             for key, value in attrs.items():
                 yield str(key)
                 if isinstance(value, str):
                     yield value
-        for node in graph.nodes:
+        for node in graph.nodes():
             yield str(node)
 
-    joined = "\n".join(strings())
-    return xml_text(joined) == joined
+    found = strings()
+    while part := list(islice(found, 10_000)):
+        joined = "\n".join(part)
+        if xml_text(joined) != joined:
+            return False
+    return True
+
+
+def drop_cached_views(graph: nx.DiGraph) -> None:
+    """Drop the views networkx keeps on ``graph`` once asked for them
+    (``graph.edges``, ``graph.in_degree``...): each refers back to the graph,
+    a cycle only the cyclic collector frees, and a scan pauses it
+    (:func:`wiretrace.executor.no_cyclic_gc`). Without them a graph nobody
+    else holds is freed at once. The graph is unchanged: a view asked for
+    again is made again."""
+    for name in [name for name, value in vars(graph).items() if getattr(value, "_graph", None) is graph]:
+        del vars(graph)[name]
 
 
 def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> None:
