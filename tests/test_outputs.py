@@ -347,6 +347,27 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
 
 
+def test_a_graph_that_cannot_be_dumped_for_its_writer_is_a_write_error_keeping_the_previous_outputs(tmp_path,
+                                                                                                      monkeypatch):
+    import wiretrace.graphio
+    import wiretrace.report as report_module
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    scan(records).write(tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+
+    def disk_full(graph, handle):
+        handle.write(b"part of it")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(wiretrace.graphio, "dump_graph", disk_full)
+    with pytest.raises(OutputError, match="provenance graph .*No space left on device .*untouched"):
+        scan(records).write(tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])  # the dump has no name
+
+
 class _AbortsWhenRead:
     """A value whose unpickling ends the process as the out-of-memory killer
     would: no Python clean-up runs (``os.abort``)."""

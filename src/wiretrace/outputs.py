@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from wiretrace.errors import WiretraceError
 
-__all__ = ["OutputError", "OutputLocked", "OutputFolder", "ReservedFiles", "atomic_write", "new_run_id", "LOCK_NAME",
+__all__ = ["OutputError", "OutputLocked", "OutputFolder", "ReservedFiles", "atomic_write", "describe_os_error", "new_run_id", "LOCK_NAME",
            "scalar_text", "utf8", "xml_text"]
 
 log = logging.getLogger("wiretrace")
@@ -99,10 +99,15 @@ def _replaced_link(path: Path) -> str | None:
     return None
 
 
-def _describe(exc: OSError) -> str:
+def describe_os_error(exc: OSError) -> str:
+    """What an output error message says of ``exc``: its reason, and for a
+    full disk or file-size limit, that it is one."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return f"{exc.strerror} (the disk or a file-size limit is full)"
     return exc.strerror or str(exc)
+
+
+_describe = describe_os_error
 
 
 def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | Iterable[bytes]) -> Path:

@@ -32,7 +32,8 @@ import numpy as np
 from wiretrace._version import __version__
 from wiretrace.config import Config
 from wiretrace.leftovers import generator_leftovers
-from wiretrace.outputs import OutputError, OutputFolder, new_run_id, scalar_text, utf8, utf8_pieces
+from wiretrace.outputs import (OutputError, OutputFolder, describe_os_error, new_run_id, scalar_text, utf8,
+                               utf8_pieces)
 from wiretrace.records import Document, Skipped, doc_key, key_text
 from wiretrace.rows import KEY_OF_ID, Rows, by_id
 from wiretrace.spill import SpilledDocument, set_sizes, stored_text
@@ -221,15 +222,20 @@ class Report:
                 with ExitStack() as stack:  # on an error, the graph's process is stopped
                     fresh = None
                     if graph_files is not None and apart:
-                        with _unnamed_file(folder.path) as dumped:
-                            dump_graph(self.graph, dumped)
-                            dumped.flush()
-                            if release:
-                                self._let_go_of_graph()
-                                return_freed_memory()
-                            files = {name: PassedFd(fd) for name, fd in graph_files.fds.items()}
-                            fresh = stack.enter_context(fresh_process(
-                                _write_graph_from, PassedFd(dumped.fileno()), files, str(folder.path), self.run_id))
+                        try:
+                            with _unnamed_file(folder.path) as dumped:
+                                dump_graph(self.graph, dumped)
+                                dumped.flush()
+                                if release:
+                                    self._let_go_of_graph()
+                                    return_freed_memory()
+                                files = {name: PassedFd(fd) for name, fd in graph_files.fds.items()}
+                                fresh = stack.enter_context(fresh_process(
+                                    _write_graph_from, PassedFd(dumped.fileno()), files, str(folder.path), self.run_id))
+                        except OSError as exc:  # read as a failure of a batch's own file reads (outputs._writing)
+                            raise OutputError(
+                                f"cannot write the provenance graph in {folder.path}: {describe_os_error(exc)}; "
+                                f"the previous outputs in {folder.path} are untouched") from None
                     with batch.open("report.json") as handle:
                         write_report_json(lambda text: handle.write(utf8(text)), data)
                     with batch.open("pairs.csv") as handle:
