@@ -278,7 +278,7 @@ def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_pa
     records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
     report = scan(records)
     report.write(tmp_path / "here")
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # a forked writer even for 12 documents
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # written apart even for 12 documents
     report.write(tmp_path / "apart")
     for name in OUTPUT_NAMES:
         assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
@@ -322,15 +322,29 @@ def _reserved_on_a_full_disk(monkeypatch):
     monkeypatch.setattr(Batch, "reserve", full)
 
 
+def _written_once(tmp_path, monkeypatch):
+    """Twelve records and their outputs written into ``tmp_path`` (a run's
+    previous outputs, byte for byte); the graph written apart from then on."""
+    import wiretrace.report as report_module
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    scan(records).write(tmp_path)
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    return records, {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+
+
+def _untouched(tmp_path, before) -> bool:
+    """The previous outputs as they were, and nothing else in the folder (no temporary file)."""
+    return ({name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
+            and sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME]))
+
+
 @pytest.mark.parametrize("fails", ["graph", "report.json"])
 def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_temporary_file(tmp_path, monkeypatch,
                                                                                           fails):
     import wiretrace.report as report_module
 
-    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
-    scan(records).write(tmp_path)
-    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    records, before = _written_once(tmp_path, monkeypatch)
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -343,19 +357,14 @@ def test_a_failure_beside_the_graph_writer_keeps_the_previous_outputs_and_no_tem
         scan(records).write(tmp_path)
     if fails == "graph":  # the file the graph's process could not write is named
         assert isinstance(raised.value, OutputError) and "provenance.graphml" in str(raised.value)
-    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+    assert _untouched(tmp_path, before)
 
 
 def test_a_graph_that_cannot_be_dumped_for_its_writer_is_a_write_error_keeping_the_previous_outputs(tmp_path,
                                                                                                       monkeypatch):
     import wiretrace.graphio
-    import wiretrace.report as report_module
 
-    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
-    scan(records).write(tmp_path)
-    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    records, before = _written_once(tmp_path, monkeypatch)
 
     def disk_full(graph, handle):
         handle.write(b"part of it")
@@ -364,8 +373,7 @@ def test_a_graph_that_cannot_be_dumped_for_its_writer_is_a_write_error_keeping_t
     monkeypatch.setattr(wiretrace.graphio, "dump_graph", disk_full)
     with pytest.raises(OutputError, match="provenance graph .*No space left on device .*untouched"):
         scan(records).write(tmp_path)
-    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])  # the dump has no name
+    assert _untouched(tmp_path, before)  # (the dump has no name)
 
 
 class _AbortsWhenRead:
@@ -378,18 +386,12 @@ class _AbortsWhenRead:
 
 def test_a_graph_writer_killed_midway_is_a_write_error_leaving_no_temporary_file_and_a_free_folder(tmp_path,
                                                                                                     monkeypatch):
-    import wiretrace.report as report_module
-
-    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
-    scan(records).write(tmp_path)
-    before = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+    records, before = _written_once(tmp_path, monkeypatch)
     report = scan(records)
     report.graph.graph["killer"] = _AbortsWhenRead()  # the graph's process dies reading the graph
     with pytest.raises(OutputError, match="died"):
         report.write(tmp_path)
-    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
+    assert _untouched(tmp_path, before)
     with OutputFolder(tmp_path):  # the writer's process is gone: the folder is free at once
         pass
 
