@@ -12,6 +12,10 @@ the other implementation of the same two calls, on a Ray cluster.
 * :meth:`LocalExecutor.map` -- ``[func(x) for x in items]`` over a list
   already in memory, in chunks, on the workers when there are enough items
   to pay for a pool.
+* :func:`fresh_process` -- one piece of work beside this process's own, in a
+  process that shares no memory with it (the fork server's), handed what it
+  needs as a file (:class:`PassedFd`): the provenance graph's files are
+  written so beside report.json.
 
 The function and the data it reads (``shared``) are inherited by forked
 workers, not pickled: a lambda works, and only the task (bounds, or a
