@@ -201,3 +201,15 @@ def test_a_fresh_process_left_with_an_error_is_killed_and_one_that_dies_says_so(
     with pytest.raises(ChildProcessError, match="died"):
         with fresh_process(os.abort) as fresh:  # as the out-of-memory killer ends a process: nothing said
             fresh.wait()
+
+
+def test_a_fresh_process_s_long_error_is_cut_and_never_waited_on():
+    # the pipe back holds 64 KB: a longer message had the process wait to send it while this one waited for it to end
+    from wiretrace.executor import FreshError, fresh_process
+
+    started = time.monotonic()
+    with pytest.raises(FreshError, match="ValueError") as raised:
+        with fresh_process(float, "x" * 200_000) as fresh:
+            fresh.wait()
+    assert time.monotonic() - started < 30
+    assert len(raised.value.message) <= 8000 and "Traceback" in raised.value.details

@@ -376,6 +376,42 @@ def test_a_graph_that_cannot_be_dumped_for_its_writer_is_a_write_error_keeping_t
     assert _untouched(tmp_path, before)  # (the dump has no name)
 
 
+def test_with_no_process_to_write_the_graph_it_is_written_here_from_the_dump_with_the_same_files(tmp_path,
+                                                                                                    monkeypatch):
+    import errno
+
+    import wiretrace.executor
+    import wiretrace.report as report_module
+
+    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
+    report = scan(records)
+    report.write(tmp_path / "here")
+    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)
+
+    def no_process(*args, **kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(wiretrace.executor, "fresh_process", no_process)
+    report.write(tmp_path / "apart", release=True)  # the graph let go of before the process would start
+    assert report.graph is None
+    for name in OUTPUT_NAMES:
+        assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
+
+
+def test_a_bug_in_the_graph_writers_process_is_raised_as_one_with_its_traceback_not_as_a_disk_error(tmp_path,
+                                                                                                     monkeypatch):
+    from wiretrace.executor import FreshError
+
+    records, before = _written_once(tmp_path, monkeypatch)
+    report = scan(records)
+    report.graph.graph["odd"] = complex(1, 2)  # no graph file format takes one: a TypeError where it is written
+    with pytest.raises(FreshError, match="TypeError") as raised:
+        report.write(tmp_path)
+    assert not isinstance(raised.value, OutputError)
+    assert any("Traceback" in note and "TypeError" in note for note in raised.value.__notes__)
+    assert _untouched(tmp_path, before)
+
+
 class _AbortsWhenRead:
     """A value whose unpickling ends the process as the out-of-memory killer
     would: no Python clean-up runs (``os.abort``)."""

@@ -13,7 +13,7 @@ the other implementation of the same two calls, on a Ray cluster.
   already in memory, in chunks, on the workers when there are enough items
   to pay for a pool.
 * :func:`fresh_process` -- one piece of work beside this process's own, in a
-  process that shares no memory with it (the fork server's), handed what it
+  process that shares no memory with it (a new interpreter), handed what it
   needs as a file (:class:`PassedFd`): the provenance graph's files are
   written so beside report.json.
 
@@ -158,9 +158,9 @@ def can_fork() -> bool:
 
 
 def can_start_fresh() -> bool:
-    """Whether fresh processes -- a fork server's, sharing no memory with
-    this one -- can be started here (Linux, macOS; not Windows)."""
-    return "forkserver" in multiprocessing.get_all_start_methods()
+    """Whether :func:`fresh_process` runs here: a POSIX system, where a
+    process can be started afresh and handed file descriptors."""
+    return os.name == "posix" and "spawn" in multiprocessing.get_all_start_methods()
 
 
 class PassedFd:
@@ -182,11 +182,18 @@ def _received_fd(handle: Any) -> PassedFd:
 
 
 class FreshError(RuntimeError):
-    """What a fresh process raised: its class's name (``kind``) and message."""
+    """What a fresh process raised: its class's name (``kind``), its message,
+    its traceback (``details``, as ``traceback`` formats it) and whether it
+    was an ``OSError`` (a failing disk, not a bug)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, details: str = "", oserror: bool = False) -> None:
         super().__init__(f"{kind}: {message}")
-        self.kind, self.message = kind, message
+        self.kind, self.message, self.details, self.oserror = kind, message, details, oserror
+
+
+#: Characters of a fresh process's message and traceback sent back (the
+#: pipe holds 64 KB; what is longer is cut, never waited on).
+_FRESH_REPORT_CHARS = 8000
 
 
 class Fresh:
@@ -199,12 +206,17 @@ class Fresh:
         """Wait for the process and raise what it raised, as a
         :class:`FreshError`; a process killed before it finished (the
         out-of-memory killer, ``kill -9``) is a :class:`ChildProcessError`
-        that says so."""
+        that says so. What it says is read as soon as it says it, before the
+        process is joined."""
+        from multiprocessing.connection import wait
+
+        outcome = None
+        if self._results in wait([self._results, self.process.sentinel]) or self._results.poll():
+            try:
+                outcome = self._results.recv()
+            except EOFError:  # it died before it could say anything
+                outcome = None
         self.process.join()
-        try:
-            outcome = self._results.recv() if self._results.poll() else None
-        except EOFError:  # it died before it could say anything
-            outcome = None
         if outcome is not None:
             raise FreshError(*outcome)
         if self.process.exitcode != 0:
@@ -212,16 +224,20 @@ class Fresh:
 
 
 def _fresh_main(func: Callable[..., Any], results: Any, main: int, args: tuple[Any, ...]) -> None:
-    """A fresh process: ``func(*args)``, then what it raised (kind, message)
-    or None through ``results``; it ends when the main process does."""
+    """A fresh process: ``func(*args)``, then what it raised (kind, message,
+    traceback) or None through ``results``; it ends when the main process does."""
     import threading
+    import traceback
 
     threading.Thread(target=_exit_when_gone, args=(main,), daemon=True, name="wiretrace-watch").start()
     outcome = None
     try:
         func(*args)
     except BaseException as exc:  # noqa: BLE001 -- reported to the main process, which raises it
-        outcome = (type(exc).__name__, str(exc))
+        message = str(exc)[:_FRESH_REPORT_CHARS]
+        frames = "".join(traceback.format_tb(exc.__traceback__))[-_FRESH_REPORT_CHARS:]
+        details = f"Traceback (most recent call last):\n{frames}{type(exc).__name__}: {message[:500]}"
+        outcome = (type(exc).__name__, message, details, isinstance(exc, OSError))
     results.send(outcome)
     results.close()
     if outcome is not None:
@@ -230,8 +246,8 @@ def _fresh_main(func: Callable[..., Any], results: Any, main: int, args: tuple[A
 
 @contextmanager
 def fresh_process(func: Callable[..., Any], *args: Any) -> Iterator[Fresh]:
-    """A fresh process (a fork server's: it shares no memory with this one)
-    running ``func(*args)`` beside this one.
+    """A fresh process (a new interpreter: it shares no memory with this
+    one) running ``func(*args)`` beside this one.
 
     For work on something this process can hand over quickly -- written to
     a file, passed as a descriptor (:class:`PassedFd`) -- and no longer
@@ -239,11 +255,14 @@ def fresh_process(func: Callable[..., Any], *args: Any) -> Iterator[Fresh]:
     every page either process then writes, reading an object included (its
     reference count), is copied: at 1M documents, a forked writer of the
     provenance graph beside report.json's writing took the process tree's
-    peak from 2.8 to 5.1 GB (``bench_interleaved.py``, one pair).
+    peak from 2.8 to 5.1 GB (``bench_interleaved.py``, one pair). It is
+    started with multiprocessing's ``spawn``, which needs no server and no
+    socket: nothing of it stays once it has ended, even after a ``kill -9``
+    of this process (its watch ends it).
 
     ``func`` must be a module's function (the process does not run the main
     script) and ``args`` picklable. :meth:`Fresh.wait` waits for it; leaving
-    the block with an error kills it.
+    the block with an error kills it. An error starting it is raised here.
 
     Example:
         >>> with fresh_process(sorted, [3, 1, 2]) as fresh:
@@ -251,14 +270,16 @@ def fresh_process(func: Callable[..., Any], *args: Any) -> Iterator[Fresh]:
     """
     if getattr(func, "__module__", None) == "__main__":
         raise ValueError("a fresh process's function must be importable from a module, not the main script's")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([func.__module__])  # imported once, by the server (if it starts now)
+    context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_fresh_main, args=(func, send, os.getpid(), args), name="wiretrace-fresh",
                               daemon=True)
     try:
         with _without_main():
             process.start()
+    except BaseException:
+        receive.close()
+        raise
     finally:
         send.close()
     try:

@@ -281,6 +281,7 @@ class DumpedGraph:
         handle.seek(0)
         self.graph: dict[str, Any] = pickle.load(handle)
         self._start = handle.tell()
+        self._edges_at: int | None = None
 
     def is_directed(self) -> bool:
         return True
@@ -297,15 +298,23 @@ class DumpedGraph:
         return (item if data else item[:2] for item in self._items("edges"))
 
     def _items(self, kind: str) -> Iterator[Any]:
-        self._handle.seek(self._start)
+        handle = self._handle
+        # the edges come after the nodes: where they start is kept once seen, so that
+        # a pass over the edges does not read the nodes again
+        handle.seek(self._edges_at if kind == "edges" and self._edges_at is not None else self._start)
         while True:
+            at = handle.tell()
             try:
-                got, chunk = pickle.load(self._handle)
+                got, chunk = pickle.load(handle)
             except EOFError:
+                if self._edges_at is None:
+                    self._edges_at = at
                 return
+            if got == "edges" and self._edges_at is None:
+                self._edges_at = at
             if got == kind:
                 yield from chunk
-            elif kind == "nodes":  # the nodes come first: the edges' chunks need not be read
+            elif kind == "nodes":  # the edges' chunks need not be read
                 return
 
     def to_networkx(self) -> nx.DiGraph:

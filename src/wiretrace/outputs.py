@@ -265,6 +265,19 @@ class OutputFolder:
             self._lock_fd = None
 
     @contextmanager
+    def unnamed_file(self) -> Iterator[IO[bytes]]:
+        """A temporary binary file in the folder with no name (``O_TMPFILE``);
+        where the file system has none, a named one removed at once, named as
+        the folder's temporaries are, so that a run killed in between leaves
+        one the next run removes."""
+        import tempfile
+
+        if not self.held:
+            raise RuntimeError("OutputFolder.unnamed_file() needs the folder open (use it as a context manager)")
+        with tempfile.TemporaryFile(dir=self.path, prefix=_TMP_PREFIX) as handle:
+            yield handle
+
+    @contextmanager
     def batch(self) -> Iterator[Batch]:
         """Files written together: committed on a clean exit, discarded on an error."""
         if not self.held:
@@ -321,7 +334,8 @@ class Batch(_Writer):
     def reserve(self, names: Iterable[str]) -> ReservedFiles:
         """Create the temporary files that become ``names`` now, to be
         written later -- by a process forked after this call, which inherits
-        their descriptors -- through the returned :class:`ReservedFiles`.
+        their descriptors, or one handed them (:attr:`ReservedFiles.fds`) --
+        through the returned :class:`ReservedFiles`.
         They are committed or discarded with this batch's other files
         whatever becomes of that process (killed, out of memory)."""
         fds = {name: self._create(name) for name in names}

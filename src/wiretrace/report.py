@@ -18,10 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,8 @@ from wiretrace.rows import KEY_OF_ID, Rows, by_id
 from wiretrace.spill import SpilledDocument, set_sizes, stored_text
 from wiretrace.stages import return_freed_memory
 from wiretrace.verify import VerifiedPair
+
+log = logging.getLogger("wiretrace")
 
 
 def cluster_headline(cluster: Mapping[str, Any], docs: Mapping[str, Mapping[str, Any]]) -> str:
@@ -166,10 +167,11 @@ class Report:
         replaced, never written through. The folder is locked meanwhile.
 
         With ``release``, the report lets go of its provenance graph once the
-        graph's files are written (``graph`` is None after, and the report
-        cannot be written again): for a caller that has no use for the graph
-        afterwards (the command line), so that the rest of the writing reuses
-        its memory (~300 MB at 1M documents).
+        graph is handed to what writes its files (``graph`` is None after,
+        even if the writing then fails, and the report cannot be written
+        again): for a caller that has no use for the graph afterwards (the
+        command line), so that the rest of the writing reuses its memory
+        (~300 MB at 1M documents).
 
         Returns:
             The paths written, by name.
@@ -185,7 +187,7 @@ class Report:
         if self.graph_released:  # its files would be left out (or removed as stale) without a word
             raise ValueError("this report let go of its provenance graph in an earlier write(release=True), so its "
                              "graph files cannot be written again: write it without release=True the first time")
-        with no_cyclic_gc():  # and in the writers it forks (its doc)
+        with no_cyclic_gc():  # (its doc: and in report.html's forked workers)
             return self._write(out_dir, html, release)
 
     def _write(self, out_dir: str | Path | OutputFolder, html: bool, release: bool) -> dict[str, Path]:
@@ -194,7 +196,7 @@ class Report:
         import networkx as nx
 
         from wiretrace.executor import FreshError, PassedFd, can_start_fresh, fresh_process
-        from wiretrace.graphio import dump_graph
+        from wiretrace.graphio import DumpedGraph, dump_graph
 
         return_freed_memory()  # what the analysis freed, before the writers start
         folder = out_dir if isinstance(out_dir, OutputFolder) else OutputFolder(out_dir)
@@ -223,15 +225,21 @@ class Report:
                     fresh = None
                     if graph_files is not None and apart:
                         try:
-                            with _unnamed_file(folder.path) as dumped:
+                            with folder.unnamed_file() as dumped:
                                 dump_graph(self.graph, dumped)
                                 dumped.flush()
                                 if release:
                                     self._let_go_of_graph()
                                     return_freed_memory()
                                 files = {name: PassedFd(fd) for name, fd in graph_files.fds.items()}
-                                fresh = stack.enter_context(fresh_process(
-                                    _write_graph_from, PassedFd(dumped.fileno()), files, str(folder.path), self.run_id))
+                                try:
+                                    fresh = stack.enter_context(fresh_process(
+                                        _write_graph_from, PassedFd(dumped.fileno()), files, str(folder.path),
+                                        self.run_id))
+                                except OSError as exc:  # no process to write them (a limit of processes):
+                                    log.warning("the provenance graph's files are written in this process: no "
+                                                "process could be started to write them (%s)", describe_os_error(exc))
+                                    write_graph_files(DumpedGraph(dumped), graph_files, self.run_id)
                         except OSError as exc:  # read as a failure of a batch's own file reads (outputs._writing)
                             raise OutputError(
                                 f"cannot write the provenance graph in {folder.path}: {describe_os_error(exc)}; "
@@ -254,9 +262,15 @@ class Report:
                         try:
                             fresh.wait()
                         except FreshError as exc:
-                            raise (OutputError(exc.message) if exc.kind == "OutputError" else OutputError(
-                                f"cannot write the provenance graph in {folder.path}: {exc}; "
-                                f"the previous outputs in {folder.path} are untouched")) from None
+                            if exc.kind == "OutputError":  # a file it could not write, named
+                                raise OutputError(exc.message) from None
+                            if exc.oserror:
+                                raise OutputError(
+                                    f"cannot write the provenance graph in {folder.path}: {exc.message}; "
+                                    f"the previous outputs in {folder.path} are untouched") from None
+                            # anything else is a bug, as it would be written here: raised with its traceback
+                            exc.add_note(f"raised in the process writing the provenance graph:\n{exc.details}")
+                            raise
                         except ChildProcessError:
                             raise OutputError(
                                 f"cannot write the provenance graph in {folder.path}: the process writing it died; "
@@ -611,7 +625,7 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
 
 
 #: From this many documents a run's graph files are written by a process of
-#: their own (:func:`wiretrace.executor.fed_process`), beside report.json and
+#: their own (:func:`wiretrace.executor.fresh_process`), beside report.json and
 #: report.html (:meth:`Report.write`): below it the process costs more than it
 #: saves.
 GRAPH_APART_MIN_DOCUMENTS = 4000
@@ -644,14 +658,6 @@ def _write_graph_from(dumped: Any, files: Mapping[str, Any], folder: str, run_id
     with os.fdopen(dumped.fd, "rb") as handle:
         write_graph_files(DumpedGraph(handle), ReservedFiles(Path(folder), {n: f.fd for n, f in files.items()}),
                           run_id)
-
-
-@contextmanager
-def _unnamed_file(folder: Path) -> Iterator[IO[bytes]]:
-    """A temporary file in ``folder`` with no name (where the system allows;
-    else named and removed at once): nothing is left if the run dies."""
-    with tempfile.TemporaryFile(dir=folder) as handle:
-        yield handle
 
 
 #: Items of a list joined into one write of report.json: a stream of modest

@@ -39,7 +39,7 @@ from wiretrace.wire import Marker, agency_for_site, find_markers
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
-    "provenance_graph", "drop_cached_views", "write_graph", "reuse_first", "usable_date", "networks_stage", "site_looks",
+    "provenance_graph", "drop_cached_views", "write_graph", "XmlSafeView", "reuse_first", "usable_date", "networks_stage", "site_looks",
 ]
 
 
@@ -1051,6 +1051,78 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     return safe
 
 
+class XmlSafeView:
+    """:func:`xml_safe_graph` of ``graph`` read through instead of copied:
+    ids and string values cleaned as nodes and edges are read, for a graph
+    that is not held whole (:class:`wiretrace.graphio.DumpedGraph`). The
+    ids to rename are found in two passes over the ids -- those XML cannot
+    hold, then the clean ids their new names could clash with -- so only
+    those are held; the names are :func:`xml_safe_graph`'s, in the same order
+    (a property test). Gives what the graph writers read (``graph``,
+    ``is_directed``, ``is_multigraph``, ``nodes()``, ``edges()``)."""
+
+    def __init__(self, graph: Any) -> None:
+        from wiretrace.outputs import xml_text
+
+        self._graph = graph
+        self.graph = _xml_clean_attrs(graph.graph)
+        unclean = [node for node in graph.nodes() if xml_text(str(node)) != node]
+        bases = {xml_text(str(node)) for node in unclean}
+        # a name tried below is a base or "base#n": a clean id it could clash with is one of these
+        used = {node for node in graph.nodes() if isinstance(node, str) and xml_text(node) == node
+                and (node in bases or node.rpartition("#")[0] in bases)}
+        self._names: dict[Any, str] = {}
+        for node in unclean:  # as xml_safe_graph names them
+            base = name = xml_text(str(node))
+            n = 1
+            while name in used:
+                n += 1
+                name = f"{base}#{n}"
+            self._names[node] = name
+            used.add(name)
+
+    def is_directed(self) -> bool:
+        return True
+
+    def is_multigraph(self) -> bool:
+        return False
+
+    def nodes(self, data: bool = False) -> Iterator[Any]:
+        names = self._names
+        if not data:
+            return (names.get(node, node) for node in self._graph.nodes())
+        return ((names.get(node, node), _xml_clean_attrs(attrs)) for node, attrs in self._graph.nodes(data=True))
+
+    def edges(self, data: bool = False) -> Iterator[Any]:
+        names = self._names
+        if not data:
+            return ((names.get(a, a), names.get(b, b)) for a, b in self._graph.edges())
+        return ((names.get(a, a), names.get(b, b), _xml_clean_attrs(attrs))
+                for a, b, attrs in self._graph.edges(data=True))
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The whole graph, in memory (for networkx's own writers)."""
+        safe = nx.DiGraph(**self.graph)
+        safe.add_nodes_from(self.nodes(data=True))
+        safe.add_edges_from(self.edges(data=True))
+        return safe
+
+
+def _xml_clean_attrs(attrs: Mapping[Any, Any]) -> dict[str, Any]:
+    from wiretrace.outputs import xml_text
+
+    return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
+
+
+def _xml_safe(graph: Any) -> Any:
+    """What XML files of ``graph`` are written from: ``graph`` itself when
+    all of it is XML-safe, else :func:`xml_safe_graph`'s copy of a networkx
+    graph, or an :class:`XmlSafeView` of one not held whole."""
+    if _xml_clean(graph):
+        return graph
+    return xml_safe_graph(graph) if isinstance(graph, nx.Graph) else XmlSafeView(graph)
+
+
 def _xml_clean(graph: nx.DiGraph) -> bool:
     """Whether every node id and string attribute is text XML 1.0 can hold
     (searched 10,000 strings at a time, joined by a newline, which XML allows:
@@ -1058,14 +1130,12 @@ def _xml_clean(graph: nx.DiGraph) -> bool:
     from wiretrace.outputs import xml_text
 
     def strings() -> Iterator[str]:
-        for attrs in chain((graph.graph,), (a for _, a in graph.nodes(data=True)),
-                           (a for _, _, a in graph.edges(data=True))):
+        for node, attrs in chain([("", graph.graph)], graph.nodes(data=True), (("", a) for _, _, a in graph.edges(data=True))):
+            yield str(node)
             for key, value in attrs.items():
                 yield str(key)
                 if isinstance(value, str):
                     yield value
-        for node in graph.nodes():
-            yield str(node)
 
     found = strings()
     while part := list(islice(found, 10_000)):
@@ -1098,7 +1168,7 @@ def write_graph(graph: nx.DiGraph, batch: Any, run_id: str | None = None) -> Non
     attributes = graph.graph
     graph.graph = {**attributes, "run_id": run_id} if run_id else dict(attributes)
     try:
-        safe = xml_safe_graph(graph)
+        safe = _xml_safe(graph)
         with batch.open("provenance.graphml") as handle:
             write_graphml(safe, handle)
         with batch.open("provenance.gexf") as handle:
