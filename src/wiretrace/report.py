@@ -626,9 +626,12 @@ def _reuse_entry(reuse: Any, documents: list[Document], cluster_of: dict[int, st
 
 #: From this many documents a run's graph files are written by a process of
 #: their own (:func:`wiretrace.executor.fresh_process`), beside report.json and
-#: report.html (:meth:`Report.write`): below it the process costs more than it
-#: saves.
-GRAPH_APART_MIN_DOCUMENTS = 4000
+#: report.html (:meth:`Report.write`): below it the process (a new interpreter,
+#: ~0.5 s of imports) costs more than it saves. Writing a synthetic report's
+#: outputs, medians of three alternating writes (ad hoc): 5,000 documents 0.83 s
+#: apart against 0.53 s here; 20,000, 1.97 against 2.00 s; 50,000, 3.77 against
+#: 4.21 s. (It was 4,000 while the writer was forked, which starts at once.)
+GRAPH_APART_MIN_DOCUMENTS = 20_000
 
 
 
