@@ -1023,43 +1023,23 @@ def xml_safe_graph(graph: nx.DiGraph) -> nx.DiGraph:
     string attributes, characters XML 1.0 forbids (control characters,
     U+FFFE/U+FFFF, lone surrogates) become U+FFFD. Two ids that become equal
     that way are told apart by a ``#2``, ``#3`` suffix (in node order, which
-    is deterministic)."""
-    from wiretrace.outputs import xml_text
-
+    is deterministic). ``graph`` itself when nothing needs replacing.
+    (:class:`XmlSafeView` reads the same graph without copying it.)"""
     if _xml_clean(graph):
         return graph  # the common case: nothing to replace, no copy
-
-    def clean(attrs: dict) -> dict:
-        return {xml_text(str(k)): xml_text(v) if isinstance(v, str) else v for k, v in attrs.items()}
-
-    names = {node: node for node in graph.nodes() if xml_text(str(node)) == node}
-    used = set(names)
-    for node in graph.nodes():
-        if node not in names:
-            base = name = xml_text(str(node))
-            n = 1
-            while name in used:
-                n += 1
-                name = f"{base}#{n}"
-            names[node] = name
-            used.add(name)
-    safe = nx.DiGraph(**clean(graph.graph))
-    for node, attrs in graph.nodes(data=True):
-        safe.add_node(names[node], **clean(attrs))
-    for a, b, attrs in graph.edges(data=True):
-        safe.add_edge(names[a], names[b], **clean(attrs))
-    return safe
+    return XmlSafeView(graph).to_networkx()
 
 
 class XmlSafeView:
     """:func:`xml_safe_graph` of ``graph`` read through instead of copied:
-    ids and string values cleaned as nodes and edges are read, for a graph
-    that is not held whole (:class:`wiretrace.graphio.DumpedGraph`). The
+    ids and string values cleaned as nodes and edges are read, so a graph
+    not held whole (:class:`wiretrace.graphio.DumpedGraph`) never is. The
     ids to rename are found in two passes over the ids -- those XML cannot
     hold, then the clean ids their new names could clash with -- so only
-    those are held; the names are :func:`xml_safe_graph`'s, in the same order
-    (a property test). Gives what the graph writers read (``graph``,
-    ``is_directed``, ``is_multigraph``, ``nodes()``, ``edges()``)."""
+    those are held (the plain copy it replaced is the reference of a
+    property test, ``tests/test_graphio.py``). Gives what the graph writers
+    read (``graph``, ``is_directed``, ``is_multigraph``, ``nodes()``,
+    ``edges()``)."""
 
     def __init__(self, graph: Any) -> None:
         from wiretrace.outputs import xml_text
@@ -1116,11 +1096,8 @@ def _xml_clean_attrs(attrs: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _xml_safe(graph: Any) -> Any:
     """What XML files of ``graph`` are written from: ``graph`` itself when
-    all of it is XML-safe, else :func:`xml_safe_graph`'s copy of a networkx
-    graph, or an :class:`XmlSafeView` of one not held whole."""
-    if _xml_clean(graph):
-        return graph
-    return xml_safe_graph(graph) if isinstance(graph, nx.Graph) else XmlSafeView(graph)
+    all of it is XML-safe, else an :class:`XmlSafeView` of it (never a copy)."""
+    return graph if _xml_clean(graph) else XmlSafeView(graph)
 
 
 def _xml_clean(graph: nx.DiGraph) -> bool:
