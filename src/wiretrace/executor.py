@@ -257,8 +257,8 @@ def fresh_process(func: Callable[..., Any], *args: Any) -> Iterator[Fresh]:
     provenance graph beside report.json's writing took the process tree's
     peak from 2.8 to 5.1 GB (``bench_interleaved.py``, one pair). It is
     started with multiprocessing's ``spawn``, which needs no server and no
-    socket: nothing of it stays once it has ended, even after a ``kill -9``
-    of this process (its watch ends it).
+    socket; after a ``kill -9`` of this process its watch ends it, and the
+    resource tracker ``spawn`` starts once per process ends with this one.
 
     ``func`` must be a module's function (the process does not run the main
     script) and ``args`` picklable. :meth:`Fresh.wait` waits for it; leaving
