@@ -14,7 +14,8 @@ difference on purpose: no ``lastmodifieddate`` in GEXF, so the same scan
 writes the same file on any day.
 
 Node ids and string values must already be XML-safe
-(:func:`wiretrace.trace.xml_safe_graph`); every value is escaped here.
+(:func:`wiretrace.trace.xml_safe_graph`, or read through
+:class:`wiretrace.trace.XmlSafeView`); every value is escaped here.
 
 A graph can also be written out as a stream of pickled chunks
 (:func:`dump_graph`) and read back by :class:`DumpedGraph`, which gives
@@ -263,7 +264,9 @@ class DumpedGraph:
     :func:`wiretrace.trace.xml_safe_graph` read of a networkx ``DiGraph``
     (``graph``, ``is_directed``, ``is_multigraph``, ``nodes()``,
     ``edges()``), never the whole graph in memory. One reader at a time:
-    a new ``nodes()`` or ``edges()`` moves the handle.
+    a new ``nodes()`` or ``edges()`` moves the handle. The file is
+    unpickled: it must be one :func:`dump_graph` wrote (``Report.write``'s
+    has no name and is read only by the process it starts).
 
     Example:
         >>> import io
