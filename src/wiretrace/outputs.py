@@ -107,9 +107,6 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-_describe = describe_os_error
-
-
 def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | Iterable[bytes]) -> Path:
     """Write one file all or nothing: a temporary file beside it, fsync, rename.
     ``data``: the whole text or bytes, or bytes in pieces written as they
@@ -129,7 +126,7 @@ def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | 
     try:
         temp, fd = _temp_file(folder, path.name)
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {_describe(exc)}") from None
+        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             if isinstance(data, (str, bytes, bytearray, memoryview)):
@@ -146,7 +143,7 @@ def atomic_write(path: str | Path, data: str | bytes | bytearray | memoryview | 
         raise exc.__cause__ from None
     except OSError as exc:
         _unlink(temp)
-        raise OutputError(f"cannot write {path}: {_describe(exc)}; the previous file is untouched") from None
+        raise OutputError(f"cannot write {path}: {describe_os_error(exc)}; the previous file is untouched") from None
     except BaseException:
         _unlink(temp)
         raise
@@ -227,14 +224,14 @@ class OutputFolder:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"cannot create the output folder {path}: {_describe(exc)}") from None
+            raise OutputError(f"cannot create the output folder {path}: {describe_os_error(exc)}") from None
         lock_path = path / LOCK_NAME
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o644)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise OutputError(f"{lock_path} is a symbolic link; remove it (wiretrace never writes through links)") from None
-            raise OutputError(f"cannot write into the output folder {path}: {_describe(exc)}") from None
+            raise OutputError(f"cannot write into the output folder {path}: {describe_os_error(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -251,7 +248,7 @@ class OutputFolder:
             os.unlink(temp)
         except OSError as exc:
             self.close()
-            raise OutputError(f"cannot write into the output folder {path}: {_describe(exc)}") from None
+            raise OutputError(f"cannot write into the output folder {path}: {describe_os_error(exc)}") from None
 
     def _clean_temporaries(self) -> None:
         """Remove temporary files a killed run left behind (we hold the lock: none is in use)."""
@@ -321,7 +318,7 @@ class Batch(_Writer):
         try:
             temp, fd = _temp_file(self.folder, name)
         except OSError as exc:
-            raise OutputError(f"cannot write {self.folder / name}: {_describe(exc)}") from None
+            raise OutputError(f"cannot write {self.folder / name}: {describe_os_error(exc)}") from None
         self._temps[name] = temp
         return fd
 
@@ -387,7 +384,7 @@ class Batch(_Writer):
                 self.paths[name] = target
         except OSError as exc:
             self.discard()
-            raise OutputError(f"cannot put the outputs in place in {self.folder}: {_describe(exc)}") from None
+            raise OutputError(f"cannot put the outputs in place in {self.folder}: {describe_os_error(exc)}") from None
         self._temps.clear()
         _fsync_dir(self.folder)
         return self.paths
@@ -404,7 +401,7 @@ def _writing(folder: Path, name: str, fd: int) -> Iterator[IO[bytes]]:
             os.fsync(handle.fileno())
     except OSError as exc:
         raise OutputError(
-            f"cannot write {folder / name}: {_describe(exc)}; the previous outputs in {folder} are untouched"
+            f"cannot write {folder / name}: {describe_os_error(exc)}; the previous outputs in {folder} are untouched"
         ) from None
 
 
