@@ -272,19 +272,6 @@ def test_report_json_is_streamed_one_line_per_item_with_the_reports_content(tmp_
     assert lines[start + 8] == "  ],"
 
 
-def test_graph_files_written_by_a_process_of_their_own_are_the_same_files(tmp_path, monkeypatch):
-    import wiretrace.report as report_module
-
-    records = [{"id": f"d{i}", "text": story(400 + i % 4, 200), "url": f"https://s{i}.example/a"} for i in range(12)]
-    report = scan(records)
-    report.write(tmp_path / "here")
-    monkeypatch.setattr(report_module, "GRAPH_APART_MIN_DOCUMENTS", 0)  # written apart even for 12 documents
-    report.write(tmp_path / "apart")
-    for name in OUTPUT_NAMES:
-        assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
-    assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
-
-
 def test_the_graph_written_apart_is_written_by_another_process_and_here_otherwise_with_the_same_files(
         tmp_path, monkeypatch):
     import wiretrace.report as report_module
@@ -307,6 +294,7 @@ def test_the_graph_written_apart_is_written_by_another_process_and_here_otherwis
     assert wrote_graph == [os.getpid()]
     for name in OUTPUT_NAMES:
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "apart" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == sorted([*OUTPUT_NAMES, LOCK_NAME])
 
 
 def _reserved_on_a_full_disk(monkeypatch):
