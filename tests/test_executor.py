@@ -40,6 +40,24 @@ def test_an_error_in_a_task_reaches_the_caller():
             list(window.drain())
 
 
+def test_a_failed_window_s_pool_thread_has_ended_when_the_window_closes():
+    # Python 3.11's exit hook writes to the pool's wake-up pipe without a
+    # lock while the pool's thread closes it: a thread still running at exit
+    # can print a traceback (seen after Ctrl-C). The window waits for it.
+    import threading
+
+    def pool_threads():
+        return [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread" and t.is_alive()]
+
+    before = set(pool_threads())
+    with pytest.raises(RuntimeError, match="stop here"):
+        with LocalExecutor(2).window(lambda task, shared: time.sleep(0.4) or task) as window:
+            for t in range(3):
+                window.submit(t)
+            raise RuntimeError("stop here")
+    assert set(pool_threads()) - before == set()
+
+
 _PARENT = """
 import os, time
 from wiretrace.executor import LocalExecutor

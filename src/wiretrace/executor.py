@@ -47,6 +47,15 @@ __all__ = ["Fresh", "FreshError", "LocalExecutor", "PassedFd", "Window", "can_fo
 #: waits for the main process to hand it the next task.
 IN_FLIGHT_PER_WORKER = 2
 
+#: Seconds a failed window waits for its pool's manager thread to finish.
+#: The thread closes its wake-up pipe as it ends; Python 3.11's exit hook
+#: writes to that pipe without a lock, so a thread still ending at exit can
+#: make the exit print a traceback (EBADF; seen after Ctrl-C, about one run
+#: in 25). Joined here, it has ended before the exit hook runs. Bounded
+#: because a worker killed mid-message can leave it waiting for ever (a
+#: stopped run then exits by its watchdog, :mod:`wiretrace.parallel`).
+SETTLE_SECONDS = 2.0
+
 _JOB: tuple[Callable[[Any, Any], Any], Any] | None = None  # (func, shared): inherited by forked workers
 _FORKED_BY = 0  # pid of the process that forks the workers (inherited by them)
 
@@ -360,8 +369,11 @@ class Window:
         global _JOB
         if self._pool is not None:
             # on an error or an early exit, queued tasks are cancelled, not waited for
+            manager = getattr(self._pool, "_executor_manager_thread", None)
             try:
                 self._pool.shutdown(wait=not failed, cancel_futures=True)
+                if failed and manager is not None:
+                    manager.join(SETTLE_SECONDS)  # SETTLE_SECONDS says why
             finally:
                 self._pool = None
                 if self._started is not None:
