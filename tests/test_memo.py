@@ -150,6 +150,27 @@ def test_another_registry_gives_other_keys_and_empties_a_memo_file(tmp_path):
     assert writer.get([b"k" * 16]) == {} and writer.stats()["entries"] == 0
 
 
+def test_another_installed_package_or_version_gives_another_salt(tmp_path, monkeypatch):
+    import sys
+
+    from wiretrace import memo
+
+    def fresh_salt():
+        memo._SALT.pop("environment", None)
+        return salt()
+
+    before = fresh_salt()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert fresh_salt() == before  # a folder with no distribution in it: nothing installed changed
+    (tmp_path / "somepkg-1.0.dist-info").mkdir()
+    one = fresh_salt()
+    (tmp_path / "somepkg-1.0.dist-info").rename(tmp_path / "somepkg-1.1.dist-info")
+    other = fresh_salt()
+    assert len({before, one, other}) == 3
+    sys.path.remove(str(tmp_path))
+    assert fresh_salt() == before
+
+
 def test_keys_are_length_prefixed_and_typed():
     s = b"salt"
     assert memo_key("x", s, "ab", "c") != memo_key("x", s, "a", "bc")

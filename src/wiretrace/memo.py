@@ -97,14 +97,22 @@ def _code_hash() -> bytes:
 def _environment_hash() -> bytes:
     """XXH3-128 of the interpreter's version, its Unicode tables' and every
     installed distribution's name and version: the steps read them too (the
-    public suffix list a site name comes from, regular expressions' tables)."""
+    public suffix list a site name comes from, regular expressions' tables).
+    A distribution's name and version are read from its metadata folder's
+    name (``name-version.dist-info``, ``.egg-info``) in each folder of
+    ``sys.path``: a listing, where parsing every distribution's metadata
+    took 0.12 s (ad hoc, 68 distributions), a third of an add's report."""
     if "environment" not in _SALT:
-        import importlib.metadata
         import unicodedata
 
-        installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
-                           if d.metadata["Name"])
-        _SALT["environment"] = xxhash.xxh3_128("\n".join([sys.version, unicodedata.unidata_version, *installed])
+        installed: list[str] = []
+        for entry in sys.path:
+            try:
+                with os.scandir(entry or ".") as listing:
+                    installed += [f"{entry}/{e.name}" for e in listing if e.name.endswith((".dist-info", ".egg-info"))]
+            except OSError:  # not a folder (a zip file), gone, unreadable: nothing installed there to list
+                continue
+        _SALT["environment"] = xxhash.xxh3_128("\n".join([sys.version, unicodedata.unidata_version, *sorted(installed)])
                                                .encode("utf-8", "surrogatepass")).digest()
     return _SALT["environment"]
 
