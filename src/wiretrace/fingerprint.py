@@ -29,7 +29,7 @@ from wiretrace.minhash import MinHasher
 from wiretrace.quotes import discounted_spans
 from wiretrace.shingles import free_shingle_sets, shingle_sets_of_words, word_buffer_with_spans, word_buffers
 
-__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all",
+__all__ = ["Fingerprints", "normalise_batch", "normalise_quoted_batch", "fingerprint_batch", "fingerprint_all", "Known",
            "shingle_sets"]
 
 _STAGES = ("normalise", "fingerprint", "wire")
@@ -260,6 +260,7 @@ def fingerprint_all(
     originals: Sequence[str] | None = None,
     executor: Any = None,
     spill: Any = None,
+    known: Known | None = None,
 ) -> Fingerprints:
     """Normalise and fingerprint every text, in batches, on ``workers`` processes.
 
@@ -270,6 +271,9 @@ def fingerprint_all(
     runs the batches instead of ``workers`` forked processes.
     ``spill`` (a :class:`wiretrace.spill.Spill`), when given, receives the
     shingle sets as they come: ``sets`` and ``free_sets`` are its columns.
+    ``known`` (without a spill): fingerprints made before of some texts, by
+    the same settings (a :class:`Known`); those texts are not fingerprinted
+    again (their wire markers are still looked for).
 
     Returns:
         One :class:`Fingerprints` for all texts in input order; identical
@@ -277,6 +281,10 @@ def fingerprint_all(
         CPU time of each stage summed over batches (over all workers when
         parallel).
     """
+    if known is not None and spill is None and len(known):
+        return _around_known(texts, known, originals, progress,
+                             lambda todo, gone: fingerprint_all(todo, shingle_size, num_perm, seed, batch_size, workers,
+                                                                progress, gone, executor))
     sets: Any = spill.sets() if spill is not None else []
     free_sets: Any = spill.sets() if spill is not None else []
     words: list[int] = []
@@ -334,6 +342,78 @@ def fingerprint_all(
     if spill is not None:
         spill.flush()
     return Fingerprints(sets, words, signatures, seconds, markers, free_sets, leftovers)
+
+
+class Known:
+    """Fingerprints already made, by text: what :func:`fingerprint_all`
+    need not make again (an index's walk fingerprints the pages a report of
+    an add then analyses). A fingerprint is a function of the text alone
+    for given settings, so a text found here gives the same row it would
+    be given; the maker keeps the settings the same.
+
+    Example:
+        >>> fp = fingerprint_all(["one two three four five six"], 5, 16, 1)
+        >>> known = Known()
+        >>> known.keep(["one two three four five six"], fp)
+        >>> fingerprint_all(["one two three four five six"], 5, 16, 1, known=known).signatures.tolist() \\
+        ...     == fp.signatures.tolist()
+        True
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[np.ndarray, int, np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def keep(self, texts: Sequence[str], fp: Fingerprints) -> None:
+        """Keep row ``i`` of ``fp`` as the fingerprints of ``texts[i]``."""
+        for i, text in enumerate(texts):
+            self._rows[text] = (fp.sets[i], fp.words[i], fp.signatures[i], fp.free_sets[i])
+
+    def get(self, text: str) -> tuple[np.ndarray, int, np.ndarray, np.ndarray] | None:
+        return self._rows.get(text)
+
+
+def _around_known(texts: Sequence[str], known: Known, originals: Sequence[str | None] | None,
+                  progress: Callable[[int], None] | None,
+                  make: Callable[[list[str], list[str | None] | None], Fingerprints]) -> Fingerprints:
+    """:func:`fingerprint_all` of ``texts``, the rows of those ``known`` holds
+    taken from it, the others made by ``make(texts, originals)``; the wire
+    stage on every original (here, for the known rows)."""
+    rows = [known.get(text) for text in texts]
+    todo = [i for i, row in enumerate(rows) if row is None]
+    made = make([texts[i] for i in todo], [originals[i] for i in todo] if originals is not None else None)
+    start = time.process_time()
+    out = Fingerprints([], [], np.empty((len(texts), made.signatures.shape[1]), dtype=np.uint32), dict(made.seconds))
+    taken = iter(range(len(todo)))
+    for i, row in enumerate(rows):
+        if row is None:
+            j = next(taken)
+            row = (made.sets[j], made.words[j], made.signatures[j], made.free_sets[j])
+        out.sets.append(row[0])
+        out.words.append(row[1])
+        out.signatures[i] = row[2]
+        out.free_sets.append(row[3])
+    out.seconds["fingerprint"] += time.process_time() - start
+    if originals is not None:
+        from wiretrace.leftovers import generator_leftovers
+        from wiretrace.wire import find_markers
+
+        start = time.process_time()
+        by_row = dict(zip(todo, zip(made.markers, made.leftovers)))
+        for i, original in enumerate(originals):
+            if i in by_row:
+                markers, leftovers = by_row[i]
+            else:  # None: a text whose markers are known already (a memo's)
+                markers = find_markers(original) if original is not None else []
+                leftovers = generator_leftovers(original) if original is not None else []
+            out.markers.append(markers)
+            out.leftovers.append(leftovers)
+        out.seconds["wire"] += time.process_time() - start
+    if progress is not None:
+        progress(len(texts) - len(todo))
+    return out
 
 
 def shingle_sets(texts: Sequence[str], shingle_size: int, batch_size: int = 128,

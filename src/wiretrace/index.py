@@ -54,7 +54,7 @@ from wiretrace.candidates import MAX_BUCKET, anchor_count, anchor_keys, anchors_
 from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
-from wiretrace.fingerprint import Fingerprints, fingerprint_all, shingle_sets
+from wiretrace.fingerprint import Fingerprints, Known, fingerprint_all, shingle_sets
 from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key, resolve_id, shadowed
@@ -545,19 +545,23 @@ class Index:
         sites' chrome removed as the index's ``counts`` judge it -- plus, for
         each document not stored (``unstored``), its own lines, as a scan
         of the index and that one page would count them."""
-        c = self.config
-        texts = [d.text for d in docs]
-        if counts is not None and c.chrome_min_pages:
-            def strip(group: Sequence[Document], judge: LineCounts) -> list[str]:
-                return strip_chrome(group, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
-                                    c.min_words, judge).texts
+        return self._fingerprint_texts(self._stripped(docs, counts, unstored), parallel)
 
-            if unstored is None or not any(unstored):
-                texts = strip(docs, counts)
-            else:
-                texts = [strip([d], counts.merge(count_lines([d])) if alone else counts)[0]
-                         for d, alone in zip(docs, unstored)]
-        return self._fingerprint_texts(texts, parallel)
+    def _stripped(self, docs: Sequence[Document], counts: LineCounts | None = None,
+                  unstored: Sequence[bool] | None = None) -> list[str]:
+        """The texts :meth:`_fingerprint` fingerprints."""
+        c = self.config
+        if counts is None or not c.chrome_min_pages:
+            return [d.text for d in docs]
+
+        def strip(group: Sequence[Document], judge: LineCounts) -> list[str]:
+            return strip_chrome(group, c.chrome_min_pages, c.chrome_long_line_words, c.chrome_long_line_share,
+                                c.min_words, judge).texts
+
+        if unstored is None or not any(unstored):
+            return strip(docs, counts)
+        return [strip([d], counts.merge(count_lines([d])) if alone else counts)[0]
+                for d, alone in zip(docs, unstored)]
 
     def _fingerprint_texts(self, texts: Sequence[str], parallel: bool = False) -> Any:
         """Fingerprints of ``texts``: on the given executor (a Ray
@@ -654,24 +658,25 @@ class Index:
         plain reference the tests compare)."""
         # the index does not change until this returns, and no count here is merged with a page's own
         self._known = _KnownLines(self.store, max(1, self.config.chrome_min_pages))
+        made = Known()  # the walk's fingerprints, which the stages take rather than make again
         try:
-            _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune)
+            _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune, made)
             involved = [docs[k] for k in sorted(docs)]
             counts = self.line_counts(involved)
         finally:
             self._known = None
         report = analyse_records(involved, shadowed, self.config, progress=progress,
-                                 line_counts=counts, executor=self.executor, memo=self.memo)
+                                 line_counts=counts, executor=self.executor, memo=self.memo, known=made)
         self._memo_checked()
         return report
 
-    def _walk(self, keys: list[int], max_documents: int, prune: bool = True,
+    def _walk(self, keys: list[int], max_documents: int, prune: bool = True, made: Known | None = None,
               ) -> tuple[dict[int, int], dict[int, Document], list[Skipped]]:
         """The walk of :meth:`delta` from the records ``keys``: each record
         it reached, in the strongest mode it reached it (``_STORY``, ...);
         their documents; and the records met that another record of the
         same id shadows (:meth:`_shadowed`), which it neither takes nor
-        walks through."""
+        walks through. ``made`` keeps the fingerprints the walk makes."""
         shared_min = passage_shingles(self.config.passage_min_words, self.config.shingle_size)
         docs = {k: Document(**json.loads(p)) for k, p in self.store.records(keys)}
         shadowed = self._shadowed(docs)
@@ -686,9 +691,12 @@ class Index:
             # a page met before as a candidate was cleaned then, by the same line counts
             # (the walk adds nothing): its text without chrome is fingerprinted as it is
             if all(k in cleaned for k in queried):
-                fp = self._fingerprint_texts([cleaned[k][1] for k in queried])
+                texts = [cleaned[k][1] for k in queried]
             else:
-                fp = self._fingerprint([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
+                texts = self._stripped([docs[k] for k in queried], self.line_counts([docs[k] for k in queried]))
+            fp = self._fingerprint_texts(texts)
+            if made is not None:
+                made.keep(texts, fp)
             reached: dict[int, int] = {}
             bars = [_ceiling(mode[k]) for k in queried] if prune else [_STORY + 1] * len(queried)
             # shadowed candidates are left out as pages no match can take further

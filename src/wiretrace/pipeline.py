@@ -27,7 +27,7 @@ from wiretrace.config import Config
 from wiretrace.dates import quiet_dateutil
 from wiretrace.executor import LocalExecutor, no_cyclic_gc
 from wiretrace.memo import Memo
-from wiretrace.fingerprint import resolve_workers
+from wiretrace.fingerprint import Known, resolve_workers
 from wiretrace.plan import State, clean_texts, run_plan
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, resolve_id
@@ -100,7 +100,8 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
                     progress: Progress | None = None, line_counts: LineCounts | None = None,
-                    executor: Any = None, spill: Spill | None = None, memo: Memo | None = None) -> Report:
+                    executor: Any = None, spill: Spill | None = None, memo: Memo | None = None,
+                    known: Known | None = None) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
@@ -110,7 +111,9 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
     ``spill``: where the documents' texts already are (:func:`spill_as_read`);
     without one, a run of ``run.spill_documents`` or more starts its own.
     ``memo``: values of an earlier run to take rather than compute again
-    (:mod:`wiretrace.memo`: the same report, by construction)."""
+    (:mod:`wiretrace.memo`: the same report, by construction). ``known``:
+    fingerprints made already of some cleaned texts (an index's walk), by
+    this config's settings; not made again."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -121,18 +124,19 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo)
+        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo, known)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
              started: float, line_counts: LineCounts | None = None, executor: Any = None,
-             spill: Spill | None = None, memo: Memo | None = None) -> Report:
+             spill: Spill | None = None, memo: Memo | None = None, known: Known | None = None) -> Report:
     """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
     ``executor``, or the local executor with the run's workers."""
     if spill is None and _spills(config, executor, len(documents)):
         spill = _spill_all(documents, config)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
-    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo), executor)
+    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo, known=known),
+                    executor)
 
 
 def spill_as_read(documents: list[Document], config: Config, executor: Any, spill: Spill | None) -> Spill | None:

@@ -43,7 +43,7 @@ from wiretrace.cluster import connected_components, split_hubs
 from wiretrace.config import Config, lsh_params
 from wiretrace.credits import same_publisher
 from wiretrace.executor import LocalExecutor
-from wiretrace.fingerprint import fingerprint_all
+from wiretrace.fingerprint import Known, fingerprint_all
 from wiretrace import memo as memos
 from wiretrace.memo import Memo, checked
 from wiretrace.lineage import lineage_members, lineages, split_versions, version_pairs
@@ -90,6 +90,7 @@ class State:
     line_counts: LineCounts | None = None  # chrome judged by these (an index's), else by the documents'
     spill: Spill | None = None  # texts and shingle sets kept on disk (wiretrace.spill), or in memory
     memo: Memo | None = None  # values of earlier runs, by a key of their inputs (wiretrace.memo)
+    known: Known | None = None  # fingerprints made before of some cleaned texts (an index's walk)
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
@@ -192,7 +193,7 @@ def _fingerprint(s: State, executor: LocalExecutor) -> None:
             originals = _Unless(originals, known)
     fingerprints = fingerprint_all(s.texts, config.shingle_size, config.num_perm, config.seed,
                                    batch_size=config.batch_size, workers=executor.workers, progress=advance,
-                                   originals=originals, executor=executor, spill=s.spill)
+                                   originals=originals, executor=executor, spill=s.spill, known=s.known)
     if s.memo is not None:
         for i, (markers, leftovers) in known.items():
             fingerprints.markers[i], fingerprints.leftovers[i] = markers, leftovers
