@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/bench_interleaved.py --base REV [--docs N] [--runs R] [--json OUT]
-        [--spill-documents N] [--write]
+        [--spill-documents N] [--write] [--index-add N]
 
 Checks REV out in a temporary git worktree, writes the deterministic synthetic corpus of
 ``bench_throughput.py`` once as JSONL, then runs ``scan()`` on it R times for each tree,
@@ -17,6 +17,13 @@ and set spilled, as a 1M scan's are past the default 200,000, at a size that tak
 minute); ``--write`` also writes every output as the command line does
 (``Report.write(release=True)`` into a temporary folder), timed in ``seconds`` and
 apart as ``write_seconds``.
+
+``--index-add N``: a persistent index's daily step instead of a scan. An index of the
+``--docs`` documents is built once (by this checkout; both trees read the same schema),
+and each run, on a fresh copy of it (copied before the clock starts, without a memo),
+adds the corpus's next N documents and makes their report (``Index.add`` then
+``Index.delta``): ``seconds`` is both, ``add_seconds`` and ``delta_seconds`` each, the
+stages those of the delta's report.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,11 +57,45 @@ _SCAN = (
 )
 
 
+_ADD = (
+    "import json, shutil, sys, time\n"
+    "from wiretrace import Index\n"
+    "built, new, copy = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+    "shutil.copy(built, copy)\n"
+    "shutil.copytree(built + '.postings', copy + '.postings')\n"
+    "with Index.open(copy) as index:\n"
+    "    started = time.perf_counter()\n"
+    "    added = index.add(new)\n"
+    "    added_at = time.perf_counter()\n"
+    "    report = index.delta(added)\n"
+    "    done = time.perf_counter()\n"
+    "print(json.dumps({'seconds': done - started, 'add_seconds': added_at - started, 'delta_seconds': done - added_at,\n"
+    "                  'delta_documents': len(report.documents),\n"
+    "                  'stages': {k: v.get('seconds', 0) for k, v in report.stats['stages'].items()}}))\n"
+)
+
+
+def _index_add(src: Path, built: Path, new: Path, work: Path) -> dict:
+    """One :data:`_ADD` run on a fresh copy of the index ``built`` (removed after)."""
+    copy = work / "copy.wtidx"
+    try:
+        return _measured(src, [_ADD, str(built), str(new), str(copy)])
+    finally:
+        for path in work.glob("copy.wtidx*"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def _run(src: Path, corpus: Path, options: dict, write: bool) -> dict:
-    """One scan in a fresh process, with the peak memory of its process tree
-    (PSS sampled from /proc, as ``bench_scaling.py`` samples it)."""
+    """One scan in a fresh process (:func:`_measured`)."""
+    return _measured(src, [_SCAN, str(corpus), json.dumps(options), "write" if write else "-"])
+
+
+def _measured(src: Path, script: list[str]) -> dict:
+    """``python -c *script`` in a fresh process with ``src`` first on its path,
+    with the peak memory of its process tree (PSS sampled from /proc, as
+    ``bench_scaling.py`` samples it)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    command = [sys.executable, "-c", _SCAN, str(corpus), json.dumps(options), "write" if write else "-"]
+    command = [sys.executable, "-c", *script]
     peak = _context.TreePeak(proportional=True, root=-1)
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
         peak.root = child.pid
@@ -73,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every run to this JSON file")
     parser.add_argument("--spill-documents", type=int, help="run.spill_documents for both trees (module doc)")
     parser.add_argument("--write", action="store_true", help="also write every output, timed (module doc)")
+    parser.add_argument("--index-add", type=int, metavar="N", help="an index's add of N documents and their report "
+                        "instead of a scan (module doc)")
     args = parser.parse_args(argv)
+    if args.index_add is not None and (args.index_add < 1 or args.write or args.spill_documents is not None):
+        parser.error("--index-add takes a positive count, and neither --write nor --spill-documents")
     options = {} if args.spill_documents is None else {"spill_documents": args.spill_documents}
 
     sys.path.insert(0, str(ROOT / "src"))
@@ -85,14 +131,31 @@ def main(argv: list[str] | None = None) -> int:
                        check=True)
         try:
             corpus = Path(tmp) / "corpus.jsonl"
-            write_jsonl(generate_corpus(args.docs, seed=args.seed), corpus)
+            if args.index_add:
+                from wiretrace import Index
+
+                every = Path(tmp) / "all.jsonl"
+                write_jsonl(generate_corpus(args.docs + args.index_add, seed=args.seed), every)
+                new = Path(tmp) / "new.jsonl"
+                with open(every, "rb") as lines, open(corpus, "wb") as first, open(new, "wb") as rest:
+                    for number, line in enumerate(lines):
+                        (first if number < args.docs else rest).write(line)
+                built = Path(tmp) / "built.wtidx"
+                with Index.open(str(built)) as index:
+                    index.add(str(corpus))
+            else:
+                write_jsonl(generate_corpus(args.docs, seed=args.seed), corpus)
             runs: dict[str, list[dict]] = {"base": [], "this": []}
             for n in range(args.runs):
                 for name, src in (("base", base_tree / "src"), ("this", ROOT / "src")):
-                    runs[name].append(_run(src, corpus, options, args.write))
-                    print(f"run {n + 1} {name}: {runs[name][-1]['seconds']:.2f} s"
-                          + (f" (writing {runs[name][-1]['write_seconds']:.2f} s)" if args.write else "")
-                          + f", peak {runs[name][-1]['peak_tree_pss_mb']:,.0f} MB", flush=True)
+                    runs[name].append(_index_add(src, built, new, Path(tmp)) if args.index_add
+                                      else _run(src, corpus, options, args.write))
+                    run = runs[name][-1]
+                    print(f"run {n + 1} {name}: {run['seconds']:.2f} s"
+                          + (f" (writing {run['write_seconds']:.2f} s)" if args.write else "")
+                          + (f" (add {run['add_seconds']:.2f} s, report {run['delta_seconds']:.2f} s of "
+                             f"{run['delta_documents']:,} documents)" if args.index_add else "")
+                          + f", peak {run['peak_tree_pss_mb']:,.0f} MB", flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
 
@@ -108,9 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         b = statistics.median(r["stages"].get(stage, 0) for r in runs["base"])
         t = statistics.median(r["stages"].get(stage, 0) for r in runs["this"])
         print(f"  {stage:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
-    if args.write:
-        b, t = (statistics.median(r["write_seconds"] for r in runs[name]) for name in ("base", "this"))
-        print(f"  {'writing':<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
+    for part, shown in (("write_seconds", "writing"), ("add_seconds", "add"), ("delta_seconds", "delta")):
+        if part in runs["this"][0]:
+            b, t = (statistics.median(r[part] for r in runs[name]) for name in ("base", "this"))
+            print(f"  {shown:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
     b, t = (statistics.median(r["peak_tree_pss_mb"] for r in runs[name]) for name in ("base", "this"))
     print(f"  peak memory of the tree (PSS, median): base {b:,.0f} MB   this {t:,.0f} MB   {t - b:+,.0f}")
     if args.json:
@@ -119,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                                         check=True).stdout.strip()
         this = git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain", "src") else "")
         args.json.write_text(json.dumps({"base": args.base, "base_commit": git("rev-parse", args.base), "this": this,
-                                         "docs": args.docs, "options": options, "write": args.write, "runs": runs,
+                                         "docs": args.docs, "options": options, "write": args.write,
+                                         "index_add": args.index_add, "runs": runs,
                                          "ratios": ratios}, indent=1) + "\n")
     return 0
 
