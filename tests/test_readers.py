@@ -157,3 +157,83 @@ def test_lone_surrogates_and_unparseable_dates_become_warnings():
     assert doc["published"] is None
     assert doc["warnings"] == ["unrecognised date 'next Tuesday' ignored", "invalid Unicode (lone surrogates) replaced by U+FFFD"]
     report.to_json()  # encodable
+
+
+def _jsonl_lines(n: int) -> list[bytes]:
+    """A JSON Lines file's lines of every kind a reader meets: records with and
+    without ids, a BOM, blank and CRLF lines, broken JSON, a list, deep
+    nesting, a line not UTF-8, an HTML record, a line over a small size limit."""
+    lines = ["\ufeff" + json.dumps({"id": "first", "text": story(0, 40)})]
+    for k in range(n):
+        record = {"text": story(k % 7, 25 + k % 40) + ("\n\n\"A quote,\" she said." if k % 4 else ""),
+                  "url": f"https://www.site{k % 3}.com/a{k}", "published": "2024-03-0%dT10:00:00Z" % (1 + k % 9)}
+        if k % 5:
+            record["id"] = f"d{k}"
+        lines.append(json.dumps(record, ensure_ascii=k % 2 == 0))
+        if k % 11 == 4:
+            lines += ['{"id": "broken", "text": ', "[1, 2]", "[" * 3000 + "]" * 3000, "", "   ",
+                      json.dumps({"id": f"page{k}", "html": f"<html><body><article><p>{story(k, 60)}</p></article>"
+                                                           "</body></html>", "url": f"https://www.page.org/{k}"}),
+                      json.dumps({"id": f"long{k}", "text": "word " * 2000})]
+    data = [line.encode("utf-8") for line in lines]
+    bad = next(i for i in range(9, len(data)) if b'"id": "d' in data[i])
+    data[bad] = data[bad].replace(b'"id": "d', b'"id": "\xff', 1)  # not UTF-8
+    data[17] += b"\r"  # a CRLF line
+    return data
+
+
+def test_a_large_json_lines_file_read_by_the_workers_gives_what_one_process_reads(tmp_path, monkeypatch):
+    # past readers.PARALLEL_JSONL_BYTES, with a spill and two workers, the workers read
+    # ranges of lines and write the texts into the spill: the same documents (texts,
+    # ids from line numbers, warnings) and the same skipped lines as a serial read
+    from dataclasses import fields as dataclass_fields
+
+    from wiretrace import readers
+    from wiretrace.config import Config
+    from wiretrace.pipeline import _read
+    from wiretrace.spill import SpilledDocument
+    from wiretrace.stages import StageLog
+
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\n".join(_jsonl_lines(90)))  # no newline after the last line
+    config = Config(workers=2, spill_dir=str(tmp_path), max_document_bytes=9000)
+
+    def read(**changes):
+        docs, skipped, spill = _read(str(path), config.replace(**changes), StageLog(None))
+        rows = [tuple(getattr(d, f.name) for f in dataclass_fields(Document)) for d in docs]
+        return rows, sorted(map(repr, skipped)), docs
+
+    here, skipped_here, plain = read(workers=1)
+    assert not any(isinstance(d, SpilledDocument) for d in plain)
+    reasons = {s.reason.split(":")[0].split(" (")[0][:30] for s in _read(str(path), config, StageLog(None))[1]}
+    assert {"invalid JSON", "record is a JSON list, not an ", "JSON nested too deeply to read", "line is not valid UTF-8",
+            "larger than limits.document_by"} <= reasons
+    monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
+    monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 700)  # many ranges, some a single line longer than that
+    assert len(readers._line_ranges(str(path), 700)) > 20
+    apart, skipped_apart, spilled = read()
+    assert all(isinstance(d, SpilledDocument) for d in spilled)
+    assert apart == here and skipped_apart == skipped_here
+    # not read apart: a small file, one worker, or no spill allowed
+    monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", path.stat().st_size + 1)
+    assert not any(isinstance(d, SpilledDocument) for d in read()[2])
+    monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
+    assert not any(isinstance(d, SpilledDocument) for d in read(spill_documents=0)[2])
+
+
+def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_path, monkeypatch):
+    from wiretrace import readers
+
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\n".join(_jsonl_lines(60)) + b"\n")
+    before = scan(str(path), workers=2)
+    monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
+    monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 2000)
+    after = scan(str(path), workers=2, spill_dir=str(tmp_path))
+
+    def comparable(report):
+        data = report.to_dict()
+        data.pop("run_id"), data.pop("stats"), data["config"]["run"].pop("spill_dir")
+        return data
+
+    assert comparable(after) == comparable(before) and before.clusters and before.skipped

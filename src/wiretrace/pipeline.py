@@ -158,12 +158,14 @@ def _spill_all(documents: list[Document], config: Config) -> Spill:
     return spill
 
 
-def _spills(config: Config, executor: Any, documents: int) -> bool:
+def _spills(config: Config, executor: Any, documents: int | None) -> bool:
     """Whether a run keeps its texts and shingle sets on disk
     (:mod:`wiretrace.spill`): from ``run.spill_documents`` documents on, and
-    on the local executor only (Ray workers cannot read this machine's files)."""
+    on the local executor only (Ray workers cannot read this machine's files).
+    ``documents`` None: whether it may (the readers' workers start the spill
+    at once for a large JSON Lines file, :func:`~wiretrace.readers.read_inputs`)."""
     local = executor is None or isinstance(executor, LocalExecutor)
-    return local and bool(config.spill_documents) and documents >= config.spill_documents
+    return local and bool(config.spill_documents) and (documents is None or documents >= config.spill_documents)
 
 
 def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
@@ -174,7 +176,8 @@ def _config(config: Config | None, overrides: dict[str, Any]) -> Config:
 def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
           executor: Any = None) -> tuple[list[Document], list[Skipped], Spill | None]:
     """The read stage: documents in id order, the inputs skipped, and the
-    spill their texts went to once there were enough (``_spills``)."""
+    spill their texts went to once there were enough (``_spills``), or at
+    once for a large JSON Lines file read by the workers."""
     spill = None
     with log.stage("read") as stage:
         documents: list[Document] = []
@@ -182,8 +185,15 @@ def _read(inputs: Iterable[Any] | str, config: Config, log: StageLog,
         # HTML extraction uses the worker processes too; 0 = one per core
         # (a pool starts only once enough pages have been seen).
         workers = config.workers or os.cpu_count() or 1
+
+        def spill_now() -> Spill:  # the readers' workers write a large JSON Lines file's texts there
+            nonlocal spill
+            if spill is None:
+                spill = _spill_all(documents, config)
+            return spill
+
         for item in read_inputs(inputs, config.fields, workers=workers, limits=Limits.from_config(config),
-                                executor=executor):
+                                executor=executor, spill=spill_now if _spills(config, executor, None) else None):
             if isinstance(item, Document):
                 documents.append(item)
                 spill = spill_as_read(documents, config, executor, spill)

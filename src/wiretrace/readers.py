@@ -28,11 +28,15 @@ import re
 import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
+
+import numpy as np
 
 from wiretrace.config import Config
 from wiretrace.dates import parse_published
@@ -112,6 +116,7 @@ class _Run:
     limits: Limits
     warc_ids: dict[str, int] = field(default_factory=dict)
     stdin_read: bool = False
+    spill: Callable[[], Any] | None = None  # where workers may write texts (read_inputs)
 
 
 def read_inputs(
@@ -120,6 +125,7 @@ def read_inputs(
     workers: int = 1,
     limits: Limits | None = None,
     executor: Any = None,
+    spill: Callable[[], Any] | None = None,
 ) -> Iterator[Item]:
     """Read every input, yielding documents and skipped records.
 
@@ -140,13 +146,21 @@ def read_inputs(
     HTML pages (files, html fields, WARC records) are extracted on
     ``workers`` processes once there are enough of them to pay off, or on
     ``executor`` (:mod:`wiretrace.executor`; a Ray cluster's) when given.
+
+    ``spill``: a function giving the :class:`~wiretrace.spill.Spill` the
+    caller keeps its texts in (made on its first call). With it and two or
+    more local workers, a JSON Lines file of :data:`PARALLEL_JSONL_BYTES`
+    or more is read by the workers, each a range of its lines, writing the
+    texts there (:func:`_json_lines_apart`): its documents come spilled.
     """
     items = [inputs] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
     for item in items:
         if isinstance(item, (str, os.PathLike)) and not _is_stdin(item) and not os.path.lexists(item):
             raise InputError(f"input not found: {item}")
-    run = _Run(fields, limits or Limits())
-    return _resolve_html(_items(items, run), executor or LocalExecutor(workers), run.limits)
+    executor = executor or LocalExecutor(workers)
+    apart = spill is not None and getattr(executor, "workers", 1) > 1 and not getattr(executor, "remote", False)
+    run = _Run(fields, limits or Limits(), spill=spill if apart else None)
+    return _resolve_html(_items(items, run), executor, run)
 
 
 def _is_stdin(item: Any) -> bool:
@@ -346,6 +360,10 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
         if suffix == ".parquet":
             yield from _parquet_records(path, compression, source, rel, run)
             return
+        if run.spill is not None and compression is None and suffix in (".jsonl", ".ndjson"):
+            if os.stat(path).st_size >= PARALLEL_JSONL_BYTES:
+                yield JsonLinesFile(source, source, rel)
+                return
         with _open(path, compression) as stream:
             if suffix in (".txt", ".text"):
                 data = _read_capped(stream, limits.document_bytes, "document_bytes", compressed)
@@ -611,15 +629,25 @@ def _extract_chunk(tasks: list[HtmlPage], limits: Limits) -> list[Item]:  # (tas
 _HTML_CHUNK = 16
 
 
-def _resolve_html(items: Iterable[Item | HtmlPage], executor: Any, limits: Limits) -> Iterator[Item]:
+def _resolve_html(items: Iterable[Item | HtmlPage | JsonLinesFile], executor: Any, run: _Run) -> Iterator[Item]:
     """Extract the pages of a stream of items, on the executor's workers
     (:mod:`wiretrace.executor`: a bounded window of chunks in flight, so
-    memory stays flat however large the crawl). Non-page items pass
-    straight through."""
+    memory stays flat however large the crawl), and have the large JSON
+    Lines files met on the way read on them too (:func:`_json_lines_apart`).
+    Non-page items pass straight through."""
+    limits = run.limits
     chunk: list[HtmlPage] = []
     with executor.window(_extract_chunk, limits) as window:
         for item in items:
-            if not isinstance(item, HtmlPage):
+            if isinstance(item, JsonLinesFile):
+                # what is pending is given first: the texts of the documents given
+                # so far are in the spill before the workers write there
+                for done in window.drain():
+                    yield from done
+                yield from _extract_chunk(chunk, limits)
+                chunk = []
+                yield from _json_lines_apart(item, executor, run)
+            elif not isinstance(item, HtmlPage):
                 yield item
             elif window.workers <= 1:
                 yield extract_html(item, limits)
@@ -632,6 +660,163 @@ def _resolve_html(items: Iterable[Item | HtmlPage], executor: Any, limits: Limit
         for done in window.drain():
             yield from done
     yield from _extract_chunk(chunk, limits)
+
+
+class JsonLinesFile(NamedTuple):
+    """A large JSON Lines file for the workers to read (:func:`_json_lines_apart`)."""
+
+    path: str
+    source: str
+    rel: str
+
+
+#: A JSON Lines file of at least this many bytes is read by the workers, a
+#: range of its lines each, when the run keeps its texts in a spill
+#: (:func:`read_inputs`): parsing the records, checking their fields and
+#: writing their texts took most of a 1M-document scan's read step, all of it
+#: in the main process. Below it, a file is read here.
+PARALLEL_JSONL_BYTES = 64 << 20
+#: Bytes of a JSON Lines file in one worker's task (ranges end at a line's end).
+JSONL_RANGE_BYTES = 8 << 20
+
+
+def _json_lines_apart(item: JsonLinesFile, executor: Any, run: _Run) -> Iterator[Item]:
+    """The records of a JSON Lines file, read by ``executor``'s forked
+    workers a range of lines each, in order: the items a serial read gives
+    (:func:`_json_records`), the documents with their texts in the spill
+    (written by the workers, :meth:`~wiretrace.spill.Spill.shared_texts`).
+    A record's line number (its default id, where it is read) comes from the
+    newlines counted before its range."""
+    try:
+        ranges = _line_ranges(item.path, JSONL_RANGE_BYTES)
+        newlines = executor.map(partial(_newlines, item.path), ranges, min_items=1)
+    except _read_errors() as exc:
+        yield Skipped(item.source, f"cannot read file: {_os_reason(exc)}")
+        return
+    firsts = [1]
+    for count in newlines[:-1]:
+        firsts.append(firsts[-1] + count)
+    spill = run.spill()
+    with spill.shared_texts() as end:
+        shared = (item, run.limits, run.fields, end)
+        with executor.window(_read_range, shared) as window:
+            for task in zip(ranges, firsts):
+                for done in window.submit(task):
+                    yield from _adopted(done, spill)
+            for done in window.drain():
+                yield from _adopted(done, spill)
+
+
+def _line_ranges(path: str, size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``size`` bytes that cover the file as it is now,
+    each ending at a line's end (or the file's)."""
+    with open(path, "rb", buffering=_READ_BUFFER) as handle:
+        total = os.fstat(handle.fileno()).st_size
+        bounds = [0]
+        while bounds[-1] < total:
+            handle.seek(min(bounds[-1] + size, total))
+            while True:  # to the end of the line there, read in bounded pieces
+                piece = handle.readline(_READ_BUFFER)
+                if not piece or piece.endswith(b"\n"):
+                    break
+            bounds.append(min(handle.tell(), total))
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _newlines(path: str, span: tuple[int, int]) -> int:
+    """Newlines in bytes ``span`` of the file (a worker's task)."""
+    count = 0
+    with open(path, "rb", buffering=0) as handle:
+        handle.seek(span[0])
+        left = span[1] - span[0]
+        while left > 0:
+            piece = handle.read(min(left, _READ_BUFFER))
+            if not piece:
+                break
+            count += piece.count(b"\n")
+            left -= len(piece)
+    return count
+
+
+class _Span:
+    """Bytes ``[start, stop)`` of a file, read a line at a time (for :func:`_lines`)."""
+
+    def __init__(self, handle: IO[bytes], start: int, stop: int) -> None:
+        handle.seek(start)
+        self.handle, self.left = handle, stop - start
+
+    def readline(self, limit: int) -> bytes:
+        if self.left <= 0:
+            return b""
+        line = self.handle.readline(min(limit, self.left))
+        self.left -= len(line)
+        return line
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in dataclass_fields(Document))
+
+
+def _read_range(task: tuple[tuple[int, int], int], shared: tuple) -> tuple[list[Any], list[int], int]:
+    """Worker: the items of one range of a JSON Lines file whose first line
+    is number ``task[1]``, as :func:`_json_records` and :func:`_resolve_one`
+    make them; each document's text written through the spill's shared end
+    (all of the range's in one write) and taken out of it. Returns the
+    items, their texts' byte lengths and the offset of the first."""
+    (start, stop), number = task
+    item, limits, fields, end = shared
+    items: list[Item] = []
+    texts: list[bytes] = []
+    try:
+        with open(item.path, "rb", buffering=_READ_BUFFER) as handle:
+            for raw in _lines(_Span(handle, start, stop), limits.document_bytes):
+                if raw is None:
+                    items.append(Skipped(f"{item.source}:{number}",
+                                         str(_too_large("document_bytes", limits.document_bytes, False))))
+                elif raw.strip():
+                    found = _parse_line(raw, item.source, item.rel, number, fields)
+                    if isinstance(found, HtmlPage):
+                        found = extract_html(found, limits)
+                    if isinstance(found, Document):  # sent as a tuple of its fields: pickled much faster
+                        texts.append(found.text.encode("utf-8", "surrogatepass"))
+                        found.text = ""
+                        found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
+                    items.append(found)
+                number += 1
+    except _read_errors() as exc:
+        items.append(Skipped(item.source, f"cannot read file: {_os_reason(exc)}"))
+    base = end.write([b"".join(texts)]) if texts else 0
+    return items, [len(t) for t in texts], base
+
+
+def _adopted(done: tuple[list[Any], list[int], int], spill: Any) -> Iterator[Item]:
+    """A range's items (:func:`_read_range`), its documents reading their
+    texts from the spill."""
+    items, lengths, base = done
+    if lengths:
+        sizes = np.array(lengths, dtype=np.int64)
+        spill.documents.add_rows(base + np.cumsum(sizes) - sizes, sizes)
+    row = len(spill.documents) - len(lengths)
+    for found in items:
+        if type(found) is tuple:
+            found = spill.adopt(Document(*found), row)
+            row += 1
+        yield found
+
+
+def _parse_line(raw: bytes, source: str, rel: str, number: int,
+                fields: Mapping[str, tuple[str, ...]]) -> Item | HtmlPage:
+    """Line ``number`` (from 1) of a JSON Lines file: its document (or HTML
+    page to extract), or why it is skipped."""
+    where = f"{source}:{number}"
+    try:
+        record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+    except UnicodeDecodeError:
+        return Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
+    except json.JSONDecodeError as exc:
+        return Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return Skipped(where, _TOO_DEEP)
+    return _json_record(record, where, f"{rel}:{number}", fields)
 
 
 def _json_records(
@@ -664,24 +849,11 @@ def _json_records(
             return
         stream = io.BytesIO(data)
     for number, raw in enumerate(_lines(stream, limits.document_bytes), start=1):
-        where = f"{source}:{number}"
         if raw is None:
-            yield Skipped(where, str(_too_large("document_bytes", limits.document_bytes, compressed)))
+            yield Skipped(f"{source}:{number}", str(_too_large("document_bytes", limits.document_bytes, compressed)))
             continue
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
-        except UnicodeDecodeError:
-            yield Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
-            continue
-        except json.JSONDecodeError as exc:
-            yield Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        except RecursionError:
-            yield Skipped(where, _TOO_DEEP)
-            continue
-        yield _json_record(record, where, f"{rel}:{number}", fields)
+        if raw.strip():
+            yield _parse_line(raw, source, rel, number, fields)
 
 
 # json.loads raises RecursionError on nesting deeper than Python's recursion

@@ -142,7 +142,7 @@ class SharedEnd:
     5.6 GB of spill) were sent through pipes to the main process and written
     by it, which the fingerprint step waited on
     (:func:`wiretrace.fingerprint.fingerprint_all`).
-    Made by :meth:`Spill.shared_sets`; nothing else writes to the file
+    Made by :meth:`Spill.shared_sets` and :meth:`Spill.shared_texts`; nothing else writes to the file
     meanwhile, and no process writes through it twice at once (a lock of
     this kind excludes processes, not threads).
     """
@@ -169,7 +169,7 @@ class SharedEnd:
             same = False
         if not same:
             raise SpillError(f"a spill file of {self.directory} is written by a process that did not inherit it "
-                             "(spilled sets are written by forked workers only); nothing was written")
+                             "(spilled sets and texts are written by forked workers only); nothing was written")
         views = [memoryview(np.ascontiguousarray(part, dtype=_SET_DTYPE) if isinstance(part, np.ndarray) else part)
                  .cast("B") for part in parts]
         try:
@@ -476,6 +476,29 @@ class Spill:
         _TEXT.__set__(doc, SpilledText(self.documents, self.documents.append(_TEXT.__get__(doc))))
         doc.__class__ = SpilledDocument
         return doc
+
+    def adopt(self, doc: Document, row: int) -> Document:
+        """``doc``, whose text is row ``row`` of the documents' text column
+        (written by a worker: :meth:`shared_texts`), as a
+        :class:`SpilledDocument` reading it from there."""
+        _TEXT.__set__(doc, SpilledText(self.documents, row))
+        doc.__class__ = SpilledDocument
+        return doc
+
+    @contextmanager
+    def shared_texts(self) -> Iterator[SharedEnd]:
+        """A :class:`SharedEnd` of the texts' file, for workers forked inside
+        the block (the texts they read are written where they lie, and the
+        documents' column gets rows for them: :meth:`_Column.add_rows`); this
+        process writes no text meanwhile."""
+        end = SharedEnd(self._texts)
+        try:
+            yield end
+        except BaseException:
+            self._texts.broken = True  # as for shared_sets: workers may still be writing past its end
+            raise
+        finally:
+            self._texts.size = self._texts._flushed = end.end
 
     def texts(self) -> TextColumn:
         """A new text column in the texts' file (it may share the documents' rows)."""
