@@ -58,19 +58,23 @@ _SCAN = (
 
 
 _ADD = (
-    "import json, shutil, sys, time\n"
+    "import hashlib, json, shutil, sys, time\n"
     "from wiretrace import Index\n"
     "built, new, copy = sys.argv[1], sys.argv[2], sys.argv[3]\n"
     "shutil.copy(built, copy)\n"
     "shutil.copytree(built + '.postings', copy + '.postings')\n"
+    "started = time.perf_counter()\n"
     "with Index.open(copy) as index:\n"
-    "    started = time.perf_counter()\n"
     "    added = index.add(new)\n"
     "    added_at = time.perf_counter()\n"
     "    report = index.delta(added)\n"
-    "    done = time.perf_counter()\n"
-    "print(json.dumps({'seconds': done - started, 'add_seconds': added_at - started, 'delta_seconds': done - added_at,\n"
-    "                  'delta_documents': len(report.documents),\n"
+    "    reported = time.perf_counter()\n"
+    "done = time.perf_counter()  # the index closed (its memo written) too\n"
+    "data = report.to_dict()\n"
+    "data.pop('run_id'), data.pop('stats')\n"
+    "digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode('utf-8', 'surrogatepass'))\n"
+    "print(json.dumps({'seconds': done - started, 'add_seconds': added_at - started, 'delta_seconds': reported - added_at,\n"
+    "                  'delta_documents': len(report.documents), 'report_digest': digest.hexdigest()[:16],\n"
     "                  'stages': {k: v.get('seconds', 0) for k, v in report.stats['stages'].items()}}))\n"
 )
 
@@ -95,9 +99,10 @@ def _measured(src: Path, script: list[str]) -> dict:
     with the peak memory of its process tree (PSS sampled from /proc, as
     ``bench_scaling.py`` samples it)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    command = [sys.executable, "-c", *script]
+    command = [sys.executable, "-c", *script]  # run from the temporary folder: "-c" puts the current one first
     peak = _context.TreePeak(proportional=True, root=-1)
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=tempfile.gettempdir()) as child:
         peak.root = child.pid
         with peak:
             stdout, stderr = child.communicate()
@@ -160,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
 
     ratios = [t["seconds"] / b["seconds"] for b, t in zip(runs["base"], runs["this"])]
+    if args.index_add:  # the report of the add, without its run id and timings: the same from both trees?
+        same = sum(b["report_digest"] == t["report_digest"] for b, t in zip(runs["base"], runs["this"]))
+        print(f"the same report from both trees in {same} of {len(ratios)} pairs")
     for name in ("base", "this"):
         seconds = [r["seconds"] for r in runs[name]]
         print(f"{name}: median {statistics.median(seconds):.2f} s ({', '.join(f'{s:.2f}' for s in sorted(seconds))})")

@@ -28,10 +28,13 @@ def test_known_fingerprints_give_the_same_rows_as_made_afresh(picks, made_before
     # originals: the full texts, None where a memo knew the markers already
     originals = [None if i in memo_known else "LONDON (Reuters) - " + t for i, t in enumerate(texts)]
     plain = fingerprint_all(texts, 5, 32, 7, batch_size=3, originals=originals)
-    known = Known()
+    known = Known(5, 32, 7)
     before = [_TEXTS[i] for i in sorted(made_before)]
     known.keep(before, fingerprint_all(before, 5, 32, 7))
-    taken = fingerprint_all(texts, 5, 32, 7, batch_size=3, originals=originals, known=known, workers=workers)
+    done = []
+    taken = fingerprint_all(texts, 5, 32, 7, batch_size=3, originals=originals, known=known, workers=workers,
+                            progress=done.append)
+    assert sum(done) == len(texts)
     assert [s.tolist() for s in taken.sets] == [s.tolist() for s in plain.sets]
     assert [s.tolist() for s in taken.free_sets] == [s.tolist() for s in plain.free_sets]
     assert np.array_equal(taken.signatures, plain.signatures) and taken.signatures.dtype == np.uint32
@@ -42,10 +45,20 @@ def test_known_fingerprints_give_the_same_rows_as_made_afresh(picks, made_before
 def test_a_known_text_is_not_fingerprinted_again(monkeypatch):
     from wiretrace import fingerprint
 
-    known = Known()
+    known = Known(5, 32, 7)
     known.keep(_TEXTS[:3], fingerprint_all(_TEXTS[:3], 5, 32, 7))
     made = []
     both = fingerprint._both_stages
     monkeypatch.setattr(fingerprint, "_both_stages", lambda texts, *a: made.extend(texts) or both(texts, *a))
     fingerprint_all(_TEXTS[:5], 5, 32, 7, known=known)
     assert made == _TEXTS[3:5]
+
+
+def test_fingerprints_made_with_other_settings_are_refused():
+    import pytest
+
+    known = Known(5, 32, 7)
+    known.keep(_TEXTS[:2], fingerprint_all(_TEXTS[:2], 5, 32, 7))
+    for settings in ((4, 32, 7), (5, 64, 7), (5, 32, 8)):
+        with pytest.raises(ValueError, match="same settings"):
+            fingerprint_all(_TEXTS[:3], *settings, known=known)

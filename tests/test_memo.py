@@ -152,23 +152,52 @@ def test_another_registry_gives_other_keys_and_empties_a_memo_file(tmp_path):
 
 def test_another_installed_package_or_version_gives_another_salt(tmp_path, monkeypatch):
     import sys
+    import zipfile
 
     from wiretrace import memo
+
+    monkeypatch.setattr(memo, "_SALT", dict(memo._SALT))  # the process's own salt back after the test
 
     def fresh_salt():
         memo._SALT.pop("environment", None)
         return salt()
 
     before = fresh_salt()
-    monkeypatch.syspath_prepend(str(tmp_path))
+    folder, other = tmp_path / "site", tmp_path / "elsewhere"
+    folder.mkdir(), other.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
     assert fresh_salt() == before  # a folder with no distribution in it: nothing installed changed
-    (tmp_path / "somepkg-1.0.dist-info").mkdir()
-    one = fresh_salt()
-    (tmp_path / "somepkg-1.0.dist-info").rename(tmp_path / "somepkg-1.1.dist-info")
-    other = fresh_salt()
-    assert len({before, one, other}) == 3
-    sys.path.remove(str(tmp_path))
-    assert fresh_salt() == before
+    seen = {before}
+
+    def changed():
+        now = fresh_salt()
+        assert now not in seen
+        seen.add(now)
+
+    (folder / "somepkg-1.0.dist-info").mkdir()
+    changed()
+    (folder / "somepkg-1.0.dist-info").rename(folder / "somepkg-1.1.dist-info")
+    changed()
+    # an old `setup.py develop`: the version only in the egg-info's PKG-INFO
+    (folder / "devpkg.egg-info").mkdir()
+    (folder / "devpkg.egg-info" / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: devpkg\nVersion: 1.0\n")
+    changed()
+    (folder / "devpkg.egg-info" / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: devpkg\nVersion: 2.0\n")
+    changed()
+    # a distribution in a zip file on the path
+    archive = tmp_path / "zipped.zip"
+    for version in ("1.0", "2.0"):
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr(f"zipped-{version}.dist-info/METADATA", f"Metadata-Version: 2.1\nName: zipped\nVersion: {version}\n")
+        if str(archive) not in sys.path:
+            monkeypatch.syspath_prepend(str(archive))
+        changed()
+    # the same distributions in another folder: the salt names them, not where they are
+    now = fresh_salt()
+    for path in sorted(folder.iterdir()):
+        path.rename(other / path.name)
+    sys.path[sys.path.index(str(folder))] = str(other)
+    assert fresh_salt() == now
 
 
 def test_keys_are_length_prefixed_and_typed():

@@ -47,13 +47,16 @@ __all__ = ["Fresh", "FreshError", "LocalExecutor", "PassedFd", "Window", "can_fo
 #: waits for the main process to hand it the next task.
 IN_FLIGHT_PER_WORKER = 2
 
-#: Seconds a failed window waits for its pool's manager thread to finish.
-#: The thread closes its wake-up pipe as it ends; Python 3.11's exit hook
-#: writes to that pipe without a lock, so a thread still ending at exit can
-#: make the exit print a traceback (EBADF; seen after Ctrl-C, about one run
-#: in 25). Joined here, it has ended before the exit hook runs. Bounded
-#: because a worker killed mid-message can leave it waiting for ever (a
-#: stopped run then exits by its watchdog, :mod:`wiretrace.parallel`).
+#: Seconds a window stopped by a signal (KeyboardInterrupt, or another
+#: exception that is not an ``Exception``: wiretrace.parallel's Terminated,
+#: SystemExit) waits for its pool's manager thread to finish. The thread
+#: closes its wake-up pipe as it ends; Python 3.11's exit hook writes to
+#: that pipe without a lock, so a thread still ending at exit can make the
+#: exit print a traceback (EBADF; seen after Ctrl-C, about one run in 25).
+#: Joined here, it has ended before the exit hook runs. Bounded because a
+#: worker killed mid-message can leave it waiting for ever (a stopped run
+#: then exits by its watchdog, :mod:`wiretrace.parallel`); a window closed
+#: by any other error does not wait (its running tasks may be long).
 SETTLE_SECONDS = 2.0
 
 _JOB: tuple[Callable[[Any, Any], Any], Any] | None = None  # (func, shared): inherited by forked workers
@@ -365,14 +368,14 @@ class Window:
         while self._pending:
             yield self._pending.popleft().result()
 
-    def _close(self, failed: bool) -> None:
+    def _close(self, failed: bool, stopped: bool = False) -> None:
         global _JOB
         if self._pool is not None:
             # on an error or an early exit, queued tasks are cancelled, not waited for
             manager = getattr(self._pool, "_executor_manager_thread", None)
             try:
                 self._pool.shutdown(wait=not failed, cancel_futures=True)
-                if failed and manager is not None:
+                if stopped and manager is not None:
                     manager.join(SETTLE_SECONDS)  # SETTLE_SECONDS says why
             finally:
                 self._pool = None
@@ -436,12 +439,15 @@ class LocalExecutor:
 def opened(window: Any) -> Iterator[Any]:
     """A window (of any executor) in use: on an error or an early exit its
     queued tasks are cancelled, not waited for."""
-    failed = True
     try:
         yield window
-        failed = False
-    finally:
-        window._close(failed)
+    except BaseException as exc:
+        if isinstance(window, Window) and not isinstance(exc, (Exception, GeneratorExit)):
+            window._close(True, stopped=True)  # a signal's exception: SETTLE_SECONDS
+        else:
+            window._close(True)
+        raise
+    window._close(False)
 
 
 def map_in_chunks(executor: Any, func: Callable[[Any], Any], items: Sequence[Any], *,

@@ -281,6 +281,9 @@ def fingerprint_all(
         CPU time of each stage summed over batches (over all workers when
         parallel).
     """
+    if known is not None and known.settings != (shingle_size, num_perm, seed):
+        raise ValueError(f"fingerprints made with shingle size, permutations and seed {known.settings} cannot stand "
+                         f"for those of {(shingle_size, num_perm, seed)}: make them with the same settings")
     if known is not None and spill is None and len(known):
         return _around_known(texts, known, originals, progress,
                              lambda todo, gone: fingerprint_all(todo, shingle_size, num_perm, seed, batch_size, workers,
@@ -353,14 +356,15 @@ class Known:
 
     Example:
         >>> fp = fingerprint_all(["one two three four five six"], 5, 16, 1)
-        >>> known = Known()
+        >>> known = Known(5, 16, 1)
         >>> known.keep(["one two three four five six"], fp)
         >>> fingerprint_all(["one two three four five six"], 5, 16, 1, known=known).signatures.tolist() \\
         ...     == fp.signatures.tolist()
         True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shingle_size: int, num_perm: int, seed: int) -> None:
+        self.settings = (shingle_size, num_perm, seed)  # what the rows were made with
         self._rows: dict[str, tuple[np.ndarray, int, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:

@@ -658,7 +658,8 @@ class Index:
         plain reference the tests compare)."""
         # the index does not change until this returns, and no count here is merged with a page's own
         self._known = _KnownLines(self.store, max(1, self.config.chrome_min_pages))
-        made = Known()  # the walk's fingerprints, which the stages take rather than make again
+        c = self.config
+        made = Known(c.shingle_size, c.num_perm, c.seed)  # the walk's fingerprints, taken by the stages
         try:
             _, docs, shadowed = self._walk(sorted(added.added_keys), max_documents, prune, made)
             involved = [docs[k] for k in sorted(docs)]

@@ -98,23 +98,54 @@ def _environment_hash() -> bytes:
     """XXH3-128 of the interpreter's version, its Unicode tables' and every
     installed distribution's name and version: the steps read them too (the
     public suffix list a site name comes from, regular expressions' tables).
-    A distribution's name and version are read from its metadata folder's
-    name (``name-version.dist-info``, ``.egg-info``) in each folder of
-    ``sys.path``: a listing, where parsing every distribution's metadata
-    took 0.12 s (ad hoc, 68 distributions), a third of an add's report."""
+    Read from the metadata folders in each folder of ``sys.path``
+    (:func:`_installed`): a listing, where parsing every distribution's
+    metadata took 0.12 s (ad hoc, 68 distributions), a third of an add's
+    report."""
     if "environment" not in _SALT:
         import unicodedata
 
-        installed: list[str] = []
-        for entry in sys.path:
-            try:
-                with os.scandir(entry or ".") as listing:
-                    installed += [f"{entry}/{e.name}" for e in listing if e.name.endswith((".dist-info", ".egg-info"))]
-            except OSError:  # not a folder (a zip file), gone, unreadable: nothing installed there to list
-                continue
-        _SALT["environment"] = xxhash.xxh3_128("\n".join([sys.version, unicodedata.unidata_version, *sorted(installed)])
+        installed = sorted(name for entry in sys.path for name in _installed(entry))
+        _SALT["environment"] = xxhash.xxh3_128("\n".join([sys.version, unicodedata.unidata_version, *installed])
                                                .encode("utf-8", "surrogatepass")).digest()
     return _SALT["environment"]
+
+
+def _installed(entry: str) -> list[str]:
+    """The distributions installed in one ``sys.path`` entry, each named
+    with its version: a ``name-version.dist-info`` folder by its name (the
+    version is in it); an ``.egg-info`` or ``.egg`` by its name and the
+    ``Version:`` of its PKG-INFO (an old ``setup.py develop`` names the
+    folder without one); a zip file on the path by ``importlib.metadata``.
+    Names only, not where they are: a moved environment keeps its salt."""
+    try:
+        with os.scandir(entry or ".") as listing:
+            found = [(e.name, e.path) for e in listing if e.name.endswith((".dist-info", ".egg-info", ".egg"))]
+    except NotADirectoryError:  # a zip (or egg) file on the path
+        import importlib.metadata
+
+        return [f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions(path=[entry])
+                if d.metadata["Name"]]
+    except OSError:  # gone or unreadable: nothing installed there to list
+        return []
+    if entry.endswith(".egg"):  # an unzipped egg put on the path itself
+        found.append((os.path.basename(entry), entry))
+    return [name if name.endswith(".dist-info") else f"{name}=={_egg_version(path)}" for name, path in found]
+
+
+def _egg_version(path: str) -> str:
+    """The ``Version:`` line of an egg's metadata (``PKG-INFO`` in an
+    ``.egg-info`` folder, the file itself, or ``EGG-INFO/PKG-INFO``)."""
+    for candidate in (os.path.join(path, "PKG-INFO"), path, os.path.join(path, "EGG-INFO", "PKG-INFO")):
+        try:
+            with open(candidate, "rb") as handle:
+                head = handle.read(8192)
+        except OSError:
+            continue
+        for line in head.splitlines():
+            if line.startswith(b"Version:"):
+                return line[8:].strip().decode("utf-8", "replace")
+    return "?"
 
 
 def salt() -> bytes:
