@@ -9,6 +9,8 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wiretrace import Config, InputError, scan
 from wiretrace.readers import read_inputs
@@ -210,7 +212,9 @@ def test_a_large_json_lines_file_read_by_the_workers_gives_what_one_process_read
             "larger than limits.document_by"} <= reasons
     monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
     monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 700)  # many ranges, some a single line longer than that
-    assert len(readers._line_ranges(str(path), 700)) > 20
+    fd = os.open(path, os.O_RDONLY)
+    assert len(readers._line_ranges(fd, 700)) > 20
+    os.close(fd)
     apart, skipped_apart, spilled = read()
     assert all(isinstance(d, SpilledDocument) for d in spilled)
     assert apart == here and skipped_apart == skipped_here
@@ -237,3 +241,28 @@ def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_
         return data
 
     assert comparable(after) == comparable(before) and before.clusters and before.skipped
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30), st.booleans(),
+       st.integers(1, 50), st.integers(1, 30))
+def test_the_lines_of_ranges_read_by_pread_are_the_lines_of_the_file(tmp_path, lines, final_newline, size, cap):
+    # what the workers read (readers._line_ranges, _Span over a descriptor) is what a
+    # serial read of the whole file gives, line for line, too-long lines included
+    from wiretrace import readers
+
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b"\n".join(lines) + (b"\n" if final_newline and lines else b""))
+    with open(path, "rb") as handle:
+        whole = list(readers._lines(handle, cap))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        ranges = readers._line_ranges(fd, size)
+        assert [a for a, _ in ranges[1:]] == [b for _, b in ranges[:-1]]  # contiguous, from 0 to the end
+        assert (ranges[0][0], ranges[-1][1]) == (0, path.stat().st_size) if ranges else path.stat().st_size == 0
+        parts = [line for start, stop in ranges for line in readers._lines(readers._Span(fd, start, stop), cap)]
+        counted = [readers._newlines(fd, span) for span in ranges]
+    finally:
+        os.close(fd)
+    assert parts == whole
+    assert sum(counted) == path.read_bytes().count(b"\n")

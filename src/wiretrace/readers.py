@@ -361,7 +361,8 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
             yield from _parquet_records(path, compression, source, rel, run)
             return
         if run.spill is not None and compression is None and suffix in (".jsonl", ".ndjson"):
-            if os.stat(path).st_size >= PARALLEL_JSONL_BYTES:
+            status = os.stat(path)
+            if stat.S_ISREG(status.st_mode) and status.st_size >= PARALLEL_JSONL_BYTES:
                 yield JsonLinesFile(source, source, rel)
                 return
         with _open(path, compression) as stream:
@@ -686,71 +687,93 @@ def _json_lines_apart(item: JsonLinesFile, executor: Any, run: _Run) -> Iterator
     (:func:`_json_records`), the documents with their texts in the spill
     (written by the workers, :meth:`~wiretrace.spill.Spill.shared_texts`).
     A record's line number (its default id, where it is read) comes from the
-    newlines counted before its range."""
+    newlines counted before its range. The file is opened once, here: the
+    workers read the descriptor they inherit (``pread``), so a file swapped
+    for a link meanwhile is not what they read."""
     try:
-        ranges = _line_ranges(item.path, JSONL_RANGE_BYTES)
-        newlines = executor.map(partial(_newlines, item.path), ranges, min_items=1)
-    except _read_errors() as exc:
+        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
         yield Skipped(item.source, f"cannot read file: {_os_reason(exc)}")
         return
-    firsts = [1]
-    for count in newlines[:-1]:
-        firsts.append(firsts[-1] + count)
-    spill = run.spill()
-    with spill.shared_texts() as end:
-        shared = (item, run.limits, run.fields, end)
-        with executor.window(_read_range, shared) as window:
-            for task in zip(ranges, firsts):
-                for done in window.submit(task):
+    try:
+        try:
+            ranges = _line_ranges(fd, JSONL_RANGE_BYTES)
+            newlines = executor.map(partial(_newlines, fd), ranges, min_items=1)
+        except OSError as exc:
+            yield Skipped(item.source, f"cannot read file: {_os_reason(exc)}")
+            return
+        firsts = [1]
+        for count in newlines[:-1]:
+            firsts.append(firsts[-1] + count)
+        spill = run.spill()
+        with spill.shared_texts() as end:
+            with executor.window(_read_range, (fd, item, run.limits, run.fields, end)) as window:
+                for task in zip(ranges, firsts):
+                    for done in window.submit(task):
+                        yield from _adopted(done, spill)
+                for done in window.drain():
                     yield from _adopted(done, spill)
-            for done in window.drain():
-                yield from _adopted(done, spill)
+    finally:
+        os.close(fd)
 
 
-def _line_ranges(path: str, size: int) -> list[tuple[int, int]]:
-    """Byte ranges of about ``size`` bytes that cover the file as it is now,
-    each ending at a line's end (or the file's)."""
-    with open(path, "rb", buffering=_READ_BUFFER) as handle:
-        total = os.fstat(handle.fileno()).st_size
-        bounds = [0]
-        while bounds[-1] < total:
-            handle.seek(min(bounds[-1] + size, total))
-            while True:  # to the end of the line there, read in bounded pieces
-                piece = handle.readline(_READ_BUFFER)
-                if not piece or piece.endswith(b"\n"):
-                    break
-            bounds.append(min(handle.tell(), total))
+def _line_ranges(fd: int, size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``size`` bytes that cover the file (its size
+    now), each ending at a line's end (or the file's)."""
+    total = os.fstat(fd).st_size
+    bounds = [0]
+    while bounds[-1] < total:
+        at = min(bounds[-1] + size, total)
+        while at < total:  # to the end of the line there, read in bounded pieces
+            piece = os.pread(fd, min(_READ_BUFFER, total - at), at)
+            if not piece:
+                total = at  # the file shrank
+                break
+            newline = piece.find(b"\n")
+            if newline >= 0:
+                at += newline + 1
+                break
+            at += len(piece)
+        bounds.append(min(at, total))
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _newlines(path: str, span: tuple[int, int]) -> int:
+def _newlines(fd: int, span: tuple[int, int]) -> int:
     """Newlines in bytes ``span`` of the file (a worker's task)."""
-    count = 0
-    with open(path, "rb", buffering=0) as handle:
-        handle.seek(span[0])
-        left = span[1] - span[0]
-        while left > 0:
-            piece = handle.read(min(left, _READ_BUFFER))
-            if not piece:
-                break
-            count += piece.count(b"\n")
-            left -= len(piece)
+    count, at = 0, span[0]
+    while at < span[1]:
+        piece = os.pread(fd, min(span[1] - at, _READ_BUFFER), at)
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        at += len(piece)
     return count
 
 
 class _Span:
-    """Bytes ``[start, stop)`` of a file, read a line at a time (for :func:`_lines`)."""
+    """Bytes ``[start, stop)`` of a file, read by ``pread`` a line at a time
+    (what :func:`_lines` asks of a stream: ``readline(limit)``)."""
 
-    def __init__(self, handle: IO[bytes], start: int, stop: int) -> None:
-        handle.seek(start)
-        self.handle, self.left = handle, stop - start
+    def __init__(self, fd: int, start: int, stop: int) -> None:
+        self.fd, self.pos, self.stop = fd, start, stop
+        self.buffer, self.at = b"", 0
 
     def readline(self, limit: int) -> bytes:
-        if self.left <= 0:
-            return b""
-        line = self.handle.readline(min(limit, self.left))
-        self.left -= len(line)
-        return line
+        while True:
+            newline = self.buffer.find(b"\n", self.at, self.at + limit)
+            if newline >= 0:
+                line, self.at = self.buffer[self.at:newline + 1], newline + 1
+                return line
+            if len(self.buffer) - self.at >= limit or self.pos >= self.stop:
+                line = self.buffer[self.at:self.at + limit]
+                self.at += len(line)
+                return line
+            more = os.pread(self.fd, min(_READ_BUFFER, self.stop - self.pos), self.pos)
+            if not more:  # the file shrank
+                self.stop = self.pos
+                continue
+            self.pos += len(more)
+            self.buffer, self.at = self.buffer[self.at:] + more, 0
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in dataclass_fields(Document))
@@ -758,31 +781,30 @@ _DOCUMENT_FIELDS = tuple(f.name for f in dataclass_fields(Document))
 
 def _read_range(task: tuple[tuple[int, int], int], shared: tuple) -> tuple[list[Any], list[int], int]:
     """Worker: the items of one range of a JSON Lines file whose first line
-    is number ``task[1]``, as :func:`_json_records` and :func:`_resolve_one`
+    is number ``task[1]``, as :func:`_json_records` and :func:`_resolve_html`
     make them; each document's text written through the spill's shared end
     (all of the range's in one write) and taken out of it. Returns the
     items, their texts' byte lengths and the offset of the first."""
     (start, stop), number = task
-    item, limits, fields, end = shared
+    fd, item, limits, fields, end = shared
     items: list[Item] = []
     texts: list[bytes] = []
     try:
-        with open(item.path, "rb", buffering=_READ_BUFFER) as handle:
-            for raw in _lines(_Span(handle, start, stop), limits.document_bytes):
-                if raw is None:
-                    items.append(Skipped(f"{item.source}:{number}",
-                                         str(_too_large("document_bytes", limits.document_bytes, False))))
-                elif raw.strip():
-                    found = _parse_line(raw, item.source, item.rel, number, fields)
-                    if isinstance(found, HtmlPage):
-                        found = extract_html(found, limits)
-                    if isinstance(found, Document):  # sent as a tuple of its fields: pickled much faster
-                        texts.append(found.text.encode("utf-8", "surrogatepass"))
-                        found.text = ""
-                        found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
-                    items.append(found)
-                number += 1
-    except _read_errors() as exc:
+        for raw in _lines(_Span(fd, start, stop), limits.document_bytes):  # type: ignore[arg-type]
+            if raw is None:
+                items.append(Skipped(f"{item.source}:{number}",
+                                     str(_too_large("document_bytes", limits.document_bytes, False))))
+            elif raw.strip():
+                found = _parse_line(raw, item.source, item.rel, number, fields)
+                if isinstance(found, HtmlPage):
+                    found = extract_html(found, limits)
+                if isinstance(found, Document):  # sent as a tuple of its fields: pickled much faster
+                    texts.append(found.text.encode("utf-8", "surrogatepass"))
+                    found.text = ""
+                    found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
+                items.append(found)
+            number += 1
+    except OSError as exc:
         items.append(Skipped(item.source, f"cannot read file: {_os_reason(exc)}"))
     base = end.write([b"".join(texts)]) if texts else 0
     return items, [len(t) for t in texts], base
