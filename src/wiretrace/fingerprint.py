@@ -285,9 +285,11 @@ def fingerprint_all(
         raise ValueError(f"fingerprints made with shingle size, permutations and seed {known.settings} cannot stand "
                          f"for those of {(shingle_size, num_perm, seed)}: make them with the same settings")
     if known is not None and spill is None and len(known):
-        return _around_known(texts, known, originals, progress,
-                             lambda todo, gone: fingerprint_all(todo, shingle_size, num_perm, seed, batch_size, workers,
-                                                                progress, gone, executor))
+        def make(todo: list[str], their_originals: list[str | None] | None) -> Fingerprints:
+            return fingerprint_all(todo, shingle_size, num_perm, seed, batch_size, workers, progress, their_originals,
+                                   executor)
+
+        return _around_known(texts, known, originals, progress, make)
     sets: Any = spill.sets() if spill is not None else []
     free_sets: Any = spill.sets() if spill is not None else []
     words: list[int] = []
