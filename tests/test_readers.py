@@ -176,7 +176,8 @@ def _jsonl_lines(n: int) -> list[bytes]:
             lines += ['{"id": "broken", "text": ', "[1, 2]", "[" * 3000 + "]" * 3000, "", "   ",
                       json.dumps({"id": f"page{k}", "html": f"<html><body><article><p>{story(k, 60)}</p></article>"
                                                            "</body></html>", "url": f"https://www.page.org/{k}"}),
-                      json.dumps({"id": f"long{k}", "text": "word " * 2000})]
+                      json.dumps({"id": f"long{k}", "text": "word " * 2000}),
+                      '{"id": "huge", "n": ' + "9" * 5000 + ', "text": "an integer Python will not read"}']
     data = [line.encode("utf-8") for line in lines]
     bad = next(i for i in range(9, len(data)) if b'"id": "d' in data[i])
     data[bad] = data[bad].replace(b'"id": "d', b'"id": "\xff', 1)  # not UTF-8
@@ -209,7 +210,7 @@ def test_a_large_json_lines_file_read_by_the_workers_gives_what_one_process_read
     assert not any(isinstance(d, SpilledDocument) for d in plain)
     reasons = {s.reason.split(":")[0].split(" (")[0][:30] for s in _read(str(path), config, StageLog(None))[1]}
     assert {"invalid JSON", "record is a JSON list, not an ", "JSON nested too deeply to read", "line is not valid UTF-8",
-            "larger than limits.document_by"} <= reasons
+            "larger than limits.document_by", "JSON not read"} <= reasons
     monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
     monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 700)  # many ranges, some a single line longer than that
     fd = os.open(path, os.O_RDONLY)
@@ -223,6 +224,7 @@ def test_a_large_json_lines_file_read_by_the_workers_gives_what_one_process_read
     assert not any(isinstance(d, SpilledDocument) for d in read()[2])
     monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
     assert not any(isinstance(d, SpilledDocument) for d in read(spill_documents=0)[2])
+    assert not any(isinstance(d, SpilledDocument) for d in read(workers=1)[2])
 
 
 def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_path, monkeypatch):
@@ -233,7 +235,11 @@ def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_
     before = scan(str(path), workers=2)
     monkeypatch.setattr(readers, "PARALLEL_JSONL_BYTES", 1000)
     monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 2000)
+    apart = readers._json_lines_apart
+    files = []
+    monkeypatch.setattr(readers, "_json_lines_apart", lambda item, *a: files.append(item.path) or apart(item, *a))
     after = scan(str(path), workers=2, spill_dir=str(tmp_path))
+    assert files == [str(path)]  # read by the workers
 
     def comparable(report):
         data = report.to_dict()
@@ -245,11 +251,18 @@ def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30), st.booleans(),
-       st.integers(1, 50), st.integers(1, 30))
-def test_the_lines_of_ranges_read_by_pread_are_the_lines_of_the_file(tmp_path, lines, final_newline, size, cap):
+       st.integers(1, 50), st.integers(1, 30), st.integers(1, 16))
+def test_the_lines_of_ranges_read_by_pread_are_the_lines_of_the_file(tmp_path, lines, final_newline, size, cap,
+                                                                      buffer):
     # what the workers read (readers._line_ranges, _Span over a descriptor) is what a
-    # serial read of the whole file gives, line for line, too-long lines included
+    # serial read of the whole file gives, line for line, too-long lines included; with
+    # reads of a few bytes, lines cross every read (1 MB ones in a real file)
+    from unittest import mock
+
     from wiretrace import readers
+
+    patched = mock.patch.object(readers, "_READ_BUFFER", buffer)
+    patched.start()
 
     path = tmp_path / "lines.jsonl"
     path.write_bytes(b"\n".join(lines) + (b"\n" if final_newline and lines else b""))
@@ -264,5 +277,44 @@ def test_the_lines_of_ranges_read_by_pread_are_the_lines_of_the_file(tmp_path, l
         counted = [readers._newlines(fd, span) for span in ranges]
     finally:
         os.close(fd)
+        patched.stop()
     assert parts == whole
     assert sum(counted) == path.read_bytes().count(b"\n")
+
+
+def test_a_large_json_lines_file_replaced_after_it_was_looked_at_is_not_read(tmp_path):
+    # the file the workers read is the one the walk saw: one put in its place (or a link
+    # to another, for a path the user did not name as a link) is refused, with a reason
+    from wiretrace import readers
+    from wiretrace.executor import LocalExecutor
+
+    path, other = tmp_path / "a.jsonl", tmp_path / "secret.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": story(1, 40)}) + "\n")
+    other.write_text(json.dumps({"id": "secret", "text": story(2, 40)}) + "\n")
+    seen = os.stat(path)
+    item = readers.JsonLinesFile(str(path), str(path), "a.jsonl", (seen.st_dev, seen.st_ino), False)
+    run = readers._Run(FIELDS, readers.Limits(), spill=lambda: None)
+
+    def read(entry):
+        return list(readers._json_lines_apart(entry, LocalExecutor(2), run))
+
+    (tmp_path / "new").write_text(other.read_text())
+    os.replace(tmp_path / "new", path)  # another file under the same name
+    (skipped,) = read(item)
+    assert isinstance(skipped, Skipped) and "replaced" in skipped.reason
+    path.unlink()
+    path.symlink_to(other)  # a link to another file
+    (skipped,) = read(item)
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("cannot read file")
+    seen = os.stat(other)
+    (skipped,) = read(item._replace(identity=(seen.st_dev, seen.st_ino)))  # even one it would have allowed
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("cannot read file")
+
+
+def test_json_with_an_integer_python_will_not_read_is_skipped_with_its_reason(tmp_path):
+    huge = "9" * 5000
+    (tmp_path / "one.json").write_text('[{"id": "b", "n": ' + huge + ', "text": "x"}]')
+    (tmp_path / "lines.jsonl").write_text('{"id": "c", "n": ' + huge + ', "text": "x"}\n')
+    docs, skipped = _read(str(tmp_path / "one.json"), str(tmp_path / "lines.jsonl"))
+    assert docs == [] and sorted(s.source.rsplit("/", 1)[-1] for s in skipped) == ["lines.jsonl:1", "one.json"]
+    assert all(s.reason.startswith("JSON not read: Exceeds the limit") and "sys." not in s.reason for s in skipped)

@@ -361,9 +361,10 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
             yield from _parquet_records(path, compression, source, rel, run)
             return
         if run.spill is not None and compression is None and suffix in (".jsonl", ".ndjson"):
+            link = stat.S_ISLNK(os.lstat(path).st_mode)  # a link the user named (a folder's are not read)
             status = os.stat(path)
             if stat.S_ISREG(status.st_mode) and status.st_size >= PARALLEL_JSONL_BYTES:
-                yield JsonLinesFile(source, source, rel)
+                yield JsonLinesFile(source, source, rel, (status.st_dev, status.st_ino), link)
                 return
         with _open(path, compression) as stream:
             if suffix in (".txt", ".text"):
@@ -669,6 +670,8 @@ class JsonLinesFile(NamedTuple):
     path: str
     source: str
     rel: str
+    identity: tuple[int, int]  # (device, inode) when it was looked at: the file opened must be this one
+    link: bool  # the path is a link the user named (followed); else it is opened without following one
 
 
 #: A JSON Lines file of at least this many bytes is read by the workers, a
@@ -690,10 +693,16 @@ def _json_lines_apart(item: JsonLinesFile, executor: Any, run: _Run) -> Iterator
     newlines counted before its range. The file is opened once, here: the
     workers read the descriptor they inherit (``pread``), so a file swapped
     for a link meanwhile is not what they read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if item.link else os.O_NOFOLLOW)
     try:
-        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(item.path, flags)  # a FIFO put in its place does not block the open
     except OSError as exc:
         yield Skipped(item.source, f"cannot read file: {_os_reason(exc)}")
+        return
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode) or (status.st_dev, status.st_ino) != item.identity:
+        os.close(fd)
+        yield Skipped(item.source, "the file was replaced by another between the walk and its read; not read")
         return
     try:
         try:
@@ -804,8 +813,9 @@ def _read_range(task: tuple[tuple[int, int], int], shared: tuple) -> tuple[list[
                     found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
                 items.append(found)
             number += 1
-    except OSError as exc:
-        items.append(Skipped(item.source, f"cannot read file: {_os_reason(exc)}"))
+    except OSError as exc:  # the rest of the range is lost: said, with the first line not read
+        items.append(Skipped(f"{item.source}:{number}", f"cannot read file from line {number} to byte {stop}: "
+                                                       f"{_os_reason(exc)}"))
     base = end.write([b"".join(texts)]) if texts else 0
     return items, [len(t) for t in texts], base
 
@@ -836,6 +846,8 @@ def _parse_line(raw: bytes, source: str, rel: str, number: int,
         return Skipped(where, "line is not valid UTF-8 (JSON must be UTF-8)")
     except json.JSONDecodeError as exc:
         return Skipped(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except ValueError as exc:  # valid JSON Python will not read (an integer of more than 4,300 digits)
+        return Skipped(where, f"JSON not read: {_short(exc).split('; use sys.')[0]}")
     except RecursionError:
         return Skipped(where, _TOO_DEEP)
     return _json_record(record, where, f"{rel}:{number}", fields)
@@ -862,6 +874,9 @@ def _json_records(
             return
         except (UnicodeDecodeError, json.JSONDecodeError):
             document = None  # not one document: try it as JSON Lines
+        except ValueError as exc:  # valid JSON Python will not read (an integer of more than 4,300 digits)
+            yield Skipped(source, f"JSON not read: {_short(exc).split('; use sys.')[0]}")
+            return
         if isinstance(document, list):
             for index, record in enumerate(document):
                 yield _json_record(record, f"{source}#{index}", f"{rel}#{index}", fields)
