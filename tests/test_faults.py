@@ -272,3 +272,28 @@ def test_an_internal_error_has_its_own_code_a_line_and_a_log_file(tmp_path, caps
     err = capsys.readouterr().err
     assert code == EXIT_INTERNAL and str(tmp_path / "run.log") in err
     assert "RuntimeError: boom" in (tmp_path / "run.log").read_text()
+
+
+def test_a_worker_killed_by_the_system_is_said_to_have_died_not_reported_as_a_bug(tmp_path):
+    # the out-of-memory killer or a stray `kill -9` ends one worker: the run stops with
+    # EXIT_WORKER_DIED and says so (a bug's exit code and "please report it" would mislead),
+    # the other workers are stopped and no output is written
+    from wiretrace.cli import EXIT_WORKER_DIED
+
+    pages = _pages(tmp_path / "pages", 600)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(_cli("scan", pages, "--out", out, "--workers", "2"), env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        workers = _wait_for(lambda: _children(proc.pid), 60, "worker processes")
+        time.sleep(0.5)
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == EXIT_WORKER_DIED, err
+    assert "Traceback" not in err and "report it" not in err
+    assert "a worker process died" in err
+    assert _wait_for(lambda: not _group_alive(proc.pid) or None, 10, "no process left") is True
+    assert not (out / "report.json").exists()

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from wiretrace.summary import make_console, print_summary, safe_text, summary_di
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_LOCKED, EXIT_WRITE, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_LOCKED, EXIT_WRITE, EXIT_INTERNAL, EXIT_WORKER_DIED = 0, 1, 2, 3, 4, 70, 71
 EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_PIPE = 130, 143, 141
 EXIT_CODES = (
     (EXIT_OK, "the run completed (inputs that could not be used are listed as skipped, with reasons)"),
@@ -51,6 +52,8 @@ EXIT_CODES = (
     (EXIT_WRITE, "the outputs, or a large scan's spill files, could not be written (disk full, ...): "
                  "the previous outputs are untouched"),
     (EXIT_INTERNAL, "internal error (a bug): one line on stderr, the traceback in a log file it names"),
+    (EXIT_WORKER_DIED, "a worker process died (killed by the system, e.g. for lack of memory, or by a signal "
+                       "sent to it alone): the others stopped, outputs untouched"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 (SIGHUP); workers stopped, "
                        "outputs untouched"),
     (EXIT_PIPE, "stdout was closed early (e.g. '| head'); the outputs are written"),
@@ -391,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if stopped is not None:  # not a bug: the pool broke because a signal stopped its workers
             announce_stop()
             return stopped
+        if isinstance(exc, BrokenProcessPool):  # not a bug: the system (or someone) killed a worker
+            _quiet_print("wiretrace: error: a worker process died before it finished (killed by the system, e.g. "
+                         "for lack of memory, or by a signal sent to it alone); the other workers are stopped and no "
+                         "output changed; fewer workers (--workers 1) or a smaller run take less memory")
+            return EXIT_WORKER_DIED
         where = write_crash_log(exc, argv_list, args.log_file)
         detail = f"the traceback is in {where}" if where else "no log file could be written"
         _quiet_print(f"wiretrace: internal error: {type(exc).__name__}: {safe_text(exc, 200)} ({detail}; "
