@@ -92,24 +92,35 @@ def _html_run_id(out: Path) -> str:
     return html[html.index(marker) + len(marker) :].split('"', 1)[0]
 
 
-@pytest.mark.parametrize("later", [0.0, 0.6], ids=["as-workers-start", "while-they-work"])
-@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
-def test_a_signal_stops_every_worker_and_exits_cleanly(tmp_path, stop, later):
+def _scan_and(tmp_path: Path, later: float, act) -> tuple[subprocess.Popen, list[int], str]:
+    """A 600-page scan with two workers, in a session of its own; ``later``
+    seconds after its workers start, ``act(proc, workers)``; then its end.
+    Returns the process, its workers and what it printed on stderr."""
     pages = _pages(tmp_path / "pages", 600)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(_cli("scan", pages, "--out", out, "--workers", "2"), env=ENV, text=True,
+    proc = subprocess.Popen(_cli("scan", pages, "--out", tmp_path / "out", "--workers", "2"), env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         workers = _wait_for(lambda: _children(proc.pid), 60, "worker processes")
         time.sleep(later)
-        if stop == "SIGTERM":
-            os.kill(proc.pid, signal.SIGTERM)  # the main process only, as a service manager or `kill` does
-        else:
-            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole process group
+        act(proc, workers)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    return proc, workers, err
+
+
+@pytest.mark.parametrize("later", [0.0, 0.6], ids=["as-workers-start", "while-they-work"])
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_signal_stops_every_worker_and_exits_cleanly(tmp_path, stop, later):
+    def send(proc, workers):
+        if stop == "SIGTERM":
+            os.kill(proc.pid, signal.SIGTERM)  # the main process only, as a service manager or `kill` does
+        else:
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole process group
+
+    out = tmp_path / "out"
+    proc, workers, err = _scan_and(tmp_path, later, send)
     assert proc.returncode == (143 if stop == "SIGTERM" else 130), err
     assert "Traceback" not in err
     assert ("terminated by SIGTERM" if stop == "SIGTERM" else "interrupted") in err
@@ -280,18 +291,8 @@ def test_a_worker_killed_by_the_system_is_said_to_have_died_not_reported_as_a_bu
     # the other workers are stopped and no output is written
     from wiretrace.cli import EXIT_WORKER_DIED
 
-    pages = _pages(tmp_path / "pages", 600)
     out = tmp_path / "out"
-    proc = subprocess.Popen(_cli("scan", pages, "--out", out, "--workers", "2"), env=ENV, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        workers = _wait_for(lambda: _children(proc.pid), 60, "worker processes")
-        time.sleep(0.5)
-        os.kill(workers[0], signal.SIGKILL)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    proc, _, err = _scan_and(tmp_path, 0.5, lambda proc, workers: os.kill(workers[0], signal.SIGKILL))
     assert proc.returncode == EXIT_WORKER_DIED, err
     assert "Traceback" not in err and "report it" not in err
     assert "a worker process died" in err
