@@ -437,15 +437,13 @@ class LocalExecutor:
 
 @contextmanager
 def opened(window: Any) -> Iterator[Any]:
-    """A window (of any executor) in use: on an error or an early exit its
-    queued tasks are cancelled, not waited for."""
+    """A window (of any executor: ``_close(failed, stopped)``) in use: on an
+    error or an early exit its queued tasks are cancelled, not waited for."""
     try:
         yield window
     except BaseException as exc:
-        if isinstance(window, Window) and not isinstance(exc, (Exception, GeneratorExit)):
-            window._close(True, stopped=True)  # a signal's exception: SETTLE_SECONDS
-        else:
-            window._close(True)
+        # stopped: a signal's exception (not an Exception, not a generator closed early; SETTLE_SECONDS)
+        window._close(True, stopped=not isinstance(exc, (Exception, GeneratorExit)))
         raise
     window._close(False)
 

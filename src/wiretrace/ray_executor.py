@@ -125,7 +125,8 @@ class RayWindow:
         while self._pending:
             yield self._ray.get(self._pending.popleft())
 
-    def _close(self, failed: bool) -> None:
+    def _close(self, failed: bool, stopped: bool = False) -> None:
+        # ``stopped`` (a signal's exception) changes nothing here: no thread of ours is left behind
         if failed:
             for ref in self._pending:
                 self._ray.cancel(ref, force=True)
