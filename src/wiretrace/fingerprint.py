@@ -145,14 +145,20 @@ def _both_stages(
     fp = fingerprint_batch(words, shingle_size, num_perm, seed, quoted)
     done = time.process_time()
     if originals is not None:
-        from wiretrace.leftovers import generator_leftovers
-        from wiretrace.wire import find_markers
-
-        # None: a text whose markers are known already (a memo's; wiretrace.memo)
-        fp.markers = [find_markers(text) if text is not None else [] for text in originals]
-        fp.leftovers = [generator_leftovers(text) if text is not None else [] for text in originals]
+        fp.markers, fp.leftovers = _wire_stage(originals)
     fp.seconds = {"normalise": middle - start, "fingerprint": done - middle, "wire": time.process_time() - done}
     return fp
+
+
+def _wire_stage(originals: Sequence[str | None]) -> tuple[list[list[Any]], list[list[dict[str, Any]]]]:
+    """Each original text's wire markers and leftover generator text; none
+    for a None original (a text whose markers are known already: a memo's,
+    :mod:`wiretrace.memo`)."""
+    from wiretrace.leftovers import generator_leftovers
+    from wiretrace.wire import find_markers
+
+    return ([find_markers(text) if text is not None else [] for text in originals],
+            [generator_leftovers(text) if text is not None else [] for text in originals])
 
 
 def _chunk(span: tuple[int, int], shared: tuple) -> tuple:
@@ -403,19 +409,13 @@ def _around_known(texts: Sequence[str], known: Known, originals: Sequence[str | 
         out.free_sets.append(row[3])
     out.seconds["fingerprint"] += time.process_time() - start
     if originals is not None:
-        from wiretrace.leftovers import generator_leftovers
-        from wiretrace.wire import find_markers
-
         start = time.process_time()
-        by_row = dict(zip(todo, zip(made.markers, made.leftovers)))
-        for i, original in enumerate(originals):
-            if i in by_row:
-                markers, leftovers = by_row[i]
-            else:  # None: a text whose markers are known already (a memo's)
-                markers = find_markers(original) if original is not None else []
-                leftovers = generator_leftovers(original) if original is not None else []
-            out.markers.append(markers)
-            out.leftovers.append(leftovers)
+        taken_rows = [i for i, row in enumerate(rows) if row is not None]
+        out.markers, out.leftovers = [None] * len(texts), [None] * len(texts)  # every row set below
+        for i, markers, leftovers in zip(todo, made.markers, made.leftovers):
+            out.markers[i], out.leftovers[i] = markers, leftovers
+        for i, markers, leftovers in zip(taken_rows, *_wire_stage([originals[i] for i in taken_rows])):
+            out.markers[i], out.leftovers[i] = markers, leftovers
         out.seconds["wire"] += time.process_time() - start
     if progress is not None:
         progress(len(texts) - len(todo))
