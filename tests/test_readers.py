@@ -237,7 +237,7 @@ def test_a_scan_of_a_json_lines_file_read_by_the_workers_is_the_same_report(tmp_
     monkeypatch.setattr(readers, "JSONL_RANGE_BYTES", 2000)
     apart = readers._json_lines_apart
     files = []
-    monkeypatch.setattr(readers, "_json_lines_apart", lambda item, *a: files.append(item.path) or apart(item, *a))
+    monkeypatch.setattr(readers, "_json_lines_apart", lambda item, *a: files.append(item.source) or apart(item, *a))
     after = scan(str(path), workers=2, spill_dir=str(tmp_path))
     assert files == [str(path)]  # read by the workers
 
@@ -292,7 +292,7 @@ def test_a_large_json_lines_file_replaced_after_it_was_looked_at_is_not_read(tmp
     path.write_text(json.dumps({"id": "a", "text": story(1, 40)}) + "\n")
     other.write_text(json.dumps({"id": "secret", "text": story(2, 40)}) + "\n")
     seen = os.stat(path)
-    item = readers.JsonLinesFile(str(path), str(path), "a.jsonl", (seen.st_dev, seen.st_ino), False)
+    item = readers.JsonLinesFile(str(path), "a.jsonl", (seen.st_dev, seen.st_ino), False)
     run = readers._Run(FIELDS, readers.Limits(), spill=lambda: None)
 
     def read(entry):

@@ -364,7 +364,7 @@ def _read_file(path: Path, root: Path, run: _Run, prefix: str = "") -> Iterator[
             link = stat.S_ISLNK(os.lstat(path).st_mode)  # a link the user named (a folder's are not read)
             status = os.stat(path)
             if stat.S_ISREG(status.st_mode) and status.st_size >= PARALLEL_JSONL_BYTES:
-                yield JsonLinesFile(source, source, rel, (status.st_dev, status.st_ino), link)
+                yield JsonLinesFile(source, rel, (status.st_dev, status.st_ino), link)
                 return
         with _open(path, compression) as stream:
             if suffix in (".txt", ".text"):
@@ -667,8 +667,7 @@ def _resolve_html(items: Iterable[Item | HtmlPage | JsonLinesFile], executor: An
 class JsonLinesFile(NamedTuple):
     """A large JSON Lines file for the workers to read (:func:`_json_lines_apart`)."""
 
-    path: str
-    source: str
+    source: str  # its path, as the user gave it or the walk found it
     rel: str
     identity: tuple[int, int]  # (device, inode) when it was looked at: the file opened must be this one
     link: bool  # the path is a link the user named (followed); else it is opened without following one
@@ -695,7 +694,7 @@ def _json_lines_apart(item: JsonLinesFile, executor: Any, run: _Run) -> Iterator
     for a link meanwhile is not what they read."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if item.link else os.O_NOFOLLOW)
     try:
-        fd = os.open(item.path, flags)  # a FIFO put in its place does not block the open
+        fd = os.open(item.source, flags)  # a FIFO put in its place does not block the open
     except OSError as exc:
         yield Skipped(item.source, f"cannot read file: {_os_reason(exc)}")
         return
@@ -800,19 +799,17 @@ def _read_range(task: tuple[tuple[int, int], int], shared: tuple) -> tuple[list[
     texts: list[bytes] = []
     try:
         for raw in _lines(_Span(fd, start, stop), limits.document_bytes):  # type: ignore[arg-type]
-            if raw is None:
-                items.append(Skipped(f"{item.source}:{number}",
-                                     str(_too_large("document_bytes", limits.document_bytes, False))))
-            elif raw.strip():
-                found = _parse_line(raw, item.source, item.rel, number, fields)
-                if isinstance(found, HtmlPage):
-                    found = extract_html(found, limits)
-                if isinstance(found, Document):  # sent as a tuple of its fields: pickled much faster
-                    texts.append(found.text.encode("utf-8", "surrogatepass"))
-                    found.text = ""
-                    found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
-                items.append(found)
+            found = _line_item(raw, item.source, item.rel, number, fields, limits, False)
             number += 1
+            if found is None:
+                continue
+            if isinstance(found, HtmlPage):
+                found = extract_html(found, limits)
+            if isinstance(found, Document):  # sent as a tuple of its fields: pickled much faster
+                texts.append(found.text.encode("utf-8", "surrogatepass"))
+                found.text = ""
+                found = tuple(getattr(found, name) for name in _DOCUMENT_FIELDS)
+            items.append(found)
     except OSError as exc:  # the rest of the range is lost: said, with the first line not read
         items.append(Skipped(f"{item.source}:{number}", f"cannot read file from line {number} to byte {stop}: "
                                                        f"{_os_reason(exc)}"))
@@ -833,6 +830,16 @@ def _adopted(done: tuple[list[Any], list[int], int], spill: Any) -> Iterator[Ite
             found = spill.adopt(Document(*found), row)
             row += 1
         yield found
+
+
+def _line_item(raw: bytes | None, source: str, rel: str, number: int, fields: Mapping[str, tuple[str, ...]],
+               limits: Limits, compressed: bool) -> Item | HtmlPage | None:
+    """What line ``number`` of a JSON Lines file gives (``raw`` None: a line
+    over ``limits.document_bytes``, as :func:`_lines` gives it): its record
+    (:func:`_parse_line`), or why it is skipped; None for a blank line."""
+    if raw is None:
+        return Skipped(f"{source}:{number}", str(_too_large("document_bytes", limits.document_bytes, compressed)))
+    return _parse_line(raw, source, rel, number, fields) if raw.strip() else None
 
 
 def _parse_line(raw: bytes, source: str, rel: str, number: int,
@@ -886,11 +893,9 @@ def _json_records(
             return
         stream = io.BytesIO(data)
     for number, raw in enumerate(_lines(stream, limits.document_bytes), start=1):
-        if raw is None:
-            yield Skipped(f"{source}:{number}", str(_too_large("document_bytes", limits.document_bytes, compressed)))
-            continue
-        if raw.strip():
-            yield _parse_line(raw, source, rel, number, fields)
+        item = _line_item(raw, source, rel, number, fields, limits, compressed)
+        if item is not None:
+            yield item
 
 
 # json.loads raises RecursionError on nesting deeper than Python's recursion
