@@ -45,6 +45,47 @@ def test_summary_in_a_pipe_at_80_columns_keeps_what_tells_ids_apart(tmp_path):
     assert proc.stderr == ""  # no progress drawn into a pipe
 
 
+def _summary(report, show: int = 10) -> str:
+    from wiretrace.summary import print_summary
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))
+    print_summary(report, {"report": Path("r.json"), "pairs": Path("p.csv")}, console, show=show)
+    return console.export_text()
+
+
+def test_the_summary_shows_each_members_closest_copy_and_counts_every_generator_page():
+    # J and "in it" of every member shown are its closest copy over all the report's pairs
+    # (the summary reads only the pairs of the clusters it shows), and the leftover
+    # generator text is counted over every page, shown for the first few
+    leftover = "As an AI language model, I cannot say more, but here is the story. "
+    records = []
+    for n in range(14):  # clusters of 2-4 pages, some with a chatbot's words left in
+        text = story(300 + n, 120)
+        for copy in range(2 + n % 3):
+            records.append({"id": f"s{n:02d}-{copy}", "url": f"https://site{copy}.example/{n}",
+                            "text": (leftover if (n + copy) % 4 == 0 else "") + text + " extra words" * copy})
+    report = scan(records)
+    assert len(report.clusters) == 14 and report.stats["generator_pages"] > 3
+    best = {}
+    for pair in report.pairs:
+        for me, contained in ((pair["a"], pair["containment_a_in_b"]), (pair["b"], pair["containment_b_in_a"])):
+            best[me] = max(best.get(me, (0.0, 0.0)), (pair["jaccard"], contained))
+    text = _summary(report, show=3)
+    shown = [m for cluster in report.clusters[:3] for m in cluster["members"]]
+    for member in shown:
+        [line] = [line for line in text.splitlines() if line.startswith(member + " ")]
+        assert line.split()[-2:] == [f"{best[member][0]:.2f}", f"{best[member][1]:.2f}"], line
+    pages = report.stats["generator_pages"]
+    assert f"Leftover generator text ({pages} pages" in text
+    listed = [line for line in text.splitlines() if line.startswith("  s") and "As an AI" in line]
+    assert len(listed) == 3
+    # a report without the count (an older report.json read back) says the same
+    del report.stats["generator_pages"]
+    assert _summary(report, show=3) == text
+    report.stats["generator_pages"] = 0
+    assert "Leftover generator text" not in _summary(report, show=3)
+
+
 def test_no_content_farm_table_when_nothing_was_copied(tmp_path, capsys):
     records = [{"id": f"d{i}", "url": f"https://site{i}.example/a", "text": story(100 + i, 200)} for i in range(3)]
     data = tmp_path / "in.jsonl"

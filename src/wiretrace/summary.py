@@ -8,6 +8,7 @@ input is passed through :func:`safe_text` and rendered as plain
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import unicodedata
@@ -119,12 +120,15 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
         )
     )
     by_id = rows_by_id(report.documents)
+    # the closest copy of the shown clusters' members only: the summary is read at
+    # the end of every scan, and at 1M every row and pair it touches is time
+    shown = {member for cluster in report.clusters[:show] for member in cluster["members"]}
     best: dict[str, tuple[float, float, str]] = {}
-    for pair in report.pairs:
-        for me, other, contained in (
-            (pair["a"], pair["b"], pair["containment_a_in_b"]),
-            (pair["b"], pair["a"], pair["containment_b_in_a"]),
-        ):
+    for pair in report.pairs if shown else ():
+        a, b = pair["a"], pair["b"]
+        if a not in shown and b not in shown:
+            continue
+        for me, other, contained in ((a, b, pair["containment_a_in_b"]), (b, a, pair["containment_b_in_a"])):
             candidate = (pair["jaccard"], contained, other)
             if me not in best or candidate[:2] > best[me][:2]:
                 best[me] = candidate
@@ -150,12 +154,12 @@ def print_summary(report: Report, paths: dict[str, Path], console: Console, show
     farms = [row for row in report.sites if row.get("uncredited")]
     if report.clusters and farms and show:
         _print_sites(console, farms[:show], len(farms))
-    generated = [d for d in by_id.values() if d.get("generator_text")]
-    if generated and show:
+    generated, pages = _generated(report, by_id, show)
+    if generated:
         console.print()
-        console.print(Text(f"Leftover generator text ({len(generated)} pages: a chatbot's words about itself, "
+        console.print(Text(f"Leftover generator text ({pages} pages: a chatbot's words about itself, "
                            "evidence that a page went through one):", style="yellow"))
-        for doc in generated[:show]:
+        for doc in generated:
             console.print(Text(f"  {safe_text(doc['id'], 60)}: {safe_text(doc['generator_text'][0]['text'], 80)}"))
     networks = report.networks
     if networks and show:
@@ -271,6 +275,20 @@ def _fit(text: str, width: int, common: str, prefix: str = "") -> str:
         if common and len(core) <= width - 2:  # what sets it apart shows, and a bit of the rest
             return candidate[: width - 1] + "\u2026"
     return safe_text(candidates[-1], width, keep_end=True)
+
+
+def _generated(report: Report, by_id: Any, show: int) -> tuple[list[Any], int]:
+    """The first ``show`` rows holding generator text, and how many rows hold
+    it: the report's count (``stats["generator_pages"]``) when it has one, so
+    that a run without such pages reads no row for them."""
+    pages = report.stats.get("generator_pages")
+    if not show or pages == 0:
+        return [], 0
+    rows = (d for d in by_id.values() if d.get("generator_text"))
+    if pages is None:  # a report without the count (read back from an older report.json)
+        found = list(rows)
+        return found[:show], len(found)
+    return list(itertools.islice(rows, show)), pages
 
 
 def _print_cluster(console: Console, cluster: dict[str, Any], by_id: dict[str, Any], best: dict[str, Any]) -> None:
