@@ -90,6 +90,30 @@ def test_anchors_cut_into_more_partitions_than_workers_equal_the_plain_reference
     assert found.tolist() == _reference(sets, rate, min_shared, max_df)
 
 
+@settings(max_examples=40, deadline=None)
+@given(*ANCHOR_CASES, st.sampled_from([1, 2]))
+def test_anchors_selected_by_the_compiled_kernel_equal_the_plain_reference(universe_sets, rate, min_shared, max_df,
+                                                                           workers):
+    import pytest
+
+    import wiretrace.candidates as candidates
+    from wiretrace import compiled
+    from wiretrace.executor import LocalExecutor
+
+    if not compiled.available():
+        pytest.skip("numba is not installed: the numpy path is the only one")
+    sets = [sorted({((u * 40503) % 65536) << 48 | (u + 1) << 32 | u for u in s}) for s in universe_sets]
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    saved = candidates.COMPILED_ANCHOR_ELEMENTS, compiled.MIN_ELEMENTS
+    candidates.COMPILED_ANCHOR_ELEMENTS = compiled.MIN_ELEMENTS = 0  # a small corpus takes the kernel too
+    try:
+        assert candidates._compiled_anchors(arrays)
+        found = anchor_candidates(arrays, rate, min_shared, max_df, LocalExecutor(workers) if workers > 1 else None)
+    finally:
+        candidates.COMPILED_ANCHOR_ELEMENTS, compiled.MIN_ELEMENTS = saved
+    assert found.tolist() == _reference(sets, rate, min_shared, max_df)
+
+
 @settings(max_examples=60, deadline=None)
 @given(*ANCHOR_CASES, st.integers(1, 6))
 def test_anchor_pairs_made_a_slice_at_a_time_equal_the_plain_reference(universe_sets, rate, min_shared, max_df,

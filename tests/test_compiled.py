@@ -171,3 +171,25 @@ def test_a_batch_fingerprints_the_same_either_way() -> None:
     assert json.loads(calls_off) == []
     if compiled.available():  # the compiled path ran, not numpy twice
         assert json.loads(calls_on) == ["minhash", "words"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=80), min_size=1, max_size=20),
+       st.integers(0, 10**6), st.sampled_from([1, 2, 3, 4, 8, 12]), st.integers(1, 5), st.data())
+def test_compiled_anchors_equal_the_numpy_selection(sets: list[list[int]], first: int, rate: int, parts: int,
+                                                    data) -> None:
+    # wiretrace.candidates' anchors: is_anchor by the high bits, the partition by the
+    # top bits, packed with the owner's number in the low bits
+    from wiretrace.candidates import _chunk_anchors, _owner_mask
+
+    part = data.draw(st.integers(0, parts - 1))
+    sizes = np.array([len(s) for s in sets], dtype=np.int64)
+    flat = np.array([v for s in sets for v in s], dtype=np.uint64)
+    low = _owner_mask(first + len(sets) + data.draw(st.integers(0, 10**6)))
+    values, owners = _chunk_anchors(np.arange(first, first + len(sets), dtype=np.uint64), flat, sizes, rate, part, parts)
+    reference = (values & ~low) | owners
+    if not compiled.available():
+        pytest.skip("numba is not installed: the numpy path is the only one")
+    compiled._kernels()
+    got = compiled.packed_anchors(flat, sizes, first, rate, part, parts, low)
+    assert got.dtype == np.uint64 and got.tolist() == reference.tolist()

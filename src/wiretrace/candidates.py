@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace import compiled
 from wiretrace.executor import LocalExecutor
 from wiretrace.pairs import group_pairs, pair_keys
 from wiretrace.spill import set_sizes
@@ -196,14 +197,37 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     if getattr(executor, "remote", False):
         keys, counts, per_doc = _shuffled_anchor_pairs(sets, rate, max_df, parts, executor)
     elif parts <= 1:
-        keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1)
-    else:
-        found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts),
+        keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1, _compiled_anchors(sets))
+    else:  # decided (and the kernel loaded) here, before the workers fork: they inherit it
+        fast = _compiled_anchors(sets)
+        found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts, fast),
                                                   range(parts), min_items=2)
         per_doc = np.sum([f[2] for f in found], axis=0)
         keys, counts = _summed([f[0] for f in found], [f[1] for f in found])
     needed = anchors_needed(per_doc[keys // n], per_doc[keys % n], min_shared)
     return keys[counts >= needed]
+
+
+#: Shingles from which the anchors are selected by the compiled kernel when
+#: numba is not loaded yet: loading it and the cached kernel took ~0.4 s in a
+#: fresh process (0.17 + 0.23 s, ad hoc), and the kernel saved ~4.5 ns a shingle
+#: a partition (a partition of 50,000 sets of 600: 0.20 against 0.32 s at one
+#: anchor in 8, 0.38 against 0.53 s at one in 4, ad hoc): a scan selects every
+#: shingle in each of two partitions, for the copy candidates and again for the
+#: rewrite step, on two workers, so the load pays past ~45M shingles (75,000
+#: news pages).
+COMPILED_ANCHOR_ELEMENTS = 48_000_000
+
+
+def _compiled_anchors(sets: Sequence[np.ndarray]) -> bool:
+    """Whether the anchors of ``sets`` are selected by the compiled kernel
+    (:func:`wiretrace.compiled.use_for_elements` of their shingles); if so,
+    the kernel is loaded here, so that workers forked after inherit it."""
+    if not compiled.use_for_elements(int(set_sizes(sets).sum()), COMPILED_ANCHOR_ELEMENTS):
+        return False
+    one = np.ones(1, dtype=np.uint64)
+    compiled.packed_anchors(one, one.astype(np.int64), 0, 1, 0, 1, np.uint64(1))  # compiled, or read from numba's cache
+    return True
 
 
 #: Bytes of anchors (value and owner, 16 bytes each) one partition may hold while it is
@@ -221,8 +245,8 @@ def anchor_partitions(sets: Sequence[np.ndarray], rate: int, workers: int) -> in
     return max(workers, 1, -(-expected // ANCHOR_PARTITION_BYTES))
 
 
-def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
-                  parts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int, parts: int,
+                  fast: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Partition ``part`` of ``parts`` (anchors by their top bits) of the
     anchor grouping: the distinct pair keys of documents sharing anchors of
     it, how many each pair shares, and each document's anchors in it.
@@ -230,11 +254,19 @@ def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int,
     Each posting is held as one packed uint64 (:func:`_pairs_of_packed`), sorted in
     place: 8 bytes a posting, where a value and an owner array and their
     sorted copies took 48 at the peak (a worker's partition of the rewrite
-    step's anchors is most of a large scan's peak memory)."""
+    step's anchors is most of a large scan's peak memory). ``fast``: select
+    and pack them with the compiled kernel (the same postings)."""
     n = len(sets)
     low = _owner_mask(n)
     chunks = []
+    # one compiled pass a chunk (wiretrace.compiled.packed_anchors), where the numpy
+    # selection makes five temporaries of the chunk's size: ~7 s of a 300,000-document
+    # scan's 144 s of CPU went to it (ad hoc, py-spy of the process tree), for this
+    # step and the rewrite step's denser anchors, each partition selecting again
     for start, flat, sizes in set_chunks(sets):
+        if fast:
+            chunks.append(compiled.packed_anchors(flat, sizes, start, rate, part, parts, low))
+            continue
         values, owners = _chunk_anchors(np.arange(start, start + len(sizes), dtype=np.uint64), flat, sizes, rate,
                                         part, parts)
         chunks.append((values & ~low) | owners)

@@ -7,12 +7,14 @@ compare them on random inputs -- and callers fall back to that numpy code
 when numba cannot be imported or ``WIRETRACE_NO_NUMBA`` is set (to 1, yes or
 true), so a result never depends on which path ran.
 
-Three kernels: the words of a batch's word buffer with their XXH3-64 hashes
+Four kernels: the words of a batch's word buffer with their XXH3-64 hashes
 (:func:`word_hashes`, pinned to :mod:`wiretrace.xxh3` and the ``xxhash``
 library), MinHash signatures (:func:`minhash_signatures`, pinned to
 :meth:`wiretrace.minhash.MinHasher.signatures_numpy` and so to datasketch),
-and the sizes of many pairs' intersections (:func:`intersection_sizes`,
-pinned to :func:`wiretrace.verify.intersection_size`).
+the sizes of many pairs' intersections (:func:`intersection_sizes`,
+pinned to :func:`wiretrace.verify.intersection_size`), and a chunk's anchors
+as packed postings (:func:`packed_anchors`, pinned to the numpy selection in
+:mod:`wiretrace.candidates`).
 
 Why compiled: numpy finds words through boolean masks and edge arrays over
 the whole buffer, and evaluates every XXH3 closed form for every word; the
@@ -44,7 +46,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["available", "expect", "loaded", "use", "use_for_pairs", "minhash_signatures", "word_hashes",
-           "intersection_sizes", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS", "WARM_PAIRS"]
+           "intersection_sizes", "packed_anchors", "use_for_elements", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS", "WARM_PAIRS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
 #: cached kernels costs a few tenths of a second once per process, while numpy
@@ -155,7 +157,7 @@ def _load() -> dict[str, Any]:
         try:
             compile_ = numba.njit(cache=cache, nogil=True, boundscheck=False)
             return {"signatures": compile_(_signatures_kernel), "words": compile_(_words_kernel),
-                    "intersections": compile_(_intersections_kernel)}
+                    "intersections": compile_(_intersections_kernel), "anchors": compile_(_anchors_kernel)}
         except RuntimeError:  # "cannot cache function ...: no locator available"
             continue
     return {"missing": True}
@@ -224,6 +226,57 @@ def intersection_sizes(flat: np.ndarray, starts: np.ndarray, left: np.ndarray, r
                               np.ascontiguousarray(left, dtype=np.int64), np.ascontiguousarray(right, dtype=np.int64),
                               out)
     return out
+
+
+def _anchors_kernel(flat, sizes, first, rate, part, parts, low, out):  # pragma: no cover - compiled; tested through the wrapper
+    notlow = ~low
+    mask = np.uint64(rate - 1)
+    power_of_two = rate & (rate - 1) == 0
+    k = 0
+    e = 0
+    for d in range(sizes.shape[0]):
+        owner = np.uint64(first + d)
+        for _ in range(sizes[d]):
+            x = flat[e]
+            e += 1
+            high = x >> np.uint64(32)
+            if power_of_two:
+                if high & mask:
+                    continue
+            elif high % np.uint64(rate):
+                continue
+            if parts > 1 and (x >> np.uint64(48)) % np.uint64(parts) != np.uint64(part):
+                continue
+            out[k] = (x & notlow) | owner
+            k += 1
+    return k
+
+
+def packed_anchors(flat: np.ndarray, sizes: np.ndarray, first: int, rate: int, part: int, parts: int,
+                   low: np.uint64) -> np.ndarray:
+    """The anchors of a chunk of documents numbered from ``first`` (their
+    shingles end to end in ``flat``, ``sizes[d]`` of document ``first + d``)
+    as packed postings: each anchor value with its low bits (``low``)
+    replaced by its owner's number, in the chunk's order, those of partition
+    ``part`` of ``parts`` only -- what
+    :func:`wiretrace.candidates._chunk_anchors` selects and
+    :func:`~wiretrace.candidates._anchor_pairs` packs with numpy, in one pass
+    without the temporaries (five arrays the size of the chunk). Call only
+    when :func:`available`."""
+    out = np.empty(len(flat), dtype=np.uint64)
+    found = _KERNELS["anchors"](np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(sizes, dtype=np.int64),
+                                int(first), int(rate), int(part), int(parts), np.uint64(low), out)
+    return out[:found].copy()
+
+
+def use_for_elements(elements: int, warm: int) -> bool:
+    """Whether a step over ``elements`` shingles takes a compiled kernel:
+    numba wanted and loaded already in this process (or in the one it was
+    forked from), or at least ``warm`` of them (what pays for loading it).
+    Either path gives the same values."""
+    if elements < MIN_ELEMENTS or not _wanted():
+        return False
+    return (loaded() or elements >= warm) and available()
 
 
 # XXH3-64 (seed 0, default secret) of inputs of 1-16 bytes: the closed forms
