@@ -153,9 +153,11 @@ def test_a_page_with_the_agency_dateline_is_never_the_copy_of_one_without_it():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sets(st.integers(0, 40), min_size=1, max_size=25), min_size=2, max_size=7))
 def test_confirmed_text_from_the_clusters_counts_equals_the_plain_reference(shingle_sets_):
-    # fast path (wiretrace.provenance._confirmed, from the cluster's shingle counts) pinned to the
-    # plain reference: the share of one member's extra shingles that some third member holds
-    from wiretrace.provenance import _confirmed, _Counts
+    # fast paths (the cluster's shingle counts, and wiretrace.provenance._confirmed_of, from
+    # the counts and the overlap alone) pinned to the plain reference:
+    # the share of one member's extra shingles that some third member holds
+    from wiretrace.provenance import _confirmed_of, _Counts
+    from wiretrace.verify import intersection_size
 
     members = [Member(i, f"d{i}", None, None, None, np.array(sorted(s), dtype=np.uint64))
                for i, s in enumerate(shingle_sets_)]
@@ -168,7 +170,10 @@ def test_confirmed_text_from_the_clusters_counts_equals_the_plain_reference(shin
             rest = [m.shingles for m in members if m.index not in (member.index, other.index)]
             if not len(extra) or not rest:
                 continue
-            assert _confirmed(extra, counts) == float(np.isin(extra, np.concatenate(rest)).mean())
+            plain = float(np.isin(extra, np.concatenate(rest)).mean())
+            assert float(np.mean(counts.of(extra) >= 2)) == plain  # the cluster's counts answer it
+            # without making the extra text: the same float
+            assert _confirmed_of(other, intersection_size(member.shingles, other.shingles), counts) == plain
 
 
 @settings(max_examples=80, deadline=None)
