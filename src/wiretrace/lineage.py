@@ -267,19 +267,12 @@ def _holders(candidates: Sequence[VersionPair], sites: Sequence[str | None],
         if site in wanted:
             pages.setdefault(site, []).append(i)
     counts: dict[str | None, np.ndarray] = {}
-    step = np.uint64(_HOLDER_SAMPLE)
     for site, values in wanted.items():
         # each page's set holds a shingle once: its count over the pages is its page count,
-        # summed over the site's pages a part at a time. When the site's values are all
-        # sampled ones (no body too short to sample), only the pages' shingles that could be
-        # are looked up: one in _HOLDER_SAMPLE (the lookups were ~2 of this step's ~7 s at
-        # 1M, ad hoc, py-spy)
-        sampled = bool(np.all(values % step == 0))
+        # summed over the site's pages a part at a time
         count = np.zeros(len(values), dtype=np.int64)
         for start in range(0, len(pages[site]), _HOLDER_PAGES):
             every = np.concatenate([free_sets[i] for i in pages[site][start:start + _HOLDER_PAGES]])
-            if sampled:
-                every = every[every % step == 0]
             at = np.minimum(np.searchsorted(values, every), len(values) - 1)  # binary search: no sort of the pages
             count += np.bincount(at[values[at] == every], minlength=len(values))
         counts[site] = count
