@@ -186,7 +186,8 @@ def test_compiled_anchors_equal_the_numpy_selection(sets: list[list[int]], first
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     flat = np.array([v for s in sets for v in s], dtype=np.uint64)
     low = _owner_mask(first + len(sets) + data.draw(st.integers(0, 10**6)))
-    values, owners = _chunk_anchors(np.arange(first, first + len(sets), dtype=np.uint64), flat, sizes, rate, part, parts)
+    docs = np.arange(first, first + len(sets), dtype=np.uint64)
+    values, owners = _chunk_anchors(docs, flat, sizes, rate, part, parts)
     reference = (values & ~low) | owners
     if not compiled.available():
         pytest.skip("numba is not installed: the numpy path is the only one")

@@ -45,8 +45,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "expect", "loaded", "use", "use_for_pairs", "minhash_signatures", "word_hashes",
-           "intersection_sizes", "packed_anchors", "use_for_elements", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS", "WARM_PAIRS"]
+__all__ = ["available", "expect", "loaded", "use", "use_for_pairs", "use_for_elements", "minhash_signatures",
+           "word_hashes", "intersection_sizes", "packed_anchors", "MIN_ELEMENTS", "WARM_DOCUMENTS", "WARM_ELEMENTS",
+           "WARM_PAIRS"]
 
 #: Fewer elements than this in one call go to numpy: loading numba and the
 #: cached kernels costs a few tenths of a second once per process, while numpy
@@ -228,7 +229,7 @@ def intersection_sizes(flat: np.ndarray, starts: np.ndarray, left: np.ndarray, r
     return out
 
 
-def _anchors_kernel(flat, sizes, first, rate, part, parts, low, out):  # pragma: no cover - compiled; tested through the wrapper
+def _anchors_kernel(flat, sizes, first, rate, part, parts, low, out):  # pragma: no cover - compiled; tested via wrapper
     notlow = ~low
     mask = np.uint64(rate - 1)
     power_of_two = rate & (rate - 1) == 0
@@ -264,8 +265,9 @@ def packed_anchors(flat: np.ndarray, sizes: np.ndarray, first: int, rate: int, p
     without the temporaries (five arrays the size of the chunk). Call only
     when :func:`available`."""
     out = np.empty(len(flat), dtype=np.uint64)
-    found = _KERNELS["anchors"](np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(sizes, dtype=np.int64),
-                                int(first), int(rate), int(part), int(parts), np.uint64(low), out)
+    found = _KERNELS["anchors"](np.ascontiguousarray(flat, dtype=np.uint64),
+                                np.ascontiguousarray(sizes, dtype=np.int64), int(first), int(rate), int(part),
+                                int(parts), np.uint64(low), out)
     return out[:found].copy()
 
 
