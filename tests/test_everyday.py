@@ -82,8 +82,22 @@ def test_the_summary_shows_each_members_closest_copy_and_counts_every_generator_
     # a report without the count (an older report.json read back) says the same
     del report.stats["generator_pages"]
     assert _summary(report, show=3) == text
+    # a show past what islice takes, or below 0 (a slice's end, as the clusters'): no error
+    report.stats["generator_pages"] = pages
+    assert f"Leftover generator text ({pages} pages" in _summary(report, show=2**63)
+    assert len([line for line in _summary(report, show=-1).splitlines() if "As an AI" in line]) == pages - 1
     report.stats["generator_pages"] = 0
     assert "Leftover generator text" not in _summary(report, show=3)
+
+
+def test_index_commands_refuse_a_negative_show_as_scan_does(tmp_path, capsys):
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "a", "text": story(5, 100)}) + "\n")
+    db = str(tmp_path / "idx.db")
+    for args in (["scan", str(data)], ["index", "add", str(data), "--db", db],
+                 ["index", "report", "--db", db]):
+        assert main([*args, "--out", str(tmp_path / "out"), "--show", "-1"]) == 2
+        assert "--show must be >= 0" in capsys.readouterr().err
 
 
 def test_no_content_farm_table_when_nothing_was_copied(tmp_path, capsys):

@@ -27,21 +27,27 @@ def test_a_window_gives_results_in_submission_order():
     assert LocalExecutor(2).map(len, ["a", "bb", "ccc"] * 10, min_items=1) == [1, 2, 3] * 10
 
 
-def test_a_worker_trims_its_heap_after_a_task_at_most_every_trim_seconds(monkeypatch):
+def test_a_worker_trims_its_heap_at_most_every_trim_seconds_and_makes_up_a_trim_put_off(monkeypatch):
     # wiretrace.executor._call: the freed heap goes back to the OS after a task, but not
-    # after every one of a quick run of tasks (the next would fault the pages in again)
+    # after every one of a quick run of tasks (the next would fault the pages in again);
+    # a trim put off is made once TRIM_SECONDS have passed, with no task ending then
     import wiretrace.executor as executor
 
     trims = []
     monkeypatch.setattr(executor, "return_freed_memory", lambda: trims.append(time.monotonic()))
-    monkeypatch.setattr(executor, "_TRIMMED", [0.0])
+    monkeypatch.setattr(executor, "_TRIM", {"last": 0.0, "timer": None})
     monkeypatch.setattr(executor, "_JOB", (_slow_square, 1))
-    monkeypatch.setattr(executor, "TRIM_SECONDS", 0.3)
+    monkeypatch.setattr(executor, "TRIM_SECONDS", 1.0)
     assert [executor._call(5) for _ in range(3)] == [26] * 3
-    assert len(trims) == 1  # the first task's, none after the next two
-    time.sleep(0.35)
+    assert len(trims) == 1  # the first task's; the next two put one off
+    deadline = time.monotonic() + 5
+    while len(trims) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(trims) == 2 and trims[1] - trims[0] >= 1.0  # made up by the timer, no task ended
+    time.sleep(1.2)
+    assert len(trims) == 2  # nothing put off: no trim
     executor._call(5)
-    assert len(trims) == 2 and trims[1] - trims[0] >= 0.3
+    assert len(trims) == 3  # a second has passed: at once
 
 
 def test_an_error_in_a_task_reaches_the_caller():

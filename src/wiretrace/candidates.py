@@ -225,8 +225,12 @@ def _compiled_anchors(sets: Sequence[np.ndarray]) -> bool:
     the kernel is loaded here, so that workers forked after inherit it."""
     if not compiled.use_for_elements(int(set_sizes(sets).sum()), COMPILED_ANCHOR_ELEMENTS):
         return False
-    one = np.ones(1, dtype=np.uint64)
-    compiled.packed_anchors(one, one.astype(np.int64), 0, 1, 0, 1, np.uint64(1))  # compiled, or read from numba's cache
+    # compiled, or read from numba's cache, here: for writable sets and for read-only ones (a
+    # spill's), which numba compiles apart (each forked worker would load that one itself)
+    one, sizes = np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.int64)
+    compiled.packed_anchors(one, sizes, 0, 1, 0, 1, np.uint64(1))
+    one.flags.writeable = False
+    compiled.packed_anchors(one, sizes, 0, 1, 0, 1, np.uint64(1))
     return True
 
 

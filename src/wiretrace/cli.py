@@ -652,6 +652,8 @@ def _index(args: argparse.Namespace) -> int:
     from wiretrace.index import Index
 
     config = _config_from(args, index_walk=getattr(args, "index_walk", None))
+    if getattr(args, "show", 0) < 0:
+        raise ConfigError("--show must be >= 0")
     _check_engine(args)  # before an output folder is taken
     if args.action == "stats":
         with Index.open(args.db, config, writer=False) as index:

@@ -265,7 +265,7 @@ def packed_anchors(flat: np.ndarray, sizes: np.ndarray, first: int, rate: int, p
     without the temporaries (five arrays the size of the chunk). Call only
     when :func:`available`."""
     out = np.empty(len(flat), dtype=np.uint64)
-    found = _KERNELS["anchors"](np.ascontiguousarray(flat, dtype=np.uint64),
+    found = _kernels()["anchors"](np.ascontiguousarray(flat, dtype=np.uint64),  # type: ignore[index]
                                 np.ascontiguousarray(sizes, dtype=np.int64), int(first), int(rate), int(part),
                                 int(parts), np.uint64(low), out)
     return out[:found].copy()

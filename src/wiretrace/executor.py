@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -156,20 +157,57 @@ def _call(task: Any) -> Any:
         return func(task, shared)
     finally:
         # what the task freed goes back to the OS: a worker's heap otherwise keeps the
-        # high-water mark of its largest task (sets and texts read back from a spill);
-        # at most every TRIM_SECONDS, as the next task would fault the same pages in again
-        now = time.monotonic()
-        if now - _TRIMMED[0] >= TRIM_SECONDS:
-            return_freed_memory()
-            _TRIMMED[0] = time.monotonic()
+        # high-water mark of its largest task (sets and texts read back from a spill)
+        _trim_soon()
 
 
 #: How often a worker hands its freed heap back between tasks: trimming after
 #: every task took ~1.2 s of a 300,000-document scan's worker CPU (py-spy, ad
 #: hoc), and the pages it returned were faulted in again by the next task; a
-#: task's largest allocation is the same whether trimmed before or not.
+#: task's largest allocation is the same whether trimmed before or not. A trim
+#: put off is made TRIM_SECONDS after the last one whether or not a task ends
+#: then (a worker idle at a stage's end, or in a long task that allocates
+#: little, would otherwise keep its last tasks' heap: ~250 MB each in an
+#: independent review's reproduction).
 TRIM_SECONDS = 1.0
-_TRIMMED = [0.0]  # when this worker last trimmed (time.monotonic)
+_TRIM: dict[str, Any] = {"last": 0.0, "timer": None}  # this worker's last trim (time.monotonic), a pending one
+_TRIM_LOCK = threading.Lock()
+
+
+def _trim_soon() -> None:
+    """Trim now if :data:`TRIM_SECONDS` have passed since the last trim, else
+    once they have (a timer thread: at most one pending)."""
+    with _TRIM_LOCK:
+        wait = _TRIM["last"] + TRIM_SECONDS - time.monotonic()
+        if wait > 0:
+            if _TRIM["timer"] is None:
+                timer = threading.Timer(wait, _trim_now)
+                timer.daemon = True
+                _TRIM["timer"] = timer
+                timer.start()
+            return
+    _trim_now()
+
+
+def _after_fork() -> None:
+    """A forked child starts with no pending trim and an unheld lock (a timer
+    thread of the parent's does not live on in it, and may have held the lock)."""
+    global _TRIM_LOCK
+    _TRIM_LOCK = threading.Lock()
+    _TRIM["timer"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _trim_now() -> None:
+    with _TRIM_LOCK:
+        timer, _TRIM["timer"] = _TRIM["timer"], None
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()  # this trim does its work
+        return_freed_memory()
+        _TRIM["last"] = time.monotonic()
 
 
 def _map_chunk(bounds: tuple[int, int], job: tuple[Callable[[Any], Any], Sequence[Any]]) -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -280,14 +281,15 @@ def _fit(text: str, width: int, common: str, prefix: str = "") -> str:
 def _generated(report: Report, by_id: Any, show: int) -> tuple[list[Any], int]:
     """The first ``show`` rows holding generator text, and how many rows hold
     it: the report's count (``stats["generator_pages"]``) when it has one, so
-    that a run without such pages reads no row for them."""
+    that a run without such pages reads no row for them. ``show`` is taken
+    as a slice's end, as the clusters' (a negative one counts from the end)."""
     pages = report.stats.get("generator_pages")
     if not show or pages == 0:
         return [], 0
     rows = (d for d in by_id.values() if d.get("generator_text"))
-    if pages is None:  # a report without the count (read back from an older report.json)
+    if pages is None or not 0 < show <= sys.maxsize:  # no count (a report made otherwise), or a show islice refuses
         found = list(rows)
-        return found[:show], len(found)
+        return found[:show], len(found) if pages is None else pages
     return list(itertools.islice(rows, show)), pages
 
 
