@@ -35,7 +35,7 @@ def test_a_worker_trims_its_heap_at_most_every_trim_seconds_and_makes_up_a_trim_
 
     trims = []
     monkeypatch.setattr(executor, "return_freed_memory", lambda: trims.append(time.monotonic()))
-    monkeypatch.setattr(executor, "_TRIM", {"last": 0.0, "timer": None})
+    monkeypatch.setattr(executor, "_TRIM", {"last": 0.0, "timer": None, "busy_since": None})
     monkeypatch.setattr(executor, "_JOB", (_slow_square, 1))
     monkeypatch.setattr(executor, "TRIM_SECONDS", 1.0)
     assert [executor._call(5) for _ in range(3)] == [26] * 3
@@ -48,6 +48,25 @@ def test_a_worker_trims_its_heap_at_most_every_trim_seconds_and_makes_up_a_trim_
     assert len(trims) == 2  # nothing put off: no trim
     executor._call(5)
     assert len(trims) == 3  # a second has passed: at once
+    # a trim put off is not made in the middle of a short task, but when it ends
+    executor._call(5)
+    assert len(trims) == 3
+    monkeypatch.setattr(executor, "_JOB", (lambda task, shared: time.sleep(task), None))
+    started = time.monotonic()
+    executor._call(0.8)  # the timer fires ~1 s after the last trim, while this task runs
+    assert len(trims) == 3 and executor._TRIM["timer"] is not None  # put off again: the task has run < 1 s
+    deadline = time.monotonic() + 5
+    while len(trims) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(trims) == 4 and trims[3] >= started + 0.8  # made after the task, by the timer
+    # a long task is trimmed once it has run TRIM_SECONDS
+    time.sleep(1.1)
+    executor._call(0)  # trims at once (a second passed) ...
+    executor._call(0)  # ... and puts the next off
+    started = time.monotonic()
+    executor._call(2.3)
+    # once in it (it had run a second), and at its end (a second after that one)
+    assert len(trims) == 7 and started + 1.0 <= trims[5] < started + 2.3 <= trims[6]
 
 
 def test_an_error_in_a_task_reaches_the_caller():

@@ -153,9 +153,11 @@ def _without_main() -> Iterator[None]:
 def _call(task: Any) -> Any:
     assert _JOB is not None, "a worker runs only inside an executor's window"
     func, shared = _JOB
+    _TRIM["busy_since"] = time.monotonic()
     try:
         return func(task, shared)
     finally:
+        _TRIM["busy_since"] = None
         # what the task freed goes back to the OS: a worker's heap otherwise keeps the
         # high-water mark of its largest task (sets and texts read back from a spill)
         _trim_soon()
@@ -165,12 +167,14 @@ def _call(task: Any) -> Any:
 #: every task took ~1.2 s of a 300,000-document scan's worker CPU (py-spy, ad
 #: hoc), and the pages it returned were faulted in again by the next task; a
 #: task's largest allocation is the same whether trimmed before or not. A trim
-#: put off is made TRIM_SECONDS after the last one whether or not a task ends
-#: then (a worker idle at a stage's end, or in a long task that allocates
-#: little, would otherwise keep its last tasks' heap: ~250 MB each in an
-#: independent review's reproduction).
+#: put off is made by a timer once TRIM_SECONDS have passed since the last one
+#: and the worker is idle or its task has run TRIM_SECONDS (a worker idle at a
+#: stage's end, or in a long task that allocates little, would otherwise keep
+#: its last tasks' heap: ~250 MB each in an independent review's
+#: reproduction); not in the middle of a short task, whose pages it would take.
 TRIM_SECONDS = 1.0
-_TRIM: dict[str, Any] = {"last": 0.0, "timer": None}  # this worker's last trim (time.monotonic), a pending one
+# this worker's last trim (time.monotonic), a pending timer, and since when it runs a task
+_TRIM: dict[str, Any] = {"last": 0.0, "timer": None, "busy_since": None}
 _TRIM_LOCK = threading.Lock()
 
 
@@ -180,11 +184,28 @@ def _trim_soon() -> None:
     with _TRIM_LOCK:
         wait = _TRIM["last"] + TRIM_SECONDS - time.monotonic()
         if wait > 0:
-            if _TRIM["timer"] is None:
-                timer = threading.Timer(wait, _trim_now)
-                timer.daemon = True
-                _TRIM["timer"] = timer
-                timer.start()
+            _trim_later(wait)
+            return
+    _trim_now()
+
+
+def _trim_later(wait: float) -> None:
+    """Start the timer (under the lock), unless one is pending."""
+    if _TRIM["timer"] is None:
+        timer = threading.Timer(wait, _trim_late)
+        timer.daemon = True
+        _TRIM["timer"] = timer
+        timer.start()
+
+
+def _trim_late() -> None:
+    """The timer's trim: now if the worker is idle or its task has run
+    :data:`TRIM_SECONDS`, else when it will have (or when the task ends)."""
+    with _TRIM_LOCK:
+        _TRIM["timer"] = None
+        busy_since = _TRIM["busy_since"]
+        if busy_since is not None and (wait := busy_since + TRIM_SECONDS - time.monotonic()) > 0:
+            _trim_later(wait)
             return
     _trim_now()
 
@@ -204,7 +225,7 @@ if hasattr(os, "register_at_fork"):
 def _trim_now() -> None:
     with _TRIM_LOCK:
         timer, _TRIM["timer"] = _TRIM["timer"], None
-        if timer is not None and timer is not threading.current_thread():
+        if timer is not None:
             timer.cancel()  # this trim does its work
         return_freed_memory()
         _TRIM["last"] = time.monotonic()
