@@ -193,17 +193,19 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
     n = len(sets)
     if n < 2:
         return np.empty(0, dtype=np.int64)
-    parts = anchor_partitions(sets, rate, getattr(executor, "workers", 1) if executor is not None else 1)
+    shingles = int(set_sizes(sets).sum())
+    parts = _partitions(shingles, rate, getattr(executor, "workers", 1) if executor is not None else 1)
     if getattr(executor, "remote", False):
         keys, counts, per_doc = _shuffled_anchor_pairs(sets, rate, max_df, parts, executor)
-    elif parts <= 1:
-        keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1, _compiled_anchors(sets))
-    else:  # decided (and the kernel loaded) here, before the workers fork: they inherit it
-        fast = _compiled_anchors(sets)
-        found = (executor or LocalExecutor()).map(lambda part: _anchor_pairs(sets, rate, max_df, part, parts, fast),
-                                                  range(parts), min_items=2)
-        per_doc = np.sum([f[2] for f in found], axis=0)
-        keys, counts = _summed([f[0] for f in found], [f[1] for f in found])
+    else:
+        fast = _compiled_anchors(shingles)  # decided (and the kernel loaded) here, before workers fork: they inherit it
+        if parts <= 1:
+            keys, counts, per_doc = _anchor_pairs(sets, rate, max_df, 0, 1, fast)
+        else:
+            found = (executor or LocalExecutor()).map(
+                lambda part: _anchor_pairs(sets, rate, max_df, part, parts, fast), range(parts), min_items=2)
+            per_doc = np.sum([f[2] for f in found], axis=0)
+            keys, counts = _summed([f[0] for f in found], [f[1] for f in found])
     needed = anchors_needed(per_doc[keys // n], per_doc[keys % n], min_shared)
     return keys[counts >= needed]
 
@@ -219,11 +221,11 @@ def anchor_candidates(sets: list[np.ndarray], rate: int, min_shared: int, max_df
 COMPILED_ANCHOR_ELEMENTS = 48_000_000
 
 
-def _compiled_anchors(sets: Sequence[np.ndarray]) -> bool:
-    """Whether the anchors of ``sets`` are selected by the compiled kernel
-    (:func:`wiretrace.compiled.use_for_elements` of their shingles); if so,
-    the kernel is loaded here, so that workers forked after inherit it."""
-    if not compiled.use_for_elements(int(set_sizes(sets).sum()), COMPILED_ANCHOR_ELEMENTS):
+def _compiled_anchors(shingles: int) -> bool:
+    """Whether the anchors of sets holding ``shingles`` in all are selected
+    by the compiled kernel (:func:`wiretrace.compiled.use_for_elements`); if
+    so, the kernel is loaded here, so that workers forked after inherit it."""
+    if not compiled.use_for_elements(shingles, COMPILED_ANCHOR_ELEMENTS):
         return False
     # compiled, or read from numba's cache, here: for writable sets and for read-only ones (a
     # spill's), which numba compiles apart (each forked worker would load that one itself)
@@ -245,8 +247,12 @@ ANCHOR_PARTITION_BYTES = 512 * 2**20
 def anchor_partitions(sets: Sequence[np.ndarray], rate: int, workers: int) -> int:
     """How many partitions the anchors of ``sets`` are grouped in: one per
     worker, or more when a partition would pass :data:`ANCHOR_PARTITION_BYTES`."""
-    expected = int(set_sizes(sets).sum()) // rate * 16
-    return max(workers, 1, -(-expected // ANCHOR_PARTITION_BYTES))
+    return _partitions(int(set_sizes(sets).sum()), rate, workers)
+
+
+def _partitions(shingles: int, rate: int, workers: int) -> int:
+    """:func:`anchor_partitions` of sets holding ``shingles`` in all."""
+    return max(workers, 1, -(-(shingles // rate * 16) // ANCHOR_PARTITION_BYTES))
 
 
 def _anchor_pairs(sets: list[np.ndarray], rate: int, max_df: int, part: int, parts: int,
