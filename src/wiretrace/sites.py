@@ -1,21 +1,53 @@
-"""The publishing site of a URL: its registered domain, found offline."""
+"""The publishing site of a URL: its registered domain, found offline.
+
+The rule is tldextract's (``top_domain_under_public_suffix`` with the Public
+Suffix List's ICANN section, private domains not taken for suffixes), over
+the list's snapshot tldextract bundles, read here as a file: importing
+tldextract (it imports requests) and building its trie took ~0.1 s of every
+process that reads a page, a twentieth of an index's add of 1,000 pages with
+its report at 100k and a seventh of a ``wiretrace check`` of one page from the
+command line (ad hoc, ``-X importtime`` and py-spy). :func:`_registered` is
+pinned to tldextract by a property test (``tests/test_sites.py``).
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import ipaddress
+import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import scheme_chars, urlsplit
 
 __all__ = ["site_of"]
 
+_SNAPSHOT = ".tld_set_snapshot"  # the file tldextract ships its Public Suffix List in
+_PRIVATE_START = "// ===BEGIN PRIVATE DOMAINS==="  # the list's private section follows
+_RULE = re.compile(r"^(?P<suffix>[.*!]*\w[\S]*)", re.UNICODE | re.MULTILINE)  # tldextract's reading of a rule
+_END = None  # a trie node's mark that a rule ends there (labels are strings)
+
 
 @functools.lru_cache(maxsize=1)
-def _extractor():
-    import tldextract
-
-    # suffix_list_urls=() and no cache dir: use the Public Suffix List snapshot
-    # bundled with tldextract, never the network or the user's home directory.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+def _suffix_trie() -> dict:
+    """The ICANN rules of the bundled snapshot as a trie of labels from the
+    right (``{"uk": {"co": {None: True}, None: True}}``): tldextract's
+    own, read from its package folder without importing it (never the
+    network, never the user's cache)."""
+    spec = importlib.util.find_spec("tldextract")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    path = next((os.path.join(f, _SNAPSHOT) for f in folders if os.path.isfile(os.path.join(f, _SNAPSHOT))), None)
+    if path is None:
+        raise RuntimeError("tldextract's Public Suffix List snapshot was not found: install wiretrace's dependencies "
+                           "(pip install wiretrace) or tldextract itself")
+    with open(path, encoding="utf-8") as handle:
+        public = handle.read().partition(_PRIVATE_START)[0]
+    root: dict = {}
+    for match in _RULE.finditer(public):
+        node = root
+        for label in reversed(match.group("suffix").split(".")):
+            node = node.setdefault(label, {})
+        node[_END] = True
+    return root
 
 
 def site_of(url: str | None) -> str | None:
@@ -81,9 +113,80 @@ def _plain_host(url: str) -> str | None | object:
 @functools.lru_cache(maxsize=65536)
 def _site_of_host(host: str) -> str:
     # Cached by host: a crawl has few hosts and many URLs.
-    parts = _extractor()(host)
-    if hasattr(parts, "top_domain_under_public_suffix"):  # tldextract >= 5.3
-        domain = parts.top_domain_under_public_suffix
-    else:  # pragma: no cover - older tldextract
-        domain = parts.registered_domain
-    return (domain or host).lower()
+    return (_registered(host) or host).lower()
+
+
+def _registered(host: str) -> str:
+    """tldextract's ``top_domain_under_public_suffix`` of ``host`` (the
+    registered domain, as written; empty for an IP address or a host
+    without a public suffix), by tldextract's own steps."""
+    netloc = _lenient_host(host).replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
+    if len(netloc) >= 4 and netloc[0] == "[" and netloc[-1] == "]" and _is_ipv6(netloc[1:-1]):
+        return ""
+    labels = netloc.split(".")
+    at = _suffix_start(labels)
+    if at is None or at == 0:
+        return ""  # an IPv4 address, a host without a suffix, or a suffix alone
+    domain, suffix = labels[at - 1], ".".join(labels[at:])
+    return f"{domain}.{suffix}" if domain and suffix else ""
+
+
+def _lenient_host(host: str) -> str:
+    """tldextract's ``lenient_netloc`` of a host: what it keeps of the text
+    before a path, query, fragment, user or port, the root label's dot cut."""
+    double = host.find("//")
+    if double == 0:
+        host = host[2:]
+    elif double >= 2 and host[double - 1] == ":" and not set(host[: double - 1]) - _SCHEME_CHARS:
+        host = host[double + 2:]
+    authority = host.partition("/")[0].partition("?")[0].partition("#")[0]
+    after_user = authority.rpartition("@")[-1]
+    if after_user and after_user[0] == "[":
+        inside, bracket, _ = after_user.partition("]")
+        if bracket:
+            return f"{inside}]"
+    return after_user.partition(":")[0].strip().rstrip(".\u3002\uff0e\uff61")
+
+
+_SCHEME_CHARS = frozenset(scheme_chars)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _suffix_start(labels: list[str]) -> int | None:
+    """The index of the first label of the public suffix ``labels`` end in
+    (tldextract's ``suffix_index``, private rules left out), None without one."""
+    node = _suffix_trie()
+    found = at = len(labels)
+    for label in reversed(labels):
+        label = _decoded(label)
+        if label in node:
+            at -= 1
+            node = node[label]
+            if node.get(_END):
+                found = at
+            continue
+        if "*" in node:  # a wildcard rule, unless an exception names this label
+            return at if "!" + label in node else at - 1
+        break
+    return None if found == len(labels) else found
+
+
+def _decoded(label: str) -> str:
+    """A label as the list writes it: lower case, punycode decoded (idna is
+    loaded only for such a label, as tldextract decodes it)."""
+    lowered = label.lower()
+    if lowered.startswith("xn--"):
+        import idna
+
+        try:
+            return idna.decode(lowered)
+        except (UnicodeError, IndexError):
+            pass
+    return lowered
