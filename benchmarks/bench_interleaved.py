@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/bench_interleaved.py --base REV [--docs N] [--runs R] [--json OUT]
-        [--spill-documents N] [--write] [--index-add N]
+        [--spill-documents N] [--write] [--index-add N] [--check]
 
 Checks REV out in a temporary git worktree, writes the deterministic synthetic corpus of
 ``bench_throughput.py`` once as JSONL, then runs ``scan()`` on it R times for each tree,
@@ -24,6 +24,16 @@ and each run, on a fresh copy of it (copied before the clock starts, without a m
 adds the corpus's next N documents and makes their report (``Index.add`` then
 ``Index.delta``): ``seconds`` is both, ``add_seconds`` and ``delta_seconds`` each, the
 stages those of the delta's report.
+
+``--check``: what a newsroom waits for, ``wiretrace check`` of one page from the command
+line, start-up included, instead of a scan. An index of the ``--docs`` documents is built
+once (by this checkout); each run times ``python -m wiretrace check PAGE --db INDEX --json``
+for two pages in turn, each in a fresh process: a stored page's text under another id and
+site (``seconds_copied``: its copies are found and placed, so every analysis stage is
+imported and run) and the corpus's next page, new to the index (``seconds_new``);
+``seconds`` is their sum, ``matches`` what each found. Bytecode caching is on for these runs whatever
+``PYTHONDONTWRITEBYTECODE`` says, as for an installed package, and each tree runs once
+untimed first to write its caches.
 """
 
 from __future__ import annotations
@@ -79,6 +89,35 @@ _ADD = (
 )
 
 
+_CHECK = (
+    "import json, subprocess, sys, time\n"
+    "db, pages = sys.argv[1], sys.argv[2:]\n"
+    "seconds, matches = [], []\n"
+    "for page in pages:\n"
+    "    started = time.perf_counter()\n"
+    "    done = subprocess.run([sys.executable, '-m', 'wiretrace', 'check', page, '--db', db, '--json'], check=True,\n"
+    "                          stdout=subprocess.PIPE)\n"
+    "    seconds.append(time.perf_counter() - started)\n"
+    "    matches.append(len(json.loads(done.stdout)[0]['matches']))\n"
+    "print(json.dumps({'seconds': sum(seconds), 'seconds_copied': seconds[0], 'seconds_new': seconds[1],\n"
+    "                  'matches': matches, 'stages': {}}))\n"
+)
+
+
+def _check_pages(every: Path, docs: int, work: Path) -> list[Path]:
+    """The two pages ``--check`` asks about (module doc), written into ``work``:
+    the first stored page's text under another id and site, and page ``docs``
+    of the corpus (not stored)."""
+    with open(every, encoding="utf-8") as lines:
+        first = json.loads(next(lines))
+        new = next(line for number, line in enumerate(lines, start=1) if number == docs)
+    copied = {"id": "query-" + first["id"], "text": first["text"], "url": "https://www.elsewhere.example/query"}
+    pages = [work / "copied.jsonl", work / "new.jsonl"]
+    pages[0].write_text(json.dumps(copied) + "\n", encoding="utf-8")
+    pages[1].write_text(new, encoding="utf-8")
+    return pages
+
+
 def _index_add(src: Path, built: Path, new: Path, work: Path) -> dict:
     """One :data:`_ADD` run on a fresh copy of the index ``built`` (removed after)."""
     copy = work / "copy.wtidx"
@@ -94,11 +133,14 @@ def _run(src: Path, corpus: Path, options: dict, write: bool) -> dict:
     return _measured(src, [_SCAN, str(corpus), json.dumps(options), "write" if write else "-"])
 
 
-def _measured(src: Path, script: list[str]) -> dict:
+def _measured(src: Path, script: list[str], bytecode: bool = False) -> dict:
     """``python -c *script`` in a fresh process with ``src`` first on its path,
     with the peak memory of its process tree (PSS sampled from /proc, as
-    ``bench_scaling.py`` samples it)."""
+    ``bench_scaling.py`` samples it). With ``bytecode``, the child (and what it
+    starts) caches its imports' bytecode whatever ``PYTHONDONTWRITEBYTECODE`` says."""
     env = {**os.environ, "PYTHONPATH": str(src)}
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-c", *script]  # run from the temporary folder: "-c" puts the current one first
     peak = _context.TreePeak(proportional=True, root=-1)
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -122,9 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="also write every output, timed (module doc)")
     parser.add_argument("--index-add", type=int, metavar="N", help="an index's add of N documents and their report "
                         "instead of a scan (module doc)")
+    parser.add_argument("--check", action="store_true", help="`wiretrace check` of one page from the command line "
+                        "instead of a scan (module doc)")
     args = parser.parse_args(argv)
     if args.index_add is not None and (args.index_add < 1 or args.write or args.spill_documents is not None):
         parser.error("--index-add takes a positive count, and neither --write nor --spill-documents")
+    if args.check and (args.index_add is not None or args.write or args.spill_documents is not None):
+        parser.error("--check takes neither --index-add, --write nor --spill-documents")
     options = {} if args.spill_documents is None else {"spill_documents": args.spill_documents}
 
     sys.path.insert(0, str(ROOT / "src"))
@@ -136,11 +182,11 @@ def main(argv: list[str] | None = None) -> int:
                        check=True)
         try:
             corpus = Path(tmp) / "corpus.jsonl"
-            if args.index_add:
+            if args.index_add or args.check:
                 from wiretrace import Index
 
                 every = Path(tmp) / "all.jsonl"
-                write_jsonl(generate_corpus(args.docs + args.index_add, seed=args.seed), every)
+                write_jsonl(generate_corpus(args.docs + (args.index_add or 1), seed=args.seed), every)
                 new = Path(tmp) / "new.jsonl"
                 with open(every, "rb") as lines, open(corpus, "wb") as first, open(new, "wb") as rest:
                     for number, line in enumerate(lines):
@@ -148,18 +194,28 @@ def main(argv: list[str] | None = None) -> int:
                 built = Path(tmp) / "built.wtidx"
                 with Index.open(str(built)) as index:
                     index.add(str(corpus))
+                if args.check:
+                    pages = [str(p) for p in _check_pages(every, args.docs, Path(tmp))]
+                    for src in (base_tree / "src", ROOT / "src"):  # untimed: each tree writes its bytecode caches
+                        _measured(src, [_CHECK, str(built), *pages], bytecode=True)
             else:
                 write_jsonl(generate_corpus(args.docs, seed=args.seed), corpus)
             runs: dict[str, list[dict]] = {"base": [], "this": []}
             for n in range(args.runs):
                 for name, src in (("base", base_tree / "src"), ("this", ROOT / "src")):
-                    runs[name].append(_index_add(src, built, new, Path(tmp)) if args.index_add
-                                      else _run(src, corpus, options, args.write))
+                    if args.check:
+                        runs[name].append(_measured(src, [_CHECK, str(built), *pages], bytecode=True))
+                    else:
+                        runs[name].append(_index_add(src, built, new, Path(tmp)) if args.index_add
+                                          else _run(src, corpus, options, args.write))
                     run = runs[name][-1]
                     print(f"run {n + 1} {name}: {run['seconds']:.2f} s"
                           + (f" (writing {run['write_seconds']:.2f} s)" if args.write else "")
                           + (f" (add {run['add_seconds']:.2f} s, report {run['delta_seconds']:.2f} s of "
                              f"{run['delta_documents']:,} documents)" if args.index_add else "")
+                          + (f" (a copied page {run['seconds_copied']:.3f} s, {run['matches'][0]} matches; "
+                             f"a new page {run['seconds_new']:.3f} s, {run['matches'][1]} matches)"
+                             if args.check else "")
                           + f", peak {run['peak_tree_pss_mb']:,.0f} MB", flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
@@ -179,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         b = statistics.median(r["stages"].get(stage, 0) for r in runs["base"])
         t = statistics.median(r["stages"].get(stage, 0) for r in runs["this"])
         print(f"  {stage:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
-    for part, shown in (("write_seconds", "writing"), ("add_seconds", "add"), ("delta_seconds", "delta")):
+    for part, shown in (("write_seconds", "writing"), ("add_seconds", "add"), ("delta_seconds", "delta"),
+                        ("seconds_copied", "copied page"), ("seconds_new", "new page")):
         if part in runs["this"][0]:
             b, t = (statistics.median(r[part] for r in runs[name]) for name in ("base", "this"))
             print(f"  {shown:<12} base {b:6.2f} s   this {t:6.2f} s   {t - b:+.2f}")
@@ -192,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         this = git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain", "src") else "")
         args.json.write_text(json.dumps({"base": args.base, "base_commit": git("rev-parse", args.base), "this": this,
                                          "docs": args.docs, "options": options, "write": args.write,
-                                         "index_add": args.index_add, "runs": runs,
+                                         "index_add": args.index_add, "check": args.check, "runs": runs,
                                          "ratios": ratios}, indent=1) + "\n")
     return 0
 
