@@ -38,7 +38,7 @@ from wiretrace.parallel import (
     stop_workers,
 )
 from wiretrace.pipeline import extract, scan
-from wiretrace.summary import make_console, print_summary, safe_text, summary_dict
+from wiretrace.printable import safe_text
 
 __all__ = ["main", "build_parser"]
 
@@ -460,7 +460,7 @@ def bench_data_folder(flag: str | None) -> Path:
 
 def _bench(args: argparse.Namespace) -> int:
     from wiretrace.evaluation.suites import SUITES, run_suites
-    from wiretrace.summary import print_bench
+    from wiretrace.summary import make_console, print_bench
 
     unknown = [name for name in args.suite if name not in SUITES]
     if unknown:
@@ -531,7 +531,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scores, indent=2))
     else:
-        from wiretrace.summary import print_scores
+        from wiretrace.summary import make_console, print_scores
 
         print_scores(scores, make_console())
     return EXIT_OK
@@ -545,6 +545,8 @@ def _config_from(args: argparse.Namespace, **overrides: Any) -> Config:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from wiretrace.summary import make_console, progress_bar
+
     config = _config_from(args, chrome_min_pages=args.chrome_min_pages)
     if args.out != "-":
         folder = Path(args.out).parent
@@ -552,8 +554,6 @@ def _extract(args: argparse.Namespace) -> int:
             raise ConfigError(f"cannot write {args.out}: {folder} is not a writable folder (checked before reading)")
     err = make_console(stderr=True)
     if not args.quiet and err.is_terminal:
-        from wiretrace.summary import progress_bar
-
         with progress_bar(err) as update:
             result = extract(args.inputs, config, progress=update)
     else:
@@ -565,8 +565,6 @@ def _extract(args: argparse.Namespace) -> int:
     else:
         _write_file(args.out, lines)
     if not args.quiet:
-        from wiretrace.summary import safe_text
-
         print(f"wiretrace: {len(result.records)} documents written, {len(result.skipped)} inputs skipped", file=sys.stderr)
         for item in result.skipped:
             print(f"  {safe_text(item['source'], 100)}: {safe_text(item['reason'], 160)}", file=sys.stderr)
@@ -574,6 +572,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from wiretrace.summary import make_console, progress_bar
+
     config = _config_from(args, **{attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS})
     if args.registry:
         config = config.replace(registry_files=config.registry_files + tuple(args.registry))
@@ -589,8 +589,6 @@ def _scan(args: argparse.Namespace) -> int:
     # A Ray engine is left before the outputs are written (their writing forks workers).
     with OutputFolder(args.out) as folder:
         if show_progress:
-            from wiretrace.summary import progress_bar
-
             with progress_bar(err) as update:
                 with _engine(args, config) as executor:
                     report = scan(args.inputs, config, progress=update, executor=executor)
@@ -635,6 +633,8 @@ def _engine(args: argparse.Namespace, config: Any) -> Iterator[Any]:
 
 def _summarise(report: Any, paths: dict[str, Path], args: argparse.Namespace) -> int:
     """Print a written report's summary (or JSON, or nothing) and return the exit code."""
+    from wiretrace.summary import make_console, print_summary, summary_dict
+
     code = report.exit_code(strict=args.strict)
     if args.json:
         print(json.dumps(summary_dict(report, paths, code), indent=2, ensure_ascii=False))
@@ -687,6 +687,7 @@ def _memo_note(index: Any, args: argparse.Namespace) -> None:
 def _index_add(args: argparse.Namespace, config: Any, folder: OutputFolder | None) -> int:
     """``index add``; with ``--out``, the report of what was added (Index.delta)."""
     from wiretrace.index import Index
+    from wiretrace.summary import make_console, print_summary, summary_dict
 
     with _engine(args, config) as executor, Index.open(args.db, config, executor=executor, memo=args.memo) as index:
         result = index.add(args.inputs)  # no input: only creates (or migrates) the index

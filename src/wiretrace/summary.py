@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from wiretrace.printable import safe_text
 from wiretrace.report import Report, cluster_headline
 from wiretrace.rows import by_id as rows_by_id
 
@@ -33,10 +33,6 @@ _STAGE_LABELS = {
     "credits": "Reading credits", "provenance": "Tracing provenance", "align": "Aligning passages",
     "attribute": "Checking attribution", "report": "Assembling the report", "write": "Writing the outputs",
 }
-
-
-# Control, format (bidi overrides, zero-width) and surrogate (not encodable) characters.
-_UNPRINTABLE = ("Cc", "Cf", "Cs")
 
 
 class _Console(Console):
@@ -51,35 +47,6 @@ class _Console(Console):
 def make_console(stderr: bool = False) -> Console:
     """The console the command line prints to."""
     return _Console(stderr=stderr)
-
-
-def safe_text(value: Any, limit: int = 80, keep_end: bool = False) -> str:
-    """Printable, single-line, bounded form of untrusted text.
-
-    Control and format characters (ANSI escapes, bidi overrides, zero-width
-    characters), lone surrogates and U+FFFE/U+FFFF are replaced by U+FFFD;
-    long values are cut with an ellipsis: at the end, or, with ``keep_end``,
-    in the middle (ids and paths differ at their ends: ``corpus/html/a-1``
-    and ``corpus/html/a-2`` must stay apart).
-
-    Example:
-        >>> safe_text("Title\\x1b[31m red\\u202e")
-        'Title\ufffd[31m red\ufffd'
-        >>> safe_text("corpus/pages/riverbend-bridge-inspections", 24, keep_end=True)
-        'corpus/pag\u2026e-inspections'
-    """
-    if value is None:
-        return ""
-    text = "".join(
-        " " if ch in "\t\n\r" else ("\ufffd" if unicodedata.category(ch) in _UNPRINTABLE or ch in "\ufffe\uffff" else ch)
-        for ch in str(value)
-    )
-    if len(text) <= limit:
-        return text
-    if keep_end:
-        tail = (limit - 1) * 3 // 5  # the end tells ids apart; the start says where they come from
-        return text[: limit - 1 - tail] + "\u2026" + text[len(text) - tail :]
-    return text[: limit - 1] + "\u2026"
 
 
 def _count(n: int, noun: str) -> str:
