@@ -272,3 +272,23 @@ def test_the_report_step_lets_go_of_each_document_once_its_row_is_made(monkeypat
     report = scan([DEMO])
     assert seen == {"left": 0, "consume": True}
     assert len(report.documents) > 10 and all(row["id"] for row in report.documents)
+
+
+def test_an_analysis_without_its_graph_gives_the_same_report_and_writes_no_graph_files(tmp_path):
+    """analyse_records(graph=False), what an index's check asks for: the same
+    rows, no provenance graph, and no graph file written from it."""
+    from wiretrace.pipeline import analyse_records
+    from wiretrace.readers import read_inputs
+    from wiretrace.records import Document
+
+    documents = [item for item in read_inputs([DEMO], Config().fields) if isinstance(item, Document)]
+    with_graph, without = (analyse_records(list(documents), [], graph=graph) for graph in (True, False))
+    assert with_graph.graph is not None and with_graph.graph.number_of_edges() > 0
+    assert without.graph is None
+    one, other = with_graph.to_dict(), without.to_dict()
+    for data in (one, other):
+        data.pop("run_id"), data.pop("stats")
+    assert one == other
+    written = without.write(tmp_path / "out", html=False)
+    assert "report" in written and not {"graphml", "gexf", "graph_json"} & set(written)
+    assert not list((tmp_path / "out").glob("provenance.*"))

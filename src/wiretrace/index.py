@@ -622,7 +622,7 @@ class Index:
                                     else f"query:{doc.id}")
         others = [r for r in records if r.id != query.id]
         counts = self.line_counts([query, *others])
-        view = analyse_records([query, *others], [], self.config,
+        view = analyse_records([query, *others], [], self.config, graph=False,  # check reads no graph
                                line_counts=counts.merge(count_lines([query])) if unstored else counts)
         me = next((d for d in view.documents if d["id"] == query.id), None)
         if me and me.get("cluster"):

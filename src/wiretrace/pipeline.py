@@ -101,7 +101,7 @@ def _scan(inputs: Iterable[Any] | str, config: Config, progress: Progress | None
 def analyse_records(documents: list[Document], skipped: list[Skipped], config: Config | None = None, *,
                     progress: Progress | None = None, line_counts: LineCounts | None = None,
                     executor: Any = None, spill: Spill | None = None, memo: Memo | None = None,
-                    known: Known | None = None) -> Report:
+                    known: Known | None = None, graph: bool = True) -> Report:
     """The scan of documents already read (an index's records): the same
     stages and the same report as :func:`scan` of the inputs they were read
     from. ``documents`` may hold several records of one id and come in any
@@ -113,7 +113,9 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
     ``memo``: values of an earlier run to take rather than compute again
     (:mod:`wiretrace.memo`: the same report, by construction). ``known``:
     fingerprints made already of some cleaned texts (an index's walk), by
-    this config's settings; not made again."""
+    this config's settings; not made again. ``graph=False``: no provenance
+    graph (``Report.graph`` is None and ``write`` leaves its files out), for
+    a caller that reads only the report's rows (an index's ``check``)."""
     config = config or Config()
     activate_registry(config.registry_files)
     quiet_dateutil()
@@ -124,19 +126,20 @@ def analyse_records(documents: list[Document], skipped: list[Skipped], config: C
             stage["items_in"] = len(documents) + len(skipped)
             documents, skipped = _settle(list(documents), list(skipped))
             stage["items_out"] = len(documents)
-        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo, known)
+        return _analyse(documents, skipped, config, log, started, line_counts, executor, spill, memo, known, graph)
 
 
 def _analyse(documents: list[Document], skipped: list[Skipped], config: Config, log: StageLog,
              started: float, line_counts: LineCounts | None = None, executor: Any = None,
-             spill: Spill | None = None, memo: Memo | None = None, known: Known | None = None) -> Report:
+             spill: Spill | None = None, memo: Memo | None = None, known: Known | None = None,
+             graph: bool = True) -> Report:
     """The stages after read: :data:`wiretrace.plan.SCAN_PLAN`, run by
     ``executor``, or the local executor with the run's workers."""
     if spill is None and _spills(config, executor, len(documents)):
         spill = _spill_all(documents, config)
     executor = executor or LocalExecutor(resolve_workers(config.workers, len(documents)))
-    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo, known=known),
-                    executor)
+    return run_plan(State(documents, skipped, config, log, started, line_counts, spill=spill, memo=memo, known=known,
+                          with_graph=graph), executor)
 
 
 def spill_as_read(documents: list[Document], config: Config, executor: Any, spill: Spill | None) -> Spill | None:

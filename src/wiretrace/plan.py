@@ -91,6 +91,7 @@ class State:
     spill: Spill | None = None  # texts and shingle sets kept on disk (wiretrace.spill), or in memory
     memo: Memo | None = None  # values of earlier runs, by a key of their inputs (wiretrace.memo)
     known: Known | None = None  # fingerprints made before of some cleaned texts (an index's walk)
+    with_graph: bool = True  # the provenance graph made (False: the caller reads no graph: an index's check)
     # clean
     texts: list[str] = field(default_factory=list)
     chrome_removed: list[int] = field(default_factory=list)
@@ -454,7 +455,8 @@ def _attribute(s: State, executor: LocalExecutor) -> None:
         s.networks, s.network_common_ids = networks_stage(s.documents, s.attributions, s.sites, s.components,
                                                             s.chrome_lines, [t.origin.node() for t in s.traced])
         stage["networks"] = len(s.networks)
-        s.graph = provenance_graph(s.documents, s.traced, s.attributions, s.reuse, s.story_lineages, s.rewrites)
+        if s.with_graph:
+            s.graph = provenance_graph(s.documents, s.traced, s.attributions, s.reuse, s.story_lineages, s.rewrites)
         stage["items_out"] = len(s.attributions)
 
 

@@ -16,9 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import xxhash
 
@@ -36,6 +35,9 @@ from wiretrace.spill import TextsOf, later, now
 from wiretrace.sites import site_of
 from wiretrace.verify import VerifiedPair
 from wiretrace.wire import Marker, agency_for_site, find_markers
+
+if TYPE_CHECKING:  # networkx is imported where a graph is made: a check of one page makes none
+    import networkx as nx
 
 __all__ = [
     "WireEvidence", "Alignments", "wire_stage", "wire_evidence", "credits_stage", "provenance_stage", "align_stage", "attribute_stage",
@@ -956,6 +958,8 @@ def provenance_graph(documents: Sequence[Document], traced: Sequence[ClusterProv
     was decided; and ``rewrite`` edges between the documents of a rewritten
     pair (:mod:`wiretrace.rewrites`), oriented as reuse edges are, with the
     content bigrams shared and the aligned sentences."""
+    import networkx as nx
+
     from wiretrace.wire import load_agencies
 
     agencies = load_agencies()
@@ -1082,6 +1086,8 @@ class XmlSafeView:
 
     def to_networkx(self) -> nx.DiGraph:
         """The whole graph, in memory (for networkx's own writers)."""
+        import networkx as nx
+
         safe = nx.DiGraph(**self.graph)
         safe.add_nodes_from(self.nodes(data=True))
         safe.add_edges_from(self.edges(data=True))
