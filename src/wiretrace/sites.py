@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import ipaddress
 import os
 import re
 from urllib.parse import scheme_chars, urlsplit
@@ -31,23 +30,54 @@ _END = None  # a trie node's mark that a rule ends there (labels are strings)
 def _suffix_trie() -> dict:
     """The ICANN rules of the bundled snapshot as a trie of labels from the
     right (``{"uk": {"co": {None: True}, None: True}}``): tldextract's
-    own, read from its package folder without importing it (never the
-    network, never the user's cache)."""
-    spec = importlib.util.find_spec("tldextract")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    path = next((os.path.join(f, _SNAPSHOT) for f in folders if os.path.isfile(os.path.join(f, _SNAPSHOT))), None)
-    if path is None:
-        raise RuntimeError("tldextract's Public Suffix List snapshot was not found: install wiretrace's dependencies "
-                           "(pip install wiretrace) or tldextract itself")
-    with open(path, encoding="utf-8") as handle:
-        public = handle.read().partition(_PRIVATE_START)[0]
+    own, read from its package without importing it (never the network,
+    never the user's cache). A list that cannot be read, or that lacks
+    ``com``, raises an error naming the file: every host would otherwise
+    be a site of its own."""
+    text, where = _snapshot_text()
     root: dict = {}
-    for match in _RULE.finditer(public):
+    for match in _RULE.finditer(text.partition(_PRIVATE_START)[0]):
         node = root
         for label in reversed(match.group("suffix").split(".")):
             node = node.setdefault(label, {})
         node[_END] = True
+    if not root.get("com", {}).get(_END):
+        raise RuntimeError(f"{where} holds no Public Suffix List this version of wiretrace can read (no rule for "
+                           "'com'): reinstall tldextract (pip install --force-reinstall 'tldextract>=5,<6')")
     return root
+
+
+def _snapshot_text() -> tuple[str, str]:
+    """The text of tldextract's bundled list and where it was read, through
+    the package's loader (a zipped install too), else by importing tldextract."""
+    spec = importlib.util.find_spec("tldextract")
+    loader = getattr(spec, "loader", None) if spec else None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = os.path.join(folder, _SNAPSHOT)
+        try:
+            data = loader.get_data(path) if hasattr(loader, "get_data") else None
+        except OSError:
+            continue
+        if data is not None:
+            return _decoded_list(data, path), path
+    try:
+        import pkgutil
+
+        data = pkgutil.get_data("tldextract", _SNAPSHOT)
+    except (ImportError, OSError) as exc:
+        raise RuntimeError(f"tldextract's Public Suffix List ({_SNAPSHOT}) could not be read ({exc}): install "
+                           "wiretrace's dependencies (pip install wiretrace) or tldextract itself") from None
+    if data is None:
+        raise RuntimeError(f"tldextract's Public Suffix List ({_SNAPSHOT}) was not found: install wiretrace's "
+                           "dependencies (pip install wiretrace) or tldextract itself")
+    return _decoded_list(data, f"tldextract's {_SNAPSHOT}"), f"tldextract's {_SNAPSHOT}"
+
+
+def _decoded_list(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuntimeError(f"{where} is not UTF-8 text ({exc}): reinstall tldextract") from None
 
 
 def site_of(url: str | None) -> str | None:
@@ -120,9 +150,9 @@ def _registered(host: str) -> str:
     """tldextract's ``top_domain_under_public_suffix`` of ``host`` (the
     registered domain, as written; empty for an IP address or a host
     without a public suffix), by tldextract's own steps."""
+    # (tldextract's bracketed IPv6 case needs no test here: a bracketed host's
+    # last label ends in "]", which no rule does, so it has no suffix either way)
     netloc = _lenient_host(host).replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
-    if len(netloc) >= 4 and netloc[0] == "[" and netloc[-1] == "]" and _is_ipv6(netloc[1:-1]):
-        return ""
     labels = netloc.split(".")
     at = _suffix_start(labels)
     if at is None or at == 0:
@@ -149,14 +179,6 @@ def _lenient_host(host: str) -> str:
 
 
 _SCHEME_CHARS = frozenset(scheme_chars)
-
-
-def _is_ipv6(text: str) -> bool:
-    try:
-        ipaddress.IPv6Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _suffix_start(labels: list[str]) -> int | None:
