@@ -213,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                           + (f" (writing {run['write_seconds']:.2f} s)" if args.write else "")
                           + (f" (add {run['add_seconds']:.2f} s, report {run['delta_seconds']:.2f} s of "
                              f"{run['delta_documents']:,} documents)" if args.index_add else "")
-                          + (f" (a copied page {run['seconds_copied']:.3f} s, {run['matches'][0]} matches; "
-                             f"a new page {run['seconds_new']:.3f} s, {run['matches'][1]} matches)"
+                          + (f" (a copied page {run['seconds_copied']:.3f} s, copies found: {run['matches'][0]}; "
+                             f"a new page {run['seconds_new']:.3f} s, copies found: {run['matches'][1]})"
                              if args.check else "")
                           + f", peak {run['peak_tree_pss_mb']:,.0f} MB", flush=True)
         finally:

@@ -5,7 +5,7 @@ program using it decides where records go). The command line sends records
 at ``--log-level`` (default ``warning``; ``-v`` is ``info``, ``-vv``
 ``debug``) to stderr, and all of them to ``--log-file`` when given. Input
 text reaches log messages (paths, ids), so every line printed to the
-terminal goes through :func:`wiretrace.summary.safe_text`'s rule: control
+terminal goes through :func:`wiretrace.printable.safe_text`'s rule: control
 and format characters are shown as U+FFFD, never sent to the terminal.
 
 An internal error (a bug) is written with its traceback to a log file: the

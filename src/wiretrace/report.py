@@ -156,8 +156,10 @@ class Report:
         """Write report.json and pairs.csv into ``out_dir`` (created if needed).
 
         Also writes the provenance graph as provenance.graphml,
-        provenance.gexf (Gephi) and provenance.json (node-link), and, unless
-        ``html`` is False, report.html: the report for a browser.
+        provenance.gexf (Gephi) and provenance.json (node-link) -- a report
+        made without its graph (``analyse_records(graph=False)``) writes none
+        of them, and removes an earlier run's -- and, unless ``html`` is
+        False, report.html: the report for a browser.
 
         All or nothing (see :mod:`wiretrace.outputs`): every file goes to a
         temporary file first and all are renamed into place together,
