@@ -37,7 +37,6 @@ from wiretrace.parallel import (
     stop_requested,
     stop_workers,
 )
-from wiretrace.pipeline import extract, scan
 from wiretrace.printable import safe_text
 
 __all__ = ["main", "build_parser"]
@@ -545,6 +544,7 @@ def _config_from(args: argparse.Namespace, **overrides: Any) -> Config:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from wiretrace.pipeline import extract
     from wiretrace.summary import make_console, progress_bar
 
     config = _config_from(args, chrome_min_pages=args.chrome_min_pages)
@@ -572,6 +572,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from wiretrace.pipeline import scan
     from wiretrace.summary import make_console, progress_bar
 
     config = _config_from(args, **{attr: getattr(args, attr) for _, attr, _, _ in _PARAMETER_FLAGS})

@@ -43,7 +43,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xxhash
@@ -55,15 +55,20 @@ from wiretrace.config import Config, lsh_params
 from wiretrace.errors import StoreError
 from wiretrace.executor import LocalExecutor
 from wiretrace.fingerprint import Fingerprints, Known, fingerprint_all, shingle_sets
-from wiretrace.pipeline import analyse_records, spill_as_read
 from wiretrace.readers import Limits, read_inputs
 from wiretrace.records import Document, Skipped, doc_key, resolve_id, shadowed
-from wiretrace.report import Report
 from wiretrace.shingles import WORDS_VERSION
 from wiretrace.memo import Memo, open_memo
 from wiretrace.store import MemoryStore, Store, open_store, site_line_increments
 from wiretrace.passages import passage_shingles
 from wiretrace.verify import verify_pairs
+
+if TYPE_CHECKING:
+    from wiretrace.report import Report
+
+# The stages (wiretrace.pipeline, and through it every analysis module) are
+# imported by the views that run them: a check of a page with no copy in the
+# index runs none, and its start-up was most of its wait (README).
 
 __all__ = ["Index", "AddResult", "doc_key", "record_key", "ADD_BATCH"]
 
@@ -432,6 +437,8 @@ class Index:
     def report(self, *, progress: Progress | None = None) -> Report:
         """The report of everything stored: what ``scan`` of every input
         added gives (module doc)."""
+        from wiretrace.pipeline import analyse_records, spill_as_read
+
         documents: list[Document] = []
         spill = None
         for _, payload in self.store.records():  # texts go to a spill as they are read, past its threshold
@@ -618,6 +625,8 @@ class Index:
         """The scan's stages over the query and its matches: origin, credit,
         passages (site chrome judged by the index's line counts, and the
         query's own lines when it is not in the index: each page once)."""
+        from wiretrace.pipeline import analyse_records
+
         query = dataclasses.replace(doc, id=doc.id if all(r.id != doc.id or r.text == doc.text for r in records)
                                     else f"query:{doc.id}")
         others = [r for r in records if r.id != query.id]
@@ -656,6 +665,8 @@ class Index:
         ``prune=False``: each hop verifies every candidate, even those it
         cannot take further (:func:`_ceiling`); the same walk, slower (the
         plain reference the tests compare)."""
+        from wiretrace.pipeline import analyse_records
+
         # the index does not change until this returns, and no count here is merged with a page's own
         self._known = _KnownLines(self.store, max(1, self.config.chrome_min_pages))
         c = self.config
