@@ -1252,22 +1252,27 @@ def test_a_walks_postings_are_the_stores_each_key_read_once(rows, lookups):
 def test_a_check_from_the_command_line_imports_no_graph_library_terminal_library_or_tldextract(tmp_path):
     """What a check's start-up was spent on (README): the provenance graph's
     networkx, the summary's rich, tldextract with requests. A check of a page
-    with copies (the whole analysis runs) in a fresh interpreter loads none."""
+    with copies (the whole analysis runs) in a fresh interpreter loads none
+    of them; a check of a page with none loads no analysis module either."""
     original = story(40, 400)
     db = str(tmp_path / "x.wtidx")
     with Index.open(db) as index:
         index.add([{"id": "wire-1", "text": f"LONDON (Reuters) - {original}", "url": "https://www.reuters.com/a"}])
-    page = tmp_path / "page.jsonl"
-    page.write_text(json.dumps({"id": "farm-1", "text": original, "url": "https://farm.example/x"}) + "\n")
+    copied, new = tmp_path / "copied.jsonl", tmp_path / "new.jsonl"
+    copied.write_text(json.dumps({"id": "farm-1", "text": original, "url": "https://farm.example/x"}) + "\n")
+    new.write_text(json.dumps({"id": "own-1", "text": story(41, 400), "url": "https://own.example/x"}) + "\n")
     script = ("import contextlib, io, json, sys\n"
               "from wiretrace.cli import main\n"
               "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
               "    code = main(['check', sys.argv[1], '--db', sys.argv[2], '--json'])\n"
               "found = json.loads(out.getvalue())[0]['matches']\n"
-              "print(json.dumps([code, len(found), sorted(m for m in ('rich', 'networkx', 'tldextract', 'requests')"
-              " if m in sys.modules)]))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(page), db], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    code, found, loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert code == 0 and found == 1
-    assert loaded == []
+              "watched = ('rich', 'networkx', 'tldextract', 'requests', 'wiretrace.pipeline', 'wiretrace.credits')\n"
+              "print(json.dumps([code, len(found), sorted(m for m in watched if m in sys.modules)]))\n")
+    ran = {}
+    for name, page in (("copied", copied), ("new", new)):
+        done = subprocess.run([sys.executable, "-c", script, str(page), db], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        ran[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    # a page with a copy runs the stages (and reads credits); one without runs none of them
+    assert ran["copied"] == [0, 1, ["wiretrace.credits", "wiretrace.pipeline"]]
+    assert ran["new"] == [0, 0, []]
