@@ -70,7 +70,8 @@ def _snapshot_text() -> tuple[str, str]:
     if data is None:
         raise RuntimeError(f"tldextract's Public Suffix List ({_SNAPSHOT}) was not found: install wiretrace's "
                            "dependencies (pip install wiretrace) or tldextract itself")
-    return _decoded_list(data, f"tldextract's {_SNAPSHOT}"), f"tldextract's {_SNAPSHOT}"
+    where = f"tldextract's {_SNAPSHOT}"
+    return _decoded_list(data, where), where
 
 
 def _decoded_list(data: bytes, where: str) -> str:
