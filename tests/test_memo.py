@@ -410,20 +410,20 @@ def test_a_prune_another_writer_blocks_leaves_the_memo_in_use_and_says_so(tmp_pa
 
 
 def test_a_report_that_fails_stops_noting_keys_and_prunes_nothing(tmp_path, monkeypatch):
-    from wiretrace import index as indexes
+    from wiretrace import pipeline  # the index imports its stages from here when a report runs
 
     db = str(tmp_path / "demo.wtidx")
     with Index.open(db) as index:
         index.add(str(ROOT / "data"))
         index.report()
         entries = index.memo.stats()["entries"]
-        made = indexes.analyse_records
+        made = pipeline.analyse_records
 
         def fails(*args, **kwargs):
             made(*args, **kwargs)
             raise RuntimeError("a report that did not finish")
 
-        monkeypatch.setattr(indexes, "analyse_records", fails)
+        monkeypatch.setattr(pipeline, "analyse_records", fails)
         index.memo.put([(b"no report asks for this", b"x")])
         with pytest.raises(RuntimeError):
             index.report()

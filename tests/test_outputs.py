@@ -164,12 +164,12 @@ def test_a_second_scan_into_a_locked_folder_says_so_and_exits_3(tmp_path, capsys
 
 
 def test_unusable_out_is_reported_before_any_input_is_read(tmp_path, capsys, monkeypatch):
-    import wiretrace.cli
+    import wiretrace.pipeline
 
     def must_not_read(*args, **kwargs):
         raise AssertionError("inputs were read before --out was checked")
 
-    monkeypatch.setattr(wiretrace.cli, "scan", must_not_read)
+    monkeypatch.setattr(wiretrace.pipeline, "scan", must_not_read)  # the command imports it when it runs
     blocker = tmp_path / "file"
     blocker.write_text("x")
     for out, message in ((blocker, "is not a folder"), (blocker / "sub", "cannot create the output folder"),
