@@ -112,7 +112,7 @@ def _check_pages(every: Path, docs: int, work: Path) -> list[Path]:
         first = json.loads(next(lines))
         new = next(line for number, line in enumerate(lines, start=1) if number == docs)
     copied = {"id": "query-" + first["id"], "text": first["text"], "url": "https://www.elsewhere.example/query"}
-    pages = [work / "copied.jsonl", work / "new.jsonl"]
+    pages = [work / "page-copied.jsonl", work / "page-new.jsonl"]
     pages[0].write_text(json.dumps(copied) + "\n", encoding="utf-8")
     pages[1].write_text(new, encoding="utf-8")
     return pages
