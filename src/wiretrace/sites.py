@@ -24,6 +24,7 @@ _SNAPSHOT = ".tld_set_snapshot"  # the file tldextract ships its Public Suffix L
 _PRIVATE_START = "// ===BEGIN PRIVATE DOMAINS==="  # the list's private section follows
 _RULE = re.compile(r"^(?P<suffix>[.*!]*\w[\S]*)", re.UNICODE | re.MULTILINE)  # tldextract's reading of a rule
 _END = None  # a trie node's mark that a rule ends there (labels are strings)
+_SCHEME_CHARS = frozenset(scheme_chars)  # what lenient_netloc takes for a scheme before "//"
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,15 +52,13 @@ def _snapshot_text() -> tuple[str, str]:
     """The text of tldextract's bundled list and where it was read, through
     the package's loader (a zipped install too), else by importing tldextract."""
     spec = importlib.util.find_spec("tldextract")
-    loader = getattr(spec, "loader", None) if spec else None
-    for folder in (spec.submodule_search_locations or []) if spec else []:
+    get_data = getattr(getattr(spec, "loader", None), "get_data", None)
+    for folder in (spec.submodule_search_locations or []) if spec and get_data else []:
         path = os.path.join(folder, _SNAPSHOT)
         try:
-            data = loader.get_data(path) if hasattr(loader, "get_data") else None
+            return _decoded_list(get_data(path), path), path
         except OSError:
             continue
-        if data is not None:
-            return _decoded_list(data, path), path
     try:
         import pkgutil
 
@@ -177,9 +176,6 @@ def _lenient_host(host: str) -> str:
         if bracket:
             return f"{inside}]"
     return after_user.partition(":")[0].strip().rstrip(".\u3002\uff0e\uff61")
-
-
-_SCHEME_CHARS = frozenset(scheme_chars)
 
 
 def _suffix_start(labels: list[str]) -> int | None:
